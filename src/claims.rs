@@ -1,0 +1,363 @@
+//! The claims registry: every checkable statement of `theory/`, with the code that checks it.
+//!
+//! `cargo test` (one test per claim, named after it) and `pai-graphon audit` both call [`run`],
+//! so the tests and the command line cannot drift apart. A claim's check returns an
+//! [`Outcome`]; a failed check is an outcome, not an error. Errors are kept for invalid input.
+
+use crate::seed::MasterSeed;
+use crate::Error;
+use rand_chacha::ChaCha20Rng;
+use serde::Serialize;
+use std::fmt;
+
+/// Where a claim comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Stated in the paper (or its predecessor).
+    Paper,
+    /// Derived in this project, with a proof or sketch in `theory/`.
+    Reconstructed,
+}
+
+/// How a claim is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Exact arithmetic and `==`; no failure probability.
+    Exact,
+    /// Containment in an interval certified by error analysis or a higher-precision computation.
+    HighPrecision,
+    /// A concentration inequality on seeded samples, with a stated failure probability.
+    Statistical,
+}
+
+/// The direction of a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Relation {
+    /// Holds when `observed ≤ threshold`.
+    AtMost,
+    /// Holds when `observed ≥ threshold`.
+    AtLeast,
+}
+
+/// One comparison of an observed value with a threshold.
+///
+/// ```
+/// use pai_graphon::claims::{Check, Relation};
+/// let c = Check::new(0.5, 2.0, Relation::AtMost);
+/// assert!(c.holds());
+/// assert_eq!(c.margin(), 4.0);
+/// assert!(!Check::new(3.0, 2.0, Relation::AtMost).holds());
+/// assert!(!Check::new(f64::NAN, 2.0, Relation::AtMost).holds());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Check {
+    /// What was measured.
+    pub observed: f64,
+    /// What it is compared with.
+    pub threshold: f64,
+    /// Which way it must go.
+    pub relation: Relation,
+}
+
+impl Check {
+    /// A check of `observed` against `threshold`.
+    pub fn new(observed: f64, threshold: f64, relation: Relation) -> Self {
+        Check {
+            observed,
+            threshold,
+            relation,
+        }
+    }
+
+    /// An exact check: `mismatches` must be 0.
+    pub fn exact(mismatches: usize) -> Self {
+        Check::new(mismatches as f64, 0.0, Relation::AtMost)
+    }
+
+    /// Whether the relation holds (never for NaN).
+    pub fn holds(&self) -> bool {
+        match self.relation {
+            Relation::AtMost => self.observed <= self.threshold,
+            Relation::AtLeast => self.observed >= self.threshold,
+        }
+    }
+
+    /// How far inside the threshold the observation is, as a ratio ≥ 1 when it holds:
+    /// `threshold / observed` for [`Relation::AtMost`], `observed / threshold` for
+    /// [`Relation::AtLeast`]; infinite when the denominator is 0 and the check holds.
+    pub fn margin(&self) -> f64 {
+        let (num, den) = match self.relation {
+            Relation::AtMost => (self.threshold, self.observed),
+            Relation::AtLeast => (self.observed, self.threshold),
+        };
+        if den == 0.0 {
+            if self.holds() {
+                f64::INFINITY
+            } else {
+                0.0
+            }
+        } else {
+            num / den
+        }
+    }
+}
+
+/// What a claim's check measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// The claim's own check.
+    pub check: Check,
+    /// The negative control: the same check on deliberately wrong input. It must *not* hold.
+    pub control: Option<Check>,
+    /// What the control was (e.g. "Beta(1.2, 1) samples against U(0,1)").
+    pub control_note: String,
+    /// Probability that the check fails or the control is not rejected although the code is
+    /// right (0 for exact checks); at most the claim's declared budget.
+    pub failure_probability: f64,
+    /// The stream label that reproduces the draws (the claim id when nothing is random).
+    pub seed_label: String,
+    /// Parameters and intermediate values, for snapshots and the JSON output.
+    pub details: Vec<(String, f64)>,
+}
+
+impl Outcome {
+    /// An outcome with no control and no details.
+    pub fn new(check: Check, failure_probability: f64, seed_label: impl Into<String>) -> Self {
+        Outcome {
+            check,
+            control: None,
+            control_note: String::new(),
+            failure_probability,
+            seed_label: seed_label.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// Attach a negative control, which passes only if `control` does not hold.
+    pub fn with_control(mut self, control: Check, note: impl Into<String>) -> Self {
+        self.control = Some(control);
+        self.control_note = note.into();
+        self
+    }
+
+    /// Attach a named value.
+    pub fn detail(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.details.push((name.into(), value));
+        self
+    }
+
+    /// Whether the control (if any) was rejected.
+    pub fn control_rejected(&self) -> Option<bool> {
+        self.control.map(|c| !c.holds())
+    }
+
+    /// The claim passes when its check holds and its control (if any) is rejected.
+    pub fn passed(&self) -> bool {
+        self.check.holds() && self.control_rejected().unwrap_or(true)
+    }
+}
+
+/// What a check function receives: the master seed, the scale and its own budget.
+#[derive(Clone, Debug)]
+pub struct ClaimContext {
+    /// The claim's id; stream labels start with it.
+    pub id: &'static str,
+    /// The master seed of the run.
+    pub seed: MasterSeed,
+    /// Multiplies sample sizes and widths (1 = the default run). Larger is more thorough.
+    pub scale: f64,
+    /// The claim's false-alarm budget (from the registry).
+    pub delta: f64,
+}
+
+impl ClaimContext {
+    /// The label `ID/suffix`.
+    pub fn label(&self, suffix: &str) -> String {
+        if suffix.is_empty() {
+            self.id.to_string()
+        } else {
+            format!("{}/{}", self.id, suffix)
+        }
+    }
+
+    /// The ChaCha stream `ID/suffix`.
+    pub fn stream(&self, suffix: &str) -> ChaCha20Rng {
+        self.seed.stream(&self.label(suffix))
+    }
+
+    /// `base` scaled by `--scale`, at least 1.
+    pub fn scaled(&self, base: usize) -> usize {
+        ((base as f64 * self.scale).round() as usize).max(1)
+    }
+}
+
+/// A registered claim.
+#[derive(Clone, Copy)]
+pub struct Claim {
+    /// Stable id, e.g. `TOOL-1`; never reused.
+    pub id: &'static str,
+    /// One line.
+    pub title: &'static str,
+    /// Paper or reconstructed.
+    pub source: Source,
+    /// Exact, high-precision or statistical.
+    pub kind: Kind,
+    /// False-alarm budget: the probability the claim fails although the code is right.
+    pub delta: f64,
+    /// The check.
+    pub run: fn(&ClaimContext) -> Result<Outcome, Error>,
+}
+
+impl fmt::Debug for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Claim({})", self.id)
+    }
+}
+
+/// Every claim, in the order of `theory/`.
+pub fn registry() -> Vec<Claim> {
+    let mut all = Vec::new();
+    all.extend(crate::stats::claims());
+    all.extend(crate::graphon::claims());
+    all.extend(crate::normal::claims());
+    all
+}
+
+/// A claim id that is not registered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownClaim(pub String);
+
+impl fmt::Display for UnknownClaim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown claim id {:?} (pai-graphon list shows the ids)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownClaim {}
+
+/// The claim with this id.
+///
+/// ```
+/// let c = pai_graphon::claims::find("TOOL-1").unwrap();
+/// assert_eq!(c.id, "TOOL-1");
+/// assert!(pai_graphon::claims::find("NOPE-1").is_err());
+/// ```
+pub fn find(id: &str) -> Result<Claim, UnknownClaim> {
+    registry()
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| UnknownClaim(id.to_string()))
+}
+
+/// The suite's total false-alarm probability: the union bound over every claim's budget.
+///
+/// ```
+/// let total = pai_graphon::claims::false_alarm_budget();
+/// assert!(total > 0.0 && total < 0.01);
+/// ```
+pub fn false_alarm_budget() -> f64 {
+    let deltas: Vec<f64> = registry().iter().map(|c| c.delta).collect();
+    crate::tol::union_bound(&deltas)
+}
+
+/// One row of an audit: the claim, its outcome and the run's parameters.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    /// Claim id.
+    pub id: &'static str,
+    /// One line.
+    pub title: &'static str,
+    /// Paper or reconstructed.
+    pub source: Source,
+    /// Exact, high-precision or statistical.
+    pub kind: Kind,
+    /// What was measured.
+    #[serde(serialize_with = "finite_or_null")]
+    pub observed: f64,
+    /// The threshold.
+    #[serde(serialize_with = "finite_or_null")]
+    pub threshold: f64,
+    /// Which way the check goes.
+    pub relation: Relation,
+    /// `threshold / observed` (or its inverse); null when infinite.
+    #[serde(serialize_with = "finite_or_null")]
+    pub margin: f64,
+    /// The probability of a false alarm spent by this claim.
+    pub failure_probability: f64,
+    /// `pass` or `fail`.
+    pub status: &'static str,
+    /// The negative control's observed value, threshold and whether it was rejected.
+    pub control: Option<ControlRow>,
+    /// Stream label that reproduces the draws.
+    pub seed_label: String,
+    /// The master seed, in hex.
+    pub seed: String,
+    /// Named values measured along the way.
+    pub details: Vec<(String, f64)>,
+}
+
+/// The negative control's part of a row.
+#[derive(Clone, Debug, Serialize)]
+pub struct ControlRow {
+    /// What the control was.
+    pub note: String,
+    /// What was measured on the wrong input.
+    #[serde(serialize_with = "finite_or_null")]
+    pub observed: f64,
+    /// The same threshold as the claim's.
+    #[serde(serialize_with = "finite_or_null")]
+    pub threshold: f64,
+    /// Whether the check rejected the wrong input (it must).
+    pub rejected: bool,
+}
+
+fn finite_or_null<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if x.is_finite() {
+        s.serialize_f64(*x)
+    } else {
+        s.serialize_none()
+    }
+}
+
+/// Run one claim at a seed and scale.
+pub fn run(claim: &Claim, seed: MasterSeed, scale: f64) -> Result<Row, Error> {
+    if !(scale.is_finite() && scale > 0.0) {
+        return Err(Error::Scale(scale));
+    }
+    let ctx = ClaimContext {
+        id: claim.id,
+        seed,
+        scale,
+        delta: claim.delta,
+    };
+    let out = (claim.run)(&ctx)?;
+    debug_assert!(out.failure_probability <= claim.delta * (1.0 + 1e-12));
+    Ok(Row {
+        id: claim.id,
+        title: claim.title,
+        source: claim.source,
+        kind: claim.kind,
+        observed: out.check.observed,
+        threshold: out.check.threshold,
+        relation: out.check.relation,
+        margin: out.check.margin(),
+        failure_probability: out.failure_probability,
+        status: if out.passed() { "pass" } else { "fail" },
+        control: out.control.map(|c| ControlRow {
+            note: out.control_note.clone(),
+            observed: c.observed,
+            threshold: c.threshold,
+            rejected: !c.holds(),
+        }),
+        seed_label: out.seed_label,
+        seed: seed.to_string(),
+        details: out.details,
+    })
+}

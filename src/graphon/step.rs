@@ -1,0 +1,7 @@
+//! Bipartite step graphons (placeholder: being written).
+use crate::claims::Claim;
+
+/// Claims of this file.
+pub fn claims() -> Vec<Claim> {
+    Vec::new()
+}

@@ -1,0 +1,122 @@
+//! # pai-graphon
+//!
+//! A verified numerical reference for H. Pham, T.-A. Ta, L. Tran-Thanh, *Pruning at
+//! Initialisation through the lens of Graphon Limit: Convergence, Expressivity, and
+//! Generalisation* (arXiv 2602.06675, ICML 2026): exact limit graphons where mathematics allows,
+//! certified intervals where it does not, and seeded statistical checks whose thresholds come
+//! from named inequalities.
+//!
+//! Every checkable statement has a stable id and a section in `theory/` (rendered below in
+//! [`theory`]); [`claims::registry`] lists them and runs their checks, for `cargo test` and for
+//! `pai-graphon audit` alike.
+//!
+//! | room | what it holds |
+//! |---|---|
+//! | [`seed`] | the master seed and labelled ChaCha streams |
+//! | [`tol`] | thresholds from named inequalities, floating-point allowances |
+//! | [`claims`] | the registry: id → check → outcome |
+//! | [`stats`] | the Kolmogorov distribution, KS statistics |
+//! | [`graphon`] | bipartite step graphons (f64 and exact), cut norm intervals |
+//! | [`normal`] | the normal tail and quantile in f64, checked against MPFR references |
+//! | `mp` (feature `mpfr`) | MPFR-backed erfc, normal tail and quantile |
+//! | [`report`] | audit tables (text, markdown, JSON) and atomic file output |
+#![deny(missing_docs)]
+
+pub mod claims;
+pub mod graphon;
+#[cfg(feature = "mpfr")]
+pub mod mp;
+pub mod normal;
+pub mod report;
+pub mod seed;
+pub mod stats;
+pub mod tol;
+
+use std::fmt;
+
+/// Any invalid input the library rejects, by area.
+#[derive(Debug)]
+pub enum Error {
+    /// A threshold function got an invalid argument.
+    Tol(tol::TolError),
+    /// A statistics function got invalid input.
+    Stats(stats::StatsError),
+    /// A graphon or matrix is malformed.
+    Graphon(graphon::GraphonError),
+    /// A normal-law function got invalid input.
+    Normal(normal::NormalError),
+    /// No claim has this id.
+    UnknownClaim(claims::UnknownClaim),
+    /// A seed string could not be parsed.
+    Seed(seed::SeedError),
+    /// `--scale` must be a positive finite number.
+    Scale(f64),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Tol(e) => e.fmt(f),
+            Error::Stats(e) => e.fmt(f),
+            Error::Graphon(e) => e.fmt(f),
+            Error::Normal(e) => e.fmt(f),
+            Error::UnknownClaim(e) => e.fmt(f),
+            Error::Seed(e) => e.fmt(f),
+            Error::Scale(s) => write!(f, "scale {s} must be a positive finite number"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+macro_rules! from_error {
+    ($($variant:ident($ty:ty)),*) => {$(
+        impl From<$ty> for Error {
+            fn from(e: $ty) -> Self { Error::$variant(e) }
+        }
+    )*};
+}
+from_error!(
+    Tol(tol::TolError),
+    Stats(stats::StatsError),
+    Graphon(graphon::GraphonError),
+    Normal(normal::NormalError),
+    UnknownClaim(claims::UnknownClaim),
+    Seed(seed::SeedError)
+);
+
+/// The theory this crate mirrors, one page per area, as written in `theory/`.
+///
+/// Each claim has a heading `ID · title [paper|reconstructed]` with its statement, assumptions,
+/// the check, the inequality behind its threshold and the test that runs it.
+#[allow(rustdoc::broken_intra_doc_links)]
+pub mod theory {
+    #[doc = include_str!("../theory/README.md")]
+    pub mod overview {}
+    #[doc = include_str!("../theory/toolbox.md")]
+    pub mod toolbox {}
+    #[doc = include_str!("../theory/convergence.md")]
+    pub mod convergence {}
+    #[doc = include_str!("../theory/taxonomy.md")]
+    pub mod taxonomy {}
+    #[doc = include_str!("../theory/approximation.md")]
+    pub mod approximation {}
+    #[doc = include_str!("../theory/ntk.md")]
+    pub mod ntk {}
+    #[doc = include_str!("../theory/tolerances.md")]
+    pub mod tolerances {}
+    #[doc = include_str!("../theory/provenance.md")]
+    pub mod provenance {}
+
+    /// Every theory page with its file name, for `pai-graphon show` and the id check.
+    pub const PAGES: &[(&str, &str)] = &[
+        ("README.md", include_str!("../theory/README.md")),
+        ("toolbox.md", include_str!("../theory/toolbox.md")),
+        ("convergence.md", include_str!("../theory/convergence.md")),
+        ("taxonomy.md", include_str!("../theory/taxonomy.md")),
+        ("approximation.md", include_str!("../theory/approximation.md")),
+        ("ntk.md", include_str!("../theory/ntk.md")),
+        ("tolerances.md", include_str!("../theory/tolerances.md")),
+        ("provenance.md", include_str!("../theory/provenance.md")),
+    ];
+}

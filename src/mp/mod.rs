@@ -1,0 +1,1 @@
+//! MPFR paths (placeholder: being written).

@@ -1,0 +1,1 @@
+//! Audit reports (being written).

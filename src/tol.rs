@@ -1,0 +1,291 @@
+//! Thresholds from named inequalities, and floating-point allowances from error analysis.
+//!
+//! Every statistical threshold in the crate is built by one of these functions; the doc of each
+//! states the inequality and its failure probability. No claim compares against a bare literal.
+//! Floating-point allowances are kept separate ([`gamma`], [`sum_allowance`]) and added on top.
+//! See `theory/tolerances.md`.
+
+use std::fmt;
+
+/// Invalid arguments to a threshold function.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TolError {
+    /// A failure probability outside the open interval (0, 1).
+    Probability(f64),
+    /// A sample size of zero.
+    NoSamples,
+    /// A range, variance, bound or mean that is negative or not finite.
+    Parameter(&'static str, f64),
+    /// An n-term sum so long that `n u ≥ 1` and no allowance exists.
+    TooLong(usize),
+}
+
+impl fmt::Display for TolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TolError::Probability(d) => write!(f, "failure probability {d} is not in (0, 1)"),
+            TolError::NoSamples => write!(f, "sample size must be at least 1"),
+            TolError::Parameter(name, v) => {
+                write!(f, "{name} = {v} must be finite and non-negative")
+            }
+            TolError::TooLong(n) => write!(f, "a {n}-term sum has no rounding allowance (n u ≥ 1)"),
+        }
+    }
+}
+
+impl std::error::Error for TolError {}
+
+/// Whether a deviation bound covers one side or both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tail {
+    /// `P(X − EX ≥ t) ≤ δ` (or the lower side alone).
+    One,
+    /// `P(|X − EX| ≥ t) ≤ δ`.
+    Two,
+}
+
+fn check_delta(delta: f64) -> Result<f64, TolError> {
+    if delta > 0.0 && delta < 1.0 {
+        Ok(delta)
+    } else {
+        Err(TolError::Probability(delta))
+    }
+}
+
+fn check_param(name: &'static str, v: f64) -> Result<f64, TolError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(TolError::Parameter(name, v))
+    }
+}
+
+fn log_inverse(delta: f64, tail: Tail) -> f64 {
+    match tail {
+        Tail::One => (1.0 / delta).ln(),
+        Tail::Two => (2.0 / delta).ln(),
+    }
+}
+
+/// Hoeffding's inequality for the mean of `n` independent variables, each in an interval of
+/// length `range`: `P(mean − E mean ≥ t) ≤ exp(−2 n t² / range²)`, so the returned
+/// `t = range · sqrt(ln(1/δ) / (2n))` (with `2/δ` for [`Tail::Two`]) is exceeded with
+/// probability at most δ. The variables need not be identically distributed.
+///
+/// ```
+/// use pai_graphon::tol::{hoeffding, Tail};
+/// let t = hoeffding(200, 1.0, 2.0 * (-4.0f64).exp(), Tail::Two).unwrap();
+/// assert!((t - 0.1).abs() < 1e-15);
+/// ```
+pub fn hoeffding(n: usize, range: f64, delta: f64, tail: Tail) -> Result<f64, TolError> {
+    let delta = check_delta(delta)?;
+    let range = check_param("range", range)?;
+    if n == 0 {
+        return Err(TolError::NoSamples);
+    }
+    Ok(range * (log_inverse(delta, tail) / (2.0 * n as f64)).sqrt())
+}
+
+/// The Dvoretzky–Kiefer–Wolfowitz inequality with Massart's constant: for the empirical CDF
+/// `F_n` of `n` i.i.d. draws from a continuous `F`, `P(sup |F_n − F| > ε) ≤ 2 exp(−2 n ε²)`.
+/// Returns `ε = sqrt(ln(2/δ) / (2n))`.
+///
+/// ```
+/// use pai_graphon::tol::dkw_massart;
+/// let eps = dkw_massart(50, 2.0 * (-1.0f64).exp()).unwrap();
+/// assert!((eps - 0.1).abs() < 1e-15);
+/// ```
+pub fn dkw_massart(n: usize, delta: f64) -> Result<f64, TolError> {
+    hoeffding(n, 1.0, delta, Tail::Two)
+}
+
+/// Bernstein's inequality for the mean of `n` independent variables with `|X − EX| ≤ bound`
+/// and average variance `variance`:
+/// `P(|mean − E mean| ≥ t) ≤ 2 exp(−n t² / (2σ² + 2bt/3))`. Returns the `t` that solves it,
+/// `t = (b L / 3 + sqrt((b L / 3)² + 2 n σ² L)) / n` with `L = ln(2/δ)` (one tail: `ln(1/δ)`).
+///
+/// ```
+/// use pai_graphon::tol::{bernstein, Tail};
+/// // With no variance the bound is the range term alone: 2 b L / (3 n).
+/// let t = bernstein(100, 0.0, 1.5, (-2.0f64).exp(), Tail::One).unwrap();
+/// assert!((t - 0.02).abs() < 1e-15);
+/// ```
+pub fn bernstein(
+    n: usize,
+    variance: f64,
+    bound: f64,
+    delta: f64,
+    tail: Tail,
+) -> Result<f64, TolError> {
+    let delta = check_delta(delta)?;
+    let variance = check_param("variance", variance)?;
+    let bound = check_param("bound", bound)?;
+    if n == 0 {
+        return Err(TolError::NoSamples);
+    }
+    let l = log_inverse(delta, tail);
+    let n = n as f64;
+    let a = bound * l / 3.0;
+    Ok((a + (a * a + 2.0 * n * variance * l).sqrt()) / n)
+}
+
+/// Chernoff's lower tail for a sum `X` of independent Bernoulli variables with mean `μ`:
+/// `P(X ≤ (1 − η) μ) ≤ exp(−η² μ / 2)`. Returns the count `μ − sqrt(2 μ ln(1/δ))` (at least 0)
+/// that `X` falls below with probability at most δ.
+///
+/// ```
+/// use pai_graphon::tol::chernoff_lower;
+/// let lo = chernoff_lower(200.0, (-1.0f64).exp()).unwrap();
+/// assert!((lo - 180.0).abs() < 1e-12);
+/// ```
+pub fn chernoff_lower(mean: f64, delta: f64) -> Result<f64, TolError> {
+    let delta = check_delta(delta)?;
+    let mean = check_param("mean", mean)?;
+    Ok((mean - (2.0 * mean * (1.0 / delta).ln()).sqrt()).max(0.0))
+}
+
+/// Chernoff's upper tail for a sum of independent Bernoulli variables with mean `μ`:
+/// `P(X ≥ (1 + η) μ) ≤ exp(−η² μ / (2 + η))`. Returns `(1 + η) μ` for the `η` that makes the
+/// right side equal δ: `η = (L + sqrt(L² + 8 μ L)) / (2μ)` with `L = ln(1/δ)`.
+///
+/// ```
+/// use pai_graphon::tol::chernoff_upper;
+/// // μ = 4, L = 2: η = (2 + sqrt(4 + 64)) / 8.
+/// let hi = chernoff_upper(4.0, (-2.0f64).exp()).unwrap();
+/// assert!((hi - 4.0 * (1.0 + (2.0 + 68f64.sqrt()) / 8.0)).abs() < 1e-12);
+/// ```
+pub fn chernoff_upper(mean: f64, delta: f64) -> Result<f64, TolError> {
+    let delta = check_delta(delta)?;
+    let mean = check_param("mean", mean)?;
+    if mean == 0.0 {
+        return Ok(0.0);
+    }
+    let l = (1.0 / delta).ln();
+    let eta = (l + (l * l + 8.0 * mean * l).sqrt()) / (2.0 * mean);
+    Ok((1.0 + eta) * mean)
+}
+
+/// The union bound: the probability that any of the events happens is at most the sum of
+/// their probabilities (capped at 1).
+///
+/// ```
+/// use pai_graphon::tol::union_bound;
+/// assert_eq!(union_bound(&[0.25, 0.5]), 0.75);
+/// assert_eq!(union_bound(&[0.75, 0.5]), 1.0);
+/// ```
+pub fn union_bound(probabilities: &[f64]) -> f64 {
+    probabilities.iter().sum::<f64>().min(1.0)
+}
+
+/// Holm's step-down procedure at family-wise level `alpha`: sort the p-values increasingly and
+/// reject while `p_(k) ≤ alpha / (m − k)` (k from 0). Controls the probability of any false
+/// rejection at `alpha` under any dependence. Returns, in input order, which are rejected.
+///
+/// ```
+/// use pai_graphon::tol::holm;
+/// assert_eq!(holm(&[0.01, 0.04, 0.03], 0.05), vec![true, false, false]);
+/// assert_eq!(holm(&[0.01, 0.02, 0.03], 0.06), vec![true, true, true]);
+/// ```
+pub fn holm(p_values: &[f64], alpha: f64) -> Vec<bool> {
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]).then(a.cmp(&b)));
+    let mut rejected = vec![false; m];
+    for (k, &i) in order.iter().enumerate() {
+        if p_values[i] <= alpha / (m - k) as f64 {
+            rejected[i] = true;
+        } else {
+            break;
+        }
+    }
+    rejected
+}
+
+/// The unit roundoff of f64, `u = 2^−53`.
+pub const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
+
+/// Higham's `γ_n = n u / (1 − n u)`: the relative error bound of `n` chained roundings
+/// (Higham, *Accuracy and Stability of Numerical Algorithms*, Lemma 3.1).
+///
+/// ```
+/// use pai_graphon::tol::{gamma, UNIT_ROUNDOFF};
+/// let g = gamma(10).unwrap();
+/// assert!(g > 10.0 * UNIT_ROUNDOFF && g < 10.000001 * UNIT_ROUNDOFF);
+/// ```
+pub fn gamma(n: usize) -> Result<f64, TolError> {
+    let nu = n as f64 * UNIT_ROUNDOFF;
+    if nu >= 1.0 {
+        return Err(TolError::TooLong(n));
+    }
+    Ok(nu / (1.0 - nu))
+}
+
+/// Forward error allowance for a floating-point sum of `n` terms in any order:
+/// `|fl(Σ x_i) − Σ x_i| ≤ γ_(n−1) Σ |x_i|` (Higham, eq. 4.4). Pass `Σ |x_i|`.
+///
+/// ```
+/// use pai_graphon::tol::sum_allowance;
+/// let xs = [0.1f64; 10];
+/// let s: f64 = xs.iter().sum();
+/// assert!((s - 1.0).abs() <= sum_allowance(10, 1.0).unwrap());
+/// ```
+pub fn sum_allowance(n: usize, sum_abs: f64) -> Result<f64, TolError> {
+    let sum_abs = check_param("sum of absolute values", sum_abs)?;
+    Ok(gamma(n.saturating_sub(1))? * sum_abs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn rejects_bad_probabilities() {
+        for d in [0.0, 1.0, -0.1, f64::NAN] {
+            assert!(hoeffding(10, 1.0, d, Tail::Two).is_err());
+            assert!(chernoff_lower(10.0, d).is_err());
+        }
+        assert_eq!(dkw_massart(0, 0.1), Err(TolError::NoSamples));
+        assert!(bernstein(10, -1.0, 1.0, 0.1, Tail::One).is_err());
+        assert!(gamma(1usize << 53).is_err());
+    }
+
+    proptest! {
+        // Each bound solves its own inequality: plugging t back gives δ.
+        #[test]
+        fn hoeffding_inverts(n in 1usize..100_000, d in 1e-12f64..0.99) {
+            let t = hoeffding(n, 1.0, d, Tail::Two).unwrap();
+            let back = 2.0 * (-2.0 * n as f64 * t * t).exp();
+            prop_assert!((back - d).abs() <= 1e-9 * d);
+        }
+
+        #[test]
+        fn bernstein_inverts(n in 1usize..10_000, v in 0.0f64..4.0, b in 0.0f64..3.0, d in 1e-9f64..0.5) {
+            let t = bernstein(n, v, b, d, Tail::Two).unwrap();
+            let nf = n as f64;
+            let back = 2.0 * (-nf * t * t / (2.0 * v + 2.0 * b * t / 3.0)).exp();
+            prop_assume!(t > 0.0);
+            prop_assert!((back - d).abs() <= 1e-9 * d);
+        }
+
+        #[test]
+        fn chernoff_upper_inverts(mu in 0.1f64..1e6, d in 1e-12f64..0.5) {
+            let hi = chernoff_upper(mu, d).unwrap();
+            let eta = hi / mu - 1.0;
+            let back = (-eta * eta * mu / (2.0 + eta)).exp();
+            prop_assert!((back - d).abs() <= 1e-8 * d);
+        }
+
+        // Holm never rejects more than Bonferroni-at-α-over-1 and always rejects what
+        // Bonferroni at α/m rejects.
+        #[test]
+        fn holm_between_bonferroni(ps in proptest::collection::vec(0.0f64..1.0, 1..30), a in 0.001f64..0.5) {
+            let m = ps.len() as f64;
+            let r = holm(&ps, a);
+            for (p, rej) in ps.iter().zip(&r) {
+                if *p <= a / m { prop_assert!(*rej); }
+                if *rej { prop_assert!(*p <= a); }
+            }
+        }
+    }
+}
