@@ -361,3 +361,81 @@ pub fn run(claim: &Claim, seed: MasterSeed, scale: f64) -> Result<Row, Error> {
         details: out.details,
     })
 }
+
+/// A claim as `theory/` states it: its id, its mark and its section text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    /// The claim id.
+    pub id: String,
+    /// `[paper]` or `[reconstructed]`, as marked in the heading.
+    pub source: Option<Source>,
+    /// The theory file it is in.
+    pub file: &'static str,
+    /// The heading and the text up to the next heading of the same or a higher level.
+    pub text: String,
+}
+
+/// Every claim heading in `theory/`: a heading line whose first word is an id such as `TOOL-1`.
+///
+/// ```
+/// let all = pai_graphon::claims::statements();
+/// assert!(all.iter().any(|s| s.id == "TOOL-1" && s.file == "toolbox.md"));
+/// ```
+pub fn statements() -> Vec<Statement> {
+    crate::theory::PAGES
+        .iter()
+        .flat_map(|(file, text)| page_statements(file, text))
+        .collect()
+}
+
+fn heading(line: &str) -> Option<(usize, &str)> {
+    let level = line.chars().take_while(|&c| c == '#').count();
+    (level > 0 && line[level..].starts_with(' ')).then(|| (level, line[level..].trim()))
+}
+
+fn claim_id(title: &str) -> Option<&str> {
+    let word = title.split_whitespace().next()?;
+    let (prefix, number) = word.split_once('-')?;
+    let ok = (2..=5).contains(&prefix.len())
+        && prefix.chars().all(|c| c.is_ascii_uppercase())
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit());
+    ok.then_some(word)
+}
+
+fn page_statements(file: &'static str, text: &str) -> Vec<Statement> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some((level, title)) = heading(line) else {
+            continue;
+        };
+        let Some(id) = claim_id(title) else { continue };
+        let end = lines[i + 1..]
+            .iter()
+            .position(|l| heading(l).is_some_and(|(lv, _)| lv <= level))
+            .map_or(lines.len(), |k| i + 1 + k);
+        let source = if title.contains("[paper]") {
+            Some(Source::Paper)
+        } else if title.contains("[reconstructed]") {
+            Some(Source::Reconstructed)
+        } else {
+            None
+        };
+        out.push(Statement {
+            id: id.to_string(),
+            source,
+            file,
+            text: lines[i..end].join("\n").trim_end().to_string(),
+        });
+    }
+    out
+}
+
+/// The statement of one claim from `theory/`.
+pub fn statement(id: &str) -> Result<Statement, UnknownClaim> {
+    statements()
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| UnknownClaim(id.to_string()))
+}

@@ -17,12 +17,14 @@
 //! | [`claims`] | the registry: id → check → outcome |
 //! | [`stats`] | the Kolmogorov distribution, KS statistics |
 //! | [`graphon`] | bipartite step graphons (f64 and exact), cut norm intervals |
+//! | [`convergence`] | the Factorised Saliency Model: limit graphons, masks at scale (CONV) |
 //! | [`normal`] | the normal tail and quantile in f64, checked against MPFR references |
 //! | `mp` (feature `mpfr`) | MPFR-backed erfc, normal tail and quantile |
 //! | [`report`] | audit tables (text, markdown, JSON) and atomic file output |
 #![deny(missing_docs)]
 
 pub mod claims;
+pub mod convergence;
 pub mod graphon;
 #[cfg(feature = "mpfr")]
 pub mod mp;
@@ -45,6 +47,8 @@ pub enum Error {
     Graphon(graphon::GraphonError),
     /// A normal-law function got invalid input.
     Normal(normal::NormalError),
+    /// A profile, noise law, density or size for the convergence module is invalid.
+    Convergence(convergence::ConvergenceError),
     /// No claim has this id.
     UnknownClaim(claims::UnknownClaim),
     /// A seed string could not be parsed.
@@ -60,6 +64,7 @@ impl fmt::Display for Error {
             Error::Stats(e) => e.fmt(f),
             Error::Graphon(e) => e.fmt(f),
             Error::Normal(e) => e.fmt(f),
+            Error::Convergence(e) => e.fmt(f),
             Error::UnknownClaim(e) => e.fmt(f),
             Error::Seed(e) => e.fmt(f),
             Error::Scale(s) => write!(f, "scale {s} must be a positive finite number"),
@@ -81,6 +86,7 @@ from_error!(
     Stats(stats::StatsError),
     Graphon(graphon::GraphonError),
     Normal(normal::NormalError),
+    Convergence(convergence::ConvergenceError),
     UnknownClaim(claims::UnknownClaim),
     Seed(seed::SeedError)
 );
@@ -114,7 +120,10 @@ pub mod theory {
         ("toolbox.md", include_str!("../theory/toolbox.md")),
         ("convergence.md", include_str!("../theory/convergence.md")),
         ("taxonomy.md", include_str!("../theory/taxonomy.md")),
-        ("approximation.md", include_str!("../theory/approximation.md")),
+        (
+            "approximation.md",
+            include_str!("../theory/approximation.md"),
+        ),
         ("ntk.md", include_str!("../theory/ntk.md")),
         ("tolerances.md", include_str!("../theory/tolerances.md")),
         ("provenance.md", include_str!("../theory/provenance.md")),

@@ -7,8 +7,8 @@
 //! width to a sweep never changes the numbers of the other widths, and work split across
 //! threads by label is bit-identical whatever the number of threads.
 
-use rand_chacha::ChaCha20Rng;
 use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 use std::fmt;
 

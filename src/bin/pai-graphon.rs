@@ -1,1 +1,231 @@
-fn main(){}
+//! The pai-graphon command line: parse, call the library, print. No mathematics here.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use pai_graphon::claims::{self, Claim, Row};
+use pai_graphon::report::{self, Format};
+use pai_graphon::seed::MasterSeed;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Verified numerical reference for pruning at initialisation through graphon limits
+/// (arXiv 2602.06675).
+#[derive(Parser)]
+#[command(name = "pai-graphon", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every registered claim: id, source, kind, failure budget, title.
+    List,
+    /// Print a claim's statement from theory/.
+    Show {
+        /// The claim id, e.g. TOOL-1.
+        id: String,
+    },
+    /// Run the claims and print one row per claim; exits 1 if any claim fails.
+    Audit {
+        /// Only claims whose id starts with this prefix (e.g. TOOL or TOOL-2).
+        #[arg(long)]
+        filter: Option<String>,
+        /// Multiplies sample sizes and widths (1 = the default run).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Master seed: default, random, or hexadecimal.
+        #[arg(long, default_value = "default")]
+        seed: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Also write audit.json and audit.md into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Regenerate a committed high-precision reference table (needs the `mpfr` feature).
+    Reference {
+        /// Which table.
+        #[arg(value_enum)]
+        table: ReferenceTable,
+        /// MPFR precision in bits.
+        #[arg(long, default_value_t = 256)]
+        prec: u32,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Table,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReferenceTable {
+    /// data/reference/normal.tsv: normal tail and quantiles.
+    Normal,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+/// What a command returns: success, failed claims, or an error message of one line.
+enum Failure {
+    ClaimsFailed,
+    Message(String),
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Message(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{first} (pai-graphon --help lists the commands)");
+            return ExitCode::from(2);
+        }
+    };
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::ClaimsFailed) => ExitCode::from(1),
+        Err(Failure::Message(m)) => {
+            eprintln!("error: {}", m.lines().next().unwrap_or(""));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::List => {
+            for c in claims::registry() {
+                println!(
+                    "{:<8} {:<13} {:<14} δ={:<8} {}",
+                    c.id,
+                    format!("{:?}", c.source).to_lowercase(),
+                    format!("{:?}", c.kind).to_lowercase(),
+                    report::sig4(c.delta),
+                    c.title
+                );
+            }
+            println!(
+                "suite false-alarm probability (union bound): {}",
+                report::sig4(claims::false_alarm_budget())
+            );
+            Ok(())
+        }
+        Command::Show { id } => {
+            claims::find(&id)?;
+            println!("{}", claims::statement(&id)?.text);
+            Ok(())
+        }
+        Command::Audit {
+            filter,
+            scale,
+            seed,
+            format,
+            out,
+        } => audit(
+            filter.as_deref(),
+            scale,
+            &seed,
+            format.into(),
+            out.as_deref(),
+        ),
+        Command::Reference { table, prec } => reference(table, prec),
+    }
+}
+
+fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
+    let all = claims::registry();
+    let chosen: Vec<Claim> = match filter {
+        None => all,
+        Some(p) => all.into_iter().filter(|c| c.id.starts_with(p)).collect(),
+    };
+    if chosen.is_empty() {
+        return Err(Failure::Message(format!(
+            "no claim id starts with {:?} (pai-graphon list shows the ids)",
+            filter.unwrap_or("")
+        )));
+    }
+    Ok(chosen)
+}
+
+fn audit(
+    filter: Option<&str>,
+    scale: f64,
+    seed: &str,
+    format: Format,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
+    if !(scale.is_finite() && scale > 0.0) {
+        return Err(pai_graphon::Error::Scale(scale).into());
+    }
+    let chosen = select(filter)?;
+    let master = MasterSeed::parse(seed)?;
+    if seed == "random" {
+        eprintln!("drew master seed {master} (rerun with --seed {master})");
+    }
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
+    }
+    let progress = std::io::stderr().is_terminal();
+    let mut rows: Vec<Row> = Vec::with_capacity(chosen.len());
+    for (k, claim) in chosen.iter().enumerate() {
+        if progress {
+            eprint!("\r\x1b[2K[{}/{}] {} …", k + 1, chosen.len(), claim.id);
+        }
+        rows.push(claims::run(claim, master, scale).map_err(|e| format!("{}: {e}", claim.id))?);
+    }
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    print!("{}", report::render(&rows, format));
+    if let Some(dir) = out {
+        for (name, f) in [("audit.json", Format::Json), ("audit.md", Format::Markdown)] {
+            let path = dir.join(name);
+            report::write_atomic(&path, report::render(&rows, f).as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+    }
+    if rows.iter().all(|r| r.status == "pass") {
+        Ok(())
+    } else {
+        Err(Failure::ClaimsFailed)
+    }
+}
+
+#[cfg(feature = "mpfr")]
+fn reference(table: ReferenceTable, prec: u32) -> Result<(), Failure> {
+    match table {
+        ReferenceTable::Normal => print!("{}", pai_graphon::mp::normal_reference_table(prec)),
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "mpfr"))]
+fn reference(_table: ReferenceTable, _prec: u32) -> Result<(), Failure> {
+    Err(Failure::Message(
+        "this build has no MPFR: rebuild with --features mpfr (needs m4)".into(),
+    ))
+}

@@ -1,0 +1,188 @@
+//! Row and column profiles of the Factorised Saliency Model: non-negative, non-decreasing
+//! functions on [0, 1] (quantile functions of the profile values), parsed from short specs.
+//!
+//! | spec | function |
+//! |---|---|
+//! | `const:c` | c |
+//! | `affine:a,b` | a + b u (b ≥ 0, a ≥ 0) |
+//! | `power:p` | u^p (p > 0) |
+//! | `exp:a` | e^(a u) (a ≥ 0) |
+//! | `step:b1,…,bk;l0,…,lk` | level l_m on [b_m, b_(m+1)), breakpoints 0 < b1 < … < bk < 1 |
+//! | `empirical:x1,…,xN` | the sorted values as a step function with N equal cells |
+
+use super::ConvergenceError;
+
+/// A profile on [0, 1].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Profile {
+    /// A positive constant.
+    Constant(f64),
+    /// `a + b u`.
+    Affine(f64, f64),
+    /// `u^p`.
+    Power(f64),
+    /// `e^(a u)`.
+    Exp(f64),
+    /// A step function: `breaks` strictly inside (0, 1), increasing; one more level than breaks.
+    Step {
+        /// Interior breakpoints, increasing.
+        breaks: Vec<f64>,
+        /// Levels, non-decreasing, one per cell.
+        levels: Vec<f64>,
+    },
+}
+
+fn number(text: &str, spec: &str) -> Result<f64, ConvergenceError> {
+    let x: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| ConvergenceError::Spec(format!("{spec:?}: {text:?} is not a number")))?;
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(ConvergenceError::Spec(format!(
+            "{spec:?}: {text:?} is not finite"
+        )))
+    }
+}
+
+fn numbers(text: &str, spec: &str) -> Result<Vec<f64>, ConvergenceError> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(',').map(|t| number(t, spec)).collect()
+}
+
+impl Profile {
+    /// Parse a spec (see the module table) and validate it.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::profile::Profile;
+    /// let p = Profile::parse("exp:3").unwrap();
+    /// assert_eq!(p.value(0.0), 1.0);
+    /// assert!(Profile::parse("affine:1,-1").is_err());
+    /// assert!(Profile::parse("exp").is_err());
+    /// ```
+    pub fn parse(spec: &str) -> Result<Self, ConvergenceError> {
+        let bad = |why: &str| ConvergenceError::Spec(format!("{spec:?}: {why}"));
+        let (kind, args) = spec
+            .split_once(':')
+            .ok_or_else(|| bad("expected KIND:ARGS, e.g. exp:3 (kinds: const, affine, power, exp, step, empirical)"))?;
+        let arity = |v: Vec<f64>, n: usize| {
+            if v.len() == n {
+                Ok(v)
+            } else {
+                Err(bad(&format!("{kind} takes {n} number(s)")))
+            }
+        };
+        let profile = match kind {
+            "const" => Profile::Constant(arity(numbers(args, spec)?, 1)?[0]),
+            "affine" => {
+                let v = arity(numbers(args, spec)?, 2)?;
+                Profile::Affine(v[0], v[1])
+            }
+            "power" => Profile::Power(arity(numbers(args, spec)?, 1)?[0]),
+            "exp" => Profile::Exp(arity(numbers(args, spec)?, 1)?[0]),
+            "step" => {
+                let (b, l) = args
+                    .split_once(';')
+                    .ok_or_else(|| bad("step takes BREAKS;LEVELS, e.g. step:0.5;1,2"))?;
+                Profile::Step {
+                    breaks: numbers(b, spec)?,
+                    levels: numbers(l, spec)?,
+                }
+            }
+            "empirical" => Profile::empirical(&numbers(args, spec)?)?,
+            _ => return Err(bad(&format!("unknown profile kind {kind:?}"))),
+        };
+        profile.validate().map_err(|e| match e {
+            ConvergenceError::Profile(why) => bad(&why),
+            other => other,
+        })?;
+        Ok(profile)
+    }
+
+    /// The step profile of N values (e.g. a data column statistic), sorted increasingly, on N
+    /// equal cells: the quantile function of their empirical law.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::profile::Profile;
+    /// let p = Profile::empirical(&[3.0, 1.0]).unwrap();
+    /// assert_eq!((p.value(0.25), p.value(0.75)), (1.0, 3.0));
+    /// ```
+    pub fn empirical(values: &[f64]) -> Result<Self, ConvergenceError> {
+        if values.is_empty() {
+            return Err(ConvergenceError::Profile("no values".into()));
+        }
+        if let Some(x) = values.iter().find(|x| !x.is_finite()) {
+            return Err(ConvergenceError::Profile(format!("non-finite value {x}")));
+        }
+        let mut levels = values.to_vec();
+        levels.sort_by(f64::total_cmp);
+        let n = levels.len();
+        let breaks = (1..n).map(|k| k as f64 / n as f64).collect();
+        let p = Profile::Step { breaks, levels };
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Check non-negativity, monotonicity, finiteness and that the profile is not zero
+    /// everywhere.
+    pub fn validate(&self) -> Result<(), ConvergenceError> {
+        let bad = |why: String| Err(ConvergenceError::Profile(why));
+        match self {
+            Profile::Constant(c) if *c <= 0.0 => bad(format!("constant {c} must be positive")),
+            Profile::Affine(a, b) if *a < 0.0 || *b < 0.0 || a + b <= 0.0 => bad(format!(
+                "affine {a} + {b} u must be non-negative, non-decreasing and not zero"
+            )),
+            Profile::Power(p) if *p <= 0.0 => bad(format!("power {p} must be positive")),
+            Profile::Exp(a) if *a < 0.0 => bad(format!("exp rate {a} must be non-negative")),
+            Profile::Step { breaks, levels } => {
+                if levels.len() != breaks.len() + 1 {
+                    return bad(format!(
+                        "{} breakpoints need {} levels, found {}",
+                        breaks.len(),
+                        breaks.len() + 1,
+                        levels.len()
+                    ));
+                }
+                let inside = breaks.iter().all(|b| *b > 0.0 && *b < 1.0);
+                if !inside || breaks.windows(2).any(|w| w[0] >= w[1]) {
+                    return bad("breakpoints must increase strictly inside (0, 1)".into());
+                }
+                if levels.iter().any(|l| *l < 0.0) || levels.windows(2).any(|w| w[0] > w[1]) {
+                    return bad("levels must be non-negative and non-decreasing (sort them)".into());
+                }
+                if levels.iter().all(|l| *l == 0.0) {
+                    return bad("the profile is zero everywhere".into());
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The profile at `u` in [0, 1]; step cells are half-open `[b_m, b_(m+1))`, the last closed.
+    pub fn value(&self, u: f64) -> f64 {
+        match self {
+            Profile::Constant(c) => *c,
+            Profile::Affine(a, b) => a + b * u,
+            Profile::Power(p) => u.powf(*p),
+            Profile::Exp(a) => (a * u).exp(),
+            Profile::Step { breaks, levels } => levels[breaks.partition_point(|b| *b <= u)],
+        }
+    }
+
+    /// The largest value, attained at u = 1 (profiles are non-decreasing).
+    pub fn sup(&self) -> f64 {
+        self.value(1.0)
+    }
+
+    /// Interior points where the profile jumps (empty for the smooth kinds).
+    pub fn breakpoints(&self) -> &[f64] {
+        match self {
+            Profile::Step { breaks, .. } => breaks,
+            _ => &[],
+        }
+    }
+}

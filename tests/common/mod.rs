@@ -1,0 +1,58 @@
+//! Shared by the per-area claim tests: run a claim at the default seed, assert it, then
+//! snapshot a short readable table of what it measured.
+
+use pai_graphon::claims::{self, Row};
+use pai_graphon::report::sig;
+use pai_graphon::seed::MasterSeed;
+
+/// Significant figures in snapshots: coarser than any check's slack, fine enough to see drift.
+const SNAPSHOT_DIGITS: usize = 3;
+
+/// Run the claim `id` at the default master seed and scale 1, fail with everything needed to
+/// reproduce it, and snapshot its numbers.
+pub fn check_claim(id: &str) -> Row {
+    let claim = claims::find(id).expect("claim is registered");
+    let row = claims::run(&claim, MasterSeed::default(), 1.0)
+        .unwrap_or_else(|e| panic!("{id}: the check returned an error: {e}"));
+    assert_eq!(
+        row.status,
+        "pass",
+        "{id} failed: observed {} vs threshold {} ({:?}); control {:?}; seed {} label {}",
+        row.observed,
+        row.threshold,
+        row.relation,
+        row.control,
+        row.seed,
+        row.seed_label
+    );
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(id.to_lowercase(), snapshot_text(&row));
+    });
+    row
+}
+
+fn snapshot_text(row: &Row) -> String {
+    let mut s = format!(
+        "claim     {}\nobserved  {}\nthreshold {} ({:?})\nmargin    {}\nfailure probability {}\nseed label {}\n",
+        row.id,
+        sig(row.observed, SNAPSHOT_DIGITS),
+        sig(row.threshold, SNAPSHOT_DIGITS),
+        row.relation,
+        sig(row.margin, SNAPSHOT_DIGITS),
+        sig(row.failure_probability, SNAPSHOT_DIGITS),
+        row.seed_label
+    );
+    if let Some(c) = &row.control {
+        s += &format!(
+            "control   {}: observed {} vs {}, rejected {}\n",
+            c.note,
+            sig(c.observed, SNAPSHOT_DIGITS),
+            sig(c.threshold, SNAPSHOT_DIGITS),
+            c.rejected
+        );
+    }
+    for (name, value) in &row.details {
+        s += &format!("  {name} = {}\n", sig(*value, SNAPSHOT_DIGITS));
+    }
+    s
+}
