@@ -16,7 +16,7 @@
 //!
 //! The table's values are printed to [`REFERENCE_DIGITS`] significant digits, rounded to
 //! nearest from the `prec`-bit result, so each printed value is within half a unit in its 40th
-//! digit (relative ≤ 5·10⁻⁴⁰) of the exact function value plus the `2^−230`-size error above.
+//! digit (relative ≤ 5·10⁻⁴⁰) of the exact function value plus the (at most `2^−215`) error above.
 use crate::normal::NormalError;
 use rug::float::{prec_max, prec_min, Constant};
 use rug::Float;
@@ -148,8 +148,9 @@ fn check_probability(what: &'static str, p: &Float) -> Result<(), NormalError> {
 /// Newton on `f(x) = P(Z > x) − q` converges quadratically from the f64 start; it stops one
 /// step after a step falls below `2^(−prec/2)|x|`. The root of the computed tail differs from
 /// the true root by the tail's error divided by `φ(x)`: relative
-/// `≤ (4z² + 6)·2^−prec · q/(x φ(x))`, and `q/(xφ(x)) ≤ 1/x²` for `x ≥ 1` (Mills' ratio), so the
-/// relative error is below `2^−240` on the tabulated grid at 256 bits.
+/// `≤ (4z² + 6)·2^−prec · q/(x φ(x))`, with `q/(xφ(x)) ≤ 1/x²` for `x ≥ 1` (Mills' ratio) and
+/// `≤ 1.25/x` below, so the relative error is below `2^−215` on the tabulated grid at 256 bits
+/// (worst at the smallest `|x| = 2.3e-9`); the stopping rule leaves `x²·2^−(prec+1)` more.
 ///
 /// ```
 /// use pai_graphon::mp::normal_isf;
