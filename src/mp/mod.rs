@@ -377,13 +377,14 @@ pub fn normal_reference_table(prec: u32) -> Result<String, NormalError> {
          # libraries: rug {}, MPFR {}, GMP {}\n\
          # normal_sf(x) = P(Z > x) = erfc(x/sqrt 2)/2; normal_quantile(p) = Phi^-1(p); \
          half_normal_isf(q) = Phi^-1(1 - q/2) (sigma = 1)\n\
-         # quantiles: Newton on MPFR erfc to 2^-{prec} relative; arguments are f64 values in shortest round-trip form\n\
+         # quantiles: Newton on MPFR erfc, one step past a step below 2^-{half} relative; arguments are f64 values in shortest round-trip form\n\
          # grid: see pai_graphon::mp::reference_grid\n\
          # columns: function<TAB>argument<TAB>value\n\
          # do not edit\n",
         rug_version(),
         mpfr_version(),
-        gmp_version()
+        gmp_version(),
+        half = prec / 2
     ));
     for (function, argument) in reference_grid() {
         let value = reference_value(function, argument, prec)?;
