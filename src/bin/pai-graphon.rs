@@ -218,7 +218,7 @@ fn audit(
 #[cfg(feature = "mpfr")]
 fn reference(table: ReferenceTable, prec: u32) -> Result<(), Failure> {
     match table {
-        ReferenceTable::Normal => print!("{}", pai_graphon::mp::normal_reference_table(prec)),
+        ReferenceTable::Normal => print!("{}", pai_graphon::mp::normal_reference_table(prec)?),
     }
     Ok(())
 }
