@@ -262,8 +262,11 @@ mod tests {
         use statrs::stats_tests::ks_test::{ks_onesample, KSOneSampleAlternativeMethod};
         use statrs::stats_tests::NaNPolicy;
         for n in [5usize, 10, 37, 80, 120] {
-            let mut rng = crate::seed::MasterSeed::default().stream(&format!("ks-test/statrs/n={n}"));
-            let xs: Vec<f64> = (0..n).map(|_| crate::seed::uniform_open01(&mut rng)).collect();
+            let mut rng =
+                crate::seed::MasterSeed::default().stream(&format!("ks-test/statrs/n={n}"));
+            let xs: Vec<f64> = (0..n)
+                .map(|_| crate::seed::uniform_open01(&mut rng))
+                .collect();
             let ours = ks_test(&xs, identity).unwrap();
             let (stat, p) = ks_onesample(
                 xs.clone(),
@@ -274,7 +277,11 @@ mod tests {
             .unwrap();
             assert!((ours.statistic - stat).abs() <= 4.0 * f64::EPSILON, "n={n}");
             // statrs forms 1 − cdf after an f64 matrix power: allow its own rounding.
-            assert!((ours.p_value - p).abs() <= 1e-12, "n={n}: {} vs {p}", ours.p_value);
+            assert!(
+                (ours.p_value - p).abs() <= 1e-12,
+                "n={n}: {} vs {p}",
+                ours.p_value
+            );
         }
     }
 
