@@ -101,7 +101,9 @@ pub fn ecdf_sup_distance(a: &[f64], b: &[f64]) -> Result<f64, StatsError> {
         while j < nb && ys[j] == v {
             j += 1;
         }
-        d = d.max((i as f64 / na as f64 - j as f64 / nb as f64).abs());
+        // |i/na − j/nb| from an exact integer numerator: one rounding, so equal gaps compare equal.
+        let gap = (i as u128 * nb as u128).abs_diff(j as u128 * na as u128);
+        d = d.max(gap as f64 / (na as f64 * nb as f64));
     }
     Ok(d)
 }
