@@ -13,3 +13,18 @@ fn tool_4_step_graphons() {
 fn tool_7_normal_reference() {
     check_claim("TOOL-7");
 }
+
+#[test]
+fn tool_1_exact_kolmogorov_cdf() {
+    check_claim("TOOL-1");
+}
+
+#[test]
+fn tool_2_f64_kolmogorov_accuracy() {
+    check_claim("TOOL-2");
+}
+
+#[test]
+fn tool_3_ks_dkw_uniform() {
+    check_claim("TOOL-3");
+}
