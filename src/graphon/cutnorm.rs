@@ -1,7 +1,1443 @@
-//! Cut norm intervals (placeholder: being written).
-use crate::claims::Claim;
+//! Certified cut-norm intervals of real matrices. Claims TOOL-5 and TOOL-6
+//! (`theory/toolbox.md`).
+//!
+//! For an m×n real matrix A the normalised cut norm is
+//! `‖A‖_□ = max over row sets S and column sets T of |Σ_{i∈S, j∈T} A_ij| / (m n)`.
+//! It is NP-hard to compute in general, so [`cut_norm`] returns an interval that provably
+//! contains it:
+//!
+//! - **lower**: the best pair (S, T) found by alternating optimisation from several starts,
+//!   its sum re-evaluated and reduced by the rounding allowance of that sum (Higham, eq. 4.4), then
+//!   rounded down;
+//! - **upper**: the smaller of the L¹ bound `Σ|A_ij| / (m n)` and the spectral bound
+//!   `‖A‖_op / sqrt(m n)`, where `‖A‖_op` is bounded above by a Cholesky certificate
+//!   (Demmel 1989; Rump 2006) that accounts for every rounding error of the Gram matrix and of the
+//!   factorisation. Every bound is rounded outward.
+//!
+//! [`cut_norm_exact`] enumerates the subsets of the shorter side (at most 20) in exact integer
+//! arithmetic; it is the oracle of the tests. [`cut_norm_hoeffding_bound`] is the high-probability
+//! bound on the cut norm of a matrix of independent centred entries, reused by the convergence
+//! claims.
 
-/// Claims of this file.
+use super::GraphonError;
+use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::seed::uniform_open01;
+use crate::tol::{self, TolError, UNIT_ROUNDOFF};
+use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
+use faer::{Accum, Mat, MatMut, MatRef, Par, Side};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{ToPrimitive, Zero};
+use rand::Rng;
+use std::ops::{AddAssign, SubAssign};
+
+/// The smallest positive subnormal f64, `η = 2^−1074`: the absolute error bound of one product
+/// that underflows (round to nearest errs by at most η/2).
+const ETA: f64 = f64::from_bits(1);
+
+/// The largest shorter side [`cut_norm_exact`] enumerates (2^20 subsets).
+pub const EXACT_MAX_SHORT_SIDE: usize = 20;
+
+/// Column block of the certificate's Cholesky factorisation.
+const CHOLESKY_BLOCK: usize = 64;
+
+/// Trial shifts of the certificate: `ν = θ + τ · scale` with `τ = 10^−4, 8·10^−4, …`, then a
+/// last trial at `ν = 2 tr(Ĝ)`, which exceeds `λ_max(Ĝ)` unless rounding dominates.
+const CERTIFICATE_TRIALS: usize = 6;
+const FIRST_RELATIVE_SHIFT: f64 = 1e-4;
+const SHIFT_GROWTH: f64 = 8.0;
+
+/// Which sign of the sum attains the lower bound.
+///
+/// ```
+/// use pai_graphon::graphon::cutnorm::CutSign;
+/// assert_eq!(CutSign::Negative.factor(), -1.0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CutSign {
+    /// `Σ_{S×T} A_ij` is large and positive.
+    Positive,
+    /// `Σ_{S×T} A_ij` is large and negative.
+    Negative,
+}
+
+impl CutSign {
+    /// `+1.0` or `−1.0`.
+    pub fn factor(self) -> f64 {
+        match self {
+            CutSign::Positive => 1.0,
+            CutSign::Negative => -1.0,
+        }
+    }
+}
+
+/// How hard [`cut_norm`] works.
+///
+/// ```
+/// use pai_graphon::graphon::cutnorm::CutNormOptions;
+/// let o = CutNormOptions::default();
+/// assert_eq!(o.random_starts, 8);
+/// assert!(o.spectral);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct CutNormOptions {
+    /// Random row sets (each row in with probability 1/2) tried besides the deterministic
+    /// starts; each is tried with both signs.
+    pub random_starts: usize,
+    /// At most this many alternating sweeps (a sweep updates T, then S) per start.
+    pub max_sweeps: usize,
+    /// Every start runs this many sweeps (unless it stalls earlier) ...
+    pub full_batch_sweeps: usize,
+    /// ... after which only this many starts, those with the largest values, go on.
+    pub finalists: usize,
+    /// Lanczos steps for the estimate of `λ_max` of the Gram matrix (the certificate does not
+    /// depend on its accuracy, only its cost does).
+    pub lanczos_steps: usize,
+    /// Whether to compute the spectral bound (it costs a Gram matrix and a Cholesky
+    /// factorisation of the shorter side, `O(m n min(m, n))`). Without it, `upper` is the L¹
+    /// bound and the singular-vector starts are skipped.
+    pub spectral: bool,
+}
+
+impl Default for CutNormOptions {
+    fn default() -> Self {
+        CutNormOptions {
+            random_starts: 8,
+            max_sweeps: 50,
+            full_batch_sweeps: 8,
+            finalists: 4,
+            lanczos_steps: 48,
+            spectral: true,
+        }
+    }
+}
+
+/// A certified interval `[lower, upper]` containing `‖A‖_□`, with the sets attaining `lower`.
+///
+/// ```
+/// use faer::mat;
+/// use pai_graphon::graphon::cutnorm::{cut_norm, CutNormOptions, CutSign};
+/// use pai_graphon::seed::MasterSeed;
+/// let a = mat![[1.0, -1.0], [-1.0, 1.0]];
+/// let mut rng = MasterSeed::default().stream("doc/cutnorm");
+/// let c = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut rng).unwrap();
+/// // One cell: |±1| / 4. Both cells of a diagonal cancel.
+/// assert!(c.lower <= 0.25 && 0.25 - c.lower < 1e-15);
+/// assert_eq!(c.rows.iter().filter(|&&r| r).count(), 1);
+/// assert!(c.upper >= 0.25 && c.upper_spectral >= 1.0 && c.upper_l1 >= 1.0);
+/// assert!(matches!(c.sign, CutSign::Positive | CutSign::Negative));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct CutNormInterval {
+    /// A certified lower bound: `lower ≤ |Σ_{rows×cols} A_ij| / (m n) ≤ ‖A‖_□`.
+    pub lower: f64,
+    /// A certified upper bound, `min(upper_l1, upper_spectral)`.
+    pub upper: f64,
+    /// The row set S attaining `lower`.
+    pub rows: Vec<bool>,
+    /// The column set T attaining `lower`.
+    pub cols: Vec<bool>,
+    /// Whether the sum over S×T is positive or negative.
+    pub sign: CutSign,
+    /// The computed sum `Σ_{S×T} A_ij`, not normalised, not corrected for rounding.
+    pub attained_sum: f64,
+    /// `Σ|A_ij| / (m n)`, rounded up.
+    pub upper_l1: f64,
+    /// `op_norm_upper / sqrt(m n)`, rounded up; `+∞` when not computed or not certified.
+    pub upper_spectral: f64,
+    /// A certified upper bound on the operator norm `‖A‖_op`; `+∞` when not certified.
+    pub op_norm_upper: f64,
+    /// The Lanczos estimate of `‖A‖_op` (not certified; NaN when not computed).
+    pub op_norm_estimate: f64,
+    /// How many Cholesky trials the certificate needed (0 when not computed).
+    pub certificate_trials: usize,
+    /// How many alternating sweeps ran (the batch stops when no start changes).
+    pub sweeps: usize,
+}
+
+/// The certified cut-norm interval of `a`, normalised by `m n`.
+///
+/// `rng` supplies the random starts and the Lanczos start vector (pass a labelled stream,
+/// `MasterSeed::stream(label)`); the bounds are certified whatever it draws.
+///
+/// Errors: [`GraphonError::Empty`] for no rows or columns; [`GraphonError::NonFinite`] for a NaN
+/// or infinite entry, or when `Σ|A_ij|` overflows f64 (reported as `NonFinite(inf)`);
+/// [`GraphonError::Shape`] when `m n ≥ 2^53`.
+///
+/// ```
+/// use faer::Mat;
+/// use pai_graphon::graphon::cutnorm::{cut_norm, CutNormOptions};
+/// use pai_graphon::seed::MasterSeed;
+/// // A non-negative matrix: the whole matrix attains the cut norm, and the L¹ bound is exact.
+/// let a = Mat::from_fn(3, 4, |i, j| (i + j) as f64);
+/// let mut rng = MasterSeed::default().stream("doc/cut_norm");
+/// let c = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut rng).unwrap();
+/// let exact = 30.0 / 12.0; // Σ (i + j) = 4·3 + 3·6
+/// assert!(c.lower <= exact && exact <= c.upper);
+/// assert!(c.upper - c.lower < 1e-13);
+/// ```
+pub fn cut_norm<R: Rng + ?Sized>(
+    a: MatRef<'_, f64>,
+    opts: &CutNormOptions,
+    rng: &mut R,
+) -> Result<CutNormInterval, GraphonError> {
+    validate(a)?;
+    let a = a.to_owned();
+    let (m, n) = (a.nrows(), a.ncols());
+    let mn = (m * n) as f64;
+    let abs_sum = abs_sum_upper(&a)?;
+    let upper_l1 = next_up(abs_sum / mn);
+    let spectral = if opts.spectral {
+        spectral_certificate(&a, opts.lanczos_steps, rng)
+    } else {
+        Spectral::skipped()
+    };
+    let upper_spectral = if spectral.op_upper.is_finite() {
+        next_up(spectral.op_upper / next_down(mn.sqrt()))
+    } else {
+        f64::INFINITY
+    };
+    let singular = spectral.left.as_deref().zip(spectral.right.as_deref());
+    let (best, sweeps) = search_cut(&a, opts, singular, rng);
+    let (lower, attained_sum) = certified_lower(&a, &best, abs_sum);
+    Ok(CutNormInterval {
+        lower,
+        upper: upper_l1.min(upper_spectral),
+        rows: best.rows,
+        cols: best.cols,
+        sign: best.sign,
+        attained_sum,
+        upper_l1,
+        upper_spectral,
+        op_norm_upper: spectral.op_upper,
+        op_norm_estimate: spectral.estimate,
+        certificate_trials: spectral.trials,
+        sweeps,
+    })
+}
+
+/// The high-probability bound on the cut norm of an m×n matrix of independent centred entries,
+/// each in an interval of length 1:
+///
+/// `P( ‖X‖_□ ≥ sqrt( ((m + n) ln 2 + ln(2/δ)) / (2 m n) ) ) ≤ δ`.
+///
+/// For a fixed pair (S, T), Hoeffding's inequality gives
+/// `P(|Σ_{S×T} X_ij| ≥ t) ≤ 2 exp(−2 t² / (|S||T|)) ≤ 2 exp(−2 t² / (m n))`; a union bound over the
+/// `2^(m+n)` pairs and `t = m n · bound` give the statement. Entries in an interval of length r:
+/// multiply the bound by r. The value is rounded up.
+///
+/// Errors: `Graphon(Empty)` when m or n is 0, `Tol(Probability)` when δ is not in (0, 1).
+///
+/// ```
+/// use pai_graphon::graphon::cutnorm::cut_norm_hoeffding_bound;
+/// let b = cut_norm_hoeffding_bound(1000, 1000, 1e-4).unwrap();
+/// let expect = ((2000.0 * 2f64.ln() + 2e4f64.ln()) / 2e6).sqrt();
+/// assert!(b >= expect && b - expect < 1e-15);
+/// assert!(cut_norm_hoeffding_bound(0, 3, 0.1).is_err());
+/// ```
+pub fn cut_norm_hoeffding_bound(m: usize, n: usize, delta: f64) -> Result<f64, crate::Error> {
+    if m == 0 || n == 0 {
+        return Err(GraphonError::Empty.into());
+    }
+    if !(delta > 0.0 && delta < 1.0) {
+        return Err(TolError::Probability(delta).into());
+    }
+    let log_pairs = (m + n) as f64 * std::f64::consts::LN_2;
+    let mn = m as f64 * n as f64;
+    Ok(inflate(
+        ((log_pairs + (2.0 / delta).ln()) / (2.0 * mn)).sqrt(),
+        8,
+    ))
+}
+
+/// The exact cut norm as a rational number, by enumerating the subsets of the shorter side in
+/// Gray-code order (one row or column added or removed per step, `O(2^min(m,n) · max(m,n))`) and
+/// taking the best other side greedily (its positive part or its negative part). Every f64 entry
+/// is an integer multiple of `2^e_min`; the sums are kept as exact integers (i128 when they fit,
+/// else `BigInt`).
+///
+/// Errors: `Empty`, `NonFinite`, and `Shape` when the shorter side exceeds
+/// [`EXACT_MAX_SHORT_SIDE`].
+///
+/// ```
+/// use faer::Mat;
+/// use num_rational::BigRational;
+/// use pai_graphon::graphon::cutnorm::cut_norm_exact_rational;
+/// // The 3×3 identity: the whole diagonal, 3 / 9.
+/// let a = Mat::<f64>::identity(3, 3);
+/// let q = cut_norm_exact_rational(a.as_ref()).unwrap();
+/// assert_eq!(q, BigRational::new(1.into(), 3.into()));
+/// ```
+pub fn cut_norm_exact_rational(a: MatRef<'_, f64>) -> Result<BigRational, GraphonError> {
+    validate(a)?;
+    let (m, n) = (a.nrows(), a.ncols());
+    let short = m.min(n);
+    if short > EXACT_MAX_SHORT_SIDE {
+        return Err(GraphonError::Shape {
+            expected: format!("shorter side at most {EXACT_MAX_SHORT_SIDE}"),
+            found: format!("{m}×{n}"),
+        });
+    }
+    // The vectors of the shorter side, each as long as the longer side.
+    let vectors: Vec<Vec<f64>> = if m <= n {
+        (0..m)
+            .map(|i| (0..n).map(|j| a[(i, j)]).collect())
+            .collect()
+    } else {
+        (0..n)
+            .map(|j| (0..m).map(|i| a[(i, j)]).collect())
+            .collect()
+    };
+    let parts: Vec<Vec<(i64, i32)>> = vectors
+        .iter()
+        .map(|v| v.iter().map(|&x| decompose(x)).collect())
+        .collect();
+    let e_min = parts
+        .iter()
+        .flatten()
+        .filter(|(mant, _)| *mant != 0)
+        .map(|&(_, e)| e)
+        .min();
+    let Some(e_min) = e_min else {
+        return Ok(BigRational::zero());
+    };
+    let max_shift = parts
+        .iter()
+        .flatten()
+        .filter(|(mant, _)| *mant != 0)
+        .map(|&(_, e)| (e - e_min) as u32)
+        .max()
+        .unwrap_or(0);
+    let count_bits = usize::BITS - (m * n).leading_zeros();
+    let best: BigInt = if max_shift + 53 + count_bits <= 126 {
+        let ints: Vec<Vec<i128>> = parts
+            .iter()
+            .map(|v| {
+                v.iter()
+                    .map(|&(mant, e)| {
+                        if mant == 0 {
+                            0
+                        } else {
+                            (mant as i128) << (e - e_min)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        BigInt::from(best_greedy_sum(&ints))
+    } else {
+        let ints: Vec<Vec<BigInt>> = parts
+            .iter()
+            .map(|v| {
+                v.iter()
+                    .map(|&(mant, e)| {
+                        if mant == 0 {
+                            BigInt::zero()
+                        } else {
+                            BigInt::from(mant) << ((e - e_min) as usize)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        best_greedy_sum(&ints)
+    };
+    let mn = BigInt::from(m) * BigInt::from(n);
+    let two = BigInt::from(2u8);
+    Ok(if e_min >= 0 {
+        BigRational::new(best * num_traits::pow(two, e_min as usize), mn)
+    } else {
+        BigRational::new(best, mn * num_traits::pow(two, (-e_min) as usize))
+    })
+}
+
+/// The exact cut norm, rounded to the nearest f64 (see [`cut_norm_exact_rational`]).
+///
+/// ```
+/// use faer::mat;
+/// use pai_graphon::graphon::cutnorm::cut_norm_exact;
+/// let a = mat![[1.0, -1.0, 0.5], [-1.0, 1.0, 0.5]];
+/// // Row 0 with columns {0, 2}: 1.5; or column 2 alone over both rows: 1.0.
+/// assert_eq!(cut_norm_exact(a.as_ref()).unwrap(), 1.5 / 6.0);
+/// ```
+pub fn cut_norm_exact(a: MatRef<'_, f64>) -> Result<f64, GraphonError> {
+    let q = cut_norm_exact_rational(a)?;
+    q.to_f64().ok_or(GraphonError::NonFinite(f64::NAN))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input checks and directed rounding.
+
+fn validate(a: MatRef<'_, f64>) -> Result<(), GraphonError> {
+    let (m, n) = (a.nrows(), a.ncols());
+    if m == 0 || n == 0 {
+        return Err(GraphonError::Empty);
+    }
+    if m.checked_mul(n).is_none_or(|mn| mn >= 1usize << 53) {
+        return Err(GraphonError::Shape {
+            expected: "m n < 2^53".to_string(),
+            found: format!("{m}×{n}"),
+        });
+    }
+    for j in 0..n {
+        for i in 0..m {
+            let x = a[(i, j)];
+            if !x.is_finite() {
+                return Err(GraphonError::NonFinite(x));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The next f64 above `x` (`+∞` and NaN stay).
+fn next_up(x: f64) -> f64 {
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x == 0.0 {
+        return f64::from_bits(1);
+    }
+    let bits = x.to_bits();
+    f64::from_bits(if x > 0.0 { bits + 1 } else { bits - 1 })
+}
+
+/// The next f64 below `x`.
+fn next_down(x: f64) -> f64 {
+    -next_up(-x)
+}
+
+/// An upper bound on a non-negative quantity that was computed as `x` through at most `r`
+/// roundings: the true value is at most `x / (1 − γ_r) ≤ x (1 + 2γ_r)`; the factor
+/// `1 + 4γ_(r+2)` also covers the roundings of the factor and of the product, and the final step
+/// up covers round-to-nearest. `+∞` when γ is undefined.
+fn inflate(x: f64, r: usize) -> f64 {
+    match tol::gamma(r + 2) {
+        Ok(g) if g <= 0.25 => next_up(x * (1.0 + 4.0 * g)),
+        _ => f64::INFINITY,
+    }
+}
+
+/// `Σ|A_ij|`, rounded up (a sum of mn non-negative terms has at most mn − 1 roundings).
+fn abs_sum_upper(a: &Mat<f64>) -> Result<f64, GraphonError> {
+    let mut s = 0.0;
+    for j in 0..a.ncols() {
+        s += a.col_as_slice(j).iter().map(|x| x.abs()).sum::<f64>();
+    }
+    if !s.is_finite() {
+        return Err(GraphonError::NonFinite(s));
+    }
+    Ok(inflate(s, a.nrows() * a.ncols()))
+}
+
+/// An upper bound on `Σ x²` over `values` (`count` of them): each square errs by `u` relatively
+/// and by at most `η/2` absolutely (underflow), the sum by `γ_(count−1)`, so
+/// `Σ x² ≤ (s + count·η) / (1 − γ_count)`.
+fn sum_of_squares_upper<'a>(values: impl Iterator<Item = &'a f64>, count: usize) -> f64 {
+    let s: f64 = values.map(|x| x * x).sum();
+    inflate(s + count as f64 * ETA, count + 2)
+}
+
+/// Sign, mantissa and exponent: `x = mant · 2^e` exactly.
+fn decompose(x: f64) -> (i64, i32) {
+    let bits = x.to_bits();
+    let sign = if bits >> 63 == 1 { -1 } else { 1 };
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = (bits & ((1u64 << 52) - 1)) as i64;
+    if biased == 0 {
+        (sign * fraction, -1074)
+    } else {
+        (sign * (fraction | (1i64 << 52)), biased - 1075)
+    }
+}
+
+/// The largest `max(Σ_j c_j⁺, Σ_j c_j⁻)` over all subsets of `vectors`, where `c` is the sum of
+/// the chosen vectors; Gray-code order updates `c` by one vector per step.
+fn best_greedy_sum<T>(vectors: &[Vec<T>]) -> T
+where
+    T: Clone + Zero + PartialOrd + for<'x> AddAssign<&'x T> + for<'x> SubAssign<&'x T>,
+{
+    let k = vectors.len();
+    let long = vectors.first().map_or(0, Vec::len);
+    let zero = T::zero();
+    let mut sums = vec![T::zero(); long];
+    let mut member = vec![false; k];
+    let mut best = T::zero();
+    for step in 1u64..(1u64 << k) {
+        let flip = step.trailing_zeros() as usize;
+        member[flip] = !member[flip];
+        for (s, x) in sums.iter_mut().zip(&vectors[flip]) {
+            if member[flip] {
+                *s += x;
+            } else {
+                *s -= x;
+            }
+        }
+        let (mut pos, mut neg) = (T::zero(), T::zero());
+        for s in &sums {
+            if *s > zero {
+                pos += s;
+            } else {
+                neg -= s;
+            }
+        }
+        if pos > best {
+            best = pos;
+        }
+        if neg > best {
+            best = neg;
+        }
+    }
+    best
+}
+
+// ---------------------------------------------------------------------------------------------
+// The spectral certificate.
+
+struct Spectral {
+    op_upper: f64,
+    estimate: f64,
+    trials: usize,
+    left: Option<Vec<f64>>,
+    right: Option<Vec<f64>>,
+}
+
+impl Spectral {
+    fn skipped() -> Self {
+        Spectral {
+            op_upper: f64::INFINITY,
+            estimate: f64::NAN,
+            trials: 0,
+            left: None,
+            right: None,
+        }
+    }
+}
+
+/// Bound `‖A‖_op² = λ_max(G)`, G the Gram matrix of the shorter side, from above:
+///
+/// 1. `Ĝ = fl(G)` (lower triangle, mirrored): `‖Ĝ − G‖₂ ≤ ε_G = γ_L ‖A‖_F² + k L η`
+///    (L the longer side, k the shorter; `|Ĝ − G| ≤ γ_L |A|ᵀ|A| + L η` entrywise and
+///    `‖ |A|ᵀ|A| ‖₂ ≤ ‖A‖_F²`);
+/// 2. `θ ≈ λ_max(Ĝ)` by Lanczos;
+/// 3. for a trial `ν > θ`, form `X̃ = fl(ν I − Ĝ)` and factor it; success certifies
+///    `λ_max(G) ≤ ν + ‖ΔX‖₂ + max|D| + ε_G` (see [`certify_at`]).
+fn spectral_certificate<R: Rng + ?Sized>(a: &Mat<f64>, steps: usize, rng: &mut R) -> Spectral {
+    let (m, n) = (a.nrows(), a.ncols());
+    let (k, long) = (m.min(n), m.max(n));
+    let fro2 = sum_of_squares_upper((0..n).flat_map(|j| a.col_as_slice(j).iter()), m * n);
+    let Ok(gamma_long) = tol::gamma(long) else {
+        return Spectral::skipped();
+    };
+    if !fro2.is_finite() {
+        return Spectral::skipped();
+    }
+    let eps_g = inflate(gamma_long * fro2 + (k as f64) * (long as f64) * ETA, 4);
+    let g = gram_of_shorter_side(a);
+    let (theta, top) = lanczos_top(g.as_ref(), steps, rng);
+    let (left, right) = if n <= m {
+        (mat_vec(a.as_ref(), &top), top)
+    } else {
+        let right = mat_vec(a.transpose(), &top);
+        (top, right)
+    };
+    let trace: f64 = (0..k).map(|i| g[(i, i)]).sum();
+    let scale = theta.max(trace / k as f64).max(f64::MIN_POSITIVE);
+    let mut tau = FIRST_RELATIVE_SHIFT;
+    for trial in 1..=CERTIFICATE_TRIALS + 1 {
+        let nu = if trial <= CERTIFICATE_TRIALS {
+            theta.max(0.0) + tau * scale
+        } else {
+            2.0 * trace + f64::MIN_POSITIVE
+        };
+        tau *= SHIFT_GROWTH;
+        if let Some(lambda_upper) = certify_at(g.as_ref(), nu, eps_g) {
+            return Spectral {
+                op_upper: next_up(lambda_upper.sqrt()),
+                estimate: theta.max(0.0).sqrt(),
+                trials: trial,
+                left: Some(left),
+                right: Some(right),
+            };
+        }
+    }
+    Spectral {
+        trials: CERTIFICATE_TRIALS + 1,
+        estimate: theta.max(0.0).sqrt(),
+        left: Some(left),
+        right: Some(right),
+        ..Spectral::skipped()
+    }
+}
+
+/// `Aᵀ A` or `A Aᵀ`, whichever is smaller, computed by faer's triangular product (every entry a
+/// dot product of length max(m, n) in some order), mirrored to a full symmetric matrix.
+fn gram_of_shorter_side(a: &Mat<f64>) -> Mat<f64> {
+    let (m, n) = (a.nrows(), a.ncols());
+    let k = m.min(n);
+    let mut g = Mat::<f64>::zeros(k, k);
+    let (lhs, rhs) = if n <= m {
+        (a.transpose(), a.as_ref())
+    } else {
+        (a.as_ref(), a.transpose())
+    };
+    triangular::matmul(
+        g.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        lhs,
+        BlockStructure::Rectangular,
+        rhs,
+        BlockStructure::Rectangular,
+        1.0,
+        Par::Seq,
+    );
+    for j in 0..k {
+        for i in j + 1..k {
+            g[(j, i)] = g[(i, j)];
+        }
+    }
+    g
+}
+
+/// Try to certify `λ_max(G) ≤ μ` from the trial shift `ν` (Rump 2006, "Verification of positive
+/// definiteness", with Demmel's 1989 backward error bound). With `X̃ = fl(ν I − Ĝ)`:
+/// `X̃ = ν I − Ĝ + D`, D diagonal with `|D_ii| ≤ 2u |X̃_ii|` (off-diagonal entries are negated
+/// exactly). If the floating-point Cholesky factorisation of X̃ completes with factor R̃, then
+/// `R̃ R̃ᵀ = X̃ + ΔX` with `|ΔX| ≤ γ_(k+1) |R̃||R̃ᵀ|` plus underflow (Higham, Theorem 10.3), so
+/// `‖ΔX‖₂ ≤ γ_(k+1) ‖R̃‖_F² + k(k+1) η max(1, max r̃_ii)`, and `X̃ ⪰ −‖ΔX‖₂ I` because
+/// `R̃ R̃ᵀ ⪰ 0`. Hence `Ĝ ⪯ (ν + max|D| + ‖ΔX‖₂) I` and
+/// `λ_max(G) ≤ μ = ν + max|D| + ‖ΔX‖₂ + ε_G`, rounded up. `None` when the factorisation meets a
+/// non-positive pivot.
+fn certify_at(g: MatRef<'_, f64>, nu: f64, eps_g: f64) -> Option<f64> {
+    let k = g.nrows();
+    let mut x = vec![0.0; k * k];
+    let mut max_diag = 0.0f64;
+    for j in 0..k {
+        let col = &mut x[j * k..(j + 1) * k];
+        col[j] = nu - g[(j, j)];
+        max_diag = max_diag.max(col[j].abs());
+        for (i, v) in col.iter_mut().enumerate().skip(j + 1) {
+            *v = -g[(i, j)];
+        }
+    }
+    cholesky_lower_in_place(&mut x, k).ok()?;
+    let lower_entries = (0..k).flat_map(|j| x[j * k + j..(j + 1) * k].iter());
+    let r_fro2 = sum_of_squares_upper(lower_entries, k * (k + 1) / 2);
+    let max_r = (0..k).map(|j| x[j * k + j]).fold(1.0f64, f64::max);
+    let kf = k as f64;
+    let chol_backward = tol::gamma(k + 1).ok()? * r_fro2 + kf * (kf + 1.0) * ETA * max_r;
+    let diag_rounding = 2.0 * UNIT_ROUNDOFF * max_diag;
+    let mu = inflate(
+        nu + inflate(chol_backward, 4) + inflate(diag_rounding, 2) + eps_g,
+        4,
+    );
+    mu.is_finite().then_some(mu)
+}
+
+/// Blocked right-looking Cholesky `X = R Rᵀ` (R lower triangular, column-major `k×k`, lower
+/// triangle read and overwritten). Every entry is `(x_ic − Σ_l r_il r_cl) / r_cc` (or the square
+/// root on the diagonal) with the sum evaluated in some order: the trailing updates by faer's
+/// triangular product, the rest by column operations. That is all Demmel's bound needs
+/// (Higham, Theorem 10.3 holds for any summation order). `Err(c)` at a pivot that is not
+/// positive.
+fn cholesky_lower_in_place(x: &mut [f64], k: usize) -> Result<(), usize> {
+    let mut j0 = 0;
+    while j0 < k {
+        let j1 = (j0 + CHOLESKY_BLOCK).min(k);
+        for c in j0..j1 {
+            let (done, rest) = x.split_at_mut(c * k);
+            let col_c = &mut rest[..k];
+            for l in j0..c {
+                let col_l = &done[l * k..(l + 1) * k];
+                let r_cl = col_l[c];
+                for (xi, ri) in col_c[c..].iter_mut().zip(&col_l[c..]) {
+                    *xi -= ri * r_cl;
+                }
+            }
+            let pivot = col_c[c];
+            // NaN pivots fail too.
+            if pivot.is_nan() || pivot <= 0.0 {
+                return Err(c);
+            }
+            let r = pivot.sqrt();
+            col_c[c] = r;
+            for v in &mut col_c[c + 1..] {
+                *v /= r;
+            }
+        }
+        if j1 < k {
+            let (left, right) = x.split_at_mut(j1 * k);
+            let panel =
+                MatRef::from_column_major_slice(&left[j0 * k..], k, j1 - j0).subrows(j1, k - j1);
+            let trailing =
+                MatMut::from_column_major_slice_mut(right, k, k - j1).subrows_mut(j1, k - j1);
+            triangular::matmul(
+                trailing,
+                BlockStructure::TriangularLower,
+                Accum::Add,
+                panel,
+                BlockStructure::Rectangular,
+                panel.transpose(),
+                BlockStructure::Rectangular,
+                -1.0,
+                Par::Seq,
+            );
+        }
+        j0 = j1;
+    }
+    Ok(())
+}
+
+fn mat_vec(a: MatRef<'_, f64>, v: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; a.nrows()];
+    matmul(
+        MatMut::from_column_major_slice_mut(&mut out, a.nrows(), 1),
+        Accum::Replace,
+        a,
+        MatRef::from_column_major_slice(v, v.len(), 1),
+        1.0,
+        Par::Seq,
+    );
+    out
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Lanczos steps between convergence checks of the top Ritz value.
+const LANCZOS_CHECK_EVERY: usize = 8;
+
+/// The largest Ritz value of the symmetric `g` after at most `steps` Lanczos steps with full
+/// reorthogonalisation (twice, "twice is enough"), and its Ritz vector. The start vector is
+/// random, so no eigenvector is missed by symmetry. Stops early once the top Ritz value moves by
+/// less than 1/16 of the certificate's first relative shift between checks: more accuracy would
+/// not change the certificate.
+fn lanczos_top<R: Rng + ?Sized>(g: MatRef<'_, f64>, steps: usize, rng: &mut R) -> (f64, Vec<f64>) {
+    let k = g.nrows();
+    let steps = steps.clamp(1, k);
+    let mut q: Vec<f64> = (0..k).map(|_| uniform_open01(rng) - 0.5).collect();
+    let norm = dot(&q, &q).sqrt();
+    q.iter_mut().for_each(|x| *x /= norm);
+    let mut basis: Vec<Vec<f64>> = Vec::with_capacity(steps);
+    let (mut alphas, mut betas) = (Vec::new(), Vec::new());
+    let mut last_theta = f64::NAN;
+    for step in 1..=steps {
+        let mut w = mat_vec(g, &q);
+        let alpha = dot(&q, &w);
+        alphas.push(alpha);
+        basis.push(q);
+        for _ in 0..2 {
+            for b in &basis {
+                let c = dot(b, &w);
+                w.iter_mut().zip(b).for_each(|(wi, bi)| *wi -= c * bi);
+            }
+        }
+        let beta = dot(&w, &w).sqrt();
+        let scale = alpha.abs() + betas.last().copied().unwrap_or(0.0);
+        if beta <= f64::EPSILON * scale || beta == 0.0 {
+            break;
+        }
+        if step % LANCZOS_CHECK_EVERY == 0 {
+            let theta = ritz_top(&alphas, &betas).map_or(f64::NAN, |(t, _)| t);
+            if (theta - last_theta).abs() <= theta.abs() * FIRST_RELATIVE_SHIFT / 16.0 {
+                break;
+            }
+            last_theta = theta;
+        }
+        betas.push(beta);
+        q = w.iter().map(|x| x / beta).collect();
+    }
+    match ritz_top(&alphas, &betas) {
+        Some((theta, y)) => {
+            let mut ritz = vec![0.0; k];
+            for (yi, b) in y.iter().zip(&basis) {
+                ritz.iter_mut().zip(b).for_each(|(r, bi)| *r += yi * bi);
+            }
+            (theta, ritz)
+        }
+        None => (
+            alphas.iter().copied().fold(0.0, f64::max),
+            basis.swap_remove(0),
+        ),
+    }
+}
+
+/// The largest eigenvalue of the tridiagonal matrix (diagonal `alphas`, off-diagonal the first
+/// `alphas.len() − 1` of `betas`) and its eigenvector.
+fn ritz_top(alphas: &[f64], betas: &[f64]) -> Option<(f64, Vec<f64>)> {
+    let j = alphas.len();
+    let t = Mat::from_fn(j, j, |r, c| {
+        if r == c {
+            alphas[r]
+        } else if r == c + 1 {
+            betas[c]
+        } else if c == r + 1 {
+            betas[r]
+        } else {
+            0.0
+        }
+    });
+    let eig = t.self_adjoint_eigen(Side::Lower).ok()?;
+    let theta = eig.S().column_vector()[j - 1];
+    let y = eig.U().col(j - 1).iter().copied().collect();
+    Some((theta, y))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lower bound: alternating optimisation.
+
+struct BestCut {
+    value: f64,
+    rows: Vec<bool>,
+    cols: Vec<bool>,
+    sign: CutSign,
+}
+
+/// A batch of starts `(row set, sign)`, improved together: each sweep sets
+/// `T = {j : σ (Aᵀ 1_S)_j > 0}` then `S = {i : σ (A 1_T)_i > 0}` for every start with one matrix
+/// product each (Aᵀ X, A Y), until no row set changes. The best pair met at any half-step is kept.
+/// Starts: all rows; all columns; the signs of the top singular vectors (both sides, both signs
+/// of the vector); `random_starts` random row sets; each with σ = +1 and −1.
+fn search_cut<R: Rng + ?Sized>(
+    a: &Mat<f64>,
+    opts: &CutNormOptions,
+    singular: Option<(&[f64], &[f64])>,
+    rng: &mut R,
+) -> (BestCut, usize) {
+    let (m, n) = (a.nrows(), a.ncols());
+    let mut row_sets = vec![vec![true; m]];
+    let mut col_sets = vec![vec![true; n]];
+    if let Some((u, v)) = singular {
+        row_sets.push(u.iter().map(|&x| x > 0.0).collect());
+        row_sets.push(u.iter().map(|&x| x < 0.0).collect());
+        col_sets.push(v.iter().map(|&x| x > 0.0).collect());
+        col_sets.push(v.iter().map(|&x| x < 0.0).collect());
+    }
+    for _ in 0..opts.random_starts {
+        row_sets.push((0..m).map(|_| rng.next_u64() >> 63 == 1).collect());
+    }
+    let signs = [CutSign::Positive, CutSign::Negative];
+    let mut best = BestCut {
+        value: 0.0,
+        rows: vec![false; m],
+        cols: vec![false; n],
+        sign: CutSign::Positive,
+    };
+    // Column starts: their best-response row sets, per sign.
+    let y0 = indicators(&col_sets);
+    let r0 = product(a.as_ref(), y0.as_ref());
+    let mut starts: Vec<(Vec<bool>, CutSign)> = Vec::new();
+    for (t, cols) in col_sets.iter().enumerate() {
+        for sign in signs {
+            let (rows, value) = best_response(r0.col_as_slice(t), sign);
+            consider(&mut best, value, &rows, cols, sign);
+            starts.push((rows, sign));
+        }
+    }
+    for rows in row_sets {
+        for sign in signs {
+            starts.push((rows.clone(), sign));
+        }
+    }
+    // A start stays active while its value strictly increases: in exact arithmetic each
+    // half-step is a best response, so the value never decreases and a start whose value
+    // stalls sits at a local optimum (up to ties).
+    let mut active: Vec<(Vec<bool>, CutSign, f64)> = starts
+        .into_iter()
+        .map(|(r, s)| (r, s, f64::NEG_INFINITY))
+        .collect();
+    let mut sweeps = 0;
+    while sweeps < opts.max_sweeps && !active.is_empty() {
+        sweeps += 1;
+        let x = indicators(&active.iter().map(|(r, _, _)| r.clone()).collect::<Vec<_>>());
+        let c = product(a.transpose(), x.as_ref());
+        let mut cols_now = Vec::with_capacity(active.len());
+        for (t, (rows, sign, _)) in active.iter().enumerate() {
+            let (cols, value) = best_response(c.col_as_slice(t), *sign);
+            consider(&mut best, value, rows, &cols, *sign);
+            cols_now.push(cols);
+        }
+        let r = product(a.as_ref(), indicators(&cols_now).as_ref());
+        let mut next = Vec::with_capacity(active.len());
+        for (t, (rows, sign, last)) in active.into_iter().enumerate() {
+            let (new_rows, value) = best_response(r.col_as_slice(t), sign);
+            consider(&mut best, value, &new_rows, &cols_now[t], sign);
+            if new_rows != rows && value > last {
+                next.push((new_rows, sign, value));
+            }
+        }
+        if sweeps >= opts.full_batch_sweeps && next.len() > opts.finalists {
+            // Stable sort: ties keep the start order, so the result is reproducible.
+            next.sort_by(|x, y| y.2.total_cmp(&x.2));
+            next.truncate(opts.finalists);
+        }
+        active = next;
+    }
+    (best, sweeps)
+}
+
+fn consider(best: &mut BestCut, value: f64, rows: &[bool], cols: &[bool], sign: CutSign) {
+    if value > best.value {
+        *best = BestCut {
+            value,
+            rows: rows.to_vec(),
+            cols: cols.to_vec(),
+            sign,
+        };
+    }
+}
+
+/// The set `{i : σ s_i > 0}` and its (approximate) value `Σ_i max(σ s_i, 0)`.
+fn best_response(sums: &[f64], sign: CutSign) -> (Vec<bool>, f64) {
+    let f = sign.factor();
+    let set: Vec<bool> = sums.iter().map(|&s| f * s > 0.0).collect();
+    let value = sums.iter().map(|&s| (f * s).max(0.0)).sum();
+    (set, value)
+}
+
+/// The 0/1 matrix whose columns are the given sets.
+fn indicators(sets: &[Vec<bool>]) -> Mat<f64> {
+    let len = sets.first().map_or(0, Vec::len);
+    Mat::from_fn(len, sets.len(), |i, t| if sets[t][i] { 1.0 } else { 0.0 })
+}
+
+fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
+    let mut out = Mat::<f64>::zeros(a.nrows(), b.ncols());
+    matmul(out.as_mut(), Accum::Replace, a, b, 1.0, Par::Seq);
+    out
+}
+
+/// Re-evaluate `Σ_{S×T} A_ij` as `Σ_{j∈T} (Σ_{i∈S} A_ij)`: every term meets at most
+/// `|S| + |T| − 2` roundings, so the error is at most `γ_(|S|+|T|−2) Σ|A_ij|`
+/// (`tol::sum_allowance(|S| + |T| − 1, Σ|A|)`, with the whole-matrix `Σ|A|` rounded up). The
+/// lower bound is `(σ·sum − allowance) / (m n)`, rounded down at each step, and at least 0 (the
+/// empty pair gives 0).
+fn certified_lower(a: &Mat<f64>, best: &BestCut, abs_sum: f64) -> (f64, f64) {
+    let rows: Vec<usize> = (0..a.nrows()).filter(|&i| best.rows[i]).collect();
+    let cols: Vec<usize> = (0..a.ncols()).filter(|&j| best.cols[j]).collect();
+    if rows.is_empty() || cols.is_empty() {
+        return (0.0, 0.0);
+    }
+    let mut total = 0.0;
+    for &j in &cols {
+        let col = a.col_as_slice(j);
+        total += rows.iter().map(|&i| col[i]).sum::<f64>();
+    }
+    let allowance = tol::sum_allowance(rows.len() + cols.len() - 1, abs_sum)
+        .map_or(f64::INFINITY, |s| inflate(s, 4));
+    let mn = (a.nrows() * a.ncols()) as f64;
+    let numerator = next_down(best.sign.factor() * total - allowance);
+    (next_down(numerator / mn).max(0.0), total)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims.
+
+/// Claims of this file: TOOL-5 (the interval contains the exact cut norm) and TOOL-6 (the
+/// Hoeffding bound on the cut norm of centred Bernoulli noise).
 pub fn claims() -> Vec<Claim> {
-    Vec::new()
+    vec![
+        Claim {
+            id: "TOOL-5",
+            title: "certified cut-norm interval contains the exact cut norm",
+            source: Source::Reconstructed,
+            kind: Kind::HighPrecision,
+            delta: 0.0,
+            run: tool_5_containment,
+        },
+        Claim {
+            id: "TOOL-6",
+            title: "cut norm of centred Bernoulli noise is below the Hoeffding union bound",
+            source: Source::Reconstructed,
+            kind: Kind::Statistical,
+            delta: 1e-4,
+            run: tool_6_hoeffding,
+        },
+    ]
+}
+
+/// The families of TOOL-5's test matrices.
+const FAMILIES: [&str; 6] = [
+    "uniform(-1,1)",
+    "signs",
+    "rank-one nonnegative",
+    "planted block",
+    "centred Bernoulli",
+    "all negative",
+];
+
+/// A random test matrix: shape up to 12×16, entries from the family `case % 6`.
+fn tool_5_matrix<R: Rng + ?Sized>(case: usize, rng: &mut R) -> Mat<f64> {
+    let m = 1 + (rng.next_u64() % 12) as usize;
+    let n = 1 + (rng.next_u64() % 16) as usize;
+    let mut u = || uniform_open01(rng);
+    match case % FAMILIES.len() {
+        0 => fill(m, n, || 2.0 * u() - 1.0),
+        1 => fill(m, n, || if u() < 0.5 { -1.0 } else { 1.0 }),
+        2 => {
+            let left: Vec<f64> = (0..m).map(|_| u()).collect();
+            let right: Vec<f64> = (0..n).map(|_| u()).collect();
+            Mat::from_fn(m, n, |i, j| left[i] * right[j])
+        }
+        3 => {
+            let rows: Vec<bool> = (0..m).map(|_| u() < 0.4).collect();
+            let cols: Vec<bool> = (0..n).map(|_| u() < 0.4).collect();
+            let noise = fill(m, n, || 2.0 * u() - 1.0);
+            Mat::from_fn(m, n, |i, j| {
+                noise[(i, j)] + if rows[i] && cols[j] { 1.0 } else { 0.0 }
+            })
+        }
+        4 => {
+            let p = 0.1 + 0.8 * u();
+            let mask = fill(m, n, || if u() < p { 1.0 } else { 0.0 });
+            let mean = (0..n)
+                .map(|j| mask.col_as_slice(j).iter().sum::<f64>())
+                .sum::<f64>()
+                / (m * n) as f64;
+            Mat::from_fn(m, n, |i, j| mask[(i, j)] - mean)
+        }
+        _ => fill(m, n, || -u()),
+    }
+}
+
+/// An m×n matrix filled column by column from `draw` (the order fixes the stream's use).
+fn fill(m: usize, n: usize, mut draw: impl FnMut() -> f64) -> Mat<f64> {
+    let values: Vec<f64> = (0..m * n).map(|_| draw()).collect();
+    Mat::from_fn(m, n, |i, j| values[j * m + i])
+}
+
+/// Whether the exact value lies outside `[lower, upper]` (compared as rationals).
+fn outside(exact: &BigRational, c: &CutNormInterval) -> bool {
+    let lower = BigRational::from_float(c.lower);
+    let upper = BigRational::from_float(c.upper);
+    lower.is_none_or(|l| l > *exact) || upper.is_some_and(|u| u < *exact)
+}
+
+fn tool_5_containment(ctx: &ClaimContext) -> Result<Outcome, crate::Error> {
+    let cases = ctx.scaled(300);
+    let opts = CutNormOptions::default();
+    let (mut violations, mut control_violations) = (0usize, 0usize);
+    let (mut worst_upper_ratio, mut worst_lower_gap) = (1.0f64, 0.0f64);
+    for case in 0..cases {
+        let a = tool_5_matrix(case, &mut ctx.stream(&format!("case={case}")));
+        let exact = cut_norm_exact_rational(a.as_ref())?;
+        let c = cut_norm(
+            a.as_ref(),
+            &opts,
+            &mut ctx.stream(&format!("case={case}/starts")),
+        )?;
+        violations += usize::from(outside(&exact, &c));
+        let halved = Mat::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)] / 2.0);
+        let wrong = cut_norm(
+            halved.as_ref(),
+            &opts,
+            &mut ctx.stream(&format!("case={case}/starts")),
+        )?;
+        control_violations += usize::from(outside(&exact, &wrong));
+        let exact_f = exact.to_f64().unwrap_or(f64::NAN);
+        if exact_f > 0.0 {
+            worst_upper_ratio = worst_upper_ratio.max(c.upper / exact_f);
+            worst_lower_gap = worst_lower_gap.max((exact_f - c.lower) / exact_f);
+        }
+    }
+    Ok(
+        Outcome::new(Check::exact(violations), 0.0, ctx.label("case=*"))
+            .with_control(
+                Check::exact(control_violations),
+                "interval of A/2 checked against the exact cut norm of A \
+             (every non-negative case must violate: there upper(A/2) = exact(A)/2)",
+            )
+            .detail("cases", cases as f64)
+            .detail("families", FAMILIES.len() as f64)
+            .detail("control_violations", control_violations as f64)
+            .detail("max_upper_over_exact", worst_upper_ratio)
+            .detail("max_relative_lower_gap", worst_lower_gap),
+    )
+}
+
+/// Height and relative size of TOOL-6's planted block (negative control).
+const PLANTED_HEIGHT: f64 = 1.0;
+const PLANTED_FRACTION: f64 = 0.3;
+/// Bernoulli density of TOOL-6's noise, and the smallest width (below it the control's
+/// guarantee fails, see `theory/toolbox.md`).
+const NOISE_DENSITY: f64 = 0.2;
+const TOOL_6_MIN_WIDTH: usize = 200;
+
+fn tool_6_hoeffding(ctx: &ClaimContext) -> Result<Outcome, crate::Error> {
+    let m = ctx.scaled(1000).max(TOOL_6_MIN_WIDTH);
+    let n = m;
+    let delta_main = ctx.delta / 2.0;
+    let delta_control = ctx.delta / 2.0;
+    let bound = cut_norm_hoeffding_bound(m, n, delta_main)?;
+    let mut rng = ctx.stream(&format!("m={m}/n={n}/noise"));
+    let noise = fill(m, n, || {
+        let hit = uniform_open01(&mut rng) < NOISE_DENSITY;
+        f64::from(u8::from(hit)) - NOISE_DENSITY
+    });
+    let opts = CutNormOptions::default();
+    let c = cut_norm(
+        noise.as_ref(),
+        &opts,
+        &mut ctx.stream(&format!("m={m}/n={n}/starts")),
+    )?;
+    // Control: the same noise plus a planted block on the first rows and columns.
+    let (block_rows, block_cols) = (
+        (PLANTED_FRACTION * m as f64).round() as usize,
+        (PLANTED_FRACTION * n as f64).round() as usize,
+    );
+    let planted = Mat::from_fn(m, n, |i, j| {
+        noise[(i, j)]
+            + if i < block_rows && j < block_cols {
+                PLANTED_HEIGHT
+            } else {
+                0.0
+            }
+    });
+    let wrong = cut_norm(
+        planted.as_ref(),
+        &opts,
+        &mut ctx.stream(&format!("m={m}/n={n}/starts")),
+    )?;
+    let guaranteed = control_guarantee(m, n, block_rows, block_cols, delta_control)?;
+    if guaranteed <= bound {
+        // Unreachable with the width floor: the control's miss probability would be unbounded.
+        return Err(crate::Error::Scale(ctx.scale));
+    }
+    let failure = tol::union_bound(&[delta_main, delta_control]);
+    let theory_ratio = c.upper / bound;
+    Ok(Outcome::new(
+        Check::new(c.lower, bound, Relation::AtMost),
+        failure,
+        ctx.label(&format!("m={m}/n={n}")),
+    )
+    .with_control(
+        Check::new(wrong.lower, bound, Relation::AtMost),
+        "noise plus a planted +1 block on 30% × 30% of the matrix",
+    )
+    .detail("m", m as f64)
+    .detail("n", n as f64)
+    .detail("p", NOISE_DENSITY)
+    .detail("lower", c.lower)
+    .detail("upper", c.upper)
+    .detail("upper_spectral", c.upper_spectral)
+    .detail("upper_over_hoeffding", theory_ratio)
+    .detail("control_lower", wrong.lower)
+    .detail("control_guaranteed_lower", guaranteed)
+    .detail("delta_main", delta_main)
+    .detail("delta_control", delta_control))
+}
+
+/// With probability at least `1 − δ`, the all-rows start of [`search_cut`] on the planted matrix
+/// already reaches `(h·b_r·b_c − t − slack) / (m n)`: its first column set keeps every column
+/// with a positive sum, so its value is at least the sum over all rows × the block columns, which
+/// is `h·b_r·b_c` plus `m·b_c` independent centred terms of range 1; Hoeffding's one-sided bound
+/// puts their sum above `−t`, `t = m b_c · hoeffding(m b_c, 1, δ, One)`. The slack
+/// `4 γ_(m+n) Σ|A|` covers the rounding of the approximate values used to rank pairs and of the
+/// certified re-evaluation (Σ|A| ≤ (1 + h) m n).
+fn control_guarantee(
+    m: usize,
+    n: usize,
+    block_rows: usize,
+    block_cols: usize,
+    delta: f64,
+) -> Result<f64, crate::Error> {
+    let strip = m * block_cols;
+    let t = strip as f64 * tol::hoeffding(strip.max(1), 1.0, delta, tol::Tail::One)?;
+    let mn = (m * n) as f64;
+    let slack = 4.0 * tol::gamma(m + n)? * (1.0 + PLANTED_HEIGHT) * mn;
+    let planted = PLANTED_HEIGHT * (block_rows * block_cols) as f64;
+    Ok((planted - t - slack) / mn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::MasterSeed;
+    use proptest::prelude::*;
+
+    fn stream(label: &str) -> rand_chacha::ChaCha20Rng {
+        MasterSeed::default().stream(&format!("test/cutnorm/{label}"))
+    }
+
+    fn interval(a: &Mat<f64>) -> CutNormInterval {
+        cut_norm(
+            a.as_ref(),
+            &CutNormOptions::default(),
+            &mut stream("interval"),
+        )
+        .unwrap()
+    }
+
+    fn contains(a: &Mat<f64>) -> bool {
+        let exact = cut_norm_exact_rational(a.as_ref()).unwrap();
+        !outside(&exact, &interval(a))
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let empty = Mat::<f64>::zeros(0, 3);
+        let opts = CutNormOptions::default();
+        assert_eq!(
+            cut_norm(empty.as_ref(), &opts, &mut stream("e")).unwrap_err(),
+            GraphonError::Empty
+        );
+        assert_eq!(
+            cut_norm_exact(empty.as_ref()).unwrap_err(),
+            GraphonError::Empty
+        );
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let a = Mat::from_fn(2, 2, |i, j| if i == 1 && j == 0 { bad } else { 1.0 });
+            assert!(matches!(
+                cut_norm(a.as_ref(), &opts, &mut stream("e")),
+                Err(GraphonError::NonFinite(_))
+            ));
+            assert!(matches!(
+                cut_norm_exact(a.as_ref()),
+                Err(GraphonError::NonFinite(_))
+            ));
+        }
+        let huge = Mat::from_fn(2, 2, |_, _| f64::MAX);
+        assert!(matches!(
+            cut_norm(huge.as_ref(), &opts, &mut stream("e")),
+            Err(GraphonError::NonFinite(_))
+        ));
+        let wide = Mat::<f64>::zeros(21, 30);
+        assert!(matches!(
+            cut_norm_exact(wide.as_ref()),
+            Err(GraphonError::Shape { .. })
+        ));
+    }
+
+    #[test]
+    fn zero_matrix_gives_zero_interval_bottom() {
+        let a = Mat::<f64>::zeros(3, 5);
+        let c = interval(&a);
+        assert_eq!(c.lower, 0.0);
+        assert!(c.upper >= 0.0 && c.upper < 1e-300);
+        assert_eq!(cut_norm_exact(a.as_ref()).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn exact_known_values() {
+        // The 4×4 Sylvester–Hadamard matrix, checked against the definition.
+        let h = faer::mat![
+            [1.0, 1.0, 1.0, 1.0],
+            [1.0, -1.0, 1.0, -1.0],
+            [1.0, 1.0, -1.0, -1.0],
+            [1.0, -1.0, -1.0, 1.0]
+        ];
+        let exact = cut_norm_exact_rational(h.as_ref()).unwrap();
+        let brute = brute_force(&h);
+        assert_eq!(exact, brute);
+        assert!(contains(&h));
+        // Tiny entries force the BigInt path: exponents 2^-1074 and 2^1000 together.
+        let wide_range = faer::mat![[f64::from_bits(1), 1e300], [-1e300, 5e-324]];
+        let q = cut_norm_exact_rational(wide_range.as_ref()).unwrap();
+        assert_eq!(q, brute_force(&wide_range));
+    }
+
+    /// Every pair (S, T) summed exactly as rationals: the definition itself.
+    fn brute_force(a: &Mat<f64>) -> BigRational {
+        let (m, n) = (a.nrows(), a.ncols());
+        let mut best = BigRational::zero();
+        for s in 0u32..(1 << m) {
+            for t in 0u32..(1 << n) {
+                let mut sum = BigRational::zero();
+                for i in (0..m).filter(|i| s >> i & 1 == 1) {
+                    for j in (0..n).filter(|j| t >> j & 1 == 1) {
+                        sum += BigRational::from_float(a[(i, j)]).unwrap();
+                    }
+                }
+                let abs = if sum < BigRational::zero() { -sum } else { sum };
+                if abs > best {
+                    best = abs;
+                }
+            }
+        }
+        best / BigRational::from_integer(BigInt::from(m * n))
+    }
+
+    #[test]
+    fn cholesky_reconstructs() {
+        let k = 150; // more than two blocks
+        let mut rng = stream("chol");
+        let b = fill(k, k, || uniform_open01(&mut rng) - 0.5);
+        let spd = Mat::from_fn(k, k, |i, j| {
+            (0..k).map(|l| b[(i, l)] * b[(j, l)]).sum::<f64>() + if i == j { 1.0 } else { 0.0 }
+        });
+        let mut x: Vec<f64> = (0..k * k).map(|t| spd[(t % k, t / k)]).collect();
+        cholesky_lower_in_place(&mut x, k).unwrap();
+        let r = |i: usize, j: usize| if i >= j { x[j * k + i] } else { 0.0 };
+        let mut worst = 0.0f64;
+        for i in 0..k {
+            for j in 0..=i {
+                let rebuilt: f64 = (0..=j).map(|l| r(i, l) * r(j, l)).sum();
+                worst = worst.max((rebuilt - spd[(i, j)]).abs());
+            }
+        }
+        // Demmel's bound entrywise: γ_(k+1) (|R||Rᵀ|)_ij ≤ γ_(k+1) ‖R‖_F² (plus the rebuild's
+        // own γ_k of the same size).
+        let r_fro2: f64 = (0..k)
+            .map(|j| (j..k).map(|i| r(i, j).powi(2)).sum::<f64>())
+            .sum();
+        let allowance = 2.0 * tol::gamma(k + 1).unwrap() * r_fro2;
+        assert!(worst <= allowance, "{worst} > {allowance}");
+        // An indefinite matrix fails at a pivot.
+        let mut y = vec![1.0, 2.0, 2.0, 1.0];
+        assert_eq!(cholesky_lower_in_place(&mut y, 2), Err(1));
+    }
+
+    #[test]
+    fn operator_norm_certificate_is_an_upper_bound() {
+        // diag(3, 4) ⊕ 0: ‖A‖_op = 4 exactly.
+        let a = Mat::from_fn(5, 3, |i, j| match (i, j) {
+            (0, 0) => 3.0,
+            (1, 1) => 4.0,
+            _ => 0.0,
+        });
+        let c = interval(&a);
+        assert!(c.op_norm_upper >= 4.0 && c.op_norm_upper < 4.0 * (1.0 + 1e-3));
+        // Random matrices of both orientations against faer's SVD.
+        for (m, n) in [(40, 25), (25, 40), (60, 60)] {
+            let mut rng = stream(&format!("svd/{m}x{n}"));
+            let a = fill(m, n, || uniform_open01(&mut rng) - 0.3);
+            let sigma = a.singular_values().unwrap()[0];
+            let c = interval(&a);
+            assert!(
+                c.op_norm_upper >= sigma,
+                "{m}x{n}: {} < {sigma}",
+                c.op_norm_upper
+            );
+            assert!(c.op_norm_upper <= sigma * (1.0 + 1e-3));
+            assert!((c.op_norm_estimate - sigma).abs() <= 1e-6 * sigma);
+        }
+    }
+
+    #[test]
+    fn hoeffding_bound_matches_tol_hoeffding() {
+        // For small m + n, δ / 2^(m+n) is representable and the bound is the mean deviation of
+        // m n terms at that level.
+        for (m, n, d) in [(3, 4, 0.1), (10, 20, 1e-4), (1, 1, 0.5)] {
+            let direct = cut_norm_hoeffding_bound(m, n, d).unwrap();
+            let shrunk = d / 2f64.powi((m + n) as i32);
+            let via_tol = tol::hoeffding(m * n, 1.0, shrunk, tol::Tail::Two).unwrap();
+            assert!(direct >= via_tol && direct - via_tol <= 1e-14 * via_tol);
+        }
+        assert!(cut_norm_hoeffding_bound(3, 3, 1.0).is_err());
+    }
+
+    #[test]
+    fn finds_the_planted_block() {
+        let mut rng = stream("block");
+        let a = fill(60, 80, || uniform_open01(&mut rng) - 0.5);
+        let a = Mat::from_fn(60, 80, |i, j| {
+            a[(i, j)] + if i < 20 && j < 30 { 1.0 } else { 0.0 }
+        });
+        let c = interval(&a);
+        // The block alone gives 600 / 4800 = 0.125 (± noise); the interval must reach it.
+        assert!(c.lower > 0.1 && c.lower <= c.upper);
+        assert!(c.rows[..20].iter().all(|&r| r));
+    }
+
+    #[test]
+    fn claims_pass_at_the_default_seed() {
+        for claim in claims() {
+            let ctx = ClaimContext {
+                id: claim.id,
+                seed: MasterSeed::default(),
+                scale: if claim.id == "TOOL-6" { 0.3 } else { 0.2 },
+                delta: claim.delta,
+            };
+            let out = (claim.run)(&ctx).unwrap();
+            assert!(out.passed(), "{}: {:?}", claim.id, out);
+            assert!(out.failure_probability <= claim.delta);
+        }
+    }
+
+    #[test]
+    #[ignore = "report: prints the claims' outcomes at scale 1"]
+    fn print_claims_at_scale_one() {
+        for claim in claims() {
+            let ctx = ClaimContext {
+                id: claim.id,
+                seed: MasterSeed::default(),
+                scale: 1.0,
+                delta: claim.delta,
+            };
+            let start = std::time::Instant::now();
+            let out = (claim.run)(&ctx).unwrap();
+            println!(
+                "{} ({:.2} s): {:?}",
+                claim.id,
+                start.elapsed().as_secs_f64(),
+                out
+            );
+            assert!(out.passed());
+        }
+    }
+
+    #[test]
+    #[ignore = "slow: timing of cut_norm at 1000 and 4000 (prints, asserts nothing about time)"]
+    fn time_cut_norm() {
+        for w in [1000usize, 4000] {
+            let mut rng = stream(&format!("time/{w}"));
+            let a = fill(w, w, || {
+                f64::from(u8::from(uniform_open01(&mut rng) < 0.2)) - 0.2
+            });
+            let start = std::time::Instant::now();
+            let c = interval(&a);
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "{w}x{w}: {secs:.2} s, lower {:.5}, upper {:.5} (spectral {:.5}, l1 {:.5}), \
+                 trials {}, sweeps {}",
+                c.lower, c.upper, c.upper_spectral, c.upper_l1, c.certificate_trials, c.sweeps
+            );
+            assert!(c.lower <= c.upper);
+        }
+    }
+
+    fn family_matrix(max_m: usize, max_n: usize) -> impl Strategy<Value = Mat<f64>> {
+        (1..=max_m, 1..=max_n, 0usize..6, any::<u64>()).prop_map(|(m, n, family, seed)| {
+            let mut rng = MasterSeed::new(seed).stream("proptest/cutnorm");
+            let mut a = tool_5_matrix(family, &mut rng);
+            // Reshape to the proptest's own shape so single rows and columns are frequent.
+            a = Mat::from_fn(m, n, |i, j| a[(i % a.nrows(), j % a.ncols())]);
+            a
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn interval_contains_exact(a in family_matrix(6, 8)) {
+            prop_assert!(contains(&a));
+        }
+
+        #[test]
+        fn exact_is_transposition_invariant(a in family_matrix(10, 12)) {
+            let t = a.transpose().to_owned();
+            prop_assert_eq!(
+                cut_norm_exact_rational(a.as_ref()).unwrap(),
+                cut_norm_exact_rational(t.as_ref()).unwrap()
+            );
+        }
+
+        #[test]
+        fn exact_matches_brute_force(a in family_matrix(3, 4)) {
+            prop_assert_eq!(cut_norm_exact_rational(a.as_ref()).unwrap(), brute_force(&a));
+        }
+
+        #[test]
+        fn interval_contains_exact_for_arbitrary_entries(
+            (m, n, entries) in (1usize..=5, 1usize..=7)
+                .prop_flat_map(|(m, n)| (Just(m), Just(n), proptest::collection::vec(-1e3f64..1e3, m * n)))
+        ) {
+            let a = Mat::from_fn(m, n, |i, j| entries[j * m + i]);
+            prop_assert!(contains(&a));
+        }
+    }
 }
