@@ -32,6 +32,31 @@ pub enum Kind {
     Statistical,
 }
 
+impl Source {
+    /// `paper` or `reconstructed`, as in `theory/` and the JSON output.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Paper => "paper",
+            Source::Reconstructed => "reconstructed",
+        }
+    }
+}
+
+impl Kind {
+    /// `exact`, `high-precision` or `statistical`, as in the JSON output.
+    ///
+    /// ```
+    /// assert_eq!(pai_graphon::claims::Kind::HighPrecision.label(), "high-precision");
+    /// ```
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Exact => "exact",
+            Kind::HighPrecision => "high-precision",
+            Kind::Statistical => "statistical",
+        }
+    }
+}
+
 /// The direction of a check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -650,7 +650,7 @@ mod crude {
 pub fn claims() -> Vec<Claim> {
     vec![Claim {
         id: "TOOL-7",
-        title: "f64 normal tail and quantiles agree with the MPFR reference table within their stated relative bounds",
+        title: "The f64 normal tail and quantiles agree with the MPFR reference table",
         source: Source::Reconstructed,
         kind: Kind::HighPrecision,
         delta: 0.0,
@@ -746,9 +746,11 @@ mod tests {
             prop_assert!((back - q).abs() <= allowed, "q={q} x={x} back={back}");
         }
 
+        // Non-increasing: on the left the tail is 1 − O(φ(x)) and a small step can stay within
+        // one ulp of 1, so strict decrease is not a property of the f64 function.
         #[test]
         fn sf_is_monotone(x in -8.0f64..37.0, h in 1e-6f64..0.5) {
-            prop_assert!(normal_sf(x + h).unwrap() < normal_sf(x).unwrap());
+            prop_assert!(normal_sf(x + h).unwrap() <= normal_sf(x).unwrap());
         }
     }
 }

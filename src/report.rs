@@ -92,11 +92,8 @@ fn cells(row: &Row) -> [String; 11] {
     };
     [
         row.id.to_string(),
-        format!("{:?}", row.source).to_lowercase(),
-        serde_json::to_value(row.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        row.source.label().to_string(),
+        row.kind.label().to_string(),
         sig4(row.observed),
         format!("{rel} {}", sig4(row.threshold)),
         sig4(row.margin),

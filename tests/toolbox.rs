@@ -28,3 +28,13 @@ fn tool_2_f64_kolmogorov_accuracy() {
 fn tool_3_ks_dkw_uniform() {
     check_claim("TOOL-3");
 }
+
+#[test]
+fn tool_5_cut_norm_interval() {
+    check_claim("TOOL-5");
+}
+
+#[test]
+fn tool_6_cut_norm_hoeffding() {
+    check_claim("TOOL-6");
+}

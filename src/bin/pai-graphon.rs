@@ -32,7 +32,7 @@ enum Command {
         #[arg(long)]
         filter: Option<String>,
         /// Multiplies sample sizes and widths (1 = the default run).
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
         scale: f64,
         /// Master seed: default, random, or hexadecimal.
         #[arg(long, default_value = "default")]
@@ -121,8 +121,8 @@ fn dispatch(command: Command) -> Result<(), Failure> {
                 println!(
                     "{:<8} {:<13} {:<14} δ={:<8} {}",
                     c.id,
-                    format!("{:?}", c.source).to_lowercase(),
-                    format!("{:?}", c.kind).to_lowercase(),
+                    c.source.label(),
+                    c.kind.label(),
                     report::sig4(c.delta),
                     c.title
                 );

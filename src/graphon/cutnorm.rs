@@ -942,7 +942,7 @@ pub fn claims() -> Vec<Claim> {
     vec![
         Claim {
             id: "TOOL-5",
-            title: "certified cut-norm interval contains the exact cut norm",
+            title: "The certified cut-norm interval contains the exact cut norm",
             source: Source::Reconstructed,
             kind: Kind::HighPrecision,
             delta: 0.0,
@@ -950,7 +950,7 @@ pub fn claims() -> Vec<Claim> {
         },
         Claim {
             id: "TOOL-6",
-            title: "cut norm of centred Bernoulli noise is below the Hoeffding union bound",
+            title: "The cut norm of centred Bernoulli noise is below the Hoeffding union bound",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
             delta: 1e-4,

@@ -941,7 +941,7 @@ pub fn claims() -> Vec<Claim> {
     vec![Claim {
         id: "TOOL-4",
         title:
-            "step graphons: exact refinement invariance and t(C4) ≥ t(K2)^4, equality iff constant",
+            "Step graphons: exact refinement invariance, t(C4) ≥ t(K2)^4 with equality iff constant",
         source: Source::Reconstructed,
         kind: Kind::Exact,
         delta: 0.0,

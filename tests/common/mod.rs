@@ -15,15 +15,9 @@ pub fn check_claim(id: &str) -> Row {
     let row = claims::run(&claim, MasterSeed::default(), 1.0)
         .unwrap_or_else(|e| panic!("{id}: the check returned an error: {e}"));
     assert_eq!(
-        row.status,
-        "pass",
+        row.status, "pass",
         "{id} failed: observed {} vs threshold {} ({:?}); control {:?}; seed {} label {}",
-        row.observed,
-        row.threshold,
-        row.relation,
-        row.control,
-        row.seed,
-        row.seed_label
+        row.observed, row.threshold, row.relation, row.control, row.seed, row.seed_label
     );
     insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!(id.to_lowercase(), snapshot_text(&row));
