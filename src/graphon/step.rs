@@ -1,7 +1,7 @@
 //! Bipartite step graphons over f64 and over exact rationals. Claim TOOL-4
 //! (`theory/toolbox.md`).
 //!
-//! A bipartite step graphon W on [0,1]² has a row partition of [0,1] into m cells of widths
+//! A bipartite step graphon W on [0, 1]² has a row partition of [0, 1] into m cells of widths
 //! α_1..α_m (> 0, summing to 1), a column partition into n cells of widths β_1..β_n and a value
 //! W_ij ∈ [0, 1] on each rectangle. It need not be square or symmetric: rows are hidden neurons
 //! (u), columns are input coordinates (v), as in the paper's masks.
