@@ -37,6 +37,21 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// User + system CPU seconds of this process (from /proc/self/stat, at the usual 100 ticks/s):
+/// on a shared machine, wall time alone mixes in other processes' load.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let tick = |k: usize| {
+        fields
+            .get(k)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (tick(11) + tick(12)) / 100.0
+}
+
 fn sweep(law: &HalfNormal, seed: MasterSeed) {
     let scores: usize = WIDTHS.iter().map(|n| n * n * SEEDS).sum();
     println!(
@@ -45,7 +60,7 @@ fn sweep(law: &HalfNormal, seed: MasterSeed) {
         rayon::current_num_threads()
     );
 
-    let start = Instant::now();
+    let (start, cpu0) = (Instant::now(), cpu_seconds());
     let mut checksum = 0u64;
     for n in WIDTHS {
         let spec = spec(n);
@@ -54,7 +69,11 @@ fn sweep(law: &HalfNormal, seed: MasterSeed) {
         }
     }
     let draw_time = start.elapsed().as_secs_f64();
-    println!("  draw normals only      {draw_time:8.3} s   (checksum {checksum:#x})");
+    let draw_cpu = cpu_seconds() - cpu0;
+    println!(
+        "  draw normals only      {draw_time:8.3} s   (CPU {draw_cpu:.2} s, checksum {checksum:#x})"
+    );
+    let cpu1 = cpu_seconds();
 
     let mut mask_time = 0.0;
     let mut accumulate_time = 0.0;
@@ -70,8 +89,7 @@ fn sweep(law: &HalfNormal, seed: MasterSeed) {
         let mut last_tau = 0.0;
         for rep in 0..SEEDS {
             let t = Instant::now();
-            let mask =
-                sample_mask(&spec, law, seed, &label(n, rep), Some(window)).expect("mask");
+            let mask = sample_mask(&spec, law, seed, &label(n, rep), Some(window)).expect("mask");
             width_masks += t.elapsed().as_secs_f64();
             fallbacks += usize::from(mask.passes() > 1);
             let t = Instant::now();
@@ -89,17 +107,23 @@ fn sweep(law: &HalfNormal, seed: MasterSeed) {
         accumulate_time += width_acc;
     }
     let total = mask_time + accumulate_time + window_time;
+    let total_cpu = cpu_seconds() - cpu1;
     println!("  window hints           {window_time:8.3} s");
-    println!("  masks (sample_mask)    {mask_time:8.3} s   ({fallbacks} fallbacks to the exact path)");
+    println!(
+        "  masks (sample_mask)    {mask_time:8.3} s   ({fallbacks} fallbacks to the exact path)"
+    );
     println!("  accumulate counts      {accumulate_time:8.3} s");
-    println!("  sweep total            {total:8.3} s   (target <= 15 s)");
+    println!(
+        "  sweep total            {total:8.3} s   (CPU {total_cpu:.2} s; target <= 15 s wall)"
+    );
     println!(
         "  ratio masks / draws    {:8.3}     (target <= 1.5)",
         mask_time / draw_time
     );
     println!(
-        "  ratio total / draws    {:8.3}     (windows + masks + accumulate)",
-        total / draw_time
+        "  ratio total / draws    {:8.3}     (windows + masks + accumulate; CPU ratio {:.3})",
+        total / draw_time,
+        total_cpu / draw_cpu
     );
 }
 
@@ -110,28 +134,33 @@ fn big(law: &HalfNormal, seed: MasterSeed) {
         "Big mask {n} x {n} ({} scores), rho {DENSITY}, exp:3/exp:3, gaussian:1",
         n * n
     );
-    let start = Instant::now();
+    let (start, cpu0) = (Instant::now(), cpu_seconds());
     let checksum = draw_noise(&spec, law, seed, "BENCH-MASKS/big");
     println!(
-        "  draw normals only      {:8.3} s   (checksum {checksum:#x})",
-        start.elapsed().as_secs_f64()
+        "  draw normals only      {:8.3} s   (CPU {:.2} s, checksum {checksum:#x})",
+        start.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu0
     );
+    let cpu0 = cpu_seconds();
     let start = Instant::now();
     let exact = sample_mask(&spec, law, seed, "BENCH-MASKS/big", None).expect("mask");
     println!(
-        "  exact passes (no hint) {:8.3} s   ({} passes, tau {:.6}, kept {}), VmHWM {:.0} MiB",
+        "  exact passes (no hint) {:8.3} s   (CPU {:.2} s, {} passes, tau {:.6}, kept {}), VmHWM {:.0} MiB",
         start.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu0,
         exact.passes(),
         exact.threshold(),
         exact.kept(),
         peak_rss_mib().unwrap_or(f64::NAN)
     );
-    let start = Instant::now();
+    let (start, cpu0) = (Instant::now(), cpu_seconds());
     let window = threshold_window(&spec, law, WINDOW_DELTA).expect("window");
     let hinted = sample_mask(&spec, law, seed, "BENCH-MASKS/big", Some(window)).expect("mask");
     println!(
-        "  with window hint       {:8.3} s   ({} passes, identical: {}), VmHWM {:.0} MiB",
+        "  with window hint       {:8.3} s   (CPU {:.2} s, {} passes, identical: {}), VmHWM {:.0} MiB \
+         (includes the exact mask still held)",
         start.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu0,
         hinted.passes(),
         hinted == exact,
         peak_rss_mib().unwrap_or(f64::NAN)

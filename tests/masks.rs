@@ -59,22 +59,40 @@ fn assert_top_k(mask: &Mask, scores: &[f64], k: u64) {
     let count = (0..scores.len()).filter(|x| kept(*x)).count() as u64;
     assert_eq!((count, mask.kept()), (k, k), "kept count");
     assert_eq!(mask.row_degrees().iter().map(|x| *x as u64).sum::<u64>(), k);
-    assert_eq!(mask.column_degrees().iter().map(|x| *x as u64).sum::<u64>(), k);
+    assert_eq!(
+        mask.column_degrees().iter().map(|x| *x as u64).sum::<u64>(),
+        k
+    );
     let min_kept = (0..scores.len()).filter(|x| kept(*x)).map(|x| scores[x]);
     let max_pruned = (0..scores.len()).filter(|x| !kept(*x)).map(|x| scores[x]);
     let min_kept = min_kept.fold(f64::INFINITY, f64::min);
     let max_pruned = max_pruned.fold(0.0, f64::max);
-    assert!(min_kept >= max_pruned, "kept {min_kept} < pruned {max_pruned}");
-    assert_eq!(mask.threshold(), min_kept, "threshold is the k-th largest score");
+    assert!(
+        min_kept >= max_pruned,
+        "kept {min_kept} < pruned {max_pruned}"
+    );
+    assert_eq!(
+        mask.threshold(),
+        min_kept,
+        "threshold is the k-th largest score"
+    );
     // Ties at the threshold: every kept tie has a smaller index than every pruned tie.
-    let ties: Vec<usize> = (0..scores.len()).filter(|x| scores[*x] == min_kept).collect();
+    let ties: Vec<usize> = (0..scores.len())
+        .filter(|x| scores[*x] == min_kept)
+        .collect();
     let first_pruned = ties.iter().position(|x| !kept(*x)).unwrap_or(ties.len());
-    assert!(ties[first_pruned..].iter().all(|x| !kept(*x)), "ties kept out of index order");
+    assert!(
+        ties[first_pruned..].iter().all(|x| !kept(*x)),
+        "ties kept out of index order"
+    );
 }
 
 /// Equal up to the pass count, which differs by path.
 fn assert_same(a: &Mask, b: &Mask) {
-    assert_eq!((a.rows(), a.cols(), a.kept()), (b.rows(), b.cols(), b.kept()));
+    assert_eq!(
+        (a.rows(), a.cols(), a.kept()),
+        (b.rows(), b.cols(), b.kept())
+    );
     assert_eq!(a.threshold().to_bits(), b.threshold().to_bits());
     for i in 0..a.rows() {
         assert_eq!(a.row_words(i), b.row_words(i), "row {i}");
@@ -104,7 +122,10 @@ fn ties_are_kept_in_index_order_on_every_path() {
     assert_eq!(reference.threshold(), 1.0);
     assert_top_k(&reference, &scores, spec.kept());
     let hint = Window { lo: 0.5, hi: 1.5 };
-    assert_same(&sample_mask(&spec, &TwoPoint, seed, "MASKS/ties", Some(hint)).unwrap(), &reference);
+    assert_same(
+        &sample_mask(&spec, &TwoPoint, seed, "MASKS/ties", Some(hint)).unwrap(),
+        &reference,
+    );
     for cap in [1, 100, CANDIDATE_CAP] {
         let m = sample_mask_exact(&spec, &TwoPoint, seed, "MASKS/ties", cap).unwrap();
         assert_same(&m, &reference);
@@ -112,7 +133,10 @@ fn ties_are_kept_in_index_order_on_every_path() {
     // Explicit scores: all equal, the first k indices win.
     let m = top_k_mask(3, 3, &[5.0; 9], 4).unwrap();
     let kept: Vec<bool> = (0..9).map(|x| m.get(x / 3, x % 3).unwrap()).collect();
-    assert_eq!(kept, [true, true, true, true, false, false, false, false, false]);
+    assert_eq!(
+        kept,
+        [true, true, true, true, false, false, false, false, false]
+    );
 }
 
 #[test]
@@ -122,7 +146,10 @@ fn one_and_two_threads_give_identical_masks() {
     let seed = MasterSeed::default();
     let hint = threshold_window(&spec, &law, 1e-6).unwrap();
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| {
             (
                 sample_mask(&spec, &law, seed, "MASKS/threads", Some(hint)).unwrap(),
@@ -150,7 +177,10 @@ fn pass_based_path_equals_in_memory_path() {
     assert_same(&refined, &reference);
     // A window that misses τ_n falls back and still agrees.
     let miss = Window { lo: 1e6, hi: 1e7 };
-    assert_same(&sample_mask(&spec, &law, seed, "MASKS/paths", Some(miss)).unwrap(), &reference);
+    assert_same(
+        &sample_mask(&spec, &law, seed, "MASKS/paths", Some(miss)).unwrap(),
+        &reference,
+    );
 }
 
 #[test]
