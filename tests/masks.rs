@@ -1,0 +1,240 @@
+//! Sampled FSM masks: exact kept count, every kept score ≥ every pruned score, ties kept by
+//! index, bit-identical results across thread counts and across the three selection paths.
+
+use pai_graphon::convergence::mask::{
+    sample_mask, sample_mask_exact, sample_mask_in_memory, sample_scores, threshold_window,
+    top_k_mask, Mask, MaskSpec, Window, CANDIDATE_CAP, ROW_BLOCK,
+};
+use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
+use pai_graphon::convergence::profile::Profile;
+use pai_graphon::seed::{uniform_open01, MasterSeed};
+use proptest::prelude::*;
+use rand_chacha::ChaCha20Rng;
+
+/// A discrete test law, |ξ| ∈ {1, 2} with probability 1/2 each: many exactly equal scores.
+#[derive(Debug)]
+struct TwoPoint;
+
+impl NoiseLaw for TwoPoint {
+    fn spec(&self) -> String {
+        "two-point".into()
+    }
+    fn tail(&self, x: f64) -> f64 {
+        if x < 1.0 {
+            1.0
+        } else if x < 2.0 {
+            0.5
+        } else {
+            0.0
+        }
+    }
+    fn tail_inverse(&self, q: f64) -> f64 {
+        if q > 0.5 {
+            1.0
+        } else {
+            2.0
+        }
+    }
+    fn density(&self, _: f64) -> f64 {
+        0.0
+    }
+    fn sample_abs(&self, rng: &mut ChaCha20Rng) -> f64 {
+        if uniform_open01(rng) < 0.5 {
+            1.0
+        } else {
+            2.0
+        }
+    }
+}
+
+fn exp3(n: usize, d: usize, rho: f64) -> MaskSpec {
+    let p = Profile::parse("exp:3").unwrap();
+    MaskSpec::new(n, d, rho, &p, &p).unwrap()
+}
+
+/// Checks the defining properties of a top-k mask against the recomputed scores.
+fn assert_top_k(mask: &Mask, scores: &[f64], k: u64) {
+    let d = mask.cols();
+    let kept = |x: usize| mask.get(x / d, x % d).unwrap();
+    let count = (0..scores.len()).filter(|x| kept(*x)).count() as u64;
+    assert_eq!((count, mask.kept()), (k, k), "kept count");
+    assert_eq!(mask.row_degrees().iter().map(|x| *x as u64).sum::<u64>(), k);
+    assert_eq!(
+        mask.column_degrees().iter().map(|x| *x as u64).sum::<u64>(),
+        k
+    );
+    let min_kept = (0..scores.len()).filter(|x| kept(*x)).map(|x| scores[x]);
+    let max_pruned = (0..scores.len()).filter(|x| !kept(*x)).map(|x| scores[x]);
+    let min_kept = min_kept.fold(f64::INFINITY, f64::min);
+    let max_pruned = max_pruned.fold(0.0, f64::max);
+    assert!(
+        min_kept >= max_pruned,
+        "kept {min_kept} < pruned {max_pruned}"
+    );
+    assert_eq!(
+        mask.threshold(),
+        min_kept,
+        "threshold is the k-th largest score"
+    );
+    // Ties at the threshold: every kept tie has a smaller index than every pruned tie.
+    let ties: Vec<usize> = (0..scores.len())
+        .filter(|x| scores[*x] == min_kept)
+        .collect();
+    let first_pruned = ties.iter().position(|x| !kept(*x)).unwrap_or(ties.len());
+    assert!(
+        ties[first_pruned..].iter().all(|x| !kept(*x)),
+        "ties kept out of index order"
+    );
+}
+
+/// Equal up to the pass count, which differs by path.
+fn assert_same(a: &Mask, b: &Mask) {
+    assert_eq!(
+        (a.rows(), a.cols(), a.kept()),
+        (b.rows(), b.cols(), b.kept())
+    );
+    assert_eq!(a.threshold().to_bits(), b.threshold().to_bits());
+    for i in 0..a.rows() {
+        assert_eq!(a.row_words(i), b.row_words(i), "row {i}");
+    }
+}
+
+#[test]
+fn kept_scores_dominate_pruned_scores() {
+    let spec = exp3(150, 210, 0.2);
+    let law = HalfNormal { sigma: 1.0 };
+    let seed = MasterSeed::default();
+    let scores = sample_scores(&spec, &law, seed, "MASKS/top-k").unwrap();
+    let hint = threshold_window(&spec, &law, 1e-6).unwrap();
+    let mask = sample_mask(&spec, &law, seed, "MASKS/top-k", Some(hint)).unwrap();
+    assert_eq!(mask.passes(), 1, "the window held τ_n");
+    assert_top_k(&mask, &scores, spec.kept());
+}
+
+#[test]
+fn ties_are_kept_in_index_order_on_every_path() {
+    // Constant profiles and a two-point law: half the scores are 1, half 2; ρ = 0.7 cuts the
+    // ties at 1.
+    let spec = MaskSpec::from_grids(vec![1.0; 130], vec![1.0; 70], 0.7).unwrap();
+    let seed = MasterSeed::default();
+    let scores = sample_scores(&spec, &TwoPoint, seed, "MASKS/ties").unwrap();
+    let reference = sample_mask_in_memory(&spec, &TwoPoint, seed, "MASKS/ties").unwrap();
+    assert_eq!(reference.threshold(), 1.0);
+    assert_top_k(&reference, &scores, spec.kept());
+    let hint = Window { lo: 0.5, hi: 1.5 };
+    assert_same(
+        &sample_mask(&spec, &TwoPoint, seed, "MASKS/ties", Some(hint)).unwrap(),
+        &reference,
+    );
+    for cap in [1, 100, CANDIDATE_CAP] {
+        let m = sample_mask_exact(&spec, &TwoPoint, seed, "MASKS/ties", cap).unwrap();
+        assert_same(&m, &reference);
+    }
+    // Explicit scores: all equal, the first k indices win.
+    let m = top_k_mask(3, 3, &[5.0; 9], 4).unwrap();
+    let kept: Vec<bool> = (0..9).map(|x| m.get(x / 3, x % 3).unwrap()).collect();
+    assert_eq!(
+        kept,
+        [true, true, true, true, false, false, false, false, false]
+    );
+}
+
+#[test]
+fn one_and_two_threads_give_identical_masks() {
+    let spec = exp3(5 * ROW_BLOCK + 7, 333, 0.2);
+    let law = HalfNormal { sigma: 1.0 };
+    let seed = MasterSeed::default();
+    let hint = threshold_window(&spec, &law, 1e-6).unwrap();
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            (
+                sample_mask(&spec, &law, seed, "MASKS/threads", Some(hint)).unwrap(),
+                sample_mask(&spec, &law, seed, "MASKS/threads", None).unwrap(),
+            )
+        })
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one, two);
+    assert_same(&one.0, &one.1);
+}
+
+#[test]
+fn pass_based_path_equals_in_memory_path() {
+    let spec = exp3(700, 900, 0.2);
+    let law = HalfNormal { sigma: 1.0 };
+    let seed = MasterSeed::default();
+    let reference = sample_mask_in_memory(&spec, &law, seed, "MASKS/paths").unwrap();
+    let exact = sample_mask_exact(&spec, &law, seed, "MASKS/paths", CANDIDATE_CAP).unwrap();
+    assert_eq!(exact.passes(), 2, "histogram pass + window pass");
+    assert_same(&exact, &reference);
+    // A tiny cap forces histogram refinement.
+    let refined = sample_mask_exact(&spec, &law, seed, "MASKS/paths", 3).unwrap();
+    assert!(refined.passes() > 2);
+    assert_same(&refined, &reference);
+    // A window that misses τ_n falls back and still agrees.
+    let miss = Window { lo: 1e6, hi: 1e7 };
+    assert_same(
+        &sample_mask(&spec, &law, seed, "MASKS/paths", Some(miss)).unwrap(),
+        &reference,
+    );
+}
+
+#[test]
+fn invalid_input_is_rejected() {
+    let p = Profile::parse("const:1").unwrap();
+    assert!(MaskSpec::new(0, 5, 0.2, &p, &p).is_err());
+    assert!(MaskSpec::new(5, 0, 0.2, &p, &p).is_err());
+    assert!(MaskSpec::new(5, 5, 1.0, &p, &p).is_err());
+    assert!(MaskSpec::new(5, 5, -0.1, &p, &p).is_err());
+    let spec = MaskSpec::new(5, 5, 0.2, &p, &p).unwrap();
+    let law = UniformAbs { a: 1.0 };
+    let bad = Window { lo: 2.0, hi: 1.0 };
+    assert!(sample_mask(&spec, &law, MasterSeed::default(), "X", Some(bad)).is_err());
+    #[derive(Debug)]
+    struct NanLaw;
+    impl NoiseLaw for NanLaw {
+        fn spec(&self) -> String {
+            "nan".into()
+        }
+        fn tail(&self, _: f64) -> f64 {
+            0.5
+        }
+        fn tail_inverse(&self, _: f64) -> f64 {
+            1.0
+        }
+        fn density(&self, _: f64) -> f64 {
+            0.0
+        }
+        fn sample_abs(&self, _: &mut ChaCha20Rng) -> f64 {
+            f64::NAN
+        }
+    }
+    let seed = MasterSeed::default();
+    assert!(sample_mask(&spec, &NanLaw, seed, "X", None).is_err());
+    assert!(sample_mask(&spec, &NanLaw, seed, "X", Some(Window { lo: 0.0, hi: 1.0 })).is_err());
+    assert!(sample_mask_in_memory(&spec, &NanLaw, seed, "X").is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn paths_agree_on_random_small_specs(
+        n in 1usize..150, d in 1usize..90, rho in 0.01f64..0.99, cap in 1usize..50, rep in 0u32..1000,
+    ) {
+        let p = Profile::parse("power:2").unwrap();
+        let Ok(spec) = MaskSpec::new(n, d, rho, &p, &p) else { return Ok(()) };
+        let law = HalfNormal { sigma: 2.0 };
+        let seed = MasterSeed::default();
+        let label = format!("MASKS/prop/rep={rep}");
+        let scores = sample_scores(&spec, &law, seed, &label).unwrap();
+        let reference = sample_mask_in_memory(&spec, &law, seed, &label).unwrap();
+        assert_top_k(&reference, &scores, spec.kept());
+        let hint = threshold_window(&spec, &law, 1e-3).unwrap();
+        assert_same(&sample_mask(&spec, &law, seed, &label, Some(hint)).unwrap(), &reference);
+        assert_same(&sample_mask_exact(&spec, &law, seed, &label, cap).unwrap(), &reference);
+    }
+}
