@@ -5,11 +5,19 @@
 //! profile ψ (inputs, v), i.i.d. edge noise ξ; a mask keeps the top `k = round(ρ n d)` scores.
 //! The limit graphon is `W(u, v) = P(|ξ| > τ* / (φ(u) ψ(v)))` where τ* solves `∫∫ W = ρ`.
 
+pub mod claims_limit;
+pub mod limit;
 pub mod mask;
 pub mod noise;
 pub mod profile;
 
+use crate::claims::Claim;
 use std::fmt;
+
+/// The convergence claims, CONV-1 to CONV-5.
+pub fn claims() -> Vec<Claim> {
+    claims_limit::claims()
+}
 
 /// Invalid input to the convergence module.
 #[derive(Clone, Debug, PartialEq)]

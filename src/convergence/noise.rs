@@ -25,6 +25,66 @@ pub trait NoiseLaw: Send + Sync + std::fmt::Debug {
     fn density(&self, x: f64) -> f64;
     /// One draw of |ξ|.
     fn sample_abs(&self, rng: &mut ChaCha20Rng) -> f64;
+    /// Upper bounds `(sup |G'|, sup |G''|)` for `G(s) = P(|ξ| > y)`, `y = τ e^(−s)`, over the
+    /// s-range on which y runs through `[y_lo, y_hi]` (`y_hi` may be +∞): `G'(s) = y f(y)`,
+    /// `G''(s) = −y (f(y) + y f'(y))` with f the density of |ξ|. `None` when G is not twice
+    /// differentiable on that range (a kink of the law inside it); the default knows nothing.
+    /// Used by the a-priori quadrature bounds of `convergence::limit`.
+    fn log_scale_derivative_sups(&self, y_lo: f64, y_hi: f64) -> Option<(f64, f64)> {
+        let _ = (y_lo, y_hi);
+        None
+    }
+    /// An upper bound on `sup |G^(k)(s)|` (k ≥ 1) over the same range, for the Gauss–Legendre
+    /// remainder of `convergence::limit`; `None` when unknown or G is not smooth there.
+    fn log_scale_derivative_sup(&self, k: usize, y_lo: f64, y_hi: f64) -> Option<f64> {
+        let _ = (k, y_lo, y_hi);
+        None
+    }
+}
+
+/// The complementary error function in f64, accurate to a few ulps.
+///
+/// statrs 0.19's `erfc` ports Boost's rational approximations but writes each interval's
+/// offset `Y` as an f64 literal, while Boost's fits are relative to the f32 rounding of it
+/// (`0.3440242112F`): its result is off by `e^(−x²)/x · (Y_f32 − Y_f64)`, up to about 1e-10
+/// relative for x ≥ 0.5 (measured against MPFR). This adds that term back; statrs' value for
+/// x < 0.5 is already accurate.
+///
+/// ```
+/// use pai_graphon::convergence::noise::erfc;
+/// // erfc(1) = 0.157299207050285130658779364917390740703933002034…
+/// let e = erfc(1.0);
+/// assert!((e - 0.15729920705028513).abs() <= 2.0 * f64::EPSILON * e);
+/// ```
+pub fn erfc(x: f64) -> f64 {
+    const OFFSETS: [(f64, f64); 13] = [
+        (0.75, 0.3440242112),
+        (1.25, 0.419990927),
+        (2.25, 0.4898625016),
+        (3.5, 0.5317370892),
+        (5.25, 0.5489973426),
+        (8.0, 0.5571740866),
+        (11.5, 0.5609807968),
+        (17.0, 0.5626493692),
+        (24.0, 0.5634598136),
+        (38.0, 0.5638477802),
+        (60.0, 0.5640528202),
+        (85.0, 0.5641309023),
+        (110.0, 0.5641584396),
+    ];
+    if x < -0.5 {
+        return 2.0 - erfc(-x);
+    }
+    let base = statrs::function::erf::erfc(x);
+    match OFFSETS.iter().find(|(end, _)| x >= 0.5 && x < *end) {
+        Some(&(_, y)) => base + (-x * x).exp() / x * ((y as f32) as f64 - y),
+        None => base,
+    }
+}
+
+/// Rounding margin for the sup bounds: each candidate value takes under 16 flops.
+fn sup_margin(x: f64) -> f64 {
+    x * (1.0 + 32.0 * f64::EPSILON)
 }
 
 /// |ξ| with ξ ~ N(0, σ²).
@@ -39,10 +99,19 @@ impl NoiseLaw for HalfNormal {
         format!("gaussian:{}", self.sigma)
     }
     fn tail(&self, x: f64) -> f64 {
-        statrs::function::erf::erfc(x / (self.sigma * SQRT_2))
+        erfc(x / (self.sigma * SQRT_2))
     }
+    /// statrs' `erfc_inv` is good to about 5e-11 relative only, so two Newton steps on
+    /// [`erfc`] polish it to the accuracy of erfc.
     fn tail_inverse(&self, q: f64) -> f64 {
-        self.sigma * SQRT_2 * statrs::function::erf::erfc_inv(q)
+        let mut z = statrs::function::erf::erfc_inv(q);
+        for _ in 0..2 {
+            let step = (erfc(z) - q) / (2.0 / PI.sqrt() * (-z * z).exp());
+            if step.is_finite() {
+                z += step;
+            }
+        }
+        self.sigma * SQRT_2 * z
     }
     fn density(&self, x: f64) -> f64 {
         let z = x / self.sigma;
@@ -52,6 +121,91 @@ impl NoiseLaw for HalfNormal {
     fn sample_abs(&self, rng: &mut ChaCha20Rng) -> f64 {
         let z: f64 = StandardNormal.sample(rng);
         self.sigma * z.abs()
+    }
+    /// With z = y/σ: `G' = sqrt(2/π) z e^(−z²/2)` (largest at z = 1) and
+    /// `|G''| = sqrt(2/π) |z (1 − z²)| e^(−z²/2)` (critical points z² = 2 ± √3); the sup over an
+    /// interval is the largest value at its ends and the critical points inside.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw};
+    /// let (s1, _) = HalfNormal { sigma: 1.0 }.log_scale_derivative_sups(0.0, f64::INFINITY).unwrap();
+    /// let peak = (2.0 / std::f64::consts::PI).sqrt() * (-0.5f64).exp();
+    /// assert!(s1 >= peak && s1 <= peak * (1.0 + 1e-14));
+    /// ```
+    fn log_scale_derivative_sups(&self, y_lo: f64, y_hi: f64) -> Option<(f64, f64)> {
+        let (z_lo, z_hi) = (y_lo / self.sigma, y_hi / self.sigma);
+        let k1 = |z: f64| {
+            if z.is_finite() {
+                z * (-0.5 * z * z).exp()
+            } else {
+                0.0
+            }
+        };
+        let k2 = |z: f64| {
+            if z.is_finite() {
+                (z * (1.0 - z * z)).abs() * (-0.5 * z * z).exp()
+            } else {
+                0.0
+            }
+        };
+        let inside = |z: f64| z_lo <= z && z <= z_hi;
+        let ends = [z_lo, z_hi];
+        let mut s1 = ends.iter().map(|&z| k1(z)).fold(0.0, f64::max);
+        if inside(1.0) {
+            s1 = s1.max(k1(1.0));
+        }
+        let crit = [(2.0 - 3f64.sqrt()).sqrt(), (2.0 + 3f64.sqrt()).sqrt()];
+        let mut s2 = ends.iter().map(|&z| k2(z)).fold(0.0, f64::max);
+        for z in crit.into_iter().filter(|z| inside(*z)) {
+            // k2' = 0 there, so rounding in z moves k2 only to second order (inside the margin)
+            s2 = s2.max(k2(z));
+        }
+        let c = (2.0 / PI).sqrt();
+        Some((sup_margin(c * s1), sup_margin(c * s2)))
+    }
+    /// `G^(k)(s) = sqrt(2/π) Q_k(z) e^(−z²/2)` with `Q_1 = z`, `Q_(k+1) = z² Q_k − z Q_k'`
+    /// (integer coefficients); bounded by `Σ_j |q_j| sup z^j e^(−z²/2)`, each monomial term
+    /// peaking at z = √j.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw};
+    /// let law = HalfNormal { sigma: 1.0 };
+    /// let (s1, _) = law.log_scale_derivative_sups(0.0, f64::INFINITY).unwrap();
+    /// assert_eq!(law.log_scale_derivative_sup(1, 0.0, f64::INFINITY), Some(s1));
+    /// ```
+    fn log_scale_derivative_sup(&self, k: usize, y_lo: f64, y_hi: f64) -> Option<f64> {
+        if k == 0 {
+            return None;
+        }
+        let (z_lo, z_hi) = (y_lo / self.sigma, y_hi / self.sigma);
+        let mut q = vec![0.0, 1.0];
+        for _ in 1..k {
+            // next = z² Q − z Q': coefficient j is q[j−2] − j q[j]
+            let next = (0..q.len() + 2)
+                .map(|j| {
+                    let shifted = if j >= 2 { q[j - 2] } else { 0.0 };
+                    shifted - j as f64 * q.get(j).copied().unwrap_or(0.0)
+                })
+                .collect();
+            q = next;
+        }
+        let peak = |j: usize| {
+            let z = (j as f64).sqrt().clamp(z_lo, z_hi);
+            if z == 0.0 {
+                if j == 0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            } else if z.is_finite() {
+                (j as f64 * z.ln() - 0.5 * z * z).exp()
+            } else {
+                0.0
+            }
+        };
+        let total: f64 = q.iter().enumerate().map(|(j, c)| c.abs() * peak(j)).sum();
+        let c = (2.0 / PI).sqrt();
+        Some(sup_margin(c * total) * (1.0 + 4.0 * k as f64 * f64::EPSILON))
     }
 }
 
@@ -81,6 +235,36 @@ impl NoiseLaw for UniformAbs {
     }
     fn sample_abs(&self, rng: &mut ChaCha20Rng) -> f64 {
         self.a * uniform_open01(rng)
+    }
+    /// `G(s) = 1 − y/a` for y ≤ a (so `|G'| = |G''| = y/a`) and 0 for y ≥ a; G has a kink at
+    /// y = a, so the answer is `None` when a lies strictly inside the range.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::noise::{NoiseLaw, UniformAbs};
+    /// let law = UniformAbs { a: 2.0 };
+    /// assert_eq!(law.log_scale_derivative_sups(3.0, 5.0), Some((0.0, 0.0)));
+    /// assert_eq!(law.log_scale_derivative_sups(1.0, 3.0), None);
+    /// ```
+    fn log_scale_derivative_sups(&self, y_lo: f64, y_hi: f64) -> Option<(f64, f64)> {
+        if y_lo >= self.a {
+            Some((0.0, 0.0))
+        } else if y_hi <= self.a {
+            let s = sup_margin(y_hi / self.a);
+            Some((s, s))
+        } else {
+            None
+        }
+    }
+    /// `G(s) = 1 − τ e^(−s)/a` where y ≤ a, so `|G^(k)| = y/a` for every k ≥ 1.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::noise::{NoiseLaw, UniformAbs};
+    /// assert_eq!(UniformAbs { a: 2.0 }.log_scale_derivative_sup(9, 0.5, 1.0), Some(0.5 * (1.0 + 32.0 * f64::EPSILON)));
+    /// ```
+    fn log_scale_derivative_sup(&self, k: usize, y_lo: f64, y_hi: f64) -> Option<f64> {
+        self.log_scale_derivative_sups(y_lo, y_hi)
+            .filter(|_| k >= 1)
+            .map(|(s1, _)| s1)
     }
 }
 
