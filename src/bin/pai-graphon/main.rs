@@ -6,7 +6,9 @@ use pai_graphon::report::{self, Format};
 use pai_graphon::seed::MasterSeed;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+
 use std::process::ExitCode;
+pub(crate) use Failure as CommandFailure;
 
 /// Verified numerical reference for pruning at initialisation through graphon limits
 /// (arXiv 2602.06675).
@@ -41,6 +43,34 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
         /// Also write audit.json and audit.md into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The limit graphon of a Factorised Saliency Model: τ*, the density check, t(C4) − ρ⁴ and
+    /// the degree functions.
+    Limit {
+        /// Row (hidden) profile, e.g. exp:3, const:1, affine:1,2, power:2, step:0.5;1,2.
+        #[arg(long)]
+        row_profile: String,
+        /// Column (input) profile, same grammar.
+        #[arg(long)]
+        col_profile: String,
+        /// Edge noise: gaussian:SIGMA or uniform:A.
+        #[arg(long, default_value = "gaussian:1")]
+        noise: String,
+        /// Density ρ in (0, 1).
+        #[arg(long, allow_negative_numbers = true)]
+        density: f64,
+        /// Also solve τ* with MPFR at this precision (feature `mpfr`).
+        #[arg(long)]
+        prec: Option<u32>,
+        /// Grid cells per axis for the degree functions, t(C4) and the CSV/heat map.
+        #[arg(long, default_value_t = 16)]
+        grid: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Write W on the grid (w.csv) and a heat map (w.png, w.svg) into this folder.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -98,8 +128,13 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
+            // clap's message spans lines; keep the first, and the next when the first announces it.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let mut first = lines.next().unwrap_or("invalid arguments").to_string();
+            if first.ends_with(':') {
+                first = format!("{first} {}", lines.next().unwrap_or(""));
+            }
             eprintln!("{first} (pai-graphon --help lists the commands)");
             return ExitCode::from(2);
         }
@@ -151,9 +186,32 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             format.into(),
             out.as_deref(),
         ),
+        Command::Limit {
+            row_profile,
+            col_profile,
+            noise,
+            density,
+            prec,
+            grid,
+            format,
+            out,
+        } => limit::run(
+            &limit::Args {
+                row: &row_profile,
+                col: &col_profile,
+                noise: &noise,
+                density,
+                prec,
+                grid,
+            },
+            format.into(),
+            out.as_deref(),
+        ),
         Command::Reference { table, prec } => reference(table, prec),
     }
 }
+
+mod limit;
 
 fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
     let all = claims::registry();

@@ -1,0 +1,195 @@
+//! `pai-graphon limit`: print the limit graphon's numbers; optionally write W on a grid.
+
+use crate::CommandFailure as Failure;
+use pai_graphon::convergence::limit::{Bracketed, Fsm, LimitGraphon};
+use pai_graphon::report::{sig, write_atomic, Format};
+use serde::Serialize;
+use std::path::Path;
+
+/// Cells per axis of the monotone bracket of t(C4) (its cost grows like the cube).
+const C4_BRACKET_CELLS: usize = 256;
+
+pub struct Args<'a> {
+    pub row: &'a str,
+    pub col: &'a str,
+    pub noise: &'a str,
+    pub density: f64,
+    pub prec: Option<u32>,
+    pub grid: usize,
+}
+
+#[derive(Serialize)]
+struct Interval {
+    value: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl From<Bracketed> for Interval {
+    fn from(b: Bracketed) -> Self {
+        Interval {
+            value: b.value,
+            lo: b.lo,
+            hi: b.hi,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Summary {
+    row_profile: String,
+    col_profile: String,
+    noise: String,
+    density: f64,
+    tau_star: f64,
+    tau_star_interval: (f64, f64),
+    tau_star_mpfr: Option<String>,
+    density_check: Interval,
+    c4_density: Interval,
+    c4_minus_rho4: Interval,
+    grid_positions: Vec<f64>,
+    row_degrees: Vec<Interval>,
+    col_degrees: Vec<Interval>,
+}
+
+pub fn run(args: &Args, format: Format, out: Option<&Path>) -> Result<(), Failure> {
+    if args.grid == 0 {
+        return Err(Failure::Message("--grid must be at least 1".into()));
+    }
+    let fsm = Fsm::parse(args.row, args.col, args.noise)?;
+    let limit = fsm.limit_graphon(args.density)?;
+    let summary = summarise(args, &limit)?;
+    if let Some(dir) = out {
+        write_grid(&limit, args.grid, dir)?;
+    }
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
+        ),
+        _ => print!("{}", table(&summary)),
+    }
+    Ok(())
+}
+
+fn summarise(args: &Args, limit: &LimitGraphon) -> Result<Summary, Failure> {
+    let rho4 = args.density.powi(4);
+    // The t(C4) bracket comes from a grid of its own, fine enough to be informative.
+    let c4 = limit.c4_density(args.grid.max(C4_BRACKET_CELLS))?;
+    let k = args.grid;
+    let positions: Vec<f64> = (0..k).map(|i| (i as f64 + 0.5) / k as f64).collect();
+    let rows = positions
+        .iter()
+        .map(|&u| limit.row_degree(u).map(Interval::from))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cols = positions
+        .iter()
+        .map(|&v| limit.col_degree(v).map(Interval::from))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Summary {
+        row_profile: args.row.into(),
+        col_profile: args.col.into(),
+        noise: args.noise.into(),
+        density: args.density,
+        tau_star: limit.tau.value,
+        tau_star_interval: limit.tau.interval,
+        tau_star_mpfr: mpfr_tau(args)?,
+        density_check: limit.density_check().into(),
+        c4_minus_rho4: Interval {
+            value: c4.value - rho4,
+            lo: c4.lo - rho4,
+            hi: c4.hi - rho4,
+        },
+        c4_density: c4.into(),
+        grid_positions: positions,
+        row_degrees: rows,
+        col_degrees: cols,
+    })
+}
+
+#[cfg(feature = "mpfr")]
+fn mpfr_tau(args: &Args) -> Result<Option<String>, Failure> {
+    let Some(prec) = args.prec else {
+        return Ok(None);
+    };
+    let fsm = Fsm::parse(args.row, args.col, args.noise)?;
+    let tau = pai_graphon::mp::limit::tau_star(&fsm, args.density, prec)?;
+    Ok(Some(tau.to_string()))
+}
+
+#[cfg(not(feature = "mpfr"))]
+fn mpfr_tau(args: &Args) -> Result<Option<String>, Failure> {
+    match args.prec {
+        None => Ok(None),
+        Some(_) => Err(Failure::Message(
+            "--prec needs MPFR: rebuild with --features mpfr (needs m4)".into(),
+        )),
+    }
+}
+
+fn interval(b: &Interval) -> String {
+    format!(
+        "{} [{}, {}]",
+        sig(b.value, 10),
+        sig(b.lo, 10),
+        sig(b.hi, 10)
+    )
+}
+
+fn table(s: &Summary) -> String {
+    let mut t = format!(
+        "model      φ = {}, ψ = {}, noise {}, ρ = {}\n",
+        s.row_profile, s.col_profile, s.noise, s.density
+    );
+    t += &format!(
+        "tau_star   {} certified in [{}, {}]\n",
+        sig(s.tau_star, 15),
+        sig(s.tau_star_interval.0, 15),
+        sig(s.tau_star_interval.1, 15)
+    );
+    if let Some(m) = &s.tau_star_mpfr {
+        t += &format!("tau_star (MPFR) {m}\n");
+    }
+    t += &format!(
+        "∫∫W        {}  (must contain ρ)\n",
+        interval(&s.density_check)
+    );
+    t += &format!("t(C4)      {}\n", interval(&s.c4_density));
+    t += &format!(
+        "t(C4) − ρ⁴ {}  (0 iff W is constant)\n",
+        interval(&s.c4_minus_rho4)
+    );
+    t += "\nposition   q(u) = ∫W(u,v)dv   p(v) = ∫W(u,v)du\n";
+    for ((x, q), p) in s
+        .grid_positions
+        .iter()
+        .zip(&s.row_degrees)
+        .zip(&s.col_degrees)
+    {
+        t += &format!(
+            "{:<10} {:<18} {}\n",
+            sig(*x, 4),
+            sig(q.value, 6),
+            sig(p.value, 6)
+        );
+    }
+    t
+}
+
+fn write_grid(limit: &LimitGraphon, k: usize, dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
+    let w = limit.w_grid(k)?;
+    let mut csv = String::from(
+        "# W(u_i, v_j) at cell midpoints; rows i: u = (i + 1/2)/k, columns j: v = (j + 1/2)/k\n",
+    );
+    for i in 0..k {
+        let row: Vec<String> = (0..k).map(|j| format!("{:.17e}", w[(i, j)])).collect();
+        csv += &row.join(",");
+        csv += "\n";
+    }
+    let path = dir.join("w.csv");
+    write_atomic(&path, csv.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
