@@ -6,6 +6,7 @@
 //! The limit graphon is `W(u, v) = P(|ξ| > τ* / (φ(u) ψ(v)))` where τ* solves `∫∫ W = ρ`.
 
 pub mod claims_limit;
+pub mod figure1;
 pub mod limit;
 pub mod mask;
 pub mod noise;

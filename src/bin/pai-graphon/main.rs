@@ -74,6 +74,28 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Figure 1: seed-averaged masks of the Figure-1 model beside the limit graphon, and their
+    /// distance to it against the width (images, CSV and JSON in --out).
+    Figure1 {
+        /// Widths n = d, comma separated (each a multiple of --blocks).
+        #[arg(long, value_delimiter = ',', default_values_t = [200, 500, 1000, 2000, 4000])]
+        widths: Vec<usize>,
+        /// Seeds averaged at each width.
+        #[arg(long, default_value_t = 100)]
+        seeds: usize,
+        /// Density ρ in (0, 1).
+        #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
+        density: f64,
+        /// Display blocks per axis.
+        #[arg(long, default_value_t = 50)]
+        blocks: usize,
+        /// Master seed: default, random, or hexadecimal.
+        #[arg(long, default_value = "default")]
+        seed: String,
+        /// Output folder.
+        #[arg(long, default_value = "figure1")]
+        out: PathBuf,
+    },
     /// Regenerate a committed high-precision reference table (needs the `mpfr` feature).
     Reference {
         /// Which table.
@@ -207,10 +229,31 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             format.into(),
             out.as_deref(),
         ),
+        Command::Figure1 {
+            widths,
+            seeds,
+            density,
+            blocks,
+            seed,
+            out,
+        } => {
+            let master = MasterSeed::parse(&seed)?;
+            if seed == "random" {
+                eprintln!("drew master seed {master} (rerun with --seed {master})");
+            }
+            let config = pai_graphon::convergence::figure1::Figure1Config {
+                widths,
+                seeds,
+                density,
+                blocks,
+            };
+            figure1::run(&config, master, &out)
+        }
         Command::Reference { table, prec } => reference(table, prec),
     }
 }
 
+mod figure1;
 mod limit;
 
 fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {

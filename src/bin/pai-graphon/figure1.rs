@@ -1,0 +1,118 @@
+//! `pai-graphon figure1`: the seed-averaged masks beside the limit graphon, and the errors
+//! against n, as images, CSV and JSON.
+
+use crate::CommandFailure as Failure;
+use pai_graphon::convergence::figure1::{figure1, Figure1, Figure1Config};
+use pai_graphon::plot::{heatmap_grid, loglog, HeatmapSpec, LineSpec, Series, SeriesStyle};
+use pai_graphon::report::{sig, write_atomic};
+use pai_graphon::seed::MasterSeed;
+use std::io::IsTerminal;
+use std::path::Path;
+
+pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| format!("cannot create output folder {}: {e}", out.display()))?;
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |done: usize, total: usize| {
+        if tty {
+            eprint!("\r\x1b[2Kfigure 1: {done}/{total} masks");
+        }
+    };
+    let fig = figure1(config, seed, &mut progress)?;
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    write(out, "figure1.json", serde_json::to_string_pretty(&fig).map_err(|e| e.to_string())?)?;
+    write(out, "figure1.csv", csv(&fig))?;
+    panels(&fig)?
+        .write(out, "figure1_panels")
+        .map_err(|e| format!("cannot write figure1_panels: {e}"))?;
+    errors(&fig)?
+        .write(out, "figure1_errors")
+        .map_err(|e| format!("cannot write figure1_errors: {e}"))?;
+    print!("{}", table(&fig));
+    Ok(())
+}
+
+fn write(dir: &Path, name: &str, text: String) -> Result<(), Failure> {
+    let path = dir.join(name);
+    write_atomic(&path, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+}
+
+fn csv(fig: &Figure1) -> String {
+    let mut s = String::from("n,block_l2,block_linf,cut_lower,cut_upper\n");
+    for p in &fig.panels {
+        s += &format!("{},{:e},{:e},{:e},{:e}\n", p.n, p.l2, p.linf, p.cut_lower, p.cut_upper);
+    }
+    s
+}
+
+fn table(fig: &Figure1) -> String {
+    let mut s = format!(
+        "Figure 1: φ = ψ = e^(3u), gaussian noise, ρ = {}, {} seeds, τ* = {}\n",
+        fig.config.density,
+        fig.config.seeds,
+        sig(fig.tau_star, 10)
+    );
+    s += "n       block L2   block L∞   cut lower  cut upper\n";
+    for p in &fig.panels {
+        s += &format!(
+            "{:<7} {:<10} {:<10} {:<10} {}\n",
+            p.n,
+            sig(p.l2, 4),
+            sig(p.linf, 4),
+            sig(p.cut_lower, 4),
+            sig(p.cut_upper, 4)
+        );
+    }
+    for sl in &fig.slopes {
+        s += &format!(
+            "slope of {:<15} {} ± {}\n",
+            sl.error,
+            sig(sl.slope, 3),
+            sig(sl.standard_error, 2)
+        );
+    }
+    s
+}
+
+fn panels(fig: &Figure1) -> Result<pai_graphon::plot::Rendered, Failure> {
+    let mut list = Vec::new();
+    for p in &fig.panels {
+        list.push((format!("masks, n = {}", p.n), p.mask_blocks.clone()));
+        list.push((format!("graphon W, n = {}", p.n), p.graphon_blocks.clone()));
+    }
+    let mut spec = HeatmapSpec::new(
+        &format!(
+            "Figure 1: seed-averaged masks ({} seeds) beside W, ρ = {}",
+            fig.config.seeds, fig.config.density
+        ),
+        0.0,
+        1.0,
+    );
+    spec.claim_id = Some("CONV-3".into());
+    spec.colorbar_label = "kept fraction".into();
+    spec.width = 1400;
+    spec.height = 420 * fig.panels.len().div_ceil(2).max(1) as u32;
+    Ok(heatmap_grid(&list, 4, &spec)?)
+}
+
+fn errors(fig: &Figure1) -> Result<pai_graphon::plot::Rendered, Failure> {
+    let xs: Vec<f64> = fig.panels.iter().map(|p| p.n as f64).collect();
+    let pick = |f: fn(&pai_graphon::convergence::figure1::Panel) -> f64| -> Vec<f64> {
+        fig.panels.iter().map(f).collect()
+    };
+    let series = vec![
+        Series::new("block-averaged L2", xs.clone(), pick(|p| p.l2), SeriesStyle::LineMarkers),
+        Series::new("block-averaged L∞", xs.clone(), pick(|p| p.linf), SeriesStyle::LineMarkers),
+        Series::new("cut norm, certified upper", xs.clone(), pick(|p| p.cut_upper), SeriesStyle::LineMarkers),
+        Series::new("cut norm, certified lower", xs.clone(), pick(|p| p.cut_lower), SeriesStyle::Dashed),
+    ];
+    let mut spec = LineSpec::new(
+        "Figure 1: distance of the seed-averaged mask to the limit, against width",
+        "width n = d (log scale)",
+        "distance (fraction of entries, log scale)",
+    );
+    spec.claim_id = Some("CONV-3".into());
+    Ok(loglog(&series, &spec)?)
+}

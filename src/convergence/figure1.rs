@@ -1,0 +1,232 @@
+//! Figure 1 of the paper, reproduced: seed-averaged masks of the Figure-1 model at several widths
+//! beside the limit graphon, and their distance to it against n.
+//!
+//! Every mask is an exact top-k mask drawn from the streams `FIG1/n=…/d=…/rep=r/rows=b`. Display
+//! blocks: each n × n average is averaged over a `blocks × blocks` grid of equal blocks (n must
+//! be a multiple of `blocks`); the graphon's block averages come from W at the midpoints of a grid
+//! [`GRAPHON_SUBCELLS`] times finer, block-averaged the same way.
+
+use super::claims_limit::loglog_slope;
+use super::limit::{Fsm, LimitGraphon};
+use super::mask::{accumulate, accumulate_blocks, sample_mask_for, threshold_window, MaskSpec};
+use super::ConvergenceError;
+use crate::graphon::cutnorm::{cut_norm, CutNormOptions};
+use crate::seed::MasterSeed;
+use crate::Error;
+use faer::Mat;
+use serde::Serialize;
+
+/// Sub-cells per display block used to average the limit graphon.
+pub const GRAPHON_SUBCELLS: usize = 16;
+
+/// What to draw.
+#[derive(Clone, Debug, Serialize)]
+pub struct Figure1Config {
+    /// Widths n = d.
+    pub widths: Vec<usize>,
+    /// Seeds (independent masks) averaged at each width.
+    pub seeds: usize,
+    /// The density ρ.
+    pub density: f64,
+    /// Display blocks per axis.
+    pub blocks: usize,
+}
+
+impl Default for Figure1Config {
+    /// The paper's: widths 200 … 4000, 100 seeds, ρ = 0.2, 50 × 50 display blocks.
+    fn default() -> Self {
+        Figure1Config {
+            widths: vec![200, 500, 1000, 2000, 4000],
+            seeds: 100,
+            density: 0.2,
+            blocks: 50,
+        }
+    }
+}
+
+/// One width of the figure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Panel {
+    /// n = d.
+    pub n: usize,
+    /// The seed-averaged mask, block-averaged (`blocks × blocks`, row 0 = u near 0).
+    #[serde(skip)]
+    pub mask_blocks: Mat<f64>,
+    /// The limit graphon, block-averaged the same way.
+    #[serde(skip)]
+    pub graphon_blocks: Mat<f64>,
+    /// Block-averaged L² distance, sqrt(mean of squared block differences).
+    pub l2: f64,
+    /// Block-averaged L∞ distance.
+    pub linf: f64,
+    /// Certified lower bound of ‖W_avg − W_P‖_□ (seed-averaged mask against the grid's P).
+    pub cut_lower: f64,
+    /// Certified upper bound of the same.
+    pub cut_upper: f64,
+}
+
+/// A fitted log-log slope of one error against n.
+#[derive(Clone, Debug, Serialize)]
+pub struct Slope {
+    /// Which error.
+    pub error: &'static str,
+    /// Least-squares slope of log(error) against log(n).
+    pub slope: f64,
+    /// Its standard error.
+    pub standard_error: f64,
+}
+
+/// The whole figure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Figure1 {
+    /// What was drawn.
+    pub config: Figure1Config,
+    /// The limit threshold τ*.
+    pub tau_star: f64,
+    /// One panel per width.
+    pub panels: Vec<Panel>,
+    /// The fitted slopes (empty with fewer than two widths).
+    pub slopes: Vec<Slope>,
+}
+
+/// Compute Figure 1 for the Figure-1 model; `progress(done, total)` is called after each mask.
+pub fn figure1(
+    config: &Figure1Config,
+    seed: MasterSeed,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Figure1, Error> {
+    validate(config)?;
+    let fsm = Fsm::figure1();
+    let limit = fsm.limit_graphon(config.density)?;
+    let total = config.widths.len() * config.seeds;
+    let mut panels = Vec::with_capacity(config.widths.len());
+    for (w, &n) in config.widths.iter().enumerate() {
+        let mut done = |r| progress(w * config.seeds + r, total);
+        panels.push(panel(config, &fsm, &limit, n, seed, &mut done)?);
+    }
+    let xs: Vec<f64> = panels.iter().map(|p| p.n as f64).collect();
+    let series: [(&'static str, Vec<f64>); 4] = [
+        ("block L2", panels.iter().map(|p| p.l2).collect()),
+        ("block Linf", panels.iter().map(|p| p.linf).collect()),
+        ("cut norm lower", panels.iter().map(|p| p.cut_lower).collect()),
+        ("cut norm upper", panels.iter().map(|p| p.cut_upper).collect()),
+    ];
+    let slopes = if xs.len() >= 2 {
+        series
+            .into_iter()
+            .filter(|(_, ys)| ys.iter().all(|y| *y > 0.0))
+            .map(|(error, ys)| {
+                let (slope, standard_error) = loglog_slope(&xs, &ys);
+                Slope {
+                    error,
+                    slope,
+                    standard_error,
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Figure1 {
+        config: config.clone(),
+        tau_star: limit.tau.value,
+        panels,
+        slopes,
+    })
+}
+
+fn validate(c: &Figure1Config) -> Result<(), ConvergenceError> {
+    if c.widths.is_empty() || c.seeds == 0 || c.blocks == 0 {
+        return Err(ConvergenceError::Size(
+            "figure 1 needs at least one width, one seed and one block".into(),
+        ));
+    }
+    match c.widths.iter().find(|&&n| n == 0 || n % c.blocks != 0) {
+        Some(n) => Err(ConvergenceError::Size(format!(
+            "width {n} is not a positive multiple of the {} display blocks",
+            c.blocks
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn panel(
+    config: &Figure1Config,
+    fsm: &Fsm,
+    limit: &LimitGraphon,
+    n: usize,
+    seed: MasterSeed,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Panel, Error> {
+    let spec = MaskSpec::new(n, n, config.density, &fsm.row, &fsm.col)?;
+    let hint = Some(threshold_window(&spec, fsm.noise.law(), 1e-9)?);
+    let k = config.blocks;
+    let side = n / k;
+    let mut block_sums = vec![0u64; k * k];
+    let mut counts = vec![0u32; n * n];
+    for r in 0..config.seeds {
+        let prefix = format!("FIG1/n={n}/d={n}/rep={r}");
+        let mask = sample_mask_for(&spec, &fsm.noise, seed, &prefix, hint)?;
+        accumulate_blocks(&mut block_sums, &mask, side, side)?;
+        accumulate(&mut counts, &mask)?;
+        progress(r + 1);
+    }
+    let per_block = (config.seeds * side * side) as f64;
+    let mask_blocks = Mat::from_fn(k, k, |i, j| block_sums[i * k + j] as f64 / per_block);
+    let graphon_blocks = graphon_blocks(limit, k)?;
+    let diff = &mask_blocks - &graphon_blocks;
+    let sq: f64 = (0..k)
+        .flat_map(|i| (0..k).map(move |j| (i, j)))
+        .map(|(i, j)| diff[(i, j)].powi(2))
+        .sum();
+    let linf = (0..k)
+        .flat_map(|i| (0..k).map(move |j| (i, j)))
+        .map(|(i, j)| diff[(i, j)].abs())
+        .fold(0.0, f64::max);
+    let (cut_lower, cut_upper) = cut_to_p(&spec, limit, &counts, config.seeds, seed, n)?;
+    Ok(Panel {
+        n,
+        mask_blocks,
+        graphon_blocks,
+        l2: (sq / (k * k) as f64).sqrt(),
+        linf,
+        cut_lower,
+        cut_upper,
+    })
+}
+
+/// Block averages of W from its values at the midpoints of a finer grid.
+fn graphon_blocks(limit: &LimitGraphon, k: usize) -> Result<Mat<f64>, Error> {
+    let s = GRAPHON_SUBCELLS;
+    let fine = limit.w_grid(k * s)?;
+    Ok(Mat::from_fn(k, k, |i, j| {
+        let mut sum = 0.0;
+        for a in 0..s {
+            for b in 0..s {
+                sum += fine[(i * s + a, j * s + b)];
+            }
+        }
+        sum / (s * s) as f64
+    }))
+}
+
+/// The certified cut-norm interval of (seed-averaged mask − P) at width n.
+fn cut_to_p(
+    spec: &MaskSpec,
+    limit: &LimitGraphon,
+    counts: &[u32],
+    seeds: usize,
+    seed: MasterSeed,
+    n: usize,
+) -> Result<(f64, f64), Error> {
+    let law = limit.fsm.noise.law();
+    let tau = limit.tau.value;
+    let a = Mat::from_fn(n, n, |i, j| {
+        let scale = spec.phi()[i] * spec.psi()[j];
+        let p = if scale > 0.0 { law.tail(tau / scale) } else { 0.0 };
+        counts[i * n + j] as f64 / seeds as f64 - p
+    });
+    let mut rng = seed.stream(&format!("FIG1/n={n}/d={n}/cut-norm"));
+    let cut = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut rng)?;
+    Ok((cut.lower, cut.upper))
+}
