@@ -1,1 +1,3 @@
 //! MPFR paths (placeholder: being written).
+
+pub mod limit;
