@@ -154,6 +154,31 @@ fn erfc_tail(z: f64, dz: f64) -> f64 {
     s * (1.0 - square_residual - log_slope * dz)
 }
 
+/// The complementary error function in f64: statrs' `erfc` with the corrections of
+/// [`erfc_corrected`], relative error within [`ERFC_PEAK_RELATIVE`] plus the rounding of its
+/// exponential (checked against MPFR by TOOL-7 and `tests/tau_star_reference.rs`). The one
+/// f64 erfc of the crate: `convergence::noise` uses it for the half-normal law.
+///
+/// ```
+/// // erfc(1) = 0.157299207050285130658779364917390740703933002034…
+/// let e = pai_graphon::normal::erfc(1.0);
+/// assert!((e - 0.15729920705028513).abs() <= 2.0 * f64::EPSILON * e);
+/// assert_eq!(pai_graphon::normal::erfc(f64::INFINITY), 0.0);
+/// ```
+pub fn erfc(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::NAN
+    } else if x.is_infinite() {
+        if x > 0.0 {
+            0.0
+        } else {
+            2.0
+        }
+    } else {
+        erfc_corrected(x, 0.0)
+    }
+}
+
 /// `erfc(z + dz)` for finite `z`, `|dz| ≤ |z| u`: [`erfc_tail`] for `|z| ≥ 0.5` (with
 /// `erfc(−z) = 2 − erfc(z)`), statrs' `1 ∓ erf` branch (no exp, no constant) in between.
 fn erfc_corrected(z: f64, dz: f64) -> f64 {

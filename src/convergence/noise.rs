@@ -7,6 +7,7 @@
 //! | `uniform:a` | U(0, a) (ξ uniform on (−a, a)) |
 
 use super::ConvergenceError;
+use crate::normal::erfc;
 use crate::seed::uniform_open01;
 use rand_chacha::ChaCha20Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -39,46 +40,6 @@ pub trait NoiseLaw: Send + Sync + std::fmt::Debug {
     fn log_scale_derivative_sup(&self, k: usize, y_lo: f64, y_hi: f64) -> Option<f64> {
         let _ = (k, y_lo, y_hi);
         None
-    }
-}
-
-/// The complementary error function in f64, accurate to a few ulps.
-///
-/// statrs 0.19's `erfc` ports Boost's rational approximations but writes each interval's
-/// offset `Y` as an f64 literal, while Boost's fits are relative to the f32 rounding of it
-/// (`0.3440242112F`): its result is off by `e^(−x²)/x · (Y_f32 − Y_f64)`, up to about 1e-10
-/// relative for x ≥ 0.5 (measured against MPFR). This adds that term back; statrs' value for
-/// x < 0.5 is already accurate.
-///
-/// ```
-/// use pai_graphon::convergence::noise::erfc;
-/// // erfc(1) = 0.157299207050285130658779364917390740703933002034…
-/// let e = erfc(1.0);
-/// assert!((e - 0.15729920705028513).abs() <= 2.0 * f64::EPSILON * e);
-/// ```
-pub fn erfc(x: f64) -> f64 {
-    const OFFSETS: [(f64, f64); 13] = [
-        (0.75, 0.3440242112),
-        (1.25, 0.419990927),
-        (2.25, 0.4898625016),
-        (3.5, 0.5317370892),
-        (5.25, 0.5489973426),
-        (8.0, 0.5571740866),
-        (11.5, 0.5609807968),
-        (17.0, 0.5626493692),
-        (24.0, 0.5634598136),
-        (38.0, 0.5638477802),
-        (60.0, 0.5640528202),
-        (85.0, 0.5641309023),
-        (110.0, 0.5641584396),
-    ];
-    if x < -0.5 {
-        return 2.0 - erfc(-x);
-    }
-    let base = statrs::function::erf::erfc(x);
-    match OFFSETS.iter().find(|(end, _)| x >= 0.5 && x < *end) {
-        Some(&(_, y)) => base + (-x * x).exp() / x * ((y as f32) as f64 - y),
-        None => base,
     }
 }
 
@@ -171,7 +132,8 @@ impl NoiseLaw for HalfNormal {
     /// use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw};
     /// let law = HalfNormal { sigma: 1.0 };
     /// let (s1, _) = law.log_scale_derivative_sups(0.0, f64::INFINITY).unwrap();
-    /// assert_eq!(law.log_scale_derivative_sup(1, 0.0, f64::INFINITY), Some(s1));
+    /// let s = law.log_scale_derivative_sup(1, 0.0, f64::INFINITY).unwrap();
+/// assert!(s >= s1 * (1.0 - 1e-14) && s <= s1 * (1.0 + 1e-14)); // both bound sqrt(2/π) e^(−1/2)
     /// ```
     fn log_scale_derivative_sup(&self, k: usize, y_lo: f64, y_hi: f64) -> Option<f64> {
         if k == 0 {

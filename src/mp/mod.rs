@@ -17,6 +17,8 @@
 //! The table's values are printed to [`REFERENCE_DIGITS`] significant digits, rounded to
 //! nearest from the `prec`-bit result, so each printed value is within half a unit in its 40th
 //! digit (relative ≤ 5·10⁻⁴⁰) of the exact function value plus the (at most `2^−215`) error above.
+
+pub mod limit;
 use crate::normal::NormalError;
 use rug::float::{prec_max, prec_min, Constant};
 use rug::Float;

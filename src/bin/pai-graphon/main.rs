@@ -118,6 +118,8 @@ enum FormatArg {
 enum ReferenceTable {
     /// data/reference/normal.tsv: normal tail and quantiles.
     Normal,
+    /// data/reference/tau_star.tsv: limit thresholds τ* of reference models.
+    TauStar,
 }
 
 impl From<FormatArg> for Format {
@@ -318,8 +320,17 @@ fn audit(
 
 #[cfg(feature = "mpfr")]
 fn reference(table: ReferenceTable, prec: u32) -> Result<(), Failure> {
+    // The tables promise 40 digits: anything below 192 bits cannot deliver them.
+    if prec < 192 {
+        return Err(Failure::Message(format!(
+            "--prec {prec} is too low for a 40-digit table (at least 192)"
+        )));
+    }
     match table {
         ReferenceTable::Normal => print!("{}", pai_graphon::mp::normal_reference_table(prec)?),
+        ReferenceTable::TauStar => {
+            print!("{}", pai_graphon::mp::limit::tau_star_reference_table(prec))
+        }
     }
     Ok(())
 }
