@@ -21,6 +21,7 @@
 //! | [`normal`] | the normal tail and quantile in f64, checked against MPFR references |
 //! | `mp` (feature `mpfr`) | MPFR-backed erfc, normal tail and quantile |
 //! | [`report`] | audit tables (text, markdown, JSON) and atomic file output |
+//! | [`plot`] | figures: one style for every figure |
 #![deny(missing_docs)]
 
 pub mod claims;
@@ -29,6 +30,7 @@ pub mod graphon;
 #[cfg(feature = "mpfr")]
 pub mod mp;
 pub mod normal;
+pub mod plot;
 pub mod report;
 pub mod seed;
 pub mod stats;
