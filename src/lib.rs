@@ -55,6 +55,8 @@ pub enum Error {
     UnknownClaim(claims::UnknownClaim),
     /// A seed string could not be parsed.
     Seed(seed::SeedError),
+    /// A figure could not be drawn from the given data.
+    Plot(plot::PlotError),
     /// `--scale` must be a positive finite number.
     Scale(f64),
 }
@@ -69,6 +71,7 @@ impl fmt::Display for Error {
             Error::Convergence(e) => e.fmt(f),
             Error::UnknownClaim(e) => e.fmt(f),
             Error::Seed(e) => e.fmt(f),
+            Error::Plot(e) => e.fmt(f),
             Error::Scale(s) => write!(f, "scale {s} must be a positive finite number"),
         }
     }
@@ -90,7 +93,8 @@ from_error!(
     Normal(normal::NormalError),
     Convergence(convergence::ConvergenceError),
     UnknownClaim(claims::UnknownClaim),
-    Seed(seed::SeedError)
+    Seed(seed::SeedError),
+    Plot(plot::PlotError)
 );
 
 /// The theory this crate mirrors, one page per area, as written in `theory/`.

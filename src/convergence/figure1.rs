@@ -108,8 +108,14 @@ pub fn figure1(
     let series: [(&'static str, Vec<f64>); 4] = [
         ("block L2", panels.iter().map(|p| p.l2).collect()),
         ("block Linf", panels.iter().map(|p| p.linf).collect()),
-        ("cut norm lower", panels.iter().map(|p| p.cut_lower).collect()),
-        ("cut norm upper", panels.iter().map(|p| p.cut_upper).collect()),
+        (
+            "cut norm lower",
+            panels.iter().map(|p| p.cut_lower).collect(),
+        ),
+        (
+            "cut norm upper",
+            panels.iter().map(|p| p.cut_upper).collect(),
+        ),
     ];
     let slopes = if xs.len() >= 2 {
         series
@@ -223,7 +229,11 @@ fn cut_to_p(
     let tau = limit.tau.value;
     let a = Mat::from_fn(n, n, |i, j| {
         let scale = spec.phi()[i] * spec.psi()[j];
-        let p = if scale > 0.0 { law.tail(tau / scale) } else { 0.0 };
+        let p = if scale > 0.0 {
+            law.tail(tau / scale)
+        } else {
+            0.0
+        };
         counts[i * n + j] as f64 / seeds as f64 - p
     });
     let mut rng = seed.stream(&format!("FIG1/n={n}/d={n}/cut-norm"));

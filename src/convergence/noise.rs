@@ -133,7 +133,7 @@ impl NoiseLaw for HalfNormal {
     /// let law = HalfNormal { sigma: 1.0 };
     /// let (s1, _) = law.log_scale_derivative_sups(0.0, f64::INFINITY).unwrap();
     /// let s = law.log_scale_derivative_sup(1, 0.0, f64::INFINITY).unwrap();
-/// assert!(s >= s1 * (1.0 - 1e-14) && s <= s1 * (1.0 + 1e-14)); // both bound sqrt(2/π) e^(−1/2)
+    /// assert!(s >= s1 * (1.0 - 1e-14) && s <= s1 * (1.0 + 1e-14)); // both bound sqrt(2/π) e^(−1/2)
     /// ```
     fn log_scale_derivative_sup(&self, k: usize, y_lo: f64, y_hi: f64) -> Option<f64> {
         if k == 0 {

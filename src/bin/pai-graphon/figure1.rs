@@ -22,7 +22,11 @@ pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), F
     if tty {
         eprint!("\r\x1b[2K");
     }
-    write(out, "figure1.json", serde_json::to_string_pretty(&fig).map_err(|e| e.to_string())?)?;
+    write(
+        out,
+        "figure1.json",
+        serde_json::to_string_pretty(&fig).map_err(|e| e.to_string())?,
+    )?;
     write(out, "figure1.csv", csv(&fig))?;
     panels(&fig)?
         .write(out, "figure1_panels")
@@ -36,13 +40,17 @@ pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), F
 
 fn write(dir: &Path, name: &str, text: String) -> Result<(), Failure> {
     let path = dir.join(name);
-    write_atomic(&path, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+    write_atomic(&path, text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()).into())
 }
 
 fn csv(fig: &Figure1) -> String {
     let mut s = String::from("n,block_l2,block_linf,cut_lower,cut_upper\n");
     for p in &fig.panels {
-        s += &format!("{},{:e},{:e},{:e},{:e}\n", p.n, p.l2, p.linf, p.cut_lower, p.cut_upper);
+        s += &format!(
+            "{},{:e},{:e},{:e},{:e}\n",
+            p.n, p.l2, p.linf, p.cut_lower, p.cut_upper
+        );
     }
     s
 }
@@ -103,10 +111,30 @@ fn errors(fig: &Figure1) -> Result<pai_graphon::plot::Rendered, Failure> {
         fig.panels.iter().map(f).collect()
     };
     let series = vec![
-        Series::new("block-averaged L2", xs.clone(), pick(|p| p.l2), SeriesStyle::LineMarkers),
-        Series::new("block-averaged L∞", xs.clone(), pick(|p| p.linf), SeriesStyle::LineMarkers),
-        Series::new("cut norm, certified upper", xs.clone(), pick(|p| p.cut_upper), SeriesStyle::LineMarkers),
-        Series::new("cut norm, certified lower", xs.clone(), pick(|p| p.cut_lower), SeriesStyle::Dashed),
+        Series::new(
+            "block-averaged L2",
+            xs.clone(),
+            pick(|p| p.l2),
+            SeriesStyle::LineMarkers,
+        ),
+        Series::new(
+            "block-averaged L∞",
+            xs.clone(),
+            pick(|p| p.linf),
+            SeriesStyle::LineMarkers,
+        ),
+        Series::new(
+            "cut norm, certified upper",
+            xs.clone(),
+            pick(|p| p.cut_upper),
+            SeriesStyle::LineMarkers,
+        ),
+        Series::new(
+            "cut norm, certified lower",
+            xs.clone(),
+            pick(|p| p.cut_lower),
+            SeriesStyle::Dashed,
+        ),
     ];
     let mut spec = LineSpec::new(
         "Figure 1: distance of the seed-averaged mask to the limit, against width",

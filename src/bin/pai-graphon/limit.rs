@@ -2,6 +2,7 @@
 
 use crate::CommandFailure as Failure;
 use pai_graphon::convergence::limit::{Bracketed, Fsm, LimitGraphon};
+use pai_graphon::plot::{heatmap, HeatmapSpec};
 use pai_graphon::report::{sig, write_atomic, Format};
 use serde::Serialize;
 use std::path::Path;
@@ -198,5 +199,14 @@ fn write_grid(limit: &LimitGraphon, k: usize, dir: &Path) -> Result<(), Failure>
     let path = dir.join("w.csv");
     write_atomic(&path, csv.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut spec = HeatmapSpec::new(
+        &format!("limit graphon W(u, v), ρ = {}", limit.rho),
+        0.0,
+        1.0,
+    );
+    spec.colorbar_label = "W = P(edge kept)".into();
+    heatmap(w.as_ref(), &spec)?
+        .write(dir, "w")
+        .map_err(|e| format!("cannot write the heat map into {}: {e}", dir.display()))?;
     Ok(())
 }
