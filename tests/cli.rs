@@ -71,6 +71,47 @@ fn bad_input_is_rejected_with_one_line() {
     assert_rejected(&["audit", "--seed", "12345678901234567"], "seed");
     assert_rejected(&["audit", "--format", "xml"], "xml");
     assert_rejected(&["frobnicate"], "frobnicate");
+    let limit = |extra: &[&str]| {
+        let mut a = vec!["limit", "--row-profile", "exp:3", "--col-profile", "exp:3"];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |args: Vec<String>, needle: &str| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_rejected(&refs, needle);
+    };
+    run(limit(&["--density", "1.5"]), "1.5");
+    run(limit(&["--density", "-0.1"]), "-0.1");
+    run(limit(&["--density", "nan"]), "NaN");
+    run(limit(&["--density", "0.2", "--noise", "cauchy:1"]), "cauchy");
+    run(limit(&["--density", "0.2", "--grid", "0"]), "grid");
+    assert_rejected(
+        &["limit", "--row-profile", "exp", "--col-profile", "exp:3", "--density", "0.2"],
+        "exp",
+    );
+    assert_rejected(
+        &["limit", "--row-profile", "step:0.5;0,0", "--col-profile", "exp:3", "--density", "0.2"],
+        "zero",
+    );
+    assert_rejected(
+        &["limit", "--row-profile", "step:0.5;0,1", "--col-profile", "exp:3", "--density", "0.6"],
+        "no τ* exists",
+    );
+    assert_rejected(&["figure1", "--widths", "210", "--seeds", "1"], "210");
+    assert_rejected(&["figure1", "--widths", "0", "--seeds", "1"], "0");
+    assert_rejected(&["figure1", "--seeds", "0"], "seed");
+}
+
+#[test]
+fn limit_prints_tau_star_json() {
+    let o = pai(&[
+        "limit", "--row-profile", "const:1", "--col-profile", "const:1", "--noise", "uniform:1",
+        "--density", "0.25", "--format", "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Random pruning's closed form: τ* = 1 − ρ, exactly.
+    assert_eq!(v["tau_star"], 0.75);
 }
 
 #[test]
