@@ -248,6 +248,7 @@ pub fn registry() -> Vec<Claim> {
     all.extend(crate::stats::claims());
     all.extend(crate::graphon::claims());
     all.extend(crate::normal::claims());
+    all.extend(crate::convergence::claims_noise::claims());
     all
 }
 

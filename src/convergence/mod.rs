@@ -5,6 +5,7 @@
 //! profile ψ (inputs, v), i.i.d. edge noise ξ; a mask keeps the top `k = round(ρ n d)` scores.
 //! The limit graphon is `W(u, v) = P(|ξ| > τ* / (φ(u) ψ(v)))` where τ* solves `∫∫ W = ρ`.
 
+pub mod claims_noise;
 pub mod mask;
 pub mod noise;
 pub mod profile;

@@ -1,0 +1,15 @@
+//! One test per convergence claim (theory/convergence.md); each runs the registry's check at
+//! the default seed, asserts it and snapshots what it measured.
+
+mod common;
+use common::check_claim;
+
+#[test]
+fn conv_4_edge_noise_ks_holm() {
+    check_claim("CONV-4");
+}
+
+#[test]
+fn conv_5_homogeneous_random_magnitude() {
+    check_claim("CONV-5");
+}
