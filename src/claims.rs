@@ -364,7 +364,13 @@ pub fn run(claim: &Claim, seed: MasterSeed, scale: f64) -> Result<Row, Error> {
         delta: claim.delta,
     };
     let out = (claim.run)(&ctx)?;
-    debug_assert!(out.failure_probability <= claim.delta * (1.0 + 1e-12));
+    if out.failure_probability > claim.delta * (1.0 + 1e-12) {
+        return Err(Error::Budget {
+            id: claim.id,
+            spent: out.failure_probability,
+            budget: claim.delta,
+        });
+    }
     Ok(Row {
         id: claim.id,
         title: claim.title,

@@ -59,6 +59,16 @@ pub enum Error {
     Plot(plot::PlotError),
     /// `--scale` must be a positive finite number.
     Scale(f64),
+    /// At this scale a claim's check would spend more false-alarm probability than its budget
+    /// (samples too small for its negative control to be certified).
+    Budget {
+        /// The claim.
+        id: &'static str,
+        /// What the check would spend.
+        spent: f64,
+        /// Its registered budget.
+        budget: f64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -73,6 +83,10 @@ impl fmt::Display for Error {
             Error::Seed(e) => e.fmt(f),
             Error::Plot(e) => e.fmt(f),
             Error::Scale(s) => write!(f, "scale {s} must be a positive finite number"),
+            Error::Budget { id, spent, budget } => write!(
+                f,
+                "{id} would spend false-alarm probability {spent:.2e} > its budget {budget:.0e} at this scale: use a larger --scale"
+            ),
         }
     }
 }

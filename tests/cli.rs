@@ -83,18 +83,45 @@ fn bad_input_is_rejected_with_one_line() {
     run(limit(&["--density", "1.5"]), "1.5");
     run(limit(&["--density", "-0.1"]), "-0.1");
     run(limit(&["--density", "nan"]), "NaN");
-    run(limit(&["--density", "0.2", "--noise", "cauchy:1"]), "cauchy");
+    run(
+        limit(&["--density", "0.2", "--noise", "cauchy:1"]),
+        "cauchy",
+    );
     run(limit(&["--density", "0.2", "--grid", "0"]), "grid");
     assert_rejected(
-        &["limit", "--row-profile", "exp", "--col-profile", "exp:3", "--density", "0.2"],
+        &[
+            "limit",
+            "--row-profile",
+            "exp",
+            "--col-profile",
+            "exp:3",
+            "--density",
+            "0.2",
+        ],
         "exp",
     );
     assert_rejected(
-        &["limit", "--row-profile", "step:0.5;0,0", "--col-profile", "exp:3", "--density", "0.2"],
+        &[
+            "limit",
+            "--row-profile",
+            "step:0.5;0,0",
+            "--col-profile",
+            "exp:3",
+            "--density",
+            "0.2",
+        ],
         "zero",
     );
     assert_rejected(
-        &["limit", "--row-profile", "step:0.5;0,1", "--col-profile", "exp:3", "--density", "0.6"],
+        &[
+            "limit",
+            "--row-profile",
+            "step:0.5;0,1",
+            "--col-profile",
+            "exp:3",
+            "--density",
+            "0.6",
+        ],
         "no τ* exists",
     );
     assert_rejected(&["figure1", "--widths", "210", "--seeds", "1"], "210");
@@ -105,8 +132,17 @@ fn bad_input_is_rejected_with_one_line() {
 #[test]
 fn limit_prints_tau_star_json() {
     let o = pai(&[
-        "limit", "--row-profile", "const:1", "--col-profile", "const:1", "--noise", "uniform:1",
-        "--density", "0.25", "--format", "json",
+        "limit",
+        "--row-profile",
+        "const:1",
+        "--col-profile",
+        "const:1",
+        "--noise",
+        "uniform:1",
+        "--density",
+        "0.25",
+        "--format",
+        "json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

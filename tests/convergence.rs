@@ -18,3 +18,13 @@ fn conv_2_cut_norm_to_p() {
 fn conv_3_distance_to_limit() {
     check_claim("CONV-3");
 }
+
+#[test]
+fn conv_4_edge_noise_ks_holm() {
+    check_claim("CONV-4");
+}
+
+#[test]
+fn conv_5_homogeneous_random_magnitude() {
+    check_claim("CONV-5");
+}

@@ -6,6 +6,7 @@
 //! The limit graphon is `W(u, v) = P(|ξ| > τ* / (φ(u) ψ(v)))` where τ* solves `∫∫ W = ρ`.
 
 pub mod claims_limit;
+pub mod claims_noise;
 pub mod figure1;
 pub mod limit;
 pub mod mask;
@@ -17,7 +18,9 @@ use std::fmt;
 
 /// The convergence claims, CONV-1 to CONV-5.
 pub fn claims() -> Vec<Claim> {
-    claims_limit::claims()
+    let mut all = claims_limit::claims();
+    all.extend(claims_noise::claims());
+    all
 }
 
 /// Invalid input to the convergence module.

@@ -117,8 +117,8 @@ fn mpfr_tau(args: &Args) -> Result<Option<String>, Failure> {
     // ρ enters the MPFR solve as the decimal the user typed (shortest round-trip of the f64).
     let tau = pai_graphon::mp::limit::tau_star_mp(&fsm, &args.density.to_string(), prec)?;
     Ok(Some(format!(
-        "{} (agreement with {} bits and {} nodes: {:.2e})",
-        tau.value.to_string_radix(10, Some(45)),
+        "{:.45} (agreement with {} bits and {} nodes: {:.2e})",
+        tau.value,
         tau.prec + 64,
         tau.nodes.1,
         tau.error_estimate.to_f64()
