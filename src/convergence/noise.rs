@@ -79,6 +79,7 @@ impl NoiseLaw for HalfNormal {
         (2.0 / PI).sqrt() / self.sigma * (-0.5 * z * z).exp()
     }
     /// σ |z| with z from rand_distr's ziggurat `StandardNormal` (fast; not by inversion).
+    #[inline] // the hot loop of every mask: keep the ziggurat inlined there
     fn sample_abs(&self, rng: &mut ChaCha20Rng) -> f64 {
         let z: f64 = StandardNormal.sample(rng);
         self.sigma * z.abs()
@@ -195,6 +196,7 @@ impl NoiseLaw for UniformAbs {
             0.0
         }
     }
+    #[inline] // the hot loop of every mask: keep the ziggurat inlined there
     fn sample_abs(&self, rng: &mut ChaCha20Rng) -> f64 {
         self.a * uniform_open01(rng)
     }
