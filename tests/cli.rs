@@ -127,6 +127,10 @@ fn bad_input_is_rejected_with_one_line() {
     assert_rejected(&["figure1", "--widths", "210", "--seeds", "1"], "210");
     assert_rejected(&["figure1", "--widths", "0", "--seeds", "1"], "0");
     assert_rejected(&["figure1", "--seeds", "0"], "seed");
+    assert!(
+        !std::path::Path::new("figure1").exists(),
+        "a rejected figure1 left its default output folder behind"
+    );
 }
 
 #[test]

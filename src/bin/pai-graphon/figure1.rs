@@ -10,8 +10,6 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), Failure> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| format!("cannot create output folder {}: {e}", out.display()))?;
     let tty = std::io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize| {
         if tty {
@@ -22,6 +20,9 @@ pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), F
     if tty {
         eprint!("\r\x1b[2K");
     }
+    // Only once the figure exists: invalid input must leave nothing behind.
+    std::fs::create_dir_all(out)
+        .map_err(|e| format!("cannot create output folder {}: {e}", out.display()))?;
     write(
         out,
         "figure1.json",
