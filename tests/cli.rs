@@ -127,10 +127,24 @@ fn bad_input_is_rejected_with_one_line() {
     assert_rejected(&["figure1", "--widths", "210", "--seeds", "1"], "210");
     assert_rejected(&["figure1", "--widths", "0", "--seeds", "1"], "0");
     assert_rejected(&["figure1", "--seeds", "0"], "seed");
-    assert!(
-        !std::path::Path::new("figure1").exists(),
-        "a rejected figure1 left its default output folder behind"
+}
+
+#[test]
+fn rejected_figure1_leaves_no_output_folder() {
+    let dir = scratch("figure1-cwd");
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_pai-graphon"))
+        .args(["figure1", "--seeds", "0"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "the default folder was created"
     );
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
