@@ -199,6 +199,17 @@ pub struct ClaimContext {
 }
 
 impl ClaimContext {
+    /// The context a claim's check runs in: its id and budget from the registry, the run's seed
+    /// and scale.
+    pub fn new(claim: &Claim, seed: MasterSeed, scale: f64) -> Self {
+        ClaimContext {
+            id: claim.id,
+            seed,
+            scale,
+            delta: claim.delta,
+        }
+    }
+
     /// The label `ID/suffix`.
     pub fn label(&self, suffix: &str) -> String {
         if suffix.is_empty() {
@@ -358,12 +369,7 @@ pub fn run(claim: &Claim, seed: MasterSeed, scale: f64) -> Result<Row, Error> {
     if !(scale.is_finite() && scale > 0.0) {
         return Err(Error::Scale(scale));
     }
-    let ctx = ClaimContext {
-        id: claim.id,
-        seed,
-        scale,
-        delta: claim.delta,
-    };
+    let ctx = ClaimContext::new(claim, seed, scale);
     let out = (claim.run)(&ctx)?;
     if out.failure_probability > claim.delta * (1.0 + 1e-12) {
         return Err(Error::Budget {

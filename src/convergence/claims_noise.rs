@@ -691,12 +691,7 @@ mod tests {
 
     fn run(id: &str) -> Outcome {
         let claim = claims().into_iter().find(|c| c.id == id).unwrap();
-        let ctx = ClaimContext {
-            id: claim.id,
-            seed: MasterSeed::default(),
-            scale: 1.0,
-            delta: claim.delta,
-        };
+        let ctx = ClaimContext::new(&claim, MasterSeed::default(), 1.0);
         let out = (claim.run)(&ctx).unwrap();
         println!("{out:#?}");
         assert!(out.failure_probability <= claim.delta, "{id}: {out:?}");
@@ -719,12 +714,7 @@ mod tests {
     fn budgets_hold_at_other_scales() {
         for claim in claims() {
             for scale in [0.2, 0.5, 1.7] {
-                let ctx = ClaimContext {
-                    id: claim.id,
-                    seed: MasterSeed::default(),
-                    scale,
-                    delta: claim.delta,
-                };
+                let ctx = ClaimContext::new(&claim, MasterSeed::default(), scale);
                 let out = (claim.run)(&ctx).unwrap();
                 assert!(out.passed(), "{} at scale {scale}: {out:#?}", claim.id);
                 assert!(

@@ -1345,12 +1345,11 @@ mod tests {
     #[test]
     fn claims_pass_at_the_default_seed() {
         for claim in claims() {
-            let ctx = ClaimContext {
-                id: claim.id,
-                seed: MasterSeed::default(),
-                scale: if claim.id == "TOOL-6" { 0.3 } else { 0.2 },
-                delta: claim.delta,
-            };
+            let ctx = ClaimContext::new(
+                &claim,
+                MasterSeed::default(),
+                if claim.id == "TOOL-6" { 0.3 } else { 0.2 },
+            );
             let out = (claim.run)(&ctx).unwrap();
             assert!(out.passed(), "{}: {:?}", claim.id, out);
             assert!(out.failure_probability <= claim.delta);
@@ -1361,12 +1360,7 @@ mod tests {
     #[ignore = "report: prints the claims' outcomes at scale 1"]
     fn print_claims_at_scale_one() {
         for claim in claims() {
-            let ctx = ClaimContext {
-                id: claim.id,
-                seed: MasterSeed::default(),
-                scale: 1.0,
-                delta: claim.delta,
-            };
+            let ctx = ClaimContext::new(&claim, MasterSeed::default(), 1.0);
             let start = std::time::Instant::now();
             let out = (claim.run)(&ctx).unwrap();
             println!(

@@ -1087,12 +1087,7 @@ mod tests {
     #[test]
     fn claim_passes_and_control_is_rejected() {
         let claim = &claims()[0];
-        let ctx = ClaimContext {
-            id: claim.id,
-            seed: MasterSeed::default(),
-            scale: 1.0,
-            delta: claim.delta,
-        };
+        let ctx = ClaimContext::new(claim, MasterSeed::default(), 1.0);
         let out = (claim.run)(&ctx).unwrap();
         assert_eq!(
             out.check.observed, 0.0,
