@@ -260,6 +260,7 @@ pub fn registry() -> Vec<Claim> {
     all.extend(crate::graphon::claims());
     all.extend(crate::normal::claims());
     all.extend(crate::convergence::claims());
+    all.extend(crate::taxonomy::claims());
     all
 }
 

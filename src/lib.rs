@@ -18,6 +18,8 @@
 //! | [`stats`] | the Kolmogorov distribution, KS statistics |
 //! | [`graphon`] | bipartite step graphons (f64 and exact), cut norm intervals |
 //! | [`convergence`] | the Factorised Saliency Model: limit graphons, masks at scale (CONV) |
+//! | [`net`] | the one-hidden-layer network, data sets and pruning criteria |
+//! | [`taxonomy`] | homogeneous vs heterogeneous limits, feature selection, FSM validity (TAX) |
 //! | [`normal`] | the normal tail and quantile in f64, checked against MPFR references |
 //! | `mp` (feature `mpfr`) | MPFR-backed erfc, normal tail and quantile |
 //! | [`report`] | audit tables (text, markdown, JSON) and atomic file output |
@@ -29,11 +31,13 @@ pub mod convergence;
 pub mod graphon;
 #[cfg(feature = "mpfr")]
 pub mod mp;
+pub mod net;
 pub mod normal;
 pub mod plot;
 pub mod report;
 pub mod seed;
 pub mod stats;
+pub mod taxonomy;
 pub mod tol;
 
 use std::fmt;
@@ -51,6 +55,10 @@ pub enum Error {
     Normal(normal::NormalError),
     /// A profile, noise law, density or size for the convergence module is invalid.
     Convergence(convergence::ConvergenceError),
+    /// A data set, method or size for the network and pruning criteria is invalid.
+    Net(net::NetError),
+    /// A mask or score matrix given to the taxonomy statistics is invalid.
+    Taxonomy(taxonomy::TaxonomyError),
     /// No claim has this id.
     UnknownClaim(claims::UnknownClaim),
     /// A seed string could not be parsed.
@@ -79,6 +87,8 @@ impl fmt::Display for Error {
             Error::Graphon(e) => e.fmt(f),
             Error::Normal(e) => e.fmt(f),
             Error::Convergence(e) => e.fmt(f),
+            Error::Net(e) => e.fmt(f),
+            Error::Taxonomy(e) => e.fmt(f),
             Error::UnknownClaim(e) => e.fmt(f),
             Error::Seed(e) => e.fmt(f),
             Error::Plot(e) => e.fmt(f),
@@ -106,6 +116,8 @@ from_error!(
     Graphon(graphon::GraphonError),
     Normal(normal::NormalError),
     Convergence(convergence::ConvergenceError),
+    Net(net::NetError),
+    Taxonomy(taxonomy::TaxonomyError),
     UnknownClaim(claims::UnknownClaim),
     Seed(seed::SeedError),
     Plot(plot::PlotError)

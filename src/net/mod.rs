@@ -1,0 +1,32 @@
+//! The one-hidden-layer ReLU network of the paper's setting, its data sets and the pruning
+//! criteria (Random, Magnitude, SNIP, GraSP, SynFlow), used by the taxonomy claims (TAX) and
+//! the `prune` command.
+//!
+//! `f(x) = n^(−1/2) Σ_i a_i relu(z_i)`, `z_i = d^(−1/2) Σ_j M_ij w_ij x_j`, squared loss; only the
+//! first layer is prunable. Formulas, with the closed-form gradient and Hessian-vector product,
+//! are in `theory/taxonomy.md`.
+
+use std::fmt;
+
+/// Invalid input to the network, data or criteria code.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NetError {
+    /// A data-set name or spec that does not parse or is unknown: the spec and why.
+    Data(String),
+    /// A method name or option that does not parse or is unknown: the spec and why.
+    Method(String),
+    /// A width, batch size or density outside its range: what and why.
+    Size(String),
+}
+
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NetError::Data(m) => write!(f, "invalid data set: {m}"),
+            NetError::Method(m) => write!(f, "invalid method: {m}"),
+            NetError::Size(m) => write!(f, "invalid size: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for NetError {}
