@@ -2,6 +2,9 @@
 //! heterogeneous ones, implicit feature selection, and where the Factorised Saliency Model holds.
 //! Claims TAX-* (`theory/taxonomy.md`).
 
+pub mod fsm;
+pub mod stats;
+
 use crate::claims::Claim;
 use std::fmt;
 
