@@ -8,14 +8,19 @@
 //! gross violations they show (margins printed).
 
 use num_rational::BigRational;
+use pai_graphon::convergence::mask::sample_scores;
 use pai_graphon::convergence::mask::{sample_mask_in_memory, top_k_mask, Mask, MaskSpec};
-use pai_graphon::convergence::noise::HalfNormal;
+use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use pai_graphon::convergence::profile::Profile;
 use pai_graphon::seed::{uniform_open01, MasterSeed};
+use pai_graphon::taxonomy::fsm::{
+    anova_fit, fsm_test, interaction_contrasts, t_over_sinh_integral, ContrastLaw,
+};
 use pai_graphon::taxonomy::stats::{
     column_degree_distance, deterministic_limit_bound, heterogeneity_lcb, homogeneity_check,
     homogeneous_bounds, mask_stats, sorted_block_distance,
 };
+use rand_distr::{Distribution, StandardNormal};
 use std::time::Instant;
 
 /// Failure probability of each statistical check in this file.
@@ -208,4 +213,178 @@ fn two_initialisations_deterministic_limit() {
     assert!(near < far);
     assert!(column_degree_distance(&a, &random_mask(4, 4, 0.5, "x")).is_err());
     assert!(sorted_block_distance(&a, &b, 0, 1).is_err());
+}
+
+// ---------------------------------------------------------------- the FSM fit
+
+/// Composite Simpson's rule for `f` on `[0, s]` with `intervals` (even) steps; returns the value
+/// and `Σ |weight · f|` for the rounding allowance.
+fn simpson(f: impl Fn(f64) -> f64, s: f64, intervals: usize) -> (f64, f64) {
+    let h = s / intervals as f64;
+    let (mut total, mut abs) = (0.0, 0.0);
+    for i in 0..=intervals {
+        let w = if i == 0 || i == intervals {
+            1.0
+        } else if i % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        };
+        let v = w * f(i as f64 * h) * h / 3.0;
+        total += v;
+        abs += v.abs();
+    }
+    (total, abs)
+}
+
+/// `t/sinh t` with its removable singularity filled.
+fn t_over_sinh(t: f64) -> f64 {
+    if t == 0.0 {
+        1.0
+    } else {
+        t / t.sinh()
+    }
+}
+
+#[test]
+fn contrast_cdf_series_matches_quadrature() {
+    // Simpson's error is ≤ s h⁴ max|f⁗|/180. For f(t) = t/sinh t, |z/sinh z| ≤ 1/sin 1 on the
+    // strip |Im z| ≤ 1 (|sinh(a+ib)|² = sinh²a + sin²b ≥ a² + b² sin²1), so Cauchy's estimate on
+    // discs of radius 1 gives |f⁗| ≤ 24/sin 1. For the uniform density (1+s)e^(−s)/4,
+    // f⁗ = (s − 3)e^(−s)/4 and |f⁗| ≤ 3/4.
+    let gaussian_f4 = 24.0 / 1f64.sin();
+    for s in [0.05f64, 0.5, 0.99, 1.0, 1.01, 2.0, 5.0, 12.0, 30.0] {
+        let intervals = 2 * ((s / 1e-3 / 2.0).ceil() as usize).max(1);
+        let h = s / intervals as f64;
+        let (q, abs) = simpson(t_over_sinh, s, intervals);
+        let bound = s * h.powi(4) * gaussian_f4 / 180.0
+            + pai_graphon::tol::sum_allowance(intervals + 1, abs).unwrap()
+            + 64.0 * f64::EPSILON * q.abs();
+        let g = t_over_sinh_integral(s);
+        assert!(
+            (g - q).abs() <= bound,
+            "G({s}) = {g} vs Simpson {q}, bound {bound}"
+        );
+        let (qu, absu) = simpson(|t| ContrastLaw::Uniform.density(t), s, intervals);
+        let bound_u = s * h.powi(4) * 0.75 / 180.0
+            + pai_graphon::tol::sum_allowance(intervals + 1, absu).unwrap()
+            + 64.0 * f64::EPSILON;
+        let fu = ContrastLaw::Uniform.cdf(s) - 0.5;
+        assert!(
+            (fu - qu).abs() <= bound_u,
+            "uniform F({s}) − ½ = {fu} vs {qu}"
+        );
+    }
+    // The two Gaussian branches meet at s = 1, and the CDFs are symmetric.
+    let below = t_over_sinh_integral(1.0 - 1e-15);
+    assert!((t_over_sinh_integral(1.0) - below).abs() < 1e-14);
+    for law in [ContrastLaw::Gaussian, ContrastLaw::Uniform] {
+        for s in [0.3, 1.7, 9.0] {
+            assert!((law.cdf(s) + law.cdf(-s) - 1.0).abs() <= 2.0 * f64::EPSILON);
+        }
+    }
+}
+
+/// Random positive profiles e^{2U}, U uniform, from their own streams.
+fn random_profiles(n: usize, d: usize, label: &str) -> (Vec<f64>, Vec<f64>) {
+    let draw = |m: usize, side: &str| {
+        let mut rng = MasterSeed::default().stream(&format!("{label}/{side}"));
+        (0..m)
+            .map(|_| (2.0 * uniform_open01(&mut rng)).exp())
+            .collect::<Vec<f64>>()
+    };
+    (draw(n, "phi"), draw(d, "psi"))
+}
+
+fn fsm_scores(n: usize, d: usize, law: &dyn NoiseLaw, label: &str) -> Vec<f64> {
+    let (phi, psi) = random_profiles(n, d, label);
+    let spec = MaskSpec::from_grids(phi, psi, 0.2).unwrap();
+    sample_scores(&spec, law, MasterSeed::default(), label).unwrap()
+}
+
+#[test]
+fn fsm_test_accepts_exact_fsm_gaussian_and_rejects_uniform_law() {
+    let (n, d) = (1024, 1024);
+    let label = "TAX-FSM/exact/gaussian";
+    let scores = fsm_scores(n, d, &HalfNormal { sigma: 1.0 }, label);
+    let c = interaction_contrasts(&scores, n, d).unwrap();
+    assert_eq!((c.values.len(), c.skipped), (512 * 512, 0));
+    let fit = anova_fit(&scores, n, d).unwrap();
+    let right = fsm_test(&c.values, ContrastLaw::Gaussian, DELTA).unwrap();
+    let wrong = fsm_test(&c.values, ContrastLaw::Uniform, DELTA).unwrap();
+    println!(
+        "exact FSM, gaussian noise: ANOVA ratio {:.4}; {right:?}",
+        fit.gaussian_ratio
+    );
+    println!("same contrasts vs uniform law: {wrong:?}");
+    assert!(right.accepted(), "exact FSM rejected ({label}): {right:?}");
+    assert!(!wrong.ks_accepts && !wrong.variance_accepts, "{wrong:?}");
+}
+
+#[test]
+fn fsm_test_accepts_exact_fsm_uniform_noise() {
+    let (n, d) = (1024, 1024);
+    let label = "TAX-FSM/exact/uniform";
+    let scores = fsm_scores(n, d, &UniformAbs { a: 1.0 }, label);
+    let c = interaction_contrasts(&scores, n, d).unwrap();
+    let right = fsm_test(&c.values, ContrastLaw::Uniform, DELTA).unwrap();
+    let wrong = fsm_test(&c.values, ContrastLaw::Gaussian, DELTA).unwrap();
+    println!("exact FSM, uniform noise: {right:?}");
+    println!("same contrasts vs gaussian law: {wrong:?}");
+    assert!(right.accepted(), "exact FSM rejected ({label}): {right:?}");
+    assert!(!wrong.accepted());
+}
+
+#[test]
+fn fsm_test_rejects_low_rank_scores() {
+    // S_ij = |w_ij| · |Σ_b u_ib v_bj|, B = 20: not a product of a row and a column profile.
+    let (n, d, rank) = (512, 512, 20);
+    let mut rng = MasterSeed::default().stream("TAX-FSM/non-fsm");
+    let mut normal = || -> f64 { StandardNormal.sample(&mut rng) };
+    let u: Vec<f64> = (0..n * rank).map(|_| normal()).collect();
+    let v: Vec<f64> = (0..rank * d).map(|_| normal()).collect();
+    let scores: Vec<f64> = (0..n * d)
+        .map(|x| {
+            let (i, j) = (x / d, x % d);
+            let g: f64 = (0..rank).map(|b| u[i * rank + b] * v[b * d + j]).sum();
+            normal().abs() * g.abs()
+        })
+        .collect();
+    let c = interaction_contrasts(&scores, n, d).unwrap();
+    let fit = anova_fit(&scores, n, d).unwrap();
+    let t = fsm_test(&c.values, ContrastLaw::Gaussian, DELTA).unwrap();
+    println!(
+        "non-FSM (rank 20): ANOVA ratio {:.4}; {t:?}",
+        fit.gaussian_ratio
+    );
+    assert!(
+        t.variance_ratio > t.ratio_high,
+        "non-FSM not rejected: {t:?}"
+    );
+}
+
+#[test]
+fn fsm_fit_handles_zeros_and_bad_input() {
+    // Row 0 and column 2 are all zero and dropped; one zero inside the block is excluded.
+    let s = [
+        0.0, 0.0, 0.0, //
+        1.0, 2.0, 0.0, //
+        3.0, 0.0, 0.0, //
+        5.0, 7.0, 0.0,
+    ];
+    let c = interaction_contrasts(&s, 4, 3).unwrap();
+    assert_eq!((c.values.len(), c.skipped), (0, 1));
+    // 3 × 2 block with 5 entries: 5 − 3 − 2 + 1 = 1 residual degree of freedom.
+    let fit = anova_fit(&s, 4, 3).unwrap();
+    assert_eq!(
+        (fit.rows, fit.cols, fit.zeros_excluded),
+        (vec![1, 2, 3], vec![0, 1], 1)
+    );
+    // Dropping row 3 leaves a 2 × 2 block with 3 entries: no degree of freedom.
+    assert!(anova_fit(&s[..9], 3, 3).is_err());
+    assert!(anova_fit(&[1.0, f64::NAN, 1.0, 1.0], 2, 2).is_err());
+    assert!(anova_fit(&[1.0; 3], 2, 2).is_err());
+    assert!(fsm_test(&[], ContrastLaw::Gaussian, 0.1).is_err());
+    assert!(fsm_test(&[f64::INFINITY], ContrastLaw::Gaussian, 0.1).is_err());
+    assert!(fsm_test(&[1.0], ContrastLaw::Gaussian, 0.0).is_err());
 }
