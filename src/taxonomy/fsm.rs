@@ -136,7 +136,7 @@ pub fn anova_fit(scores: &[f64], n: usize, d: usize) -> Result<AnovaFit, Error> 
     let block = LogBlock::new(scores, n, d)?;
     let (np, dp) = (block.rows.len(), block.cols.len());
     let used = np * dp - block.zeros();
-    if np < 2 || dp < 2 || used <= np + dp - 1 {
+    if np < 2 || dp < 2 || used < np + dp {
         return Err(Error::Taxonomy(TaxonomyError::Shape(format!(
             "a {np} × {dp} block with {used} non-zero entries leaves no residual degree of freedom"
         ))));
@@ -197,10 +197,13 @@ pub struct Contrasts {
 ///
 /// ```
 /// use pai_graphon::taxonomy::fsm::interaction_contrasts;
-/// // log 8 − log 1 − log 2 + log 1 = log 4.
-/// let c = interaction_contrasts(&[8.0, 1.0, 2.0, 1.0, 5.0, 0.0, 0.0, 0.0], 2, 4).unwrap();
-/// assert_eq!(c.values.len(), 1);
+/// // L_00 − L_01 − L_10 + L_11 = log 8 − log 1 − log 2 + log 1 = log 4.
+/// let c = interaction_contrasts(&[8.0, -1.0, 2.0, 1.0], 2, 2).unwrap();
+/// assert_eq!((c.values.len(), c.skipped), (1, 0));
 /// assert!((c.values[0] - 4f64.ln()).abs() < 1e-15);
+/// // A square holding a zero is skipped.
+/// let z = interaction_contrasts(&[8.0, 1.0, 2.0, 0.0], 2, 2).unwrap();
+/// assert_eq!((z.values.len(), z.skipped), (0, 1));
 /// ```
 pub fn interaction_contrasts(scores: &[f64], n: usize, d: usize) -> Result<Contrasts, Error> {
     let block = LogBlock::new(scores, n, d)?;
@@ -286,7 +289,7 @@ fn exponential_tail_sum(s: f64) -> f64 {
 /// `G(s) = ∫_0^s t/sinh t dt` for s ≥ 0.
 ///
 /// For s < 1 the Taylor series `t/sinh t = 1 + 2 Σ_{n≥1} (−1)^n η(2n) (t/π)^(2n)` (radius π,
-/// `η ≤ 1`) integrated term by term, truncated after [`TAYLOR_TERMS`] terms: remainder
+/// `η ≤ 1`) integrated term by term, truncated after 20 terms: remainder
 /// `≤ 2π (1/π)^43 / (43 (1 − 1/π²)) < 1e-22`. For s ≥ 1,
 /// `G(s) = π²/4 − 2 Σ_{k≥0} e^(−as)(1 + as)/a²` (from `t/sinh t = 2t Σ e^(−(2k+1)t)`), remainder
 /// below 2e-20.
