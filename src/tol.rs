@@ -198,6 +198,42 @@ pub fn matrix_bernstein(
     Ok(a + (a * a + 2.0 * variance * l).sqrt())
 }
 
+/// Hoeffding's inequality for a U-statistic of order 2, `U = (n choose 2)⁻¹ Σ_{i<j} h(X_i, X_j)`
+/// of n i.i.d. variables with a kernel valued in an interval of length `range`
+/// (Hoeffding 1963, §5: U is an average of ⌊n/2⌋-term means of independent kernels):
+/// `P(U − EU ≥ t) ≤ exp(−2⌊n/2⌋ t²/range²)`. Returns
+/// `t = range · sqrt(ln(1/δ)/(2⌊n/2⌋))` (`2/δ` for [`Tail::Two`]).
+///
+/// ```
+/// use pai_graphon::tol::{hoeffding_u_statistic, Tail};
+/// // n = 201 gives ⌊n/2⌋ = 100 blocks.
+/// let t = hoeffding_u_statistic(201, 0.5, (-2.0f64).exp(), Tail::One).unwrap();
+/// assert!((t - 0.05).abs() < 1e-15);
+/// ```
+pub fn hoeffding_u_statistic(
+    n: usize,
+    range: f64,
+    delta: f64,
+    tail: Tail,
+) -> Result<f64, TolError> {
+    hoeffding(n / 2, range, delta, tail)
+}
+
+/// McDiarmid's bounded-differences inequality: if changing the i-th of independent arguments
+/// changes `f` by at most `c_i`, `P(f − Ef ≥ t) ≤ exp(−2t²/Σ c_i²)`. Pass `Σ c_i²`; returns
+/// `t = sqrt(Σ c_i² · ln(1/δ)/2)` (`2/δ` for [`Tail::Two`]).
+///
+/// ```
+/// use pai_graphon::tol::{mcdiarmid, Tail};
+/// let t = mcdiarmid(8.0, (-1.0f64).exp(), Tail::One).unwrap();
+/// assert!((t - 2.0).abs() < 1e-15);
+/// ```
+pub fn mcdiarmid(sum_sq_differences: f64, delta: f64, tail: Tail) -> Result<f64, TolError> {
+    let delta = check_delta(delta)?;
+    let c = check_param("sum of squared differences", sum_sq_differences)?;
+    Ok((c * log_inverse(delta, tail) / 2.0).sqrt())
+}
+
 /// The union bound: the probability that any of the events happens is at most the sum of
 /// their probabilities (capped at 1).
 ///

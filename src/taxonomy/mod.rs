@@ -2,6 +2,8 @@
 //! heterogeneous ones, implicit feature selection, and where the Factorised Saliency Model holds.
 //! Claims TAX-* (`theory/taxonomy.md`).
 
+pub mod fsm;
+pub mod stats;
 pub mod synflow;
 
 use crate::claims::Claim;
