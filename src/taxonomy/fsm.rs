@@ -496,6 +496,37 @@ impl FsmTest {
     pub fn accepted(&self) -> bool {
         self.ks_accepts && self.variance_accepts
     }
+
+    /// The larger of `ks_statistic / ks_threshold` and the variance ratio's distance from 1 in
+    /// units of the band's half on its side: ≤ 1 when the test accepts (up to the rounding
+    /// allowances), > 1 when either part rejects.
+    ///
+    /// ```
+    /// use pai_graphon::taxonomy::fsm::{fsm_test, ContrastLaw};
+    /// let t = fsm_test(&vec![0.0; 10_000], ContrastLaw::Gaussian, 1e-3).unwrap();
+    /// assert!(t.normalised() > 1.0);
+    /// ```
+    pub fn normalised(&self) -> f64 {
+        let r = self.variance_ratio;
+        let variance = if r >= 1.0 {
+            (r - 1.0) / (self.ratio_high - 1.0)
+        } else {
+            (1.0 - r) / (1.0 - self.ratio_low)
+        };
+        (self.ks_statistic / self.ks_threshold).max(variance)
+    }
+
+    /// `ratio_high / variance_ratio`: < 1 when the variance ratio lies above the band (the FSM is
+    /// rejected by excess interaction variance).
+    ///
+    /// ```
+    /// use pai_graphon::taxonomy::fsm::{fsm_test, ContrastLaw};
+    /// let big: Vec<f64> = (0..10_000).map(|i| if i % 2 == 0 { 5.0 } else { -5.0 }).collect();
+    /// assert!(fsm_test(&big, ContrastLaw::Gaussian, 1e-3).unwrap().excess_margin() < 1.0);
+    /// ```
+    pub fn excess_margin(&self) -> f64 {
+        self.ratio_high / self.variance_ratio
+    }
 }
 
 /// Tests whether `contrasts` ([`interaction_contrasts`]) are an i.i.d. sample of `law`, at

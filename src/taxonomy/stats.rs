@@ -361,6 +361,33 @@ pub struct HomogeneityCheck {
 }
 
 impl HomogeneityCheck {
+    /// The largest `observed / (bound · (1 + γ_64))` over the five comparisons: ≤ 1 iff all hold.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::top_k_mask;
+    /// use pai_graphon::taxonomy::stats::{homogeneity_check, homogeneous_bounds, mask_stats};
+    /// let m = top_k_mask(1, 4, &[1.0, 1.0, 0.0, 0.0], 2).unwrap();
+    /// let c = homogeneity_check(&mask_stats(&m), &homogeneous_bounds(1, 4, 2, 0.5).unwrap());
+    /// assert_eq!(c.worst_ratio() <= 1.0, c.all_hold());
+    /// ```
+    pub fn worst_ratio(&self) -> f64 {
+        let allowance = 1.0 + tol::gamma(ROUNDING_STEPS).unwrap_or(f64::INFINITY);
+        self.comparisons()
+            .iter()
+            .map(|c| c.observed / (c.bound * allowance))
+            .fold(0.0, f64::max)
+    }
+
+    fn comparisons(&self) -> [Comparison; 5] {
+        [
+            self.c4_excess,
+            self.row_fraction_dev,
+            self.col_fraction_dev,
+            self.row_variance,
+            self.col_variance,
+        ]
+    }
+
     /// Whether every bound holds.
     ///
     /// ```
@@ -372,15 +399,7 @@ impl HomogeneityCheck {
     /// assert!(homogeneity_check(&s, &b).all_hold());
     /// ```
     pub fn all_hold(&self) -> bool {
-        [
-            self.c4_excess,
-            self.row_fraction_dev,
-            self.col_fraction_dev,
-            self.row_variance,
-            self.col_variance,
-        ]
-        .iter()
-        .all(|c| c.holds)
+        self.comparisons().iter().all(|c| c.holds)
     }
 }
 

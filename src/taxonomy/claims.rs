@@ -1,0 +1,534 @@
+//! Claims TAX-1 to TAX-6 (`theory/taxonomy.md`): homogeneous and heterogeneous limits of real
+//! pruning criteria, implicit feature selection, FSM validity, deterministic limits and
+//! iterative SynFlow, on one-hidden-layer networks and real data.
+
+use super::fsm::{fsm_test, interaction_contrasts, ContrastLaw};
+use super::stats::{
+    column_degree_distance, deterministic_limit_bound, heterogeneity_lcb, homogeneity_check,
+    homogeneous_bounds, mask_stats, sorted_block_distance,
+};
+use super::synflow::{keep_probabilities, synflow_limit};
+use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::convergence::claims_limit::loglog_slope;
+use crate::convergence::mask::Mask;
+use crate::graphon::cutnorm::{cut_norm, CutNormOptions};
+use crate::net::criteria::{prune, GraspVariant, Method, PruneSpec, Pruned, Residual};
+use crate::net::data::{load, DataSet, DataSpec, SyntheticSpec};
+use crate::net::network::Network;
+use crate::tol::{hoeffding, Tail};
+use crate::Error;
+
+/// The density of every TAX claim.
+pub const DENSITY: f64 = 0.2;
+
+/// The taxonomy claims.
+pub fn claims() -> Vec<Claim> {
+    let claim = |id, title, source, kind, delta, run| Claim {
+        id,
+        title,
+        source,
+        kind,
+        delta,
+        run,
+    };
+    vec![
+        claim(
+            "TAX-1",
+            "Random and Magnitude masks converge to the constant graphon: t(C4) − ρ⁴, degree variances and ‖M − ρ‖_□ vanish",
+            Source::Paper,
+            Kind::Statistical,
+            1e-4,
+            tax_1 as fn(&ClaimContext) -> Result<Outcome, Error>,
+        ),
+        claim(
+            "TAX-2",
+            "SNIP, GraSP and SynFlow masks stay heterogeneous: t(C4) − ρ⁴ has a positive lower confidence bound at every width",
+            Source::Paper,
+            Kind::Statistical,
+            1e-4,
+            tax_2,
+        ),
+        claim(
+            "TAX-3",
+            "SNIP and GraSP cut off exactly the constant-zero inputs and favour informative ones; data-free criteria never empty a column",
+            Source::Paper,
+            Kind::Statistical,
+            1e-4,
+            tax_3,
+        ),
+        claim(
+            "TAX-4",
+            "Magnitude, SynFlow and single-sample SNIP/GraSP scores are exact FSMs; batch SNIP and GraSP are not, at any width",
+            Source::Reconstructed,
+            Kind::Statistical,
+            1e-4,
+            tax_4,
+        ),
+        claim(
+            "TAX-5",
+            "Masks from independent initialisations share one limit (SynFlow, GraSP, centred SNIP), but not plain SNIP",
+            Source::Reconstructed,
+            Kind::Statistical,
+            1e-4,
+            tax_5,
+        ),
+        claim(
+            "TAX-6",
+            "Iterative SynFlow (100 rounds) keeps exactly the single-shot mask",
+            Source::Reconstructed,
+            Kind::Exact,
+            0.0,
+            tax_6,
+        ),
+    ]
+}
+
+fn widths(ctx: &ClaimContext, base: &[usize]) -> Vec<usize> {
+    base.iter().map(|&n| ctx.scaled(n).max(2)).collect()
+}
+
+/// A one-row synthetic set of dimension d: the data-free criteria (Random, Magnitude, SynFlow)
+/// ignore the data, the network only needs its dimension.
+fn data_free(ctx: &ClaimContext, d: usize) -> Result<DataSet, Error> {
+    let spec = SyntheticSpec {
+        samples: 1,
+        informative: d,
+        noise: 0,
+        zero: 0,
+        ..SyntheticSpec::default()
+    };
+    load(&DataSpec::Synthetic(spec), ctx.seed, &ctx.label("data"))
+}
+
+/// The network with streams `ID/{suffix}` and its mask.
+fn network_and_mask(
+    ctx: &ClaimContext,
+    data: &DataSet,
+    n: usize,
+    spec: &PruneSpec,
+    suffix: &str,
+) -> Result<(Network, Pruned), Error> {
+    let label = ctx.label(suffix);
+    let net = Network::init(n, data.d, ctx.seed, &label)?;
+    let pruned = prune(&net, data, spec, ctx.seed, &label)?;
+    Ok((net, pruned))
+}
+
+fn mask_of(
+    ctx: &ClaimContext,
+    data: &DataSet,
+    n: usize,
+    spec: &PruneSpec,
+    suffix: &str,
+) -> Result<Pruned, Error> {
+    Ok(network_and_mask(ctx, data, n, spec, suffix)?.1)
+}
+
+fn single(method: Method) -> PruneSpec {
+    PruneSpec::new(method, DENSITY)
+}
+
+fn with_batch(method: Method, batch: usize) -> PruneSpec {
+    PruneSpec {
+        batch: Some(batch),
+        ..single(method)
+    }
+}
+
+/// The certified upper bound of ‖M − ρ_M‖_□ (ρ_M the mask's own density).
+fn cut_norm_to_constant(ctx: &ClaimContext, mask: &Mask, suffix: &str) -> Result<f64, Error> {
+    let mut a = mask.to_dense()?;
+    let rho = mask.kept() as f64 / (mask.rows() * mask.cols()) as f64;
+    for j in 0..a.ncols() {
+        for i in 0..a.nrows() {
+            a[(i, j)] -= rho;
+        }
+    }
+    let mut rng = ctx.stream(&format!("{suffix}/cut"));
+    Ok(cut_norm(a.as_ref(), &CutNormOptions::default(), &mut rng)?.upper)
+}
+
+// TAX-1
+
+const TAX1_WIDTHS: [usize; 3] = [512, 1024, 2048];
+
+fn tax_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
+    let ws = widths(ctx, &TAX1_WIDTHS);
+    let methods = [Method::Random, Method::Magnitude];
+    let per_mask = ctx.delta / 2.0 / (methods.len() * ws.len()) as f64;
+    let mut worst: f64 = 0.0;
+    let mut details = Vec::new();
+    for method in methods {
+        let mut uppers = Vec::new();
+        for &n in &ws {
+            let data = data_free(ctx, n)?;
+            let suffix = format!("{method}/n={n}");
+            let p = mask_of(ctx, &data, n, &single(method), &suffix)?;
+            let stats = mask_stats(&p.mask);
+            let bounds = homogeneous_bounds(n, n, stats.kept, per_mask)?;
+            let check = homogeneity_check(&stats, &bounds);
+            let upper = cut_norm_to_constant(ctx, &p.mask, &suffix)?;
+            let ratio = check.worst_ratio().max(upper / bounds.cut_norm);
+            worst = worst.max(ratio);
+            uppers.push(upper);
+            details.push((format!("{suffix}/c4_excess_times_n"), stats.heterogeneity_f64 * n as f64));
+            details.push((format!("{suffix}/c4_excess_bound"), bounds.c4_excess));
+            details.push((
+                format!("{suffix}/col_variance_over_binomial"),
+                stats.col_degrees.variance / (DENSITY * (1.0 - DENSITY) / n as f64),
+            ));
+            details.push((format!("{suffix}/cut_norm_upper"), upper));
+            details.push((format!("{suffix}/worst_ratio"), ratio));
+        }
+        let xs: Vec<f64> = ws.iter().map(|&n| n as f64).collect();
+        let (slope, se) = loglog_slope(&xs, &uppers);
+        details.push((format!("{method}/cut_norm_slope"), slope));
+        details.push((format!("{method}/cut_norm_slope_se"), se));
+    }
+    let (control, note) = tax_1_control(ctx, *ws.last().unwrap_or(&2), per_mask)?;
+    let mut out = Outcome::new(Check::new(worst, 1.0, Relation::AtMost), ctx.delta, ctx.label(""))
+        .with_control(control, note);
+    out.details = details;
+    Ok(out)
+}
+
+/// SynFlow at the largest width: its t(C4) − ρ⁴ must exceed the homogeneous bound. Certified
+/// beforehand from the realised |a| (theory/taxonomy.md, TAX-1's control).
+fn tax_1_control(ctx: &ClaimContext, n: usize, per_mask: f64) -> Result<(Check, String), Error> {
+    let data = data_free(ctx, n)?;
+    let suffix = format!("synflow/n={n}");
+    let (net, p) = network_and_mask(ctx, &data, n, &single(Method::SynFlow), &suffix)?;
+    let bound = homogeneous_bounds(n, n, p.mask.kept(), per_mask)?.c4_excess;
+    let (_, q) = keep_probabilities(net.output_weights(), DENSITY)?;
+    let m2 = q.iter().map(|x| x * x).sum::<f64>() / q.len() as f64;
+    let delta_c = ctx.delta / 2.0;
+    let t = (m2 * (1.0 / delta_c).ln() / (2.0 * (n * n) as f64)).sqrt();
+    let lower = (m2 - 2.0 * t).max(0.0).powi(2) - DENSITY.powi(4);
+    if lower <= bound {
+        return Err(Error::Budget {
+            id: ctx.id,
+            spent: 1.0,
+            budget: ctx.delta,
+        });
+    }
+    let excess = mask_stats(&p.mask).heterogeneity_f64;
+    Ok((
+        Check::new(excess / bound, 1.0, Relation::AtMost),
+        format!(
+            "SynFlow mask at n = d = {n}: t(C4) − ρ⁴ = {excess:.3e} against the homogeneous bound {bound:.3e} (certified lower bound {lower:.3e})"
+        ),
+    ))
+}
+
+// TAX-2
+
+const TAX2_WIDTHS: [usize; 3] = [1024, 2048, 4096];
+
+/// Per method: the heterogeneity LCB at every width and whether it beats a 1/n decay.
+fn tax_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
+    let data = load(&DataSpec::Mnist, ctx.seed, &ctx.label("data"))?;
+    let ws = widths(ctx, &TAX2_WIDTHS);
+    let methods = [
+        Method::Snip(Residual::Plain),
+        Method::Grasp(GraspVariant::Signed),
+        Method::Grasp(GraspVariant::Magnitude),
+        Method::SynFlow,
+    ];
+    let per_mask = ctx.delta / ((methods.len() + 1) * ws.len()) as f64;
+    let mut observed = f64::INFINITY;
+    let mut details = Vec::new();
+    let (n_min, n_max) = (ws[0] as f64, ws[ws.len() - 1] as f64);
+    for method in methods {
+        let mut excess = Vec::new();
+        let mut lcbs = Vec::new();
+        for &n in &ws {
+            let suffix = format!("{method}/n={n}");
+            let p = mask_of(ctx, &data, n, &single(method), &suffix)?;
+            let e = mask_stats(&p.mask).heterogeneity_f64;
+            let lcb = heterogeneity_lcb(&p.mask, per_mask)?.lcb;
+            details.push((format!("{suffix}/c4_excess"), e));
+            details.push((format!("{suffix}/lcb"), lcb));
+            excess.push(e);
+            lcbs.push(lcb);
+        }
+        let extrapolated = n_min / n_max * excess[0];
+        let score = if lcbs.iter().all(|&l| l > 0.0) {
+            lcbs[lcbs.len() - 1] / extrapolated
+        } else {
+            0.0
+        };
+        details.push((format!("{method}/excess_ratio_last_first"), excess[excess.len() - 1] / excess[0]));
+        details.push((format!("{method}/lcb_over_1_over_n_extrapolation"), score));
+        observed = observed.min(score);
+    }
+    let limit = synflow_limit(DENSITY, 1 << 14)?;
+    details.push(("synflow/limit_c4_excess_lo".into(), limit.c4_excess.lo));
+    details.push(("synflow/limit_c4_excess_hi".into(), limit.c4_excess.hi));
+    let mut control_lcb: f64 = 0.0;
+    for &n in &ws {
+        let p = mask_of(ctx, &data, n, &single(Method::Random), &format!("random/n={n}"))?;
+        control_lcb = control_lcb.max(heterogeneity_lcb(&p.mask, per_mask)?.lcb);
+    }
+    details.push(("random/max_lcb".into(), control_lcb));
+    let mut out = Outcome::new(Check::new(observed, 1.0, Relation::AtLeast), ctx.delta, ctx.label(""))
+        .with_control(
+            Check::new(control_lcb, f64::MIN_POSITIVE, Relation::AtLeast),
+            "Random masks at the same widths: their heterogeneity lower confidence bound must be 0",
+        );
+    out.details = details;
+    Ok(out)
+}
+
+// TAX-3
+
+fn tax_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
+    let data = load(
+        &DataSpec::Synthetic(SyntheticSpec::default()),
+        ctx.seed,
+        &ctx.label("data"),
+    )?;
+    let Some((informative, noise, zero)) = data.blocks.clone() else {
+        return Err(Error::Taxonomy(super::TaxonomyError::Shape(
+            "the synthetic set has no coordinate blocks".into(),
+        )));
+    };
+    let n = ctx.scaled(1024).max(2);
+    let driven = [
+        Method::Snip(Residual::Plain),
+        Method::Grasp(GraspVariant::Signed),
+        Method::Grasp(GraspVariant::Magnitude),
+    ];
+    let free = [Method::Random, Method::Magnitude, Method::SynFlow];
+    let per_mask = ctx.delta / (driven.len() + free.len()) as f64;
+    // Half of each mask's share for the d column bounds, half for the informative-vs-noise bound.
+    let eps_col = hoeffding(n, 1.0, per_mask / 2.0 / data.d as f64, Tail::One)?;
+    let eps_gap = hoeffding(n, 2.0, per_mask / 2.0, Tail::One)?;
+    let mut observed = f64::INFINITY;
+    let mut details = vec![("n".to_string(), n as f64), ("eps_col".to_string(), eps_col)];
+    let mut control_zero_degree = 0.0;
+    for method in driven.iter().chain(&free).copied() {
+        let p = mask_of(ctx, &data, n, &single(method), &format!("{method}"))?;
+        let cols = p.mask.column_degrees();
+        let frac = |j: usize| cols[j] as f64 / n as f64;
+        let nonzero_min = informative
+            .clone()
+            .chain(noise.clone())
+            .map(frac)
+            .fold(f64::INFINITY, f64::min);
+        let zero_max = zero.clone().map(|j| cols[j]).max().unwrap_or(0) as f64;
+        details.push((format!("{method}/min_informative_or_noise_column_fraction"), nonzero_min));
+        details.push((format!("{method}/max_zero_block_degree"), zero_max));
+        let mut lower = nonzero_min - eps_col;
+        if driven.contains(&method) {
+            let gap = block_density_gap(&p.mask, &informative, &noise);
+            details.push((format!("{method}/informative_minus_noise_density"), gap));
+            lower = lower.min(gap - eps_gap);
+            if zero_max > 0.0 {
+                lower = -1.0;
+            }
+        } else {
+            // Data-free criteria: every column, the zero block included, keeps a positive degree.
+            let all_min = (0..data.d).map(frac).fold(f64::INFINITY, f64::min);
+            lower = lower.min(all_min - eps_col);
+        }
+        if method == Method::Random {
+            control_zero_degree = zero_max;
+        }
+        details.push((format!("{method}/lower_bound"), lower));
+        observed = observed.min(lower);
+    }
+    details.extend(mnist_cut_off(ctx)?);
+    let mut out = Outcome::new(
+        Check::new(observed, f64::MIN_POSITIVE, Relation::AtLeast),
+        ctx.delta,
+        ctx.label(""),
+    )
+    .with_control(
+        Check::new(control_zero_degree, 0.0, Relation::AtMost),
+        "the Random mask must not empty the constant-zero block (largest zero-block column degree must be > 0)",
+    );
+    out.details = details;
+    Ok(out)
+}
+
+/// Mean column density over the informative block minus over the noise block.
+fn block_density_gap(
+    mask: &Mask,
+    informative: &std::ops::Range<usize>,
+    noise: &std::ops::Range<usize>,
+) -> f64 {
+    let cols = mask.column_degrees();
+    let n = mask.rows() as f64;
+    let mean = |r: &std::ops::Range<usize>| {
+        r.clone().map(|j| cols[j] as f64).sum::<f64>() / (r.len() as f64 * n)
+    };
+    mean(informative) - mean(noise)
+}
+
+/// On MNIST-5k: how many pixels SNIP and GraSP cut off against how many are constant.
+fn mnist_cut_off(ctx: &ClaimContext) -> Result<Vec<(String, f64)>, Error> {
+    let data = load(&DataSpec::Mnist, ctx.seed, &ctx.label("mnist"))?;
+    let n = ctx.scaled(1024).max(2);
+    let constant = data.constant_columns();
+    let mut out = vec![("mnist/constant_pixels".to_string(), constant.len() as f64)];
+    for method in [Method::Snip(Residual::Plain), Method::Grasp(GraspVariant::Signed)] {
+        let p = mask_of(ctx, &data, n, &single(method), &format!("mnist/{method}"))?;
+        let cut: Vec<usize> = p
+            .mask
+            .column_degrees()
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c == 0)
+            .map(|(j, _)| j)
+            .collect();
+        let constant_cut = cut.iter().filter(|j| constant.contains(j)).count();
+        out.push((format!("mnist/{method}/cut_off_pixels"), cut.len() as f64));
+        out.push((format!("mnist/{method}/constant_pixels_cut_off"), constant_cut as f64));
+    }
+    Ok(out)
+}
+
+// TAX-4
+
+const TAX4_WIDTHS: [usize; 2] = [2048, 4096];
+
+/// The batch of TAX-4's non-FSM cases.
+pub const TAX4_BATCH: usize = 100;
+
+fn tax_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
+    let data = load(&DataSpec::Mnist, ctx.seed, &ctx.label("data"))?;
+    let ws = widths(ctx, &TAX4_WIDTHS);
+    let snip = Method::Snip(Residual::Plain);
+    let grasp = Method::Grasp(GraspVariant::Signed);
+    let exact = [
+        ("magnitude", single(Method::Magnitude)),
+        ("synflow", single(Method::SynFlow)),
+        ("snip/B=1", with_batch(snip, 1)),
+        ("grasp/B=1", with_batch(grasp, 1)),
+    ];
+    let misfit = [
+        ("snip/B=100", with_batch(snip, TAX4_BATCH)),
+        ("grasp/B=100", with_batch(grasp, TAX4_BATCH)),
+    ];
+    let per_test = ctx.delta / ((exact.len() + misfit.len()) * ws.len() + 1) as f64;
+    let mut observed: f64 = 0.0;
+    let mut details = Vec::new();
+    for &n in &ws {
+        for (name, spec) in exact.iter().chain(&misfit) {
+            let suffix = format!("{name}/n={n}");
+            let p = mask_of(ctx, &data, n, spec, &suffix)?;
+            let fit = super::fsm::anova_fit(&p.scores, n, data.d)?;
+            let contrasts = interaction_contrasts(&p.scores, n, data.d)?;
+            let test = fsm_test(&contrasts.values, ContrastLaw::Gaussian, per_test)?;
+            details.push((format!("{suffix}/anova_variance_ratio"), fit.gaussian_ratio));
+            details.push((format!("{suffix}/contrasts"), contrasts.values.len() as f64));
+            details.push((format!("{suffix}/ks_over_threshold"), test.ks_statistic / test.ks_threshold));
+            details.push((format!("{suffix}/variance_ratio"), test.variance_ratio));
+            details.push((format!("{suffix}/band_high"), test.ratio_high));
+            let stat = if exact.iter().any(|(e, _)| e == name) {
+                test.normalised()
+            } else {
+                test.excess_margin()
+            };
+            observed = observed.max(stat);
+        }
+    }
+    let n = ws[ws.len() - 1];
+    let p = mask_of(ctx, &data, n, &single(Method::Magnitude), &format!("magnitude/n={n}"))?;
+    let contrasts = interaction_contrasts(&p.scores, n, data.d)?;
+    let wrong = fsm_test(&contrasts.values, ContrastLaw::Uniform, per_test)?;
+    let mut out = Outcome::new(Check::new(observed, 1.0, Relation::AtMost), ctx.delta, ctx.label(""))
+        .with_control(
+            Check::new(wrong.normalised(), 1.0, Relation::AtMost),
+            format!("Magnitude's contrasts at n = {n} against the contrast law of uniform |ξ| must be rejected"),
+        );
+    out.details = details;
+    Ok(out)
+}
+
+// TAX-5
+
+const TAX5_WIDTHS: [usize; 3] = [1024, 4096, 16384];
+
+fn tax_5(ctx: &ClaimContext) -> Result<Outcome, Error> {
+    let data = load(&DataSpec::Digits { side: 8 }, ctx.seed, &ctx.label("data"))?;
+    let ws = widths(ctx, &TAX5_WIDTHS);
+    let deterministic = [
+        Method::SynFlow,
+        Method::Grasp(GraspVariant::Signed),
+        Method::Snip(Residual::Centred),
+    ];
+    let per = ctx.delta / (deterministic.len() * ws.len()) as f64;
+    let mut observed: f64 = 0.0;
+    let mut details = Vec::new();
+    for method in deterministic {
+        for &n in &ws {
+            let (ratio, block) = two_inits(ctx, &data, n, method, per)?;
+            details.push((format!("{method}/n={n}/ratio_to_bound"), ratio));
+            details.push((format!("{method}/n={n}/sorted_block_distance"), block));
+            observed = observed.max(ratio);
+        }
+    }
+    let n = ws[ws.len() - 1];
+    let mut plain = Vec::new();
+    for &m in &ws {
+        let (ratio, block) = two_inits(ctx, &data, m, Method::Snip(Residual::Plain), per)?;
+        details.push((format!("snip/n={m}/ratio_to_bound"), ratio));
+        details.push((format!("snip/n={m}/sorted_block_distance"), block));
+        plain.push(ratio);
+    }
+    let mut out = Outcome::new(Check::new(observed, 1.0, Relation::AtMost), ctx.delta, ctx.label(""))
+        .with_control(
+            Check::new(plain[plain.len() - 1], 1.0, Relation::AtMost),
+            format!("plain SNIP at n = {n}: two initialisations must differ by more than the bound"),
+        );
+    out.details = details;
+    Ok(out)
+}
+
+/// Two initialisations: the RMS column-degree distance over its McDiarmid bound, and the sorted
+/// block-averaged distance.
+fn two_inits(
+    ctx: &ClaimContext,
+    data: &DataSet,
+    n: usize,
+    method: Method,
+    delta: f64,
+) -> Result<(f64, f64), Error> {
+    let a = mask_of(ctx, data, n, &single(method), &format!("{method}/n={n}/init=0"))?;
+    let b = mask_of(ctx, data, n, &single(method), &format!("{method}/n={n}/init=1"))?;
+    let ratio = column_degree_distance(&a.mask, &b.mask)? / deterministic_limit_bound(n, delta)?;
+    let block = sorted_block_distance(&a.mask, &b.mask, 16, 8)?;
+    Ok((ratio, block))
+}
+
+// TAX-6
+
+fn tax_6(ctx: &ClaimContext) -> Result<Outcome, Error> {
+    let data = load(&DataSpec::Mnist, ctx.seed, &ctx.label("data"))?;
+    let n = ctx.scaled(1024).max(2);
+    let once = mask_of(ctx, &data, n, &single(Method::SynFlow), "synflow")?;
+    let iterated = mask_of(ctx, &data, n, &PruneSpec::iterative_synflow(DENSITY), "synflow")?;
+    let differ = mask_difference(&once.mask, &iterated.mask);
+    let snip = with_batch(Method::Snip(Residual::Plain), TAX4_BATCH);
+    let snip_once = mask_of(ctx, &data, n, &snip, "snip")?;
+    let snip_iter = mask_of(ctx, &data, n, &PruneSpec { rounds: 10, ..snip }, "snip")?;
+    let control = mask_difference(&snip_once.mask, &snip_iter.mask);
+    Ok(Outcome::new(Check::exact(differ as usize), 0.0, ctx.label(""))
+        .with_control(
+            Check::exact(control as usize),
+            "iterative SNIP (10 rounds, batch 100) must differ from single-shot SNIP",
+        )
+        .detail("n", n as f64)
+        .detail("snip_cells_differing", control as f64))
+}
+
+/// The number of cells where two masks of the same shape differ.
+fn mask_difference(a: &Mask, b: &Mask) -> u64 {
+    (0..a.rows())
+        .map(|i| match (a.row_words(i), b.row_words(i)) {
+            (Some(x), Some(y)) => x.iter().zip(y).map(|(p, q)| (p ^ q).count_ones() as u64).sum(),
+            _ => 0,
+        })
+        .sum()
+}
