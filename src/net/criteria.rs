@@ -34,6 +34,7 @@ use crate::convergence::mask::{kept_count, top_k_of, Mask};
 use crate::seed::MasterSeed;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
 use std::fmt;
 
 /// GraSP's temperature T.
@@ -405,21 +406,32 @@ impl Context {
 fn synflow_scores(net: &Network, mask: Option<&Mask>) -> Vec<f64> {
     let (n, d) = (net.width(), net.input_dim());
     let scale = 1.0 / ((n as f64).sqrt() * (d as f64).sqrt());
-    let abs_w = net.masked(
-        &net.weights().iter().map(|v| v.abs()).collect::<Vec<_>>(),
-        mask,
-    );
-    let mut out = vec![0.0; n * d];
-    for ((row, w_row), &a_i) in out
-        .chunks_mut(d)
-        .zip(abs_w.chunks(d))
+    let mut out = net.masked(net.weights(), mask);
+    out.par_chunks_mut(d)
         .zip(net.output_weights())
-    {
-        // A sum of non-negative terms is positive in floating point iff one term is.
-        let gate = w_row.iter().sum::<f64>() > 0.0;
-        if gate {
-            for (s, &w) in row.iter_mut().zip(w_row) {
-                *s = (a_i.abs() * w) * scale;
+        .for_each(|(row, &a_i)| {
+            row.iter_mut().for_each(|v| *v = v.abs());
+            // A sum of non-negative terms is positive in floating point iff one term is.
+            let gate = row.iter().sum::<f64>() > 0.0;
+            row.iter_mut()
+                .for_each(|v| *v = if gate { (a_i.abs() * *v) * scale } else { 0.0 });
+        });
+    out
+}
+
+/// The (score, linear index) pairs of the entries the mask keeps (all entries without a mask).
+fn alive(scores: &[f64], d: usize, mask: Option<&Mask>) -> Vec<(f64, u64)> {
+    let Some(m) = mask else {
+        return scores.iter().zip(0u64..).map(|(&s, i)| (s, i)).collect();
+    };
+    let mut out = Vec::with_capacity(m.kept() as usize);
+    for (i, row) in scores.chunks(d).enumerate() {
+        for (c, &word) in m.row_words(i).unwrap_or(&[]).iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let j = c * 64 + bits.trailing_zeros() as usize;
+                out.push((row[j], (i * d + j) as u64));
+                bits &= bits - 1;
             }
         }
     }
@@ -473,16 +485,7 @@ pub fn prune(
     let mut scores = Vec::new();
     for k in kept_schedule(n, d, spec.density, spec.rounds)? {
         scores = ctx.scores(net, mask.as_ref())?;
-        let candidates: Vec<(f64, u64)> = scores
-            .iter()
-            .zip(0u64..)
-            .filter(|&(_, index)| {
-                let (i, j) = ((index / d as u64) as usize, (index % d as u64) as usize);
-                mask.as_ref().is_none_or(|m| m.get(i, j) == Some(true))
-            })
-            .map(|(&s, index)| (s, index))
-            .collect();
-        mask = Some(top_k_of(n, d, candidates, k)?);
+        mask = Some(top_k_of(n, d, alive(&scores, d, mask.as_ref()), k)?);
     }
     match mask {
         Some(mask) => Ok(Pruned { mask, scores }),
