@@ -483,8 +483,9 @@ pub fn accumulate_blocks(
     Ok(())
 }
 
-/// The order of the top-k: larger score first, then smaller index. Scores are non-negative, so
-/// `total_cmp` is the numeric order.
+/// The order of the top-k: larger score first, then smaller index. Scores are finite and −0 is
+/// stored as +0 (sampled scores are non-negative; [`top_k_mask`] normalises −0), so `total_cmp`
+/// is the numeric order.
 fn rank_order(a: &(f64, u64), b: &(f64, u64)) -> CmpOrdering {
     b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
@@ -495,14 +496,21 @@ fn invalid_score(bits: u64) -> ConvergenceError {
     ))
 }
 
-/// The top-k mask of explicit scores (row-major, n·d ≤ [`IN_MEMORY_LIMIT`], finite and
-/// non-negative), ties broken by the smaller linear index.
+/// The top-k mask of explicit scores (row-major, n·d ≤ [`IN_MEMORY_LIMIT`]), ties broken by the
+/// smaller linear index. Scores may be any finite values, negative included (signed criteria
+/// such as GraSP keep the largest); −0 counts as +0 so that equal values tie. NaN and ±∞ are
+/// rejected.
 ///
 /// ```
 /// use pai_graphon::convergence::mask::top_k_mask;
 /// let m = top_k_mask(1, 4, &[0.5, 0.7, 0.5, 0.5], 2).unwrap();
 /// assert_eq!((m.get(0, 1), m.get(0, 0), m.get(0, 2)), (Some(true), Some(true), Some(false)));
 /// assert_eq!(m.threshold(), 0.5);
+/// // Signed scores: the largest are kept, −0 ties with +0 and the smaller index wins.
+/// let s = top_k_mask(1, 4, &[-2.0, 0.0, -0.0, -1.0], 2).unwrap();
+/// assert_eq!((s.get(0, 1), s.get(0, 2), s.get(0, 3)), (Some(true), Some(true), Some(false)));
+/// assert_eq!(s.threshold().to_bits(), 0.0f64.to_bits());
+/// assert!(top_k_mask(1, 2, &[1.0, f64::NEG_INFINITY], 1).is_err());
 /// ```
 pub fn top_k_mask(n: usize, d: usize, scores: &[f64], k: u64) -> Result<Mask, ConvergenceError> {
     let cells = cell_count(n, d)?;
@@ -512,15 +520,36 @@ pub fn top_k_mask(n: usize, d: usize, scores: &[f64], k: u64) -> Result<Mask, Co
             scores.len()
         )));
     }
-    if k == 0 || k > cells {
+    let ranked: Vec<(f64, u64)> = scores.iter().zip(0u64..).map(|(&s, i)| (s, i)).collect();
+    top_k_of(n, d, ranked, k)
+}
+
+/// The mask of the top k of explicit (score, linear index) candidates, in the order of
+/// [`top_k_mask`]; entries not among the candidates are pruned. The candidates' indices must be
+/// distinct and below n·d (the caller's duty). Used by iterative pruning, where only the entries
+/// still kept compete.
+pub(crate) fn top_k_of(
+    n: usize,
+    d: usize,
+    mut ranked: Vec<(f64, u64)>,
+    k: u64,
+) -> Result<Mask, ConvergenceError> {
+    cell_count(n, d)?;
+    if k == 0 || k > ranked.len() as u64 {
         return Err(ConvergenceError::Density(format!(
-            "cannot keep {k} of {cells} entries"
+            "cannot keep {k} of {} entries",
+            ranked.len()
         )));
     }
-    if let Some(bad) = scores.iter().find(|s| s.to_bits() > MAX_FINITE_BITS) {
-        return Err(invalid_score(bad.to_bits()));
+    if let Some(bad) = ranked.iter().find(|(s, _)| !s.is_finite()) {
+        return Err(ConvergenceError::Spec(format!(
+            "score {} of entry {} is not finite",
+            bad.0, bad.1
+        )));
     }
-    let mut ranked: Vec<(f64, u64)> = scores.iter().zip(0u64..).map(|(&s, i)| (s, i)).collect();
+    for entry in ranked.iter_mut() {
+        entry.0 += 0.0; // −0 + 0 = +0: equal values must compare equal under total_cmp
+    }
     let mut mask = Mask::zeros(n, d);
     mask.threshold = select_top(&mut ranked, k as usize);
     for &(_, index) in &ranked[..k as usize] {
@@ -1120,7 +1149,11 @@ mod tests {
         let kept: Vec<bool> = (0..6).map(|x| m.get(x / 3, x % 3).unwrap()).collect();
         assert_eq!(kept, vec![true, true, true, true, false, false]);
         assert!(top_k_mask(1, 2, &[1.0, f64::NAN], 1).is_err());
-        assert!(top_k_mask(1, 2, &[1.0, -1.0], 1).is_err());
+        assert!(top_k_mask(1, 2, &[1.0, f64::INFINITY], 1).is_err());
+        // Negative scores are allowed (signed criteria): the larger value is kept.
+        let signed = top_k_mask(1, 3, &[-1.0, -3.0, -1.0], 2).unwrap();
+        assert_eq!(signed.row_degrees(), vec![2]);
+        assert_eq!((signed.get(0, 1), signed.threshold()), (Some(false), -1.0));
     }
 
     #[test]

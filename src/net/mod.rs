@@ -6,6 +6,14 @@
 //! first layer is prunable. Formulas, with the closed-form gradient and Hessian-vector product,
 //! are in `theory/taxonomy.md`.
 
+pub mod criteria;
+pub mod data;
+pub mod network;
+
+pub use criteria::{prune, scores, GraspVariant, Method, PruneSpec, Pruned, Residual};
+pub use data::{load, DataSet, DataSpec};
+pub use network::Network;
+
 use std::fmt;
 
 /// Invalid input to the network, data or criteria code.
