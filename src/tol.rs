@@ -198,25 +198,28 @@ pub fn matrix_bernstein(
     Ok(a + (a * a + 2.0 * variance * l).sqrt())
 }
 
-/// Hoeffding's inequality for a U-statistic of order 2, `U = (n choose 2)⁻¹ Σ_{i<j} h(X_i, X_j)`
-/// of n i.i.d. variables with a kernel valued in an interval of length `range`
-/// (Hoeffding 1963, §5: U is an average of ⌊n/2⌋-term means of independent kernels):
-/// `P(U − EU ≥ t) ≤ exp(−2⌊n/2⌋ t²/range²)`. Returns
-/// `t = range · sqrt(ln(1/δ)/(2⌊n/2⌋))` (`2/δ` for [`Tail::Two`]).
+/// The empirical Bernstein bound of Maurer and Pontil (2009, *Empirical Bernstein bounds and
+/// sample variance penalization*, Thm 4): for n ≥ 2 i.i.d. variables in [0, 1] with sample
+/// variance `V_n` (divisor n − 1), `P(E Z − mean ≥ t) ≤ δ` for
+/// `t = sqrt(2 V_n ln(2/δ)/n) + 7 ln(2/δ)/(3(n − 1))`; the same holds for `mean − E Z` (apply it to
+/// 1 − Z). Returns t.
 ///
 /// ```
-/// use pai_graphon::tol::{hoeffding_u_statistic, Tail};
-/// // n = 201 gives ⌊n/2⌋ = 100 blocks.
-/// let t = hoeffding_u_statistic(201, 0.5, (-2.0f64).exp(), Tail::One).unwrap();
-/// assert!((t - 0.05).abs() < 1e-15);
+/// use pai_graphon::tol::empirical_bernstein;
+/// // No spread: only the range term 7 ln(2/δ)/(3(n − 1)) remains.
+/// let t = empirical_bernstein(8, 0.0, 2.0 * (-3.0f64).exp()).unwrap();
+/// assert!((t - 1.0).abs() < 1e-15);
+/// assert!(empirical_bernstein(1, 0.0, 0.1).is_err());
 /// ```
-pub fn hoeffding_u_statistic(
-    n: usize,
-    range: f64,
-    delta: f64,
-    tail: Tail,
-) -> Result<f64, TolError> {
-    hoeffding(n / 2, range, delta, tail)
+pub fn empirical_bernstein(n: usize, sample_variance: f64, delta: f64) -> Result<f64, TolError> {
+    let delta = check_delta(delta)?;
+    let v = check_param("sample variance", sample_variance)?;
+    if n < 2 {
+        return Err(TolError::NoSamples);
+    }
+    let l = (2.0 / delta).ln();
+    let n = n as f64;
+    Ok((2.0 * v * l / n).sqrt() + 7.0 * l / (3.0 * (n - 1.0)))
 }
 
 /// McDiarmid's bounded-differences inequality: if changing the i-th of independent arguments

@@ -2,6 +2,7 @@
 //! heterogeneous ones, implicit feature selection, and where the Factorised Saliency Model holds.
 //! Claims TAX-* (`theory/taxonomy.md`).
 
+pub mod claims;
 pub mod fsm;
 pub mod stats;
 pub mod synflow;
@@ -11,7 +12,7 @@ use std::fmt;
 
 /// The taxonomy claims.
 pub fn claims() -> Vec<Claim> {
-    Vec::new()
+    claims::claims()
 }
 
 /// Invalid input to the taxonomy statistics.

@@ -440,12 +440,12 @@ pub struct HeterogeneityLcb {
     pub row_sd: f64,
     /// Population s.d. of the column fractions `p̂_j`.
     pub col_sd: f64,
-    /// `ε_r = sqrt(ln(2n/(δ/4))/(2d))`: all `|q̂_i − q_i| ≤ ε_r`.
-    pub row_eps: f64,
+    /// `mean_i q̂_i²`, the observed second moment of the row fractions.
+    pub row_second_moment: f64,
     /// `ε_c = sqrt(ln(2d/(δ/2))/(2n))`: all `|p̂_j − p_j| ≤ ε_c`.
     pub col_eps: f64,
-    /// `½ sqrt(ln(1/(δ/4))/(2⌊n/2⌋))`: the U-statistic deviation of the row sample variance.
-    pub u_slack: f64,
+    /// The empirical Bernstein deviation of `mean q̂_i²` at δ/2 plus the Bernoulli bias `1/(4d)`.
+    pub row_slack: f64,
     /// Lower bound on Var q (row degree function of the limit).
     pub row_variance: f64,
     /// Lower bound on Var p over the d columns.
@@ -456,6 +456,18 @@ pub struct HeterogeneityLcb {
     pub col: f64,
     /// `max(row, col)`, reduced by the relative rounding allowance `γ_64`.
     pub lcb: f64,
+}
+
+/// The mean of `Z_i = (deg_i/d)²` and the sample variance of the `Z_i` (divisor n − 1).
+fn second_moment_of_squares(degrees: &[u32], d: usize) -> (f64, f64) {
+    let z: Vec<f64> = degrees
+        .iter()
+        .map(|&g| (g as f64 / d as f64).powi(2))
+        .collect();
+    let n = z.len() as f64;
+    let mean = z.iter().sum::<f64>() / n;
+    let var = z.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, var)
 }
 
 /// `2ρ²L + L²`: the heterogeneity implied by a degree-function variance L, since
@@ -475,10 +487,12 @@ fn excess_from_variance(rho: f64, variance: f64) -> f64 {
 /// - Columns (δ/2): `p̂_j` is a mean of n independent Bernoullis, so all `|p̂_j − p_j| ≤ ε_c`
 ///   (Hoeffding + union over d columns). Centering is a contraction of `L²(columns)`, so
 ///   `sd(p) ≥ sd̂(p̂) − ε_c`, and `L_c = max(0, sd̂ − ε_c)²`.
-/// - Rows (δ/4 + δ/4): given row i, `q̂_i` is a mean of d independent Bernoullis, all within
-///   `ε_r` of `q_i` (union over n rows); so the population s.d. of the `q_i` is ≥ `sd̂ − ε_r`. The
-///   sample variance `s² = n/(n−1) · sd²` of the i.i.d. `q_i` is a U-statistic with kernel
-///   `(q−q')²/2 ∈ [0, ½]`: `Var q ≥ s² − ½ sqrt(ln(4/δ)/(2⌊n/2⌋))` (Hoeffding 1963, §5).
+/// - Rows (δ/2): the `Z_i = q̂_i²` are i.i.d. in [0, 1]; given row i, `q̂_i` is a mean of d
+///   independent Bernoullis with mean `q_i`, so `E Z = ∫q² + E Var(q̂|u) ≤ ∫q² + 1/(4d)`. With the
+///   empirical Bernstein bound ([`tol::empirical_bernstein`]),
+///   `∫q² ≥ mean Z − t − 1/(4d)`, and `L_r = max(0, that − ρ²)`.
+/// - ρ in `ρ² + L` is the limit density, within `1/(2nd)` of the mask's `k/(nd)`: the bound uses
+///   the upper end, which only lowers it.
 ///
 /// Errors: n < 2 ([`TaxonomyError::Shape`]); δ outside (0, 1).
 ///
@@ -503,23 +517,22 @@ pub fn heterogeneity_lcb(mask: &Mask, delta: f64) -> Result<HeterogeneityLcb, Er
     check_delta(delta)?;
     let rows = degree_summary(&mask.row_degrees(), d);
     let cols = degree_summary(&mask.column_degrees(), n);
-    let rho = rows.mean;
+    let rho = rows.mean + 0.5 / (n as f64 * d as f64);
     let (row_sd, col_sd) = (rows.variance.sqrt(), cols.variance.sqrt());
     let col_eps = tol::hoeffding(n, 1.0, delta / 2.0 / d as f64, Tail::Two)?;
-    let row_eps = tol::hoeffding(d, 1.0, delta / 4.0 / n as f64, Tail::Two)?;
-    let u_slack = tol::hoeffding_u_statistic(n, 0.5, delta / 4.0, Tail::One)?;
     let col_variance = (col_sd - col_eps).max(0.0).powi(2);
-    let population = (row_sd - row_eps).max(0.0).powi(2);
-    let row_variance = (population * n as f64 / (n - 1) as f64 - u_slack).max(0.0);
+    let (row_second_moment, z_variance) = second_moment_of_squares(&mask.row_degrees(), d);
+    let row_slack = tol::empirical_bernstein(n, z_variance, delta / 2.0)? + 0.25 / d as f64;
+    let row_variance = (row_second_moment - row_slack - rho * rho).max(0.0);
     let row = excess_from_variance(rho, row_variance);
     let col = excess_from_variance(rho, col_variance);
     let allowance = tol::gamma(ROUNDING_STEPS)?;
     Ok(HeterogeneityLcb {
         row_sd,
         col_sd,
-        row_eps,
+        row_second_moment,
         col_eps,
-        u_slack,
+        row_slack,
         row_variance,
         col_variance,
         row,
