@@ -422,6 +422,39 @@ fn iterative_snip_differs_from_single_shot() {
 }
 
 #[test]
+fn synflow_score_is_theta_times_the_gradient_of_r() {
+    // R(θ) = f(1) of the network with weights |w|, |a|: its gradient is the closed-form ∇f
+    // (checked against finite differences above), read off `gradient` with residual r = f − y.
+    let set = digits();
+    let net = Network::init(12, 64, seed(), "TEST-NET/synflow-r").unwrap();
+    let abs = |v: &[f64]| v.iter().map(|x| x.abs()).collect::<Vec<f64>>();
+    let abs_net =
+        Network::from_weights(12, 64, abs(net.weights()), abs(net.output_weights())).unwrap();
+    let ones = vec![1.0; 64];
+    let r_of_theta = abs_net.forward(None, &ones).unwrap()[0];
+    let y = r_of_theta - 1.0;
+    let residual = r_of_theta - y;
+    let grad = abs_net.gradient(None, &ones, &[y]).unwrap();
+    let s = scores(
+        &net,
+        &set,
+        &PruneSpec::new(Method::SynFlow, 0.5),
+        seed(),
+        "R",
+    )
+    .unwrap();
+    // Both sides are the exact value times at most 10 roundings: γ_10 relative on each.
+    let allowance = 2.0 * gamma(10).unwrap();
+    for (k, (&score, &g)) in s.iter().zip(&grad).enumerate() {
+        let theta_grad = abs_net.weights()[k] * g / residual;
+        assert!(
+            (score - theta_grad).abs() <= allowance * score,
+            "entry {k}: {score} vs {theta_grad}"
+        );
+    }
+}
+
+#[test]
 fn kept_schedule_is_exponential_and_ends_at_round_rho_nd() {
     let k = kept_schedule(100, 100, 0.2, 100).unwrap();
     assert_eq!((k.len(), k[99]), (100, 2000));

@@ -185,7 +185,14 @@ pub struct DataSet {
 }
 
 impl DataSet {
-    /// Row b of the inputs.
+    /// Row b of the inputs (b < samples).
+    ///
+    /// ```
+    /// use pai_graphon::net::data::{load, DataSpec};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let set = load(&DataSpec::Mnist, MasterSeed::default(), "DOC").unwrap();
+    /// assert_eq!((set.row(4999).len(), set.row(0)[0]), (784, 0.0));
+    /// ```
     pub fn row(&self, b: usize) -> &[f64] {
         &self.x[b * self.d..(b + 1) * self.d]
     }
