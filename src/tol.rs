@@ -222,21 +222,6 @@ pub fn empirical_bernstein(n: usize, sample_variance: f64, delta: f64) -> Result
     Ok((2.0 * v * l / n).sqrt() + 7.0 * l / (3.0 * (n - 1.0)))
 }
 
-/// McDiarmid's bounded-differences inequality: if changing the i-th of independent arguments
-/// changes `f` by at most `c_i`, `P(f − Ef ≥ t) ≤ exp(−2t²/Σ c_i²)`. Pass `Σ c_i²`; returns
-/// `t = sqrt(Σ c_i² · ln(1/δ)/2)` (`2/δ` for [`Tail::Two`]).
-///
-/// ```
-/// use pai_graphon::tol::{mcdiarmid, Tail};
-/// let t = mcdiarmid(8.0, (-1.0f64).exp(), Tail::One).unwrap();
-/// assert!((t - 2.0).abs() < 1e-15);
-/// ```
-pub fn mcdiarmid(sum_sq_differences: f64, delta: f64, tail: Tail) -> Result<f64, TolError> {
-    let delta = check_delta(delta)?;
-    let c = check_param("sum of squared differences", sum_sq_differences)?;
-    Ok((c * log_inverse(delta, tail) / 2.0).sqrt())
-}
-
 /// The union bound: the probability that any of the events happens is at most the sum of
 /// their probabilities (capped at 1).
 ///

@@ -178,7 +178,7 @@ fn two_initialisations_deterministic_limit() {
     let a = fsm_mask(n, 784, 0.2, "TAX-STATS/two-init/a");
     let b = fsm_mask(n, 784, 0.2, "TAX-STATS/two-init/b");
     let delta_obs = column_degree_distance(&a, &b).unwrap();
-    let bound = deterministic_limit_bound(n, DELTA).unwrap();
+    let bound = deterministic_limit_bound(n, 784, 0.2, DELTA).unwrap();
     println!(
         "two inits: Δ = {delta_obs:.5}, bound {bound:.5}, margin {:.2}",
         bound / delta_obs

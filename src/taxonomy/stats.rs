@@ -579,29 +579,36 @@ pub fn column_degree_distance(a: &Mask, b: &Mask) -> Result<f64, Error> {
     Ok((sum_sq as f64 / a.cols() as f64).sqrt() / a.rows() as f64)
 }
 
-/// The bound `Δ ≤ (1 + sqrt(2 ln(1/δ)))/sqrt(n)`, exceeded with probability ≤ δ, on the RMS
-/// column-degree difference of two masks from independent initialisations under a
-/// deterministic limit. **Assumption**: the rows are independent given the data, with
-/// thresholds frozen, and both masks have the same column degree function (deterministic
-/// limit). Then `p̂¹ − p̂² = (1/n) Σ_i X_i` with independent mean-zero `X_i ∈ [−1,1]^d`;
-/// `E‖Σ X_i‖ ≤ sqrt(nd)` and McDiarmid ([`tol::mcdiarmid`], differences `2 sqrt(d)`) adds
-/// `sqrt(2nd ln(1/δ))`; divide by `n sqrt(d)`.
+/// The bound on the RMS column-degree difference Δ of two masks from independent
+/// initialisations under a deterministic limit, exceeded with probability ≤ δ.
+/// **Assumption**: the rows are independent given the data, with thresholds frozen, and both
+/// masks have the same column degree function p with mean ρ (deterministic limit). Then
+/// `p̂¹ − p̂² = (1/n) Σ_i X_i` with i.i.d. mean-zero `X_i ∈ {−1, 0, 1}^d`, `‖X_i‖ ≤ sqrt(d)` and
+/// `E‖X_i‖² = Σ_j 2 p_j (1 − p_j) ≤ 2dρ(1 − ρ)` (Jensen). Pinelis' Bernstein inequality for sums
+/// of independent vectors in a Hilbert space (Pinelis 1994, *Ann. Probab.* 22, Thm 3.4):
+/// `P(‖Σ X_i‖ ≥ r) ≤ 2 exp(−r²/(2(nσ² + r b/3)))`, the scalar Bernstein form with the same
+/// constants ([`tol::bernstein`], two tails); divide by `n sqrt(d)`.
 ///
-/// Errors: n = 0, δ outside (0, 1) (`Error::Tol`).
+/// Errors: n or d = 0, ρ outside (0, 1), δ outside (0, 1).
 ///
 /// ```
 /// use pai_graphon::taxonomy::stats::deterministic_limit_bound;
-/// let b = deterministic_limit_bound(100, (-2.0f64).exp()).unwrap();
-/// assert!((b - 0.3).abs() < 1e-15); // (1 + sqrt(4))/10
+/// use pai_graphon::tol::{bernstein, Tail};
+/// let b = deterministic_limit_bound(1000, 64, 0.2, 1e-3).unwrap();
+/// let t = bernstein(1000, 2.0 * 64.0 * 0.16, 8.0, 1e-3, Tail::Two).unwrap();
+/// assert_eq!(b, t / 8.0);
+/// assert!(deterministic_limit_bound(1000, 64, 1.2, 1e-3).is_err());
 /// ```
-pub fn deterministic_limit_bound(n: usize, delta: f64) -> Result<f64, Error> {
-    if n == 0 {
+pub fn deterministic_limit_bound(n: usize, d: usize, rho: f64, delta: f64) -> Result<f64, Error> {
+    if n == 0 || d == 0 {
         return Err(Error::Tol(tol::TolError::NoSamples));
     }
-    let nf = n as f64;
-    // With d = 1 (d cancels): E‖ΣX‖ ≤ sqrt(n), differences 2, Σ c_i² = 4n.
-    let deviation = tol::mcdiarmid(4.0 * nf, delta, Tail::One)?;
-    Ok((nf.sqrt() + deviation) / nf)
+    if !(rho > 0.0 && rho < 1.0) {
+        return Err(shape_error(format!("density {rho} must lie in (0, 1)")));
+    }
+    let df = d as f64;
+    let variance = 2.0 * df * rho * (1.0 - rho);
+    Ok(tol::bernstein(n, variance, df.sqrt(), delta, Tail::Two)? / df.sqrt())
 }
 
 /// The row order by decreasing degree, ties by smaller index.
