@@ -500,12 +500,12 @@ fn excess_from_variance(rho: f64, variance: f64) -> f64 {
 /// use pai_graphon::convergence::mask::top_k_mask;
 /// use pai_graphon::taxonomy::stats::heterogeneity_lcb;
 /// // Half the rows full, half empty: sd of the row fractions = 1/2, every column degree n/2.
-/// let (n, d) = (64, 4096);
+/// let (n, d) = (1024, 64);
 /// let scores: Vec<f64> = (0..n * d).map(|x| if x < n * d / 2 { 1.0 } else { 0.0 }).collect();
 /// let m = top_k_mask(n, d, &scores, (n * d / 2) as u64).unwrap();
 /// let h = heterogeneity_lcb(&m, 0.01).unwrap();
 /// assert_eq!((h.row_sd, h.col_sd, h.col, h.col_variance), (0.5, 0.0, 0.0, 0.0));
-/// assert!(h.lcb > 0.0 && h.row_variance <= 0.25 * 64.0 / 63.0);
+/// assert!(h.lcb > 0.0 && h.row_variance <= 0.25); // Var q = 1/4 exactly
 /// ```
 pub fn heterogeneity_lcb(mask: &Mask, delta: f64) -> Result<HeterogeneityLcb, Error> {
     let (n, d) = (mask.rows(), mask.cols());
@@ -595,7 +595,7 @@ pub fn column_degree_distance(a: &Mask, b: &Mask) -> Result<f64, Error> {
 /// use pai_graphon::taxonomy::stats::deterministic_limit_bound;
 /// use pai_graphon::tol::{bernstein, Tail};
 /// let b = deterministic_limit_bound(1000, 64, 0.2, 1e-3).unwrap();
-/// let t = bernstein(1000, 2.0 * 64.0 * 0.16, 8.0, 1e-3, Tail::Two).unwrap();
+/// let t = bernstein(1000, 2.0 * 64.0 * 0.2 * (1.0 - 0.2), 8.0, 1e-3, Tail::Two).unwrap();
 /// assert_eq!(b, t / 8.0);
 /// assert!(deterministic_limit_bound(1000, 64, 1.2, 1e-3).is_err());
 /// ```
