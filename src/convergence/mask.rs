@@ -405,7 +405,7 @@ impl Mask {
 }
 
 /// Calls `f(j)` for every set bit j of a row's words, in increasing order.
-fn for_each_set(words: &[u64], mut f: impl FnMut(usize)) {
+pub(crate) fn for_each_set(words: &[u64], mut f: impl FnMut(usize)) {
     for (c, &word) in words.iter().enumerate() {
         let mut w = word;
         while w != 0 {

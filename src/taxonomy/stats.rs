@@ -14,7 +14,7 @@
 //! - [`column_degree_distance`], [`deterministic_limit_bound`], [`sorted_block_distance`]: two
 //!   masks of the same data from independent initialisations.
 
-use crate::convergence::mask::Mask;
+use crate::convergence::mask::{for_each_set, Mask};
 use crate::taxonomy::TaxonomyError;
 use crate::tol::{self, Tail};
 use crate::Error;
@@ -90,17 +90,6 @@ impl MaskStats {
     /// ```
     pub fn c4_f64(&self) -> f64 {
         self.c4.to_f64().unwrap_or(f64::NAN)
-    }
-}
-
-/// Calls `f(j)` for every set bit j of a row's words, in increasing order.
-fn for_each_set(words: &[u64], mut f: impl FnMut(usize)) {
-    for (c, &word) in words.iter().enumerate() {
-        let mut w = word;
-        while w != 0 {
-            f(c * 64 + w.trailing_zeros() as usize);
-            w &= w - 1;
-        }
     }
 }
 

@@ -31,11 +31,13 @@ fn keep_probability(tau: f64, scale: f64) -> f64 {
     half_normal_sf(tau / scale, 1.0).unwrap_or(0.0)
 }
 
-/// The largest τ (to bisection accuracy) with `f(τ) ≥ target`, for `f` non-increasing in τ on
-/// `[0, ∞)` with `f(0) ≥ target`.
-fn solve_decreasing(target: f64, f: impl Fn(f64) -> f64) -> f64 {
+/// Bisection for the switch point of a predicate that holds on `[0, τ₀)` and fails beyond:
+/// returns the final bracket `(lo, hi)` with `holds(lo)` and not `holds(hi)` (unless the
+/// doubling search ran out of range). Used with `f(τ) ≥ target` (largest τ reaching the target)
+/// and `f(τ) > target` (smallest τ at or below it) for a non-increasing f.
+fn bisect(holds: impl Fn(f64) -> bool) -> (f64, f64) {
     let mut hi = 1.0;
-    while f(hi) >= target && hi < f64::MAX / 4.0 {
+    while holds(hi) && hi < f64::MAX / 4.0 {
         hi *= 2.0;
     }
     let mut lo = 0.0;
@@ -44,13 +46,13 @@ fn solve_decreasing(target: f64, f: impl Fn(f64) -> f64) -> f64 {
         if mid <= lo || mid >= hi {
             break;
         }
-        if f(mid) >= target {
+        if holds(mid) {
             lo = mid;
         } else {
             hi = mid;
         }
     }
-    lo
+    (lo, hi)
 }
 
 /// Given the realised output weights `a`, the frozen threshold τ with `mean_i q_i(τ) = ρ` and
@@ -81,7 +83,7 @@ pub fn keep_probabilities(a: &[f64], rho: f64) -> Result<(f64, Vec<f64>), Taxono
             "too many zero output weights to keep a fraction {rho}"
         )));
     }
-    let tau = solve_decreasing(rho, mean);
+    let tau = bisect(|t| mean(t) >= rho).0;
     Ok((
         tau,
         a.iter().map(|&x| keep_probability(tau, x.abs())).collect(),
@@ -148,9 +150,9 @@ pub fn synflow_limit(rho: f64, cells: usize) -> Result<SynflowLimit, TaxonomyErr
         .collect();
     let id = |q: f64| q;
     // τ_a: the lower sum of ∫q still reaches ρ, so G(τ_a) ≥ ρ and τ* ≥ τ_a.
-    let tau_a = solve_decreasing(rho, |t| riemann_sums(t, &quantiles, id).0);
+    let tau_a = bisect(|t| riemann_sums(t, &quantiles, id).0 >= rho).0;
     // τ_b: the smallest τ whose upper sum is ≤ ρ, so G(τ_b) ≤ ρ and τ* ≤ τ_b.
-    let tau_b = next_below(rho, |t| riemann_sums(t, &quantiles, id).1);
+    let tau_b = bisect(|t| riemann_sums(t, &quantiles, id).1 > rho).1;
     let sq = |q: f64| q * q;
     let m2 = Bracket {
         lo: riemann_sums(tau_b, &quantiles, sq).0,
@@ -168,27 +170,6 @@ pub fn synflow_limit(rho: f64, cells: usize) -> Result<SynflowLimit, TaxonomyErr
             hi: m2.hi * m2.hi - rho4,
         },
     })
-}
-
-/// The smallest τ (to bisection accuracy) with `f(τ) ≤ target`, for `f` non-increasing.
-fn next_below(target: f64, f: impl Fn(f64) -> f64) -> f64 {
-    let mut hi = 1.0;
-    while f(hi) > target && hi < f64::MAX / 4.0 {
-        hi *= 2.0;
-    }
-    let mut lo = 0.0;
-    for _ in 0..BISECTION_STEPS {
-        let mid = 0.5 * (lo + hi);
-        if mid <= lo || mid >= hi {
-            break;
-        }
-        if f(mid) <= target {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    hi
 }
 
 #[cfg(test)]
