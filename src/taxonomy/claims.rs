@@ -171,7 +171,10 @@ fn tax_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
             let ratio = check.worst_ratio().max(upper / bounds.cut_norm);
             worst = worst.max(ratio);
             uppers.push(upper);
-            details.push((format!("{suffix}/c4_excess_times_n"), stats.heterogeneity_f64 * n as f64));
+            details.push((
+                format!("{suffix}/c4_excess_times_n"),
+                stats.heterogeneity_f64 * n as f64,
+            ));
             details.push((format!("{suffix}/c4_excess_bound"), bounds.c4_excess));
             details.push((
                 format!("{suffix}/col_variance_over_binomial"),
@@ -186,8 +189,12 @@ fn tax_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
         details.push((format!("{method}/cut_norm_slope_se"), se));
     }
     let (control, note) = tax_1_control(ctx, *ws.last().unwrap_or(&2), per_mask)?;
-    let mut out = Outcome::new(Check::new(worst, 1.0, Relation::AtMost), ctx.delta, ctx.label(""))
-        .with_control(control, note);
+    let mut out = Outcome::new(
+        Check::new(worst, 1.0, Relation::AtMost),
+        ctx.delta,
+        ctx.label(""),
+    )
+    .with_control(control, note);
     out.details = details;
     Ok(out)
 }
@@ -257,7 +264,10 @@ fn tax_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
         } else {
             0.0
         };
-        details.push((format!("{method}/excess_ratio_last_first"), excess[excess.len() - 1] / excess[0]));
+        details.push((
+            format!("{method}/excess_ratio_last_first"),
+            excess[excess.len() - 1] / excess[0],
+        ));
         details.push((format!("{method}/lcb_over_1_over_n_extrapolation"), score));
         observed = observed.min(score);
     }
@@ -266,15 +276,25 @@ fn tax_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
     details.push(("synflow/limit_c4_excess_hi".into(), limit.c4_excess.hi));
     let mut control_lcb: f64 = 0.0;
     for &n in &ws {
-        let p = mask_of(ctx, &data, n, &single(Method::Random), &format!("random/n={n}"))?;
+        let p = mask_of(
+            ctx,
+            &data,
+            n,
+            &single(Method::Random),
+            &format!("random/n={n}"),
+        )?;
         control_lcb = control_lcb.max(heterogeneity_lcb(&p.mask, per_mask)?.lcb);
     }
     details.push(("random/max_lcb".into(), control_lcb));
-    let mut out = Outcome::new(Check::new(observed, 1.0, Relation::AtLeast), ctx.delta, ctx.label(""))
-        .with_control(
-            Check::new(control_lcb, f64::MIN_POSITIVE, Relation::AtLeast),
-            "Random masks at the same widths: their heterogeneity lower confidence bound must be 0",
-        );
+    let mut out = Outcome::new(
+        Check::new(observed, 1.0, Relation::AtLeast),
+        ctx.delta,
+        ctx.label(""),
+    )
+    .with_control(
+        Check::new(control_lcb, f64::MIN_POSITIVE, Relation::AtLeast),
+        "Random masks at the same widths: their heterogeneity lower confidence bound must be 0",
+    );
     out.details = details;
     Ok(out)
 }
@@ -297,7 +317,11 @@ pub fn tax_3_design() -> SyntheticSpec {
 }
 
 fn tax_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
-    let data = load(&DataSpec::Synthetic(tax_3_design()), ctx.seed, &ctx.label("data"))?;
+    let data = load(
+        &DataSpec::Synthetic(tax_3_design()),
+        ctx.seed,
+        &ctx.label("data"),
+    )?;
     let Some((informative, noise, zero)) = data.blocks.clone() else {
         return Err(Error::Taxonomy(super::TaxonomyError::Shape(
             "the synthetic set has no coordinate blocks".into(),
@@ -315,7 +339,10 @@ fn tax_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let eps_col = hoeffding(n, 1.0, per_mask / 2.0 / data.d as f64, Tail::One)?;
     let eps_gap = hoeffding(n, 2.0, per_mask / 2.0, Tail::One)?;
     let mut observed = f64::INFINITY;
-    let mut details = vec![("n".to_string(), n as f64), ("eps_col".to_string(), eps_col)];
+    let mut details = vec![
+        ("n".to_string(), n as f64),
+        ("eps_col".to_string(), eps_col),
+    ];
     let mut control_zero_degree = 0.0;
     for method in driven.iter().chain(&free).copied() {
         let p = mask_of(ctx, &data, n, &single(method), &format!("{method}"))?;
@@ -327,7 +354,10 @@ fn tax_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
             .map(frac)
             .fold(f64::INFINITY, f64::min);
         let zero_max = zero.clone().map(|j| cols[j]).max().unwrap_or(0) as f64;
-        details.push((format!("{method}/min_informative_or_noise_column_fraction"), nonzero_min));
+        details.push((
+            format!("{method}/min_informative_or_noise_column_fraction"),
+            nonzero_min,
+        ));
         details.push((format!("{method}/max_zero_block_degree"), zero_max));
         let mut lower = nonzero_min - eps_col;
         if driven.contains(&method) {
@@ -382,7 +412,10 @@ fn mnist_cut_off(ctx: &ClaimContext) -> Result<Vec<(String, f64)>, Error> {
     let n = ctx.scaled(1024).max(2);
     let constant = data.constant_columns();
     let mut out = vec![("mnist/constant_pixels".to_string(), constant.len() as f64)];
-    for method in [Method::Snip(Residual::Plain), Method::Grasp(GraspVariant::Signed)] {
+    for method in [
+        Method::Snip(Residual::Plain),
+        Method::Grasp(GraspVariant::Signed),
+    ] {
         let p = mask_of(ctx, &data, n, &single(method), &format!("mnist/{method}"))?;
         let cut: Vec<usize> = p
             .mask
@@ -394,7 +427,10 @@ fn mnist_cut_off(ctx: &ClaimContext) -> Result<Vec<(String, f64)>, Error> {
             .collect();
         let constant_cut = cut.iter().filter(|j| constant.contains(j)).count();
         out.push((format!("mnist/{method}/cut_off_pixels"), cut.len() as f64));
-        out.push((format!("mnist/{method}/constant_pixels_cut_off"), constant_cut as f64));
+        out.push((
+            format!("mnist/{method}/constant_pixels_cut_off"),
+            constant_cut as f64,
+        ));
     }
     Ok(out)
 }
@@ -433,7 +469,10 @@ fn tax_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
             let test = fsm_test(&contrasts.values, ContrastLaw::Gaussian, per_test)?;
             details.push((format!("{suffix}/anova_variance_ratio"), fit.gaussian_ratio));
             details.push((format!("{suffix}/contrasts"), contrasts.values.len() as f64));
-            details.push((format!("{suffix}/ks_over_threshold"), test.ks_statistic / test.ks_threshold));
+            details.push((
+                format!("{suffix}/ks_over_threshold"),
+                test.ks_statistic / test.ks_threshold,
+            ));
             details.push((format!("{suffix}/variance_ratio"), test.variance_ratio));
             details.push((format!("{suffix}/band_high"), test.ratio_high));
             let stat = if exact.iter().any(|(e, _)| e == name) {
@@ -445,7 +484,13 @@ fn tax_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
         }
     }
     let n = ws[ws.len() - 1];
-    let p = mask_of(ctx, &data, n, &single(Method::Magnitude), &format!("magnitude/n={n}"))?;
+    let p = mask_of(
+        ctx,
+        &data,
+        n,
+        &single(Method::Magnitude),
+        &format!("magnitude/n={n}"),
+    )?;
     let contrasts = interaction_contrasts(&p.scores, n, data.d)?;
     let wrong = fsm_test(&contrasts.values, ContrastLaw::Uniform, per_test)?;
     let mut out = Outcome::new(Check::new(observed, 1.0, Relation::AtMost), ctx.delta, ctx.label(""))
@@ -492,11 +537,15 @@ fn tax_5(ctx: &ClaimContext) -> Result<Outcome, Error> {
         details.push((format!("snip/n={m}/sorted_block_distance"), block));
         plain.push(ratio);
     }
-    let mut out = Outcome::new(Check::new(observed, 1.0, Relation::AtMost), ctx.delta, ctx.label(""))
-        .with_control(
-            Check::new(plain[plain.len() - 1], 1.0, Relation::AtMost),
-            format!("plain SNIP at n = {n}: two initialisations must differ by more than the bound"),
-        );
+    let mut out = Outcome::new(
+        Check::new(observed, 1.0, Relation::AtMost),
+        ctx.delta,
+        ctx.label(""),
+    )
+    .with_control(
+        Check::new(plain[plain.len() - 1], 1.0, Relation::AtMost),
+        format!("plain SNIP at n = {n}: two initialisations must differ by more than the bound"),
+    );
     out.details = details;
     Ok(out)
 }
@@ -529,8 +578,20 @@ fn two_inits(
     method: Method,
     delta: f64,
 ) -> Result<(f64, f64), Error> {
-    let a = mask_of(ctx, data, n, &single(method), &format!("{method}/n={n}/init=0"))?;
-    let b = mask_of(ctx, data, n, &single(method), &format!("{method}/n={n}/init=1"))?;
+    let a = mask_of(
+        ctx,
+        data,
+        n,
+        &single(method),
+        &format!("{method}/n={n}/init=0"),
+    )?;
+    let b = mask_of(
+        ctx,
+        data,
+        n,
+        &single(method),
+        &format!("{method}/n={n}/init=1"),
+    )?;
     let bound = deterministic_limit_bound(n, data.d, DENSITY, delta)?;
     let ratio = column_degree_distance(&a.mask, &b.mask)? / bound;
     let block = sorted_block_distance(&a.mask, &b.mask, 16, 8)?;
@@ -543,26 +604,38 @@ fn tax_6(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let data = load(&DataSpec::Mnist, ctx.seed, &ctx.label("data"))?;
     let n = ctx.scaled(1024).max(2);
     let once = mask_of(ctx, &data, n, &single(Method::SynFlow), "synflow")?;
-    let iterated = mask_of(ctx, &data, n, &PruneSpec::iterative_synflow(DENSITY), "synflow")?;
+    let iterated = mask_of(
+        ctx,
+        &data,
+        n,
+        &PruneSpec::iterative_synflow(DENSITY),
+        "synflow",
+    )?;
     let differ = mask_difference(&once.mask, &iterated.mask);
     let snip = with_batch(Method::Snip(Residual::Plain), TAX4_BATCH);
     let snip_once = mask_of(ctx, &data, n, &snip, "snip")?;
     let snip_iter = mask_of(ctx, &data, n, &PruneSpec { rounds: 10, ..snip }, "snip")?;
     let control = mask_difference(&snip_once.mask, &snip_iter.mask);
-    Ok(Outcome::new(Check::exact(differ as usize), 0.0, ctx.label(""))
-        .with_control(
-            Check::exact(control as usize),
-            "iterative SNIP (10 rounds, batch 100) must differ from single-shot SNIP",
-        )
-        .detail("n", n as f64)
-        .detail("snip_cells_differing", control as f64))
+    Ok(
+        Outcome::new(Check::exact(differ as usize), 0.0, ctx.label(""))
+            .with_control(
+                Check::exact(control as usize),
+                "iterative SNIP (10 rounds, batch 100) must differ from single-shot SNIP",
+            )
+            .detail("n", n as f64)
+            .detail("snip_cells_differing", control as f64),
+    )
 }
 
 /// The number of cells where two masks of the same shape differ.
 fn mask_difference(a: &Mask, b: &Mask) -> u64 {
     (0..a.rows())
         .map(|i| match (a.row_words(i), b.row_words(i)) {
-            (Some(x), Some(y)) => x.iter().zip(y).map(|(p, q)| (p ^ q).count_ones() as u64).sum(),
+            (Some(x), Some(y)) => x
+                .iter()
+                .zip(y)
+                .map(|(p, q)| (p ^ q).count_ones() as u64)
+                .sum(),
             _ => 0,
         })
         .sum()
