@@ -1235,6 +1235,27 @@ mod tests {
         assert_eq!(b[(0, 0)], (0.0 + 1.0 + 5.0 + 6.0) / 4.0);
     }
 
+    #[test]
+    fn degree_sorted_blocks_equal_block_average_of_the_sorted_dense_mask() {
+        use crate::convergence::mask::top_k_mask;
+        // 13 × 130: three words per row.
+        let (n, d) = (13, 130);
+        let scores: Vec<f64> = (0..n * d).map(|x| ((x * 7919) % 1009) as f64).collect();
+        let mask = top_k_mask(n, d, &scores, 400).unwrap();
+        let rows = by_decreasing_degree(&mask.row_degrees());
+        let cols = by_decreasing_degree(&mask.column_degrees());
+        let dense = mask.to_dense().unwrap();
+        let sorted = Mat::from_fn(n, d, |i, j| dense[(rows[i], cols[j])]);
+        // Uneven blocks both ways (13 and 130 into 5 and 7), then the identity.
+        for max in [5, 7, 256] {
+            let (br, bc) = (n.min(max), d.min(max));
+            let expected = block_average(sorted.as_ref(), br, bc).unwrap();
+            // Sums of 0/1 entries are exact in either order: equal to the last bit.
+            assert_eq!(degree_sorted_blocks(&mask, max).unwrap(), expected, "{max}");
+        }
+        assert!(degree_sorted_blocks(&mask, 0).is_err());
+    }
+
     proptest::proptest! {
         #[test]
         fn block_average_is_identity_at_full_size_and_stays_in_range(
