@@ -254,3 +254,179 @@ fn explicit_seed_is_reported_in_json() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["seed"], "0x0000000000000abc");
 }
+
+/// A small SNIP run on digits (width 64, ρ = 0.25) with `extra` flags: a flag that is among the
+/// defaults (--method, --data, --width, --density) replaces that default.
+fn prune_args(extra: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = vec!["prune".into()];
+    for (flag, value) in [
+        ("--method", "snip"),
+        ("--data", "digits"),
+        ("--width", "64"),
+        ("--density", "0.25"),
+    ] {
+        if !extra.contains(&flag) {
+            a.extend([flag.to_string(), value.to_string()]);
+        }
+    }
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
+}
+
+fn pai_owned(args: &[String]) -> Output {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    pai(&refs)
+}
+
+#[test]
+fn prune_prints_the_mask_statistics_table() {
+    let o = pai_owned(&prune_args(&[]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    for needle in [
+        "kept        1024 of 4096",
+        "zero cols",
+        "constant in the data",
+        "t(C4) − ρ⁴",
+        "exact rational",
+        "1 − 0.001",
+        "FSM fit",
+        "π²/8",
+        "KS",
+        "variance ratio",
+    ] {
+        assert!(out.contains(needle), "table lacks {needle:?}:\n{out}");
+    }
+}
+
+#[test]
+fn prune_json_has_the_documented_fields() {
+    let o = pai_owned(&prune_args(&["--format", "json", "--batch", "500"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // kept = round(ρ n d) = 0.25 · 64 · 64.
+    assert_eq!(v["kept"], 1024);
+    assert_eq!(v["density"], 0.25);
+    assert_eq!(v["batch"], 500);
+    assert_eq!(
+        (v["width"].as_u64(), v["input_dim"].as_u64()),
+        (Some(64), Some(64))
+    );
+    for side in ["row_degrees", "col_degrees"] {
+        for field in ["min", "max", "mean", "variance", "zeros"] {
+            assert!(v[side].get(field).is_some(), "missing {side}.{field}");
+        }
+        assert_eq!(v[side]["mean"], 0.25);
+    }
+    // Digits has constant (always blank) pixels; SNIP's gradient vanishes on them.
+    let constant = v["constant_columns"].as_u64().unwrap();
+    assert!(constant > 0);
+    assert_eq!(v["zero_columns_constant"].as_u64(), Some(constant));
+    let h = v["heterogeneity"].as_f64().unwrap();
+    assert!(h > 0.0 && v["heterogeneity_exact"].as_str().unwrap().contains('/'));
+    assert_eq!(v["heterogeneity_lcb"]["delta"], 1e-3);
+    assert!(v["heterogeneity_lcb"]["lcb"].as_f64().unwrap() <= h);
+    assert!(v["fsm_anova"]["gaussian_ratio"].as_f64().is_some());
+    for field in [
+        "ks_statistic",
+        "ks_threshold",
+        "variance_ratio",
+        "ratio_low",
+        "ratio_high",
+        "accepted",
+    ] {
+        assert!(v["fsm_contrasts"].get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(v["unavailable"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn prune_variants_run() {
+    for extra in [
+        &["--snip-residual", "centred"][..],
+        &["--method", "synflow", "--rounds", "5"],
+        &["--method", "random"],
+        &[
+            "--method",
+            "grasp-magnitude",
+            "--data",
+            "synthetic:samples=50",
+        ],
+    ] {
+        let mut flags = vec!["--format", "json"];
+        flags.extend_from_slice(extra);
+        let o = pai_owned(&prune_args(&flags));
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let cells = v["width"].as_u64().unwrap() * v["input_dim"].as_u64().unwrap();
+        assert_eq!(v["kept"].as_u64(), Some(cells / 4), "{extra:?}");
+    }
+}
+
+#[test]
+fn prune_out_writes_figures_and_stats() {
+    let dir = scratch("prune-out");
+    let o = pai_owned(&prune_args(&["--out", dir.to_str().unwrap()]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in [
+        "mask.png",
+        "mask.svg",
+        "inputs.png",
+        "inputs.svg",
+        "stats.json",
+    ] {
+        assert!(dir.join(name).exists(), "{name} missing");
+    }
+    assert!(std::fs::read(dir.join("mask.png"))
+        .unwrap()
+        .starts_with(b"\x89PNG"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    assert_eq!(json["kept"], 1024);
+    let svg = std::fs::read_to_string(dir.join("inputs.svg")).unwrap();
+    assert!(svg.contains("pixels cut off"), "inputs title");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        5,
+        "only the five files"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn prune_bad_input_exits_2_and_writes_nothing() {
+    let dir = scratch("prune-bad");
+    let out = dir.to_str().unwrap().to_string();
+    let cases: [(&[&str], &str); 12] = [
+        (&["--method", "obd"], "obd"),
+        (&["--data", "cifar"], "cifar"),
+        (&["--batch", "0"], "batch"),
+        (&["--batch", "1798"], "1798"),
+        (&["--density", "0"], "0"),
+        (&["--density", "1"], "1"),
+        (&["--density", "-0.5"], "-0.5"),
+        (&["--density", "nan"], "NaN"),
+        (&["--width", "0"], "0"),
+        (&["--rounds", "0"], "rounds"),
+        (
+            &["--method", "magnitude", "--snip-residual", "centred"],
+            "snip",
+        ),
+        (
+            &["--method", "snip-centred", "--snip-residual", "plain"],
+            "plain",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let mut flags = vec!["--out", out.as_str()];
+        flags.extend_from_slice(extra);
+        let args = prune_args(&flags);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_rejected(&refs, needle);
+        assert!(!dir.exists(), "{extra:?} created the output folder");
+    }
+    assert_rejected(
+        &["prune", "--method", "snip", "--data", "digits"],
+        "--width",
+    );
+}

@@ -23,6 +23,7 @@
 //!
 //! Heat maps draw one rectangle per cell; large matrices (masks) are first reduced with
 //! [`block_average`] to at most [`MAX_CELLS`] cells per figure, which keeps the SVG small.
+use crate::convergence::mask::Mask;
 use faer::{Mat, MatRef};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -481,6 +482,72 @@ pub fn block_average(m: MatRef<'_, f64>, rows: usize, cols: usize) -> Result<Mat
             }
         }
         sum / ((r1 - r0) * (c1 - c0)) as f64
+    }))
+}
+
+/// The order of `degrees`' indices by decreasing degree, ties by smaller index.
+fn by_decreasing_degree(degrees: &[u32]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..degrees.len()).collect();
+    order.sort_by(|&a, &b| degrees[b].cmp(&degrees[a]).then(a.cmp(&b)));
+    order
+}
+
+/// The display block of each index of `order`'s items: the item at sorted position p goes to
+/// block `b` with `⌊b·m/B⌋ ≤ p < ⌊(b+1)·m/B⌋`, the partition of [`block_average`].
+fn sorted_blocks(order: &[usize], blocks: usize) -> Vec<usize> {
+    let m = order.len();
+    let mut of = vec![0; m];
+    for (p, &item) in order.iter().enumerate() {
+        // The largest b with ⌊b·m/B⌋ ≤ p is ⌊((p + 1)·B − 1)/m⌋.
+        of[item] = ((p as u128 + 1) * blocks as u128 - 1) as usize / m;
+    }
+    of
+}
+
+/// The degree-sorted picture of a mask: rows in decreasing row degree and columns in decreasing
+/// column degree (ties by smaller index), block-averaged into `min(n, max_blocks) ×
+/// min(d, max_blocks)` near-equal blocks — exactly [`block_average`] of the sorted dense 0/1
+/// matrix (the block sums are integer counts, divided once), without forming that matrix.
+///
+/// Errors: `max_blocks = 0` ([`PlotError::Blocks`]).
+///
+/// ```
+/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::plot::degree_sorted_blocks;
+/// // Row 1 keeps 2, row 0 keeps 1; column 1 keeps 2: sorted, the full entries sit top left.
+/// let m = top_k_mask(2, 3, &[0.0, 1.0, 0.0, 1.0, 1.0, 0.0], 3).unwrap();
+/// let b = degree_sorted_blocks(&m, 256).unwrap();
+/// assert_eq!((b[(0, 0)], b[(0, 1)], b[(1, 0)], b[(1, 1)], b[(1, 2)]), (1.0, 1.0, 1.0, 0.0, 0.0));
+/// let coarse = degree_sorted_blocks(&m, 1).unwrap();
+/// assert_eq!(coarse[(0, 0)], 0.5);
+/// ```
+pub fn degree_sorted_blocks(mask: &Mask, max_blocks: usize) -> Result<Mat<f64>, PlotError> {
+    let (n, d) = (mask.rows(), mask.cols());
+    let (rows, cols) = (n.min(max_blocks), d.min(max_blocks));
+    if rows == 0 || cols == 0 {
+        return Err(PlotError::Blocks {
+            rows,
+            cols,
+            nrows: n,
+            ncols: d,
+        });
+    }
+    let row_block = sorted_blocks(&by_decreasing_degree(&mask.row_degrees()), rows);
+    let col_block = sorted_blocks(&by_decreasing_degree(&mask.column_degrees()), cols);
+    let mut counts = vec![0u64; rows * cols];
+    for (i, &rb) in row_block.iter().enumerate() {
+        for (w, &word) in mask.row_words(i).unwrap_or(&[]).iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                counts[rb * cols + col_block[w * 64 + bits.trailing_zeros() as usize]] += 1;
+                bits &= bits - 1;
+            }
+        }
+    }
+    let edge = |k: usize, m: usize, parts: usize| (k as u128 * m as u128 / parts as u128) as usize;
+    let size = |k: usize, m: usize, parts: usize| edge(k + 1, m, parts) - edge(k, m, parts);
+    Ok(Mat::from_fn(rows, cols, |a, b| {
+        counts[a * cols + b] as f64 / (size(a, n, rows) * size(b, d, cols)) as f64
     }))
 }
 
@@ -1166,6 +1233,27 @@ mod tests {
         // Every entry and partial sum is an integer below 2^53, so the sums are exact.
         assert_eq!(mass, (0..35).sum::<usize>() as f64);
         assert_eq!(b[(0, 0)], (0.0 + 1.0 + 5.0 + 6.0) / 4.0);
+    }
+
+    #[test]
+    fn degree_sorted_blocks_equal_block_average_of_the_sorted_dense_mask() {
+        use crate::convergence::mask::top_k_mask;
+        // 13 × 130: three words per row.
+        let (n, d) = (13, 130);
+        let scores: Vec<f64> = (0..n * d).map(|x| ((x * 7919) % 1009) as f64).collect();
+        let mask = top_k_mask(n, d, &scores, 400).unwrap();
+        let rows = by_decreasing_degree(&mask.row_degrees());
+        let cols = by_decreasing_degree(&mask.column_degrees());
+        let dense = mask.to_dense().unwrap();
+        let sorted = Mat::from_fn(n, d, |i, j| dense[(rows[i], cols[j])]);
+        // Uneven blocks both ways (13 and 130 into 5 and 7), then the identity.
+        for max in [5, 7, 256] {
+            let (br, bc) = (n.min(max), d.min(max));
+            let expected = block_average(sorted.as_ref(), br, bc).unwrap();
+            // Sums of 0/1 entries are exact in either order: equal to the last bit.
+            assert_eq!(degree_sorted_blocks(&mask, max).unwrap(), expected, "{max}");
+        }
+        assert!(degree_sorted_blocks(&mask, 0).is_err());
     }
 
     proptest::proptest! {

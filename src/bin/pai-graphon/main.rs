@@ -96,6 +96,40 @@ enum Command {
         #[arg(long, default_value = "figure1")]
         out: PathBuf,
     },
+    /// Prune the one-hidden-layer network at initialisation and print the mask's statistics:
+    /// degrees, exact t(C4) − ρ⁴, its lower confidence bound, and the FSM fit and test.
+    Prune {
+        /// random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
+        #[arg(long)]
+        method: String,
+        /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
+        #[arg(long)]
+        data: String,
+        /// Hidden width n.
+        #[arg(long)]
+        width: usize,
+        /// Kept fraction ρ in (0, 1).
+        #[arg(long, allow_negative_numbers = true)]
+        density: f64,
+        /// Pruning batch size (default: the whole data set).
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Master seed: default, random, or hexadecimal.
+        #[arg(long, default_value = "default")]
+        seed: String,
+        /// SNIP's residual: plain (f(x) − y) or centred (−y, the initial output removed).
+        #[arg(long, value_enum)]
+        snip_residual: Option<ResidualArg>,
+        /// Pruning rounds (1 = single shot; synflow with 100 = iterative SynFlow).
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Write mask.png/svg, inputs.png/svg (image data) and stats.json into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Regenerate a committed high-precision reference table (needs the `mpfr` feature).
     Reference {
         /// Which table.
@@ -112,6 +146,14 @@ enum FormatArg {
     Table,
     Markdown,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ResidualArg {
+    /// r = f(x) − y.
+    Plain,
+    /// r = −y.
+    Centred,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -251,12 +293,40 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             };
             figure1::run(&config, master, &out)
         }
+        Command::Prune {
+            method,
+            data,
+            width,
+            density,
+            batch,
+            seed,
+            snip_residual,
+            rounds,
+            format,
+            out,
+        } => {
+            let master = MasterSeed::parse(&seed)?;
+            if seed == "random" {
+                eprintln!("drew master seed {master} (rerun with --seed {master})");
+            }
+            let args = prune::Args {
+                method: &method,
+                data: &data,
+                width,
+                density,
+                batch,
+                rounds,
+                centred: snip_residual.map(|r| matches!(r, ResidualArg::Centred)),
+            };
+            prune::run(&args, master, format.into(), out.as_deref())
+        }
         Command::Reference { table, prec } => reference(table, prec),
     }
 }
 
 mod figure1;
 mod limit;
+mod prune;
 
 fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
     let all = claims::registry();

@@ -1,0 +1,434 @@
+//! `pai-graphon prune`: prune the one-hidden-layer network at initialisation and print the mask's
+//! statistics; optionally write the degree-sorted mask, the kept-input map and stats.json.
+
+use crate::CommandFailure as Failure;
+use pai_graphon::convergence::mask::Mask;
+use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
+use pai_graphon::net::data::{load, DataSet, DataSpec};
+use pai_graphon::net::network::Network;
+use pai_graphon::plot::{degree_sorted_blocks, heatmap, HeatmapSpec, Rendered};
+use pai_graphon::report::{sig, write_atomic, Format};
+use pai_graphon::seed::MasterSeed;
+use pai_graphon::taxonomy::fsm::{anova_fit, fsm_test, interaction_contrasts, ContrastLaw};
+use pai_graphon::taxonomy::stats::{heterogeneity_lcb, mask_stats, DegreeSummary};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Failure probability of the heterogeneity lower confidence bound.
+const LCB_DELTA: f64 = 1e-3;
+/// False-rejection probability of the FSM interaction-contrast test.
+const FSM_DELTA: f64 = 1e-3;
+/// Most display blocks per axis of the mask heat map.
+const MAX_DISPLAY_BLOCKS: usize = 256;
+
+/// The stream label prefix of the network and the pruning.
+const LABEL: &str = "prune";
+/// The stream label of the data (only the synthetic set draws from it).
+const DATA_LABEL: &str = "prune/data";
+
+pub struct Args<'a> {
+    pub method: &'a str,
+    pub data: &'a str,
+    pub width: usize,
+    pub density: f64,
+    pub batch: Option<usize>,
+    pub rounds: usize,
+    /// `Some(true)` for `--snip-residual centred`, `Some(false)` for plain, `None` if not given.
+    pub centred: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Degrees {
+    min: f64,
+    max: f64,
+    mean: f64,
+    variance: f64,
+    zeros: usize,
+}
+
+impl From<&DegreeSummary> for Degrees {
+    fn from(s: &DegreeSummary) -> Self {
+        Degrees {
+            min: s.min,
+            max: s.max,
+            mean: s.mean,
+            variance: s.variance,
+            zeros: s.zeros,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Lcb {
+    delta: f64,
+    lcb: f64,
+    row: f64,
+    col: f64,
+}
+
+#[derive(Serialize)]
+struct Anova {
+    block_rows: usize,
+    block_cols: usize,
+    zeros_excluded: usize,
+    residual_variance: f64,
+    gaussian_ratio: f64,
+}
+
+#[derive(Serialize)]
+struct ContrastTest {
+    law: &'static str,
+    delta: f64,
+    count: usize,
+    skipped: usize,
+    ks_statistic: f64,
+    ks_threshold: f64,
+    ks_accepts: bool,
+    variance_ratio: f64,
+    ratio_low: f64,
+    ratio_high: f64,
+    variance_accepts: bool,
+    accepted: bool,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    method: String,
+    data: String,
+    seed: String,
+    width: usize,
+    input_dim: usize,
+    samples: usize,
+    batch: Option<usize>,
+    rounds: usize,
+    requested_density: f64,
+    kept: u64,
+    density: f64,
+    row_degrees: Degrees,
+    col_degrees: Degrees,
+    constant_columns: usize,
+    zero_columns_constant: usize,
+    c4: f64,
+    heterogeneity: f64,
+    heterogeneity_exact: String,
+    heterogeneity_lcb: Option<Lcb>,
+    fsm_anova: Option<Anova>,
+    fsm_contrasts: Option<ContrastTest>,
+    /// Why a section is missing (the library's message), if one is.
+    unavailable: Vec<String>,
+}
+
+/// Progress lines on stderr, only on a terminal.
+struct Progress(bool);
+
+impl Progress {
+    fn say(&self, what: &str) {
+        if self.0 {
+            eprint!("\r\x1b[2K{what}…");
+        }
+    }
+
+    fn done(&self) {
+        if self.0 {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+pub fn run(
+    args: &Args,
+    seed: MasterSeed,
+    format: Format,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
+    let method = method(args.method, args.centred)?;
+    let data_spec = DataSpec::parse(args.data)?;
+    let progress = Progress(std::io::stderr().is_terminal());
+    progress.say("loading data");
+    let data = load(&data_spec, seed, DATA_LABEL)?;
+    progress.say("initialising the network");
+    let net = Network::init(args.width, data.d, seed, LABEL)?;
+    let spec = PruneSpec {
+        batch: args.batch,
+        rounds: args.rounds,
+        ..PruneSpec::new(method, args.density)
+    };
+    spec.validate(&net, &data)?;
+    progress.say("scoring");
+    let pruned = prune(&net, &data, &spec, seed, LABEL)?;
+    progress.say("statistics");
+    let summary = summarise(&spec, &data, &pruned, seed, args.width);
+    let json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
+    let figures = match out {
+        Some(_) => {
+            progress.say("drawing");
+            Some(figures(&summary, &data, &pruned.mask)?)
+        }
+        None => None,
+    };
+    progress.done();
+    if let (Some(dir), Some(figures)) = (out, figures) {
+        write_out(dir, &json, &figures)?;
+    }
+    match format {
+        Format::Json => println!("{json}"),
+        _ => print!("{}", table(&summary)),
+    }
+    Ok(())
+}
+
+/// The method, with `--snip-residual` applied (only meaningful for SNIP).
+fn method(name: &str, centred: Option<bool>) -> Result<Method, Failure> {
+    let method = Method::parse(name)?;
+    match (method, centred) {
+        (_, None) => Ok(method),
+        (Method::Snip(r), Some(c)) if r == Residual::Plain || c => Ok(Method::Snip(if c {
+            Residual::Centred
+        } else {
+            Residual::Plain
+        })),
+        (Method::Snip(_), Some(_)) => Err(Failure::Message(
+            "--snip-residual plain contradicts --method snip-centred".into(),
+        )),
+        _ => Err(Failure::Message(format!(
+            "--snip-residual applies to snip only, not to {method}"
+        ))),
+    }
+}
+
+fn summarise(
+    spec: &PruneSpec,
+    data: &DataSet,
+    pruned: &Pruned,
+    seed: MasterSeed,
+    width: usize,
+) -> Summary {
+    let stats = mask_stats(&pruned.mask);
+    let constant = data.constant_columns();
+    let col_deg = pruned.mask.column_degrees();
+    let mut unavailable = Vec::new();
+    let mut keep = |what: &str, e: pai_graphon::Error| unavailable.push(format!("{what}: {e}"));
+    let lcb = match heterogeneity_lcb(&pruned.mask, LCB_DELTA) {
+        Ok(h) => Some(Lcb {
+            delta: LCB_DELTA,
+            lcb: h.lcb,
+            row: h.row,
+            col: h.col,
+        }),
+        Err(e) => {
+            keep("heterogeneity LCB", e);
+            None
+        }
+    };
+    let (d, scores) = (data.d, &pruned.scores);
+    let anova = match anova_fit(scores, width, d) {
+        Ok(f) => Some(Anova {
+            block_rows: f.rows.len(),
+            block_cols: f.cols.len(),
+            zeros_excluded: f.zeros_excluded,
+            residual_variance: f.residual_variance,
+            gaussian_ratio: f.gaussian_ratio,
+        }),
+        Err(e) => {
+            keep("FSM fit", e);
+            None
+        }
+    };
+    let contrasts = interaction_contrasts(scores, width, d).and_then(|c| {
+        let t = fsm_test(&c.values, ContrastLaw::Gaussian, FSM_DELTA)?;
+        Ok(ContrastTest {
+            law: ContrastLaw::Gaussian.name(),
+            delta: FSM_DELTA,
+            count: t.count,
+            skipped: c.skipped,
+            ks_statistic: t.ks_statistic,
+            ks_threshold: t.ks_threshold,
+            ks_accepts: t.ks_accepts,
+            variance_ratio: t.variance_ratio,
+            ratio_low: t.ratio_low,
+            ratio_high: t.ratio_high,
+            variance_accepts: t.variance_accepts,
+            accepted: t.accepted(),
+        })
+    });
+    let contrasts = contrasts.map_err(|e| keep("FSM contrast test", e)).ok();
+    Summary {
+        method: spec.method.name().into(),
+        data: data.name.clone(),
+        seed: seed.to_string(),
+        width,
+        input_dim: d,
+        samples: data.samples,
+        batch: spec.batch,
+        rounds: spec.rounds,
+        requested_density: spec.density,
+        kept: stats.kept,
+        density: stats.density,
+        row_degrees: (&stats.row_degrees).into(),
+        col_degrees: (&stats.col_degrees).into(),
+        constant_columns: constant.len(),
+        zero_columns_constant: constant.iter().filter(|&&j| col_deg[j] == 0).count(),
+        c4: stats.c4_f64(),
+        heterogeneity: stats.heterogeneity_f64,
+        heterogeneity_exact: stats.heterogeneity.to_string(),
+        heterogeneity_lcb: lcb,
+        fsm_anova: anova,
+        fsm_contrasts: contrasts,
+        unavailable,
+    }
+}
+
+fn degrees(s: &Degrees) -> String {
+    format!(
+        "min {}  max {}  mean {}  variance {}",
+        sig(s.min, 6),
+        sig(s.max, 6),
+        sig(s.mean, 6),
+        sig(s.variance, 6)
+    )
+}
+
+fn verdict(accepts: bool) -> &'static str {
+    if accepts {
+        "accepts"
+    } else {
+        "rejects"
+    }
+}
+
+fn table(s: &Summary) -> String {
+    let batch = s.batch.map_or("all".to_string(), |b| b.to_string());
+    let mut t = format!(
+        "pruned      {} on {} (N = {}, d = {}), width n = {}, ρ = {}, batch {}, rounds {}, seed {}\n",
+        s.method, s.data, s.samples, s.input_dim, s.width, s.requested_density, batch, s.rounds, s.seed
+    );
+    t += &format!(
+        "kept        {} of {} (density {})\n",
+        s.kept,
+        s.width * s.input_dim,
+        sig(s.density, 10)
+    );
+    t += &format!(
+        "row deg     {}  (fractions deg/d)\n",
+        degrees(&s.row_degrees)
+    );
+    t += &format!(
+        "col deg     {}  (fractions deg/n)\n",
+        degrees(&s.col_degrees)
+    );
+    t += &format!(
+        "zero rows   {}\nzero cols   {}  (constant in the data: {} columns, {} of them cut off)\n",
+        s.row_degrees.zeros, s.col_degrees.zeros, s.constant_columns, s.zero_columns_constant
+    );
+    t += &format!(
+        "t(C4) − ρ⁴  {}  (exact rational, rounded once; t(C4) = {})\n",
+        sig(s.heterogeneity, 10),
+        sig(s.c4, 10)
+    );
+    if let Some(h) = &s.heterogeneity_lcb {
+        t += &format!(
+            "LCB         {}  (heterogeneity of the limit ≥ this with prob. ≥ 1 − {}; rows {}, columns {})\n",
+            sig(h.lcb, 6),
+            h.delta,
+            sig(h.row, 6),
+            sig(h.col, 6)
+        );
+    }
+    if let Some(a) = &s.fsm_anova {
+        t += &format!(
+            "FSM fit     residual variance {} = {} × π²/8  (block {} × {}, {} zeros excluded)\n",
+            sig(a.residual_variance, 6),
+            sig(a.gaussian_ratio, 6),
+            a.block_rows,
+            a.block_cols,
+            a.zeros_excluded
+        );
+    }
+    if let Some(c) = &s.fsm_contrasts {
+        t += &format!(
+            "FSM test    {} contrasts ({} skipped) vs the {} law, δ = {}: {}\n",
+            c.count,
+            c.skipped,
+            c.law,
+            c.delta,
+            if c.accepted { "accepted" } else { "rejected" }
+        );
+        t += &format!(
+            "            KS {} vs threshold {} ({}); variance ratio {} vs band [{}, {}] ({})\n",
+            sig(c.ks_statistic, 4),
+            sig(c.ks_threshold, 4),
+            verdict(c.ks_accepts),
+            sig(c.variance_ratio, 4),
+            sig(c.ratio_low, 4),
+            sig(c.ratio_high, 4),
+            verdict(c.variance_accepts)
+        );
+    }
+    for u in &s.unavailable {
+        t += &format!("unavailable {u}\n");
+    }
+    t
+}
+
+/// The figures of --out: the degree-sorted mask, and the kept-input map for image data.
+fn figures(
+    s: &Summary,
+    data: &DataSet,
+    mask: &Mask,
+) -> Result<Vec<(&'static str, Rendered)>, Failure> {
+    let blocks = degree_sorted_blocks(mask, MAX_DISPLAY_BLOCKS)?;
+    let mut spec = HeatmapSpec::new(
+        &format!(
+            "{} mask on {}, n = {}, ρ = {} (degree-sorted)",
+            s.method, s.data, s.width, s.requested_density
+        ),
+        0.0,
+        1.0,
+    );
+    spec.x_label = "inputs by decreasing degree".into();
+    spec.y_label = "hidden neurons by decreasing degree".into();
+    spec.colorbar_label = "kept fraction of the block".into();
+    let mut out = vec![("mask", heatmap(blocks.as_ref(), &spec)?)];
+    if let Some(side) = data.image_side {
+        out.push(("inputs", inputs(s, mask, side)?));
+    }
+    Ok(out)
+}
+
+/// Pixel (r, c) coloured by the column degree fraction of input r·side + c.
+fn inputs(s: &Summary, mask: &Mask, side: usize) -> Result<Rendered, Failure> {
+    let col_deg = mask.column_degrees();
+    let n = mask.rows() as f64;
+    let image = faer::Mat::from_fn(side, side, |r, c| col_deg[r * side + c] as f64 / n);
+    let mut spec = HeatmapSpec::new(
+        &format!(
+            "{} on {}: {} of {} pixels cut off, {} constant in the data",
+            s.method,
+            s.data,
+            s.col_degrees.zeros,
+            side * side,
+            s.constant_columns
+        ),
+        0.0,
+        1.0,
+    );
+    spec.x_label = "pixel column".into();
+    spec.y_label = "pixel row".into();
+    spec.colorbar_label = "kept fraction of the pixel's weights".into();
+    Ok(heatmap(image.as_ref(), &spec)?)
+}
+
+/// Only once everything is computed: invalid input must leave nothing behind.
+fn write_out(dir: &Path, json: &str, figures: &[(&str, Rendered)]) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
+    for (stem, fig) in figures {
+        fig.write(dir, stem)
+            .map_err(|e| format!("cannot write {stem} into {}: {e}", dir.display()))?;
+    }
+    let path = dir.join("stats.json");
+    write_atomic(&path, format!("{json}\n").as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
