@@ -12,11 +12,14 @@ use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source}
 use crate::convergence::claims_limit::loglog_slope;
 use crate::convergence::mask::Mask;
 use crate::graphon::cutnorm::{cut_norm, CutNormOptions};
+use crate::graphon::step::StepGraphon;
 use crate::net::criteria::{prune, GraspVariant, Method, PruneSpec, Pruned, Residual};
 use crate::net::data::{load, DataSet, DataSpec, SyntheticSpec};
 use crate::net::network::Network;
 use crate::tol::{hoeffding, Tail};
 use crate::Error;
+use num_rational::BigRational;
+use num_traits::ToPrimitive;
 
 /// The density of every TAX claim.
 pub const DENSITY: f64 = 0.2;
@@ -188,6 +191,7 @@ fn tax_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
         details.push((format!("{method}/cut_norm_slope"), slope));
         details.push((format!("{method}/cut_norm_slope_se"), se));
     }
+    details.push(("limit_c4_excess_exact".into(), constant_limit_excess()?));
     let (control, note) = tax_1_control(ctx, *ws.last().unwrap_or(&2), per_mask)?;
     let mut out = Outcome::new(
         Check::new(worst, 1.0, Relation::AtMost),
@@ -197,6 +201,15 @@ fn tax_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
     .with_control(control, note);
     out.details = details;
     Ok(out)
+}
+
+/// t(C4) − ρ⁴ of the constant graphon ρ = 1/5 (Random's and Magnitude's limit), in exact
+/// rationals: 0.
+fn constant_limit_excess() -> Result<f64, Error> {
+    let rho = BigRational::new(1.into(), 5.into());
+    let limit = StepGraphon::uniform(vec![vec![rho.clone()]])?;
+    let excess = limit.c4_density() - rho.pow(4);
+    Ok(excess.to_f64().unwrap_or(f64::INFINITY))
 }
 
 /// SynFlow at the largest width: its t(C4) − ρ⁴ must exceed the homogeneous bound. Certified
@@ -439,8 +452,11 @@ fn mnist_cut_off(ctx: &ClaimContext) -> Result<Vec<(String, f64)>, Error> {
 
 const TAX4_WIDTHS: [usize; 2] = [2048, 4096];
 
-/// The batch of TAX-4's non-FSM cases.
+/// The larger batch of TAX-4's non-FSM cases.
 pub const TAX4_BATCH: usize = 100;
+
+/// The smallest batch the issue names as not an FSM.
+pub const TAX4_SMALL_BATCH: usize = 10;
 
 fn tax_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let data = load(&DataSpec::Mnist, ctx.seed, &ctx.label("data"))?;
@@ -454,6 +470,8 @@ fn tax_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
         ("grasp/B=1", with_batch(grasp, 1)),
     ];
     let misfit = [
+        ("snip/B=10", with_batch(snip, TAX4_SMALL_BATCH)),
+        ("grasp/B=10", with_batch(grasp, TAX4_SMALL_BATCH)),
         ("snip/B=100", with_batch(snip, TAX4_BATCH)),
         ("grasp/B=100", with_batch(grasp, TAX4_BATCH)),
     ];
