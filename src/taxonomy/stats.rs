@@ -431,7 +431,7 @@ pub struct HeterogeneityLcb {
     pub col_sd: f64,
     /// `mean_i q̂_i²`, the observed second moment of the row fractions.
     pub row_second_moment: f64,
-    /// `ε_c = sqrt(ln(2d/(δ/2))/(2n))`: all `|p̂_j − p_j| ≤ ε_c`.
+    /// `ε_c`: the RMS error `‖p̂ − p‖/sqrt(d)` is at most this (Pinelis' Bernstein bound at δ/2).
     pub col_eps: f64,
     /// The empirical Bernstein deviation of `mean q̂_i²` at δ/2 plus the Bernoulli bias `1/(4d)`.
     pub row_slack: f64,
@@ -473,8 +473,10 @@ fn excess_from_variance(rho: f64, variance: f64) -> f64 {
 /// are i.i.d. and the threshold frozen, so that the entries are independent given their row
 /// (exact for FSM masks with a fixed threshold, approximate for top-k masks and trained criteria).
 ///
-/// - Columns (δ/2): `p̂_j` is a mean of n independent Bernoullis, so all `|p̂_j − p_j| ≤ ε_c`
-///   (Hoeffding + union over d columns). Centering is a contraction of `L²(columns)`, so
+/// - Columns (δ/2): `p̂ − p = (1/n) Σ_i X_i` with i.i.d. mean-zero rows `X_i = m_i − p`,
+///   `‖X_i‖ ≤ sqrt(d)` and `E‖X_i‖² = Σ_j p_j(1 − p_j) ≤ dρ(1 − ρ)` (Jensen, ρ ≤ ½). Pinelis'
+///   Bernstein inequality in Hilbert space (as in [`deterministic_limit_bound`]) bounds the RMS
+///   error `‖p̂ − p‖/sqrt(d) ≤ ε_c`. Centering is a contraction of `L²(columns)`, so
 ///   `sd(p) ≥ sd̂(p̂) − ε_c`, and `L_c = max(0, sd̂ − ε_c)²`.
 /// - Rows (δ/2): the `Z_i = q̂_i²` are i.i.d. in [0, 1]; given row i, `q̂_i` is a mean of d
 ///   independent Bernoullis with mean `q_i`, so `E Z = ∫q² + E Var(q̂|u) ≤ ∫q² + 1/(4d)`. With the
@@ -508,7 +510,9 @@ pub fn heterogeneity_lcb(mask: &Mask, delta: f64) -> Result<HeterogeneityLcb, Er
     let cols = degree_summary(&mask.column_degrees(), n);
     let rho = rows.mean + 0.5 / (n as f64 * d as f64);
     let (row_sd, col_sd) = (rows.variance.sqrt(), cols.variance.sqrt());
-    let col_eps = tol::hoeffding(n, 1.0, delta / 2.0 / d as f64, Tail::Two)?;
+    let df = d as f64;
+    let spread = rho.min(0.5) * (1.0 - rho.min(0.5));
+    let col_eps = tol::bernstein(n, df * spread, df.sqrt(), delta / 2.0, Tail::Two)? / df.sqrt();
     let col_variance = (col_sd - col_eps).max(0.0).powi(2);
     let (row_second_moment, z_variance) = second_moment_of_squares(&mask.row_degrees(), d);
     let row_slack = tol::empirical_bernstein(n, z_variance, delta / 2.0)? + 0.25 / d as f64;
