@@ -30,7 +30,7 @@
 use super::data::DataSet;
 use super::network::{Activations, Network};
 use super::NetError;
-use crate::convergence::mask::{kept_count, top_k_of, Mask};
+use crate::convergence::mask::{for_each_set, kept_count, top_k_of, Mask};
 use crate::seed::MasterSeed;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -426,14 +426,9 @@ fn alive(scores: &[f64], d: usize, mask: Option<&Mask>) -> Vec<(f64, u64)> {
     };
     let mut out = Vec::with_capacity(m.kept() as usize);
     for (i, row) in scores.chunks(d).enumerate() {
-        for (c, &word) in m.row_words(i).unwrap_or(&[]).iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                let j = c * 64 + bits.trailing_zeros() as usize;
-                out.push((row[j], (i * d + j) as u64));
-                bits &= bits - 1;
-            }
-        }
+        for_each_set(m.row_words(i).unwrap_or(&[]), |j| {
+            out.push((row[j], (i * d + j) as u64))
+        });
     }
     out
 }
