@@ -15,6 +15,9 @@ use pai_graphon::convergence::profile::Profile;
 use pai_graphon::seed::MasterSeed;
 use std::time::Instant;
 
+mod common;
+use common::cpu_seconds;
+
 const WIDTHS: [usize; 5] = [200, 500, 1000, 2000, 4000];
 const SEEDS: usize = 100;
 const DENSITY: f64 = 0.2;
@@ -35,21 +38,6 @@ fn peak_rss_mib() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
-}
-
-/// User + system CPU seconds of this process (from /proc/self/stat, at the usual 100 ticks/s):
-/// on a shared machine, wall time alone mixes in other processes' load.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let tick = |k: usize| {
-        fields
-            .get(k)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(f64::NAN)
-    };
-    (tick(11) + tick(12)) / 100.0
 }
 
 fn sweep(law: &HalfNormal, seed: MasterSeed) {

@@ -10,22 +10,11 @@ use pai_graphon::net::{data, Network};
 use pai_graphon::seed::MasterSeed;
 use std::time::Instant;
 
+mod common;
+use common::cpu_seconds;
+
 const TARGET_SECONDS: f64 = 5.0;
 const DENSITY: f64 = 0.2;
-
-/// User + system CPU seconds of this process (from /proc/self/stat, at 100 ticks/s).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let tick = |k: usize| {
-        fields
-            .get(k)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(f64::NAN)
-    };
-    (tick(11) + tick(12)) / 100.0
-}
 
 fn main() {
     let small = std::env::args().any(|a| a == "small");

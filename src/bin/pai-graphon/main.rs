@@ -281,10 +281,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             seed,
             out,
         } => {
-            let master = MasterSeed::parse(&seed)?;
-            if seed == "random" {
-                eprintln!("drew master seed {master} (rerun with --seed {master})");
-            }
+            let master = master_seed(&seed)?;
             let config = pai_graphon::convergence::figure1::Figure1Config {
                 widths,
                 seeds,
@@ -305,10 +302,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             format,
             out,
         } => {
-            let master = MasterSeed::parse(&seed)?;
-            if seed == "random" {
-                eprintln!("drew master seed {master} (rerun with --seed {master})");
-            }
+            let master = master_seed(&seed)?;
             let args = prune::Args {
                 method: &method,
                 data: &data,
@@ -343,6 +337,16 @@ fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
     Ok(chosen)
 }
 
+/// The master seed of `--seed default|random|HEX`; a drawn seed is printed so the run can be
+/// repeated.
+fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
+    let master = MasterSeed::parse(text)?;
+    if text == "random" {
+        eprintln!("drew master seed {master} (rerun with --seed {master})");
+    }
+    Ok(master)
+}
+
 fn audit(
     filter: Option<&str>,
     scale: f64,
@@ -354,10 +358,7 @@ fn audit(
         return Err(pai_graphon::Error::Scale(scale).into());
     }
     let chosen = select(filter)?;
-    let master = MasterSeed::parse(seed)?;
-    if seed == "random" {
-        eprintln!("drew master seed {master} (rerun with --seed {master})");
-    }
+    let master = master_seed(seed)?;
     if let Some(dir) = out {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
