@@ -26,12 +26,10 @@ use std::time::Instant;
 /// Failure probability of each statistical check in this file.
 const DELTA: f64 = 1e-6;
 
-/// A uniformly random k-subset: top-k of i.i.d. half-normal scores (constant profiles). Ties
-/// between f64 draws are broken by index; their probability is negligible (53-bit draws).
-fn random_mask(n: usize, d: usize, rho: f64, label: &str) -> Mask {
-    let spec = MaskSpec::from_grids(vec![1.0; n], vec![1.0; d], rho).unwrap();
+/// The exact top-k mask of a spec with half-normal noise from the stream `label`.
+fn sampled(spec: &MaskSpec, label: &str) -> Mask {
     sample_mask_in_memory(
-        &spec,
+        spec,
         &HalfNormal { sigma: 1.0 },
         MasterSeed::default(),
         label,
@@ -39,17 +37,19 @@ fn random_mask(n: usize, d: usize, rho: f64, label: &str) -> Mask {
     .unwrap()
 }
 
+/// A uniformly random k-subset: top-k of i.i.d. half-normal scores (constant profiles). Ties
+/// between f64 draws are broken by index; their probability is negligible (53-bit draws).
+fn random_mask(n: usize, d: usize, rho: f64, label: &str) -> Mask {
+    sampled(
+        &MaskSpec::from_grids(vec![1.0; n], vec![1.0; d], rho).unwrap(),
+        label,
+    )
+}
+
 /// An FSM mask with profiles φ(u) = e^{3u}, ψ(v) = e^{3v} and half-normal noise.
 fn fsm_mask(n: usize, d: usize, rho: f64, label: &str) -> Mask {
     let exp3 = Profile::parse("exp:3").unwrap();
-    let spec = MaskSpec::new(n, d, rho, &exp3, &exp3).unwrap();
-    sample_mask_in_memory(
-        &spec,
-        &HalfNormal { sigma: 1.0 },
-        MasterSeed::default(),
-        label,
-    )
-    .unwrap()
+    sampled(&MaskSpec::new(n, d, rho, &exp3, &exp3).unwrap(), label)
 }
 
 /// `Σ_{i,i',j,j'} M_ij M_i'j M_ij' M_i'j'` by brute force over the dense matrix.
@@ -187,23 +187,11 @@ fn two_initialisations_deterministic_limit() {
     // Negative control: the column profile reversed is a different limit.
     let exp3 = Profile::parse("exp:3").unwrap();
     let rev = Profile::parse("exp:3").unwrap();
-    let mut spec_rev = MaskSpec::new(n, 784, 0.2, &exp3, &rev)
-        .unwrap()
-        .psi()
-        .to_vec();
-    spec_rev.reverse();
-    let phi = MaskSpec::new(n, 784, 0.2, &exp3, &rev)
-        .unwrap()
-        .phi()
-        .to_vec();
-    let spec = MaskSpec::from_grids(phi, spec_rev, 0.2).unwrap();
-    let c = sample_mask_in_memory(
-        &spec,
-        &HalfNormal { sigma: 1.0 },
-        MasterSeed::default(),
-        "TAX-STATS/two-init/c",
-    )
-    .unwrap();
+    let base = MaskSpec::new(n, 784, 0.2, &exp3, &rev).unwrap();
+    let mut psi_reversed = base.psi().to_vec();
+    psi_reversed.reverse();
+    let spec = MaskSpec::from_grids(base.phi().to_vec(), psi_reversed, 0.2).unwrap();
+    let c = sampled(&spec, "TAX-STATS/two-init/c");
     let delta_bad = column_degree_distance(&a, &c).unwrap();
     println!("reversed columns: Δ = {delta_bad:.4}");
     assert!(delta_bad > bound);
