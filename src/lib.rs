@@ -20,6 +20,8 @@
 //! | [`convergence`] | the Factorised Saliency Model: limit graphons, masks at scale (CONV) |
 //! | [`net`] | the one-hidden-layer network, data sets and pruning criteria |
 //! | [`taxonomy`] | homogeneous vs heterogeneous limits, feature selection, FSM validity (TAX) |
+//! | [`ntk`] | graphon NTK, empirical NTK of masked networks, the generalisation bound, Figure 2 (NTK) |
+//! | [`linalg`] | Cholesky on symmetric matrices, certified eigenvalue bounds |
 //! | [`normal`] | the normal tail and quantile in f64, checked against MPFR references |
 //! | `mp` (feature `mpfr`) | MPFR-backed erfc, normal tail and quantile |
 //! | [`report`] | audit tables (text, markdown, JSON) and atomic file output |
@@ -29,10 +31,12 @@
 pub mod claims;
 pub mod convergence;
 pub mod graphon;
+pub mod linalg;
 #[cfg(feature = "mpfr")]
 pub mod mp;
 pub mod net;
 pub mod normal;
+pub mod ntk;
 pub mod plot;
 pub mod report;
 pub mod seed;
@@ -59,6 +63,10 @@ pub enum Error {
     Net(net::NetError),
     /// A mask or score matrix given to the taxonomy statistics is invalid.
     Taxonomy(taxonomy::TaxonomyError),
+    /// Invalid input to the NTK module (data, graphon, sizes, indefinite kernels).
+    Ntk(ntk::NtkError),
+    /// A matrix the linear-algebra toolbox cannot factor.
+    Linalg(linalg::LinalgError),
     /// No claim has this id.
     UnknownClaim(claims::UnknownClaim),
     /// A seed string could not be parsed.
@@ -89,6 +97,8 @@ impl fmt::Display for Error {
             Error::Convergence(e) => e.fmt(f),
             Error::Net(e) => e.fmt(f),
             Error::Taxonomy(e) => e.fmt(f),
+            Error::Ntk(e) => e.fmt(f),
+            Error::Linalg(e) => e.fmt(f),
             Error::UnknownClaim(e) => e.fmt(f),
             Error::Seed(e) => e.fmt(f),
             Error::Plot(e) => e.fmt(f),
@@ -118,6 +128,8 @@ from_error!(
     Convergence(convergence::ConvergenceError),
     Net(net::NetError),
     Taxonomy(taxonomy::TaxonomyError),
+    Ntk(ntk::NtkError),
+    Linalg(linalg::LinalgError),
     UnknownClaim(claims::UnknownClaim),
     Seed(seed::SeedError),
     Plot(plot::PlotError)

@@ -39,9 +39,6 @@ const ETA: f64 = f64::from_bits(1);
 /// The largest shorter side [`cut_norm_exact`] enumerates (2^20 subsets).
 pub const EXACT_MAX_SHORT_SIDE: usize = 20;
 
-/// Column block of the certificate's Cholesky factorisation.
-const CHOLESKY_BLOCK: usize = 64;
-
 /// Trial shifts of the certificate: `ν = θ + τ · scale` with `τ = 10^−4, 8·10^−4, …`, then a
 /// last trial at `ν = 2 tr(Ĝ)`, which exceeds `λ_max(Ĝ)` unless rounding dominates.
 const CERTIFICATE_TRIALS: usize = 6;
@@ -622,7 +619,7 @@ fn certify_at(g: MatRef<'_, f64>, nu: f64, eps_g: f64) -> Option<f64> {
             *v = -g[(i, j)];
         }
     }
-    cholesky_lower_in_place(&mut x, k).ok()?;
+    crate::linalg::cholesky_lower_in_place(&mut x, k).ok()?;
     let lower_entries = (0..k).flat_map(|j| x[j * k + j..(j + 1) * k].iter());
     let r_fro2 = sum_of_squares_upper(lower_entries, k * (k + 1) / 2);
     let max_r = (0..k).map(|j| x[j * k + j]).fold(1.0f64, f64::max);
@@ -634,60 +631,6 @@ fn certify_at(g: MatRef<'_, f64>, nu: f64, eps_g: f64) -> Option<f64> {
         4,
     );
     mu.is_finite().then_some(mu)
-}
-
-/// Blocked right-looking Cholesky `X = R Rᵀ` (R lower triangular, column-major `k×k`, lower
-/// triangle read and overwritten). Every entry is `(x_ic − Σ_l r_il r_cl) / r_cc` (or the square
-/// root on the diagonal) with the sum evaluated in some order: the trailing updates by faer's
-/// triangular product, the rest by column operations. That is all Demmel's bound needs
-/// (Higham, Theorem 10.3 holds for any summation order). `Err(c)` at a pivot that is not
-/// positive.
-fn cholesky_lower_in_place(x: &mut [f64], k: usize) -> Result<(), usize> {
-    let mut j0 = 0;
-    while j0 < k {
-        let j1 = (j0 + CHOLESKY_BLOCK).min(k);
-        for c in j0..j1 {
-            let (done, rest) = x.split_at_mut(c * k);
-            let col_c = &mut rest[..k];
-            for l in j0..c {
-                let col_l = &done[l * k..(l + 1) * k];
-                let r_cl = col_l[c];
-                for (xi, ri) in col_c[c..].iter_mut().zip(&col_l[c..]) {
-                    *xi -= ri * r_cl;
-                }
-            }
-            let pivot = col_c[c];
-            // NaN pivots fail too.
-            if pivot.is_nan() || pivot <= 0.0 {
-                return Err(c);
-            }
-            let r = pivot.sqrt();
-            col_c[c] = r;
-            for v in &mut col_c[c + 1..] {
-                *v /= r;
-            }
-        }
-        if j1 < k {
-            let (left, right) = x.split_at_mut(j1 * k);
-            let panel =
-                MatRef::from_column_major_slice(&left[j0 * k..], k, j1 - j0).subrows(j1, k - j1);
-            let trailing =
-                MatMut::from_column_major_slice_mut(right, k, k - j1).subrows_mut(j1, k - j1);
-            triangular::matmul(
-                trailing,
-                BlockStructure::TriangularLower,
-                Accum::Add,
-                panel,
-                BlockStructure::Rectangular,
-                panel.transpose(),
-                BlockStructure::Rectangular,
-                -1.0,
-                Par::Seq,
-            );
-        }
-        j0 = j1;
-    }
-    Ok(())
 }
 
 fn mat_vec(a: MatRef<'_, f64>, v: &[f64]) -> Vec<f64> {
@@ -1269,7 +1212,7 @@ mod tests {
             (0..k).map(|l| b[(i, l)] * b[(j, l)]).sum::<f64>() + if i == j { 1.0 } else { 0.0 }
         });
         let mut x: Vec<f64> = (0..k * k).map(|t| spd[(t % k, t / k)]).collect();
-        cholesky_lower_in_place(&mut x, k).unwrap();
+        crate::linalg::cholesky_lower_in_place(&mut x, k).unwrap();
         let r = |i: usize, j: usize| if i >= j { x[j * k + i] } else { 0.0 };
         let mut worst = 0.0f64;
         for i in 0..k {
@@ -1287,7 +1230,7 @@ mod tests {
         assert!(worst <= allowance, "{worst} > {allowance}");
         // An indefinite matrix fails at a pivot.
         let mut y = vec![1.0, 2.0, 2.0, 1.0];
-        assert_eq!(cholesky_lower_in_place(&mut y, 2), Err(1));
+        assert_eq!(crate::linalg::cholesky_lower_in_place(&mut y, 2), Err(1));
     }
 
     #[test]

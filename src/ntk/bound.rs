@@ -1,0 +1,46 @@
+//! The complexity `yᵀK⁻¹y`, its scale-corrected form `s · yᵀK⁻¹y` with `s = (2/N) tr K`
+//! (`theory/ntk.md`, "Kernel scale"), by Cholesky on the symmetrised kernel.
+
+use super::kernel::check_labels;
+use super::NtkError;
+use crate::linalg::{Cholesky, LinalgError};
+use faer::MatRef;
+
+/// The complexity of labels y under a kernel K.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Complexity {
+    /// `yᵀK⁻¹y`.
+    pub raw: f64,
+    /// `s = (2/N) tr K` (1 for the dense first-layer kernel on unit inputs, whose diagonal is ½).
+    pub scale: f64,
+    /// `s · yᵀK⁻¹y`.
+    pub corrected: f64,
+}
+
+/// `yᵀK⁻¹y` and its scale-corrected form. Errors on labels not in {−1, +1}, shapes that
+/// disagree, and kernels whose Cholesky factorisation fails (not positive definite in f64).
+///
+/// ```
+/// use pai_graphon::ntk::bound::complexity;
+/// let k = faer::mat![[0.5, 0.0], [0.0, 0.5]];
+/// let c = complexity(k.as_ref(), &[1.0, -1.0]).unwrap();
+/// assert_eq!((c.raw, c.scale, c.corrected), (4.0, 1.0, 4.0));
+/// assert!(complexity(faer::mat![[0.5, 1.0], [1.0, 0.5]].as_ref(), &[1.0, 1.0]).is_err());
+/// ```
+pub fn complexity(k: MatRef<'_, f64>, y: &[f64]) -> Result<Complexity, NtkError> {
+    check_labels(y, k.nrows())?;
+    let chol = Cholesky::factor(k).map_err(indefinite)?;
+    let raw = chol.quadratic_inverse(y).map_err(indefinite)?;
+    let n = k.nrows();
+    let scale = 2.0 * (0..n).map(|i| k[(i, i)]).sum::<f64>() / n as f64;
+    Ok(Complexity {
+        raw,
+        scale,
+        corrected: scale * raw,
+    })
+}
+
+/// A factorisation failure as an NTK error.
+pub(crate) fn indefinite(e: LinalgError) -> NtkError {
+    NtkError::Indefinite(e.to_string())
+}

@@ -1,0 +1,172 @@
+//! The empirical NTK of a finite masked one-hidden-layer network at initialisation: the Gram
+//! matrix of its parameter gradients (`theory/ntk.md`, "The empirical NTK"). With unit-norm
+//! inputs and `z_i(x) = ρ^(−1/2) Σ_j M_ij w_ij x_j`, `f(x) = n^(−1/2) Σ_i a_i relu(z_i(x))`:
+//!
+//! ```text
+//! Θ(x, x') = (nρ)^(−1) Σ_i a_i² g_i(x) g_i(x') Σ_j M_ij x_j x'_j   [+ n^(−1) Σ_i relu(z_i(x)) relu(z_i(x'))]
+//! ```
+//!
+//! (g_i = 1{z_i > 0}; the bracket when the output layer is trained too). The sum over neurons
+//! runs in fixed chunks of [`NEURON_CHUNK`] whose partial sums are added in order, so the result
+//! does not depend on the thread count.
+
+use super::kernel::Layers;
+use super::NtkError;
+use crate::convergence::mask::Mask;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
+use rayon::prelude::*;
+
+/// Neurons per parallel task.
+pub const NEURON_CHUNK: usize = 32;
+
+/// A finite masked network as the empirical NTK sees it: first-layer weights w (n × d), output
+/// weights a (n), an optional mask (n × d; all kept when absent) and the density ρ used in z.
+#[derive(Clone, Copy, Debug)]
+pub struct MaskedNet<'a> {
+    /// First-layer weights, n × d.
+    pub w: MatRef<'a, f64>,
+    /// Output weights, length n.
+    pub a: &'a [f64],
+    /// The mask (n × d), or all kept.
+    pub mask: Option<&'a Mask>,
+    /// The density ρ in `z = ρ^(−1/2) Σ M w x` (the mask's kept fraction, 1 without a mask).
+    pub rho: f64,
+}
+
+impl MaskedNet<'_> {
+    fn validate(&self, d: usize) -> Result<(), NtkError> {
+        let n = self.w.nrows();
+        if n == 0 || self.w.ncols() != d || self.a.len() != n {
+            return Err(NtkError::Data(format!(
+                "weights {}×{}, {} output weights and inputs of dimension {d} disagree",
+                n,
+                self.w.ncols(),
+                self.a.len()
+            )));
+        }
+        if let Some(m) = self.mask {
+            if m.rows() != n || m.cols() != d {
+                return Err(NtkError::Data(format!(
+                    "mask is {}×{}, weights {}×{}",
+                    m.rows(),
+                    m.cols(),
+                    n,
+                    d
+                )));
+            }
+        }
+        if !(self.rho > 0.0 && self.rho <= 1.0) {
+            return Err(NtkError::Size(format!(
+                "density {} must lie in (0, 1]",
+                self.rho
+            )));
+        }
+        Ok(())
+    }
+
+    /// The masked weight `M_ij w_ij`.
+    fn weight(&self, i: usize, j: usize) -> f64 {
+        match self.mask {
+            Some(m) if !m.get(i, j).unwrap_or(false) => 0.0,
+            _ => self.w[(i, j)],
+        }
+    }
+
+    fn kept(&self, i: usize, j: usize) -> f64 {
+        match self.mask {
+            Some(m) => f64::from(u8::from(m.get(i, j).unwrap_or(false))),
+            None => 1.0,
+        }
+    }
+}
+
+/// The empirical NTK `Θ` (N × N) of the rows of `x` (unit norm; see
+/// [`super::kernel::unit_rows`]).
+///
+/// ```
+/// use pai_graphon::ntk::empirical::{empirical_ntk, MaskedNet};
+/// use pai_graphon::ntk::kernel::Layers;
+/// // One neuron, w = (1, 0), a = 2: Θ(x, x') = 4 g(x) g(x') x·x'.
+/// let w = faer::mat![[1.0, 0.0]];
+/// let net = MaskedNet { w: w.as_ref(), a: &[2.0], mask: None, rho: 1.0 };
+/// let x = faer::mat![[1.0, 0.0], [0.6, 0.8], [-1.0, 0.0]];
+/// let k = empirical_ntk(x.as_ref(), &net, Layers::First).unwrap();
+/// assert!((k[(0, 1)] - 2.4).abs() < 1e-15);
+/// assert_eq!(k[(2, 2)], 0.0);
+/// ```
+pub fn empirical_ntk(
+    x: MatRef<'_, f64>,
+    net: &MaskedNet<'_>,
+    layers: Layers,
+) -> Result<Mat<f64>, NtkError> {
+    let (samples, d) = (x.nrows(), x.ncols());
+    if samples == 0 {
+        return Err(NtkError::Data("no inputs".into()));
+    }
+    net.validate(d)?;
+    let n = net.w.nrows();
+    let chunks: Vec<Mat<f64>> = (0..n.div_ceil(NEURON_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            chunk_ntk(
+                x,
+                net,
+                c * NEURON_CHUNK..((c + 1) * NEURON_CHUNK).min(n),
+                layers,
+            )
+        })
+        .collect();
+    let mut total = Mat::<f64>::zeros(samples, samples);
+    for c in &chunks {
+        total += c;
+    }
+    Ok(total * faer::Scale(1.0 / n as f64))
+}
+
+/// `Σ_{i in rows} [ρ^(−1) a_i² (g_i g_iᵀ) ∘ (X diag(M_i) Xᵀ) (+ relu(z_i) relu(z_i)ᵀ)]` as one
+/// product: the gradient features `φ_(b,(i,j)) = ρ^(−1/2) a_i g_i(x_b) M_ij x_bj` stacked.
+fn chunk_ntk(
+    x: MatRef<'_, f64>,
+    net: &MaskedNet<'_>,
+    rows: std::ops::Range<usize>,
+    layers: Layers,
+) -> Mat<f64> {
+    let (samples, d) = (x.nrows(), x.ncols());
+    let width = rows.len();
+    let scale = net.rho.sqrt().recip();
+    let z = Mat::from_fn(samples, width, |b, r| {
+        let i = rows.start + r;
+        (0..d).map(|j| net.weight(i, j) * x[(b, j)]).sum::<f64>() * scale
+    });
+    let features = Mat::from_fn(samples, width * d, |b, col| {
+        let (r, j) = (col / d, col % d);
+        let i = rows.start + r;
+        if z[(b, r)] > 0.0 {
+            net.a[i] * net.kept(i, j) * x[(b, j)] * scale
+        } else {
+            0.0
+        }
+    });
+    let mut out = Mat::<f64>::zeros(samples, samples);
+    matmul(
+        out.as_mut(),
+        Accum::Replace,
+        features.as_ref(),
+        features.as_ref().transpose(),
+        1.0,
+        Par::Seq,
+    );
+    if layers == Layers::Both {
+        let act = Mat::from_fn(samples, width, |b, r| z[(b, r)].max(0.0));
+        matmul(
+            out.as_mut(),
+            Accum::Add,
+            act.as_ref(),
+            act.as_ref().transpose(),
+            1.0,
+            Par::Seq,
+        );
+    }
+    out
+}

@@ -1,0 +1,682 @@
+//! The one-hidden-layer graphon NTK (`theory/ntk.md`, "The graphon NTK"):
+//!
+//! ```text
+//! K(x, x') = ∫_0^1 p^W_u(x, x') κ0(t^S_u) du   [+ ∫_0^1 sqrt(q^S_u(x) q^S_u(x')) κ1(t^S_u) du]
+//! p^G_u(x, x') = ρ^(−1) Σ_j G(u, v_j) x_j x'_j,  q^G_u(x) = p^G_u(x, x),
+//! t^S_u = p^S_u(x, x') / sqrt(q^S_u(x) q^S_u(x')),
+//! ```
+//!
+//! with W the mask graphon, S the second moment `E[w² 1{kept}]` of the kept weights (S = W when
+//! the mask does not look at the weights: then this is K_W), ρ the density of W, and the second
+//! integral present when both layers are trained. The u-integral is a quadrature over nodes
+//! (exact for step graphons and u-independent graphons); each node costs one Gram matrix
+//! `X diag(G(u_k, ·)) Xᵀ`, computed on its lower triangle in fixed row chunks.
+
+use super::NtkError;
+use crate::convergence::limit::gauss_legendre;
+use crate::graphon::step::StepGraphon;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
+use rayon::prelude::*;
+use std::f64::consts::PI;
+
+/// Output rows per parallel Gram task (a fixed split: results do not depend on the number of
+/// threads).
+pub const ROW_CHUNK: usize = 64;
+
+/// Which layers are trained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layers {
+    /// The first layer only (the paper's kernel; Arora et al.'s H∞).
+    First,
+    /// Both layers: adds the κ1 term of the output weights.
+    Both,
+}
+
+/// `κ0(t) = (π − arccos t) / (2π)`, the ReLU derivative kernel (t clamped to [−1, 1]).
+///
+/// ```
+/// use pai_graphon::ntk::kernel::kappa0;
+/// assert_eq!(kappa0(1.0), 0.5);
+/// assert_eq!(kappa0(-1.0), 0.0);
+/// assert!((kappa0(0.0) - 0.25).abs() < 1e-16);
+/// ```
+pub fn kappa0(t: f64) -> f64 {
+    (PI - t.clamp(-1.0, 1.0).acos()) / (2.0 * PI)
+}
+
+/// `κ1(t) = (sqrt(1 − t²) + (π − arccos t) t) / (2π)`, the ReLU kernel (t clamped to [−1, 1]).
+///
+/// ```
+/// use pai_graphon::ntk::kernel::kappa1;
+/// assert_eq!(kappa1(1.0), 0.5);
+/// assert_eq!(kappa1(-1.0), 0.0);
+/// assert!((kappa1(0.0) - 1.0 / (2.0 * std::f64::consts::PI)).abs() < 1e-16);
+/// ```
+pub fn kappa1(t: f64) -> f64 {
+    let t = t.clamp(-1.0, 1.0);
+    ((1.0 - t * t).sqrt() + (PI - t.acos()) * t) / (2.0 * PI)
+}
+
+/// Check a data matrix (N × d, one input per row) and scale its rows to unit norm. Rejects an
+/// empty matrix, non-finite entries and zero rows (a zero input has no direction: its kernel
+/// row would be 0 and K singular).
+///
+/// ```
+/// use pai_graphon::ntk::kernel::unit_rows;
+/// let x = unit_rows(faer::mat![[3.0, 4.0]].as_ref()).unwrap();
+/// assert_eq!((x[(0, 0)], x[(0, 1)]), (0.6, 0.8));
+/// assert!(unit_rows(faer::mat![[0.0, 0.0]].as_ref()).is_err());
+/// assert!(unit_rows(faer::mat![[f64::NAN, 1.0]].as_ref()).is_err());
+/// ```
+pub fn unit_rows(x: MatRef<'_, f64>) -> Result<Mat<f64>, NtkError> {
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(NtkError::Data(format!(
+            "need at least one input and one coordinate, got {}×{}",
+            x.nrows(),
+            x.ncols()
+        )));
+    }
+    let mut out = x.to_owned();
+    for b in 0..x.nrows() {
+        let mut norm2 = 0.0;
+        for j in 0..x.ncols() {
+            let v = x[(b, j)];
+            if !v.is_finite() {
+                return Err(NtkError::Data(format!("input {b}, coordinate {j} is {v}")));
+            }
+            norm2 += v * v;
+        }
+        if norm2 == 0.0 {
+            return Err(NtkError::Data(format!(
+                "input {b} is zero: a zero-norm input cannot be normalised"
+            )));
+        }
+        let inv = 1.0 / norm2.sqrt();
+        for j in 0..x.ncols() {
+            out[(b, j)] *= inv;
+        }
+    }
+    Ok(out)
+}
+
+/// Labels must be ±1, one per input.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::check_labels;
+/// assert!(check_labels(&[1.0, -1.0], 2).is_ok());
+/// assert!(check_labels(&[1.0, 0.5], 2).is_err());
+/// assert!(check_labels(&[1.0], 2).is_err());
+/// ```
+pub fn check_labels(y: &[f64], samples: usize) -> Result<(), NtkError> {
+    if y.len() != samples {
+        return Err(NtkError::Data(format!(
+            "{} labels for {samples} inputs",
+            y.len()
+        )));
+    }
+    match y.iter().position(|&v| v != 1.0 && v != -1.0) {
+        Some(b) => Err(NtkError::Data(format!(
+            "label {b} is {}, labels must be −1 or +1",
+            y[b]
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A bipartite graphon as the kernel sees it on d input coordinates `v_j = (j + ½)/d`:
+/// quadrature nodes `u_k` with weights `ω_k` (summing to 1), and per node the rows
+/// `W(u_k, v_j)` (mask probability) and `S(u_k, v_j)` (second moment of the kept weights; S = W
+/// unless set). Optional brackets `lo ≤ W ≤ hi` on each node's Markov–Stieltjes cell give the
+/// quadrature error bound.
+#[derive(Clone, Debug)]
+pub struct KernelGraphon {
+    nodes: Vec<f64>,
+    weights: Vec<f64>,
+    w: Mat<f64>,
+    s: Option<Mat<f64>>,
+    brackets: Option<(Mat<f64>, Mat<f64>)>,
+}
+
+fn check_values(name: &str, m: MatRef<'_, f64>, max: f64) -> Result<(), NtkError> {
+    for i in 0..m.nrows() {
+        for j in 0..m.ncols() {
+            let v = m[(i, j)];
+            if !(0.0..=max).contains(&v) {
+                return Err(NtkError::Graphon(format!(
+                    "{name} at node {i}, coordinate {j} is {v}, outside [0, {max}]"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl KernelGraphon {
+    /// From explicit nodes, weights and the node × coordinate matrix of W values. Checks W ∈
+    /// [0, 1], weights positive and summing to 1 (to 1e-12), and positive density.
+    ///
+    /// ```
+    /// use pai_graphon::ntk::kernel::KernelGraphon;
+    /// let g = KernelGraphon::new(vec![0.5], vec![1.0], faer::mat![[0.2, 0.4]]).unwrap();
+    /// assert!((g.density() - 0.3).abs() < 1e-16);
+    /// assert!(KernelGraphon::new(vec![0.5], vec![1.0], faer::mat![[1.5, 0.4]]).is_err());
+    /// ```
+    pub fn new(nodes: Vec<f64>, weights: Vec<f64>, w: Mat<f64>) -> Result<Self, NtkError> {
+        if nodes.is_empty() || nodes.len() != weights.len() || w.nrows() != nodes.len() {
+            return Err(NtkError::Graphon(format!(
+                "{} nodes, {} weights and {} rows of W must agree and be non-empty",
+                nodes.len(),
+                weights.len(),
+                w.nrows()
+            )));
+        }
+        if w.ncols() == 0 {
+            return Err(NtkError::Graphon("W has no input coordinates".into()));
+        }
+        let total: f64 = weights.iter().sum();
+        if weights.iter().any(|&o| !(o > 0.0 && o.is_finite())) || (total - 1.0).abs() > 1e-12 {
+            return Err(NtkError::Graphon(format!(
+                "quadrature weights must be positive and sum to 1 (sum {total})"
+            )));
+        }
+        check_values("W", w.as_ref(), 1.0)?;
+        let g = KernelGraphon {
+            nodes,
+            weights,
+            w,
+            s: None,
+            brackets: None,
+        };
+        if g.density() <= 0.0 {
+            return Err(NtkError::Graphon("W has density 0".into()));
+        }
+        Ok(g)
+    }
+
+    /// The constant graphon ρ on d coordinates (one node).
+    ///
+    /// ```
+    /// let g = pai_graphon::ntk::kernel::KernelGraphon::constant(0.2, 3).unwrap();
+    /// assert_eq!((g.density(), g.dims()), (0.2, 3));
+    /// ```
+    pub fn constant(rho: f64, d: usize) -> Result<Self, NtkError> {
+        if !(rho > 0.0 && rho <= 1.0) {
+            return Err(NtkError::Size(format!("density {rho} must lie in (0, 1]")));
+        }
+        Self::new(vec![0.5], vec![1.0], Mat::from_fn(1, d, |_, _| rho))
+    }
+
+    /// A u-independent graphon `W(u, v_j) = w_j` (one node; the u-integral is exact).
+    ///
+    /// ```
+    /// let g = pai_graphon::ntk::kernel::KernelGraphon::column_profile(&[0.0, 1.0]).unwrap();
+    /// assert_eq!(g.path_density(), vec![0.0, 1.0]);
+    /// ```
+    pub fn column_profile(w: &[f64]) -> Result<Self, NtkError> {
+        Self::new(vec![0.5], vec![1.0], Mat::from_fn(1, w.len(), |_, j| w[j]))
+    }
+
+    /// A step graphon, integrated exactly: one node per row cell (weight = its width), column
+    /// j takes the value of the column cell containing `v_j = (j + ½)/d`.
+    ///
+    /// ```
+    /// use pai_graphon::graphon::step::StepGraphon;
+    /// use pai_graphon::ntk::kernel::KernelGraphon;
+    /// let s = StepGraphon::uniform(vec![vec![1.0, 0.0], vec![0.0, 1.0]]).unwrap();
+    /// let g = KernelGraphon::step(&s, 4).unwrap();
+    /// assert_eq!(g.path_density(), vec![0.5; 4]);
+    /// ```
+    pub fn step(g: &StepGraphon<f64>, d: usize) -> Result<Self, NtkError> {
+        let breaks = g.row_breakpoints();
+        let widths = g.row_widths().to_vec();
+        let nodes = (0..widths.len())
+            .map(|i| 0.5 * (breaks[i] + breaks[i + 1]))
+            .collect();
+        let cols: Vec<usize> = (0..d)
+            .map(|j| g.col_cell(&((j as f64 + 0.5) / d as f64)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| NtkError::Graphon(e.to_string()))?;
+        let w = Mat::from_fn(widths.len(), d, |i, j| *g.value(i, cols[j]).unwrap_or(&0.0));
+        let total: f64 = widths.iter().sum();
+        Self::new(nodes, widths.iter().map(|x| x / total).collect(), w)
+    }
+
+    /// A graphon `f(u, v)` non-decreasing or non-increasing in u for every v (FSM limits with
+    /// monotone row profiles), integrated over u by `m`-point Gauss–Legendre. The
+    /// Markov–Stieltjes cells `[c_(k−1), c_k]` (c_k the partial sums of the weights; node k
+    /// lies inside its cell) bracket W on each cell by its values at the cell ends, which
+    /// gives [`Kernel::quadrature_bound`].
+    ///
+    /// ```
+    /// use pai_graphon::ntk::kernel::KernelGraphon;
+    /// let g = KernelGraphon::monotone_in_u(2, 8, |u, _v| u).unwrap();
+    /// assert!((g.density() - 0.5).abs() < 1e-14);
+    /// ```
+    pub fn monotone_in_u(
+        d: usize,
+        m: usize,
+        f: impl Fn(f64, f64) -> f64,
+    ) -> Result<Self, NtkError> {
+        if m == 0 {
+            return Err(NtkError::Size("need at least one quadrature node".into()));
+        }
+        let (x, wt) = gauss_legendre(m);
+        let nodes: Vec<f64> = x.iter().map(|t| 0.5 * (t + 1.0)).collect();
+        let weights: Vec<f64> = wt.iter().map(|o| 0.5 * o).collect();
+        let total: f64 = weights.iter().sum();
+        let weights: Vec<f64> = weights.iter().map(|o| o / total).collect();
+        let v = |j: usize| (j as f64 + 0.5) / d as f64;
+        let w = Mat::from_fn(m, d, |k, j| f(nodes[k], v(j)));
+        let mut ends = vec![0.0];
+        let mut acc = 0.0;
+        for o in &weights {
+            acc += o;
+            ends.push(acc.min(1.0));
+        }
+        ends[m] = 1.0;
+        let at_ends = Mat::from_fn(m + 1, d, |k, j| f(ends[k], v(j)));
+        let lo = Mat::from_fn(m, d, |k, j| at_ends[(k, j)].min(at_ends[(k + 1, j)]));
+        let hi = Mat::from_fn(m, d, |k, j| at_ends[(k, j)].max(at_ends[(k + 1, j)]));
+        check_values("W at the cell ends", at_ends.as_ref(), 1.0)?;
+        let mut g = Self::new(nodes, weights, w)?;
+        g.brackets = Some((lo, hi));
+        Ok(g)
+    }
+
+    /// Set the second moment `S(u_k, v_j) = E[w² 1{kept}]` of the kept weights (same shape as
+    /// W, entries in [0, ∞)): the kernel then uses S inside the activation covariance.
+    ///
+    /// ```
+    /// use pai_graphon::ntk::kernel::KernelGraphon;
+    /// let g = KernelGraphon::constant(0.5, 2).unwrap();
+    /// assert!(g.clone().with_second_moment(faer::mat![[0.9, 0.9]]).is_ok());
+    /// assert!(g.with_second_moment(faer::mat![[0.9]]).is_err());
+    /// ```
+    pub fn with_second_moment(mut self, s: Mat<f64>) -> Result<Self, NtkError> {
+        if s.nrows() != self.w.nrows() || s.ncols() != self.w.ncols() {
+            return Err(NtkError::Graphon(format!(
+                "S is {}×{}, W is {}×{}",
+                s.nrows(),
+                s.ncols(),
+                self.w.nrows(),
+                self.w.ncols()
+            )));
+        }
+        check_values("S", s.as_ref(), f64::MAX)?;
+        if self.brackets.is_some() {
+            // The bracket covers W only; S changes the integrand.
+            self.brackets = None;
+        }
+        self.s = Some(s);
+        Ok(self)
+    }
+
+    /// The number of input coordinates d.
+    ///
+    /// ```
+    /// assert_eq!(pai_graphon::ntk::kernel::KernelGraphon::constant(0.5, 7).unwrap().dims(), 7);
+    /// ```
+    pub fn dims(&self) -> usize {
+        self.w.ncols()
+    }
+
+    /// The quadrature nodes u_k.
+    ///
+    /// ```
+    /// assert_eq!(pai_graphon::ntk::kernel::KernelGraphon::constant(0.5, 7).unwrap().nodes(), &[0.5]);
+    /// ```
+    pub fn nodes(&self) -> &[f64] {
+        &self.nodes
+    }
+
+    /// The quadrature weights ω_k (sum 1).
+    ///
+    /// ```
+    /// assert_eq!(pai_graphon::ntk::kernel::KernelGraphon::constant(0.5, 7).unwrap().weights(), &[1.0]);
+    /// ```
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// W at the nodes (nodes × d).
+    ///
+    /// ```
+    /// let g = pai_graphon::ntk::kernel::KernelGraphon::constant(0.5, 2).unwrap();
+    /// assert_eq!(g.w()[(0, 1)], 0.5);
+    /// ```
+    pub fn w(&self) -> MatRef<'_, f64> {
+        self.w.as_ref()
+    }
+
+    /// S at the nodes (nodes × d); W when no second moment was set.
+    ///
+    /// ```
+    /// let g = pai_graphon::ntk::kernel::KernelGraphon::constant(0.5, 2).unwrap();
+    /// assert_eq!(g.s()[(0, 1)], 0.5);
+    /// ```
+    pub fn s(&self) -> MatRef<'_, f64> {
+        self.s.as_ref().unwrap_or(&self.w).as_ref()
+    }
+
+    /// The density `ρ = Σ_k ω_k (1/d) Σ_j W(u_k, v_j)`: the kept fraction of a network whose
+    /// mask is drawn from W on these coordinates, and the normalisation of z.
+    ///
+    /// ```
+    /// let g = pai_graphon::ntk::kernel::KernelGraphon::column_profile(&[0.1, 0.3]).unwrap();
+    /// assert!((g.density() - 0.2).abs() < 1e-16);
+    /// ```
+    pub fn density(&self) -> f64 {
+        self.path_density().iter().sum::<f64>() / self.dims() as f64
+    }
+
+    /// The path density `p_W(v_j) = ∫ W(u, v_j) du` (by the quadrature).
+    ///
+    /// ```
+    /// use pai_graphon::ntk::kernel::KernelGraphon;
+    /// let g = KernelGraphon::new(vec![0.25, 0.75], vec![0.5, 0.5], faer::mat![[1.0, 0.0], [0.0, 0.0]]).unwrap();
+    /// assert_eq!(g.path_density(), vec![0.5, 0.0]);
+    /// ```
+    pub fn path_density(&self) -> Vec<f64> {
+        (0..self.dims())
+            .map(|j| {
+                (0..self.nodes.len())
+                    .map(|k| self.weights[k] * self.w[(k, j)])
+                    .sum()
+            })
+            .collect()
+    }
+}
+
+/// A kernel matrix with its quadrature error bound.
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    /// The N × N kernel matrix (symmetric).
+    pub k: Mat<f64>,
+    /// A bound on `max_ij |K_ij − (exact u-integral)_ij|`: 0 for step and u-independent
+    /// graphons; for [`KernelGraphon::monotone_in_u`], the Markov–Stieltjes oscillation bound
+    /// (`theory/ntk.md`); `None` when a quadrature without brackets was used.
+    pub quadrature_bound: Option<f64>,
+}
+
+/// The graphon NTK of the rows of `x` (N × d, unit-norm rows; see [`unit_rows`]).
+///
+/// ```
+/// use pai_graphon::ntk::kernel::{graphon_ntk, kappa0, unit_rows, KernelGraphon, Layers};
+/// let x = unit_rows(faer::mat![[1.0, 0.0], [0.6, 0.8]].as_ref()).unwrap();
+/// let g = KernelGraphon::constant(0.3, 2).unwrap();
+/// let k = graphon_ntk(x.as_ref(), &g, Layers::First).unwrap();
+/// // W ≡ ρ: the dense kernel x·x' κ0(x·x').
+/// assert!((k.k[(0, 1)] - 0.6 * kappa0(0.6)).abs() < 1e-15);
+/// assert_eq!(k.k[(0, 0)], 0.5);
+/// assert_eq!(k.quadrature_bound, Some(0.0));
+/// ```
+pub fn graphon_ntk(
+    x: MatRef<'_, f64>,
+    g: &KernelGraphon,
+    layers: Layers,
+) -> Result<Kernel, NtkError> {
+    if x.ncols() != g.dims() {
+        return Err(NtkError::Data(format!(
+            "inputs have {} coordinates, the graphon {}",
+            x.ncols(),
+            g.dims()
+        )));
+    }
+    let x = unit_rows_checked(x)?;
+    let n = x.nrows();
+    let rho = g.density();
+    let mut k = Mat::<f64>::zeros(n, n);
+    let mut bound = g.brackets.as_ref().map(|_| 0.0);
+    for node in 0..g.nodes.len() {
+        let omega = g.weights[node];
+        let pw = gram(x, g.w.as_ref().row(node), rho);
+        let ps = g.s.as_ref().map(|s| gram(x, s.as_ref().row(node), rho));
+        let ps_ref = ps.as_ref().unwrap_or(&pw);
+        accumulate(&mut k, &pw, ps_ref, omega, layers);
+        if let (Some(b), Some((lo, hi))) = (bound.as_mut(), g.brackets.as_ref()) {
+            let cell = Cell {
+                x,
+                at: g.w.as_ref().row(node),
+                lo: lo.as_ref().row(node),
+                hi: hi.as_ref().row(node),
+                rho,
+            };
+            *b += omega * cell.oscillation(&pw, layers);
+        }
+    }
+    symmetrise_from_lower(&mut k);
+    Ok(Kernel {
+        k,
+        quadrature_bound: bound,
+    })
+}
+
+/// The rows must already have unit norm (to 1e-12): the kernel formula assumes it.
+fn unit_rows_checked(x: MatRef<'_, f64>) -> Result<MatRef<'_, f64>, NtkError> {
+    if x.nrows() == 0 {
+        return Err(NtkError::Data("no inputs".into()));
+    }
+    for b in 0..x.nrows() {
+        let norm2: f64 = (0..x.ncols()).map(|j| x[(b, j)] * x[(b, j)]).sum();
+        if !norm2.is_finite() || (norm2 - 1.0).abs() > 1e-12 {
+            return Err(NtkError::Data(format!(
+                "input {b} has squared norm {norm2}, not 1 (normalise with unit_rows)"
+            )));
+        }
+    }
+    Ok(x)
+}
+
+/// The lower triangle of `ρ^(−1) X diag(g) Xᵀ`, in fixed row chunks (sequential products inside
+/// a chunk, so the result does not depend on the thread count).
+fn gram(x: MatRef<'_, f64>, g: faer::RowRef<'_, f64>, rho: f64) -> Mat<f64> {
+    let n = x.nrows();
+    let scaled = Mat::from_fn(n, x.ncols(), |b, j| x[(b, j)] * (g[j] / rho).sqrt());
+    let mut out = Mat::<f64>::zeros(n, n);
+    let blocks: Vec<(usize, Mat<f64>)> = (0..n.div_ceil(ROW_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let r0 = c * ROW_CHUNK;
+            let r1 = (r0 + ROW_CHUNK).min(n);
+            let mut block = Mat::<f64>::zeros(r1 - r0, r1);
+            matmul(
+                block.as_mut(),
+                Accum::Replace,
+                scaled.as_ref().subrows(r0, r1 - r0),
+                scaled.as_ref().subrows(0, r1).transpose(),
+                1.0,
+                Par::Seq,
+            );
+            (r0, block)
+        })
+        .collect();
+    for (r0, block) in blocks {
+        for i in 0..block.nrows() {
+            for j in 0..=(r0 + i) {
+                out[(r0 + i, j)] = block[(i, j)];
+            }
+        }
+    }
+    out
+}
+
+/// `K += ω (p^W κ0(t^S) [+ sqrt(q^S q^S') κ1(t^S)])` on the lower triangle.
+fn accumulate(k: &mut Mat<f64>, pw: &Mat<f64>, ps: &Mat<f64>, omega: f64, layers: Layers) {
+    let n = k.nrows();
+    for i in 0..n {
+        for j in 0..=i {
+            let (qi, qj) = (ps[(i, i)], ps[(j, j)]);
+            if qi <= 0.0 || qj <= 0.0 {
+                // z ≡ 0 at this node for one input: relu'(0) = 0 and relu(0) = 0.
+                continue;
+            }
+            let norm = (qi * qj).sqrt();
+            // t = 1 exactly on the diagonal: arccos has an infinite slope at 1.
+            let t = if i == j { 1.0 } else { ps[(i, j)] / norm };
+            let mut v = pw[(i, j)] * kappa0(t);
+            if layers == Layers::Both {
+                v += norm * kappa1(t);
+            }
+            k[(i, j)] += omega * v;
+        }
+    }
+}
+
+fn symmetrise_from_lower(k: &mut Mat<f64>) {
+    for i in 0..k.nrows() {
+        for j in 0..i {
+            k[(j, i)] = k[(i, j)];
+        }
+    }
+}
+
+/// A node's Markov–Stieltjes cell: W at the node and its bracket on the cell.
+struct Cell<'a> {
+    x: MatRef<'a, f64>,
+    at: faer::RowRef<'a, f64>,
+    lo: faer::RowRef<'a, f64>,
+    hi: faer::RowRef<'a, f64>,
+    rho: f64,
+}
+
+impl Cell<'_> {
+    /// `max_ij sup_{u in cell} |h_u(x_i, x_j) − h_(u_k)(x_i, x_j)|` for the integrand h, by
+    /// interval arithmetic: on the cell, `p_u ∈ p_(u_k) ± r` with
+    /// `r_ij = ρ^(−1) Σ_l δ_l |x_il x_jl| ≤ sqrt(a_i a_j)`, `a_i = ρ^(−1) Σ_l δ_l x_il²` (Cauchy–Schwarz),
+    /// `δ_l = max(hi_l − W_l, W_l − lo_l)`; the same for q; then t, κ0, κ1 are monotone.
+    fn oscillation(&self, pw: &Mat<f64>, layers: Layers) -> f64 {
+        let n = self.x.nrows();
+        let a: Vec<f64> = (0..n)
+            .map(|i| {
+                (0..self.x.ncols())
+                    .map(|l| {
+                        let delta = (self.hi[l] - self.at[l]).max(self.at[l] - self.lo[l]);
+                        delta * self.x[(i, l)] * self.x[(i, l)]
+                    })
+                    .sum::<f64>()
+                    / self.rho
+            })
+            .collect();
+        let mut worst = 0.0f64;
+        for i in 0..n {
+            for j in 0..=i {
+                let r = (a[i] * a[j]).sqrt();
+                let h = Interval::point(pw[(i, j)]);
+                let p = h.widen(r);
+                let qi = Interval::point(pw[(i, i)]).widen(a[i]).nonnegative();
+                let qj = Interval::point(pw[(j, j)]).widen(a[j]).nonnegative();
+                let centre = integrand(pw[(i, j)], pw[(i, i)], pw[(j, j)], i == j, layers);
+                let range = interval_integrand(p, qi, qj, i == j, layers);
+                worst = worst.max((range.hi - centre).max(centre - range.lo));
+            }
+        }
+        worst
+    }
+}
+
+fn integrand(p: f64, qi: f64, qj: f64, diagonal: bool, layers: Layers) -> f64 {
+    if qi <= 0.0 || qj <= 0.0 {
+        return 0.0;
+    }
+    let norm = (qi * qj).sqrt();
+    let t = if diagonal { 1.0 } else { p / norm };
+    let mut v = p * kappa0(t);
+    if layers == Layers::Both {
+        v += norm * kappa1(t);
+    }
+    v
+}
+
+/// A closed interval `[lo, hi]`.
+#[derive(Clone, Copy, Debug)]
+struct Interval {
+    lo: f64,
+    hi: f64,
+}
+
+impl Interval {
+    fn point(v: f64) -> Self {
+        Interval { lo: v, hi: v }
+    }
+    fn widen(self, r: f64) -> Self {
+        Interval {
+            lo: self.lo - r,
+            hi: self.hi + r,
+        }
+    }
+    fn nonnegative(self) -> Self {
+        Interval {
+            lo: self.lo.max(0.0),
+            hi: self.hi.max(0.0),
+        }
+    }
+    fn mul(self, o: Interval) -> Interval {
+        let c = [
+            self.lo * o.lo,
+            self.lo * o.hi,
+            self.hi * o.lo,
+            self.hi * o.hi,
+        ];
+        Interval {
+            lo: c.iter().copied().fold(f64::INFINITY, f64::min),
+            hi: c.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+}
+
+/// The range of the integrand over p ∈ P, q_i ∈ Q_i, q_j ∈ Q_j (with |p| ≤ sqrt(q_i q_j), so t
+/// ∈ [−1, 1]). A q interval touching 0 admits the integrand 0 (the z ≡ 0 convention) and any
+/// t, so the range is widened to contain both.
+fn interval_integrand(
+    p: Interval,
+    qi: Interval,
+    qj: Interval,
+    diagonal: bool,
+    layers: Layers,
+) -> Interval {
+    let norm = Interval {
+        lo: (qi.lo * qj.lo).sqrt(),
+        hi: (qi.hi * qj.hi).sqrt(),
+    };
+    let t = if diagonal {
+        Interval::point(1.0)
+    } else if norm.lo > 0.0 {
+        let c = [
+            p.lo / norm.lo,
+            p.lo / norm.hi,
+            p.hi / norm.lo,
+            p.hi / norm.hi,
+        ];
+        Interval {
+            lo: c.iter().copied().fold(f64::INFINITY, f64::min).max(-1.0),
+            hi: c.iter().copied().fold(f64::NEG_INFINITY, f64::max).min(1.0),
+        }
+    } else {
+        Interval { lo: -1.0, hi: 1.0 }
+    };
+    let k0 = Interval {
+        lo: kappa0(t.lo),
+        hi: kappa0(t.hi),
+    };
+    let mut r = p.mul(k0);
+    if layers == Layers::Both {
+        // κ1' = κ0 ≥ 0: κ1 is non-decreasing.
+        let k1 = Interval {
+            lo: kappa1(t.lo),
+            hi: kappa1(t.hi),
+        };
+        let extra = norm.mul(k1);
+        r = Interval {
+            lo: r.lo + extra.lo,
+            hi: r.hi + extra.hi,
+        };
+    }
+    if qi.lo <= 0.0 || qj.lo <= 0.0 {
+        r = Interval {
+            lo: r.lo.min(0.0),
+            hi: r.hi.max(0.0),
+        };
+    }
+    r
+}
