@@ -1,8 +1,13 @@
-//! The graphon NTK and the empirical NTK: definitions, shapes, bad input, determinism.
+//! The graphon NTK and the empirical NTK: the quadrature bound, the gradient Gram matrix by
+//! brute force, thread-count independence, bad input.
 
+use pai_graphon::convergence::mask::{top_k_mask, Mask};
+use pai_graphon::ntk::bound::complexity;
 use pai_graphon::ntk::empirical::{empirical_ntk, MaskedNet};
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
+use pai_graphon::ntk::NtkError;
 use pai_graphon::seed::MasterSeed;
+use pai_graphon::tol::sum_allowance;
 use rand_distr::{Distribution, StandardNormal};
 
 fn inputs(n: usize, d: usize, label: &str) -> faer::Mat<f64> {
@@ -41,30 +46,135 @@ fn quadrature_bound_contains_a_fine_rule() {
     }
 }
 
+/// Θ by brute force: the gradient vector of every input, then every inner product.
+fn brute_force(
+    x: &faer::Mat<f64>,
+    w: &faer::Mat<f64>,
+    a: &[f64],
+    m: &Mask,
+    rho: f64,
+) -> (faer::Mat<f64>, faer::Mat<f64>) {
+    let (samples, d, n) = (x.nrows(), x.ncols(), w.nrows());
+    let kept = |i: usize, j: usize| if m.get(i, j).unwrap() { 1.0 } else { 0.0 };
+    let z = |b: usize, i: usize| {
+        (0..d)
+            .map(|j| kept(i, j) * w[(i, j)] * x[(b, j)])
+            .sum::<f64>()
+            / rho.sqrt()
+    };
+    let grad = |b: usize| -> Vec<f64> {
+        (0..n * d)
+            .map(|c| {
+                let (i, j) = (c / d, c % d);
+                let g = if z(b, i) > 0.0 { 1.0 } else { 0.0 };
+                a[i] * g * kept(i, j) * x[(b, j)] / (n as f64 * rho).sqrt()
+            })
+            .collect()
+    };
+    let grads: Vec<Vec<f64>> = (0..samples).map(grad).collect();
+    let mut theta = faer::Mat::zeros(samples, samples);
+    let mut abs = faer::Mat::zeros(samples, samples);
+    for b in 0..samples {
+        for c in 0..samples {
+            theta[(b, c)] = grads[b].iter().zip(&grads[c]).map(|(p, q)| p * q).sum();
+            abs[(b, c)] = grads[b]
+                .iter()
+                .zip(&grads[c])
+                .map(|(p, q)| (p * q).abs())
+                .sum();
+        }
+    }
+    (theta, abs)
+}
+
 #[test]
-fn empirical_ntk_approaches_the_dense_kernel() {
-    let (d, samples) = (64, 6);
+fn empirical_ntk_is_the_gradient_gram_matrix() {
+    let (samples, d, n) = (5, 7, 70);
     let x = inputs(samples, d, "ntk-kernel/x2");
-    let k = graphon_ntk(
-        x.as_ref(),
-        &KernelGraphon::constant(1.0, d).unwrap(),
-        Layers::Both,
-    )
-    .unwrap()
-    .k;
     let mut rng = MasterSeed::default().stream("ntk-kernel/w");
-    let n = 20000;
     let w = faer::Mat::from_fn(n, d, |_, _| StandardNormal.sample(&mut rng));
     let a: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
+    let scores: Vec<f64> = (0..n * d)
+        .map(|_| StandardNormal.sample(&mut rng))
+        .collect();
+    let mask = top_k_mask(n, d, &scores, 196).unwrap();
+    let rho = 196.0 / (n * d) as f64;
+    let net = MaskedNet {
+        w: w.as_ref(),
+        a: &a,
+        mask: Some(&mask),
+        rho,
+    };
+    let fast = empirical_ntk(x.as_ref(), &net, Layers::First).unwrap();
+    let (slow, abs) = brute_force(&x, &w, &a, &mask, rho);
+    for b in 0..samples {
+        for c in 0..samples {
+            // Both sides are sums of the same n·d products in different orders (Higham 4.4).
+            let allowance = 2.0 * sum_allowance(n * d, abs[(b, c)]).unwrap();
+            assert!(
+                (fast[(b, c)] - slow[(b, c)]).abs() <= allowance,
+                "({b}, {c})"
+            );
+        }
+    }
+}
+
+#[test]
+fn kernels_do_not_depend_on_the_thread_count() {
+    let x = inputs(150, 30, "ntk-kernel/x3");
+    let g = KernelGraphon::monotone_in_u(30, 5, |u, v| (0.2 + 0.5 * u * v).min(1.0)).unwrap();
+    let mut rng = MasterSeed::default().stream("ntk-kernel/w3");
+    let w = faer::Mat::from_fn(100, 30, |_, _| StandardNormal.sample(&mut rng));
+    let a = vec![1.0; 100];
     let net = MaskedNet {
         w: w.as_ref(),
         a: &a,
         mask: None,
         rho: 1.0,
     };
-    let t = std::time::Instant::now();
-    let e = empirical_ntk(x.as_ref(), &net, Layers::Both).unwrap();
-    let diff = (&e - &k).norm_l2() / k.norm_l2();
-    eprintln!("relative Frobenius error {diff:e} in {:?}", t.elapsed());
-    assert!(diff < 0.1);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let k = graphon_ntk(x.as_ref(), &g, Layers::Both).unwrap();
+            let e = empirical_ntk(x.as_ref(), &net, Layers::Both).unwrap();
+            (k.k, k.quadrature_bound, e)
+        })
+    };
+    assert!(run(1) == run(3));
+}
+
+#[test]
+fn bad_input_is_rejected() {
+    let x = inputs(3, 4, "ntk-kernel/x4");
+    let g = KernelGraphon::constant(0.5, 4).unwrap();
+    assert!(graphon_ntk(
+        x.as_ref(),
+        &KernelGraphon::constant(0.5, 5).unwrap(),
+        Layers::First
+    )
+    .is_err());
+    let raw = faer::mat![[1.0, 1.0, 0.0, 0.0]];
+    assert!(
+        graphon_ntk(raw.as_ref(), &g, Layers::First).is_err(),
+        "rows must be unit norm"
+    );
+    assert!(unit_rows(faer::Mat::<f64>::zeros(0, 4).as_ref()).is_err());
+    assert!(KernelGraphon::constant(0.0, 4).is_err());
+    assert!(KernelGraphon::column_profile(&[0.0, 0.0]).is_err());
+    assert!(KernelGraphon::column_profile(&[f64::NAN]).is_err());
+    assert!(KernelGraphon::new(
+        vec![0.5, 0.6],
+        vec![0.5, 0.6],
+        faer::Mat::from_fn(2, 1, |_, _| 0.5)
+    )
+    .is_err());
+    let k = graphon_ntk(x.as_ref(), &g, Layers::First).unwrap().k;
+    assert!(complexity(k.as_ref(), &[1.0, -1.0, 2.0]).is_err());
+    assert!(complexity(k.as_ref(), &[1.0, -1.0]).is_err());
+    let indefinite = faer::mat![[0.5, 0.6], [0.6, 0.5]];
+    let r = complexity(indefinite.as_ref(), &[1.0, -1.0]);
+    assert!(matches!(r, Err(NtkError::Indefinite(_))), "{r:?}");
 }

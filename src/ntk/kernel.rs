@@ -426,30 +426,59 @@ pub fn graphon_ntk(
     let x = unit_rows_checked(x)?;
     let n = x.nrows();
     let rho = g.density();
-    let mut k = Mat::<f64>::zeros(n, n);
+    // K's lower triangle in fixed row chunks: chunk c holds rows r0..r1, columns 0..r1.
+    let mut chunks: Vec<Mat<f64>> = (0..n.div_ceil(ROW_CHUNK))
+        .map(|c| {
+            let (r0, r1) = chunk_rows(c, n);
+            Mat::zeros(r1 - r0, r1)
+        })
+        .collect();
     let mut bound = g.brackets.as_ref().map(|_| 0.0);
     for node in 0..g.nodes.len() {
-        let omega = g.weights[node];
-        let pw = gram(x, g.w.as_ref().row(node), rho);
-        let ps = g.s.as_ref().map(|s| gram(x, s.as_ref().row(node), rho));
-        let ps_ref = ps.as_ref().unwrap_or(&pw);
-        accumulate(&mut k, &pw, ps_ref, omega, layers);
-        if let (Some(b), Some((lo, hi))) = (bound.as_mut(), g.brackets.as_ref()) {
-            let cell = Cell {
-                x,
-                at: g.w.as_ref().row(node),
-                lo: lo.as_ref().row(node),
-                hi: hi.as_ref().row(node),
-                rho,
-            };
-            *b += omega * cell.oscillation(&pw, layers);
+        let w_row = g.w.as_ref().row(node);
+        let yw = scaled_rows(x, w_row, rho);
+        let ys =
+            g.s.as_ref()
+                .map(|s| scaled_rows(x, s.as_ref().row(node), rho));
+        let node_data = NodeData {
+            qw: row_norms2(&yw),
+            qs: ys.as_ref().map(row_norms2),
+            yw,
+            ys,
+            spread: g.brackets.as_ref().map(|(lo, hi)| {
+                spreads(x, w_row, lo.as_ref().row(node), hi.as_ref().row(node), rho)
+            }),
+            omega: g.weights[node],
+            layers,
+        };
+        let worst = chunks
+            .par_iter_mut()
+            .enumerate()
+            .map(|(c, block)| node_data.add_to_chunk(block, chunk_rows(c, n).0))
+            .reduce(|| 0.0, f64::max);
+        if let Some(b) = bound.as_mut() {
+            *b += node_data.omega * worst;
         }
     }
-    symmetrise_from_lower(&mut k);
+    let mut k = Mat::<f64>::zeros(n, n);
+    for (c, block) in chunks.iter().enumerate() {
+        let r0 = chunk_rows(c, n).0;
+        for i in 0..block.nrows() {
+            for j in 0..=(r0 + i) {
+                k[(r0 + i, j)] = block[(i, j)];
+                k[(j, r0 + i)] = block[(i, j)];
+            }
+        }
+    }
     Ok(Kernel {
         k,
         quadrature_bound: bound,
     })
+}
+
+/// Rows `r0..r1` of chunk c.
+fn chunk_rows(c: usize, n: usize) -> (usize, usize) {
+    (c * ROW_CHUNK, ((c + 1) * ROW_CHUNK).min(n))
 }
 
 /// The rows must already have unit norm (to 1e-12): the kernel formula assumes it.
@@ -468,120 +497,107 @@ fn unit_rows_checked(x: MatRef<'_, f64>) -> Result<MatRef<'_, f64>, NtkError> {
     Ok(x)
 }
 
-/// The lower triangle of `ρ^(−1) X diag(g) Xᵀ`, in fixed row chunks (sequential products inside
-/// a chunk, so the result does not depend on the thread count).
-fn gram(x: MatRef<'_, f64>, g: faer::RowRef<'_, f64>, rho: f64) -> Mat<f64> {
-    let n = x.nrows();
-    let scaled = Mat::from_fn(n, x.ncols(), |b, j| x[(b, j)] * (g[j] / rho).sqrt());
-    let mut out = Mat::<f64>::zeros(n, n);
-    let blocks: Vec<(usize, Mat<f64>)> = (0..n.div_ceil(ROW_CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let r0 = c * ROW_CHUNK;
-            let r1 = (r0 + ROW_CHUNK).min(n);
-            let mut block = Mat::<f64>::zeros(r1 - r0, r1);
-            matmul(
-                block.as_mut(),
-                Accum::Replace,
-                scaled.as_ref().subrows(r0, r1 - r0),
-                scaled.as_ref().subrows(0, r1).transpose(),
-                1.0,
-                Par::Seq,
-            );
-            (r0, block)
-        })
-        .collect();
-    for (r0, block) in blocks {
-        for i in 0..block.nrows() {
-            for j in 0..=(r0 + i) {
-                out[(r0 + i, j)] = block[(i, j)];
-            }
-        }
-    }
-    out
+/// `X diag(sqrt(g/ρ))`: its Gram matrix is `p^g`.
+fn scaled_rows(x: MatRef<'_, f64>, g: faer::RowRef<'_, f64>, rho: f64) -> Mat<f64> {
+    Mat::from_fn(x.nrows(), x.ncols(), |b, j| x[(b, j)] * (g[j] / rho).sqrt())
 }
 
-/// `K += ω (p^W κ0(t^S) [+ sqrt(q^S q^S') κ1(t^S)])` on the lower triangle.
-fn accumulate(k: &mut Mat<f64>, pw: &Mat<f64>, ps: &Mat<f64>, omega: f64, layers: Layers) {
-    let n = k.nrows();
-    for i in 0..n {
-        for j in 0..=i {
-            let (qi, qj) = (ps[(i, i)], ps[(j, j)]);
-            if qi <= 0.0 || qj <= 0.0 {
-                // z ≡ 0 at this node for one input: relu'(0) = 0 and relu(0) = 0.
-                continue;
-            }
-            let norm = (qi * qj).sqrt();
-            // t = 1 exactly on the diagonal: arccos has an infinite slope at 1.
-            let t = if i == j { 1.0 } else { ps[(i, j)] / norm };
-            let mut v = pw[(i, j)] * kappa0(t);
-            if layers == Layers::Both {
-                v += norm * kappa1(t);
-            }
-            k[(i, j)] += omega * v;
-        }
-    }
-}
-
-fn symmetrise_from_lower(k: &mut Mat<f64>) {
-    for i in 0..k.nrows() {
-        for j in 0..i {
-            k[(j, i)] = k[(i, j)];
-        }
-    }
-}
-
-/// A node's Markov–Stieltjes cell: W at the node and its bracket on the cell.
-struct Cell<'a> {
-    x: MatRef<'a, f64>,
-    at: faer::RowRef<'a, f64>,
-    lo: faer::RowRef<'a, f64>,
-    hi: faer::RowRef<'a, f64>,
+/// `a_b = ρ^(−1) Σ_l δ_l x_bl²` with `δ_l = max(hi_l − W_l, W_l − lo_l)`: on the node's cell
+/// `|p_u(x_b, x_c) − p_(u_k)(x_b, x_c)| ≤ sqrt(a_b a_c)` (Cauchy–Schwarz).
+fn spreads(
+    x: MatRef<'_, f64>,
+    at: faer::RowRef<'_, f64>,
+    lo: faer::RowRef<'_, f64>,
+    hi: faer::RowRef<'_, f64>,
     rho: f64,
+) -> Vec<f64> {
+    (0..x.nrows())
+        .map(|b| {
+            (0..x.ncols())
+                .map(|l| (hi[l] - at[l]).max(at[l] - lo[l]) * x[(b, l)] * x[(b, l)])
+                .sum::<f64>()
+                / rho
+        })
+        .collect()
 }
 
-impl Cell<'_> {
-    /// `max_ij sup_{u in cell} |h_u(x_i, x_j) − h_(u_k)(x_i, x_j)|` for the integrand h, by
-    /// interval arithmetic: on the cell, `p_u ∈ p_(u_k) ± r` with
-    /// `r_ij = ρ^(−1) Σ_l δ_l |x_il x_jl| ≤ sqrt(a_i a_j)`, `a_i = ρ^(−1) Σ_l δ_l x_il²` (Cauchy–Schwarz),
-    /// `δ_l = max(hi_l − W_l, W_l − lo_l)`; the same for q; then t, κ0, κ1 are monotone.
-    fn oscillation(&self, pw: &Mat<f64>, layers: Layers) -> f64 {
-        let n = self.x.nrows();
-        let a: Vec<f64> = (0..n)
-            .map(|i| {
-                (0..self.x.ncols())
-                    .map(|l| {
-                        let delta = (self.hi[l] - self.at[l]).max(self.at[l] - self.lo[l]);
-                        delta * self.x[(i, l)] * self.x[(i, l)]
-                    })
-                    .sum::<f64>()
-                    / self.rho
-            })
-            .collect();
+/// One quadrature node's contribution.
+struct NodeData {
+    /// `X diag(sqrt(W/ρ))` and, when S ≠ W, `X diag(sqrt(S/ρ))`.
+    yw: Mat<f64>,
+    ys: Option<Mat<f64>>,
+    /// The diagonals `q^W`, `q^S` (row norms² of yw, ys).
+    qw: Vec<f64>,
+    qs: Option<Vec<f64>>,
+    /// The cell spreads `a_b` when the graphon is bracketed.
+    spread: Option<Vec<f64>>,
+    omega: f64,
+    layers: Layers,
+}
+
+impl NodeData {
+    /// Add `ω h_(u_k)` to the chunk of K starting at row r0 and return the chunk's largest
+    /// oscillation bound `sup_(u∈I_k) |h_u − h_(u_k)|` (0 without brackets).
+    fn add_to_chunk(&self, block: &mut Mat<f64>, r0: usize) -> f64 {
+        let (rows, r1) = (block.nrows(), block.ncols());
+        let pw = self.gram(&self.yw, r0, rows, r1);
+        let ps = self.ys.as_ref().map(|y| self.gram(y, r0, rows, r1));
+        let ps = ps.as_ref().unwrap_or(&pw);
+        let qs = self.qs.as_ref().unwrap_or(&self.qw);
         let mut worst = 0.0f64;
-        for i in 0..n {
-            for j in 0..=i {
-                let r = (a[i] * a[j]).sqrt();
-                let h = Interval::point(pw[(i, j)]);
-                let p = h.widen(r);
-                let qi = Interval::point(pw[(i, i)]).widen(a[i]).nonnegative();
-                let qj = Interval::point(pw[(j, j)]).widen(a[j]).nonnegative();
-                let centre = integrand(pw[(i, j)], pw[(i, i)], pw[(j, j)], i == j, layers);
-                let range = interval_integrand(p, qi, qj, i == j, layers);
-                worst = worst.max((range.hi - centre).max(centre - range.lo));
+        for i in 0..rows {
+            let gi = r0 + i;
+            for j in 0..=gi {
+                let diagonal = gi == j;
+                let (qi, qj) = (qs[gi], qs[j]);
+                let h = integrand(ps[(i, j)], pw[(i, j)], qi, qj, diagonal, self.layers);
+                block[(i, j)] += self.omega * h;
+                if let Some(a) = &self.spread {
+                    let range = interval_integrand(
+                        Interval::point(pw[(i, j)]).widen((a[gi] * a[j]).sqrt()),
+                        Interval::point(self.qw[gi]).widen(a[gi]).nonnegative(),
+                        Interval::point(self.qw[j]).widen(a[j]).nonnegative(),
+                        diagonal,
+                        self.layers,
+                    );
+                    worst = worst.max((range.hi - h).max(h - range.lo));
+                }
             }
         }
         worst
     }
+
+    /// Rows `r0..r0+rows` of `Y Yᵀ`, columns `0..r1` (a sequential product).
+    fn gram(&self, y: &Mat<f64>, r0: usize, rows: usize, r1: usize) -> Mat<f64> {
+        let mut out = Mat::<f64>::zeros(rows, r1);
+        matmul(
+            out.as_mut(),
+            Accum::Replace,
+            y.as_ref().subrows(r0, rows),
+            y.as_ref().subrows(0, r1).transpose(),
+            1.0,
+            Par::Seq,
+        );
+        out
+    }
 }
 
-fn integrand(p: f64, qi: f64, qj: f64, diagonal: bool, layers: Layers) -> f64 {
+/// The squared row norms of y (the diagonal `q` of its Gram matrix), summed in a fixed order.
+fn row_norms2(y: &Mat<f64>) -> Vec<f64> {
+    (0..y.nrows())
+        .map(|b| (0..y.ncols()).map(|l| y[(b, l)] * y[(b, l)]).sum())
+        .collect()
+}
+
+/// `p^W κ0(t^S) [+ sqrt(q^S q^S') κ1(t^S)]`, 0 when a q^S vanishes (z ≡ 0 at this node).
+fn integrand(ps: f64, pw: f64, qi: f64, qj: f64, diagonal: bool, layers: Layers) -> f64 {
     if qi <= 0.0 || qj <= 0.0 {
         return 0.0;
     }
     let norm = (qi * qj).sqrt();
-    let t = if diagonal { 1.0 } else { p / norm };
-    let mut v = p * kappa0(t);
+    // t = 1 exactly on the diagonal: arccos has an infinite slope at 1.
+    let t = if diagonal { 1.0 } else { ps / norm };
+    let mut v = pw * kappa0(t);
     if layers == Layers::Both {
         v += norm * kappa1(t);
     }

@@ -1,0 +1,48 @@
+//! The graphon NTK at the target scale (harness = false; timed with `std::time::Instant`).
+//!
+//! `cargo bench --bench ntk` times K_W on N = 1000 unit-normalised MNIST inputs (d = 784) for
+//! the Figure-1 FSM graphon (exponential profiles, density 0.2) with 64 Gauss–Legendre nodes,
+//! first layer trained, with and without the quadrature error bound; the target is < 2 s on
+//! 2 cores. `-- small` uses N = 200.
+
+use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
+use pai_graphon::net::data::{load, DataSpec};
+use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
+use pai_graphon::seed::MasterSeed;
+use std::time::Instant;
+
+mod common;
+use common::cpu_seconds;
+
+const TARGET_SECONDS: f64 = 2.0;
+const NODES: usize = 64;
+
+fn main() {
+    let small = std::env::args().any(|a| a == "small");
+    let samples = if small { 200 } else { 1000 };
+    let set = load(&DataSpec::Mnist, MasterSeed::default(), "BENCH-NTK").expect("mnist loads");
+    let x = faer::Mat::from_fn(samples, set.d, |b, j| set.row(b)[j]);
+    let x = unit_rows(x.as_ref()).expect("MNIST rows are non-zero");
+    let limit = Fsm::figure1()
+        .limit_graphon(FIGURE1_DENSITY)
+        .expect("the Figure-1 model is valid");
+    let graphon = KernelGraphon::monotone_in_u(set.d, NODES, |u, v| limit.w(u, v))
+        .expect("the FSM limit is monotone in u");
+    println!(
+        "N = {samples}, d = {}, {NODES} nodes, density {:.4}, {} rayon threads",
+        set.d,
+        graphon.density(),
+        rayon::current_num_threads()
+    );
+    for layers in [Layers::First, Layers::Both] {
+        let (t, cpu) = (Instant::now(), cpu_seconds());
+        let k = graphon_ntk(x.as_ref(), &graphon, layers).expect("valid inputs");
+        let (wall, cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+        println!(
+            "{layers:?}: wall {wall:.3} s, cpu {cpu:.2} s, quadrature bound {:.2e}, K_00 {:.6}  {}",
+            k.quadrature_bound.unwrap_or(f64::NAN),
+            k.k[(0, 0)],
+            if wall < TARGET_SECONDS { "ok" } else { "SLOW" }
+        );
+    }
+}
