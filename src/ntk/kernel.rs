@@ -24,6 +24,10 @@ use std::f64::consts::PI;
 /// threads).
 pub const ROW_CHUNK: usize = 64;
 
+/// Relative allowance for the rounding of the oscillation bound's own arithmetic: fewer than 32
+/// operations, each with relative error at most u = ε/2 (Higham, Lemma 3.1: below γ_32 < 64u).
+const BOUND_ROUNDING: f64 = 64.0 * crate::tol::UNIT_ROUNDOFF;
+
 /// Which layers are trained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layers {
@@ -553,14 +557,13 @@ impl NodeData {
                 let h = integrand(ps[(i, j)], pw[(i, j)], qi, qj, diagonal, self.layers);
                 block[(i, j)] += self.omega * h;
                 if let Some(a) = &self.spread {
-                    let range = interval_integrand(
-                        Interval::point(pw[(i, j)]).widen((a[gi] * a[j]).sqrt()),
-                        Interval::point(self.qw[gi]).widen(a[gi]).nonnegative(),
-                        Interval::point(self.qw[j]).widen(a[j]).nonnegative(),
-                        diagonal,
-                        self.layers,
-                    );
-                    worst = worst.max((range.hi - h).max(h - range.lo));
+                    let cell = CellEntry {
+                        p: pw[(i, j)],
+                        r: (a[gi] * a[j]).sqrt(),
+                        q: (self.qw[gi], self.qw[j]),
+                        a: (a[gi], a[j]),
+                    };
+                    worst = worst.max(cell.oscillation(h, diagonal, self.layers));
                 }
             }
         }
@@ -604,95 +607,57 @@ fn integrand(ps: f64, pw: f64, qi: f64, qj: f64, diagonal: bool, layers: Layers)
     v
 }
 
-/// A closed interval `[lo, hi]`.
-#[derive(Clone, Copy, Debug)]
-struct Interval {
-    lo: f64,
-    hi: f64,
+/// One kernel entry on a node's cell: `p_u ∈ p ± r`, `q_u(x_i) ∈ q.0 ± a.0`, `q_u(x_j) ∈ q.1 ± a.1`.
+struct CellEntry {
+    p: f64,
+    r: f64,
+    q: (f64, f64),
+    a: (f64, f64),
 }
 
-impl Interval {
-    fn point(v: f64) -> Self {
-        Interval { lo: v, hi: v }
-    }
-    fn widen(self, r: f64) -> Self {
-        Interval {
-            lo: self.lo - r,
-            hi: self.hi + r,
+impl CellEntry {
+    /// A bound on `sup_u |h_u − h|` over the cell, h the integrand at the node. With
+    /// `h = p κ0(t) [+ ν κ1(t)]`, `ν = sqrt(q_i q_j)`, `κ0 ≤ ½`, `κ1 ≤ ½` and `κ1' = κ0 ≤ ½`:
+    /// `|Δh| ≤ ½|Δp| + |p| Δκ0 [+ ½|Δν| + ν ½|Δt|]`, with `Δκ0 ≤ (1/2π) min(|Δt|/sqrt(1 − m²),
+    /// (π/√2) sqrt|Δt|)` (the mean value theorem on arccos away from ±1, m the largest |t| on the
+    /// interval; its modulus of continuity `arccos(1 − δ) ≤ (π/√2) sqrt δ` everywhere). When a q
+    /// interval reaches 0 the integrand may vanish (the z ≡ 0 convention), so `|h| + sup|h_u|`.
+    fn oscillation(&self, h: f64, diagonal: bool, layers: Layers) -> f64 {
+        let (qi, qj) = self.q;
+        let (ai, aj) = self.a;
+        let nu_hi = ((qi + ai) * (qj + aj)).sqrt();
+        let both = layers == Layers::Both;
+        if qi - ai <= 0.0 || qj - aj <= 0.0 {
+            let sup = 0.5 * (self.p.abs() + self.r) + if both { 0.5 * nu_hi } else { 0.0 };
+            return h.abs() + sup;
         }
-    }
-    fn nonnegative(self) -> Self {
-        Interval {
-            lo: self.lo.max(0.0),
-            hi: self.hi.max(0.0),
-        }
-    }
-    fn mul(self, o: Interval) -> Interval {
-        let c = [
-            self.lo * o.lo,
-            self.lo * o.hi,
-            self.hi * o.lo,
-            self.hi * o.hi,
-        ];
-        Interval {
-            lo: c.iter().copied().fold(f64::INFINITY, f64::min),
-            hi: c.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        }
-    }
-}
-
-/// The range of the integrand over p ∈ P, q_i ∈ Q_i, q_j ∈ Q_j (with |p| ≤ sqrt(q_i q_j), so t
-/// ∈ [−1, 1]). A q interval touching 0 admits the integrand 0 (the z ≡ 0 convention) and any
-/// t, so the range is widened to contain both.
-fn interval_integrand(
-    p: Interval,
-    qi: Interval,
-    qj: Interval,
-    diagonal: bool,
-    layers: Layers,
-) -> Interval {
-    let norm = Interval {
-        lo: (qi.lo * qj.lo).sqrt(),
-        hi: (qi.hi * qj.hi).sqrt(),
-    };
-    let t = if diagonal {
-        Interval::point(1.0)
-    } else if norm.lo > 0.0 {
-        let c = [
-            p.lo / norm.lo,
-            p.lo / norm.hi,
-            p.hi / norm.lo,
-            p.hi / norm.hi,
-        ];
-        Interval {
-            lo: c.iter().copied().fold(f64::INFINITY, f64::min).max(-1.0),
-            hi: c.iter().copied().fold(f64::NEG_INFINITY, f64::max).min(1.0),
-        }
-    } else {
-        Interval { lo: -1.0, hi: 1.0 }
-    };
-    let k0 = Interval {
-        lo: kappa0(t.lo),
-        hi: kappa0(t.hi),
-    };
-    let mut r = p.mul(k0);
-    if layers == Layers::Both {
-        // κ1' = κ0 ≥ 0: κ1 is non-decreasing.
-        let k1 = Interval {
-            lo: kappa1(t.lo),
-            hi: kappa1(t.hi),
+        let nu = (qi * qj).sqrt();
+        let nu_lo = ((qi - ai) * (qj - aj)).sqrt();
+        let dt = if diagonal {
+            0.0
+        } else {
+            let t = (self.p / nu).clamp(-1.0, 1.0);
+            let ends = [
+                (self.p - self.r) / nu_lo,
+                (self.p - self.r) / nu_hi,
+                (self.p + self.r) / nu_lo,
+                (self.p + self.r) / nu_hi,
+            ];
+            let lo = ends.iter().copied().fold(f64::INFINITY, f64::min).max(-1.0);
+            let hi = ends.iter().copied().fold(f64::NEG_INFINITY, f64::max).min(1.0);
+            (hi - t).max(t - lo).max(0.0)
         };
-        let extra = norm.mul(k1);
-        r = Interval {
-            lo: r.lo + extra.lo,
-            hi: r.hi + extra.hi,
+        let m = (self.p.abs() + self.r) / nu_lo;
+        let lipschitz = if m < 1.0 {
+            dt / (1.0 - m * m).sqrt()
+        } else {
+            f64::INFINITY
         };
+        let dk0 = lipschitz.min(PI / std::f64::consts::SQRT_2 * dt.sqrt()) / (2.0 * PI);
+        let mut bound = 0.5 * self.r + self.p.abs() * dk0;
+        if both {
+            bound += 0.5 * (nu_hi - nu).max(nu - nu_lo) + 0.5 * nu * dt;
+        }
+        bound * (1.0 + BOUND_ROUNDING)
     }
-    if qi.lo <= 0.0 || qj.lo <= 0.0 {
-        r = Interval {
-            lo: r.lo.min(0.0),
-            hi: r.hi.max(0.0),
-        };
-    }
-    r
 }
