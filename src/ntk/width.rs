@@ -210,11 +210,11 @@ fn row_kernel(p: &Mat<f64>, layers: Layers) -> Mat<f64> {
 /// assert_eq!(k[(0, 0)], 0.5);           // ½ · 2 · κ0(1)
 /// assert_eq!(k[(0, 1)], 0.0);           // κ0(−1) = 0
 /// // Without masking noise (W ∈ {0, 1}) K_d is K_W.
-/// let h = KernelGraphon::column_profile(&[1.0, 0.0]).unwrap();
-/// let y = faer::mat![[0.6, 0.8], [0.8, 0.6]];
+/// let h = KernelGraphon::column_profile(&[1.0, 1.0, 0.0]).unwrap();
+/// let y = faer::mat![[0.6, 0.48, 0.64], [0.48, 0.6, 0.64]];
 /// let kd = fixed_d_limit(y.as_ref(), &h, Layers::Both).unwrap();
 /// let kw = graphon_ntk(y.as_ref(), &h, Layers::Both).unwrap().k;
-/// assert!((kd[(0, 1)] - kw[(0, 1)]).abs() < 1e-15);
+/// assert!((kd[(0, 1)] - kw[(0, 1)]).abs() < 1e-14);
 /// ```
 pub fn fixed_d_limit(
     x: MatRef<'_, f64>,
@@ -424,9 +424,10 @@ fn entry_variance(
 }
 
 /// The two constants of Pinelis' inequality for `Θ̂ = (1/n) Σ_i Θ_i` (first layer trained,
-/// `a_i ∈ {±1}`): the average variance bound
-/// `σ² = (1/n) Σ_i E‖Θ_i‖_F² ≤ (1/n) Σ_i ½ Σ_(b,b') E_m[p_m(b, b')²]`, with
-/// `E p_m² = p_W² + ρ^(−2) Σ_j W_j (1 − W_j) x_bj² x_b'j²`, and the range
+/// `a_i ∈ {±1}`): the average variance bound `σ² ≥ (1/n) Σ_i E‖Θ_i − EΘ_i‖_F²`, summing
+/// `entry_variance` over the pairs (`theory/ntk.md`, Proposition W4: from
+/// `E p_m² = p_W² + ρ^(−2) Σ_j W_j (1 − W_j) x_bj² x_b'j²`, the gate probability κ0(t_m) ≤ ½ and the
+/// bias bound of Proposition W3), and the range
 /// `‖Θ_i − EΘ_i‖_F ≤ √2 max_i ρ^(−1) Σ_b Σ_(j: W_ij > 0) x_bj²` (both PSD; ‖A‖_F ≤ tr A).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RowMoments {
@@ -441,10 +442,10 @@ pub struct RowMoments {
 /// ```
 /// use pai_graphon::ntk::kernel::KernelGraphon;
 /// use pai_graphon::ntk::width::row_moments;
-/// // d = 1, W ≡ 1, one input: E‖Θ_i‖² = ½ p² = ½, range √2.
+/// // d = 1, W ≡ 1, one input: Θ_i = g ∈ {0, 1} with mean ½, variance ¼; range √2.
 /// let g = KernelGraphon::constant(1.0, 1).unwrap();
 /// let m = row_moments(faer::mat![[1.0]].as_ref(), &g, &[0, 0]).unwrap();
-/// assert_eq!(m.variance, 0.5);
+/// assert_eq!(m.variance, 0.25);
 /// assert_eq!(m.range, 2f64.sqrt());
 /// ```
 pub fn row_moments(
