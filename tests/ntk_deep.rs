@@ -5,9 +5,7 @@
 mod common;
 
 use pai_graphon::graphon::step::StepGraphon;
-use pai_graphon::ntk::deep::{
-    deep_ntk, dense_ntk, graphon_ntk_bound, DeepGraphon, Output,
-};
+use pai_graphon::ntk::deep::{deep_ntk, dense_ntk, graphon_ntk_bound, DeepGraphon, Output};
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use pai_graphon::seed::MasterSeed;
 use rand_distr::{Distribution, StandardNormal};
@@ -47,7 +45,10 @@ fn deep_one_layer_is_density_times_graphon_kernel() {
     let kg = KernelGraphon::step(&step, d).unwrap();
     let rho = kg.density();
     let deep = DeepGraphon::new(vec![kg.weights().to_vec()], vec![kg.w().to_owned()]).unwrap();
-    for (layers, output) in [(Layers::First, Output::Fixed), (Layers::Both, Output::Trained)] {
+    for (layers, output) in [
+        (Layers::First, Output::Fixed),
+        (Layers::Both, Output::Trained),
+    ] {
         let k = graphon_ntk(x.as_ref(), &kg, layers).unwrap().k;
         let kb = graphon_ntk_bound(x.as_ref(), &kg, layers).unwrap();
         let th = deep_ntk(x.as_ref(), &deep, output).unwrap();
@@ -84,14 +85,29 @@ fn deep_one_layer_rejects_a_wrong_density() {
 fn deep_constant_identity_on_gaussian_inputs() {
     let x = inputs(16, 10, "ntk-deep/gaussian");
     for depth in 1..=4 {
-        let dense = deep_ntk(x.as_ref(), &DeepGraphon::constant(1.0, 10, depth).unwrap(), Output::Trained).unwrap();
+        let dense = deep_ntk(
+            x.as_ref(),
+            &DeepGraphon::constant(1.0, 10, depth).unwrap(),
+            Output::Trained,
+        )
+        .unwrap();
         let c = 0.37;
-        let th = deep_ntk(x.as_ref(), &DeepGraphon::constant(c, 10, depth).unwrap(), Output::Trained).unwrap();
+        let th = deep_ntk(
+            x.as_ref(),
+            &DeepGraphon::constant(c, 10, depth).unwrap(),
+            Output::Trained,
+        )
+        .unwrap();
         let cl = c.powi(depth as i32);
         for i in 0..16 {
             for j in 0..16 {
-                let allow = th.bound[(i, j)] + 2.0 * cl * dense.bound[(i, j)] + 8.0 * U * th.k[(i, j)].abs();
-                assert!((th.k[(i, j)] - cl * dense.k[(i, j)]).abs() <= allow, "L={depth} ({i},{j})");
+                let allow = th.bound[(i, j)]
+                    + 2.0 * cl * dense.bound[(i, j)]
+                    + 8.0 * U * th.k[(i, j)].abs();
+                assert!(
+                    (th.k[(i, j)] - cl * dense.k[(i, j)]).abs() <= allow,
+                    "L={depth} ({i},{j})"
+                );
             }
         }
     }
@@ -188,14 +204,20 @@ mod mpfr {
                         for j in 0..n {
                             let r = mp.at(i, j);
                             let diff = |v: f64| (Float::with_val(128, v) - r).abs().to_f64();
-                            let allow_g = 2.0 * kb[(i, j)] + rel * (r.to_f64().abs() + 1e-300) + mp.bound;
+                            let allow_g =
+                                2.0 * kb[(i, j)] + rel * (r.to_f64().abs() + 1e-300) + mp.bound;
                             let allow_d = dense.bound[(i, j)] + mp.bound;
                             worst.0 = worst.0.max(diff(k[(i, j)]) / (allow_g * (1.0 + 4.0 * U)));
-                            worst.1 = worst.1.max(diff(dense.k[(i, j)]) / (allow_d * (1.0 + 4.0 * U)));
+                            worst.1 = worst
+                                .1
+                                .max(diff(dense.k[(i, j)]) / (allow_d * (1.0 + 4.0 * U)));
                         }
                     }
                 }
-                eprintln!("{layers:?}: worst ratio graphon {:.3e}, dense {:.3e}, mp bound {:e}", worst.0, worst.1, mp.bound);
+                eprintln!(
+                    "{layers:?}: worst ratio graphon {:.3e}, dense {:.3e}, mp bound {:e}",
+                    worst.0, worst.1, mp.bound
+                );
                 assert!(worst.0 <= 1.0 && worst.1 <= 1.0);
             }
         }

@@ -97,7 +97,8 @@ pub fn dense_ntk_mp(x: MatRef<'_, f64>, layers: Layers, prec: u32) -> Result<Den
             let angle = Float::with_val(prec, &pi - Float::with_val(prec, t.acos_ref()));
             let mut v = Float::with_val(prec, &p * &angle) / &two_pi;
             if layers == Layers::Both {
-                let root = (Float::with_val(prec, 1) - Float::with_val(prec, t.square_ref())).sqrt();
+                let root =
+                    (Float::with_val(prec, 1) - Float::with_val(prec, t.square_ref())).sqrt();
                 let k1 = (root + Float::with_val(prec, &angle * &t)) / &two_pi;
                 v += norm * k1;
             }

@@ -513,7 +513,11 @@ impl DeepGraphon {
                     l + 1
                 )));
             }
-            let cols = if l == 0 { m.ncols() } else { weights[l - 1].len() };
+            let cols = if l == 0 {
+                m.ncols()
+            } else {
+                weights[l - 1].len()
+            };
             if m.nrows() != om.len() || m.ncols() != cols || cols == 0 {
                 return Err(NtkError::Graphon(format!(
                     "layer {}: W is {}×{}, expected {}×{cols}",
@@ -780,13 +784,11 @@ fn propagate(f: &Field, w: MatRef<'_, f64>, omega: &[f64], transpose: bool) -> F
         .map(|k| {
             (0..pairs)
                 .map(|p| {
-                    f.iter()
-                        .enumerate()
-                        .fold(Ball::ZERO, |acc, (k2, fk)| {
-                            let wv = if transpose { w[(k2, k)] } else { w[(k, k2)] };
-                            let coef = Ball::exact(omega[k2]).mul(Ball::exact(wv));
-                            acc.add(coef.mul(fk[p]))
-                        })
+                    f.iter().enumerate().fold(Ball::ZERO, |acc, (k2, fk)| {
+                        let wv = if transpose { w[(k2, k)] } else { w[(k, k2)] };
+                        let coef = Ball::exact(omega[k2]).mul(Ball::exact(wv));
+                        acc.add(coef.mul(fk[p]))
+                    })
                 })
                 .collect()
         })
@@ -926,20 +928,25 @@ fn ntk_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
                 entries += k.nrows() * k.ncols();
                 if layers == Layers::First {
                     let lin = linear_acos_kernel(x.as_ref());
-                    linear_acos = linear_acos.min(worst_ratio(lin.as_ref(), dense.k.as_ref(), &allow));
+                    linear_acos =
+                        linear_acos.min(worst_ratio(lin.as_ref(), dense.k.as_ref(), &allow));
                 }
             }
         }
     }
-    Ok(Outcome::new(Check::new(worst, 1.0, Relation::AtMost), 0.0, ctx.label("rho"))
-        .with_control(
-            Check::new(control, 1.0, Relation::AtMost),
-            "the same kernels normalised by ρ(1 + 1e-6) instead of ρ (smallest ratio over all cases)",
-        )
-        .detail("linear_acos_control_ratio", linear_acos)
-        .detail("random_rho", random_rho)
-        .detail("entries", entries as f64)
-        .detail("largest_allowance", largest_bound))
+    Ok(Outcome::new(
+        Check::new(worst, 1.0, Relation::AtMost),
+        0.0,
+        ctx.label("rho"),
+    )
+    .with_control(
+        Check::new(control, 1.0, Relation::AtMost),
+        "the same kernels normalised by ρ(1 + 1e-6) instead of ρ (smallest ratio over all cases)",
+    )
+    .detail("linear_acos_control_ratio", linear_acos)
+    .detail("random_rho", random_rho)
+    .detail("entries", entries as f64)
+    .detail("largest_allowance", largest_bound))
 }
 
 /// Nodes per hidden layer of NTK-15's control graphon.
@@ -959,7 +966,9 @@ fn identity_ratio(
     let scaled = Mat::from_fn(n, n, |i, j| cl * dense.k[(i, j)]);
     let allow = Mat::from_fn(n, n, |i, j| {
         let d = dense.k[(i, j)].abs() + dense.bound[(i, j)];
-        (theta.bound[(i, j)] + cl * (1.0 + gl) * dense.bound[(i, j)] + (gl + U) * cl * d * (1.0 + gl))
+        (theta.bound[(i, j)]
+            + cl * (1.0 + gl) * dense.bound[(i, j)]
+            + (gl + U) * cl * d * (1.0 + gl))
             * (1.0 + 4.0 * U)
     });
     Ok(worst_ratio(theta.k.as_ref(), scaled.as_ref(), &allow))
