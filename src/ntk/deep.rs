@@ -11,7 +11,7 @@
 //!   `W^(l)(u_l, u_(l−1))`, no density normalisation) for L hidden layers on a node grid, with a
 //!   running rounding bound.
 //!
-//! All bounds come from one ball arithmetic ([`Ball`]): each value carries a centre (the f64
+//! All bounds come from one ball arithmetic (the private `Ball`): each value carries a centre (the f64
 //! result) and a radius that contains the exact real value and every f64 evaluation of the same
 //! sequence of operations from inputs inside the input balls. Its rounding model is the IEEE
 //! one, `fl(a ∘ b) = (a ∘ b)(1 + δ)`, `|δ| ≤ u = 2⁻⁵³`, and for `acos`/`asin` a relative error
