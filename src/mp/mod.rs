@@ -19,6 +19,7 @@
 //! digit (relative ≤ 5·10⁻⁴⁰) of the exact function value plus the (at most `2^−215`) error above.
 
 pub mod limit;
+pub mod ntk;
 use crate::normal::NormalError;
 use rug::float::{prec_max, prec_min, Constant};
 use rug::Float;
