@@ -140,6 +140,8 @@ pub struct KernelGraphon {
     w: Mat<f64>,
     s: Option<Mat<f64>>,
     brackets: Option<(Mat<f64>, Mat<f64>)>,
+    /// Constant in u on cells of widths ω_k around the nodes: the quadrature is exact.
+    exact_in_u: bool,
 }
 
 fn check_values(name: &str, m: MatRef<'_, f64>, max: f64) -> Result<(), NtkError> {
@@ -157,7 +159,8 @@ fn check_values(name: &str, m: MatRef<'_, f64>, max: f64) -> Result<(), NtkError
 }
 
 impl KernelGraphon {
-    /// From explicit nodes, weights and the node × coordinate matrix of W values. Checks W ∈
+    /// A graphon constant in u on consecutive cells of widths `weights` (cell k holds node k),
+    /// with the node × coordinate matrix of W values: the u-integral is exact. Checks W ∈
     /// [0, 1], weights positive and summing to 1 (to 1e-12), and positive density.
     ///
     /// ```
@@ -191,6 +194,7 @@ impl KernelGraphon {
             w,
             s: None,
             brackets: None,
+            exact_in_u: true,
         };
         if g.density() <= 0.0 {
             return Err(NtkError::Graphon("W has density 0".into()));
@@ -285,6 +289,7 @@ impl KernelGraphon {
         check_values("W at the cell ends", at_ends.as_ref(), 1.0)?;
         let mut g = Self::new(nodes, weights, w)?;
         g.brackets = Some((lo, hi));
+        g.exact_in_u = false;
         Ok(g)
     }
 
@@ -397,9 +402,11 @@ impl KernelGraphon {
 pub struct Kernel {
     /// The N × N kernel matrix (symmetric).
     pub k: Mat<f64>,
-    /// A bound on `max_ij |K_ij − (exact u-integral)_ij|`: 0 for step and u-independent
-    /// graphons; for [`KernelGraphon::monotone_in_u`], the Markov–Stieltjes oscillation bound
-    /// (`theory/ntk.md`); `None` when a quadrature without brackets was used.
+    /// A bound on `max_ij |K_ij − (exact u-integral)_ij|` (rounding aside): 0 for graphons
+    /// constant in u on cells ([`KernelGraphon::new`], step, u-independent and mask graphons);
+    /// for [`KernelGraphon::monotone_in_u`], the Markov–Stieltjes oscillation bound
+    /// (`theory/ntk.md`); `None` for a Gauss rule whose brackets
+    /// [`KernelGraphon::with_second_moment`] dropped.
     pub quadrature_bound: Option<f64>,
 }
 
@@ -437,7 +444,7 @@ pub fn graphon_ntk(
             Mat::zeros(r1 - r0, r1)
         })
         .collect();
-    let mut bound = g.brackets.as_ref().map(|_| 0.0);
+    let mut bound = (g.exact_in_u || g.brackets.is_some()).then_some(0.0);
     for node in 0..g.nodes.len() {
         let w_row = g.w.as_ref().row(node);
         let yw = scaled_rows(x, w_row, rho);

@@ -112,11 +112,13 @@ pub struct Spectrum {
     pub upper: f64,
     /// A certified positive lower bound ([`shifted_cholesky_lower`]), when one was found.
     pub lower: Option<f64>,
+    /// The largest eigenvalue from the same eigensolver (an estimate).
+    pub largest: f64,
 }
 
 /// The smallest eigenvalue of K̂ with an eigenvector, by faer's self-adjoint eigensolver run
 /// sequentially (so the result does not depend on the thread count).
-fn smallest_eigenpair(k: MatRef<'_, f64>) -> Result<(f64, Vec<f64>), NtkError> {
+fn smallest_eigenpair(k: MatRef<'_, f64>) -> Result<(f64, Vec<f64>, f64), NtkError> {
     let n = k.nrows();
     let mut s = Diag::<f64>::zeros(n);
     let mut u = Mat::<f64>::zeros(n, n);
@@ -133,7 +135,8 @@ fn smallest_eigenpair(k: MatRef<'_, f64>) -> Result<(f64, Vec<f64>), NtkError> {
     .map_err(|e| NtkError::Indefinite(format!("eigensolver failed: {e:?}")))?;
     let sv = s.column_vector();
     let first = (0..n).min_by(|&a, &b| sv[a].total_cmp(&sv[b])).unwrap_or(0);
-    Ok((sv[first], (0..n).map(|i| u[(i, first)]).collect()))
+    let largest = (0..n).map(|i| sv[i]).fold(f64::NEG_INFINITY, f64::max);
+    Ok((sv[first], (0..n).map(|i| u[(i, first)]).collect(), largest))
 }
 
 fn check_square(k: MatRef<'_, f64>) -> Result<(), NtkError> {
@@ -238,7 +241,7 @@ pub fn shifted_cholesky_lower(k: MatRef<'_, f64>, mu: f64) -> Result<Option<f64>
 /// ```
 pub fn lambda_min_bounds(k: MatRef<'_, f64>) -> Result<Spectrum, NtkError> {
     check_square(k)?;
-    let (estimate, v) = smallest_eigenpair(k)?;
+    let (estimate, v, largest) = smallest_eigenpair(k)?;
     let upper = rayleigh_upper(k, &v)?;
     let mut lower = None;
     if estimate > 0.0 {
@@ -253,6 +256,7 @@ pub fn lambda_min_bounds(k: MatRef<'_, f64>) -> Result<Spectrum, NtkError> {
         estimate,
         upper,
         lower,
+        largest,
     })
 }
 

@@ -130,6 +130,48 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The graphon NTK K_W of a graphon (or of a pruning method's mask) on a data set: λ_min
+    /// (certified), λ_max, yᵀK⁻¹y, the generalisation bound and the path density p_W.
+    Ntk {
+        /// constant, snip[:POWER] (column profile |cov(x_j, y)|^POWER) or fsm:ROW;COL[;NOISE]
+        /// (an FSM limit graphon; its row profile must be monotone).
+        #[arg(long, conflicts_with = "method", required_unless_present = "method")]
+        graphon: Option<String>,
+        /// Prune a network of --width at the density with this method and use its mask as the
+        /// graphon: random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
+        #[arg(long)]
+        method: Option<String>,
+        /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
+        #[arg(long)]
+        data: String,
+        /// The first N inputs of the data set (unit-normalised).
+        #[arg(long, default_value_t = 500)]
+        samples: usize,
+        /// Kept fraction ρ in (0, 1].
+        #[arg(long, allow_negative_numbers = true)]
+        density: f64,
+        /// Which layers are trained.
+        #[arg(long, value_enum, default_value_t = LayersArg::First)]
+        layers: LayersArg,
+        /// Gauss–Legendre nodes over u (fsm graphons).
+        #[arg(long, default_value_t = 64)]
+        nodes: usize,
+        /// Hidden width of the pruned network (--method).
+        #[arg(long, default_value_t = 256)]
+        width: usize,
+        /// Failure probability δ of the generalisation bound.
+        #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
+        delta: f64,
+        /// Master seed: default, random, or hexadecimal.
+        #[arg(long, default_value = "default")]
+        seed: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+        /// Write ntk.json and path_density.csv into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Regenerate a committed high-precision reference table (needs the `mpfr` feature).
     Reference {
         /// Which table.
@@ -146,6 +188,14 @@ enum FormatArg {
     Table,
     Markdown,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LayersArg {
+    /// The first layer only (Arora et al.'s H∞).
+    First,
+    /// Both layers (adds the κ1 term).
+    Both,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -314,13 +364,71 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             };
             prune::run(&args, master, format.into(), out.as_deref())
         }
+        Command::Ntk {
+            graphon,
+            method,
+            data,
+            samples,
+            density,
+            layers,
+            nodes,
+            width,
+            delta,
+            seed,
+            format,
+            out,
+        } => {
+            let master = master_seed(&seed)?;
+            let source = match (graphon, method) {
+                (Some(g), _) => ntk::Source::Graphon(g),
+                (None, Some(m)) => ntk::Source::Method(m),
+                (None, None) => return Err("give --graphon or --method".to_string().into()),
+            };
+            let args = ntk::Args {
+                source,
+                data: &data,
+                samples,
+                density,
+                layers: match layers {
+                    LayersArg::First => pai_graphon::ntk::kernel::Layers::First,
+                    LayersArg::Both => pai_graphon::ntk::kernel::Layers::Both,
+                },
+                nodes,
+                width,
+                delta,
+            };
+            ntk::run(&args, master, format.into(), out.as_deref())
+        }
         Command::Reference { table, prec } => reference(table, prec),
     }
 }
 
 mod figure1;
 mod limit;
+mod ntk;
 mod prune;
+
+/// Progress lines on stderr, only when it is a terminal.
+pub(crate) struct Progress(pub(crate) bool);
+
+impl Progress {
+    /// Progress on stderr if it is a terminal.
+    pub(crate) fn on_terminal() -> Self {
+        Progress(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    }
+
+    pub(crate) fn say(&self, what: &str) {
+        if self.0 {
+            eprint!("\r\x1b[2K{what}…");
+        }
+    }
+
+    pub(crate) fn done(&self) {
+        if self.0 {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
 
 fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
     let all = claims::registry();

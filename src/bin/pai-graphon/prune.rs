@@ -2,6 +2,7 @@
 //! statistics; optionally write the degree-sorted mask, the kept-input map and stats.json.
 
 use crate::CommandFailure as Failure;
+use crate::Progress;
 use pai_graphon::convergence::mask::Mask;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
@@ -12,7 +13,6 @@ use pai_graphon::seed::MasterSeed;
 use pai_graphon::taxonomy::fsm::{anova_fit, fsm_test, interaction_contrasts, ContrastLaw};
 use pai_graphon::taxonomy::stats::{heterogeneity_lcb, mask_stats, DegreeSummary};
 use serde::Serialize;
-use std::io::IsTerminal;
 use std::path::Path;
 
 /// Failure probability of the heterogeneity lower confidence bound.
@@ -120,22 +120,6 @@ struct Summary {
 }
 
 /// Progress lines on stderr, only on a terminal.
-struct Progress(bool);
-
-impl Progress {
-    fn say(&self, what: &str) {
-        if self.0 {
-            eprint!("\r\x1b[2K{what}…");
-        }
-    }
-
-    fn done(&self) {
-        if self.0 {
-            eprint!("\r\x1b[2K");
-        }
-    }
-}
-
 pub fn run(
     args: &Args,
     seed: MasterSeed,
@@ -144,7 +128,7 @@ pub fn run(
 ) -> Result<(), Failure> {
     let method = method(args.method, args.centred)?;
     let data_spec = DataSpec::parse(args.data)?;
-    let progress = Progress(std::io::stderr().is_terminal());
+    let progress = Progress::on_terminal();
     progress.say("loading data");
     let data = load(&data_spec, seed, DATA_LABEL)?;
     progress.say("initialising the network");

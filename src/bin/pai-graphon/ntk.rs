@@ -1,0 +1,273 @@
+//! `pai-graphon ntk`: the graphon NTK of a graphon or of a pruned network's mask on a data set,
+//! with its certified smallest eigenvalue, the complexity yᵀK⁻¹y, the generalisation bound and
+//! the path density.
+
+use crate::CommandFailure as Failure;
+use crate::Progress;
+use pai_graphon::convergence::limit::Fsm;
+use pai_graphon::net::criteria::{prune, Method, PruneSpec};
+use pai_graphon::net::data::{load, DataSet, DataSpec};
+use pai_graphon::net::network::Network;
+use pai_graphon::ntk::bound::complexity;
+use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
+use pai_graphon::ntk::reality::{generalisation_bound, lambda_min_bounds, snip_type_graphon};
+use pai_graphon::ntk::selection::mask_graphon;
+use pai_graphon::report::{sig, write_atomic, Format};
+use pai_graphon::seed::MasterSeed;
+use serde::Serialize;
+use std::path::Path;
+
+/// The stream label prefix of the data, the network and the pruning.
+const LABEL: &str = "ntk";
+
+/// Where the graphon comes from.
+pub enum Source {
+    /// A graphon spec: constant, snip[:POWER], fsm:ROW;COL[;NOISE].
+    Graphon(String),
+    /// A pruning method whose mask is the graphon.
+    Method(String),
+}
+
+pub struct Args<'a> {
+    pub source: Source,
+    pub data: &'a str,
+    pub samples: usize,
+    pub density: f64,
+    pub layers: Layers,
+    pub nodes: usize,
+    pub width: usize,
+    pub delta: f64,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    graphon: String,
+    data: String,
+    samples: usize,
+    dims: usize,
+    density: f64,
+    layers: &'static str,
+    quadrature_nodes: usize,
+    quadrature_bound: Option<f64>,
+    lambda_min_lower: Option<f64>,
+    lambda_min_upper: f64,
+    lambda_min_estimate: f64,
+    lambda_max_estimate: f64,
+    complexity: f64,
+    scale: f64,
+    scale_corrected: f64,
+    delta: f64,
+    bound_main: Option<f64>,
+    bound_o_term: Option<f64>,
+    bound_total: Option<f64>,
+    path_density_min: f64,
+    path_density_mean: f64,
+    path_density_max: f64,
+    path_density_zero: usize,
+    path_density: Vec<f64>,
+}
+
+pub fn run(
+    args: &Args,
+    seed: MasterSeed,
+    format: Format,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
+    if !(args.delta > 0.0 && args.delta < 1.0) {
+        return Err(format!("--delta {} must lie in (0, 1)", args.delta).into());
+    }
+    let progress = Progress::on_terminal();
+    progress.say("loading data");
+    let set = load(&DataSpec::parse(args.data)?, seed, &format!("{LABEL}/data"))?;
+    let (x, y) = inputs(&set, args.samples)?;
+    progress.say("building the graphon");
+    let (name, graphon) = graphon(args, &set, x.as_ref(), &y, seed)?;
+    progress.say("computing the kernel");
+    let kernel = graphon_ntk(x.as_ref(), &graphon, args.layers)?;
+    progress.say("certifying λ_min");
+    let spectrum = lambda_min_bounds(kernel.k.as_ref())?;
+    let c = complexity(kernel.k.as_ref(), &y)?;
+    let bound = spectrum
+        .lower
+        .map(|l| generalisation_bound(&c, y.len(), l, args.delta))
+        .transpose()?;
+    progress.done();
+    let p = graphon.path_density();
+    let summary = Summary {
+        graphon: name,
+        data: set.name.clone(),
+        samples: y.len(),
+        dims: set.d,
+        density: graphon.density(),
+        layers: match args.layers {
+            Layers::First => "first layer",
+            Layers::Both => "both layers",
+        },
+        quadrature_nodes: graphon.nodes().len(),
+        quadrature_bound: kernel.quadrature_bound,
+        lambda_min_lower: spectrum.lower,
+        lambda_min_upper: spectrum.upper,
+        lambda_min_estimate: spectrum.estimate,
+        lambda_max_estimate: spectrum.largest,
+        complexity: c.raw,
+        scale: c.scale,
+        scale_corrected: c.corrected,
+        delta: args.delta,
+        bound_main: bound.map(|b| b.main),
+        bound_o_term: bound.map(|b| b.o_term),
+        bound_total: bound.map(|b| b.total),
+        path_density_min: p.iter().copied().fold(f64::INFINITY, f64::min),
+        path_density_mean: p.iter().sum::<f64>() / p.len() as f64,
+        path_density_max: p.iter().copied().fold(0.0, f64::max),
+        path_density_zero: p.iter().filter(|&&v| v == 0.0).count(),
+        path_density: p,
+    };
+    let json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
+    if let Some(dir) = out {
+        write_out(dir, &json, &summary.path_density)?;
+    }
+    match format {
+        Format::Json => println!("{json}"),
+        _ => print!("{}", table(&summary)),
+    }
+    if summary.lambda_min_lower.is_none() {
+        return Err("λ_min(K) could not be certified positive: the kernel is (numerically) singular on these inputs (duplicate inputs?), so yᵀK⁻¹y and the bound are not reliable".to_string().into());
+    }
+    Ok(())
+}
+
+/// The first N inputs, unit-normalised, and their ±1 labels.
+fn inputs(set: &DataSet, samples: usize) -> Result<(faer::Mat<f64>, Vec<f64>), Failure> {
+    if samples == 0 || samples > set.samples {
+        return Err(format!(
+            "--samples {samples} must lie in 1..={} for {}",
+            set.samples, set.name
+        )
+        .into());
+    }
+    let raw = faer::Mat::from_fn(samples, set.d, |b, j| set.row(b)[j]);
+    Ok((unit_rows(raw.as_ref())?, set.y[..samples].to_vec()))
+}
+
+/// The graphon and its description.
+fn graphon(
+    args: &Args,
+    set: &DataSet,
+    x: faer::MatRef<'_, f64>,
+    y: &[f64],
+    seed: MasterSeed,
+) -> Result<(String, KernelGraphon), Failure> {
+    let rho = args.density;
+    match &args.source {
+        Source::Graphon(spec) => {
+            let g = match spec.split_once(':') {
+                None if spec == "constant" => KernelGraphon::constant(rho, set.d)?,
+                None if spec == "snip" => snip_type_graphon(x, y, rho, 1.0)?,
+                Some(("snip", power)) => {
+                    let power: f64 = power
+                        .parse()
+                        .map_err(|_| format!("snip power {power:?} is not a number"))?;
+                    snip_type_graphon(x, y, rho, power)?
+                }
+                Some(("fsm", rest)) => fsm_graphon(rest, rho, set.d, args.nodes)?,
+                _ => {
+                    return Err(format!(
+                        "unknown graphon {spec:?}: use constant, snip[:POWER] or fsm:ROW;COL[;NOISE]"
+                    )
+                    .into())
+                }
+            };
+            Ok((spec.clone(), g))
+        }
+        Source::Method(name) => {
+            let method = Method::parse(name)?;
+            let net = Network::init(args.width, set.d, seed, LABEL)?;
+            let pruned = prune(&net, set, &PruneSpec::new(method, rho), seed, LABEL)?;
+            let g = mask_graphon(&pruned.mask, None)?;
+            Ok((format!("mask of {} (n = {})", method.name(), args.width), g))
+        }
+    }
+}
+
+/// `fsm:ROW;COL[;NOISE]`: the FSM limit graphon, integrated over u by Gauss–Legendre with the
+/// Markov–Stieltjes bound, which needs W monotone in u.
+fn fsm_graphon(spec: &str, rho: f64, d: usize, nodes: usize) -> Result<KernelGraphon, Failure> {
+    let parts: Vec<&str> = spec.split(';').collect();
+    let (row, col, noise) = match parts.as_slice() {
+        [r, c] => (*r, *c, "gaussian:1"),
+        [r, c, n] => (*r, *c, *n),
+        _ => return Err(format!("fsm graphon {spec:?}: use fsm:ROW;COL[;NOISE]").into()),
+    };
+    // Every profile kind is monotone (affine, power, exp; step levels are validated
+    // non-decreasing), so W(u, v) = P(|ξ| > τ*/(φ(u) ψ(v))) is monotone in u.
+    let limit = Fsm::parse(row, col, noise)?.limit_graphon(rho)?;
+    Ok(KernelGraphon::monotone_in_u(d, nodes, |u, v| limit.w(u, v))?)
+}
+
+fn table(s: &Summary) -> String {
+    let opt = |v: Option<f64>| v.map_or("—".to_string(), |v| sig(v, 6));
+    let mut t = String::new();
+    t += &format!(
+        "graphon NTK of {} on {} (N = {}, d = {}), density {}, {} trained\n",
+        s.graphon,
+        s.data,
+        s.samples,
+        s.dims,
+        sig(s.density, 6),
+        s.layers
+    );
+    t += &format!(
+        "quadrature        {} nodes, error bound {}\n",
+        s.quadrature_nodes,
+        opt(s.quadrature_bound)
+    );
+    t += &format!(
+        "λ_min             certified ≥ {}, ≤ {} (estimate {})\n",
+        opt(s.lambda_min_lower),
+        sig(s.lambda_min_upper, 6),
+        sig(s.lambda_min_estimate, 6)
+    );
+    t += &format!("λ_max             {} (estimate)\n", sig(s.lambda_max_estimate, 6));
+    t += &format!(
+        "yᵀK⁻¹y            {} (scale s = {}, s·yᵀK⁻¹y = {})\n",
+        sig(s.complexity, 6),
+        sig(s.scale, 6),
+        sig(s.scale_corrected, 6)
+    );
+    t += &format!(
+        "bound (δ = {})  {} = {} + {}{}\n",
+        s.delta,
+        opt(s.bound_total),
+        opt(s.bound_main),
+        opt(s.bound_o_term),
+        match s.bound_total {
+            Some(b) if b >= 1.0 => " (vacuous: ≥ 1)",
+            _ => "",
+        }
+    );
+    t += &format!(
+        "path density p_W min {}, mean {}, max {}, {} of {} inputs cut off\n",
+        sig(s.path_density_min, 6),
+        sig(s.path_density_mean, 6),
+        sig(s.path_density_max, 6),
+        s.path_density_zero,
+        s.dims
+    );
+    t
+}
+
+/// ntk.json and path_density.csv, each written atomically.
+fn write_out(dir: &Path, json: &str, p: &[f64]) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
+    let mut csv = String::from("coordinate,path_density\n");
+    for (j, v) in p.iter().enumerate() {
+        csv += &format!("{j},{v:e}\n");
+    }
+    for (name, bytes) in [("ntk.json", format!("{json}\n")), ("path_density.csv", csv)] {
+        let path = dir.join(name);
+        write_atomic(&path, bytes.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
