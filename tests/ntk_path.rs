@@ -82,7 +82,7 @@ fn certificates_bracket_known_spectra() {
     y[0] = 1.0;
     let q = certified_quadratic_inverse(a.as_ref(), &y, 0.0).unwrap();
     let exact_q = n as f64 / (n as f64 + 1.0);
-    assert!(q.lower <= exact_q && exact_q <= q.upper && q.upper - q.lower < 1e-10);
+    assert!(q.lower <= exact_q && exact_q <= q.upper && q.upper - q.lower < 1e-7);
     // Not symmetric: rejected.
     let b = faer::mat![[1.0, 0.1], [0.0, 1.0]];
     assert!(matches!(

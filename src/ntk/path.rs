@@ -266,16 +266,40 @@ fn kappa0_modulus(delta: f64) -> f64 {
     inflate(delta.sqrt() / (2.0 * SQRT_2), 4)
 }
 
+/// What is known of the argument t of a computed `a κ0(t)` term.
+#[derive(Clone, Copy)]
+enum Argument {
+    /// Exactly 1 (the diagonal of a kernel with t = 1 set there).
+    One,
+    /// The computed value t̂: the Lipschitz bound on the neighbourhood applies when it stays
+    /// away from ±1.
+    Computed(f64),
+    /// Not available: only the Hölder bound.
+    Unknown,
+}
+
 /// Entry error of a computed `a κ0(a / s)` term whose numerator was computed with absolute
 /// error at most `rel · s` (s = the product of the two norms, `|a| ≤ s`) and whose argument is
-/// therefore off by at most `3 rel + 3u`: `|Δ(a κ0)| ≤ s (rel + h(3 rel + 3u) + 6u)` (the last
-/// for acos (one ulp), the subtraction, the division by 2π and the product). On the diagonal
-/// the argument is exactly 1 (`diagonal = true`) and only the numerator errs.
-fn relu_entry_error(s: f64, rel: f64, diagonal: bool) -> f64 {
-    let kappa = if diagonal {
-        0.0
-    } else {
-        kappa0_modulus(3.0 * rel + 3.0 * UNIT_ROUNDOFF)
+/// therefore off by at most `δ = 3 rel + 3u`: `|Δ(a κ0)| ≤ s (rel + ω + 6u)` (the 6u for acos
+/// (one ulp), the subtraction, the division by 2π and the product), with ω the smaller of the
+/// Hölder bound [`kappa0_modulus`]`(δ)` and, when `|t̂| + δ < 1`, the Lipschitz bound
+/// `δ / (2π sqrt(1 − (|t̂| + δ)²))` (κ0' = 1/(2π sqrt(1 − t²)) grows with |t|). On the diagonal
+/// the argument is exactly 1 and only the numerator errs.
+fn relu_entry_error(s: f64, rel: f64, argument: Argument) -> f64 {
+    let delta = 3.0 * rel + 3.0 * UNIT_ROUNDOFF;
+    let holder = kappa0_modulus(delta);
+    let kappa = match argument {
+        Argument::One => 0.0,
+        Argument::Unknown => holder,
+        Argument::Computed(t) => {
+            let reach = t.abs().min(1.0) + delta;
+            if reach < 1.0 {
+                let slope = 1.0 / (2.0 * std::f64::consts::PI * (1.0 - reach * reach).sqrt());
+                holder.min(inflate(delta * slope, 8))
+            } else {
+                holder
+            }
+        }
     };
     inflate(s * (rel + kappa + 6.0 * UNIT_ROUNDOFF), 4)
 }
@@ -366,7 +390,12 @@ pub fn bounded_graphon_ntk(
         for i in 0..n {
             for j in 0..n {
                 let s = inflate((q[(k, i)] * q[(k, j)]).sqrt() * (1.0 + 2.0 * rel), 4);
-                e[(i, j)] += omega * relu_entry_error(s, rel, i == j);
+                let argument = if i == j {
+                    Argument::One
+                } else {
+                    Argument::Unknown
+                };
+                e[(i, j)] += omega * relu_entry_error(s, rel, argument);
             }
         }
     }
@@ -462,7 +491,12 @@ fn relu_sum(
                 let diagonal = exact_diagonal && i == j;
                 let t = if diagonal { 1.0 } else { a[(i, j)] / s };
                 k[(i, j)] += omega * a[(i, j)] * kappa0(t);
-                let bound = relu_entry_error(inflate(s * (1.0 + 2.0 * rel), 4), rel, diagonal);
+                let argument = if diagonal {
+                    Argument::One
+                } else {
+                    Argument::Computed(t)
+                };
+                let bound = relu_entry_error(inflate(s * (1.0 + 2.0 * rel), 4), rel, argument);
                 e[(i, j)] += omega * bound;
                 e[(j, i)] = e[(i, j)];
             }
@@ -693,11 +727,15 @@ pub(crate) fn claims() -> Vec<Claim> {
     ]
 }
 
-/// The first `n` rows of a data set, scaled to unit norm, duplicates removed.
+/// `n` evenly spaced rows of a data set (rows `b · ⌊samples/n⌋`: the bundled sets are grouped
+/// by class, so the first rows would all share a label), scaled to unit norm, duplicates
+/// removed.
 fn distinct_rows(set: &DataSet, n: usize) -> Result<Deduplicated, NtkError> {
     let n = n.min(set.samples);
-    let x = Mat::from_fn(n, set.d, |b, j| set.x[b * set.d + j]);
-    dedup_rows(x.as_ref(), &set.y[..n])
+    let stride = set.samples / n;
+    let x = Mat::from_fn(n, set.d, |b, j| set.x[b * stride * set.d + j]);
+    let y: Vec<f64> = (0..n).map(|b| set.y[b * stride]).collect();
+    dedup_rows(x.as_ref(), &y)
 }
 
 /// The coordinates that are not identically zero over the inputs (on image data: the pixels
@@ -809,12 +847,10 @@ fn ntk_6_positive_definite(ctx: &ClaimContext) -> Result<Outcome, Error> {
     }
     let rows = mnist_rows.expect("the MNIST pass ran");
     // Control 1: the first input appended again.
-    let mut dup = Mat::from_fn(rows.x.nrows() + 1, rows.x.ncols(), |b, j| {
-        rows.x[(b.min(rows.x.nrows() - 1), j)]
+    let n_rows = rows.x.nrows();
+    let dup = Mat::from_fn(n_rows + 1, rows.x.ncols(), |b, j| {
+        rows.x[(if b < n_rows { b } else { 0 }, j)]
     });
-    for j in 0..dup.ncols() {
-        dup[(rows.x.nrows(), j)] = rows.x[(0, j)];
-    }
     let constant = KernelGraphon::constant(DENSITY, rows.x.ncols())?;
     let dup_bound = certified_or_zero(dup.as_ref(), &constant);
     // Control 2: a graphon blind to the right half of the image and an input that agrees with
