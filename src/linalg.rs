@@ -460,7 +460,11 @@ pub fn certified_lambda_min(a: MatRef<'_, f64>, input_error: f64) -> Result<f64,
     for gap in LAMBDA_MIN_GAPS {
         if let Some(lower) = certify_lambda_min_above(a, theta * (1.0 - gap), input_error) {
             // A larger gap only lowers the bound: the first shift that factors decides.
-            return if lower > 0.0 { Ok(lower) } else { Err(uncertified) };
+            return if lower > 0.0 {
+                Ok(lower)
+            } else {
+                Err(uncertified)
+            };
         }
     }
     Err(uncertified)

@@ -35,8 +35,8 @@ fn ntk_9_corrected_alignment() {
 #[test]
 fn duplicates_and_singular_kernels_give_typed_errors() {
     let g = KernelGraphon::constant(0.2, 3).unwrap();
-    let x = unit_rows(faer::mat![[1.0, 2.0, 0.0], [0.0, 1.0, 1.0], [2.0, 4.0, 0.0]].as_ref())
-        .unwrap();
+    let x =
+        unit_rows(faer::mat![[1.0, 2.0, 0.0], [0.0, 1.0, 1.0], [2.0, 4.0, 0.0]].as_ref()).unwrap();
     assert!(matches!(check_distinct(x.as_ref()), Err(NtkError::Data(_))));
     assert!(matches!(
         certify_positive_definite(x.as_ref(), &g),
@@ -54,8 +54,9 @@ fn duplicates_and_singular_kernels_give_typed_errors() {
     ));
     // Bad labels and shapes.
     assert!(dedup_rows(x.as_ref(), &[1.0, 0.0, 1.0]).is_err());
-    assert!(certify_positive_definite(x.as_ref(), &KernelGraphon::constant(0.2, 2).unwrap())
-        .is_err());
+    assert!(
+        certify_positive_definite(x.as_ref(), &KernelGraphon::constant(0.2, 2).unwrap()).is_err()
+    );
     let not_unit = faer::mat![[1.0, 1.0, 0.0]];
     assert!(certify_positive_definite(not_unit.as_ref(), &g).is_err());
 }
@@ -71,7 +72,10 @@ fn certificates_bracket_known_spectra() {
     });
     let exact = 2.0 - 2.0 * (std::f64::consts::PI / (n as f64 + 1.0)).cos();
     let lower = certified_lambda_min(a.as_ref(), 0.0).unwrap();
-    assert!(lower <= exact && lower >= exact * (1.0 - 1e-2), "{lower} vs {exact}");
+    assert!(
+        lower <= exact && lower >= exact * (1.0 - 1e-2),
+        "{lower} vs {exact}"
+    );
     // An input error of λ_min itself cannot be certified.
     assert!(matches!(
         certified_lambda_min(a.as_ref(), exact),

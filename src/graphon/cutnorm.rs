@@ -21,8 +21,8 @@
 
 use super::GraphonError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
-use crate::seed::uniform_open01;
 use crate::linalg::{inflate, next_down, next_up, sum_of_squares_upper, ETA};
+use crate::seed::uniform_open01;
 use crate::tol::{self, TolError};
 use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};

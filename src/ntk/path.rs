@@ -458,7 +458,9 @@ fn indicator(informative: &[usize], d: usize) -> Vec<f64> {
 /// A Gram matrix with the entrywise bound `rel sqrt(K_ii K_jj)` turned into an operator bound.
 fn linear_with_error(k: Mat<f64>, rel: f64) -> BoundedKernel {
     let n = k.nrows();
-    let diag: Vec<f64> = (0..n).map(|i| k[(i, i)].max(0.0) * (1.0 + 2.0 * rel)).collect();
+    let diag: Vec<f64> = (0..n)
+        .map(|i| k[(i, i)].max(0.0) * (1.0 + 2.0 * rel))
+        .collect();
     let e = Mat::from_fn(n, n, |i, j| inflate(rel * (diag[i] * diag[j]).sqrt(), 4));
     BoundedKernel {
         error: operator_bound(&e),
@@ -661,10 +663,7 @@ pub fn certify_positive_definite(
 /// let q = complexity_enclosure(&k, &[1.0, -1.0]).unwrap();
 /// assert!(q.lower <= 4.0 && 4.0 <= q.upper && q.upper - q.lower < 1e-9);
 /// ```
-pub fn complexity_enclosure(
-    k: &BoundedKernel,
-    y: &[f64],
-) -> Result<QuadraticEnclosure, NtkError> {
+pub fn complexity_enclosure(k: &BoundedKernel, y: &[f64]) -> Result<QuadraticEnclosure, NtkError> {
     super::kernel::check_labels(y, k.k.nrows())?;
     certified_quadratic_inverse(k.k.as_ref(), y, k.error).map_err(|e| indefinite("kernel", e))
 }
@@ -764,7 +763,9 @@ fn data_driven_graphon(x: MatRef<'_, f64>, y: &[f64]) -> Result<KernelGraphon, N
         .collect();
     let total: f64 = cov.iter().sum();
     if total <= 0.0 {
-        return Err(NtkError::Data("labels are uncorrelated with every coordinate".into()));
+        return Err(NtkError::Data(
+            "labels are uncorrelated with every coordinate".into(),
+        ));
     }
     let scale = DENSITY * d as f64 / total;
     let w = Mat::from_fn(2, d, |k, j| {
@@ -827,19 +828,34 @@ fn ntk_6_positive_definite(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let mut worst = f64::INFINITY;
     let mut details = Vec::new();
     let mut mnist_rows = None;
-    for (name, spec) in [("mnist", DataSpec::Mnist), ("digits", DataSpec::Digits { side: 8 })] {
+    for (name, spec) in [
+        ("mnist", DataSpec::Mnist),
+        ("digits", DataSpec::Digits { side: 8 }),
+    ] {
         let set = image_set(spec, ctx)?;
         let rows = distinct_rows(&set, n)?;
-        details.push((format!("{name}/duplicates removed"), (n - rows.kept.len()) as f64));
+        details.push((
+            format!("{name}/duplicates removed"),
+            (n - rows.kept.len()) as f64,
+        ));
         let graphons = [
             ("constant", KernelGraphon::constant(DENSITY, set.d)?),
-            ("data-driven", data_driven_graphon(rows.x.as_ref(), &rows.y)?),
+            (
+                "data-driven",
+                data_driven_graphon(rows.x.as_ref(), &rows.y)?,
+            ),
         ];
         for (gname, g) in graphons {
             let cert = certify_positive_definite(rows.x.as_ref(), &g)?;
             worst = worst.min(cert.lambda_min_lower);
-            details.push((format!("{name}/{gname}/lambda_min lower"), cert.lambda_min_lower));
-            details.push((format!("{name}/{gname}/kernel error bound"), cert.input_error));
+            details.push((
+                format!("{name}/{gname}/lambda_min lower"),
+                cert.lambda_min_lower,
+            ));
+            details.push((
+                format!("{name}/{gname}/kernel error bound"),
+                cert.input_error,
+            ));
         }
         if name == "mnist" {
             mnist_rows = Some(rows);
@@ -1034,17 +1050,19 @@ fn ntk_9_corrected_alignment(ctx: &ClaimContext) -> Result<Outcome, Error> {
         .max(pair_linear)
         .max(mnist_linear)
         .max(syn_linear);
-    Ok(Outcome::new(Check::new(worst, 1.0, Relation::AtMost), 0.0, ctx.id)
-        .with_control(
-            Check::new(undamped, 1.0, Relation::AtMost),
-            "the undamped K_I on the NTK-8 counterexample",
-        )
-        .detail("counterexample damped ratio", pair_damped)
-        .detail("counterexample linear ratio", pair_linear)
-        .detail("mnist c (pointwise)", c_mnist)
-        .detail("mnist damped ratio", mnist_damped)
-        .detail("mnist linear ratio", mnist_linear)
-        .detail("synthetic c (pointwise)", c_syn)
-        .detail("synthetic damped ratio", syn_damped)
-        .detail("synthetic linear ratio", syn_linear))
+    Ok(
+        Outcome::new(Check::new(worst, 1.0, Relation::AtMost), 0.0, ctx.id)
+            .with_control(
+                Check::new(undamped, 1.0, Relation::AtMost),
+                "the undamped K_I on the NTK-8 counterexample",
+            )
+            .detail("counterexample damped ratio", pair_damped)
+            .detail("counterexample linear ratio", pair_linear)
+            .detail("mnist c (pointwise)", c_mnist)
+            .detail("mnist damped ratio", mnist_damped)
+            .detail("mnist linear ratio", mnist_linear)
+            .detail("synthetic c (pointwise)", c_syn)
+            .detail("synthetic damped ratio", syn_damped)
+            .detail("synthetic linear ratio", syn_linear),
+    )
 }
