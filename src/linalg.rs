@@ -174,8 +174,9 @@ impl Cholesky {
     /// `yᵀA⁻¹y = ‖L⁻¹y‖²`.
     ///
     /// ```
-    /// let c = pai_graphon::linalg::Cholesky::factor(faer::mat![[2.0]].as_ref()).unwrap();
-    /// assert_eq!(c.quadratic_inverse(&[2.0]).unwrap(), 2.0);
+    /// let c = pai_graphon::linalg::Cholesky::factor(faer::mat![[4.0]].as_ref()).unwrap();
+    /// // L = 2 exactly (sqrt 2 would round): yᵀA⁻¹y = 6²/4.
+    /// assert_eq!(c.quadratic_inverse(&[6.0]).unwrap(), 9.0);
     /// ```
     pub fn quadratic_inverse(&self, y: &[f64]) -> Result<f64, LinalgError> {
         Ok(self.forward(y)?.iter().map(|v| v * v).sum())
@@ -375,7 +376,7 @@ fn shifted_cholesky_margin(a: MatRef<'_, f64>, sigma: f64, shift: f64) -> Option
 }
 
 /// Try to certify `λ_max(A + E) ≤ μ` for every symmetric E with `‖E‖₂ ≤ input_error`, from the
-/// trial shift `ν`: factor `fl(ν I − A)` ([`shifted_cholesky_margin`]); on success
+/// trial shift `ν`: factor `fl(ν I − A)` (the shifted-Cholesky margin below); on success
 /// `λ_max(A + E) ≤ μ = ν + m + input_error`, rounded up. `None` when the factorisation fails or
 /// A is not a finite, exactly symmetric square matrix.
 ///
@@ -397,7 +398,7 @@ pub fn certify_lambda_max_below(a: MatRef<'_, f64>, nu: f64, input_error: f64) -
 }
 
 /// Try to certify `λ_min(A + E) ≥ ℓ` for every symmetric E with `‖E‖₂ ≤ input_error`, from the
-/// trial shift `μ`: factor `fl(A − μ I)` ([`shifted_cholesky_margin`]); on success
+/// trial shift `μ`: factor `fl(A − μ I)` (the shifted-Cholesky margin below); on success
 /// `λ_min(A + E) ≥ ℓ = μ − m − input_error` (Weyl), rounded down. `None` when the factorisation
 /// fails or A is not a finite, exactly symmetric square matrix.
 ///
