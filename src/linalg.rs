@@ -1,10 +1,27 @@
 //! Linear algebra on symmetric f64 matrices: Cholesky factorisation (one implementation, used
 //! by the cut-norm certificate and the kernels), solves and quadratic forms `yᵀA⁻¹y` without
-//! forming an inverse. Sequential and blocked, so results do not depend on the thread count.
+//! forming an inverse, and eigenvalue certificates built on the same Cholesky (Rump's shifted
+//! factorisation with Demmel's backward error bound): certified bounds `λ_min(A) ≥ ℓ`,
+//! `λ_max(A) ≤ μ`, and a certified enclosure of `yᵀA⁻¹y`. Sequential and blocked, so results do
+//! not depend on the thread count.
 
+use crate::tol::{self, UNIT_ROUNDOFF};
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};
 use std::fmt;
+
+/// The smallest positive subnormal f64, `η = 2^−1074`: the absolute error bound of one product
+/// that underflows (round to nearest errs by at most η/2).
+pub(crate) const ETA: f64 = f64::from_bits(1);
+
+/// Trial shifts of [`certified_lambda_min`]: `μ = θ (1 − τ)` for these relative gaps τ below the
+/// inverse-iteration estimate θ (the first that factors gives the bound; a tighter gap gives a
+/// tighter bound, a looser one survives a poor estimate).
+const LAMBDA_MIN_GAPS: [f64; 6] = [1e-3, 1e-2, 0.1, 0.3, 0.6, 0.9];
+
+/// Inverse-iteration steps of the λ_min estimate (the estimate only chooses the shift; its
+/// accuracy never enters the certified bound).
+const INVERSE_ITERATION_STEPS: usize = 60;
 
 /// Column block of the blocked Cholesky factorisation.
 const CHOLESKY_BLOCK: usize = 64;
@@ -22,6 +39,15 @@ pub enum LinalgError {
         /// The column of the failing pivot.
         pivot: usize,
     },
+    /// The matrix factors in floating point, but no shifted factorisation certifies a positive
+    /// lower bound on its smallest eigenvalue once rounding and the stated input error are
+    /// accounted for.
+    Uncertified {
+        /// The inverse-iteration estimate of λ_min (not a bound).
+        estimate: f64,
+        /// The stated operator-norm bound on the input error.
+        input_error: f64,
+    },
 }
 
 impl fmt::Display for LinalgError {
@@ -32,6 +58,14 @@ impl fmt::Display for LinalgError {
             LinalgError::NotPositiveDefinite { pivot } => write!(
                 f,
                 "matrix is not positive definite (Cholesky pivot {pivot} is not positive)"
+            ),
+            LinalgError::Uncertified {
+                estimate,
+                input_error,
+            } => write!(
+                f,
+                "positive definiteness not certified: λ_min ≈ {estimate:e} does not exceed the \
+                 rounding and input-error margin (input error ‖E‖₂ ≤ {input_error:e})"
             ),
         }
     }
@@ -140,8 +174,9 @@ impl Cholesky {
     /// `yᵀA⁻¹y = ‖L⁻¹y‖²`.
     ///
     /// ```
-    /// let c = pai_graphon::linalg::Cholesky::factor(faer::mat![[2.0]].as_ref()).unwrap();
-    /// assert_eq!(c.quadratic_inverse(&[2.0]).unwrap(), 2.0);
+    /// let c = pai_graphon::linalg::Cholesky::factor(faer::mat![[4.0]].as_ref()).unwrap();
+    /// // L = 2 exactly (sqrt 2 would round): yᵀA⁻¹y = 6²/4.
+    /// assert_eq!(c.quadratic_inverse(&[6.0]).unwrap(), 9.0);
     /// ```
     pub fn quadratic_inverse(&self, y: &[f64]) -> Result<f64, LinalgError> {
         Ok(self.forward(y)?.iter().map(|v| v * v).sum())
@@ -155,6 +190,20 @@ impl Cholesky {
     /// ```
     pub fn diagonal(&self) -> Vec<f64> {
         (0..self.n).map(|j| self.l[j * self.n + j]).collect()
+    }
+
+    /// An upper bound on `‖L‖_F²` (the squares summed and inflated for rounding).
+    ///
+    /// ```
+    /// let c = pai_graphon::linalg::Cholesky::factor(faer::mat![[4.0, 2.0], [2.0, 5.0]].as_ref()).unwrap();
+    /// // L = [[2, 0], [1, 2]]: ‖L‖_F² = 9.
+    /// let f = c.frobenius2_upper();
+    /// assert!(f >= 9.0 && f < 9.0 * (1.0 + 1e-14));
+    /// ```
+    pub fn frobenius2_upper(&self) -> f64 {
+        let n = self.n;
+        let lower = (0..n).flat_map(|j| self.l[j * n + j..(j + 1) * n].iter());
+        sum_of_squares_upper(lower, n * (n + 1) / 2)
     }
 
     fn check_rhs(&self, b: &[f64]) -> Result<(), LinalgError> {
@@ -224,4 +273,315 @@ pub(crate) fn cholesky_lower_in_place(x: &mut [f64], k: usize) -> Result<(), usi
         j0 = j1;
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rounding helpers shared by the certificates (and the cut-norm module).
+
+/// The next f64 above `x` (`+∞` and NaN stay).
+pub(crate) fn next_up(x: f64) -> f64 {
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x == 0.0 {
+        return f64::from_bits(1);
+    }
+    let bits = x.to_bits();
+    f64::from_bits(if x > 0.0 { bits + 1 } else { bits - 1 })
+}
+
+/// The next f64 below `x`.
+pub(crate) fn next_down(x: f64) -> f64 {
+    -next_up(-x)
+}
+
+/// An upper bound on a non-negative quantity that was computed as `x` through at most `r`
+/// roundings: the true value is at most `x / (1 − γ_r) ≤ x (1 + 2γ_r)`; the factor
+/// `1 + 4γ_(r+2)` also covers the roundings of the factor and of the product, and the final step
+/// up covers round-to-nearest. `+∞` when γ is undefined.
+pub(crate) fn inflate(x: f64, r: usize) -> f64 {
+    match tol::gamma(r + 2) {
+        Ok(g) if g <= 0.25 => next_up(x * (1.0 + 4.0 * g)),
+        _ => f64::INFINITY,
+    }
+}
+
+/// An upper bound on `Σ x²` over `values` (`count` of them): each square errs by `u` relatively
+/// and by at most `η/2` absolutely (underflow), the sum by `γ_(count−1)`, so
+/// `Σ x² ≤ (s + count·η) / (1 − γ_count)`.
+pub(crate) fn sum_of_squares_upper<'a>(values: impl Iterator<Item = &'a f64>, count: usize) -> f64 {
+    let s: f64 = values.map(|x| x * x).sum();
+    inflate(s + count as f64 * ETA, count + 2)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Eigenvalue certificates.
+
+/// A non-empty, square, finite, exactly symmetric matrix (the certificates bound the eigenvalues
+/// of A itself, so no symmetrisation error may enter).
+fn check_symmetric(a: MatRef<'_, f64>) -> Result<(), LinalgError> {
+    let n = a.nrows();
+    if n == 0 || a.ncols() != n {
+        return Err(LinalgError::Shape(format!(
+            "need a non-empty square matrix, got {}×{}",
+            a.nrows(),
+            a.ncols()
+        )));
+    }
+    for j in 0..n {
+        for i in j..n {
+            let v = a[(i, j)];
+            if !v.is_finite() {
+                return Err(LinalgError::NonFinite(format!("entry ({i}, {j}) is {v}")));
+            }
+            if v != a[(j, i)] {
+                return Err(LinalgError::Shape(format!(
+                    "entries ({i}, {j}) and ({j}, {i}) differ: the certificates need an exactly symmetric matrix"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rump's shifted factorisation (Rump 2006, "Verification of positive definiteness", with
+/// Demmel's 1989 backward error bound). For `σ = ±1` and a shift `s`, form
+/// `X̃ = fl(σ (A − s I))`: off-diagonal entries are exact, diagonal ones `X̃ = X + D` with
+/// `|D_jj| ≤ 2u |X̃_jj|`. If the floating-point Cholesky factorisation of X̃ completes with
+/// factor R̃, then `R̃ R̃ᵀ = X̃ + ΔX` with `|ΔX| ≤ γ_(k+1) |R̃||R̃ᵀ|` plus underflow (Higham,
+/// Theorem 10.3), so `‖ΔX‖₂ ≤ γ_(k+1) ‖R̃‖_F² + k(k+1) η max(1, max r̃_ii)`, and `X̃ ⪰ −‖ΔX‖₂ I`
+/// because `R̃ R̃ᵀ ⪰ 0`. Hence `σ (A − s I) ⪰ −m I` with the returned margin
+/// `m ≥ ‖ΔX‖₂ + max|D|`. `None` when the factorisation meets a non-positive pivot.
+fn shifted_cholesky_margin(a: MatRef<'_, f64>, sigma: f64, shift: f64) -> Option<f64> {
+    let k = a.nrows();
+    let mut x = vec![0.0; k * k];
+    let mut max_diag = 0.0f64;
+    for j in 0..k {
+        let col = &mut x[j * k..(j + 1) * k];
+        col[j] = sigma * (a[(j, j)] - shift);
+        max_diag = max_diag.max(col[j].abs());
+        for (i, v) in col.iter_mut().enumerate().skip(j + 1) {
+            *v = sigma * a[(i, j)];
+        }
+    }
+    cholesky_lower_in_place(&mut x, k).ok()?;
+    let lower_entries = (0..k).flat_map(|j| x[j * k + j..(j + 1) * k].iter());
+    let r_fro2 = sum_of_squares_upper(lower_entries, k * (k + 1) / 2);
+    let max_r = (0..k).map(|j| x[j * k + j]).fold(1.0f64, f64::max);
+    let kf = k as f64;
+    let chol_backward = tol::gamma(k + 1).ok()? * r_fro2 + kf * (kf + 1.0) * ETA * max_r;
+    let diag_rounding = 2.0 * UNIT_ROUNDOFF * max_diag;
+    let margin = inflate(chol_backward, 4) + inflate(diag_rounding, 2);
+    margin.is_finite().then_some(margin)
+}
+
+/// Try to certify `λ_max(A + E) ≤ μ` for every symmetric E with `‖E‖₂ ≤ input_error`, from the
+/// trial shift `ν`: factor `fl(ν I − A)` (the shifted-Cholesky margin below); on success
+/// `λ_max(A + E) ≤ μ = ν + m + input_error`, rounded up. `None` when the factorisation fails or
+/// A is not a finite, exactly symmetric square matrix.
+///
+/// ```
+/// use pai_graphon::linalg::certify_lambda_max_below;
+/// let a = faer::mat![[2.0, 1.0], [1.0, 2.0]]; // eigenvalues 1 and 3
+/// let mu = certify_lambda_max_below(a.as_ref(), 3.01, 0.0).unwrap();
+/// assert!(mu >= 3.01 && mu < 3.01 + 1e-12);
+/// assert!(certify_lambda_max_below(a.as_ref(), 2.99, 0.0).is_none());
+/// ```
+pub fn certify_lambda_max_below(a: MatRef<'_, f64>, nu: f64, input_error: f64) -> Option<f64> {
+    check_symmetric(a).ok()?;
+    if !(input_error >= 0.0 && input_error.is_finite() && nu.is_finite()) {
+        return None;
+    }
+    let margin = shifted_cholesky_margin(a, -1.0, nu)?;
+    let mu = inflate(nu + margin + input_error, 4);
+    mu.is_finite().then_some(mu)
+}
+
+/// Try to certify `λ_min(A + E) ≥ ℓ` for every symmetric E with `‖E‖₂ ≤ input_error`, from the
+/// trial shift `μ`: factor `fl(A − μ I)` (the shifted-Cholesky margin below); on success
+/// `λ_min(A + E) ≥ ℓ = μ − m − input_error` (Weyl), rounded down. `None` when the factorisation
+/// fails or A is not a finite, exactly symmetric square matrix.
+///
+/// ```
+/// use pai_graphon::linalg::certify_lambda_min_above;
+/// let a = faer::mat![[2.0, 1.0], [1.0, 2.0]]; // eigenvalues 1 and 3
+/// let l = certify_lambda_min_above(a.as_ref(), 0.99, 1e-3).unwrap();
+/// assert!(l <= 0.989 && l > 0.989 - 1e-12);
+/// assert!(certify_lambda_min_above(a.as_ref(), 1.01, 0.0).is_none());
+/// ```
+pub fn certify_lambda_min_above(a: MatRef<'_, f64>, mu: f64, input_error: f64) -> Option<f64> {
+    check_symmetric(a).ok()?;
+    if !(input_error >= 0.0 && input_error.is_finite() && mu.is_finite()) {
+        return None;
+    }
+    let margin = shifted_cholesky_margin(a, 1.0, mu)?;
+    let total = inflate(margin + input_error, 2);
+    // fl(μ − total) is within half an ulp of the exact difference: one step down covers it.
+    let lower = next_down(mu - total);
+    lower.is_finite().then_some(lower)
+}
+
+/// A certified positive lower bound on `λ_min(A + E)` for every symmetric E with
+/// `‖E‖₂ ≤ input_error` (pass e.g. a kernel's rounding and quadrature bound; an entrywise bound
+/// `|E_ij| ≤ e_ij` gives `‖E‖₂ ≤ max_i Σ_j e_ij`). The shift is chosen below an
+/// inverse-iteration estimate θ of λ_min (Cholesky solves, a fixed number of steps, a fixed start
+/// vector: sequential and deterministic), trying `μ = θ (1 − τ)` for growing gaps τ; the bound
+/// comes from [`certify_lambda_min_above`] and never from the estimate.
+///
+/// Errors: [`LinalgError::Shape`] / [`LinalgError::NonFinite`] on bad input (A must be exactly
+/// symmetric), [`LinalgError::NotPositiveDefinite`] when A itself does not factor,
+/// [`LinalgError::Uncertified`] when no shift certifies a positive bound.
+///
+/// ```
+/// use pai_graphon::linalg::{certified_lambda_min, LinalgError};
+/// let a = faer::mat![[2.0, 1.0], [1.0, 2.0]]; // eigenvalues 1 and 3
+/// let l = certified_lambda_min(a.as_ref(), 0.0).unwrap();
+/// assert!(l <= 1.0 && l > 0.998);
+/// // An input error as large as λ_min leaves nothing to certify.
+/// assert!(matches!(certified_lambda_min(a.as_ref(), 1.0), Err(LinalgError::Uncertified { .. })));
+/// // A singular matrix.
+/// assert!(certified_lambda_min(faer::mat![[1.0, 1.0], [1.0, 1.0]].as_ref(), 0.0).is_err());
+/// ```
+pub fn certified_lambda_min(a: MatRef<'_, f64>, input_error: f64) -> Result<f64, LinalgError> {
+    check_symmetric(a)?;
+    if !(input_error >= 0.0 && input_error.is_finite()) {
+        return Err(LinalgError::NonFinite(format!(
+            "input error bound {input_error} must be finite and non-negative"
+        )));
+    }
+    let chol = Cholesky::factor(a)?;
+    let theta = lambda_min_estimate(a, &chol)?;
+    let uncertified = LinalgError::Uncertified {
+        estimate: theta,
+        input_error,
+    };
+    if theta.is_nan() || theta <= 0.0 {
+        return Err(uncertified);
+    }
+    for gap in LAMBDA_MIN_GAPS {
+        if let Some(lower) = certify_lambda_min_above(a, theta * (1.0 - gap), input_error) {
+            // A larger gap only lowers the bound: the first shift that factors decides.
+            return if lower > 0.0 {
+                Ok(lower)
+            } else {
+                Err(uncertified)
+            };
+        }
+    }
+    Err(uncertified)
+}
+
+/// The Rayleigh quotient after inverse iteration from a fixed start vector (an estimate of
+/// λ_min, at least λ_min in exact arithmetic).
+fn lambda_min_estimate(a: MatRef<'_, f64>, chol: &Cholesky) -> Result<f64, LinalgError> {
+    let n = a.nrows();
+    // A fixed, irregular start vector (golden-ratio offsets), unlikely to be orthogonal to
+    // the bottom eigenvector.
+    let mut v: Vec<f64> = (0..n)
+        .map(|i| 1.0 + (i as f64 * 0.618_033_988_749_895).fract())
+        .collect();
+    normalise(&mut v);
+    let mut theta = rayleigh(a, &v);
+    for _ in 0..INVERSE_ITERATION_STEPS {
+        v = chol.solve(&v)?;
+        normalise(&mut v);
+        let next = rayleigh(a, &v);
+        let settled = (next - theta).abs() <= 1e-12 * next.abs();
+        theta = next;
+        if settled {
+            break;
+        }
+    }
+    Ok(theta)
+}
+
+fn normalise(v: &mut [f64]) {
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+/// `vᵀAv` for a unit vector v.
+fn rayleigh(a: MatRef<'_, f64>, v: &[f64]) -> f64 {
+    let n = v.len();
+    (0..n)
+        .map(|i| v[i] * (0..n).map(|j| a[(i, j)] * v[j]).sum::<f64>())
+        .sum()
+}
+
+/// A certified enclosure of `yᵀ(A + E)⁻¹y` for every symmetric E with `‖E‖₂ ≤ input_error`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuadraticEnclosure {
+    /// A lower bound on `yᵀ(A + E)⁻¹y`.
+    pub lower: f64,
+    /// The computed value `‖fl(L⁻¹y)‖²`.
+    pub estimate: f64,
+    /// An upper bound on `yᵀ(A + E)⁻¹y`.
+    pub upper: f64,
+    /// The certified lower bound on `λ_min(A + E)` it rests on.
+    pub lambda_min_lower: f64,
+}
+
+/// Enclose `yᵀ(A + E)⁻¹y` for all symmetric `‖E‖₂ ≤ input_error` (A exactly symmetric).
+///
+/// The computed `ẑ = fl(L̂⁻¹y)` satisfies `(L̂ + ΔL) ẑ = y` with `|ΔL| ≤ γ_n |L̂|` (Higham,
+/// Theorem 8.5) and `L̂ L̂ᵀ = A + ΔA` with `‖ΔA‖₂ ≤ γ_(n+1) ‖L̂‖_F²` plus underflow (Theorem
+/// 10.3), so `‖ẑ‖² = yᵀ(A + E + F)⁻¹y` for the exact `A + E` and some F with
+/// `‖F‖₂ ≤ φ = input_error + (γ_(n+1) + 2γ_n + γ_n²) ‖L̂‖_F² + 2n(n+1)η max(1, max l̂_jj)`.
+/// With `ℓ ≤ λ_min(A + E)` certified by [`certified_lambda_min`] and `r = φ/ℓ < 1`,
+/// `(1 − r)(A + E) ⪯ A + E + F ⪯ (1 + r)(A + E)`, hence
+/// `(1 − r) ‖ẑ‖² ≤ yᵀ(A + E)⁻¹y ≤ (1 + r) ‖ẑ‖²`; the rounding of `Σ ẑ_j²` (γ_n relative, nη
+/// absolute) is added on both sides.
+///
+/// ```
+/// use pai_graphon::linalg::certified_quadratic_inverse;
+/// let a = faer::mat![[4.0, 2.0], [2.0, 3.0]];
+/// // yᵀA⁻¹y = 3/8 for y = (1, 0).
+/// let q = certified_quadratic_inverse(a.as_ref(), &[1.0, 0.0], 0.0).unwrap();
+/// assert!(q.lower <= 0.375 && 0.375 <= q.upper && q.upper - q.lower < 1e-13);
+/// let wide = certified_quadratic_inverse(a.as_ref(), &[1.0, 0.0], 1e-3).unwrap();
+/// assert!(wide.lower < q.lower && wide.upper > q.upper);
+/// ```
+pub fn certified_quadratic_inverse(
+    a: MatRef<'_, f64>,
+    y: &[f64],
+    input_error: f64,
+) -> Result<QuadraticEnclosure, LinalgError> {
+    let ell = certified_lambda_min(a, input_error)?;
+    let chol = Cholesky::factor(a)?;
+    let z = chol.forward(y)?;
+    let n = chol.order();
+    let nf = n as f64;
+    let (g_n, g_n1) = (gamma_or_inf(n), gamma_or_inf(n + 1));
+    let max_l = chol.diagonal().into_iter().fold(1.0f64, f64::max);
+    let phi = inflate(
+        input_error
+            + (g_n1 + 2.0 * g_n + g_n * g_n) * chol.frobenius2_upper()
+            + 2.0 * nf * (nf + 1.0) * ETA * max_l,
+        8,
+    );
+    let r = inflate(phi / ell, 2);
+    if r.is_nan() || r >= 1.0 {
+        return Err(LinalgError::Uncertified {
+            estimate: ell,
+            input_error,
+        });
+    }
+    let estimate: f64 = z.iter().map(|v| v * v).sum();
+    let zz_upper = inflate(estimate + nf * ETA, n + 2);
+    let zz_lower = next_down((estimate - nf * ETA) * (1.0 - 2.0 * gamma_or_inf(n + 2))).max(0.0);
+    let upper = inflate(zz_upper * (1.0 + r), 2);
+    let lower = next_down(next_down(zz_lower * (1.0 - r)) * (1.0 - 4.0 * UNIT_ROUNDOFF)).max(0.0);
+    Ok(QuadraticEnclosure {
+        lower,
+        estimate,
+        upper,
+        lambda_min_lower: ell,
+    })
+}
+
+/// γ_n, or +∞ when n u ≥ 1 (every bound built on it then fails safe).
+fn gamma_or_inf(n: usize) -> f64 {
+    tol::gamma(n).unwrap_or(f64::INFINITY)
 }

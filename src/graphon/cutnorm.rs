@@ -21,8 +21,9 @@
 
 use super::GraphonError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::linalg::{inflate, next_down, next_up, sum_of_squares_upper, ETA};
 use crate::seed::uniform_open01;
-use crate::tol::{self, TolError, UNIT_ROUNDOFF};
+use crate::tol::{self, TolError};
 use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatMut, MatRef, Par, Side};
@@ -31,10 +32,6 @@ use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 use rand::Rng;
 use std::ops::{AddAssign, SubAssign};
-
-/// The smallest positive subnormal f64, `η = 2^−1074`: the absolute error bound of one product
-/// that underflows (round to nearest errs by at most η/2).
-const ETA: f64 = f64::from_bits(1);
 
 /// The largest shorter side [`cut_norm_exact`] enumerates (2^20 subsets).
 pub const EXACT_MAX_SHORT_SIDE: usize = 20;
@@ -388,34 +385,6 @@ fn validate(a: MatRef<'_, f64>) -> Result<(), GraphonError> {
     Ok(())
 }
 
-/// The next f64 above `x` (`+∞` and NaN stay).
-fn next_up(x: f64) -> f64 {
-    if x.is_nan() || x == f64::INFINITY {
-        return x;
-    }
-    if x == 0.0 {
-        return f64::from_bits(1);
-    }
-    let bits = x.to_bits();
-    f64::from_bits(if x > 0.0 { bits + 1 } else { bits - 1 })
-}
-
-/// The next f64 below `x`.
-fn next_down(x: f64) -> f64 {
-    -next_up(-x)
-}
-
-/// An upper bound on a non-negative quantity that was computed as `x` through at most `r`
-/// roundings: the true value is at most `x / (1 − γ_r) ≤ x (1 + 2γ_r)`; the factor
-/// `1 + 4γ_(r+2)` also covers the roundings of the factor and of the product, and the final step
-/// up covers round-to-nearest. `+∞` when γ is undefined.
-fn inflate(x: f64, r: usize) -> f64 {
-    match tol::gamma(r + 2) {
-        Ok(g) if g <= 0.25 => next_up(x * (1.0 + 4.0 * g)),
-        _ => f64::INFINITY,
-    }
-}
-
 /// `Σ|A_ij|`, rounded up (a sum of mn non-negative terms has at most mn − 1 roundings).
 fn abs_sum_upper(a: &Mat<f64>) -> Result<f64, GraphonError> {
     let mut s = 0.0;
@@ -426,14 +395,6 @@ fn abs_sum_upper(a: &Mat<f64>) -> Result<f64, GraphonError> {
         return Err(GraphonError::NonFinite(s));
     }
     Ok(inflate(s, a.nrows() * a.ncols()))
-}
-
-/// An upper bound on `Σ x²` over `values` (`count` of them): each square errs by `u` relatively
-/// and by at most `η/2` absolutely (underflow), the sum by `γ_(count−1)`, so
-/// `Σ x² ≤ (s + count·η) / (1 − γ_count)`.
-fn sum_of_squares_upper<'a>(values: impl Iterator<Item = &'a f64>, count: usize) -> f64 {
-    let s: f64 = values.map(|x| x * x).sum();
-    inflate(s + count as f64 * ETA, count + 2)
 }
 
 /// Sign, mantissa and exponent: `x = mant · 2^e` exactly.
@@ -598,39 +559,13 @@ fn gram_of_shorter_side(a: &Mat<f64>) -> Mat<f64> {
     g
 }
 
-/// Try to certify `λ_max(G) ≤ μ` from the trial shift `ν` (Rump 2006, "Verification of positive
-/// definiteness", with Demmel's 1989 backward error bound). With `X̃ = fl(ν I − Ĝ)`:
-/// `X̃ = ν I − Ĝ + D`, D diagonal with `|D_ii| ≤ 2u |X̃_ii|` (off-diagonal entries are negated
-/// exactly). If the floating-point Cholesky factorisation of X̃ completes with factor R̃, then
-/// `R̃ R̃ᵀ = X̃ + ΔX` with `|ΔX| ≤ γ_(k+1) |R̃||R̃ᵀ|` plus underflow (Higham, Theorem 10.3), so
-/// `‖ΔX‖₂ ≤ γ_(k+1) ‖R̃‖_F² + k(k+1) η max(1, max r̃_ii)`, and `X̃ ⪰ −‖ΔX‖₂ I` because
-/// `R̃ R̃ᵀ ⪰ 0`. Hence `Ĝ ⪯ (ν + max|D| + ‖ΔX‖₂) I` and
-/// `λ_max(G) ≤ μ = ν + max|D| + ‖ΔX‖₂ + ε_G`, rounded up. `None` when the factorisation meets a
-/// non-positive pivot.
+/// Try to certify `λ_max(G) ≤ μ` from the trial shift `ν`: the one shifted-Cholesky
+/// certificate of the crate ([`crate::linalg::certify_lambda_max_below`], Rump 2006 with Demmel's
+/// backward error bound), with `ε_G ≥ ‖Ĝ − G‖₂` as the input error: factoring `fl(ν I − Ĝ)`
+/// certifies `λ_max(G) ≤ μ = ν + max|D| + ‖ΔX‖₂ + ε_G`, rounded up. `None` when the
+/// factorisation meets a non-positive pivot.
 fn certify_at(g: MatRef<'_, f64>, nu: f64, eps_g: f64) -> Option<f64> {
-    let k = g.nrows();
-    let mut x = vec![0.0; k * k];
-    let mut max_diag = 0.0f64;
-    for j in 0..k {
-        let col = &mut x[j * k..(j + 1) * k];
-        col[j] = nu - g[(j, j)];
-        max_diag = max_diag.max(col[j].abs());
-        for (i, v) in col.iter_mut().enumerate().skip(j + 1) {
-            *v = -g[(i, j)];
-        }
-    }
-    crate::linalg::cholesky_lower_in_place(&mut x, k).ok()?;
-    let lower_entries = (0..k).flat_map(|j| x[j * k + j..(j + 1) * k].iter());
-    let r_fro2 = sum_of_squares_upper(lower_entries, k * (k + 1) / 2);
-    let max_r = (0..k).map(|j| x[j * k + j]).fold(1.0f64, f64::max);
-    let kf = k as f64;
-    let chol_backward = tol::gamma(k + 1).ok()? * r_fro2 + kf * (kf + 1.0) * ETA * max_r;
-    let diag_rounding = 2.0 * UNIT_ROUNDOFF * max_diag;
-    let mu = inflate(
-        nu + inflate(chol_backward, 4) + inflate(diag_rounding, 2) + eps_g,
-        4,
-    );
-    mu.is_finite().then_some(mu)
+    crate::linalg::certify_lambda_max_below(g, nu, eps_g)
 }
 
 fn mat_vec(a: MatRef<'_, f64>, v: &[f64]) -> Vec<f64> {
