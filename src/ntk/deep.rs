@@ -16,9 +16,9 @@
 //! sequence of operations from inputs inside the input balls. Its rounding model is the IEEE
 //! one, `fl(a ∘ b) = (a ∘ b)(1 + δ)`, `|δ| ≤ u = 2⁻⁵³`, and for `acos`/`asin` a relative error
 //! of at most [`LIBM_ULPS`] ulps (glibc documents ≤ 1 ulp; the MPFR test checks the outcome).
-//! The conditioning of arccos near ±1 is handled by [`kappa0_modulus`].
+//! The conditioning of arccos near ±1 is handled by [`kappa0_modulus`](super::kernel::kappa0_modulus).
 
-use super::kernel::{kappa0, kappa1, KernelGraphon, Layers};
+use super::kernel::{kappa0, kappa0_modulus, kappa1, KernelGraphon, Layers};
 use super::NtkError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::net::data::{load, DataSpec};
@@ -27,7 +27,7 @@ use crate::Error;
 use faer::{Mat, MatRef};
 use rand::RngExt;
 use rayon::prelude::*;
-use std::f64::consts::{FRAC_PI_2, PI, SQRT_2};
+use std::f64::consts::{FRAC_PI_2, PI};
 
 /// The unit roundoff u = 2⁻⁵³.
 const U: f64 = f64::EPSILON / 2.0;
@@ -69,36 +69,6 @@ pub fn kappa1_eval_bound(root_err: f64) -> f64 {
     (root_err + (2.0 * U + a) * PI + U * PI + U * (1.0 + PI)) / (2.0 * PI) * (1.0 + 2.0 * U) + U
 }
 
-/// The modulus of continuity of κ0 on a ball: a bound on `|κ0(s) − κ0(t)|` for all
-/// `s ∈ [−1, 1]` with `|s − t| ≤ h`, `t ∈ [−1, 1]`. The minimum of
-/// * the 1/2-Hölder bound `sqrt(h)/(2√2)`: `∫ ds/sqrt(1 − s²)` over a window of length h is
-///   largest at an end of [−1, 1] (the integrand is convex and even), where it is
-///   `acos(1 − h) = 2 asin(sqrt(h/2)) ≤ (π/√2) sqrt(h)` (asin(y)/y ≤ π/2 on [0, 1]);
-///   dividing by 2π gives the bound;
-/// * the mean-value bound `h/(2π sqrt(1 − m²))` with `m = |t| + h < 1`.
-///
-/// ```
-/// use pai_graphon::ntk::deep::kappa0_modulus;
-/// use pai_graphon::ntk::kernel::kappa0;
-/// assert_eq!(kappa0_modulus(0.0, 0.3), 0.0);
-/// // Sharp at the end: κ0(1) − κ0(−1) = 1/2 = sqrt(2)/(2√2).
-/// assert!((kappa0_modulus(2.0, 1.0) - 0.5).abs() < 1e-15);
-/// assert!((kappa0(1.0) - kappa0(1.0 - 1e-12)).abs() <= kappa0_modulus(1e-12, 1.0));
-/// ```
-pub fn kappa0_modulus(h: f64, t: f64) -> f64 {
-    if h <= 0.0 {
-        return 0.0;
-    }
-    let holder = h.sqrt() / (2.0 * SQRT_2);
-    let m = t.abs() + h;
-    let slope = if m < 1.0 {
-        h / (2.0 * PI * ((1.0 - m) * (1.0 + m)).sqrt())
-    } else {
-        f64::INFINITY
-    };
-    // Both are computed in f64: a relative 4u covers their own rounding.
-    holder.min(slope) * (1.0 + 4.0 * U)
-}
 
 /// Which f64 formula of κ0 and κ1 a ball follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

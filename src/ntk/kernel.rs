@@ -62,6 +62,36 @@ pub fn kappa1(t: f64) -> f64 {
     ((1.0 - t * t).sqrt() + (PI - t.acos()) * t) / (2.0 * PI)
 }
 
+/// The modulus of continuity of κ0 on a ball: a bound on `|κ0(s) − κ0(t)|` for all
+/// `s ∈ [−1, 1]` with `|s − t| ≤ h`, `t ∈ [−1, 1]`. The minimum of
+/// * the 1/2-Hölder bound `sqrt(h)/(2√2)`: `∫ ds/sqrt(1 − s²)` over a window of length h is
+///   largest at an end of [−1, 1] (the integrand is convex and even), where it is
+///   `acos(1 − h) = 2 asin(sqrt(h/2)) ≤ (π/√2) sqrt(h)` (asin(y)/y ≤ π/2 on [0, 1]);
+///   dividing by 2π gives the bound;
+/// * the mean-value bound `h/(2π sqrt(1 − m²))` with `m = |t| + h < 1`.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::{kappa0, kappa0_modulus};
+/// assert_eq!(kappa0_modulus(0.0, 0.3), 0.0);
+/// // Sharp at the end: κ0(1) − κ0(−1) = 1/2 = sqrt(2)/(2√2).
+/// assert!((kappa0_modulus(2.0, 1.0) - 0.5).abs() < 1e-15);
+/// assert!((kappa0(1.0) - kappa0(1.0 - 1e-12)).abs() <= kappa0_modulus(1e-12, 1.0));
+/// ```
+pub fn kappa0_modulus(h: f64, t: f64) -> f64 {
+    if h <= 0.0 {
+        return 0.0;
+    }
+    let holder = h.sqrt() / (2.0 * std::f64::consts::SQRT_2);
+    let m = t.abs() + h;
+    let slope = if m < 1.0 {
+        h / (2.0 * PI * ((1.0 - m) * (1.0 + m)).sqrt())
+    } else {
+        f64::INFINITY
+    };
+    // Both are computed in f64: a relative 4u covers their own rounding.
+    holder.min(slope) * (1.0 + 4.0 * crate::tol::UNIT_ROUNDOFF)
+}
+
 /// Check a data matrix (N × d, one input per row) and scale its rows to unit norm. Rejects an
 /// empty matrix, non-finite entries and zero rows (a zero input has no direction: its kernel
 /// row would be 0 and K singular).
@@ -625,9 +655,7 @@ struct CellEntry {
 impl CellEntry {
     /// A bound on `sup_u |h_u − h|` over the cell, h the integrand at the node. With
     /// `h = p κ0(t) [+ ν κ1(t)]`, `ν = sqrt(q_i q_j)`, `κ0 ≤ ½`, `κ1 ≤ ½` and `κ1' = κ0 ≤ ½`:
-    /// `|Δh| ≤ ½|Δp| + |p| Δκ0 [+ ½|Δν| + ν ½|Δt|]`, with `Δκ0 ≤ (1/2π) min(|Δt|/sqrt(1 − m²),
-    /// (π/√2) sqrt|Δt|)` (the mean value theorem on arccos away from ±1, m the largest |t| on the
-    /// interval; its modulus of continuity `arccos(1 − δ) ≤ (π/√2) sqrt δ` everywhere). When a q
+    /// `|Δh| ≤ ½|Δp| + |p| Δκ0 [+ ½|Δν| + ν ½|Δt|]`, with `Δκ0` from [`kappa0_modulus`]. When a q
     /// interval reaches 0 the integrand may vanish (the z ≡ 0 convention), so `|h| + sup|h_u|`.
     fn oscillation(&self, h: f64, diagonal: bool, layers: Layers) -> f64 {
         let (qi, qj) = self.q;
@@ -654,13 +682,7 @@ impl CellEntry {
             let hi = ends.iter().copied().fold(f64::NEG_INFINITY, f64::max).min(1.0);
             (hi - t).max(t - lo).max(0.0)
         };
-        let m = (self.p.abs() + self.r) / nu_lo;
-        let lipschitz = if m < 1.0 {
-            dt / (1.0 - m * m).sqrt()
-        } else {
-            f64::INFINITY
-        };
-        let dk0 = lipschitz.min(PI / std::f64::consts::SQRT_2 * dt.sqrt()) / (2.0 * PI);
+        let dk0 = kappa0_modulus(dt, (self.p / nu).clamp(-1.0, 1.0));
         let mut bound = 0.5 * self.r + self.p.abs() * dk0;
         if both {
             bound += 0.5 * (nu_hi - nu).max(nu - nu_lo) + 0.5 * nu * dt;

@@ -18,7 +18,8 @@
 //! [`crate::linalg`]. The bounds assume IEEE double arithmetic and a libm `acos` with an
 //! error of at most one ulp (glibc documents this).
 
-use super::kernel::{graphon_ntk, kappa0, KernelGraphon, Layers};
+use super::deep::graphon_ntk_bound;
+use super::kernel::{graphon_ntk, kappa0, kappa0_modulus, KernelGraphon, Layers};
 use super::NtkError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::linalg::{
@@ -31,7 +32,6 @@ use crate::Error;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use std::collections::HashMap;
-use std::f64::consts::SQRT_2;
 
 /// The density of the graphons of the NTK-6, 7 and 9 checks.
 pub const DENSITY: f64 = 0.2;
@@ -260,13 +260,6 @@ fn operator_bound(e: &Mat<f64>) -> f64 {
     inflate(worst, n + 1)
 }
 
-/// The modulus of continuity of κ0 for an argument error δ: `|κ0(t) − κ0(s)| ≤ h(|t − s|)` with
-/// `h(δ) = (π/√2) sqrt(δ) / (2π) = sqrt(δ) / (2√2)`, because the worst interval of length δ
-/// for arccos sits at an end of [−1, 1] and `arccos(1 − δ) = 2 arcsin(sqrt(δ/2)) ≤ π sqrt(δ/2)`.
-fn kappa0_modulus(delta: f64) -> f64 {
-    inflate(delta.sqrt() / (2.0 * SQRT_2), 4)
-}
-
 /// What is known of the argument t of a computed `a κ0(t)` term.
 #[derive(Clone, Copy)]
 enum Argument {
@@ -275,23 +268,21 @@ enum Argument {
     /// The computed value t̂: the Lipschitz bound on the neighbourhood applies when it stays
     /// away from ±1.
     Computed(f64),
-    /// Not available: only the Hölder bound.
-    Unknown,
 }
 
 /// Entry error of a computed `a κ0(a / s)` term whose numerator was computed with absolute
 /// error at most `rel · s` (s = the product of the two norms, `|a| ≤ s`) and whose argument is
 /// therefore off by at most `δ = 3 rel + 3u`: `|Δ(a κ0)| ≤ s (rel + ω + 6u)` (the 6u for acos
 /// (one ulp), the subtraction, the division by 2π and the product), with ω the smaller of the
-/// Hölder bound [`kappa0_modulus`]`(δ)` and, when `|t̂| + δ < 1`, the Lipschitz bound
+/// Hölder bound [`kappa0_modulus`]`(δ, 1)` and, when `|t̂| + δ < 1`, the Lipschitz bound
 /// `δ / (2π sqrt(1 − (|t̂| + δ)²))` (κ0' = 1/(2π sqrt(1 − t²)) grows with |t|). On the diagonal
 /// the argument is exactly 1 and only the numerator errs.
 fn relu_entry_error(s: f64, rel: f64, argument: Argument) -> f64 {
     let delta = 3.0 * rel + 3.0 * UNIT_ROUNDOFF;
-    let holder = kappa0_modulus(delta);
+    // The Hölder part of the modulus (|t| = 1 admits no Lipschitz bound).
+    let holder = kappa0_modulus(delta, 1.0);
     let kappa = match argument {
         Argument::One => 0.0,
-        Argument::Unknown => holder,
         Argument::Computed(t) => {
             let reach = t.abs().min(1.0) + delta;
             if reach < 1.0 {
@@ -361,12 +352,10 @@ fn check_inputs(x: MatRef<'_, f64>, d: usize) -> Result<(), NtkError> {
 }
 
 /// The first-layer graphon NTK `K_W` of [`graphon_ntk`] with an operator-norm bound on its
-/// error: per entry and node, `p̂` errs by at most `G sqrt(q q')` with `G = γ_(2d+m+16)` (the
-/// d-term products, the scaling by `sqrt(W/ρ̂)`, and the computed density ρ̂; Cauchy–Schwarz
-/// bounds `Σ_j W |x_j x'_j| / ρ` by `sqrt(q q')`), so the entry bound of the term a κ0(a/s) applies with
-/// `s = sqrt(q_k q_k')`; the node sum adds `γ_(m+1)`; plus `N ×` the kernel's quadrature bound
-/// when it has one (graphons given by nodes, [`KernelGraphon::new`], are integrated exactly by
-/// definition).
+/// error: the per-entry rounding bound of [`graphon_ntk_bound`] (the one error analysis of
+/// `graphon_ntk`), turned into an operator-norm bound by the largest row sum, plus `N ×` the
+/// kernel's quadrature bound (0 for graphons constant in u on cells). A Gauss rule without a
+/// quadrature bound is an error: its exact kernel is not enclosed.
 ///
 /// ```
 /// use pai_graphon::ntk::kernel::{unit_rows, KernelGraphon};
@@ -382,28 +371,15 @@ pub fn bounded_graphon_ntk(
 ) -> Result<BoundedKernel, NtkError> {
     check_inputs(x_unit, g.dims())?;
     let kernel = graphon_ntk(x_unit, g, Layers::First)?;
-    let (n, m) = (x_unit.nrows(), g.nodes().len());
-    let rel = gamma_or_inf(2 * g.dims() + m + 16);
-    let q = node_norms(x_unit, g);
-    let mut e = Mat::<f64>::zeros(n, n);
-    for k in 0..m {
-        let omega = g.weights()[k];
-        for i in 0..n {
-            for j in 0..n {
-                let s = inflate((q[(k, i)] * q[(k, j)]).sqrt() * (1.0 + 2.0 * rel), 4);
-                let argument = if i == j {
-                    Argument::One
-                } else {
-                    Argument::Unknown
-                };
-                e[(i, j)] += omega * relu_entry_error(s, rel, argument);
-            }
-        }
-    }
-    let node_sum = 1.0 + 2.0 * gamma_or_inf(m + 2);
-    let quadrature = kernel.quadrature_bound.unwrap_or(0.0) * n as f64;
+    let quadrature = kernel.quadrature_bound.ok_or_else(|| {
+        NtkError::Graphon(
+            "this quadrature has no error bound, so the exact kernel cannot be enclosed".into(),
+        )
+    })?;
+    let rounding = graphon_ntk_bound(x_unit, g, Layers::First)?;
+    let n = x_unit.nrows();
     Ok(BoundedKernel {
-        error: inflate(operator_bound(&e) * node_sum + quadrature, 4),
+        error: inflate(operator_bound(&rounding) + quadrature * n as f64, 4),
         k: kernel.k,
     })
 }

@@ -110,7 +110,7 @@ pub struct Spectrum {
     /// A rigorous upper bound: the Rayleigh quotient of the estimated eigenvector with its
     /// rounding allowance ([`rayleigh_upper`]).
     pub upper: f64,
-    /// A certified positive lower bound ([`shifted_cholesky_lower`]), when one was found.
+    /// A certified positive lower bound ([`certify_lambda_min_above`], Rump–Demmel shifted Cholesky), when one was found.
     pub lower: Option<f64>,
     /// The largest eigenvalue from the same eigensolver (an estimate).
     pub largest: f64,
@@ -195,41 +195,8 @@ pub fn rayleigh_upper(k: MatRef<'_, f64>, v: &[f64]) -> Result<f64, NtkError> {
     })
 }
 
-/// A certified lower bound on λ_min(K̂) from a shift μ > 0: if the Cholesky factorisation of
-/// `Â = fl(K̂ − μI)` runs to completion, Demmel's bound (Higham, Theorem 10.5) gives
-/// `R̂ᵀR̂ = Â + ΔA` with `|ΔA| ≤ γ_(N+1) |R̂ᵀ||R̂|`, hence `‖ΔA‖₂ ≤ γ_(N+1)/(1 − γ_(N+1)) · tr Â`,
-/// and `λ_min(K̂) ≥ μ − ‖ΔA‖₂ − u · max_i |Â_ii|` (the last term for the rounding of the shift).
-/// `Ok(None)` when the factorisation fails or the bound is not positive.
-///
-/// ```
-/// use pai_graphon::ntk::reality::shifted_cholesky_lower;
-/// let k = faer::mat![[2.0, 0.0], [0.0, 3.0]];
-/// let lo = shifted_cholesky_lower(k.as_ref(), 1.5).unwrap().unwrap();
-/// assert!(lo <= 1.5 && lo > 1.5 - 1e-14);
-/// assert_eq!(shifted_cholesky_lower(k.as_ref(), 2.5).unwrap(), None);
-/// ```
-pub fn shifted_cholesky_lower(k: MatRef<'_, f64>, mu: f64) -> Result<Option<f64>, NtkError> {
-    check_square(k)?;
-    if !(mu.is_finite() && mu > 0.0) {
-        return Err(NtkError::Size(format!("shift {mu} must be positive")));
-    }
-    let n = k.nrows();
-    let shifted = Mat::from_fn(n, n, |i, j| if i == j { k[(i, j)] - mu } else { k[(i, j)] });
-    if Cholesky::factor(shifted.as_ref()).is_err() {
-        return Ok(None);
-    }
-    let trace: f64 = (0..n).map(|i| shifted[(i, i)]).sum();
-    let diag_max = (0..n).map(|i| shifted[(i, i)].abs()).fold(0.0, f64::max);
-    let g = gamma(n + 1).map_err(|e| NtkError::Size(e.to_string()))?;
-    // tr Â is a sum of n terms: bound it by its sum allowance too.
-    let trace_hi = trace.abs() * (1.0 + gamma(n).map_err(|e| NtkError::Size(e.to_string()))?);
-    let backward = g / (1.0 - g) * trace_hi * (1.0 + g);
-    let lower = (mu - backward - f64::EPSILON / 2.0 * diag_max) * (1.0 - 2.0 * f64::EPSILON);
-    Ok((lower > 0.0).then_some(lower))
-}
-
 /// λ_min of K̂: the eigensolver's estimate, its Rayleigh upper bound and a certified lower bound
-/// from the shifts `(1 − 2⁻⁶) λ̂`, then `λ̂/2`, then `λ̂/16` ([`shifted_cholesky_lower`]).
+/// from the shifts `(1 − 2⁻⁶) λ̂`, then `λ̂/2`, then `λ̂/16` ([`certify_lambda_min_above`], Rump–Demmel shifted Cholesky).
 ///
 /// ```
 /// use pai_graphon::ntk::reality::lambda_min_bounds;
@@ -246,7 +213,7 @@ pub fn lambda_min_bounds(k: MatRef<'_, f64>) -> Result<Spectrum, NtkError> {
     let mut lower = None;
     if estimate > 0.0 {
         for divisor in [64.0 / 63.0, 2.0, 16.0] {
-            lower = shifted_cholesky_lower(k, estimate / divisor)?;
+            lower = certify_lambda_min_above(k, estimate / divisor, 0.0).filter(|&l| l > 0.0);
             if lower.is_some() {
                 break;
             }
