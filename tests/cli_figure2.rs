@@ -68,20 +68,33 @@ fn figure2_out_writes_figure_csv_and_json() {
     for name in ["figure2.png", "figure2.svg", "figure2.csv", "figure2.json"] {
         assert!(dir.join(name).exists(), "{name} missing");
     }
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 4, "only the four files");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        4,
+        "only the four files"
+    );
     assert!(std::fs::read(dir.join("figure2.png"))
         .unwrap()
         .starts_with(b"\x89PNG"));
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("figure2.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("figure2.json")).unwrap()).unwrap();
     assert_eq!(json["task"]["pair"], serde_json::json!([0, 1]));
     assert_eq!(json["config"]["profile"], "clean");
     assert_eq!(json["samples"], 80);
     assert_eq!(json["curves"].as_array().unwrap().len(), 4);
-    assert_eq!(json["curves"][1]["points"][2]["raw"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        json["curves"][1]["points"][2]["raw"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     let csv = std::fs::read_to_string(dir.join("figure2.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 4 * 3, "header + one row per curve point");
+    assert_eq!(
+        csv.lines().count(),
+        1 + 4 * 3,
+        "header + one row per curve point"
+    );
     let svg = std::fs::read_to_string(dir.join("figure2.svg")).unwrap();
     assert!(svg.contains("SNIP-type") && svg.contains("homogeneous"));
     std::fs::remove_dir_all(dir).unwrap();
@@ -106,7 +119,10 @@ fn figure2_runs_the_synthetic_task_and_the_noisy_profile() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let table = String::from_utf8_lossy(&o.stdout);
-    assert!(table.contains("synthetic") && table.contains("noisy labels"), "{table}");
+    assert!(
+        table.contains("synthetic") && table.contains("noisy labels"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -126,7 +142,15 @@ fn figure2_bad_input_exits_2_and_writes_nothing() {
         (&["--data", "cifar"], "cifar"),
     ];
     for (extra, needle) in cases {
-        let mut args = vec!["figure2", "--data", "digits", "--samples", "20", "--out", &out];
+        let mut args = vec![
+            "figure2",
+            "--data",
+            "digits",
+            "--samples",
+            "20",
+            "--out",
+            &out,
+        ];
         args.extend_from_slice(extra);
         assert_rejected(&args, needle);
         assert!(!dir.exists(), "{extra:?} created the output folder");

@@ -28,7 +28,7 @@ fn ntk_11_graphons_agree_at_high_density() {
 }
 
 #[test]
-fn ntk_12_data_driven_graphon_wins_on_the_synthetic_task() {
+fn ntk_12_snip_graphon_costs_more_on_the_synthetic_task() {
     check_claim("NTK-12");
 }
 
@@ -58,7 +58,10 @@ fn snip_graphon_matches_its_closed_form() {
                 // round the argument differently (≤ 4u relative, amplified by
                 // |d ln erfc / d ln z| ≤ 2z² + 1 near the tail): (16 + 6z² + 4)ε in all.
                 let allowance = (20.0 + 6.0 * z * z) * f64::EPSILON * exact;
-                assert!((w - exact).abs() <= allowance, "ρ {rho} column {j}: {w} vs {exact}");
+                assert!(
+                    (w - exact).abs() <= allowance,
+                    "ρ {rho} column {j}: {w} vs {exact}"
+                );
             }
         }
         assert!((g.graphon.density() - rho).abs() < 1e-9, "ρ {rho}");
@@ -81,7 +84,10 @@ fn saturated_snip_graphon_keeps_density_and_gives_the_dense_corrected_complexity
     assert!(g.saturated && g.tau_star.is_none());
     assert!((g.graphon.density() - 0.8).abs() < 1e-12);
     // Blank pixels carry x = 0 in every row, so the kernel is the dense one scaled by 1/ρ.
-    let snip = factored_kernel(&task, &g.graphon).unwrap().complexity(&task.y).unwrap();
+    let snip = factored_kernel(&task, &g.graphon)
+        .unwrap()
+        .complexity(&task.y)
+        .unwrap();
     let dense = factored_kernel(&task, &KernelGraphon::constant(0.8, task.dims()).unwrap())
         .unwrap()
         .complexity(&task.y)
@@ -110,7 +116,9 @@ fn expected_complexity_is_the_exact_mean_of_the_randomisation() {
                 .iter()
                 .map(|&b| if b { f / 2.0 } else { 1.0 - f / 2.0 })
                 .product();
-            let v: Vec<f64> = (0..3).map(|i| if flips[i] { -y[i] } else { y[i] }).collect();
+            let v: Vec<f64> = (0..3)
+                .map(|i| if flips[i] { -y[i] } else { y[i] })
+                .collect();
             mean += p * quad(&v);
         }
         let closed = expected_complexity(quad(&y), 3.5, f);
@@ -124,7 +132,10 @@ fn one_factor_gives_the_same_numbers_as_complexity() {
     let g = KernelGraphon::column_profile(&vec![0.3; task.dims()]).unwrap();
     let k = graphon_ntk(task.x.as_ref(), &g, Layers::First).unwrap();
     let f = FactoredKernel::new(k.k.as_ref()).unwrap();
-    assert_eq!(f.complexity(&task.y).unwrap(), complexity(k.k.as_ref(), &task.y).unwrap());
+    assert_eq!(
+        f.complexity(&task.y).unwrap(),
+        complexity(k.k.as_ref(), &task.y).unwrap()
+    );
     let indefinite = faer::mat![[0.5, 1.0], [1.0, 0.5]];
     assert!(matches!(
         FactoredKernel::new(indefinite.as_ref()),
@@ -140,7 +151,10 @@ fn small_figure(threads: usize, profile: ProfileLabels) -> String {
         seeds: 3,
         profile,
     };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
     let fig = pool
         .install(|| figure2(&config, &task, MasterSeed::default(), &mut |_, _| {}))
         .unwrap();
@@ -150,7 +164,11 @@ fn small_figure(threads: usize, profile: ProfileLabels) -> String {
 #[test]
 fn figure2_does_not_depend_on_the_thread_count() {
     for profile in [ProfileLabels::Clean, ProfileLabels::Noisy] {
-        assert_eq!(small_figure(1, profile), small_figure(2, profile), "{profile:?}");
+        assert_eq!(
+            small_figure(1, profile),
+            small_figure(2, profile),
+            "{profile:?}"
+        );
     }
 }
 
@@ -158,12 +176,27 @@ fn figure2_does_not_depend_on_the_thread_count() {
 fn figure2_rejects_bad_configurations() {
     let task = small_synthetic();
     let bad = [
-        Figure2Config { densities: vec![1.0], ..Default::default() },
-        Figure2Config { densities: vec![f64::NAN], ..Default::default() },
-        Figure2Config { noise_levels: vec![1.5], ..Default::default() },
-        Figure2Config { seeds: 0, ..Default::default() },
+        Figure2Config {
+            densities: vec![1.0],
+            ..Default::default()
+        },
+        Figure2Config {
+            densities: vec![f64::NAN],
+            ..Default::default()
+        },
+        Figure2Config {
+            noise_levels: vec![1.5],
+            ..Default::default()
+        },
+        Figure2Config {
+            seeds: 0,
+            ..Default::default()
+        },
     ];
     for c in bad {
-        assert!(figure2(&c, &task, MasterSeed::default(), &mut |_, _| {}).is_err(), "{c:?}");
+        assert!(
+            figure2(&c, &task, MasterSeed::default(), &mut |_, _| {}).is_err(),
+            "{c:?}"
+        );
     }
 }

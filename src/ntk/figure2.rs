@@ -98,7 +98,13 @@ impl BinaryTask {
         let unit = unit_rows(x)?;
         let mut seen = HashSet::new();
         let keep: Vec<usize> = (0..unit.nrows())
-            .filter(|&b| seen.insert((0..unit.ncols()).map(|j| unit[(b, j)].to_bits()).collect::<Vec<u64>>()))
+            .filter(|&b| {
+                seen.insert(
+                    (0..unit.ncols())
+                        .map(|j| unit[(b, j)].to_bits())
+                        .collect::<Vec<u64>>(),
+                )
+            })
             .collect();
         let x = Mat::from_fn(keep.len(), unit.ncols(), |i, j| unit[(keep[i], j)]);
         Ok(BinaryTask {
@@ -251,7 +257,10 @@ pub fn snip_graphon(psi: &[f64], rho: f64) -> Result<SnipGraphon, Error> {
     }
     if rho * d as f64 >= positive as f64 {
         let rest = (rho * d as f64 - positive as f64) / (d - positive) as f64;
-        let w: Vec<f64> = psi.iter().map(|&p| if p > 0.0 { 1.0 } else { rest }).collect();
+        let w: Vec<f64> = psi
+            .iter()
+            .map(|&p| if p > 0.0 { 1.0 } else { rest })
+            .collect();
         return Ok(SnipGraphon {
             graphon: KernelGraphon::column_profile(&w)?,
             tau_star: None,
@@ -526,7 +535,11 @@ fn validate(config: &Figure2Config) -> Result<(), NtkError> {
     if let Some(r) = config.densities.iter().find(|r| !(**r > 0.0 && **r < 1.0)) {
         return Err(NtkError::Size(format!("density {r} must lie in (0, 1)")));
     }
-    if let Some(f) = config.noise_levels.iter().find(|f| !(0.0..=1.0).contains(*f)) {
+    if let Some(f) = config
+        .noise_levels
+        .iter()
+        .find(|f| !(0.0..=1.0).contains(*f))
+    {
         return Err(NtkError::Size(format!(
             "noise fraction {f} must lie in [0, 1]"
         )));
@@ -601,11 +614,7 @@ fn evaluate(k: &FactoredKernel, labels: &[Vec<f64>]) -> Result<Vec<Complexity>, 
 }
 
 /// The SNIP kernel of the profile of labels `y_profile`, evaluated on `y`.
-fn noisy_profile_complexity(
-    task: &BinaryTask,
-    rho: f64,
-    y: &[f64],
-) -> Result<Complexity, Error> {
+fn noisy_profile_complexity(task: &BinaryTask, rho: f64, y: &[f64]) -> Result<Complexity, Error> {
     let psi = column_covariance(task.x.as_ref(), y)?;
     let g = snip_graphon(&psi, rho)?;
     let k = factored_kernel(task, &g.graphon).map_err(at(GraphonKind::Snip, rho))?;
@@ -728,7 +737,7 @@ pub(crate) fn claims() -> Vec<Claim> {
         ),
         claim(
             "NTK-12",
-            "Figure 2: on the synthetic k-of-d task the SNIP-type graphon has the lower scale-corrected complexity at densities 0.1 and 0.2",
+            "Figure 2: on the synthetic k-of-d task the SNIP-type graphon has the HIGHER scale-corrected complexity at densities 0.1 and 0.2 (found; the opposite of the hope)",
             Source::Reconstructed,
             ntk_12,
         ),
@@ -779,7 +788,10 @@ fn ntk_10(ctx: &ClaimContext) -> Result<Outcome, Error> {
     )];
     for rho in CLAIM_DENSITIES {
         let g = snip_graphon(&psi, rho)?;
-        kernels.push((format!("snip rho={rho}"), factored_kernel(&task, &g.graphon)?));
+        kernels.push((
+            format!("snip rho={rho}"),
+            factored_kernel(&task, &g.graphon)?,
+        ));
     }
     let delta_each = ctx.delta / kernels.len() as f64;
     let threshold = sign_threshold(seeds, delta_each)?;
@@ -793,7 +805,10 @@ fn ntk_10(ctx: &ClaimContext) -> Result<Outcome, Error> {
         details.push((format!("{name}: fraction noisy > clean"), up));
         details.push((format!("{name}: clean yᵀK⁻¹y"), clean));
         details.push((format!("{name}: mean noisy yᵀK⁻¹y"), mean_sd(&raw).0));
-        details.push((format!("{name}: tr K⁻¹ (exact noisy mean)"), k.trace_inverse()?));
+        details.push((
+            format!("{name}: tr K⁻¹ (exact noisy mean)"),
+            k.trace_inverse()?,
+        ));
     }
     let k = &kernels[3].1; // SNIP at ρ = 0.2
     let first = evaluate(k, &noisy)?;
@@ -871,52 +886,66 @@ fn permuted(psi: &[f64], rng: &mut impl Rng) -> Vec<f64> {
     p
 }
 
-/// Per replicate and moderate density: (SNIP < homogeneous, permuted SNIP < homogeneous, the
-/// ratio C_snip / C_hom).
-type Moderate = Vec<(bool, bool, f64)>;
+/// Per replicate and moderate density: `C_snip / C_hom` (corrected), the same ratio for ψ
+/// permuted across coordinates, and the raw ratio.
+type Moderate = Vec<[f64; 3]>;
 
+/// One replicate of NTK-12, from the streams `ID/confirm/rep=r` (see `theory/ntk.md`: the
+/// first run, on `ID/data/rep=r`, found the opposite of the hoped-for direction; the claim as
+/// stated is checked on these fresh replicates).
 fn moderate(ctx: &ClaimContext, r: usize) -> Result<Moderate, Error> {
-    let (task, psi) = replicate(ctx, r)?;
-    let shuffled = permuted(&psi, &mut ctx.stream(&format!("control/rep={r}")));
-    let hom = corrected_clean(&task, &KernelGraphon::constant(0.5, task.dims())?)?;
+    let spec = figure2_synthetic(ctx.scaled(300));
+    let task = synthetic_task(&spec, ctx.seed, &ctx.label(&format!("confirm/rep={r}")))?;
+    let psi = column_covariance(task.x.as_ref(), &task.y)?;
+    let shuffled = permuted(&psi, &mut ctx.stream(&format!("permute/rep={r}")));
+    let hom =
+        factored_kernel(&task, &KernelGraphon::constant(0.5, task.dims())?)?.complexity(&task.y)?;
     MODERATE
         .iter()
         .map(|&rho| {
-            let snip = corrected_clean(&task, &snip_graphon(&psi, rho)?.graphon)?;
-            let control = corrected_clean(&task, &snip_graphon(&shuffled, rho)?.graphon)?;
-            Ok((snip < hom, control < hom, snip / hom))
+            let snip =
+                factored_kernel(&task, &snip_graphon(&psi, rho)?.graphon)?.complexity(&task.y)?;
+            let perm = corrected_clean(&task, &snip_graphon(&shuffled, rho)?.graphon)?;
+            Ok([
+                snip.corrected / hom.corrected,
+                perm / hom.corrected,
+                snip.raw / hom.raw,
+            ])
         })
         .collect()
 }
 
-/// NTK-12: sign test of `C_snip < C_hom` (clean labels, corrected) over synthetic replicates
-/// at ρ = 0.1 and 0.2; control: the same graphon with ψ permuted across coordinates. Details:
-/// `C_snip / C_hom` on MNIST digit pairs, as found.
+/// NTK-12 (as found): sign test of `C_snip > C_hom` (clean labels, corrected) over synthetic
+/// replicates at ρ = 0.1 and 0.2; control: the reversed relation. Details: mean ratios
+/// (corrected, permuted ψ, raw) and `C_snip / C_hom` on MNIST digit pairs, as found.
 fn ntk_12(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let reps = ctx.scaled(48);
     let rows: Vec<Moderate> = (0..reps)
         .into_par_iter()
         .map(|r| moderate(ctx, r))
         .collect::<Result<_, Error>>()?;
-    let per_density = |pick: fn(&(bool, bool, f64)) -> bool| -> f64 {
+    let min_fraction = |holds: fn(f64) -> bool| -> f64 {
         (0..MODERATE.len())
-            .map(|k| fraction(rows.iter().map(|row| pick(&row[k]))))
+            .map(|k| fraction(rows.iter().map(|row| holds(row[k][0]))))
             .fold(f64::INFINITY, f64::min)
     };
     let delta_each = ctx.delta / MODERATE.len() as f64;
     let threshold = sign_threshold(reps, delta_each)?;
     let mut out = Outcome::new(
-        Check::new(per_density(|c| c.0), threshold, Relation::AtLeast),
+        Check::new(min_fraction(|q| q > 1.0), threshold, Relation::AtLeast),
         union_bound(&[delta_each; MODERATE.len()]),
-        ctx.label("data/rep=r"),
+        ctx.label("confirm/rep=r"),
     )
     .with_control(
-        Check::new(per_density(|c| c.1), threshold, Relation::AtLeast),
-        "the same graphon with ψ permuted across coordinates (equally heterogeneous, not aligned) must not be lower",
+        Check::new(min_fraction(|q| q < 1.0), threshold, Relation::AtLeast),
+        "the hoped-for direction C_snip < C_hom must be rejected",
     );
+    let names = ["C_snip/C_hom", "permuted-psi C/C_hom", "raw C_snip/C_hom"];
     for (k, rho) in MODERATE.iter().enumerate() {
-        let mean = rows.iter().map(|row| row[k].2).sum::<f64>() / reps as f64;
-        out = out.detail(format!("synthetic rho={rho}: mean C_snip/C_hom"), mean);
+        for (m, name) in names.iter().enumerate() {
+            let mean = rows.iter().map(|row| row[k][m]).sum::<f64>() / reps as f64;
+            out = out.detail(format!("synthetic rho={rho}: mean {name}"), mean);
+        }
     }
     for (name, v) in digit_pairs(ctx)? {
         out = out.detail(name, v);

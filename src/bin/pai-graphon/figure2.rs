@@ -138,7 +138,10 @@ fn table(fig: &Figure2) -> String {
         profile_note(fig)
     );
     let (first, last) = (0, fig.config.noise_levels.len() - 1);
-    let (f0, f1) = (fig.config.noise_levels[first], fig.config.noise_levels[last]);
+    let (f0, f1) = (
+        fig.config.noise_levels[first],
+        fig.config.noise_levels[last],
+    );
     s += &format!(
         "density  graphon      scale       raw f={f0:<5} raw f={f1:<5} corrected f={f0:<5} corrected f={f1}\n"
     );
@@ -188,7 +191,11 @@ fn plot(fig: &Figure2) -> Result<Rendered, Failure> {
     let mut panels = Vec::new();
     for corrected in [false, true] {
         for pair in fig.curves.chunks(2) {
-            let what = if corrected { "s·yᵀK⁻¹y" } else { "yᵀK⁻¹y" };
+            let what = if corrected {
+                "s·yᵀK⁻¹y"
+            } else {
+                "yᵀK⁻¹y"
+            };
             panels.push((
                 format!("{what}, ρ = {}", pair[0].density),
                 pair.iter().map(|c| series(c, corrected)).collect(),
