@@ -335,9 +335,9 @@ impl FactoredKernel {
     ///
     /// ```
     /// use pai_graphon::ntk::figure2::FactoredKernel;
-    /// let k = FactoredKernel::new(faer::mat![[0.5, 0.0], [0.0, 0.5]].as_ref()).unwrap();
+    /// let k = FactoredKernel::new(faer::mat![[0.25, 0.0], [0.0, 0.25]].as_ref()).unwrap();
     /// let c = k.complexity(&[1.0, -1.0]).unwrap();
-    /// assert_eq!((c.raw, c.corrected), (4.0, 4.0));
+    /// assert_eq!((c.raw, c.scale, c.corrected), (8.0, 0.5, 4.0));
     /// assert!(FactoredKernel::new(faer::mat![[0.5, 1.0], [1.0, 0.5]].as_ref()).is_err());
     /// ```
     pub fn new(k: MatRef<'_, f64>) -> Result<Self, NtkError> {
