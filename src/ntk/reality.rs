@@ -13,15 +13,13 @@
 //! * [`snip_type_graphon`]: the data-driven (SNIP-type) graphon with column profile
 //!   `|cov(x_j, y)|^p`.
 
+use super::figure2::{column_covariance, snip_graphon};
 use super::bound::{complexity, indefinite, Complexity};
 use super::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use super::NtkError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
-use crate::convergence::limit::Fsm;
 use crate::convergence::mask::{top_k_mask, Mask};
-use crate::convergence::noise::{HalfNormal, Noise};
-use crate::convergence::profile::Profile;
-use crate::linalg::Cholesky;
+use crate::linalg::{certify_lambda_min_above, Cholesky};
 use crate::net::data::{load, DataSet, DataSpec};
 use crate::net::network::Network;
 use crate::seed::{uniform_open01, MasterSeed};
@@ -293,31 +291,9 @@ pub fn held_out(f: &[f64], y: &[f64]) -> Result<Losses, NtkError> {
     })
 }
 
-/// `ψ_j = |cov(x_j, y)|` over the rows of x (population covariance), normalised to max 1.
-fn label_covariance(x: MatRef<'_, f64>, y: &[f64]) -> Result<Vec<f64>, NtkError> {
-    let n = x.nrows() as f64;
-    let y_mean = y.iter().sum::<f64>() / n;
-    let psi: Vec<f64> = (0..x.ncols())
-        .map(|j| {
-            let x_mean = (0..x.nrows()).map(|b| x[(b, j)]).sum::<f64>() / n;
-            ((0..x.nrows()).map(|b| x[(b, j)] * y[b]).sum::<f64>() / n - x_mean * y_mean).abs()
-        })
-        .collect();
-    let top = psi.iter().copied().fold(0.0, f64::max);
-    if top <= 0.0 {
-        return Err(NtkError::Data(
-            "no coordinate is correlated with the labels".into(),
-        ));
-    }
-    Ok(psi.iter().map(|p| p / top).collect())
-}
-
-/// The SNIP-type data-driven graphon: column profile `ψ_j = |cov(x_j, y)|` (on these rows and
-/// labels, normalised to max 1, then raised to `power`), constant row profile, Gaussian noise, at
-/// density ρ: `W(v_j) = P(|ξ| > τ*/ψ_j^p)` with τ* from [`Fsm::tau_star`] on the empirical profile
-/// (one column cell per coordinate, so the graphon's density on these d coordinates is ρ).
-/// Coordinates with ψ_j = 0 get W = 0. The FSM sorts the profile values; W is mapped back to
-/// the original coordinate order.
+/// The SNIP-type data-driven graphon with its column profile sharpened: `ψ_j^p` with
+/// `ψ_j = |cov(x_j, y)|` ([`column_covariance`]) in [`snip_graphon`] (Figure 2's graphon; p = 1
+/// is that graphon itself).
 ///
 /// ```
 /// use pai_graphon::ntk::reality::snip_type_graphon;
@@ -332,28 +308,15 @@ pub fn snip_type_graphon(
     y: &[f64],
     rho: f64,
     power: f64,
-) -> Result<KernelGraphon, NtkError> {
-    super::kernel::check_labels(y, x_unit.nrows())?;
+) -> Result<KernelGraphon, Error> {
     if !(power.is_finite() && power > 0.0) {
-        return Err(NtkError::Size(format!("power {power} must be positive")));
+        return Err(NtkError::Size(format!("power {power} must be positive")).into());
     }
-    let psi: Vec<f64> = label_covariance(x_unit, y)?
+    let psi: Vec<f64> = column_covariance(x_unit, y)?
         .iter()
         .map(|p| p.powf(power))
         .collect();
-    let as_graphon = |e: crate::convergence::ConvergenceError| NtkError::Graphon(e.to_string());
-    let fsm = Fsm {
-        row: Profile::Constant(1.0),
-        col: Profile::empirical(&psi).map_err(as_graphon)?,
-        noise: Noise::Gaussian(HalfNormal { sigma: 1.0 }),
-    };
-    let tau = fsm.tau_star(rho).map_err(as_graphon)?.value;
-    let law = fsm.noise.law();
-    let w: Vec<f64> = psi
-        .iter()
-        .map(|&p| if p > 0.0 { law.tail(tau / p) } else { 0.0 })
-        .collect();
-    KernelGraphon::column_profile(&w)
+    Ok(snip_graphon(&psi, rho)?.graphon)
 }
 
 /// How the finite network is trained.
@@ -697,9 +660,9 @@ impl Shape {
         profile: (&Mat<f64>, &[f64]),
         rho: f64,
         power: f64,
-    ) -> Result<KernelGraphon, NtkError> {
+    ) -> Result<KernelGraphon, Error> {
         match self {
-            Shape::Homogeneous => KernelGraphon::constant(rho, profile.0.ncols()),
+            Shape::Homogeneous => Ok(KernelGraphon::constant(rho, profile.0.ncols())?),
             Shape::Snip => snip_type_graphon(profile.0.as_ref(), profile.1, rho, power),
         }
     }

@@ -664,6 +664,54 @@ pub fn lines(series: &[Series], spec: &LineSpec) -> Result<Rendered, PlotError> 
     line_chart(series, spec, false)
 }
 
+/// Several linear line charts (panel caption, series) in a grid of `columns` columns, each
+/// panel on its own axes, under one title; `spec.x_label` and `spec.y_label` label every
+/// panel. For small multiples such as Figure 2 (one panel per density and quantity).
+///
+/// ```
+/// use pai_graphon::plot::{lines_grid, LineSpec, Series, SeriesStyle};
+/// let s = Series::new("y = x", vec![0.0, 1.0], vec![0.0, 1.0], SeriesStyle::LineMarkers);
+/// let panels = vec![("a".to_string(), vec![s.clone()]), ("b".to_string(), vec![s])];
+/// let mut spec = LineSpec::new("two panels", "x", "y");
+/// spec.width = 1200;
+/// let fig = lines_grid(&panels, 2, &spec).unwrap();
+/// assert_eq!(fig.size, (1200, 700));
+/// assert!(lines_grid(&panels, 0, &spec).is_err());
+/// ```
+pub fn lines_grid(
+    panels: &[(String, Vec<Series>)],
+    columns: usize,
+    spec: &LineSpec,
+) -> Result<Rendered, PlotError> {
+    check_size(spec.width, spec.height)?;
+    if columns == 0 {
+        return Err(PlotError::Columns(columns));
+    }
+    if panels.is_empty() {
+        return Err(PlotError::Empty("panel list".to_string()));
+    }
+    let mut ranges = Vec::with_capacity(panels.len());
+    for (name, series) in panels {
+        if series.is_empty() {
+            return Err(PlotError::Empty(format!("panel '{name}'")));
+        }
+        for s in series {
+            validate_series(s, false)?;
+        }
+        ranges.push((
+            padded_range(series.iter().flat_map(|s| s.xs.iter().copied()), false),
+            padded_range(series.iter().flat_map(y_extent_values), false),
+        ));
+    }
+    let figure = LineGridFigure {
+        panels,
+        ranges,
+        columns: columns.min(panels.len()),
+        spec,
+    };
+    render(&figure, (spec.width, spec.height))
+}
+
 fn line_chart(series: &[Series], spec: &LineSpec, log: bool) -> Result<Rendered, PlotError> {
     check_size(spec.width, spec.height)?;
     if series.is_empty() {
@@ -1107,6 +1155,37 @@ impl Figure for LineFigure<'_> {
             line_mesh(&mut chart.configure_mesh(), self.spec, &fmt)?;
             draw_series_all(&mut chart, self.series)
         }
+    }
+}
+
+struct LineGridFigure<'a> {
+    panels: &'a [(String, Vec<Series>)],
+    ranges: Vec<((f64, f64), (f64, f64))>,
+    columns: usize,
+    spec: &'a LineSpec,
+}
+
+impl Figure for LineGridFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let body = title_band(root, &full_title(&self.spec.title, &self.spec.claim_id))?;
+        let grid_rows = self.panels.len().div_ceil(self.columns);
+        let areas = body.split_evenly((grid_rows, self.columns));
+        let fmt = |v: &f64| tick_label(*v);
+        for (((name, series), area), ((x0, x1), (y0, y1))) in
+            self.panels.iter().zip(&areas).zip(&self.ranges)
+        {
+            let mut chart = ChartBuilder::on(area)
+                .margin(CHART_MARGIN)
+                .margin_right(2 * CHART_MARGIN)
+                .caption(name.as_str(), (FONT, AXIS_DESC_SIZE))
+                .x_label_area_size(X_LABEL_AREA)
+                .y_label_area_size(Y_LABEL_AREA)
+                .build_cartesian_2d(*x0..*x1, *y0..*y1)
+                .map_err(backend_error)?;
+            line_mesh(&mut chart.configure_mesh(), self.spec, &fmt)?;
+            draw_series_all(&mut chart, series)?;
+        }
+        Ok(())
     }
 }
 

@@ -96,6 +96,38 @@ enum Command {
         #[arg(long, default_value = "figure1")]
         out: PathBuf,
     },
+    /// Figure 2: the complexity yᵀK⁻¹y (raw and scale-corrected) against the fraction of
+    /// randomised labels, homogeneous against SNIP-type graphon, one panel per density.
+    Figure2 {
+        /// mnist or digits (a digit pair, see --pair) or synthetic (8 of 64 coordinates carry the label).
+        #[arg(long, default_value = "mnist")]
+        data: String,
+        /// The digit pair a,b (a → +1, b → −1) for mnist and digits.
+        #[arg(long, value_delimiter = ',', default_values_t = [3, 8])]
+        pair: Vec<u8>,
+        /// Rows per digit (default: all) or rows of the synthetic task (default 1000).
+        #[arg(long)]
+        samples: Option<usize>,
+        /// Densities ρ in (0, 1), one panel each, comma separated.
+        #[arg(long, value_delimiter = ',', allow_negative_numbers = true,
+              default_values_t = [0.05, 0.1, 0.2, 0.5, 0.8])]
+        densities: Vec<f64>,
+        /// Fractions of randomised labels in [0, 1], comma separated (default 0, 0.1, …, 1).
+        #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+        noise_levels: Option<Vec<f64>>,
+        /// Label seeds per noise level.
+        #[arg(long, default_value_t = 10)]
+        seeds: usize,
+        /// Labels the SNIP profile |cov(x_j, y)| is computed on.
+        #[arg(long, value_enum, default_value_t = ProfileArg::Clean)]
+        profile_labels: ProfileArg,
+        /// Master seed: default, random, or hexadecimal.
+        #[arg(long, default_value = "default")]
+        seed: String,
+        /// Write figure2.png/svg, figure2.csv and figure2.json into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Prune the one-hidden-layer network at initialisation and print the mask's statistics:
     /// degrees, exact t(C4) − ρ⁴, its lower confidence bound, and the FSM fit and test.
     Prune {
@@ -204,6 +236,14 @@ enum ResidualArg {
     Plain,
     /// r = −y.
     Centred,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProfileArg {
+    /// The clean labels (one SNIP graphon per density).
+    Clean,
+    /// The randomised labels of each point (one SNIP kernel per density, level and seed: slow).
+    Noisy,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -340,6 +380,37 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             };
             figure1::run(&config, master, &out)
         }
+        Command::Figure2 {
+            data,
+            pair,
+            samples,
+            densities,
+            noise_levels,
+            seeds,
+            profile_labels,
+            seed,
+            out,
+        } => {
+            let master = master_seed(&seed)?;
+            let mut config = pai_graphon::ntk::figure2::Figure2Config {
+                densities,
+                seeds,
+                profile: match profile_labels {
+                    ProfileArg::Clean => pai_graphon::ntk::figure2::ProfileLabels::Clean,
+                    ProfileArg::Noisy => pai_graphon::ntk::figure2::ProfileLabels::Noisy,
+                },
+                ..Default::default()
+            };
+            if let Some(levels) = noise_levels {
+                config.noise_levels = levels;
+            }
+            let args = figure2::Args {
+                data: &data,
+                pair: &pair,
+                samples,
+            };
+            figure2::run(&args, &config, master, out.as_deref())
+        }
         Command::Prune {
             method,
             data,
@@ -404,6 +475,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
 }
 
 mod figure1;
+mod figure2;
 mod limit;
 mod ntk;
 mod prune;
