@@ -430,3 +430,85 @@ fn prune_bad_input_exits_2_and_writes_nothing() {
         "--width",
     );
 }
+
+fn ntk_args(extra: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = vec!["ntk".into()];
+    for (flag, value) in [
+        ("--data", "digits"),
+        ("--samples", "120"),
+        ("--density", "0.3"),
+    ] {
+        if !extra.contains(&flag) {
+            a.extend([flag.to_string(), value.to_string()]);
+        }
+    }
+    if !extra.contains(&"--graphon") && !extra.contains(&"--method") {
+        a.extend(["--graphon".to_string(), "snip".to_string()]);
+    }
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
+}
+
+#[test]
+fn ntk_prints_the_kernel_summary() {
+    let o = pai_owned(&ntk_args(&[]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    for needle in ["λ_min", "certified ≥ 0.", "λ_max", "yᵀK⁻¹y", "bound (δ = 0.001)", "path density"] {
+        assert!(out.contains(needle), "table lacks {needle:?}:\n{out}");
+    }
+}
+
+#[test]
+fn ntk_json_and_out_files() {
+    let dir = scratch("ntk-out");
+    let out = dir.to_str().unwrap().to_string();
+    let o = pai_owned(&ntk_args(&["--format", "json", "--out", &out, "--layers", "both"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["samples"].as_u64(), v["dims"].as_u64()), (Some(120), Some(64)));
+    let lower = v["lambda_min_lower"].as_f64().unwrap();
+    assert!(lower > 0.0 && lower <= v["lambda_min_upper"].as_f64().unwrap());
+    assert!((v["path_density_mean"].as_f64().unwrap() - 0.3).abs() < 1e-9);
+    assert_eq!(v["path_density"].as_array().unwrap().len(), 64);
+    for f in ["complexity", "scale", "scale_corrected", "bound_total", "quadrature_bound", "kernel_error"] {
+        assert!(v.get(f).is_some(), "missing {f}");
+    }
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("ntk.json")).unwrap()).unwrap();
+    assert_eq!(written, v);
+    let csv = std::fs::read_to_string(dir.join("path_density.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 65);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ntk_method_mask_runs() {
+    let o = pai_owned(&ntk_args(&["--method", "random", "--width", "32", "--samples", "40"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8(o.stdout).unwrap().contains("mask of random (n = 32)"));
+}
+
+#[test]
+fn ntk_bad_input_exits_2_and_writes_nothing() {
+    let dir = scratch("ntk-bad");
+    let out = dir.to_str().unwrap().to_string();
+    let cases: [(&[&str], &str); 8] = [
+        (&["--graphon", "fancy"], "fancy"),
+        (&["--graphon", "snip:-1"], "power"),
+        (&["--graphon", "fsm:exp:3"], "fsm"),
+        (&["--density", "0"], "density"),
+        (&["--density", "nan"], "NaN"),
+        (&["--samples", "0"], "samples"),
+        (&["--data", "cifar"], "cifar"),
+        (&["--delta", "2"], "delta"),
+    ];
+    for (extra, needle) in cases {
+        let mut flags = vec!["--out", out.as_str()];
+        flags.extend_from_slice(extra);
+        let args = ntk_args(&flags);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_rejected(&refs, needle);
+        assert!(!dir.exists(), "{extra:?} created the output folder");
+    }
+}

@@ -351,32 +351,34 @@ fn check_inputs(x: MatRef<'_, f64>, d: usize) -> Result<(), NtkError> {
     Ok(())
 }
 
-/// The first-layer graphon NTK `K_W` of [`graphon_ntk`] with an operator-norm bound on its
+/// The graphon NTK `K_W` of [`graphon_ntk`] with an operator-norm bound on its
 /// error: the per-entry rounding bound of [`graphon_ntk_bound`] (the one error analysis of
 /// `graphon_ntk`), turned into an operator-norm bound by the largest row sum, plus `N ×` the
 /// kernel's quadrature bound (0 for graphons constant in u on cells). A Gauss rule without a
 /// quadrature bound is an error: its exact kernel is not enclosed.
 ///
 /// ```
-/// use pai_graphon::ntk::kernel::{unit_rows, KernelGraphon};
+/// use pai_graphon::ntk::kernel::{unit_rows, KernelGraphon, Layers};
 /// use pai_graphon::ntk::path::bounded_graphon_ntk;
 /// let x = unit_rows(faer::mat![[1.0, 0.0], [0.6, 0.8]].as_ref()).unwrap();
-/// let k = bounded_graphon_ntk(x.as_ref(), &KernelGraphon::constant(0.3, 2).unwrap()).unwrap();
+/// let g = KernelGraphon::constant(0.3, 2).unwrap();
+/// let k = bounded_graphon_ntk(x.as_ref(), &g, Layers::First).unwrap();
 /// assert_eq!(k.k[(0, 0)], 0.5);
 /// assert!(k.error > 0.0 && k.error < 1e-6);
 /// ```
 pub fn bounded_graphon_ntk(
     x_unit: MatRef<'_, f64>,
     g: &KernelGraphon,
+    layers: Layers,
 ) -> Result<BoundedKernel, NtkError> {
     check_inputs(x_unit, g.dims())?;
-    let kernel = graphon_ntk(x_unit, g, Layers::First)?;
+    let kernel = graphon_ntk(x_unit, g, layers)?;
     let quadrature = kernel.quadrature_bound.ok_or_else(|| {
         NtkError::Graphon(
             "this quadrature has no error bound, so the exact kernel cannot be enclosed".into(),
         )
     })?;
-    let rounding = graphon_ntk_bound(x_unit, g, Layers::First)?;
+    let rounding = graphon_ntk_bound(x_unit, g, layers)?;
     let n = x_unit.nrows();
     Ok(BoundedKernel {
         error: inflate(operator_bound(&rounding) + quadrature * n as f64, 4),
@@ -628,7 +630,7 @@ pub fn certify_positive_definite(
     g: &KernelGraphon,
 ) -> Result<Definiteness, NtkError> {
     check_distinct(x_unit)?;
-    let k = bounded_graphon_ntk(x_unit, g)?;
+    let k = bounded_graphon_ntk(x_unit, g, Layers::First)?;
     certify_bounded(&k)
 }
 
@@ -949,7 +951,7 @@ fn pair_ratio(points: &[[f64; 3]; 2]) -> Result<(f64, f64), NtkError> {
     let x = super::kernel::unit_rows(pair(points).as_ref())?;
     let g = KernelGraphon::constant(DENSITY, 3)?;
     let c = alignment_constant(&g, &PAIR_INFORMATIVE)?;
-    let k_w = bounded_graphon_ntk(x.as_ref(), &g)?;
+    let k_w = bounded_graphon_ntk(x.as_ref(), &g, Layers::First)?;
     let k_i = informative_kernel(x.as_ref(), &PAIR_INFORMATIVE)?;
     Ok((violation_ratio(c, &k_w, &k_i, &[1.0, 1.0])?, c))
 }
@@ -990,7 +992,7 @@ fn corrected_ratios(
     informative: &[usize],
 ) -> Result<(f64, f64, f64), NtkError> {
     let c = pointwise_constant(g, informative)?;
-    let k_w = bounded_graphon_ntk(x, g)?;
+    let k_w = bounded_graphon_ntk(x, g, Layers::First)?;
     let damped = damped_informative_kernel(x, g, informative, c)?;
     let q_w = complexity_enclosure(&k_w, y)?;
     let q_damped = complexity_enclosure(&damped, y)?;

@@ -10,6 +10,8 @@ use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
 use pai_graphon::ntk::bound::complexity;
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
+use pai_graphon::linalg::certified_lambda_min;
+use pai_graphon::ntk::path::{bounded_graphon_ntk, check_distinct};
 use pai_graphon::ntk::reality::{generalisation_bound, lambda_min_bounds, snip_type_graphon};
 use pai_graphon::ntk::selection::mask_graphon;
 use pai_graphon::report::{sig, write_atomic, Format};
@@ -49,6 +51,9 @@ struct Summary {
     layers: &'static str,
     quadrature_nodes: usize,
     quadrature_bound: Option<f64>,
+    /// A bound on ‖K̂ − K‖₂ (rounding, and N × the quadrature bound).
+    kernel_error: f64,
+    /// Certified λ_min of the exact kernel (None when the kernel error is too large to certify).
     lambda_min_lower: Option<f64>,
     lambda_min_upper: f64,
     lambda_min_estimate: f64,
@@ -82,13 +87,16 @@ pub fn run(
     let (x, y) = inputs(&set, args.samples)?;
     progress.say("building the graphon");
     let (name, graphon) = graphon(args, &set, x.as_ref(), &y, seed)?;
+    check_distinct(x.as_ref())?;
     progress.say("computing the kernel");
     let kernel = graphon_ntk(x.as_ref(), &graphon, args.layers)?;
+    let bounded = bounded_graphon_ntk(x.as_ref(), &graphon, args.layers)?;
     progress.say("certifying λ_min");
     let spectrum = lambda_min_bounds(kernel.k.as_ref())?;
+    // λ_min of the exact kernel: rounding and quadrature error enter as the input error.
+    let certified = certified_lambda_min(bounded.k.as_ref(), bounded.error).ok();
     let c = complexity(kernel.k.as_ref(), &y)?;
-    let bound = spectrum
-        .lower
+    let bound = certified
         .map(|l| generalisation_bound(&c, y.len(), l, args.delta))
         .transpose()?;
     progress.done();
@@ -105,7 +113,8 @@ pub fn run(
         },
         quadrature_nodes: graphon.nodes().len(),
         quadrature_bound: kernel.quadrature_bound,
-        lambda_min_lower: spectrum.lower,
+        kernel_error: bounded.error,
+        lambda_min_lower: certified,
         lambda_min_upper: spectrum.upper,
         lambda_min_estimate: spectrum.estimate,
         lambda_max_estimate: spectrum.largest,
@@ -129,9 +138,6 @@ pub fn run(
     match format {
         Format::Json => println!("{json}"),
         _ => print!("{}", table(&summary)),
-    }
-    if summary.lambda_min_lower.is_none() {
-        return Err("λ_min(K) could not be certified positive: the kernel is (numerically) singular on these inputs (duplicate inputs?), so yᵀK⁻¹y and the bound are not reliable".to_string().into());
     }
     Ok(())
 }
@@ -222,10 +228,14 @@ fn table(s: &Summary) -> String {
         opt(s.quadrature_bound)
     );
     t += &format!(
-        "λ_min             certified ≥ {}, ≤ {} (estimate {})\n",
-        opt(s.lambda_min_lower),
+        "λ_min             certified ≥ {}, ≤ {} (estimate {}; kernel error ‖K̂ − K‖₂ ≤ {})\n",
+        s.lambda_min_lower.map_or(
+            "— (not certified: the kernel error exceeds it)".to_string(),
+            |v| sig(v, 6)
+        ),
         sig(s.lambda_min_upper, 6),
-        sig(s.lambda_min_estimate, 6)
+        sig(s.lambda_min_estimate, 6),
+        sig(s.kernel_error, 3)
     );
     t += &format!("λ_max             {} (estimate)\n", sig(s.lambda_max_estimate, 6));
     t += &format!(
