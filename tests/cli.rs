@@ -454,7 +454,14 @@ fn ntk_prints_the_kernel_summary() {
     let o = pai_owned(&ntk_args(&[]));
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout).unwrap();
-    for needle in ["λ_min", "certified ≥ 0.", "λ_max", "yᵀK⁻¹y", "bound (δ = 0.001)", "path density"] {
+    for needle in [
+        "λ_min",
+        "certified ≥ 0.",
+        "λ_max",
+        "yᵀK⁻¹y",
+        "bound (δ = 0.001)",
+        "path density",
+    ] {
         assert!(out.contains(needle), "table lacks {needle:?}:\n{out}");
     }
 }
@@ -463,15 +470,27 @@ fn ntk_prints_the_kernel_summary() {
 fn ntk_json_and_out_files() {
     let dir = scratch("ntk-out");
     let out = dir.to_str().unwrap().to_string();
-    let o = pai_owned(&ntk_args(&["--format", "json", "--out", &out, "--layers", "both"]));
+    let o = pai_owned(&ntk_args(&[
+        "--format", "json", "--out", &out, "--layers", "both",
+    ]));
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!((v["samples"].as_u64(), v["dims"].as_u64()), (Some(120), Some(64)));
+    assert_eq!(
+        (v["samples"].as_u64(), v["dims"].as_u64()),
+        (Some(120), Some(64))
+    );
     let lower = v["lambda_min_lower"].as_f64().unwrap();
     assert!(lower > 0.0 && lower <= v["lambda_min_upper"].as_f64().unwrap());
     assert!((v["path_density_mean"].as_f64().unwrap() - 0.3).abs() < 1e-9);
     assert_eq!(v["path_density"].as_array().unwrap().len(), 64);
-    for f in ["complexity", "scale", "scale_corrected", "bound_total", "quadrature_bound", "kernel_error"] {
+    for f in [
+        "complexity",
+        "scale",
+        "scale_corrected",
+        "bound_total",
+        "quadrature_bound",
+        "kernel_error",
+    ] {
         assert!(v.get(f).is_some(), "missing {f}");
     }
     let written: serde_json::Value =
@@ -484,9 +503,18 @@ fn ntk_json_and_out_files() {
 
 #[test]
 fn ntk_method_mask_runs() {
-    let o = pai_owned(&ntk_args(&["--method", "random", "--width", "32", "--samples", "40"]));
+    let o = pai_owned(&ntk_args(&[
+        "--method",
+        "random",
+        "--width",
+        "32",
+        "--samples",
+        "40",
+    ]));
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(String::from_utf8(o.stdout).unwrap().contains("mask of random (n = 32)"));
+    assert!(String::from_utf8(o.stdout)
+        .unwrap()
+        .contains("mask of random (n = 32)"));
 }
 
 #[test]

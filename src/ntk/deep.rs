@@ -69,7 +69,6 @@ pub fn kappa1_eval_bound(root_err: f64) -> f64 {
     (root_err + (2.0 * U + a) * PI + U * PI + U * (1.0 + PI)) / (2.0 * PI) * (1.0 + 2.0 * U) + U
 }
 
-
 /// Which f64 formula of κ0 and κ1 a ball follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Formula {

@@ -13,8 +13,8 @@
 //! * [`snip_type_graphon`]: the data-driven (SNIP-type) graphon with column profile
 //!   `|cov(x_j, y)|^p`.
 
-use super::figure2::{column_covariance, snip_graphon};
 use super::bound::{complexity, indefinite, Complexity};
+use super::figure2::{column_covariance, snip_graphon};
 use super::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use super::NtkError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};

@@ -5,12 +5,12 @@
 use crate::CommandFailure as Failure;
 use crate::Progress;
 use pai_graphon::convergence::limit::Fsm;
+use pai_graphon::linalg::certified_lambda_min;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
 use pai_graphon::ntk::bound::complexity;
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
-use pai_graphon::linalg::certified_lambda_min;
 use pai_graphon::ntk::path::{bounded_graphon_ntk, check_distinct};
 use pai_graphon::ntk::reality::{generalisation_bound, lambda_min_bounds, snip_type_graphon};
 use pai_graphon::ntk::selection::mask_graphon;
@@ -176,12 +176,10 @@ fn graphon(
                     snip_type_graphon(x, y, rho, power)?
                 }
                 Some(("fsm", rest)) => fsm_graphon(rest, rho, set.d, args.nodes)?,
-                _ => {
-                    return Err(format!(
-                        "unknown graphon {spec:?}: use constant, snip[:POWER] or fsm:ROW;COL[;NOISE]"
-                    )
-                    .into())
-                }
+                _ => return Err(format!(
+                    "unknown graphon {spec:?}: use constant, snip[:POWER] or fsm:ROW;COL[;NOISE]"
+                )
+                .into()),
             };
             Ok((spec.clone(), g))
         }
@@ -207,7 +205,9 @@ fn fsm_graphon(spec: &str, rho: f64, d: usize, nodes: usize) -> Result<KernelGra
     // Every profile kind is monotone (affine, power, exp; step levels are validated
     // non-decreasing), so W(u, v) = P(|ξ| > τ*/(φ(u) ψ(v))) is monotone in u.
     let limit = Fsm::parse(row, col, noise)?.limit_graphon(rho)?;
-    Ok(KernelGraphon::monotone_in_u(d, nodes, |u, v| limit.w(u, v))?)
+    Ok(KernelGraphon::monotone_in_u(d, nodes, |u, v| {
+        limit.w(u, v)
+    })?)
 }
 
 fn table(s: &Summary) -> String {
@@ -237,7 +237,10 @@ fn table(s: &Summary) -> String {
         sig(s.lambda_min_estimate, 6),
         sig(s.kernel_error, 3)
     );
-    t += &format!("λ_max             {} (estimate)\n", sig(s.lambda_max_estimate, 6));
+    t += &format!(
+        "λ_max             {} (estimate)\n",
+        sig(s.lambda_max_estimate, 6)
+    );
     t += &format!(
         "yᵀK⁻¹y            {} (scale s = {}, s·yᵀK⁻¹y = {})\n",
         sig(s.complexity, 6),
