@@ -176,10 +176,12 @@ fn graphon(
                     snip_type_graphon(x, y, rho, power)?
                 }
                 Some(("fsm", rest)) => fsm_graphon(rest, rho, set.d, args.nodes)?,
-                _ => return Err(format!(
+                _ => {
+                    return Err(format!(
                     "unknown graphon {spec:?}: use constant, snip[:POWER] or fsm:ROW;COL[;NOISE]"
                 )
-                .into()),
+                    .into())
+                }
             };
             Ok((spec.clone(), g))
         }
