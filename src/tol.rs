@@ -129,6 +129,22 @@ pub fn bernstein(
     Ok((a + (a * a + 2.0 * n * variance * l).sqrt()) / n)
 }
 
+/// Pinelis' Bernstein inequality in a Hilbert space (Pinelis 1994, *Ann. Probab.* 22,
+/// Thm 3.4), here for N × N matrices in Frobenius norm: for n independent mean-zero `Y_i` with
+/// `‖Y_i‖_F ≤ b` and `(1/n) Σ E‖Y_i‖_F² ≤ σ²`,
+/// `P(‖(1/n) Σ Y_i‖_F ≥ t) ≤ 2 exp(−n t² / (2σ² + 2bt/3))`: the scalar Bernstein form with the
+/// same constants ([`bernstein`], two tails). Returns the t exceeded with probability ≤ δ.
+///
+/// ```
+/// use pai_graphon::tol::{bernstein, pinelis, Tail};
+/// let t = pinelis(1000, 4.0, 10.0, 1e-4).unwrap();
+/// assert_eq!(t, bernstein(1000, 4.0, 10.0, 1e-4, Tail::Two).unwrap());
+/// assert!(pinelis(0, 4.0, 10.0, 1e-4).is_err());
+/// ```
+pub fn pinelis(n: usize, variance: f64, bound: f64, delta: f64) -> Result<f64, TolError> {
+    bernstein(n, variance, bound, delta, Tail::Two)
+}
+
 /// Chernoff's lower tail for a sum `X` of independent Bernoulli variables with mean `μ`:
 /// `P(X ≤ (1 − η) μ) ≤ exp(−η² μ / 2)`. Returns the count `μ − sqrt(2 μ ln(1/δ))` (at least 0)
 /// that `X` falls below with probability at most δ.

@@ -15,6 +15,7 @@
 
 use super::empirical::{empirical_ntk, MaskedNet};
 use super::kernel::{graphon_ntk, kappa0, unit_rows, KernelGraphon, Layers};
+use super::width::frobenius;
 use super::NtkError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::convergence::claims_limit::loglog_slope;
@@ -208,21 +209,6 @@ pub fn gram_bound(x: MatRef<'_, f64>, rho: f64) -> f64 {
     frobenius(g.as_ref()) / rho
 }
 
-/// The Frobenius norm.
-///
-/// ```
-/// assert_eq!(pai_graphon::ntk::selection::frobenius(faer::mat![[3.0, 0.0], [0.0, 4.0]].as_ref()), 5.0);
-/// ```
-pub fn frobenius(a: MatRef<'_, f64>) -> f64 {
-    let mut s = 0.0;
-    for j in 0..a.ncols() {
-        for i in 0..a.nrows() {
-            s += a[(i, j)] * a[(i, j)];
-        }
-    }
-    s.sqrt()
-}
-
 /// `‖A − B‖_F / ‖B‖_F`.
 ///
 /// ```
@@ -318,23 +304,6 @@ fn weighted_gram(x: MatRef<'_, f64>, weight: impl Fn(usize) -> f64) -> Vec<f64> 
         .flat_map(|j| (0..g.nrows()).map(move |i| (i, j)))
         .map(|(i, j)| g[(i, j)])
         .collect()
-}
-
-/// Pinelis' Bernstein inequality in a Hilbert space (Pinelis 1994, *Ann. Probab.* 22,
-/// Thm 3.4), here for N × N matrices in Frobenius norm: for n independent mean-zero `Y_i` with
-/// `‖Y_i‖_F ≤ b` and `(1/n) Σ E‖Y_i‖_F² ≤ σ²`,
-/// `P(‖(1/n) Σ Y_i‖_F ≥ t) ≤ 2 exp(−n t² / (2σ² + 2bt/3))`: the scalar Bernstein form with the
-/// same constants ([`tol::bernstein`], two tails). Returns the t exceeded with probability ≤ δ.
-///
-/// ```
-/// use pai_graphon::ntk::selection::pinelis_deviation;
-/// use pai_graphon::tol::{bernstein, Tail};
-/// let t = pinelis_deviation(1000, 4.0, 10.0, 1e-4).unwrap();
-/// assert_eq!(t, bernstein(1000, 4.0, 10.0, 1e-4, Tail::Two).unwrap());
-/// assert!(pinelis_deviation(0, 4.0, 10.0, 1e-4).is_err());
-/// ```
-pub fn pinelis_deviation(n: usize, variance: f64, bound: f64, delta: f64) -> Result<f64, Error> {
-    Ok(tol::bernstein(n, variance, bound, delta, Tail::Two)?)
 }
 
 /// An upper confidence bound on the mean `μ = (1/n) Σ E Z_i` of independent non-negative
@@ -652,7 +621,7 @@ fn centred_pinelis(
         .collect();
     let n = z.len();
     let variance = nonnegative_mean_bound(mean(&z), centred_range(centres, b), n, delta / 2.0)?;
-    pinelis_deviation(n, variance, 2f64.sqrt() * b, delta / 2.0)
+    Ok(tol::pinelis(n, variance, 2f64.sqrt() * b, delta / 2.0)?)
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -762,7 +731,7 @@ fn gap_to_own_graphon(
     let m = mean(&v);
     let sample_var = v.iter().map(|z| (z - m).powi(2)).sum::<f64>() / (n as f64 - 1.0);
     let upper = (m + tol::empirical_bernstein(n, sample_var, delta / 2.0)?).min(1.0);
-    let dev = pinelis_deviation(n, upper * b * b, 2.0 * b, delta / 2.0)?;
+    let dev = tol::pinelis(n, upper * b * b, 2.0 * b, delta / 2.0)?;
     let norm = frobenius(k.as_ref());
     Ok(Gap {
         gap: relative_error(theta.as_ref(), k.as_ref()),

@@ -28,7 +28,7 @@ use crate::convergence::limit::Fsm;
 use crate::convergence::mask::{sample_mask_in_memory, top_k_mask, Mask, MaskSpec};
 use crate::graphon::step::StepGraphon;
 use crate::seed::{uniform_open01, MasterSeed};
-use crate::tol::{self, Tail};
+use crate::tol;
 use crate::Error;
 use faer::{Mat, MatRef};
 use rand::Rng;
@@ -528,7 +528,7 @@ pub fn row_moments(
 /// assert!(concentration_bound(0, m, 1e-4).is_err());
 /// ```
 pub fn concentration_bound(n: usize, moments: RowMoments, delta: f64) -> Result<f64, NtkError> {
-    tol::bernstein(n, moments.variance, moments.range, delta, Tail::Two)
+    tol::pinelis(n, moments.variance, moments.range, delta)
         .map_err(|e| NtkError::Size(e.to_string()))
 }
 
