@@ -7,10 +7,10 @@
 //! bits every product `x_j x'_j` of two f64 is exact, so P and ‖x‖² carry at most d roundings
 //! of relative size `2^−prec`; N and T a few more; MPFR's acos and sqrt are correctly rounded.
 //! [`DenseMp::bound`] bounds `|K_mp − K*|` through the modulus of κ0
-//! ([`kappa0_modulus`](crate::ntk::deep::kappa0_modulus)): near ±1 the t-error `h` costs
+//! ([`kappa0_modulus`]): near ±1 the t-error `h` costs
 //! `sqrt(h)/(2√2)`, which at 128 bits is still below 1e-17.
 
-use crate::ntk::deep::kappa0_modulus;
+use crate::ntk::kernel::kappa0_modulus;
 use crate::ntk::kernel::Layers;
 use crate::ntk::NtkError;
 use faer::MatRef;

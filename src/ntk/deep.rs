@@ -16,7 +16,7 @@
 //! sequence of operations from inputs inside the input balls. Its rounding model is the IEEE
 //! one, `fl(a ∘ b) = (a ∘ b)(1 + δ)`, `|δ| ≤ u = 2⁻⁵³`, and for `acos`/`asin` a relative error
 //! of at most [`LIBM_ULPS`] ulps (glibc documents ≤ 1 ulp; the MPFR test checks the outcome).
-//! The conditioning of arccos near ±1 is handled by [`kappa0_modulus`](super::kernel::kappa0_modulus).
+//! The conditioning of arccos near ±1 is handled by [`kappa0_modulus`].
 
 use super::kernel::{kappa0, kappa0_modulus, kappa1, KernelGraphon, Layers};
 use super::NtkError;

@@ -540,7 +540,8 @@ fn unit_rows_checked(x: MatRef<'_, f64>) -> Result<MatRef<'_, f64>, NtkError> {
 
 /// `X diag(sqrt(g/ρ))`: its Gram matrix is `p^g`.
 fn scaled_rows(x: MatRef<'_, f64>, g: faer::RowRef<'_, f64>, rho: f64) -> Mat<f64> {
-    Mat::from_fn(x.nrows(), x.ncols(), |b, j| x[(b, j)] * (g[j] / rho).sqrt())
+    let scale: Vec<f64> = (0..x.ncols()).map(|j| (g[j] / rho).sqrt()).collect();
+    Mat::from_fn(x.nrows(), x.ncols(), |b, j| x[(b, j)] * scale[j])
 }
 
 /// `a_b = ρ^(−1) Σ_l δ_l x_bl²` with `δ_l = max(hi_l − W_l, W_l − lo_l)`: on the node's cell
