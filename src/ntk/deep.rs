@@ -18,7 +18,7 @@
 //! of at most [`LIBM_ULPS`] ulps (glibc documents ≤ 1 ulp; the MPFR test checks the outcome).
 //! The conditioning of arccos near ±1 is handled by [`kappa0_modulus`].
 
-use super::kernel::{kappa0, kappa0_modulus, kappa1, KernelGraphon, Layers};
+use super::kernel::{check_unit_rows, kappa0, kappa0_modulus, kappa1, KernelGraphon, Layers};
 use super::NtkError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::net::data::{load, DataSpec};
@@ -221,22 +221,6 @@ fn gamma_n(n: usize) -> Result<f64, NtkError> {
     gamma(n).map_err(|e| NtkError::Size(e.to_string()))
 }
 
-/// The rows must already have unit norm (to 1e-12): the kernels assume it.
-fn check_unit(x: MatRef<'_, f64>) -> Result<(), NtkError> {
-    if x.nrows() == 0 || x.ncols() == 0 {
-        return Err(NtkError::Data("no inputs".into()));
-    }
-    for b in 0..x.nrows() {
-        let norm2: f64 = (0..x.ncols()).map(|j| x[(b, j)] * x[(b, j)]).sum();
-        if !norm2.is_finite() || (norm2 - 1.0).abs() > 1e-12 {
-            return Err(NtkError::Data(format!(
-                "input {b} has squared norm {norm2}, not 1 (normalise with unit_rows)"
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// The lower-triangle pairs (i, j), j ≤ i, in row order.
 fn pairs(n: usize) -> Vec<(usize, usize)> {
     (0..n).flat_map(|i| (0..=i).map(move |j| (i, j))).collect()
@@ -283,7 +267,7 @@ fn root_deviation(nu: f64) -> f64 {
 /// assert_eq!(h.k[(0, 0)], 0.5);
 /// ```
 pub fn dense_ntk(x: MatRef<'_, f64>, layers: Layers) -> Result<BoundedKernel, NtkError> {
-    check_unit(x)?;
+    check_unit_rows(x)?;
     let (n, d) = (x.nrows(), x.ncols());
     let g = gamma_n(d + 2)?;
     // ν_i ≥ |‖x_i‖² − 1|.
@@ -353,7 +337,7 @@ pub fn graphon_ntk_bound(
     g: &KernelGraphon,
     layers: Layers,
 ) -> Result<Mat<f64>, NtkError> {
-    check_unit(x)?;
+    check_unit_rows(x)?;
     if x.ncols() != g.dims() {
         return Err(NtkError::Data(format!(
             "inputs have {} coordinates, the graphon {}",
@@ -626,7 +610,7 @@ pub fn deep_ntk(
     g: &DeepGraphon,
     output: Output,
 ) -> Result<BoundedKernel, NtkError> {
-    check_unit(x)?;
+    check_unit_rows(x)?;
     if x.ncols() != g.dims() {
         return Err(NtkError::Data(format!(
             "inputs have {} coordinates, the graphon {}",

@@ -464,7 +464,7 @@ pub fn graphon_ntk(
             g.dims()
         )));
     }
-    let x = unit_rows_checked(x)?;
+    check_unit_rows(x)?;
     let n = x.nrows();
     let rho = g.density();
     // K's lower triangle in fixed row chunks: chunk c holds rows r0..r1, columns 0..r1.
@@ -522,9 +522,10 @@ fn chunk_rows(c: usize, n: usize) -> (usize, usize) {
     (c * ROW_CHUNK, ((c + 1) * ROW_CHUNK).min(n))
 }
 
-/// The rows must already have unit norm (to 1e-12): the kernel formula assumes it.
-fn unit_rows_checked(x: MatRef<'_, f64>) -> Result<MatRef<'_, f64>, NtkError> {
-    if x.nrows() == 0 {
+/// The rows must already have unit norm (to 1e-12): the kernel formulas assume it. The one
+/// check of this, used by every NTK module.
+pub(crate) fn check_unit_rows(x: MatRef<'_, f64>) -> Result<(), NtkError> {
+    if x.nrows() == 0 || x.ncols() == 0 {
         return Err(NtkError::Data("no inputs".into()));
     }
     for b in 0..x.nrows() {
@@ -535,7 +536,7 @@ fn unit_rows_checked(x: MatRef<'_, f64>) -> Result<MatRef<'_, f64>, NtkError> {
             )));
         }
     }
-    Ok(x)
+    Ok(())
 }
 
 /// `X diag(sqrt(g/ρ))`: its Gram matrix is `p^g`.

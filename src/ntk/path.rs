@@ -19,7 +19,7 @@
 //! error of at most one ulp (glibc documents this).
 
 use super::deep::graphon_ntk_bound;
-use super::kernel::{graphon_ntk, kappa0, kappa0_modulus, KernelGraphon, Layers};
+use super::kernel::{check_unit_rows, graphon_ntk, kappa0, kappa0_modulus, KernelGraphon, Layers};
 use super::NtkError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::linalg::{
@@ -340,15 +340,7 @@ fn check_inputs(x: MatRef<'_, f64>, d: usize) -> Result<(), NtkError> {
             x.ncols()
         )));
     }
-    for b in 0..x.nrows() {
-        let norm2: f64 = (0..d).map(|j| x[(b, j)] * x[(b, j)]).sum();
-        if !norm2.is_finite() || (norm2 - 1.0).abs() > 1e-12 {
-            return Err(NtkError::Data(format!(
-                "input {b} has squared norm {norm2}, not 1 (normalise with unit_rows)"
-            )));
-        }
-    }
-    Ok(())
+    check_unit_rows(x)
 }
 
 /// The graphon NTK `K_W` of [`graphon_ntk`] with an operator-norm bound on its

@@ -267,15 +267,7 @@ fn check_inputs(x: MatRef<'_, f64>, g: &KernelGraphon) -> Result<(), NtkError> {
             g.dims()
         )));
     }
-    for b in 0..x.nrows() {
-        let norm2: f64 = (0..x.ncols()).map(|j| x[(b, j)] * x[(b, j)]).sum();
-        if !norm2.is_finite() || (norm2 - 1.0).abs() > 1e-12 {
-            return Err(NtkError::Data(format!(
-                "input {b} has squared norm {norm2}, not 1 (normalise with unit_rows)"
-            )));
-        }
-    }
-    Ok(())
+    super::kernel::check_unit_rows(x)
 }
 
 /// The 1/2-Hölder constant of κ0: `|κ0(s) − κ0(t)| ≤ sqrt|s − t| / (2 sqrt 2)`, from
