@@ -38,13 +38,12 @@ fn main() {
     // machine's matrix-multiply rate.
     let (t, cpu) = (Instant::now(), cpu_seconds());
     let mut gram = faer::Mat::<f64>::zeros(samples, samples);
-    faer::linalg::matmul::matmul(
+    pai_graphon::linalg::matmul(
         gram.as_mut(),
         faer::Accum::Replace,
         x.as_ref(),
         x.as_ref().transpose(),
         1.0,
-        faer::Par::Seq,
     );
     let (wall, cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
     let flops = 2.0 * (samples * samples * set.d) as f64;

@@ -258,21 +258,71 @@ pub(crate) fn cholesky_lower_in_place(x: &mut [f64], k: usize) -> Result<(), usi
                 MatRef::from_column_major_slice(&left[j0 * k..], k, j1 - j0).subrows(j1, k - j1);
             let trailing =
                 MatMut::from_column_major_slice_mut(right, k, k - j1).subrows_mut(j1, k - j1);
-            triangular::matmul(
-                trailing,
-                BlockStructure::TriangularLower,
-                Accum::Add,
-                panel,
-                BlockStructure::Rectangular,
-                panel.transpose(),
-                BlockStructure::Rectangular,
-                -1.0,
-                Par::Seq,
-            );
+            matmul_lower(trailing, Accum::Add, panel, panel.transpose(), -1.0);
         }
         j0 = j1;
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The crate's matrix products: faer's, sequential (results do not depend on the thread count),
+// each followed by `vzeroupper`.
+
+/// `dst = α a b` (or `dst += α a b`), sequentially, by faer; every general product in the crate
+/// goes through here.
+pub fn matmul(
+    dst: MatMut<'_, f64>,
+    accum: Accum,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    alpha: f64,
+) {
+    faer::linalg::matmul::matmul(dst, accum, a, b, alpha, Par::Seq);
+    clear_upper_vector_state();
+}
+
+/// The lower triangle of `dst = α a b` (or `dst += α a b`), sequentially, by faer.
+pub(crate) fn matmul_lower(
+    dst: MatMut<'_, f64>,
+    accum: Accum,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    alpha: f64,
+) {
+    triangular::matmul(
+        dst,
+        BlockStructure::TriangularLower,
+        accum,
+        a,
+        BlockStructure::Rectangular,
+        b,
+        BlockStructure::Rectangular,
+        alpha,
+        Par::Seq,
+    );
+    clear_upper_vector_state();
+}
+
+/// faer's AVX-512 kernels (hand-written assembly in `private-gemm-x86`) return with the upper
+/// halves of the vector registers dirty. Until a `vzeroupper`, every legacy-SSE instruction
+/// (all of our scalar f64 code, compiled for baseline x86-64) then carries a false dependency
+/// on them: libm's `acos` measured 17× slower, which made the graphon NTK's entry loop, not its
+/// products, take 90% of its time. Clearing changes no value.
+fn clear_upper_vector_state() {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX, so `vzeroupper` exists. It zeroes bits 128 and up of the
+        // vector registers; `clobber_abi("C")` tells the compiler every vector register may
+        // change, so no live value is kept in one across the instruction.
+        unsafe {
+            std::arch::asm!(
+                "vzeroupper",
+                clobber_abi("C"),
+                options(nomem, nostack, preserves_flags)
+            )
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

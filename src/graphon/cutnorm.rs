@@ -22,11 +22,10 @@
 use super::GraphonError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::linalg::{inflate, next_down, next_up, sum_of_squares_upper, ETA};
+use crate::linalg::{matmul, matmul_lower};
 use crate::seed::uniform_open01;
 use crate::tol::{self, TolError};
-use faer::linalg::matmul::matmul;
-use faer::linalg::matmul::triangular::{self, BlockStructure};
-use faer::{Accum, Mat, MatMut, MatRef, Par, Side};
+use faer::{Accum, Mat, MatMut, MatRef, Side};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
@@ -540,17 +539,7 @@ fn gram_of_shorter_side(a: &Mat<f64>) -> Mat<f64> {
     } else {
         (a.as_ref(), a.transpose())
     };
-    triangular::matmul(
-        g.as_mut(),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        lhs,
-        BlockStructure::Rectangular,
-        rhs,
-        BlockStructure::Rectangular,
-        1.0,
-        Par::Seq,
-    );
+    matmul_lower(g.as_mut(), Accum::Replace, lhs, rhs, 1.0);
     for j in 0..k {
         for i in j + 1..k {
             g[(j, i)] = g[(i, j)];
@@ -576,7 +565,6 @@ fn mat_vec(a: MatRef<'_, f64>, v: &[f64]) -> Vec<f64> {
         a,
         MatRef::from_column_major_slice(v, v.len(), 1),
         1.0,
-        Par::Seq,
     );
     out
 }
@@ -784,7 +772,7 @@ fn indicators(sets: &[Vec<bool>]) -> Mat<f64> {
 
 fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
     let mut out = Mat::<f64>::zeros(a.nrows(), b.ncols());
-    matmul(out.as_mut(), Accum::Replace, a, b, 1.0, Par::Seq);
+    matmul(out.as_mut(), Accum::Replace, a, b, 1.0);
     out
 }
 

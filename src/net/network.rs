@@ -20,9 +20,9 @@
 
 use super::NetError;
 use crate::convergence::mask::Mask;
+use crate::linalg::matmul;
 use crate::seed::MasterSeed;
-use faer::linalg::matmul::matmul;
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::{Accum, MatMut, MatRef};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
@@ -375,7 +375,7 @@ fn chunked_product(
             let r = dst.len() / cols;
             let dst = MatMut::from_row_major_slice_mut(dst, r, cols);
             let src = MatRef::from_row_major_slice(src, r, inner);
-            matmul(dst, Accum::Replace, src, rhs, scale, Par::Seq);
+            matmul(dst, Accum::Replace, src, rhs, scale);
         });
     out
 }

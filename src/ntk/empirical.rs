@@ -13,8 +13,8 @@
 use super::kernel::Layers;
 use super::NtkError;
 use crate::convergence::mask::Mask;
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use crate::linalg::matmul;
+use faer::{Accum, Mat, MatRef};
 use rayon::prelude::*;
 
 /// Neurons per parallel task.
@@ -155,7 +155,6 @@ fn chunk_ntk(
         features.as_ref(),
         features.as_ref().transpose(),
         1.0,
-        Par::Seq,
     );
     if layers == Layers::Both {
         let act = Mat::from_fn(samples, width, |b, r| z[(b, r)].max(0.0));
@@ -165,7 +164,6 @@ fn chunk_ntk(
             act.as_ref(),
             act.as_ref().transpose(),
             1.0,
-            Par::Seq,
         );
     }
     out

@@ -15,8 +15,8 @@
 use super::NtkError;
 use crate::convergence::limit::gauss_legendre;
 use crate::graphon::step::StepGraphon;
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use crate::linalg::matmul;
+use faer::{Accum, Mat, MatRef};
 use rayon::prelude::*;
 use std::f64::consts::PI;
 
@@ -481,14 +481,16 @@ pub fn graphon_ntk(
         let ys =
             g.s.as_ref()
                 .map(|s| scaled_rows(x, s.as_ref().row(node), rho));
+        let qw = row_norms2(&yw);
         let node_data = NodeData {
-            qw: row_norms2(&yw),
             qs: ys.as_ref().map(row_norms2),
             yw,
             ys,
             spread: g.brackets.as_ref().map(|(lo, hi)| {
-                spreads(x, w_row, lo.as_ref().row(node), hi.as_ref().row(node), rho)
+                let a = spreads(x, w_row, lo.as_ref().row(node), hi.as_ref().row(node), rho);
+                Spread::new(&a, &qw)
             }),
+            qw,
             omega: g.weights[node],
             layers,
         };
@@ -555,6 +557,7 @@ fn spreads(
     rho: f64,
 ) -> Vec<f64> {
     (0..x.nrows())
+        .into_par_iter()
         .map(|b| {
             (0..x.ncols())
                 .map(|l| (hi[l] - at[l]).max(at[l] - lo[l]) * x[(b, l)] * x[(b, l)])
@@ -572,8 +575,8 @@ struct NodeData {
     /// The diagonals `q^W`, `q^S` (row norms² of yw, ys).
     qw: Vec<f64>,
     qs: Option<Vec<f64>>,
-    /// The cell spreads `a_b` when the graphon is bracketed.
-    spread: Option<Vec<f64>>,
+    /// The cell spreads when the graphon is bracketed.
+    spread: Option<Spread>,
     omega: f64,
     layers: Layers,
 }
@@ -588,20 +591,17 @@ impl NodeData {
         let ps = ps.as_ref().unwrap_or(&pw);
         let qs = self.qs.as_ref().unwrap_or(&self.qw);
         let mut worst = 0.0f64;
-        for i in 0..rows {
-            let gi = r0 + i;
-            for j in 0..=gi {
+        // Column by column: faer stores columns contiguously.
+        for j in 0..r1 {
+            let (pw_j, ps_j) = (pw.col_as_slice(j), ps.col_as_slice(j));
+            let out = block.col_as_slice_mut(j);
+            for i in j.saturating_sub(r0)..rows {
+                let gi = r0 + i;
                 let diagonal = gi == j;
-                let (qi, qj) = (qs[gi], qs[j]);
-                let h = integrand(ps[(i, j)], pw[(i, j)], qi, qj, diagonal, self.layers);
-                block[(i, j)] += self.omega * h;
-                if let Some(a) = &self.spread {
-                    let cell = CellEntry {
-                        p: pw[(i, j)],
-                        r: (a[gi] * a[j]).sqrt(),
-                        q: (self.qw[gi], self.qw[j]),
-                        a: (a[gi], a[j]),
-                    };
+                let h = integrand(ps_j[i], pw_j[i], qs[gi], qs[j], diagonal, self.layers);
+                out[i] += self.omega * h;
+                if let Some(spread) = &self.spread {
+                    let cell = spread.cell(pw_j[i], gi, j);
                     worst = worst.max(cell.oscillation(h, diagonal, self.layers));
                 }
             }
@@ -618,7 +618,6 @@ impl NodeData {
             y.as_ref().subrows(r0, rows),
             y.as_ref().subrows(0, r1).transpose(),
             1.0,
-            Par::Seq,
         );
         out
     }
@@ -627,6 +626,7 @@ impl NodeData {
 /// The squared row norms of y (the diagonal `q` of its Gram matrix), summed in a fixed order.
 fn row_norms2(y: &Mat<f64>) -> Vec<f64> {
     (0..y.nrows())
+        .into_par_iter()
         .map(|b| (0..y.ncols()).map(|l| y[(b, l)] * y[(b, l)]).sum())
         .collect()
 }
@@ -646,46 +646,71 @@ fn integrand(ps: f64, pw: f64, qi: f64, qj: f64, diagonal: bool, layers: Layers)
     v
 }
 
-/// One kernel entry on a node's cell: `p_u ∈ p ± r`, `q_u(x_i) ∈ q.0 ± a.0`, `q_u(x_j) ∈ q.1 ± a.1`.
+/// A node's cell spreads as per-row square roots, so that the per-entry products below need no
+/// square root: `sqrt(a_b)`, `sqrt(q_b)`, `sqrt(q_b + a_b)` and `sqrt(q_b − a_b)` (0 when
+/// `q_b ≤ a_b`), with `q = q^W`.
+struct Spread {
+    a: Vec<f64>,
+    q: Vec<f64>,
+    hi: Vec<f64>,
+    lo: Vec<f64>,
+}
+
+impl Spread {
+    fn new(a: &[f64], q: &[f64]) -> Self {
+        let zip = |f: fn(f64, f64) -> f64| a.iter().zip(q).map(|(&a, &q)| f(a, q)).collect();
+        Spread {
+            a: zip(|a, _| a.sqrt()),
+            q: zip(|_, q| q.sqrt()),
+            hi: zip(|a, q| (q + a).sqrt()),
+            lo: zip(|a, q| if q - a > 0.0 { (q - a).sqrt() } else { 0.0 }),
+        }
+    }
+
+    /// Entry (i, j) with node value `p = p^W_(u_k)(x_i, x_j)`.
+    fn cell(&self, p: f64, i: usize, j: usize) -> CellEntry {
+        CellEntry {
+            p,
+            r: self.a[i] * self.a[j],
+            nu: self.q[i] * self.q[j],
+            nu_hi: self.hi[i] * self.hi[j],
+            nu_lo: self.lo[i] * self.lo[j],
+        }
+    }
+}
+
+/// One kernel entry on a node's cell: `p_u ∈ p ± r`, and `ν_u = sqrt(q_u(x_i) q_u(x_j))` lies
+/// in `[ν_lo, ν_hi]` around `ν` (`ν_lo = 0`: a q interval reaches 0).
 struct CellEntry {
     p: f64,
     r: f64,
-    q: (f64, f64),
-    a: (f64, f64),
+    nu: f64,
+    nu_hi: f64,
+    nu_lo: f64,
 }
 
 impl CellEntry {
     /// A bound on `sup_u |h_u − h|` over the cell, h the integrand at the node. With
-    /// `h = p κ0(t) [+ ν κ1(t)]`, `ν = sqrt(q_i q_j)`, `κ0 ≤ ½`, `κ1 ≤ ½` and `κ1' = κ0 ≤ ½`:
+    /// `h = p κ0(t) [+ ν κ1(t)]`, `κ0 ≤ ½`, `κ1 ≤ ½` and `κ1' = κ0 ≤ ½`:
     /// `|Δh| ≤ ½|Δp| + |p| Δκ0 [+ ½|Δν| + ν ½|Δt|]`, with `Δκ0` from [`kappa0_modulus`]. When a q
     /// interval reaches 0 the integrand may vanish (the z ≡ 0 convention), so `|h| + sup|h_u|`.
     fn oscillation(&self, h: f64, diagonal: bool, layers: Layers) -> f64 {
-        let (qi, qj) = self.q;
-        let (ai, aj) = self.a;
-        let nu_hi = ((qi + ai) * (qj + aj)).sqrt();
+        let (nu, nu_hi, nu_lo) = (self.nu, self.nu_hi, self.nu_lo);
         let both = layers == Layers::Both;
-        if qi - ai <= 0.0 || qj - aj <= 0.0 {
+        if nu_lo <= 0.0 {
             let sup = 0.5 * (self.p.abs() + self.r) + if both { 0.5 * nu_hi } else { 0.0 };
             return h.abs() + sup;
         }
-        let nu = (qi * qj).sqrt();
-        let nu_lo = ((qi - ai) * (qj - aj)).sqrt();
         let dt = if diagonal {
             0.0
         } else {
             let t = (self.p / nu).clamp(-1.0, 1.0);
-            let ends = [
-                (self.p - self.r) / nu_lo,
-                (self.p - self.r) / nu_hi,
-                (self.p + self.r) / nu_lo,
-                (self.p + self.r) / nu_hi,
-            ];
-            let lo = ends.iter().copied().fold(f64::INFINITY, f64::min).max(-1.0);
-            let hi = ends
-                .iter()
-                .copied()
-                .fold(f64::NEG_INFINITY, f64::max)
-                .min(1.0);
+            // The extremes of (p ± r)/ν over ν ∈ [ν_lo, ν_hi] (division is monotone in the
+            // divisor after rounding too).
+            let (below, above) = (self.p - self.r, self.p + self.r);
+            let lo = below / if below >= 0.0 { nu_hi } else { nu_lo };
+            let hi = above / if above >= 0.0 { nu_lo } else { nu_hi };
+            let (lo, hi) = (lo.max(-1.0), hi.min(1.0));
             (hi - t).max(t - lo).max(0.0)
         };
         let dk0 = kappa0_modulus(dt, (self.p / nu).clamp(-1.0, 1.0));

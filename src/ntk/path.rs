@@ -22,6 +22,7 @@ use super::deep::graphon_ntk_bound;
 use super::kernel::{check_unit_rows, graphon_ntk, kappa0, kappa0_modulus, KernelGraphon, Layers};
 use super::NtkError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::linalg::matmul;
 use crate::linalg::{
     certified_lambda_min, certified_quadratic_inverse, inflate, next_down, LinalgError,
     QuadraticEnclosure,
@@ -29,8 +30,7 @@ use crate::linalg::{
 use crate::net::data::{load, DataSet, DataSpec, SyntheticSpec};
 use crate::tol::{self, UNIT_ROUNDOFF};
 use crate::Error;
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Accum, Mat, MatRef};
 use std::collections::HashMap;
 
 /// The density of the graphons of the NTK-6, 7 and 9 checks.
@@ -309,7 +309,6 @@ fn weighted_gram(x: MatRef<'_, f64>, w: &[f64]) -> Mat<f64> {
         scaled.as_ref(),
         scaled.as_ref().transpose(),
         1.0,
-        Par::Seq,
     );
     for i in 0..n {
         for j in 0..i {

@@ -21,14 +21,14 @@ use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source}
 use crate::convergence::claims_limit::loglog_slope;
 use crate::convergence::limit::Fsm;
 use crate::convergence::mask::{grid, kept_count, top_k_mask, Mask};
+use crate::linalg::matmul;
 use crate::net::criteria::{prune, Method, PruneSpec, Residual};
 use crate::net::data::{load, DataSet, DataSpec};
 use crate::net::network::Network;
 use crate::normal::normal_sf;
 use crate::tol::{self, Tail};
 use crate::Error;
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Accum, Mat, MatRef};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -205,7 +205,7 @@ pub fn mask_graphon(mask: &Mask, w: Option<MatRef<'_, f64>>) -> Result<KernelGra
 /// ```
 pub fn gram_bound(x: MatRef<'_, f64>, rho: f64) -> f64 {
     let mut g = Mat::<f64>::zeros(x.nrows(), x.nrows());
-    matmul(g.as_mut(), Accum::Replace, x, x.transpose(), 1.0, Par::Seq);
+    matmul(g.as_mut(), Accum::Replace, x, x.transpose(), 1.0);
     frobenius(g.as_ref()) / rho
 }
 
@@ -298,7 +298,6 @@ fn weighted_gram(x: MatRef<'_, f64>, weight: impl Fn(usize) -> f64) -> Vec<f64> 
         scaled.as_ref(),
         x.transpose(),
         1.0,
-        Par::Seq,
     );
     (0..g.ncols())
         .flat_map(|j| (0..g.nrows()).map(move |i| (i, j)))
@@ -452,7 +451,6 @@ fn neuron_summands(x: MatRef<'_, f64>, net: &MaskedNet<'_>) -> Vec<Mat<f64>> {
             gated.as_ref(),
             gated.as_ref().transpose(),
             scale,
-            Par::Seq,
         );
         g
     };
