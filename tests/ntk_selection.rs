@@ -78,3 +78,8 @@ fn print_selection_details() {
         }
     }
 }
+
+#[test]
+fn ntk_16_selection_masks_converge_to_the_second_moment_kernel() {
+    check_claim("NTK-16");
+}

@@ -358,6 +358,8 @@ const NTK3_WIDTHS: [usize; 4] = [512, 1024, 2048, 4096];
 pub const NTK3_ASPECT: usize = 4;
 /// NTK-3 inputs: cosines of frequencies 0..this.
 const NTK3_FREQUENCIES: usize = 6;
+/// NTK-16 widths n (d = n / [`NTK3_ASPECT`]), pre-registered (theory: "NTK-16").
+const NTK16_WIDTHS: [usize; 3] = [1024, 4096, 16384];
 /// NTK-5 widths n (digits, d = 64).
 /// (A first design also used n = 1024, where the threshold, 0.61 of ‖K_M‖, exceeds the gap: no
 /// power there; see theory.)
@@ -373,6 +375,14 @@ pub(crate) fn claims() -> Vec<Claim> {
             kind: Kind::Statistical,
             delta: 1e-4,
             run: ntk_5 as fn(&ClaimContext) -> Result<Outcome, Error>,
+        },
+        Claim {
+            id: "NTK-16",
+            title: "Selection masks at large width: the empirical NTK converges to the second-moment kernel K_{W,S}; the uncorrected K_W is rejected at n = 16384",
+            source: Source::Reconstructed,
+            kind: Kind::Statistical,
+            delta: 1e-4,
+            run: ntk_16,
         },
     ]
 }
@@ -632,10 +642,22 @@ fn mean(v: &[f64]) -> f64 {
 /// widths, so it is a measurement, not a claim (`theory/ntk.md`, "Selection bias, measured").
 /// Streams `NTK-3/…` of `ctx.seed`.
 pub fn selection_bias_measurement(ctx: &ClaimContext) -> Result<Outcome, Error> {
+    selection_widths(ctx, &NTK3_WIDTHS)
+}
+
+/// NTK-16: the same check and control at the pre-registered widths 1024, 4096, 16384.
+fn ntk_16(ctx: &ClaimContext) -> Result<Outcome, Error> {
+    selection_widths(ctx, &NTK16_WIDTHS)
+}
+
+/// The selection-mask check at these widths (each scaled, d = n/4): the largest ratio of the
+/// error against K_{W,S} to its centred Pinelis threshold (δ split over the widths), and as the
+/// control the projected one-sided test of K_W at the largest width.
+fn selection_widths(ctx: &ClaimContext, widths: &[usize]) -> Result<Outcome, Error> {
     let (row, col, noise) = NTK3_PROFILES;
     let fsm = Fsm::parse(row, col, noise)?;
     let tau_star = fsm.tau_star(DENSITY)?.value;
-    let ws: Vec<usize> = NTK3_WIDTHS
+    let ws: Vec<usize> = widths
         .iter()
         .map(|&n| ctx.scaled(n).max(NTK3_ASPECT))
         .collect();
