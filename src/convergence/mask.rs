@@ -54,8 +54,9 @@ pub const ROW_BLOCK: usize = 64;
 pub const CANDIDATE_CAP: usize = 1 << 23;
 
 /// Largest n·d the in-memory paths ([`sample_scores`], [`sample_mask_in_memory`], [`top_k_mask`])
-/// accept: 2^24 scores.
-pub const IN_MEMORY_LIMIT: usize = 1 << 24;
+/// accept: 2^26 scores (512 MiB of f64; `top_k_mask` adds 1 GiB of ranked candidates). Raised
+/// from 2^24 for NTK-16's 16384 × 4096 selection mask.
+pub const IN_MEMORY_LIMIT: usize = 1 << 26;
 
 /// Largest n·d [`Mask::to_dense`] converts: 2^22 entries (32 MiB of f64).
 pub const DENSE_LIMIT: usize = 1 << 22;
