@@ -261,6 +261,7 @@ pub fn registry() -> Vec<Claim> {
     all.extend(crate::normal::claims());
     all.extend(crate::convergence::claims());
     all.extend(crate::taxonomy::claims());
+    all.extend(crate::approximation::claims());
     all.extend(crate::ntk::claims());
     all
 }

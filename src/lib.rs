@@ -20,6 +20,7 @@
 //! | [`convergence`] | the Factorised Saliency Model: limit graphons, masks at scale (CONV) |
 //! | [`net`] | the one-hidden-layer network, data sets and pruning criteria |
 //! | [`taxonomy`] | homogeneous vs heterogeneous limits, feature selection, FSM validity (TAX) |
+//! | [`approximation`] | universal approximation on the active coordinate subspace (UAT) |
 //! | [`ntk`] | graphon NTK, empirical NTK of masked networks, the generalisation bound, Figure 2 (NTK) |
 //! | [`linalg`] | Cholesky on symmetric matrices, certified eigenvalue bounds |
 //! | [`normal`] | the normal tail and quantile in f64, checked against MPFR references |
@@ -28,6 +29,7 @@
 //! | [`plot`] | figures: one style for every figure |
 #![deny(missing_docs)]
 
+pub mod approximation;
 pub mod claims;
 pub mod convergence;
 pub mod graphon;
@@ -65,6 +67,8 @@ pub enum Error {
     Taxonomy(taxonomy::TaxonomyError),
     /// Invalid input to the NTK module (data, graphon, sizes, indefinite kernels).
     Ntk(ntk::NtkError),
+    /// Invalid input to the approximation module (graphon, target, sizes).
+    Uat(approximation::UatError),
     /// A matrix the linear-algebra toolbox cannot factor.
     Linalg(linalg::LinalgError),
     /// No claim has this id.
@@ -98,6 +102,7 @@ impl fmt::Display for Error {
             Error::Net(e) => e.fmt(f),
             Error::Taxonomy(e) => e.fmt(f),
             Error::Ntk(e) => e.fmt(f),
+            Error::Uat(e) => e.fmt(f),
             Error::Linalg(e) => e.fmt(f),
             Error::UnknownClaim(e) => e.fmt(f),
             Error::Seed(e) => e.fmt(f),
@@ -129,6 +134,7 @@ from_error!(
     Net(net::NetError),
     Taxonomy(taxonomy::TaxonomyError),
     Ntk(ntk::NtkError),
+    Uat(approximation::UatError),
     Linalg(linalg::LinalgError),
     UnknownClaim(claims::UnknownClaim),
     Seed(seed::SeedError),

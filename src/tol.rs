@@ -238,6 +238,70 @@ pub fn empirical_bernstein(n: usize, sample_variance: f64, delta: f64) -> Result
     Ok((2.0 * v * l / n).sqrt() + 7.0 * l / (3.0 * (n - 1.0)))
 }
 
+/// An upper confidence bound on the mean `μ = (1/n) Σ E Z_i` of independent non-negative
+/// variables with `E Z_i² ≤ r² E Z_i` (self-bounding: e.g. `0 ≤ Z_i ≤ r²`), from their observed
+/// mean `Z̄`. Maurer's inequality for non-negative variables (Maurer 2003, *J. Inequal. Pure
+/// Appl. Math.* 4(1), Art. 15, Thm 1; Boucheron, Lugosi and Massart 2013, Exercise 2.9):
+/// `P(n μ − n Z̄ ≥ t) ≤ exp(−t² / (2 Σ E Z_i²))`, with `Σ E Z_i² ≤ n r² μ`. So with probability
+/// ≥ 1 − δ, `μ − Z̄ < 2 sqrt(a μ)`, `a = r² ln(1/δ) / (2n)`, a quadratic in `sqrt μ`:
+/// `μ ≤ (sqrt(a) + sqrt(a + Z̄))²`. Returns that bound.
+///
+/// ```
+/// use pai_graphon::tol::nonnegative_mean_upper;
+/// // a = 1 · 4 / (2 · 2) = 1: (1 + sqrt(1 + 3))² = 9.
+/// let m = nonnegative_mean_upper(3.0, 1.0, 2, (-4.0f64).exp()).unwrap();
+/// assert!((m - 9.0).abs() < 1e-12);
+/// assert!(nonnegative_mean_upper(3.0, 1.0, 0, 0.1).is_err());
+/// ```
+pub fn nonnegative_mean_upper(
+    observed_mean: f64,
+    r_squared: f64,
+    n: usize,
+    delta: f64,
+) -> Result<f64, TolError> {
+    let delta = check_delta(delta)?;
+    let observed_mean = check_param("mean", observed_mean)?;
+    let r_squared = check_param("r²", r_squared)?;
+    if n == 0 {
+        return Err(TolError::NoSamples);
+    }
+    let a = r_squared * (1.0 / delta).ln() / (2.0 * n as f64);
+    Ok((a.sqrt() + (a + observed_mean).sqrt()).powi(2))
+}
+
+/// A lower confidence bound on the mean μ of n independent variables in `[0, R]`, from their
+/// observed mean `Z̄`: Bernstein's inequality ([`bernstein`], one tail) with the self-bounded
+/// variance `σ² ≤ E Z² ≤ R μ` gives, with probability ≥ 1 − δ, `Z̄ < μ + c + sqrt(c² + b μ)`,
+/// `c = R L/(3n)`, `b = 2 R L/n`, `L = ln(1/δ)`. The smallest μ satisfying it, with
+/// `e = Z̄ − c > 0`, is `(2e + b − sqrt(4 e b + b² + 4c²))/2` (0 when `e ≤ 0`).
+///
+/// ```
+/// use pai_graphon::tol::nonnegative_mean_lower;
+/// let lo = nonnegative_mean_lower(0.5, 1.0, 10_000, 1e-4).unwrap();
+/// assert!(lo < 0.5 && lo > 0.46);
+/// assert_eq!(nonnegative_mean_lower(1e-4, 1.0, 100, 1e-4).unwrap(), 0.0);
+/// ```
+pub fn nonnegative_mean_lower(
+    observed_mean: f64,
+    range: f64,
+    n: usize,
+    delta: f64,
+) -> Result<f64, TolError> {
+    let delta = check_delta(delta)?;
+    let observed_mean = check_param("mean", observed_mean)?;
+    let range = check_param("range", range)?;
+    if n == 0 {
+        return Err(TolError::NoSamples);
+    }
+    let l = (1.0 / delta).ln();
+    let (c, b) = (range * l / (3.0 * n as f64), 2.0 * range * l / n as f64);
+    let e = observed_mean - c;
+    if e <= 0.0 {
+        return Ok(0.0);
+    }
+    Ok(((2.0 * e + b - (4.0 * e * b + b * b + 4.0 * c * c).sqrt()) / 2.0).max(0.0))
+}
+
 /// The union bound: the probability that any of the events happens is at most the sum of
 /// their probabilities (capped at 1).
 ///

@@ -305,44 +305,6 @@ fn weighted_gram(x: MatRef<'_, f64>, weight: impl Fn(usize) -> f64) -> Vec<f64> 
         .collect()
 }
 
-/// An upper confidence bound on the mean `μ = (1/n) Σ E Z_i` of independent non-negative
-/// variables with `E Z_i² ≤ r² E Z_i` (self-bounding: e.g. `0 ≤ Z_i ≤ r²`), from their observed
-/// mean `Z̄`. Maurer's inequality for non-negative variables (Maurer 2003, *J. Inequal. Pure
-/// Appl. Math.* 4(1), Art. 15, Thm 1; Boucheron, Lugosi and Massart 2013, Exercise 2.9):
-/// `P(n μ − n Z̄ ≥ t) ≤ exp(−t² / (2 Σ E Z_i²))`, with `Σ E Z_i² ≤ n r² μ`. So with probability
-/// ≥ 1 − δ, `μ − Z̄ < 2 sqrt(a μ)`, `a = r² ln(1/δ) / (2n)`, a quadratic in `sqrt μ`:
-/// `μ ≤ (sqrt(a) + sqrt(a + Z̄))²`. Returns that bound. Errors: n = 0, δ ∉ (0, 1), a negative
-/// or non-finite mean or r².
-///
-/// ```
-/// use pai_graphon::ntk::selection::nonnegative_mean_bound;
-/// // a = 1 · 4 / (2 · 2) = 1: (1 + sqrt(1 + 3))² = 9.
-/// let m = nonnegative_mean_bound(3.0, 1.0, 2, (-4.0f64).exp()).unwrap();
-/// assert!((m - 9.0).abs() < 1e-12);
-/// assert!(nonnegative_mean_bound(3.0, 1.0, 0, 0.1).is_err());
-/// ```
-pub fn nonnegative_mean_bound(
-    observed_mean: f64,
-    r_squared: f64,
-    n: usize,
-    delta: f64,
-) -> Result<f64, NtkError> {
-    if n == 0 || !(delta > 0.0 && delta < 1.0) {
-        return Err(NtkError::Size(format!("n = {n}, δ = {delta}")));
-    }
-    if !(observed_mean >= 0.0
-        && observed_mean.is_finite()
-        && r_squared >= 0.0
-        && r_squared.is_finite())
-    {
-        return Err(NtkError::Data(format!(
-            "mean {observed_mean} and r² {r_squared} must be finite and non-negative"
-        )));
-    }
-    let a = r_squared * (1.0 / delta).ln() / (2.0 * n as f64);
-    Ok((a.sqrt() + (a + observed_mean).sqrt()).powi(2))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Claims
 
@@ -571,7 +533,7 @@ fn ntk_3_width(
     // |⟨u, X_i − E X_i⟩| ≤ min(spectral range, sqrt(2) B) for Bernstein's range.
     let spectral = projection_range(u.as_ref(), x.nrows(), rho)?;
     let r_z = spectral.min(centred_range(&centres, b).sqrt());
-    let var_u = nonnegative_mean_bound(mean(&proj_sq), r_z * r_z, n, control_delta / 2.0)?;
+    let var_u = tol::nonnegative_mean_upper(mean(&proj_sq), r_z * r_z, n, control_delta / 2.0)?;
     let r_b = spectral.min(2f64.sqrt() * b);
     let t_u = tol::bernstein(n, var_u, r_b, control_delta / 2.0, Tail::One)?;
     Ok(Ntk3Width {
@@ -613,7 +575,7 @@ fn projection_range(u: MatRef<'_, f64>, samples: usize, rho: f64) -> Result<f64,
 
 /// Pinelis' deviation of `(1/n) Σ X_i` around its mean with the centred variance
 /// `(1/n) Σ E‖X_i − E X_i‖² ≤ μ = (1/n) Σ E‖X_i − C_i‖²` (the mean minimises; the `C_i` fixed
-/// before sampling), μ bounded above by [`nonnegative_mean_bound`] on `Z_i = ‖X_i − C_i‖²`
+/// before sampling), μ bounded above by [`tol::nonnegative_mean_upper`] on `Z_i = ‖X_i − C_i‖²`
 /// ([`centred_range`]); range `‖X_i − E X_i‖ ≤ sqrt(2) B` (both positive semidefinite with
 /// norms ≤ B, so their inner product is ≥ 0). δ split in halves.
 fn centred_pinelis(
@@ -628,7 +590,8 @@ fn centred_pinelis(
         .map(|(s, c)| frobenius((s - c).as_ref()).powi(2))
         .collect();
     let n = z.len();
-    let variance = nonnegative_mean_bound(mean(&z), centred_range(centres, b), n, delta / 2.0)?;
+    let variance =
+        tol::nonnegative_mean_upper(mean(&z), centred_range(centres, b), n, delta / 2.0)?;
     Ok(tol::pinelis(n, variance, 2f64.sqrt() * b, delta / 2.0)?)
 }
 

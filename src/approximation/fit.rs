@@ -1,0 +1,342 @@
+//! The constructive approximation (`theory/approximation.md`, "Construction"): random features
+//! on the kept edges into the construction's columns J, the output layer fitted by ridge least
+//! squares on N training points, the error measured on N held-out points; and targets whose
+//! error floors are known exactly.
+//!
+//! Neuron i computes `relu(Σ_(j ∈ J) M_ij w_ij x_j + b_i)` with `w_ij ~ N(0, WEIGHT_SCALE²)` and
+//! `b_i ~ U[−BIAS, BIAS]`; edges outside J get weight 0 (the theorem's construction), so the
+//! network sees only `x_J` and its law does not involve d. Widths are nested: the network of
+//! width n is the first n neurons of the widest one.
+
+use super::wiring::{sample_columns, wired_count, WiringGraphon};
+use super::UatError;
+use crate::linalg::{matmul, Cholesky};
+use crate::seed::MasterSeed;
+use crate::Error;
+use faer::{Accum, Mat, MatRef};
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+use std::f64::consts::PI;
+
+/// Standard deviation of the first-layer weights on kept edges.
+pub const WEIGHT_SCALE: f64 = 2.0;
+/// Biases are uniform on `[−BIAS, BIAS]`.
+pub const BIAS: f64 = 2.0;
+/// The ridge: `(ΦᵀΦ + λ I) c = Φᵀ y` with `λ = RIDGE · N` (features are O(1), so ΦᵀΦ ~ N).
+pub const RIDGE: f64 = 1e-6;
+/// Rows per parallel task of the Gram matrix (a fixed split: partial sums are added in chunk
+/// order, so results do not depend on the thread count).
+const ROW_CHUNK: usize = 4096;
+
+/// A target function of the inputs, uniform on `[−1, 1]^d`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// `g(x) = Π_(j ∈ C) sin(π x_j)`: smooth, mean 0, variance `2^(−|C|)`.
+    SinProduct(Vec<usize>),
+    /// `g(x) = cos(π x_a) + x_b²`: additive, variance `1/2 + 4/45`.
+    CosPlusSquare(usize, usize),
+    /// `g(x) = x_a x_b`: a pure interaction, variance 1/9.
+    Product(usize, usize),
+}
+
+/// What the construction's networks can compute from the inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reach {
+    /// Any function of these coordinates (some neurons are wired to all of them).
+    Joint(Vec<usize>),
+    /// Sums of functions of one of these coordinates each (no neuron is wired to two).
+    Separate(Vec<usize>),
+}
+
+impl Target {
+    /// The coordinates the target depends on, in order.
+    pub fn coords(&self) -> Vec<usize> {
+        match self {
+            Target::SinProduct(c) => c.clone(),
+            Target::CosPlusSquare(a, b) | Target::Product(a, b) => vec![*a, *b],
+        }
+    }
+
+    /// Coordinates below d, distinct, at least one.
+    pub fn validate(&self, d: usize) -> Result<(), UatError> {
+        let mut c = self.coords();
+        let k = c.len();
+        c.sort_unstable();
+        c.dedup();
+        if k == 0 || c.len() != k || c.iter().any(|&j| j >= d) {
+            return Err(UatError::Spec(format!(
+                "target {self:?}: need distinct coordinates below d = {d}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// `g(x)` for one input row.
+    pub fn eval(&self, x: &[f64]) -> f64 {
+        match self {
+            Target::SinProduct(c) => c.iter().map(|&j| (PI * x[j]).sin()).product(),
+            Target::CosPlusSquare(a, b) => (PI * x[*a]).cos() + x[*b] * x[*b],
+            Target::Product(a, b) => x[*a] * x[*b],
+        }
+    }
+
+    /// An interval containing every value of g.
+    pub fn range(&self) -> (f64, f64) {
+        match self {
+            Target::SinProduct(_) | Target::Product(..) => (-1.0, 1.0),
+            Target::CosPlusSquare(..) => (-1.0, 2.0),
+        }
+    }
+
+    /// `Var g(x)`, exactly (E sin(πx) = E cos(πx) = E x = 0, E sin² = E cos² = 1/2,
+    /// E x² = 1/3, E x⁴ = 1/5 on U[−1, 1]).
+    pub fn variance(&self) -> f64 {
+        match self {
+            Target::SinProduct(c) => 0.5f64.powi(c.len() as i32),
+            Target::CosPlusSquare(..) => 0.5 + 4.0 / 45.0,
+            Target::Product(..) => 1.0 / 9.0,
+        }
+    }
+
+    /// The exact error floor `inf_f E(f(x) − g(x))²` over the functions f of `reach`
+    /// (`theory/approximation.md`, "Error floors"): the variance of g left after projecting on
+    /// them. A product of mean-zero factors is orthogonal to every function that misses one of
+    /// its coordinates, so it keeps all its variance unless some neuron sees all of them; the
+    /// additive target loses exactly the variance of each term it cannot see.
+    ///
+    /// ```
+    /// use pai_graphon::approximation::fit::{Reach, Target};
+    /// let g = Target::CosPlusSquare(0, 24);
+    /// assert_eq!(g.floor(&Reach::Joint(vec![0, 8])), 4.0 / 45.0);
+    /// assert_eq!(Target::Product(0, 4).floor(&Reach::Separate(vec![0, 4])), 1.0 / 9.0);
+    /// assert_eq!(Target::Product(0, 4).floor(&Reach::Joint(vec![0, 4])), 0.0);
+    /// ```
+    pub fn floor(&self, reach: &Reach) -> f64 {
+        let (set, joint) = match reach {
+            Reach::Joint(s) => (s, true),
+            Reach::Separate(s) => (s, false),
+        };
+        let sees = |j: &usize| set.contains(j);
+        match self {
+            Target::SinProduct(c) => {
+                let all = c.iter().all(sees);
+                if all && (joint || c.len() == 1) {
+                    0.0
+                } else {
+                    self.variance()
+                }
+            }
+            Target::CosPlusSquare(a, b) => {
+                let missing_a = if sees(a) { 0.0 } else { 0.5 };
+                let missing_b = if sees(b) { 0.0 } else { 4.0 / 45.0 };
+                missing_a + missing_b
+            }
+            Target::Product(a, b) => {
+                if joint && sees(a) && sees(b) {
+                    0.0
+                } else {
+                    self.variance()
+                }
+            }
+        }
+    }
+}
+
+/// `samples` inputs uniform on `[−1, 1]^d`, row-major, from the stream `label`.
+pub fn uniform_inputs(samples: usize, d: usize, seed: MasterSeed, label: &str) -> Vec<f64> {
+    let mut rng = seed.stream(label);
+    (0..samples * d)
+        .map(|_| 2.0 * rng.random::<f64>() - 1.0)
+        .collect()
+}
+
+/// The first layer of the widest network: mask, weights and biases on the columns J.
+struct Layer {
+    cols: Vec<usize>,
+    /// n × |J|, row-major; weights are 0 where the mask is.
+    w: Vec<f64>,
+    b: Vec<f64>,
+    wired: Vec<bool>,
+}
+
+impl Layer {
+    fn draw(
+        g: &WiringGraphon,
+        n: usize,
+        d: usize,
+        cols: &[usize],
+        seed: MasterSeed,
+        label: &str,
+    ) -> Result<Self, UatError> {
+        let mask = sample_columns(g, n, d, cols, seed, &format!("{label}/mask"))?;
+        let mut rng = seed.stream(&format!("{label}/w"));
+        let w = mask
+            .iter()
+            .map(|&m| {
+                let v: f64 = StandardNormal.sample(&mut rng);
+                if m {
+                    WEIGHT_SCALE * v
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut rng = seed.stream(&format!("{label}/b"));
+        let b = (0..n)
+            .map(|_| BIAS * (2.0 * rng.random::<f64>() - 1.0))
+            .collect();
+        Ok(Layer {
+            cols: cols.to_vec(),
+            w,
+            b,
+            wired: mask,
+        })
+    }
+
+    /// The design matrix `Φ` (N × (n + 1)): column 0 is the intercept, column i + 1 neuron i.
+    fn design(&self, x: &[f64], d: usize) -> Mat<f64> {
+        let k = self.cols.len();
+        Mat::from_fn(x.len() / d, self.b.len() + 1, |r, c| {
+            if c == 0 {
+                return 1.0;
+            }
+            let (row, i) = (&x[r * d..(r + 1) * d], c - 1);
+            let z: f64 = (0..k)
+                .map(|t| self.w[i * k + t] * row[self.cols[t]])
+                .sum::<f64>()
+                + self.b[i];
+            z.max(0.0)
+        })
+    }
+}
+
+/// `ΦᵀΦ` (exactly symmetric) and `Φᵀ y` for each target column of `y`, summed over fixed row
+/// chunks in order.
+fn normal_equations(phi: MatRef<'_, f64>, y: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>) {
+    let (rows, p, t) = (phi.nrows(), phi.ncols(), y.ncols());
+    let parts: Vec<(Mat<f64>, Mat<f64>)> = (0..rows.div_ceil(ROW_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (r0, r1) = (c * ROW_CHUNK, ((c + 1) * ROW_CHUNK).min(rows));
+            let block = phi.subrows(r0, r1 - r0);
+            let (mut g, mut h) = (Mat::zeros(p, p), Mat::zeros(p, t));
+            matmul(g.as_mut(), Accum::Replace, block.transpose(), block, 1.0);
+            matmul(
+                h.as_mut(),
+                Accum::Replace,
+                block.transpose(),
+                y.subrows(r0, r1 - r0),
+                1.0,
+            );
+            (g, h)
+        })
+        .collect();
+    let (mut g, mut h) = (Mat::<f64>::zeros(p, p), Mat::<f64>::zeros(p, t));
+    for (pg, ph) in &parts {
+        g += pg;
+        h += ph;
+    }
+    for i in 0..p {
+        for j in 0..i {
+            g[(j, i)] = g[(i, j)];
+        }
+    }
+    (g, h)
+}
+
+/// Held-out errors of the construction at nested widths, for several targets on one network.
+#[derive(Clone, Debug)]
+pub struct Fit {
+    /// The widths, increasing.
+    pub widths: Vec<usize>,
+    /// `errors[t][w]`: mean over the held-out points of `(clip f − g_t)²`, f clipped to g_t's
+    /// range (which never increases the error).
+    pub errors: Vec<Vec<f64>>,
+    /// Per width: the neurons wired to every column of J.
+    pub wired: Vec<usize>,
+    /// The number of held-out points.
+    pub samples: usize,
+}
+
+/// Fit the construction on a graphon: columns J = the targets' coordinates (all of them), N
+/// training and N held-out inputs in dimension d. Streams `label/train`, `label/test`,
+/// `label/mask`, `label/w`, `label/b`.
+pub fn held_out(
+    g: &WiringGraphon,
+    d: usize,
+    targets: &[Target],
+    widths: &[usize],
+    samples: usize,
+    seed: MasterSeed,
+    label: &str,
+) -> Result<Fit, Error> {
+    if targets.is_empty() || widths.is_empty() || widths.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(UatError::Size(format!(
+            "need targets and strictly increasing widths, got {} targets, widths {widths:?}",
+            targets.len()
+        ))
+        .into());
+    }
+    if samples < 2 || d == 0 {
+        return Err(UatError::Size(format!("{samples} samples, d = {d}")).into());
+    }
+    let mut cols: Vec<usize> = Vec::new();
+    for t in targets {
+        t.validate(d)?;
+        cols.extend(t.coords());
+    }
+    cols.sort_unstable();
+    cols.dedup();
+    let n = *widths.last().unwrap_or(&1);
+    let layer = Layer::draw(g, n, d, &cols, seed, label)?;
+    let fit_x = uniform_inputs(samples, d, seed, &format!("{label}/train"));
+    let test_x = uniform_inputs(samples, d, seed, &format!("{label}/test"));
+    let values = |x: &[f64]| {
+        Mat::from_fn(samples, targets.len(), |r, t| {
+            targets[t].eval(&x[r * d..(r + 1) * d])
+        })
+    };
+    let phi = layer.design(&fit_x, d);
+    let (gram, rhs) = normal_equations(phi.as_ref(), values(&fit_x).as_ref());
+    drop(phi);
+    let test_phi = layer.design(&test_x, d);
+    let test_y = values(&test_x);
+    let lambda = RIDGE * samples as f64;
+    let mut errors = vec![Vec::with_capacity(widths.len()); targets.len()];
+    for &w in widths {
+        let p = w + 1;
+        let a = Mat::from_fn(p, p, |i, j| {
+            gram[(i, j)] + if i == j { lambda } else { 0.0 }
+        });
+        let chol = Cholesky::factor(a.as_ref())?;
+        for (t, target) in targets.iter().enumerate() {
+            let c = chol.solve(&(0..p).map(|i| rhs[(i, t)]).collect::<Vec<_>>())?;
+            let coef = MatRef::from_column_major_slice(&c, p, 1);
+            let mut pred = Mat::<f64>::zeros(samples, 1);
+            matmul(
+                pred.as_mut(),
+                Accum::Replace,
+                test_phi.as_ref().subcols(0, p),
+                coef,
+                1.0,
+            );
+            let (lo, hi) = target.range();
+            let sse: f64 = (0..samples)
+                .map(|r| (pred[(r, 0)].clamp(lo, hi) - test_y[(r, t)]).powi(2))
+                .sum();
+            errors[t].push(sse / samples as f64);
+        }
+    }
+    let k = cols.len();
+    let wired = widths
+        .iter()
+        .map(|&w| wired_count(&layer.wired[..w * k], k))
+        .collect();
+    Ok(Fit {
+        widths: widths.to_vec(),
+        errors,
+        wired,
+        samples,
+    })
+}

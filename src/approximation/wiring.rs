@@ -1,0 +1,248 @@
+//! Which hidden neurons are wired to the active coordinates (`theory/approximation.md`,
+//! "Wiring"). A first-layer mask is drawn from a graphon on the columns that matter: Bernoulli
+//! edges `M_ij ~ Bernoulli(W(u_i, v_j))` at `u_i = (i + ½)/n`, `v_j = (j + ½)/d`, or an FSM mask
+//! at the frozen threshold τ*, `M_ij = 1{φ(u_i) ψ(v_j) |ξ_ij| > τ*}` (the same law, edge by
+//! edge). The count of neurons wired to every coordinate of J has, when `W ≥ p` on `A × J`
+//! with `|A| = α`, a Chernoff lower bound from its mean `α n p^k`.
+
+use super::UatError;
+use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::convergence::limit::{Fsm, LimitGraphon, FIGURE1_DENSITY};
+use crate::seed::MasterSeed;
+use crate::tol;
+use crate::Error;
+use rand::RngExt;
+
+/// Column bands of the piecewise-constant wiring graphons: band r is `v ∈ [r/8, (r+1)/8)`.
+pub const BANDS: usize = 8;
+
+/// A bipartite graphon over hidden positions u and input positions v, as the UAT claims use it.
+#[derive(Clone, Debug)]
+pub enum WiringGraphon {
+    /// `W = p` on `[0, 1] × [0, bands/8)`, 0 elsewhere: the first `bands` column bands are
+    /// active with edge floor p on the rectangle `A = [0, 1]`.
+    Block {
+        /// The edge probability on the active block.
+        p: f64,
+        /// How many column bands (from v = 0) are active.
+        bands: usize,
+    },
+    /// `W = q` on `[0, ½) × band 0` and on `[½, 1] × band 1`, 0 elsewhere: both bands have path
+    /// density q/2 > 0, but no rectangle of positive measure has an edge floor on both.
+    Checkerboard {
+        /// The edge probability where W is positive.
+        q: f64,
+    },
+    /// The limit graphon of an FSM at a density (edges drawn at the frozen threshold τ*).
+    Fsm(Box<LimitGraphon>),
+}
+
+impl WiringGraphon {
+    /// Check the parameters: probabilities in (0, 1], `1 ≤ bands ≤ 8`.
+    pub fn validate(&self) -> Result<(), UatError> {
+        let prob = |name: &str, p: f64| {
+            if p > 0.0 && p <= 1.0 {
+                Ok(())
+            } else {
+                Err(UatError::Spec(format!("{name} = {p} must lie in (0, 1]")))
+            }
+        };
+        match self {
+            WiringGraphon::Block { p, bands } => {
+                prob("p", *p)?;
+                if !(1..=BANDS).contains(bands) {
+                    return Err(UatError::Spec(format!(
+                        "{bands} active bands: need 1 to {BANDS}"
+                    )));
+                }
+                Ok(())
+            }
+            WiringGraphon::Checkerboard { q } => prob("q", *q),
+            WiringGraphon::Fsm(_) => Ok(()),
+        }
+    }
+
+    /// `W(u, v)`.
+    ///
+    /// ```
+    /// use pai_graphon::approximation::wiring::WiringGraphon;
+    /// let g = WiringGraphon::Checkerboard { q: 0.5 };
+    /// assert_eq!((g.w(0.2, 0.05), g.w(0.7, 0.05), g.w(0.7, 0.2)), (0.5, 0.0, 0.5));
+    /// assert_eq!(WiringGraphon::Block { p: 0.3, bands: 2 }.w(0.9, 0.3), 0.0);
+    /// ```
+    pub fn w(&self, u: f64, v: f64) -> f64 {
+        let band = ((v * BANDS as f64) as usize).min(BANDS - 1);
+        match self {
+            WiringGraphon::Block { p, bands } => {
+                if band < *bands {
+                    *p
+                } else {
+                    0.0
+                }
+            }
+            WiringGraphon::Checkerboard { q } => match (band, u < 0.5) {
+                (0, true) | (1, false) => *q,
+                _ => 0.0,
+            },
+            WiringGraphon::Fsm(g) => g.w(u, v),
+        }
+    }
+}
+
+/// The first coordinate of column band r at ambient dimension d (a multiple of [`BANDS`]):
+/// `j = r d / 8`, at position `(j + ½)/d` inside band r for every such d.
+pub fn band_coordinate(r: usize, d: usize) -> Result<usize, UatError> {
+    if d == 0 || d % BANDS != 0 || r >= BANDS {
+        return Err(UatError::Size(format!(
+            "band {r} at d = {d}: d must be a positive multiple of {BANDS}, r < {BANDS}"
+        )));
+    }
+    Ok(r * d / BANDS)
+}
+
+/// The position `v_j = (j + ½)/d` of input coordinate j.
+pub fn position(j: usize, d: usize) -> f64 {
+    (j as f64 + 0.5) / d as f64
+}
+
+/// The mask restricted to the columns `cols` (n × |cols|, row-major), drawn from the stream:
+/// Bernoulli(W) edges from one uniform per entry, or for an FSM graphon one |ξ| per entry at
+/// the frozen threshold. Entries are drawn row by row in the order of `cols`.
+pub fn sample_columns(
+    g: &WiringGraphon,
+    n: usize,
+    d: usize,
+    cols: &[usize],
+    seed: MasterSeed,
+    label: &str,
+) -> Result<Vec<bool>, UatError> {
+    g.validate()?;
+    if n == 0 || cols.is_empty() || cols.iter().any(|&j| j >= d) {
+        return Err(UatError::Size(format!(
+            "width {n}, columns {cols:?} of d = {d}: need n ≥ 1 and columns below d"
+        )));
+    }
+    let mut rng = seed.stream(label);
+    let mut mask = Vec::with_capacity(n * cols.len());
+    for i in 0..n {
+        let u = position(i, n);
+        for &j in cols {
+            let v = position(j, d);
+            let kept = match g {
+                WiringGraphon::Fsm(limit) => {
+                    let score = limit.fsm.row.value(u)
+                        * limit.fsm.col.value(v)
+                        * limit.fsm.noise.law().sample_abs(&mut rng);
+                    score > limit.tau.value
+                }
+                _ => rng.random::<f64>() < g.w(u, v),
+            };
+            mask.push(kept);
+        }
+    }
+    Ok(mask)
+}
+
+/// The number of rows of an n × k mask (row-major) whose k entries are all kept.
+///
+/// ```
+/// use pai_graphon::approximation::wiring::wired_count;
+/// assert_eq!(wired_count(&[true, true, true, false, false, true], 2), 1);
+/// ```
+pub fn wired_count(mask: &[bool], k: usize) -> usize {
+    mask.chunks(k.max(1))
+        .filter(|row| row.iter().all(|&m| m))
+        .count()
+}
+
+/// Chernoff's lower bound on the wired count: the rows with `u_i ∈ A` number `|A ∩ grid|`, each
+/// wired to all of J independently with probability `≥ p^k`, so the count dominates
+/// `Bin(|A ∩ grid|, p^k)` and falls below `μ − sqrt(2 μ ln(1/δ))`, `μ = |A ∩ grid| p^k`, with
+/// probability at most δ ([`tol::chernoff_lower`]). Returns `(μ, bound)`.
+pub fn wired_lower_bound(
+    rows_in_a: usize,
+    p: f64,
+    k: usize,
+    delta: f64,
+) -> Result<(f64, f64), Error> {
+    let mean = rows_in_a as f64 * p.powi(k as i32);
+    Ok((mean, tol::chernoff_lower(mean, delta)?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// UAT-1
+
+/// UAT-1's active coordinates: the top k = 3 input positions of d = 32 (ψ increasing: the most
+/// connected), the rectangle `A = [½, 1]`, widths n.
+const UAT1_D: usize = 32;
+const UAT1_K: usize = 3;
+const UAT1_WIDTHS: [usize; 5] = [64, 256, 1024, 4096, 16384];
+/// The control's graphon: the same FSM at this lower density (fewer edges everywhere).
+const UAT1_CONTROL_DENSITY: f64 = 0.05;
+
+pub(crate) fn claims() -> Vec<Claim> {
+    vec![Claim {
+        id: "UAT-1",
+        title: "Wiring: the number of neurons wired to all k active coordinates is at least the Chernoff bound from α n p^k at every width",
+        source: Source::Reconstructed,
+        kind: Kind::Statistical,
+        delta: 1e-4,
+        run: uat_1,
+    }]
+}
+
+/// The Figure-1 FSM at density ρ; J the top k columns of d; the edge floor
+/// `p = min_(j ∈ J) W(½, v_j)` on `A = [½, 1] × J` (W is non-decreasing in u and v).
+fn uat_1_floor(limit: &LimitGraphon, cols: &[usize]) -> f64 {
+    cols.iter()
+        .map(|&j| limit.w(0.5, position(j, UAT1_D)))
+        .fold(1.0, f64::min)
+}
+
+fn uat_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
+    let fsm = Fsm::figure1();
+    let limit = fsm.limit_graphon(FIGURE1_DENSITY)?;
+    let control = WiringGraphon::Fsm(Box::new(fsm.limit_graphon(UAT1_CONTROL_DENSITY)?));
+    let cols: Vec<usize> = (UAT1_D - UAT1_K..UAT1_D).collect();
+    let p = uat_1_floor(&limit, &cols);
+    let graphon = WiringGraphon::Fsm(Box::new(limit));
+    let widths: Vec<usize> = UAT1_WIDTHS.iter().map(|&n| ctx.scaled(n)).collect();
+    let delta = ctx.delta / widths.len() as f64;
+    let mut worst = f64::INFINITY;
+    let mut details = vec![("edge_floor_p".to_string(), p)];
+    let mut control_ratio = f64::NAN;
+    for &n in &widths {
+        // Rows with u_i = (i + ½)/n ≥ ½.
+        let rows_in_a = n - n / 2;
+        let (mean, bound) = wired_lower_bound(rows_in_a, p, UAT1_K, delta)?;
+        let label = ctx.label(&format!("n={n}/mask"));
+        let count = wired_count(
+            &sample_columns(&graphon, n, UAT1_D, &cols, ctx.seed, &label)?,
+            UAT1_K,
+        ) as f64;
+        // count / bound ≥ 1; a zero bound (tiny --scale) says nothing and is skipped.
+        if bound > 0.0 {
+            worst = worst.min(count / bound);
+        }
+        details.push((format!("n={n}/wired"), count));
+        details.push((format!("n={n}/mean_lower"), mean));
+        details.push((format!("n={n}/chernoff_bound"), bound));
+        if Some(&n) == widths.last() && bound > 0.0 {
+            let label = ctx.label(&format!("n={n}/control"));
+            let c = wired_count(
+                &sample_columns(&control, n, UAT1_D, &cols, ctx.seed, &label)?,
+                UAT1_K,
+            ) as f64;
+            details.push((format!("n={n}/control_wired"), c));
+            control_ratio = c / bound;
+        }
+    }
+    let n_max = widths.last().copied().unwrap_or(0);
+    let mut out = Outcome::new(Check::new(worst, 1.0, Relation::AtLeast), ctx.delta, ctx.label(""))
+        .with_control(
+            Check::new(control_ratio, 1.0, Relation::AtLeast),
+            format!("masks from the same FSM at density {UAT1_CONTROL_DENSITY} against the density-0.2 bound at n = {n_max}: count / bound"),
+        );
+    out.details = details;
+    Ok(out)
+}
