@@ -283,7 +283,7 @@ pub fn matmul(
 }
 
 /// The lower triangle of `dst = α a b` (or `dst += α a b`), sequentially, by faer.
-pub(crate) fn matmul_lower(
+pub fn matmul_lower(
     dst: MatMut<'_, f64>,
     accum: Accum,
     a: MatRef<'_, f64>,

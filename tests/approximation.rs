@@ -37,9 +37,12 @@ fn uat_5_no_edge_floor_no_approximation() {
 #[test]
 fn floors_match_a_direct_computation() {
     let n = 200_000usize;
-    let x = pai_graphon::approximation::fit::uniform_inputs(n, 2, MasterSeed::default(), "test/floors");
+    let x =
+        pai_graphon::approximation::fit::uniform_inputs(n, 2, MasterSeed::default(), "test/floors");
     // x_b² is independent of x_a: E[(x_b² − 1/3)²] is the floor of cos(π x_a) + x_b² without x_b.
-    let z: Vec<f64> = (0..n).map(|r| (x[2 * r + 1].powi(2) - 1.0 / 3.0).powi(2)).collect();
+    let z: Vec<f64> = (0..n)
+        .map(|r| (x[2 * r + 1].powi(2) - 1.0 / 3.0).powi(2))
+        .collect();
     let mean = z.iter().sum::<f64>() / n as f64;
     let t = pai_graphon::tol::hoeffding(n, 1.0, 1e-6, pai_graphon::tol::Tail::Two).unwrap();
     assert!((mean - Target::CosPlusSquare(0, 1).floor(&Reach::Joint(vec![0]))).abs() <= t);
@@ -71,7 +74,15 @@ fn masks_are_reproducible_and_respect_the_graphon() {
     assert_eq!(a, b);
     assert!(a.chunks(2).all(|row| !(row[0] && row[1])));
     assert!(a.iter().any(|&m| m));
-    assert!(sample_columns(&WiringGraphon::Block { p: 1.5, bands: 2 }, 4, 32, &[0], MasterSeed::default(), "x").is_err());
+    assert!(sample_columns(
+        &WiringGraphon::Block { p: 1.5, bands: 2 },
+        4,
+        32,
+        &[0],
+        MasterSeed::default(),
+        "x"
+    )
+    .is_err());
     assert!(sample_columns(&g, 4, 32, &[32], MasterSeed::default(), "x").is_err());
 }
 

@@ -652,3 +652,55 @@ fn figure2_bad_input_exits_2_and_writes_nothing() {
         assert!(!dir.exists(), "{extra:?} created the output folder");
     }
 }
+
+// `pai-graphon uat`: the table, the files it writes, one-line errors and no output on bad input.
+
+#[test]
+fn uat_out_writes_plot_csv_and_json() {
+    let dir = scratch("uat-out");
+    let o = pai(&[
+        "uat",
+        "--d",
+        "16,64",
+        "--k",
+        "2",
+        "--widths",
+        "8,32,16",
+        "--samples",
+        "500",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("d = 64, smooth"), "{table}");
+    assert!(table.contains("exact floor 0.08889"), "{table}");
+    for name in ["uat.png", "uat.svg", "uat.csv", "uat.json"] {
+        assert!(dir.join(name).exists(), "{name} missing");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("uat.json")).unwrap()).unwrap();
+    // Two targets per dimension; widths sorted.
+    assert_eq!(json["curves"].as_array().unwrap().len(), 4);
+    assert_eq!(json["curves"][0]["widths"], serde_json::json!([8, 16, 32]));
+    let csv = std::fs::read_to_string(dir.join("uat.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + 4 * 3,
+        "header + one row per curve point"
+    );
+}
+
+#[test]
+fn uat_bad_input_is_rejected_without_output() {
+    let dir = scratch("uat-bad");
+    let out = dir.to_str().unwrap();
+    assert_rejected(&["uat", "--d", "30", "--out", out], "multiple of 8");
+    assert_rejected(&["uat", "--k", "0", "--out", out], "--k");
+    assert_rejected(&["uat", "--k", "7", "--out", out], "--k");
+    assert_rejected(&["uat", "--widths", "0,4", "--out", out], "--widths");
+    assert_rejected(&["uat", "--samples", "1", "--out", out], "--samples");
+    assert_rejected(&["uat", "--p", "1.5", "--out", out], "--p");
+    assert_rejected(&["uat", "--p", "nan", "--out", out], "--p");
+    assert!(!dir.exists(), "a rejected run created {out}");
+}

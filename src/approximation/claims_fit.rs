@@ -11,6 +11,7 @@ use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source}
 use crate::stats::ks::{two_sample_counts, two_sample_sf};
 use crate::tol;
 use crate::Error;
+use rayon::prelude::*;
 
 /// Ambient dimension of UAT-2, UAT-4, UAT-5 (and the smaller one of UAT-3).
 pub const D: usize = 32;
@@ -148,6 +149,7 @@ fn replicates(
 ) -> Result<Vec<Vec<f64>>, Error> {
     let t = Target::SinProduct(bands(&(0..k).collect::<Vec<_>>(), d)?);
     (0..UAT3_REPLICATES)
+        .into_par_iter()
         .map(|r| {
             let fit = held_out(
                 &block(ACTIVE_BANDS),

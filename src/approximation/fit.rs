@@ -10,7 +10,7 @@
 
 use super::wiring::{sample_columns, wired_count, WiringGraphon};
 use super::UatError;
-use crate::linalg::{matmul, Cholesky};
+use crate::linalg::{matmul, matmul_lower, Cholesky};
 use crate::seed::MasterSeed;
 use crate::Error;
 use faer::{Accum, Mat, MatRef};
@@ -194,24 +194,67 @@ impl Layer {
         })
     }
 
-    /// The design matrix `Φ` (N × (n + 1)): column 0 is the intercept, column i + 1 neuron i.
-    fn design(&self, x: &[f64], d: usize) -> Mat<f64> {
+    /// Per width, the neurons among the first `w` wired to every coordinate of `coords` (all
+    /// in J).
+    fn wired_counts(&self, coords: &[usize], widths: &[usize]) -> Vec<usize> {
         let k = self.cols.len();
-        Mat::from_fn(x.len() / d, self.b.len() + 1, |r, c| {
-            if c == 0 {
-                return 1.0;
-            }
-            let (row, i) = (&x[r * d..(r + 1) * d], c - 1);
-            let z: f64 = (0..k)
-                .map(|t| self.w[i * k + t] * row[self.cols[t]])
-                .sum::<f64>()
-                + self.b[i];
-            z.max(0.0)
-        })
+        let picked: Vec<usize> = coords
+            .iter()
+            .filter_map(|c| self.cols.iter().position(|j| j == c))
+            .collect();
+        let rows: Vec<bool> = self
+            .wired
+            .chunks(k)
+            .flat_map(|row| picked.iter().map(move |&t| row[t]))
+            .collect();
+        widths
+            .iter()
+            .map(|&w| wired_count(&rows[..w * picked.len()], picked.len()))
+            .collect()
+    }
+
+    /// The design matrix `Φ` (N × (n + 1), column-major): column 0 is the intercept, column
+    /// i + 1 neuron i; columns are filled in parallel (each by one task).
+    fn design(&self, x: &[f64], d: usize) -> Design {
+        let rows = x.len() / d;
+        // The columns J of x, each contiguous (x itself is row-major and wide).
+        let xj: Vec<Vec<f64>> = self
+            .cols
+            .iter()
+            .map(|&j| (0..rows).map(|r| x[r * d + j]).collect())
+            .collect();
+        let k = self.cols.len();
+        let mut values = vec![1.0; rows * (self.b.len() + 1)];
+        values[rows..]
+            .par_chunks_mut(rows)
+            .enumerate()
+            .for_each(|(i, column)| {
+                column.fill(self.b[i]);
+                for (t, xt) in xj.iter().enumerate() {
+                    let w = self.w[i * k + t];
+                    if w != 0.0 {
+                        column.iter_mut().zip(xt).for_each(|(v, x)| *v += w * x);
+                    }
+                }
+                column.iter_mut().for_each(|v| *v = v.max(0.0));
+            });
+        Design { values, rows }
     }
 }
 
-/// `ΦᵀΦ` (exactly symmetric) and `Φᵀ y` for each target column of `y`, summed over fixed row
+/// A column-major design matrix.
+struct Design {
+    values: Vec<f64>,
+    rows: usize,
+}
+
+impl Design {
+    fn view(&self) -> MatRef<'_, f64> {
+        MatRef::from_column_major_slice(&self.values, self.rows, self.values.len() / self.rows)
+    }
+}
+
+/// `ΦᵀΦ` (its lower triangle, mirrored: exactly symmetric) and `Φᵀ y` for each target column of `y`, summed over fixed row
 /// chunks in order.
 fn normal_equations(phi: MatRef<'_, f64>, y: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>) {
     let (rows, p, t) = (phi.nrows(), phi.ncols(), y.ncols());
@@ -221,7 +264,7 @@ fn normal_equations(phi: MatRef<'_, f64>, y: MatRef<'_, f64>) -> (Mat<f64>, Mat<
             let (r0, r1) = (c * ROW_CHUNK, ((c + 1) * ROW_CHUNK).min(rows));
             let block = phi.subrows(r0, r1 - r0);
             let (mut g, mut h) = (Mat::zeros(p, p), Mat::zeros(p, t));
-            matmul(g.as_mut(), Accum::Replace, block.transpose(), block, 1.0);
+            matmul_lower(g.as_mut(), Accum::Replace, block.transpose(), block, 1.0);
             matmul(
                 h.as_mut(),
                 Accum::Replace,
@@ -253,8 +296,8 @@ pub struct Fit {
     /// `errors[t][w]`: mean over the held-out points of `(clip f − g_t)²`, f clipped to g_t's
     /// range (which never increases the error).
     pub errors: Vec<Vec<f64>>,
-    /// Per width: the neurons wired to every column of J.
-    pub wired: Vec<usize>,
+    /// `wired[t][w]`: the neurons wired to every coordinate of target t.
+    pub wired: Vec<Vec<usize>>,
     /// The number of held-out points.
     pub samples: usize,
 }
@@ -298,7 +341,7 @@ pub fn held_out(
         })
     };
     let phi = layer.design(&fit_x, d);
-    let (gram, rhs) = normal_equations(phi.as_ref(), values(&fit_x).as_ref());
+    let (gram, rhs) = normal_equations(phi.view(), values(&fit_x).as_ref());
     drop(phi);
     let test_phi = layer.design(&test_x, d);
     let test_y = values(&test_x);
@@ -317,7 +360,7 @@ pub fn held_out(
             matmul(
                 pred.as_mut(),
                 Accum::Replace,
-                test_phi.as_ref().subcols(0, p),
+                test_phi.view().subcols(0, p),
                 coef,
                 1.0,
             );
@@ -328,10 +371,9 @@ pub fn held_out(
             errors[t].push(sse / samples as f64);
         }
     }
-    let k = cols.len();
-    let wired = widths
+    let wired = targets
         .iter()
-        .map(|&w| wired_count(&layer.wired[..w * k], k))
+        .map(|t| layer.wired_counts(&t.coords(), widths))
         .collect();
     Ok(Fit {
         widths: widths.to_vec(),

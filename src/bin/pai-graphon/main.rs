@@ -128,6 +128,32 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Universal approximation on the active subspace: held-out errors of the random-feature
+    /// construction at several widths and ambient dimensions, wired counts and their Chernoff
+    /// bound, and the exact floor of a target on an inactive coordinate.
+    Uat {
+        /// Ambient dimensions (multiples of 8), comma separated.
+        #[arg(long = "d", value_delimiter = ',', default_values_t = [32, 256])]
+        dims: Vec<usize>,
+        /// Active coordinates of the smooth target (1 to 6).
+        #[arg(long, default_value_t = 2)]
+        k: usize,
+        /// Widths, comma separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [16, 32, 64, 128, 256, 512, 1024])]
+        widths: Vec<usize>,
+        /// Training points (and as many held-out points).
+        #[arg(long, default_value_t = 20_000)]
+        samples: usize,
+        /// Edge probability p on the active block.
+        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+        p: f64,
+        /// Master seed: default, random, or hexadecimal.
+        #[arg(long, default_value = "default")]
+        seed: String,
+        /// Write uat.png/svg, uat.csv and uat.json into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Prune the one-hidden-layer network at initialisation and print the mask's statistics:
     /// degrees, exact t(C4) − ρ⁴, its lower confidence bound, and the FSM fit and test.
     Prune {
@@ -411,6 +437,25 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             };
             figure2::run(&args, &config, master, out.as_deref())
         }
+        Command::Uat {
+            dims,
+            k,
+            widths,
+            samples,
+            p,
+            seed,
+            out,
+        } => {
+            let master = master_seed(&seed)?;
+            let args = uat::Args {
+                dims,
+                k,
+                widths,
+                samples,
+                p,
+            };
+            uat::run(&args, master, out.as_deref())
+        }
         Command::Prune {
             method,
             data,
@@ -479,6 +524,7 @@ mod figure2;
 mod limit;
 mod ntk;
 mod prune;
+mod uat;
 
 /// Progress lines on stderr, only when it is a terminal.
 pub(crate) struct Progress(pub(crate) bool);
