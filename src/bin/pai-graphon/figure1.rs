@@ -1,10 +1,10 @@
 //! `pai-graphon figure1`: the seed-averaged masks beside the limit graphon, and the errors
 //! against n, as images, CSV and JSON.
 
-use crate::CommandFailure as Failure;
+use crate::{write_outputs, CommandFailure as Failure};
 use pai_graphon::convergence::figure1::{figure1, Figure1, Figure1Config};
 use pai_graphon::plot::{heatmap_grid, loglog, HeatmapSpec, LineSpec, Series, SeriesStyle};
-use pai_graphon::report::{sig, write_atomic};
+use pai_graphon::report::sig;
 use pai_graphon::seed::MasterSeed;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -20,29 +20,15 @@ pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), F
     if tty {
         eprint!("\r\x1b[2K");
     }
-    // Only once the figure exists: invalid input must leave nothing behind.
-    std::fs::create_dir_all(out)
-        .map_err(|e| format!("cannot create output folder {}: {e}", out.display()))?;
-    write(
-        out,
-        "figure1.json",
-        serde_json::to_string_pretty(&fig).map_err(|e| e.to_string())?,
-    )?;
-    write(out, "figure1.csv", csv(&fig))?;
-    panels(&fig)?
-        .write(out, "figure1_panels")
-        .map_err(|e| format!("cannot write figure1_panels: {e}"))?;
-    errors(&fig)?
-        .write(out, "figure1_errors")
-        .map_err(|e| format!("cannot write figure1_errors: {e}"))?;
+    let json = serde_json::to_string_pretty(&fig).map_err(|e| e.to_string())?;
+    let files = [("figure1.json", json), ("figure1.csv", csv(&fig))];
+    let figures = [
+        ("figure1_panels", &panels(&fig)?),
+        ("figure1_errors", &errors(&fig)?),
+    ];
+    write_outputs(out, &files, &figures)?;
     print!("{}", table(&fig));
     Ok(())
-}
-
-fn write(dir: &Path, name: &str, text: String) -> Result<(), Failure> {
-    let path = dir.join(name);
-    write_atomic(&path, text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()).into())
 }
 
 fn csv(fig: &Figure1) -> String {

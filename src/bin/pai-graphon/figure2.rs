@@ -2,14 +2,14 @@
 //! of randomised labels, homogeneous against SNIP-type graphon, one panel per density; images,
 //! CSV and JSON with `--out`.
 
-use crate::CommandFailure as Failure;
+use crate::{write_outputs, CommandFailure as Failure};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::ntk::figure2::{
     digit_pair, figure2, figure2_synthetic, synthetic_task, BinaryTask, Curve, Figure2,
     Figure2Config, ProfileLabels,
 };
 use pai_graphon::plot::{lines_grid, LineSpec, Rendered, Series, SeriesStyle};
-use pai_graphon::report::{sig, write_atomic};
+use pai_graphon::report::sig;
 use pai_graphon::seed::MasterSeed;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -71,24 +71,12 @@ pub fn run(
         eprint!("\r\x1b[2K");
     }
     if let Some(dir) = out {
-        // Only once the figure exists: invalid input must leave nothing behind.
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
         let json = serde_json::to_string_pretty(&fig).map_err(|e| e.to_string())?;
-        write(dir, "figure2.json", json)?;
-        write(dir, "figure2.csv", csv(&fig))?;
-        plot(&fig)?
-            .write(dir, "figure2")
-            .map_err(|e| format!("cannot write figure2: {e}"))?;
+        let files = [("figure2.json", json), ("figure2.csv", csv(&fig))];
+        write_outputs(dir, &files, &[("figure2", &plot(&fig)?)])?;
     }
     print!("{}", table(&fig));
     Ok(())
-}
-
-fn write(dir: &Path, name: &str, text: String) -> Result<(), Failure> {
-    let path = dir.join(name);
-    write_atomic(&path, text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()).into())
 }
 
 fn profile_note(fig: &Figure2) -> &'static str {

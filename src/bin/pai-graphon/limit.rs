@@ -1,9 +1,9 @@
 //! `pai-graphon limit`: print the limit graphon's numbers; optionally write W on a grid.
 
-use crate::CommandFailure as Failure;
+use crate::{write_outputs, CommandFailure as Failure};
 use pai_graphon::convergence::limit::{Bracketed, Fsm, LimitGraphon};
 use pai_graphon::plot::{heatmap, HeatmapSpec};
-use pai_graphon::report::{sig, write_atomic, Format};
+use pai_graphon::report::{sig, Format};
 use serde::Serialize;
 use std::path::Path;
 
@@ -185,8 +185,6 @@ fn table(s: &Summary) -> String {
 }
 
 fn write_grid(limit: &LimitGraphon, k: usize, dir: &Path) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
     let w = limit.w_grid(k)?;
     let mut csv = String::from(
         "# W(u_i, v_j) at cell midpoints; rows i: u = (i + 1/2)/k, columns j: v = (j + 1/2)/k\n",
@@ -196,17 +194,12 @@ fn write_grid(limit: &LimitGraphon, k: usize, dir: &Path) -> Result<(), Failure>
         csv += &row.join(",");
         csv += "\n";
     }
-    let path = dir.join("w.csv");
-    write_atomic(&path, csv.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let mut spec = HeatmapSpec::new(
         &format!("limit graphon W(u, v), ρ = {}", limit.rho),
         0.0,
         1.0,
     );
     spec.colorbar_label = "W = P(edge kept)".into();
-    heatmap(w.as_ref(), &spec)?
-        .write(dir, "w")
-        .map_err(|e| format!("cannot write the heat map into {}: {e}", dir.display()))?;
-    Ok(())
+    let map = heatmap(w.as_ref(), &spec)?;
+    write_outputs(dir, &[("w.csv", csv)], &[("w", &map)])
 }

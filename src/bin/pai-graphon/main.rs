@@ -526,6 +526,27 @@ mod ntk;
 mod prune;
 mod uat;
 
+/// Write a command's outputs into `dir` (created if missing): text files atomically, figures as
+/// PNG and SVG. Called only once everything is computed, so invalid input leaves nothing behind.
+pub(crate) fn write_outputs(
+    dir: &Path,
+    files: &[(&str, String)],
+    figures: &[(&str, &pai_graphon::plot::Rendered)],
+) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        report::write_atomic(&path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    for (stem, fig) in figures {
+        fig.write(dir, stem)
+            .map_err(|e| format!("cannot write {stem} into {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
 /// Progress lines on stderr, only when it is a terminal.
 pub(crate) struct Progress(pub(crate) bool);
 

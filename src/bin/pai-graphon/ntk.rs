@@ -2,8 +2,8 @@
 //! with its certified smallest eigenvalue, the complexity yᵀK⁻¹y, the generalisation bound and
 //! the path density.
 
-use crate::CommandFailure as Failure;
 use crate::Progress;
+use crate::{write_outputs, CommandFailure as Failure};
 use pai_graphon::convergence::limit::Fsm;
 use pai_graphon::linalg::certified_lambda_min;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec};
@@ -14,7 +14,7 @@ use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use pai_graphon::ntk::path::{bounded_graphon_ntk, check_distinct};
 use pai_graphon::ntk::reality::{generalisation_bound, lambda_min_bounds, snip_type_graphon};
 use pai_graphon::ntk::selection::mask_graphon;
-use pai_graphon::report::{sig, write_atomic, Format};
+use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use serde::Serialize;
 use std::path::Path;
@@ -271,18 +271,15 @@ fn table(s: &Summary) -> String {
     t
 }
 
-/// ntk.json and path_density.csv, each written atomically.
+/// ntk.json and path_density.csv.
 fn write_out(dir: &Path, json: &str, p: &[f64]) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
     let mut csv = String::from("coordinate,path_density\n");
     for (j, v) in p.iter().enumerate() {
         csv += &format!("{j},{v:e}\n");
     }
-    for (name, bytes) in [("ntk.json", format!("{json}\n")), ("path_density.csv", csv)] {
-        let path = dir.join(name);
-        write_atomic(&path, bytes.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
-    Ok(())
+    write_outputs(
+        dir,
+        &[("ntk.json", format!("{json}\n")), ("path_density.csv", csv)],
+        &[],
+    )
 }

@@ -1,14 +1,14 @@
 //! `pai-graphon prune`: prune the one-hidden-layer network at initialisation and print the mask's
 //! statistics; optionally write the degree-sorted mask, the kept-input map and stats.json.
 
-use crate::CommandFailure as Failure;
 use crate::Progress;
+use crate::{write_outputs, CommandFailure as Failure};
 use pai_graphon::convergence::mask::Mask;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
 use pai_graphon::plot::{degree_sorted_blocks, heatmap, HeatmapSpec, Rendered};
-use pai_graphon::report::{sig, write_atomic, Format};
+use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use pai_graphon::taxonomy::fsm::{anova_fit, fsm_test, interaction_contrasts, ContrastLaw};
 use pai_graphon::taxonomy::stats::{heterogeneity_lcb, mask_stats, DegreeSummary};
@@ -405,14 +405,6 @@ fn inputs(s: &Summary, mask: &Mask, side: usize) -> Result<Rendered, Failure> {
 
 /// Only once everything is computed: invalid input must leave nothing behind.
 fn write_out(dir: &Path, json: &str, figures: &[(&str, Rendered)]) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
-    for (stem, fig) in figures {
-        fig.write(dir, stem)
-            .map_err(|e| format!("cannot write {stem} into {}: {e}", dir.display()))?;
-    }
-    let path = dir.join("stats.json");
-    write_atomic(&path, format!("{json}\n").as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(())
+    let figures: Vec<(&str, &Rendered)> = figures.iter().map(|(s, f)| (*s, f)).collect();
+    write_outputs(dir, &[("stats.json", format!("{json}\n"))], &figures)
 }

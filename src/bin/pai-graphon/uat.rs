@@ -3,14 +3,14 @@
 //! target of k active coordinates and of a target on an inactive coordinate (with its exact
 //! floor); the table, and with `--out` a log-log error-vs-width plot, CSV and JSON.
 
-use crate::{CommandFailure as Failure, Progress};
+use crate::{write_outputs, CommandFailure as Failure, Progress};
 use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, INACTIVE_BAND};
 use pai_graphon::approximation::fit::{held_out, Reach, Target};
 use pai_graphon::approximation::wiring::{
     band_coordinate, position, wired_lower_bound, WiringGraphon,
 };
 use pai_graphon::plot::{loglog, LineSpec, Series, SeriesStyle};
-use pai_graphon::report::{sig, write_atomic};
+use pai_graphon::report::sig;
 use pai_graphon::seed::MasterSeed;
 use serde::Serialize;
 use std::path::Path;
@@ -139,14 +139,9 @@ pub fn run(args: &Args, seed: MasterSeed, out: Option<&Path>) -> Result<(), Fail
         curves,
     };
     if let Some(dir) = out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
         let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        write(dir, "uat.json", json)?;
-        write(dir, "uat.csv", csv(&report))?;
-        plot(&report)?
-            .write(dir, "uat")
-            .map_err(|e| format!("cannot write uat: {e}"))?;
+        let files = [("uat.json", json), ("uat.csv", csv(&report))];
+        write_outputs(dir, &files, &[("uat", &plot(&report)?)])?;
     }
     print!("{}", table(&report));
     Ok(())
@@ -158,12 +153,6 @@ fn name(t: &Target) -> String {
         Target::CosPlusSquare(a, b) => format!("inactive: cos(π x_{a}) + x_{b}²"),
         Target::Product(a, b) => format!("x_{a} x_{b}"),
     }
-}
-
-fn write(dir: &Path, name: &str, text: String) -> Result<(), Failure> {
-    let path = dir.join(name);
-    write_atomic(&path, text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()).into())
 }
 
 fn csv(r: &Report) -> String {
