@@ -128,7 +128,26 @@ impl Profile {
 
     /// Check non-negativity, monotonicity, finiteness and that the profile is not zero
     /// everywhere.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::profile::Profile;
+    /// // e^(1e308 u) overflows f64 (found by tests/fuzz_parsers.rs).
+    /// assert!(Profile::parse("exp:1e308").is_err());
+    /// assert!(Profile::parse("affine:1e308,1e308").is_err());
+    /// ```
     pub fn validate(&self) -> Result<(), ConvergenceError> {
+        self.validate_kind()?;
+        // Profiles are non-decreasing: their largest value is at u = 1.
+        let top = self.value(1.0);
+        if !top.is_finite() {
+            return Err(ConvergenceError::Profile(format!(
+                "the profile overflows f64 (its value at u = 1 is {top})"
+            )));
+        }
+        Ok(())
+    }
+
+    fn validate_kind(&self) -> Result<(), ConvergenceError> {
         let bad = |why: String| Err(ConvergenceError::Profile(why));
         match self {
             Profile::Constant(c) if *c <= 0.0 => bad(format!("constant {c} must be positive")),
