@@ -704,3 +704,36 @@ fn uat_bad_input_is_rejected_without_output() {
     assert_rejected(&["uat", "--p", "nan", "--out", out], "--p");
     assert!(!dir.exists(), "a rejected run created {out}");
 }
+
+/// The audit's JSON is bit-identical with 1 and with 2 threads (claims whose work is split over
+/// rayon: the UAT fits' Gram chunks and feature columns, the CONV mask sampler's blocks).
+#[test]
+fn audit_json_is_identical_on_one_and_two_threads() {
+    let run = |threads: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_pai-graphon"))
+            .args(["audit", "--filter", "UAT-5", "--format", "json"])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("the binary runs");
+        assert!(o.status.success(), "{}", stderr(&o));
+        o.stdout
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert!(!one.is_empty());
+    assert_eq!(one, two, "audit JSON differs between 1 and 2 threads");
+    let conv = |threads: &str| {
+        Command::new(env!("CARGO_BIN_EXE_pai-graphon"))
+            .args([
+                "audit", "--filter", "CONV-1", "--scale", "0.25", "--format", "json",
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("the binary runs")
+            .stdout
+    };
+    assert_eq!(
+        conv("1"),
+        conv("2"),
+        "CONV-1 JSON differs between 1 and 2 threads"
+    );
+}

@@ -35,7 +35,10 @@ fn number() -> impl Strategy<Value = String> {
 }
 
 fn numbers() -> impl Strategy<Value = String> {
-    (prop::collection::vec(number(), 0..6), prop_oneof![Just(","), Just(";"), Just(", ")])
+    (
+        prop::collection::vec(number(), 0..6),
+        prop_oneof![Just(","), Just(";"), Just(", ")],
+    )
         .prop_map(|(v, sep)| v.join(sep))
 }
 
