@@ -31,8 +31,8 @@ fn tax_4_fsm_validity() {
 }
 
 #[test]
-fn tax_5_deterministic_limit() {
-    check_claim("TAX-5");
+fn tax_7_deterministic_limit() {
+    check_claim("TAX-7");
 }
 
 #[test]
