@@ -315,6 +315,60 @@ mod tests {
         assert!(ks_two_sample(&[1.0], &[f64::NAN]).is_err());
     }
 
+    /// Unequal sizes, so that the scale sqrt(nm/(n+m)) is not 1 (mutation testing found the
+    /// doc example, n = m = 2, blind to it).
+    #[test]
+    fn two_sample_asymptotic_p_value_uses_the_effective_size() {
+        let t = ks_two_sample_test(&[0.1, 0.2, 0.9], &[0.3, 0.4, 0.5, 0.6, 0.7]).unwrap();
+        assert_eq!(t.statistic, 2.0 / 3.0);
+        let scale = (15.0f64 / 8.0).sqrt();
+        assert_eq!(t.p_value, kolmogorov::asymptotic_sf(scale * 2.0 / 3.0));
+    }
+
+    /// The exact equal-size law against brute force: every interleaving of m a's and m b's.
+    #[test]
+    fn two_sample_exact_law_matches_enumeration() {
+        for m in 1..=6usize {
+            let total = 1usize << (2 * m);
+            let mut counts_two = vec![0u64; m + 1];
+            let mut counts_plus = vec![0u64; m + 1];
+            let mut all = 0u64;
+            for bits in 0..total {
+                if (bits as u32).count_ones() as usize != m {
+                    continue;
+                }
+                // Bit k set: the k-th smallest value belongs to a.
+                let a: Vec<f64> = (0..2 * m)
+                    .filter(|k| bits >> k & 1 == 1)
+                    .map(|k| k as f64)
+                    .collect();
+                let b: Vec<f64> = (0..2 * m)
+                    .filter(|k| bits >> k & 1 == 0)
+                    .map(|k| k as f64)
+                    .collect();
+                let (two, plus) = two_sample_counts(&a, &b).unwrap();
+                counts_two[two] += 1;
+                counts_plus[plus] += 1;
+                all += 1;
+            }
+            for c in 0..=m {
+                let tail = |counts: &[u64]| counts[c..].iter().sum::<u64>() as f64 / all as f64;
+                let exact_two = two_sample_sf(m, c, false).unwrap();
+                let exact_plus = two_sample_sf(m, c, true).unwrap();
+                assert!(
+                    (exact_two - tail(&counts_two)).abs() < 1e-15,
+                    "m = {m}, c = {c}"
+                );
+                assert!(
+                    (exact_plus - tail(&counts_plus)).abs() < 1e-15,
+                    "m = {m}, c = {c} (one-sided)"
+                );
+            }
+        }
+        assert!(two_sample_sf(0, 1, false).is_err());
+        assert_eq!(two_sample_sf(3, 4, true).unwrap(), 0.0);
+    }
+
     #[test]
     fn tool_3_passes_at_default_seed() {
         let claim = claims().remove(0);
