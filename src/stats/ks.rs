@@ -369,6 +369,28 @@ mod tests {
         assert_eq!(two_sample_sf(3, 4, true).unwrap(), 0.0);
     }
 
+    /// The loop that lowers the control's power for small samples (mutation testing found it
+    /// never ran in the suite: at the default n its condition is false at once).
+    #[test]
+    fn control_power_is_lowered_until_the_gap_reaches_twice_the_radius() {
+        assert_eq!(control_power(1e-3), 0.9);
+        for eps in [0.03, 0.05, 0.1] {
+            let a = control_power(eps);
+            assert!(a < 0.9, "eps {eps}: a = {a}");
+            assert!(
+                power_law_distance(a) >= 2.0 * eps,
+                "eps {eps}: a = {a} too large"
+            );
+            // The previous step did not reach it yet: a is the first power that does.
+            assert!(
+                power_law_distance(a / 0.9) < 2.0 * eps,
+                "eps {eps}: a = {a} not the first"
+            );
+        }
+        // Unreachable gaps stop at the floor instead of looping forever.
+        assert!(control_power(10.0) <= 1e-3);
+    }
+
     #[test]
     fn tool_3_passes_at_default_seed() {
         let claim = claims().remove(0);
