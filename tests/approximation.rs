@@ -1,7 +1,7 @@
 //! Claims UAT-1 … UAT-5 (theory/approximation.md) and the pieces they stand on.
 
 mod common;
-use common::check_claim;
+use common::{check_claim, on_threads};
 use pai_graphon::approximation::fit::{held_out, Reach, Target};
 use pai_graphon::approximation::wiring::{band_coordinate, sample_columns, WiringGraphon};
 use pai_graphon::seed::MasterSeed;
@@ -106,11 +106,7 @@ fn held_out_does_not_depend_on_the_thread_count() {
     let g = WiringGraphon::Block { p: 0.5, bands: 4 };
     let targets = [Target::SinProduct(vec![0, 4]), Target::CosPlusSquare(0, 24)];
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
+        on_threads(threads, || {
             held_out(
                 &g,
                 32,

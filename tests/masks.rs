@@ -1,6 +1,7 @@
 //! Sampled FSM masks: exact kept count, every kept score ≥ every pruned score, ties kept by
 //! index, bit-identical results across thread counts and across the three selection paths.
 
+mod common;
 use pai_graphon::convergence::mask::{
     sample_mask, sample_mask_exact, sample_mask_in_memory, sample_scores, threshold_window,
     top_k_mask, Mask, MaskSpec, Window, CANDIDATE_CAP, ROW_BLOCK,
@@ -146,11 +147,7 @@ fn one_and_two_threads_give_identical_masks() {
     let seed = MasterSeed::default();
     let hint = threshold_window(&spec, &law, 1e-6).unwrap();
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
+        common::on_threads(threads, || {
             (
                 sample_mask(&spec, &law, seed, "MASKS/threads", Some(hint)).unwrap(),
                 sample_mask(&spec, &law, seed, "MASKS/threads", None).unwrap(),

@@ -2,6 +2,7 @@
 //! differences, mask invariants for every criterion, iterative pruning, thread-count
 //! determinism, data facts and bad input.
 
+mod common;
 use pai_graphon::convergence::mask::{top_k_mask, Mask};
 use pai_graphon::net::criteria::{
     batch_indices, kept_schedule, prune, scores, GraspVariant, Method, PruneSpec, Residual,
@@ -467,11 +468,7 @@ fn scores_do_not_depend_on_the_thread_count() {
     let set = digits();
     let net = Network::init(150, 64, seed(), "TEST-NET/threads").unwrap();
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
+        common::on_threads(threads, || {
             Method::ALL
                 .iter()
                 .map(|&m| scores(&net, &set, &PruneSpec::new(m, 0.2), seed(), "TH").unwrap())

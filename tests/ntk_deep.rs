@@ -141,11 +141,9 @@ fn deep_kernel_does_not_depend_on_the_thread_count() {
     let x = inputs(24, 6, "ntk-deep/threads");
     let g = DeepGraphon::midpoint(6, 3, 8, |u, v| u * v, |u, v| (u + v) / 2.0).unwrap();
     let run = |threads| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| deep_ntk(x.as_ref(), &g, Output::Trained).unwrap())
+        common::on_threads(threads, || {
+            deep_ntk(x.as_ref(), &g, Output::Trained).unwrap()
+        })
     };
     let (a, b) = (run(1), run(3));
     assert_eq!(a.k, b.k);

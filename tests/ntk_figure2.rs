@@ -4,7 +4,7 @@
 //! thread-count independence.
 
 mod common;
-use common::check_claim;
+use common::{check_claim, on_threads};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::normal::erfc;
 use pai_graphon::ntk::bound::complexity;
@@ -151,13 +151,10 @@ fn small_figure(threads: usize, profile: ProfileLabels) -> String {
         seeds: 3,
         profile,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    let fig = pool
-        .install(|| figure2(&config, &task, MasterSeed::default(), &mut |_, _| {}))
-        .unwrap();
+    let fig = on_threads(threads, || {
+        figure2(&config, &task, MasterSeed::default(), &mut |_, _| {})
+    })
+    .unwrap();
     serde_json::to_string(&fig).unwrap()
 }
 

@@ -1,6 +1,7 @@
 //! The graphon NTK and the empirical NTK: the quadrature bound, the gradient Gram matrix by
 //! brute force, thread-count independence, bad input.
 
+mod common;
 use pai_graphon::convergence::mask::{top_k_mask, Mask};
 use pai_graphon::ntk::bound::complexity;
 use pai_graphon::ntk::empirical::{empirical_ntk, MaskedNet};
@@ -133,11 +134,7 @@ fn kernels_do_not_depend_on_the_thread_count() {
         rho: 1.0,
     };
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
+        common::on_threads(threads, || {
             let k = graphon_ntk(x.as_ref(), &g, Layers::Both).unwrap();
             let e = empirical_ntk(x.as_ref(), &net, Layers::Both).unwrap();
             (k.k, k.quadrature_bound, e)

@@ -8,6 +8,7 @@ use pai_graphon::seed::MasterSeed;
 /// Significant figures in snapshots: coarser than any check's slack, fine enough to see drift.
 const SNAPSHOT_DIGITS: usize = 3;
 
+#[allow(dead_code)] // the determinism-only test crates include this module too
 /// Run the claim `id` at the default master seed and scale 1, fail with everything needed to
 /// reproduce it, and snapshot its numbers.
 pub fn check_claim(id: &str) -> Row {
@@ -49,4 +50,14 @@ fn snapshot_text(row: &Row) -> String {
         s += &format!("  {name} = {}\n", sig(*value, SNAPSHOT_DIGITS));
     }
     s
+}
+
+/// Run `f` on a fresh rayon pool of `threads` threads (the thread-count determinism tests).
+#[allow(dead_code)] // not every test crate that includes this module has such a test
+pub fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+        .install(f)
 }
