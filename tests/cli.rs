@@ -88,6 +88,19 @@ fn bad_input_is_rejected_with_one_line() {
         "cauchy",
     );
     run(limit(&["--density", "0.2", "--grid", "0"]), "grid");
+    // Found by tests/fuzz_parsers.rs: e^(1e308 u) overflows.
+    assert_rejected(
+        &[
+            "limit",
+            "--row-profile",
+            "exp:1e308",
+            "--col-profile",
+            "exp:3",
+            "--density",
+            "0.2",
+        ],
+        "overflows",
+    );
     assert_rejected(
         &[
             "limit",
