@@ -21,11 +21,6 @@ fn tax_2_heterogeneous_limits() {
 }
 
 #[test]
-fn tax_3_feature_selection() {
-    check_claim("TAX-3");
-}
-
-#[test]
 fn tax_4_fsm_validity() {
     check_claim("TAX-4");
 }
@@ -33,6 +28,11 @@ fn tax_4_fsm_validity() {
 #[test]
 fn tax_7_deterministic_limit() {
     check_claim("TAX-7");
+}
+
+#[test]
+fn tax_8_feature_selection() {
+    check_claim("TAX-8");
 }
 
 #[test]
