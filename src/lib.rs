@@ -23,6 +23,8 @@
 //! | [`approximation`] | universal approximation on the active coordinate subspace (UAT) |
 //! | [`ntk`] | graphon NTK, empirical NTK of masked networks, the generalisation bound, Figure 2 (NTK) |
 //! | [`linalg`] | Cholesky on symmetric matrices, certified eigenvalue bounds |
+//! | [`external`] | masks made anywhere checked against a limit graphon (`check`) |
+//! | [`npy`] | NumPy `.npy` masks, scores and weights in and out |
 //! | [`normal`] | the normal tail and quantile in f64, checked against MPFR references |
 //! | `mp` (feature `mpfr`) | MPFR-backed erfc, normal tail and quantile |
 //! | [`report`] | audit tables (text, markdown, JSON) and atomic file output |
@@ -32,12 +34,14 @@
 pub mod approximation;
 pub mod claims;
 pub mod convergence;
+pub mod external;
 pub mod graphon;
 pub mod linalg;
 #[cfg(feature = "mpfr")]
 pub mod mp;
 pub mod net;
 pub mod normal;
+pub mod npy;
 pub mod ntk;
 pub mod plot;
 pub mod report;
@@ -73,6 +77,8 @@ pub enum Error {
     Linalg(linalg::LinalgError),
     /// No claim has this id.
     UnknownClaim(claims::UnknownClaim),
+    /// An `.npy` file could not be read or an array encoded.
+    Npy(npy::NpyError),
     /// A seed string could not be parsed.
     Seed(seed::SeedError),
     /// A figure could not be drawn from the given data.
@@ -105,6 +111,7 @@ impl fmt::Display for Error {
             Error::Uat(e) => e.fmt(f),
             Error::Linalg(e) => e.fmt(f),
             Error::UnknownClaim(e) => e.fmt(f),
+            Error::Npy(e) => e.fmt(f),
             Error::Seed(e) => e.fmt(f),
             Error::Plot(e) => e.fmt(f),
             Error::Scale(s) => write!(f, "scale {s} must be a positive finite number"),
@@ -137,6 +144,7 @@ from_error!(
     Uat(approximation::UatError),
     Linalg(linalg::LinalgError),
     UnknownClaim(claims::UnknownClaim),
+    Npy(npy::NpyError),
     Seed(seed::SeedError),
     Plot(plot::PlotError)
 );

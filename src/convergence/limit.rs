@@ -515,6 +515,47 @@ impl Fsm {
         })
     }
 
+    /// Parses one spec `ROW;COL[;NOISE]` (noise `gaussian:1` if omitted). A `;` starts a new
+    /// part only before a profile or noise keyword, so step profiles (`step:0.5;1,2`) keep theirs.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::limit::Fsm;
+    /// assert_eq!(Fsm::parse_spec("exp:3;exp:3").unwrap(), Fsm::figure1());
+    /// let f = Fsm::parse_spec("step:0.5;1,2;const:1;uniform:1").unwrap();
+    /// assert_eq!(f, Fsm::parse("step:0.5;1,2", "const:1", "uniform:1").unwrap());
+    /// assert!(Fsm::parse_spec("exp:3").is_err());
+    /// ```
+    pub fn parse_spec(spec: &str) -> Result<Self, ConvergenceError> {
+        const KEYWORDS: [&str; 8] = [
+            "const:",
+            "affine:",
+            "power:",
+            "exp:",
+            "step:",
+            "empirical:",
+            "gaussian:",
+            "uniform:",
+        ];
+        let mut parts: Vec<String> = Vec::new();
+        for piece in spec.split(';') {
+            let starts = KEYWORDS.iter().any(|k| piece.trim_start().starts_with(k));
+            match parts.last_mut() {
+                Some(last) if !starts => {
+                    last.push(';');
+                    last.push_str(piece);
+                }
+                _ => parts.push(piece.to_string()),
+            }
+        }
+        match parts.as_slice() {
+            [r, c] => Fsm::parse(r, c, "gaussian:1"),
+            [r, c, n] => Fsm::parse(r, c, n),
+            _ => Err(ConvergenceError::Spec(format!(
+                "{spec:?}: an FSM is ROW;COL[;NOISE], e.g. exp:3;exp:3;gaussian:1"
+            ))),
+        }
+    }
+
     /// Figure 1's instance: φ(u) = e^(3u), ψ(v) = e^(3v), ξ ~ N(0, 1) (use with
     /// [`FIGURE1_DENSITY`]).
     ///

@@ -309,6 +309,45 @@ impl Mask {
         self.bits[i * self.words_per_row + j / 64] |= 1u64 << (j % 64);
     }
 
+    /// A mask from its entries (0 or 1, n × d row-major), e.g. one read from a file. Its
+    /// threshold is unknown (NaN) and it took no passes.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::Mask;
+    /// let m = Mask::from_entries(2, 3, &[1, 0, 1, 0, 0, 1]).unwrap();
+    /// assert_eq!((m.kept(), m.get(1, 2), m.get(1, 0)), (3, Some(true), Some(false)));
+    /// assert!(Mask::from_entries(2, 3, &[1, 0, 2, 0, 0, 1]).is_err());
+    /// assert!(Mask::from_entries(2, 2, &[1, 0, 1]).is_err());
+    /// ```
+    pub fn from_entries(
+        rows: usize,
+        cols: usize,
+        entries: &[u8],
+    ) -> Result<Self, ConvergenceError> {
+        if rows == 0 || cols == 0 || rows.checked_mul(cols) != Some(entries.len()) {
+            return Err(ConvergenceError::Size(format!(
+                "a {rows} × {cols} mask needs {rows}·{cols} ≥ 1 entries, got {}",
+                entries.len()
+            )));
+        }
+        let mut mask = Mask::zeros(rows, cols);
+        for (index, &e) in entries.iter().enumerate() {
+            match e {
+                0 => {}
+                1 => {
+                    mask.set(index as u64);
+                    mask.kept += 1;
+                }
+                other => {
+                    return Err(ConvergenceError::Size(format!(
+                        "mask entry {index} is {other}, not 0 or 1"
+                    )))
+                }
+            }
+        }
+        Ok(mask)
+    }
+
     /// n.
     pub fn rows(&self) -> usize {
         self.rows

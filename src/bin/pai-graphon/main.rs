@@ -187,6 +187,52 @@ enum Command {
         /// Write mask.png/svg, inputs.png/svg (image data) and stats.json into this folder.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write the first-layer mask (n × d, uint8 0/1) to this .npy file.
+        #[arg(long)]
+        save_mask: Option<PathBuf>,
+        /// Write the last round's scores (n × d) to this .npy file.
+        #[arg(long)]
+        save_scores: Option<PathBuf>,
+        /// Element type of --save-scores.
+        #[arg(long, value_enum, default_value_t = ScoresDtype::Float64)]
+        scores_dtype: ScoresDtype,
+        /// Write the initial first-layer weights (n × d, float64) to this .npy file.
+        #[arg(long)]
+        save_weights: Option<PathBuf>,
+        /// Write the initial readout weights (n, float64) to this .npy file.
+        #[arg(long)]
+        save_readout: Option<PathBuf>,
+        /// Take the initial first-layer weights from this .npy file (n × d, float32 or float64)
+        /// instead of drawing them.
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Take the initial readout weights from this .npy file (n or 1 × n, float32 or
+        /// float64) instead of drawing them.
+        #[arg(long)]
+        readout: Option<PathBuf>,
+    },
+    /// Check masks made anywhere (one n × d uint8/bool .npy mask, or a stack S × n × d over
+    /// seeds) against a limit graphon: density, column- and row-degree laws, heterogeneity, and
+    /// with --scores the FSM form of the scores. Exit 1 if any check fails.
+    Check {
+        /// The masks (.npy, uint8 or bool, entries 0/1).
+        #[arg(long)]
+        masks: PathBuf,
+        /// Their scores (.npy, float32 or float64, the masks' shape).
+        #[arg(long)]
+        scores: Option<PathBuf>,
+        /// The limit: const (W ≡ ρ) or fsm:ROW;COL[;NOISE], e.g. fsm:exp:3;exp:3;gaussian:1.
+        #[arg(long)]
+        against: String,
+        /// The limit's density ρ in (0, 1) (default: the first mask's density).
+        #[arg(long, allow_negative_numbers = true)]
+        density: Option<f64>,
+        /// Total false-rejection probability of the checks.
+        #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
+        delta: f64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
     },
     /// The graphon NTK K_W of a graphon (or of a pruning method's mask) on a data set: λ_min
     /// (certified), λ_max, yᵀK⁻¹y, the generalisation bound and the path density p_W.
@@ -262,6 +308,14 @@ enum ResidualArg {
     Plain,
     /// r = −y.
     Centred,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScoresDtype {
+    /// float32 (the scores rounded to nearest).
+    Float32,
+    /// float64 (the scores exactly).
+    Float64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -456,6 +510,23 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             };
             uat::run(&args, master, out.as_deref())
         }
+        Command::Check {
+            masks,
+            scores,
+            against,
+            density,
+            delta,
+            format,
+        } => {
+            let args = check::Args {
+                masks: &masks,
+                scores: scores.as_deref(),
+                against: &against,
+                density,
+                delta,
+            };
+            check::run(&args, format.into())
+        }
         Command::Prune {
             method,
             data,
@@ -467,6 +538,13 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             rounds,
             format,
             out,
+            save_mask,
+            save_scores,
+            scores_dtype,
+            save_weights,
+            save_readout,
+            weights,
+            readout,
         } => {
             let master = master_seed(&seed)?;
             let args = prune::Args {
@@ -477,6 +555,15 @@ fn dispatch(command: Command) -> Result<(), Failure> {
                 batch,
                 rounds,
                 centred: snip_residual.map(|r| matches!(r, ResidualArg::Centred)),
+                files: prune::Files {
+                    save_mask: save_mask.as_deref(),
+                    save_scores: save_scores.as_deref(),
+                    scores_f32: matches!(scores_dtype, ScoresDtype::Float32),
+                    save_weights: save_weights.as_deref(),
+                    save_readout: save_readout.as_deref(),
+                    weights: weights.as_deref(),
+                    readout: readout.as_deref(),
+                },
             };
             prune::run(&args, master, format.into(), out.as_deref())
         }
@@ -519,6 +606,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
     }
 }
 
+mod check;
 mod figure1;
 mod figure2;
 mod limit;

@@ -198,15 +198,9 @@ fn graphon(
 /// `fsm:ROW;COL[;NOISE]`: the FSM limit graphon, integrated over u by Gauss–Legendre with the
 /// Markov–Stieltjes bound, which needs W monotone in u.
 fn fsm_graphon(spec: &str, rho: f64, d: usize, nodes: usize) -> Result<KernelGraphon, Failure> {
-    let parts: Vec<&str> = spec.split(';').collect();
-    let (row, col, noise) = match parts.as_slice() {
-        [r, c] => (*r, *c, "gaussian:1"),
-        [r, c, n] => (*r, *c, *n),
-        _ => return Err(format!("fsm graphon {spec:?}: use fsm:ROW;COL[;NOISE]").into()),
-    };
     // Every profile kind is monotone (affine, power, exp; step levels are validated
     // non-decreasing), so W(u, v) = P(|ξ| > τ*/(φ(u) ψ(v))) is monotone in u.
-    let limit = Fsm::parse(row, col, noise)?.limit_graphon(rho)?;
+    let limit = Fsm::parse_spec(spec)?.limit_graphon(rho)?;
     Ok(KernelGraphon::monotone_in_u(d, nodes, |u, v| {
         limit.w(u, v)
     })?)

@@ -7,7 +7,9 @@ use pai_graphon::convergence::mask::Mask;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
+use pai_graphon::npy::{encode_f32, encode_f64, encode_u8, read_f64};
 use pai_graphon::plot::{degree_sorted_blocks, heatmap, HeatmapSpec, Rendered};
+use pai_graphon::report::write_atomic;
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use pai_graphon::taxonomy::fsm::{anova_fit, fsm_test, interaction_contrasts, ContrastLaw};
@@ -36,6 +38,18 @@ pub struct Args<'a> {
     pub rounds: usize,
     /// `Some(true)` for `--snip-residual centred`, `Some(false)` for plain, `None` if not given.
     pub centred: Option<bool>,
+    pub files: Files<'a>,
+}
+
+/// The `.npy` files to read the initial weights from and to write arrays to.
+pub struct Files<'a> {
+    pub save_mask: Option<&'a Path>,
+    pub save_scores: Option<&'a Path>,
+    pub scores_f32: bool,
+    pub save_weights: Option<&'a Path>,
+    pub save_readout: Option<&'a Path>,
+    pub weights: Option<&'a Path>,
+    pub readout: Option<&'a Path>,
 }
 
 #[derive(Serialize)]
@@ -132,7 +146,7 @@ pub fn run(
     progress.say("loading data");
     let data = load(&data_spec, seed, DATA_LABEL)?;
     progress.say("initialising the network");
-    let net = Network::init(args.width, data.d, seed, LABEL)?;
+    let net = network(args, data.d, seed)?;
     let spec = PruneSpec {
         batch: args.batch,
         rounds: args.rounds,
@@ -151,15 +165,98 @@ pub fn run(
         }
         None => None,
     };
+    let arrays = arrays(&args.files, &net, &pruned)?;
     progress.done();
     if let (Some(dir), Some(figures)) = (out, figures) {
         write_out(dir, &json, &figures)?;
+    }
+    for (path, bytes) in arrays {
+        write_atomic(path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     match format {
         Format::Json => println!("{json}"),
         _ => print!("{}", table(&summary)),
     }
     Ok(())
+}
+
+/// The network drawn from the seed's streams, with the first-layer and readout weights replaced
+/// by `--weights` and `--readout` where given (so loading the saved weights reproduces the run).
+fn network(args: &Args, d: usize, seed: MasterSeed) -> Result<Network, Failure> {
+    let drawn = Network::init(args.width, d, seed, LABEL)?;
+    let (n, files) = (args.width, &args.files);
+    if files.weights.is_none() && files.readout.is_none() {
+        return Ok(drawn);
+    }
+    let w = match files.weights {
+        Some(path) => loaded(
+            path,
+            &[&[n, d]],
+            "--weights",
+            &format!("{n} × {d} (width × inputs)"),
+        )?,
+        None => drawn.weights().to_vec(),
+    };
+    let a = match files.readout {
+        Some(path) => loaded(
+            path,
+            &[&[n], &[1, n]],
+            "--readout",
+            &format!("{n} or 1 × {n} (width)"),
+        )?,
+        None => drawn.output_weights().to_vec(),
+    };
+    Ok(Network::from_weights(n, d, w, a)?)
+}
+
+/// A float array of one of the `shapes` from an `.npy` file.
+fn loaded(
+    path: &Path,
+    shapes: &[&[usize]],
+    flag: &str,
+    expected: &str,
+) -> Result<Vec<f64>, Failure> {
+    let a = read_f64(path)?;
+    if !shapes.iter().any(|s| a.shape == *s) {
+        return Err(Failure::Message(format!(
+            "{flag} {} has shape {:?}, expected {expected}",
+            path.display(),
+            a.shape
+        )));
+    }
+    Ok(a.data)
+}
+
+/// The `.npy` files to write and their bytes, all encoded before any is written.
+fn arrays<'a>(
+    files: &Files<'a>,
+    net: &Network,
+    pruned: &Pruned,
+) -> Result<Vec<(&'a Path, Vec<u8>)>, Failure> {
+    let (n, d) = (net.width(), net.input_dim());
+    let mut out = Vec::new();
+    if let Some(path) = files.save_mask {
+        let entries: Vec<u8> = (0..n)
+            .flat_map(|i| (0..d).map(move |j| (i, j)))
+            .map(|(i, j)| u8::from(pruned.mask.get(i, j) == Some(true)))
+            .collect();
+        out.push((path, encode_u8(&[n, d], &entries)?));
+    }
+    if let Some(path) = files.save_scores {
+        let encode = if files.scores_f32 {
+            encode_f32
+        } else {
+            encode_f64
+        };
+        out.push((path, encode(&[n, d], &pruned.scores)?));
+    }
+    if let Some(path) = files.save_weights {
+        out.push((path, encode_f64(&[n, d], net.weights())?));
+    }
+    if let Some(path) = files.save_readout {
+        out.push((path, encode_f64(&[n], net.output_weights())?));
+    }
+    Ok(out)
 }
 
 /// The method, with `--snip-residual` applied (only meaningful for SNIP).

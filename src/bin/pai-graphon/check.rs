@@ -1,0 +1,204 @@
+//! `pai-graphon check`: masks made anywhere (one `.npy` mask or a stack over seeds), and
+//! optionally their scores, checked against a limit graphon; a verdict table, exit 1 on failure.
+
+use crate::CommandFailure as Failure;
+use pai_graphon::convergence::limit::{Fsm, LimitGraphon};
+use pai_graphon::convergence::noise::Noise;
+use pai_graphon::external::{check_masks, Verdict};
+use pai_graphon::npy::{read_f64, read_masks};
+use pai_graphon::report::{sig, Format};
+use pai_graphon::taxonomy::fsm::{fsm_test, interaction_contrasts, ContrastLaw};
+use serde::Serialize;
+use std::path::Path;
+
+pub struct Args<'a> {
+    pub masks: &'a Path,
+    pub scores: Option<&'a Path>,
+    pub against: &'a str,
+    pub density: Option<f64>,
+    pub delta: f64,
+}
+
+#[derive(Serialize)]
+struct Row {
+    mask: usize,
+    check: String,
+    observed: f64,
+    threshold: f64,
+    passed: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    masks: String,
+    against: String,
+    stack: usize,
+    rows: usize,
+    cols: usize,
+    density: f64,
+    density_from_masks: bool,
+    delta: f64,
+    verdicts: Vec<Row>,
+    passed: bool,
+}
+
+pub fn run(args: &Args, format: Format) -> Result<(), Failure> {
+    if !(args.delta > 0.0 && args.delta < 1.0) {
+        return Err(format!("--delta {} must lie in (0, 1)", args.delta).into());
+    }
+    let masks = read_masks(args.masks)?;
+    let (n, d) = (masks[0].rows(), masks[0].cols());
+    let fsm = against(args.against)?;
+    let rho = args
+        .density
+        .unwrap_or(masks[0].kept() as f64 / (n as f64 * d as f64));
+    let limit = fsm.limit_graphon(rho)?;
+    // With scores, the FSM-form test takes a share of δ like one more check per mask.
+    let mask_delta = match args.scores {
+        Some(_) => args.delta * 4.0 / 5.0,
+        None => args.delta,
+    };
+    let mut rows: Vec<Row> = check_masks(&masks, &limit, mask_delta)?
+        .into_iter()
+        .map(row)
+        .collect();
+    if let Some(path) = args.scores {
+        rows.extend(score_rows(path, &masks, &limit, args.delta / 5.0)?);
+    }
+    let passed = rows.iter().all(|r| r.passed);
+    let report = Report {
+        masks: args.masks.display().to_string(),
+        against: args.against.to_string(),
+        stack: masks.len(),
+        rows: n,
+        cols: d,
+        density: rho,
+        density_from_masks: args.density.is_none(),
+        delta: args.delta,
+        verdicts: rows,
+        passed,
+    };
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        ),
+        _ => print!("{}", table(&report)),
+    }
+    if passed {
+        Ok(())
+    } else {
+        Err(Failure::ClaimsFailed)
+    }
+}
+
+/// `const` (W ≡ ρ) or `fsm:ROW;COL[;NOISE]`.
+fn against(spec: &str) -> Result<Fsm, Failure> {
+    if spec == "const" {
+        return Ok(Fsm::parse("const:1", "const:1", "gaussian:1")?);
+    }
+    match spec.strip_prefix("fsm:") {
+        Some(rest) => Ok(Fsm::parse_spec(rest)?),
+        None => Err(format!("unknown limit {spec:?}: use const or fsm:ROW;COL[;NOISE]").into()),
+    }
+}
+
+fn row(v: Verdict) -> Row {
+    Row {
+        mask: v.mask,
+        check: v.check.to_string(),
+        observed: v.observed,
+        threshold: v.threshold,
+        passed: v.passed,
+    }
+}
+
+/// The FSM-form test of each mask's scores (interaction contrasts against the law of the
+/// spec's noise), δ split evenly over the masks.
+fn score_rows(
+    path: &Path,
+    masks: &[pai_graphon::convergence::mask::Mask],
+    limit: &LimitGraphon,
+    delta: f64,
+) -> Result<Vec<Row>, Failure> {
+    let (n, d) = (masks[0].rows(), masks[0].cols());
+    let a = read_f64(path)?;
+    let expected = if masks.len() == 1 {
+        vec![n, d]
+    } else {
+        vec![masks.len(), n, d]
+    };
+    if a.shape != expected {
+        return Err(format!(
+            "--scores {} has shape {:?}, expected {expected:?} (as the masks)",
+            path.display(),
+            a.shape
+        )
+        .into());
+    }
+    let law = match limit.fsm.noise {
+        Noise::Gaussian(_) => ContrastLaw::Gaussian,
+        Noise::Uniform(_) => ContrastLaw::Uniform,
+    };
+    a.data
+        .chunks_exact(n * d)
+        .enumerate()
+        .map(|(mask, scores)| {
+            let c = interaction_contrasts(scores, n, d)?;
+            let t = fsm_test(&c.values, law, delta / masks.len() as f64)?;
+            let observed = t.normalised();
+            Ok(Row {
+                mask,
+                check: format!("FSM form of the scores ({})", law.name()),
+                observed,
+                threshold: 1.0,
+                passed: observed <= 1.0,
+            })
+        })
+        .collect()
+}
+
+fn table(r: &Report) -> String {
+    let mut t = format!(
+        "{} ({} mask{} of {} × {}) against {} at ρ = {}{}, δ = {}\n",
+        r.masks,
+        r.stack,
+        if r.stack == 1 { "" } else { "s" },
+        r.rows,
+        r.cols,
+        r.against,
+        sig(r.density, 6),
+        if r.density_from_masks {
+            " (the first mask's)"
+        } else {
+            ""
+        },
+        sig(r.delta, 3)
+    );
+    t += &format!(
+        "{:>5}  {:<40} {:>12} {:>12}  verdict\n",
+        "mask", "check", "observed", "threshold"
+    );
+    for v in &r.verdicts {
+        t += &format!(
+            "{:>5}  {:<40} {:>12} {:>12}  {}\n",
+            v.mask,
+            v.check,
+            sig(v.observed, 4),
+            sig(v.threshold, 4),
+            if v.passed { "pass" } else { "FAIL" }
+        );
+    }
+    let failed = r.verdicts.iter().filter(|v| !v.passed).count();
+    t += &format!(
+        "{} of {} checks passed{}\n",
+        r.verdicts.len() - failed,
+        r.verdicts.len(),
+        if failed == 0 {
+            ""
+        } else {
+            ": the masks do not fit this limit"
+        }
+    );
+    t
+}

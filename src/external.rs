@@ -1,0 +1,185 @@
+//! Masks made anywhere, checked against a limit graphon (`pai-graphon check`, theory/external.md).
+//!
+//! For each n × d mask, four checks at level 1 − δ/(4S) (S masks, Bonferroni):
+//!
+//! - **density**: |ρ̂ − ρ| ≤ Hoeffding over the n i.i.d. rows;
+//! - **column degrees**: the column fractions `deg_j/n` follow the law of `p(V) = ∫ W(u, V) du`,
+//!   V uniform, within an ε-band Kolmogorov–Smirnov bound (below);
+//! - **row degrees**: likewise the row fractions `deg_i/d` and `q(U) = ∫ W(U, v) dv`;
+//! - **heterogeneity** (the taxonomy check): the lower confidence bound of `t(C4) − ρ⁴`
+//!   ([`heterogeneity_lcb`]) must not exceed the limit's certified upper end, so a heterogeneous
+//!   mask fails against a constant graphon.
+//!
+//! **The ε-band KS bound.** Model: given the data the rows are i.i.d. (positions u_i uniform or
+//! a midpoint grid), entries are independent given their row and column positions, the
+//! threshold is frozen (the row-independence model of theory/taxonomy.md). Then, with
+//! probability ≥ 1 − δ₁ − δ₂: every column fraction is within
+//! `ε = Hoeffding(n, δ₁/d) + 1/n` of `p(v_j)` (the 1/n covers grid positions, W being monotone),
+//! and the empirical CDF G of the `p(v_j)` is within `η = max(DKW–Massart(d, δ₂), 1/d)` of the
+//! CDF F of `p(V)`. So the empirical CDF `F_c` of the fractions satisfies
+//! `F(x − ε) − η ≤ F_c(x) ≤ F(x + ε) + η` for every x. F is bracketed from the certified
+//! `p(v_k)` on a grid of `v_k = k/K` (p is non-decreasing): `F_low ≤ F ≤ F_up`. The statistic
+//! is `max(sup_x F_c(x) − F_up(x + ε), sup_x F_low(x − ε) − F_c(x))`, checked against η.
+
+use crate::convergence::limit::{Bracketed, LimitGraphon};
+use crate::convergence::mask::Mask;
+use crate::taxonomy::stats::heterogeneity_lcb;
+use crate::tol::{dkw_massart, hoeffding, Tail};
+use crate::Error;
+
+/// Grid points per axis at which the limit's degree functions are bracketed.
+pub const DEGREE_GRID: usize = 1024;
+/// Cells per axis of the certified t(C4) bracket.
+pub const C4_CELLS: usize = 64;
+/// Number of checks per mask (δ is split evenly over them and the masks).
+pub const CHECKS_PER_MASK: usize = 4;
+
+/// One check of one mask.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// Index of the mask in the stack (0 for a single mask).
+    pub mask: usize,
+    /// `density`, `column degrees`, `row degrees` or `heterogeneity`.
+    pub check: &'static str,
+    /// The statistic.
+    pub observed: f64,
+    /// Its threshold: the check passes when `observed ≤ threshold`.
+    pub threshold: f64,
+    /// `observed ≤ threshold`.
+    pub passed: bool,
+}
+
+/// The limit's degree function on the grid `k/K`, as the CDF bracket of its law.
+struct DegreeLaw {
+    /// Suffix minima of the upper ends: `F(x) ≥ k/K` whenever `upper[k] ≤ x`.
+    upper: Vec<f64>,
+    /// Prefix maxima of the lower ends: `F(x) ≤ k/K` whenever `lower[k] > x`.
+    lower: Vec<f64>,
+}
+
+impl DegreeLaw {
+    fn new(degree: impl Fn(f64) -> Result<Bracketed, Error>) -> Result<Self, Error> {
+        let k = DEGREE_GRID;
+        let b: Vec<Bracketed> = (0..=k)
+            .map(|i| degree(i as f64 / k as f64))
+            .collect::<Result<_, _>>()?;
+        let mut upper: Vec<f64> = b.iter().map(|x| x.hi).collect();
+        for i in (0..k).rev() {
+            upper[i] = upper[i].min(upper[i + 1]);
+        }
+        let mut lower: Vec<f64> = b.iter().map(|x| x.lo).collect();
+        for i in 1..=k {
+            lower[i] = lower[i].max(lower[i - 1]);
+        }
+        Ok(DegreeLaw { upper, lower })
+    }
+
+    /// A lower bound on F(x) = P(p(V) ≤ x).
+    fn cdf_low(&self, x: f64) -> f64 {
+        // The last k with upper[k] ≤ x (upper is non-decreasing).
+        match self.upper.partition_point(|&h| h <= x) {
+            0 => 0.0,
+            c => (c - 1) as f64 / DEGREE_GRID as f64,
+        }
+    }
+
+    /// An upper bound on F(x).
+    fn cdf_up(&self, x: f64) -> f64 {
+        // The first k with lower[k] > x (lower is non-decreasing).
+        let c = self.lower.partition_point(|&l| l <= x);
+        (c as f64 / DEGREE_GRID as f64).min(1.0)
+    }
+
+    /// The ε-band KS statistic of the fractions against this law (module doc).
+    fn band_statistic(&self, fractions: &mut [f64], eps: f64) -> f64 {
+        fractions.sort_by(f64::total_cmp);
+        let m = fractions.len();
+        let mut stat = self.cdf_low(fractions[0] - eps);
+        let mut k = 0;
+        while k < m {
+            let x = fractions[k];
+            while k < m && fractions[k] == x {
+                k += 1;
+            }
+            let f_c = k as f64 / m as f64;
+            stat = stat.max(f_c - self.cdf_up(x + eps));
+            if k < m {
+                stat = stat.max(self.cdf_low(fractions[k] - eps) - f_c);
+            }
+        }
+        stat
+    }
+}
+
+/// Runs the four checks on every mask against `limit`, spending `delta` in all.
+///
+/// Errors: an empty stack, masks with n < 2 rows, δ outside (0, 1), or a limit whose degree
+/// functions cannot be evaluated.
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+/// use pai_graphon::external::check_masks;
+/// use pai_graphon::seed::MasterSeed;
+/// let fsm = Fsm::parse("exp:2", "exp:2", "gaussian:1").unwrap();
+/// let limit = fsm.limit_graphon(0.2).unwrap();
+/// let spec = MaskSpec::new(512, 256, 0.2, &fsm.row, &fsm.col).unwrap();
+/// let mask = sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), "DOC", None).unwrap();
+/// let verdicts = check_masks(&[mask.clone()], &limit, 1e-3).unwrap();
+/// assert!(verdicts.iter().all(|v| v.passed));
+/// // Against the constant graphon W ≡ 0.2 the same mask is too heterogeneous.
+/// let flat = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap().limit_graphon(0.2).unwrap();
+/// assert!(check_masks(&[mask], &flat, 1e-3).unwrap().iter().any(|v| !v.passed));
+/// ```
+pub fn check_masks(
+    masks: &[Mask],
+    limit: &LimitGraphon,
+    delta: f64,
+) -> Result<Vec<Verdict>, Error> {
+    if masks.is_empty() {
+        return Err(Error::Taxonomy(crate::taxonomy::TaxonomyError::Shape(
+            "no masks to check".into(),
+        )));
+    }
+    let per_check = delta / (CHECKS_PER_MASK * masks.len()) as f64;
+    let cols = DegreeLaw::new(|v| Ok(limit.col_degree(v)?))?;
+    let rows = DegreeLaw::new(|u| Ok(limit.row_degree(u)?))?;
+    let c4 = limit.c4_density(C4_CELLS)?;
+    let heterogeneity_hi = c4.hi - limit.rho.powi(4);
+    let mut out = Vec::with_capacity(CHECKS_PER_MASK * masks.len());
+    for (index, mask) in masks.iter().enumerate() {
+        let (n, d) = (mask.rows(), mask.cols());
+        let verdict = |check, observed: f64, threshold: f64| Verdict {
+            mask: index,
+            check,
+            observed,
+            threshold,
+            passed: observed <= threshold,
+        };
+        let density = mask.kept() as f64 / (n as f64 * d as f64);
+        let eps_rho = hoeffding(n, 1.0, per_check, Tail::Two)?;
+        out.push(verdict("density", (density - limit.rho).abs(), eps_rho));
+        let (col_stat, col_eta) = degree_check(&cols, &mask.column_degrees(), n, per_check)?;
+        out.push(verdict("column degrees", col_stat, col_eta));
+        let (row_stat, row_eta) = degree_check(&rows, &mask.row_degrees(), d, per_check)?;
+        out.push(verdict("row degrees", row_stat, row_eta));
+        let lcb = heterogeneity_lcb(mask, per_check)?.lcb;
+        out.push(verdict("heterogeneity", lcb, heterogeneity_hi.max(0.0)));
+    }
+    Ok(out)
+}
+
+/// The ε-band KS statistic of `degrees / size` against `law`, and its threshold η; half of
+/// `delta` for the per-line Hoeffding bounds, half for DKW.
+fn degree_check(
+    law: &DegreeLaw,
+    degrees: &[u32],
+    size: usize,
+    delta: f64,
+) -> Result<(f64, f64), Error> {
+    let lines = degrees.len();
+    let eps = hoeffding(size, 1.0, delta / 2.0 / lines as f64, Tail::Two)? + 1.0 / size as f64;
+    let eta = dkw_massart(lines, delta / 2.0)?.max(1.0 / lines as f64);
+    let mut fractions: Vec<f64> = degrees.iter().map(|&g| g as f64 / size as f64).collect();
+    Ok((law.band_statistic(&mut fractions, eps), eta))
+}
