@@ -122,6 +122,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, NpyError> {
 /// Decodes `.npy` bytes holding a mask (`uint8`/`bool`, entries 0 or 1) or floats
 /// (`float32`/`float64`, little-endian); `name` names the source in errors.
 pub fn decode_f64_or_mask(bytes: &[u8], name: &str) -> Result<Decoded, NpyError> {
+    declared_size_fits(bytes, name)?;
     let mut cursor = Cursor::new(bytes);
     let file =
         npyz::NpyFile::new(&mut cursor).map_err(|e| NpyError::Format(format!("{name}: {e}")))?;
@@ -179,6 +180,53 @@ pub fn decode_f64_or_mask(bytes: &[u8], name: &str) -> Result<Decoded, NpyError>
     Ok(decoded)
 }
 
+/// Rejects, before `npyz` sees the header, a declared shape with a zero dimension or with more
+/// elements than the file has bytes: such a shape cannot be valid here, and its element count
+/// could overflow (a panic inside `npyz` in checked builds) or ask for a huge allocation. Only
+/// the `'shape'` tuple is looked at; everything else is left to `npyz`.
+fn declared_size_fits(bytes: &[u8], name: &str) -> Result<(), NpyError> {
+    if !bytes.starts_with(b"\x93NUMPY") {
+        return Ok(()); // npyz names the missing magic
+    }
+    let head = &bytes[..bytes.len().min(1 << 16)];
+    let text = String::from_utf8_lossy(head);
+    let unreadable = || {
+        NpyError::Format(format!(
+            "{name}: its header has no shape tuple of non-negative integers as NumPy writes it"
+        ))
+    };
+    let start = text.find("'shape'").ok_or_else(unreadable)? + "'shape'".len();
+    let rest = &text[start..];
+    let (open, close) = match (rest.find('('), rest.find(')')) {
+        (Some(open), Some(close)) if open < close => (open, close),
+        _ => return Err(unreadable()),
+    };
+    let mut elements: u64 = 1;
+    for dim in rest[open + 1..close]
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let dim: u64 = match dim.bytes().all(|b| b.is_ascii_digit()) {
+            true => dim.parse().map_err(|_| unreadable())?,
+            false => return Err(unreadable()),
+        };
+        if dim == 0 {
+            return Err(NpyError::Shape(format!(
+                "{name} declares a dimension of 0; every dimension must be at least 1"
+            )));
+        }
+        elements = elements.saturating_mul(dim);
+        if elements > bytes.len() as u64 {
+            return Err(NpyError::Format(format!(
+                "{name}: its header declares more entries than the file has bytes ({})",
+                bytes.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn mask_entries(name: &str, shape: Vec<usize>, data: Vec<u8>) -> Result<Array<u8>, NpyError> {
     if let Some(k) = data.iter().position(|&b| b > 1) {
         return Err(NpyError::Value(format!(
@@ -233,8 +281,12 @@ pub fn read_f64(path: &Path) -> Result<Array<f64>, NpyError> {
 /// assert_eq!((masks.len(), masks[0].rows(), masks[0].cols(), masks[1].kept()), (2, 2, 3, 4));
 /// ```
 pub fn read_masks(path: &Path) -> Result<Vec<Mask>, NpyError> {
-    let name = path.display().to_string();
-    let a = match decode_f64_or_mask(&read_bytes(path)?, &name)? {
+    decode_masks(&read_bytes(path)?, &path.display().to_string())
+}
+
+/// Decodes `.npy` bytes holding one mask or a stack (see [`read_masks`]).
+pub fn decode_masks(bytes: &[u8], name: &str) -> Result<Vec<Mask>, NpyError> {
+    let a = match decode_f64_or_mask(bytes, name)? {
         Decoded::Mask(a) => a,
         Decoded::Float(_) => {
             return Err(NpyError::Dtype(format!(
@@ -242,9 +294,8 @@ pub fn read_masks(path: &Path) -> Result<Vec<Mask>, NpyError> {
             )))
         }
     };
-    let (stack, n, d) = match a.shape[..] {
-        [n, d] => (1, n, d),
-        [s, n, d] => (s, n, d),
+    let (n, d) = match a.shape[..] {
+        [n, d] | [_, n, d] => (n, d),
         _ => {
             return Err(NpyError::Shape(format!(
                 "{name} has shape {:?}; a mask is n × d, a stack S × n × d",
@@ -252,7 +303,7 @@ pub fn read_masks(path: &Path) -> Result<Vec<Mask>, NpyError> {
             )))
         }
     };
-    if stack == 0 || n == 0 || d == 0 {
+    if a.data.is_empty() {
         return Err(NpyError::Shape(format!(
             "{name} has shape {:?}; every dimension must be at least 1",
             a.shape
@@ -264,4 +315,57 @@ pub fn read_masks(path: &Path) -> Result<Vec<Mask>, NpyError> {
             Mask::from_entries(n, d, entries).map_err(|e| NpyError::Value(format!("{name}: {e}")))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version-1 `.npy` file with this header dictionary and these data bytes.
+    fn with_header(dict: &str, data: &[u8]) -> Vec<u8> {
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend((dict.len() as u16).to_le_bytes());
+        b.extend(dict.as_bytes());
+        b.extend(data);
+        b
+    }
+
+    #[test]
+    fn overflowing_or_unreadable_shapes_are_errors_not_panics() {
+        // Found by tests/fuzz_parsers.rs: npyz multiplies the declared dimensions unchecked.
+        for shape in [
+            "(4294967296, 4294967296, 4294967296, )",
+            "(-0, 4, 4611686018427387904)",
+        ] {
+            let dict = format!("{{'descr': '|u1', 'fortran_order': False, 'shape': {shape}, }}\n");
+            let e = decode_masks(&with_header(&dict, &[1; 12]), "f").unwrap_err();
+            assert!(matches!(e, NpyError::Format(_)), "{shape}: {e}");
+        }
+        let zero = "{'descr': '|u1', 'fortran_order': False, 'shape': (3, 0), }\n";
+        assert!(matches!(
+            decode_masks(&with_header(zero, &[]), "f"),
+            Err(NpyError::Shape(_))
+        ));
+        let good = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }\n";
+        assert_eq!(
+            decode_masks(&with_header(good, &[1, 0, 0, 1]), "f").unwrap()[0].kept(),
+            2
+        );
+        // A shape the file can hold passes the guard; one with more entries than bytes does not.
+        assert!(declared_size_fits(&with_header(good, &[0; 4]), "f").is_ok());
+        let big = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 100), }\n";
+        assert!(declared_size_fits(&with_header(big, &[0; 4]), "f").is_err());
+    }
+
+    #[test]
+    fn float_encodings_round_trip() {
+        let x = [0.1, -2.5, 1e-300];
+        let back = decode_f64(&encode_f64(&[3], &x).unwrap(), "f").unwrap();
+        assert_eq!(back.data, x);
+        let narrow = decode_f64(&encode_f32(&[3], &x).unwrap(), "f").unwrap();
+        assert_eq!(narrow.data, x.map(|v| f64::from(v as f32)));
+        assert!(matches!(encode_f64(&[2], &x), Err(NpyError::Shape(_))));
+        let nan = encode_f64(&[1], &[f64::NAN]).unwrap();
+        assert!(matches!(decode_f64(&nan, "f"), Err(NpyError::Value(_))));
+    }
 }

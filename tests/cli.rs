@@ -750,3 +750,339 @@ fn audit_json_is_identical_on_one_and_two_threads() {
         "CONV-1 JSON differs between 1 and 2 threads"
     );
 }
+
+/// The bytes of an `.npy` file's header dictionary (for checking the written dtype and shape).
+fn npy_header(bytes: &[u8]) -> String {
+    assert_eq!(&bytes[..6], b"\x93NUMPY", "not .npy");
+    let len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    String::from_utf8_lossy(&bytes[10..10 + len]).into_owned()
+}
+
+#[test]
+fn prune_saves_npy_and_loaded_weights_reproduce_the_scores_bit_for_bit() {
+    let dir = scratch("npy-roundtrip");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let first = pai_owned(&prune_args(&[
+        "--save-mask",
+        &p("m.npy"),
+        "--save-scores",
+        &p("s.npy"),
+        "--save-weights",
+        &p("w.npy"),
+        "--save-readout",
+        &p("a.npy"),
+    ]));
+    assert!(first.status.success(), "{}", stderr(&first));
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    assert!(npy_header(&read("m.npy")).contains("'descr': '|u1'"));
+    assert!(npy_header(&read("m.npy")).contains("'shape': (64, 64, )"));
+    assert!(npy_header(&read("s.npy")).contains("'descr': '<f8'"));
+    assert!(npy_header(&read("w.npy")).contains("'shape': (64, 64, )"));
+    assert!(npy_header(&read("a.npy")).contains("'shape': (64, )"));
+    // Another master seed draws other weights; the loaded ones must give the same scores, mask
+    // and table, bit for bit.
+    let second = pai_owned(&prune_args(&[
+        "--seed",
+        "0x1",
+        "--weights",
+        &p("w.npy"),
+        "--readout",
+        &p("a.npy"),
+        "--save-mask",
+        &p("m2.npy"),
+        "--save-scores",
+        &p("s2.npy"),
+        "--scores-dtype",
+        "float32",
+        "--save-weights",
+        &p("w2.npy"),
+    ]));
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(read("m.npy"), read("m2.npy"));
+    assert_eq!(read("w.npy"), read("w2.npy"));
+    let s64 = pai_graphon::npy::read_f64(&dir.join("s.npy")).unwrap();
+    let s32 = pai_graphon::npy::read_f64(&dir.join("s2.npy")).unwrap();
+    assert!(npy_header(&read("s2.npy")).contains("'descr': '<f4'"));
+    assert!(s64
+        .data
+        .iter()
+        .zip(&s32.data)
+        .all(|(a, b)| (*a as f32) as f64 == *b));
+    let drawn = pai_owned(&prune_args(&[
+        "--seed",
+        "0x1",
+        "--save-scores",
+        &p("s3.npy"),
+    ]));
+    assert!(drawn.status.success());
+    assert_ne!(
+        read("s.npy"),
+        read("s3.npy"),
+        "the seed must matter when nothing is loaded"
+    );
+    let third = pai_owned(&prune_args(&[
+        "--weights",
+        &p("w.npy"),
+        "--readout",
+        &p("a.npy"),
+        "--save-scores",
+        &p("s4.npy"),
+    ]));
+    assert!(third.status.success());
+    assert_eq!(read("s.npy"), read("s4.npy"));
+    assert_eq!(first.stdout, third.stdout);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Masks of `method` on digits at width 1024 (ρ = 0.2) for master seed `seed`, saved to `path`.
+fn saved_mask(method: &str, seed: &str, path: &std::path::Path, scores: Option<&std::path::Path>) {
+    let mut extra = vec![
+        "--method".to_string(),
+        method.into(),
+        "--width".into(),
+        "1024".into(),
+        "--density".into(),
+        "0.2".into(),
+        "--seed".into(),
+        seed.into(),
+        "--save-mask".into(),
+        path.to_str().unwrap().into(),
+    ];
+    if let Some(s) = scores {
+        extra.extend(["--save-scores".to_string(), s.to_str().unwrap().into()]);
+    }
+    let refs: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let o = pai_owned(&prune_args(&refs));
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon() {
+    use pai_graphon::npy::{decode_f64_or_mask, encode_u8, Decoded};
+    let dir = scratch("check");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut stack = Vec::new();
+    for seed in ["0x1", "0x2", "0x3"] {
+        let path = dir.join(format!("mag-{seed}.npy"));
+        saved_mask("magnitude", seed, &path, None);
+        match decode_f64_or_mask(&std::fs::read(&path).unwrap(), "m").unwrap() {
+            Decoded::Mask(a) => stack.extend(a.data),
+            Decoded::Float(_) => panic!("a mask was saved as floats"),
+        }
+    }
+    let stacked = dir.join("stack.npy");
+    std::fs::write(&stacked, encode_u8(&[3, 1024, 64], &stack).unwrap()).unwrap();
+    let ok = pai(&[
+        "check",
+        "--masks",
+        stacked.to_str().unwrap(),
+        "--against",
+        "const",
+    ]);
+    let table = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert_eq!(ok.status.code(), Some(0), "{table}{}", stderr(&ok));
+    assert!(
+        table.contains("3 masks of 1024 × 64") && table.contains("12 of 12 checks passed"),
+        "{table}"
+    );
+    // The negative control: SNIP's masks keep heterogeneous limits (TAX-2) and cut off the
+    // constant pixels (TAX-8), so they must fail against W ≡ ρ.
+    let snip = dir.join("snip.npy");
+    saved_mask("snip", "0x1", &snip, None);
+    let bad = pai(&[
+        "check",
+        "--masks",
+        snip.to_str().unwrap(),
+        "--against",
+        "const",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(bad.status.code(), Some(1), "{}", stderr(&bad));
+    let json: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(json["passed"], false);
+    let failed: Vec<&str> = json["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["passed"] == false)
+        .map(|v| v["check"].as_str().unwrap())
+        .collect();
+    assert!(failed.contains(&"heterogeneity"), "{failed:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn check_tests_the_fsm_form_of_scores() {
+    let dir = scratch("check-scores");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (m, s) = (dir.join("m.npy"), dir.join("s.npy"));
+    saved_mask("magnitude", "0x1", &m, Some(&s));
+    let o = pai(&[
+        "check",
+        "--masks",
+        m.to_str().unwrap(),
+        "--scores",
+        s.to_str().unwrap(),
+        "--against",
+        "fsm:const:1;const:1;gaussian:1",
+        "--density",
+        "0.2",
+    ]);
+    let table = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{table}{}", stderr(&o));
+    assert!(
+        table.contains("FSM form of the scores") && table.contains("5 of 5 checks passed"),
+        "{table}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `.npy` files that are wrong in one way each, for the bad-input matrix.
+fn bad_npy_files(dir: &std::path::Path) -> Vec<(PathBuf, &'static str)> {
+    use pai_graphon::npy::{encode_f64, encode_u8};
+    std::fs::create_dir_all(dir).unwrap();
+    let good = encode_u8(&[4, 3], &[1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0]).unwrap();
+    let fortran = {
+        // A header declaring Fortran order (written by hand: our writer only writes C order).
+        let dict = "{'descr': '|u1', 'fortran_order': True, 'shape': (4, 3), }";
+        let mut h = format!("{dict}{}", " ".repeat(128 - 10 - dict.len() - 1)).into_bytes();
+        h.push(b'\n');
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend((h.len() as u16).to_le_bytes());
+        b.extend(h);
+        b.extend([0u8; 12]);
+        b
+    };
+    let files: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "truncated.npy",
+            good[..good.len() - 3].to_vec(),
+            "shorter than its header",
+        ),
+        (
+            "long.npy",
+            [good.clone(), vec![0; 5]].concat(),
+            "5 bytes follow",
+        ),
+        ("text.npy", b"0,1,1\n1,0,0\n".to_vec(), "not a valid .npy"),
+        ("empty.npy", Vec::new(), "not a valid .npy"),
+        (
+            "floats.npy",
+            encode_f64(&[4, 3], &[0.0; 12]).unwrap(),
+            "floats",
+        ),
+        ("vector.npy", encode_u8(&[12], &[0; 12]).unwrap(), "shape"),
+        (
+            "four-d.npy",
+            encode_u8(&[1, 1, 4, 3], &[0; 12]).unwrap(),
+            "shape",
+        ),
+        (
+            "zero-rows.npy",
+            encode_u8(&[0, 3], &[]).unwrap(),
+            "at least 1",
+        ),
+        (
+            "two.npy",
+            encode_u8(&[4, 3], &[2; 12]).unwrap(),
+            "not 0 or 1",
+        ),
+        ("fortran.npy", fortran, "Fortran"),
+    ];
+    files
+        .into_iter()
+        .map(|(name, bytes, needle)| {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).unwrap();
+            (p, needle)
+        })
+        .collect()
+}
+
+#[test]
+fn bad_files_are_rejected_by_check_and_prune() {
+    let dir = scratch("bad-files");
+    for (path, needle) in bad_npy_files(&dir) {
+        let p = path.to_str().unwrap();
+        assert_rejected(&["check", "--masks", p, "--against", "const"], needle);
+    }
+    let missing = dir.join("missing.npy");
+    let m = missing.to_str().unwrap();
+    assert_rejected(
+        &["check", "--masks", m, "--against", "const"],
+        "missing.npy",
+    );
+    let good = dir.join("good.npy");
+    std::fs::write(
+        &good,
+        pai_graphon::npy::encode_u8(&[4, 3], &[1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]).unwrap(),
+    )
+    .unwrap();
+    let g = good.to_str().unwrap();
+    let checks: [(&[&str], &str); 7] = [
+        (&["--against", "gaussian"], "gaussian"),
+        (&["--against", "fsm:exp:3"], "ROW;COL"),
+        (&["--against", "fsm:exp:-1;exp:1"], "exp:-1"),
+        (&["--against", "const", "--density", "1.5"], "1.5"),
+        (&["--against", "const", "--delta", "0"], "delta"),
+        (
+            &["--against", "const", "--scores", g],
+            "float32 or float64 expected",
+        ),
+        (&["--against", "const", "--scores", m], "missing.npy"),
+    ];
+    for (extra, needle) in checks {
+        let mut args = vec!["check", "--masks", g];
+        args.extend_from_slice(extra);
+        assert_rejected(&args, needle);
+    }
+    // prune: every wrong weight file is rejected before anything is written.
+    let out = dir.join("out");
+    let saved = dir.join("saved.npy");
+    let (o, s) = (out.to_str().unwrap(), saved.to_str().unwrap());
+    let w_bad = dir.join("w-bad.npy");
+    std::fs::write(
+        &w_bad,
+        pai_graphon::npy::encode_f64(&[64, 63], &[0.5; 64 * 63]).unwrap(),
+    )
+    .unwrap();
+    let w_nan = dir.join("w-nan.npy");
+    std::fs::write(
+        &w_nan,
+        pai_graphon::npy::encode_f64(&[64, 64], &[f64::NAN; 64 * 64]).unwrap(),
+    )
+    .unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--weights", m], "missing.npy"),
+        (
+            vec!["--weights", w_bad.to_str().unwrap()],
+            "expected 64 × 64",
+        ),
+        (
+            vec!["--weights", w_nan.to_str().unwrap()],
+            "not a finite number",
+        ),
+        (vec!["--weights", g], "uint8"),
+        (
+            vec!["--readout", w_bad.to_str().unwrap()],
+            "expected 64 or 1 × 64",
+        ),
+        (vec!["--readout", g], "uint8"),
+    ];
+    for (extra, needle) in cases {
+        let mut flags = vec!["--out", o, "--save-mask", s];
+        flags.extend(extra);
+        let args = prune_args(&flags);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_rejected(&refs, needle);
+        assert!(!out.exists() && !saved.exists(), "{refs:?} wrote output");
+    }
+    let nowhere = dir.join("no-such-folder").join("m.npy");
+    let args = prune_args(&["--save-mask", nowhere.to_str().unwrap()]);
+    let o2 = pai_owned(&args);
+    assert_eq!(o2.status.code(), Some(2));
+    assert!(stderr(&o2).contains("cannot write") && !stderr(&o2).contains("panicked"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
