@@ -167,6 +167,8 @@ pub mod theory {
     pub mod approximation {}
     #[doc = include_str!("../theory/ntk.md")]
     pub mod ntk {}
+    #[doc = include_str!("../theory/external.md")]
+    pub mod external {}
     #[doc = include_str!("../theory/tolerances.md")]
     pub mod tolerances {}
     #[doc = include_str!("../theory/provenance.md")]
