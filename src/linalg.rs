@@ -635,3 +635,21 @@ pub fn certified_quadratic_inverse(
 fn gamma_or_inf(n: usize) -> f64 {
     tol::gamma(n).unwrap_or(f64::INFINITY)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_solves_and_exposes_its_diagonal() {
+        // A = L Lᵀ with L = [[2, 0, 0], [1, 3, 0], [2, 1, 4]] (exact in f64).
+        let a = faer::mat![[4.0, 2.0, 4.0], [2.0, 10.0, 5.0], [4.0, 5.0, 21.0]];
+        let c = Cholesky::factor(a.as_ref()).unwrap();
+        assert_eq!(c.diagonal(), vec![2.0, 3.0, 4.0]);
+        // A · (1, −1, 2) = (10, 2, 41).
+        let x = c.solve(&[10.0, 2.0, 41.0]).unwrap();
+        for (got, want) in x.iter().zip([1.0, -1.0, 2.0]) {
+            assert!((got - want).abs() < 1e-14, "{x:?}");
+        }
+    }
+}

@@ -387,6 +387,32 @@ mod tests {
         assert!(gamma(1usize << 53).is_err());
     }
 
+    #[test]
+    fn empirical_bernstein_has_both_terms() {
+        // n = 9, V = 0.5, δ = 2e^(−2): L = 2, sqrt(2·0.5·2/9) + 7·2/(3·8) = sqrt(2)/3 + 7/12.
+        let t = empirical_bernstein(9, 0.5, 2.0 * (-2.0f64).exp()).unwrap();
+        assert!((t - (2f64.sqrt() / 3.0 + 7.0 / 12.0)).abs() < 1e-14, "{t}");
+    }
+
+    #[test]
+    fn nonnegative_mean_lower_solves_its_inequality() {
+        // The returned μ makes Bernstein's bound tight: Z̄ = μ + c + sqrt(c² + b μ).
+        for (mean, range, n, delta) in [
+            (0.5, 1.0, 10_000, 1e-4),
+            (3.0, 10.0, 500, 1e-3),
+            (0.2, 2.0, 50_000, 1e-6),
+        ] {
+            let mu = nonnegative_mean_lower(mean, range, n, delta).unwrap();
+            let l = (1.0 / delta).ln();
+            let (c, b) = (range * l / (3.0 * n as f64), 2.0 * range * l / n as f64);
+            let back = mu + c + (c * c + b * mu).sqrt();
+            assert!(
+                mu > 0.0 && (back - mean).abs() < 1e-12 * mean,
+                "{mean}: μ = {mu}, back {back}"
+            );
+        }
+    }
+
     proptest! {
         // Each bound solves its own inequality: plugging t back gives δ.
         #[test]

@@ -438,3 +438,16 @@ pub fn claims() -> Vec<Claim> {
         },
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalised_distance_counts_half_widths_from_the_centre() {
+        assert_eq!(normalised_distance(1.0, (0.0, 2.0)), 0.0);
+        assert_eq!(normalised_distance(2.0, (0.0, 2.0)), 1.0);
+        assert_eq!(normalised_distance(-1.0, (0.0, 2.0)), 2.0);
+        assert_eq!(normalised_distance(3.5, (3.0, 3.5)), 1.0);
+    }
+}
