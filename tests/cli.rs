@@ -207,7 +207,7 @@ fn audit_json_has_the_documented_fields() {
 }
 
 #[test]
-fn audit_out_writes_json_and_markdown() {
+fn audit_out_writes_json_markdown_and_a_self_contained_report() {
     let dir = scratch("out");
     let o = pai(&[
         "audit",
@@ -220,6 +220,38 @@ fn audit_out_writes_json_and_markdown() {
     let json = std::fs::read_to_string(dir.join("audit.json")).unwrap();
     assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
     assert!(dir.join("audit.md").exists());
+    // report.html: self-contained (nothing to fetch, no scripts), the claim coloured by its
+    // outcome, and the figures embedded with their claim ids.
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+    assert!(
+        html.contains("<tr class=\"pass\"><td>TOOL-4</td>"),
+        "claim row"
+    );
+    for external in [
+        "http://",
+        "https://",
+        "<script",
+        "<link",
+        "src=\"file:",
+        "url(",
+    ] {
+        assert!(!html.contains(external), "report.html refers to {external}");
+    }
+    assert_eq!(
+        html.matches("src=\"data:image/png;base64,").count(),
+        8,
+        "figures"
+    );
+    for heading in [
+        "Figure 1 · CONV-3",
+        "Figure 2 · NTK-10, NTK-11",
+        "TAX-1, TAX-2 · snip",
+        "TAX-8 · snip",
+        "UAT-2, UAT-4",
+    ] {
+        assert!(html.contains(heading), "no figure {heading}");
+    }
     let names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -71,7 +71,7 @@ fn table(fig: &Figure1) -> String {
     s
 }
 
-fn panels(fig: &Figure1) -> Result<pai_graphon::plot::Rendered, Failure> {
+pub(crate) fn panels(fig: &Figure1) -> Result<pai_graphon::plot::Rendered, Failure> {
     let mut list = Vec::new();
     for p in &fig.panels {
         list.push((format!("masks, n = {}", p.n), p.mask_blocks.clone()));
@@ -92,7 +92,7 @@ fn panels(fig: &Figure1) -> Result<pai_graphon::plot::Rendered, Failure> {
     Ok(heatmap_grid(&list, 4, &spec)?)
 }
 
-fn errors(fig: &Figure1) -> Result<pai_graphon::plot::Rendered, Failure> {
+pub(crate) fn errors(fig: &Figure1) -> Result<pai_graphon::plot::Rendered, Failure> {
     let xs: Vec<f64> = fig.panels.iter().map(|p| p.n as f64).collect();
     let pick = |f: fn(&pai_graphon::convergence::figure1::Panel) -> f64| -> Vec<f64> {
         fig.panels.iter().map(f).collect()

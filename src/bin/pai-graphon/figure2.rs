@@ -26,7 +26,7 @@ pub struct Args<'a> {
 }
 
 /// The task of `--data`, `--pair` and `--samples`.
-fn task(args: &Args<'_>, seed: MasterSeed) -> Result<BinaryTask, Failure> {
+pub(crate) fn task(args: &Args<'_>, seed: MasterSeed) -> Result<BinaryTask, Failure> {
     if args.samples == Some(0) {
         return Err(Failure::Message("--samples must be at least 1".into()));
     }
@@ -174,7 +174,7 @@ fn series(curve: &Curve, corrected: bool) -> Series {
     Series::new(&name, xs, ys, SeriesStyle::LineMarkers).with_error_bars(lo, hi)
 }
 
-fn plot(fig: &Figure2) -> Result<Rendered, Failure> {
+pub(crate) fn plot(fig: &Figure2) -> Result<Rendered, Failure> {
     let densities = &fig.config.densities;
     let mut panels = Vec::new();
     for corrected in [false, true] {

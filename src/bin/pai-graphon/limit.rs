@@ -200,6 +200,7 @@ fn write_grid(limit: &LimitGraphon, k: usize, dir: &Path) -> Result<(), Failure>
         1.0,
     );
     spec.colorbar_label = "W = P(edge kept)".into();
+    spec.claim_id = Some("CONV-3".into());
     let map = heatmap(w.as_ref(), &spec)?;
     write_outputs(dir, &[("w.csv", csv)], &[("w", &map)])
 }

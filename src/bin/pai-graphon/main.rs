@@ -42,7 +42,7 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
-        /// Also write audit.json and audit.md into this folder.
+        /// Also write audit.json, audit.md and report.html (claims and figures, self-contained).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -609,6 +609,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
 mod check;
 mod figure1;
 mod figure2;
+mod html;
 mod limit;
 mod ntk;
 mod prune;
@@ -711,9 +712,15 @@ fn audit(
     }
     print!("{}", report::render(&rows, format));
     if let Some(dir) = out {
-        for (name, f) in [("audit.json", Format::Json), ("audit.md", Format::Markdown)] {
+        let html = html::report(&rows, master, scale)?;
+        let files = [
+            ("audit.json", report::render(&rows, Format::Json)),
+            ("audit.md", report::render(&rows, Format::Markdown)),
+            ("report.html", html),
+        ];
+        for (name, text) in files {
             let path = dir.join(name);
-            report::write_atomic(&path, report::render(&rows, f).as_bytes())
+            report::write_atomic(&path, text.as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
     }

@@ -180,6 +180,24 @@ pub fn run(
     Ok(())
 }
 
+/// The report's taxonomy figures: `method`'s mask on `data` (degree-sorted heat map and, for
+/// image data, the kept-input map), streams as `prune` with default options.
+pub(crate) fn mask_figures(
+    method: &str,
+    data: &str,
+    width: usize,
+    density: f64,
+    seed: MasterSeed,
+) -> Result<Vec<(&'static str, Rendered)>, Failure> {
+    let method = Method::parse(method)?;
+    let data = load(&DataSpec::parse(data)?, seed, DATA_LABEL)?;
+    let net = Network::init(width, data.d, seed, LABEL)?;
+    let spec = PruneSpec::new(method, density);
+    let pruned = prune(&net, &data, &spec, seed, LABEL)?;
+    let summary = summarise(&spec, &data, &pruned, seed, width);
+    figures(&summary, &data, &pruned.mask)
+}
+
 /// The network drawn from the seed's streams, with the first-layer and readout weights replaced
 /// by `--weights` and `--readout` where given (so loading the saved weights reproduces the run).
 fn network(args: &Args, d: usize, seed: MasterSeed) -> Result<Network, Failure> {
@@ -470,6 +488,7 @@ fn figures(
     spec.x_label = "inputs by decreasing degree".into();
     spec.y_label = "hidden neurons by decreasing degree".into();
     spec.colorbar_label = "kept fraction of the block".into();
+    spec.claim_id = Some("TAX-2".into());
     let mut out = vec![("mask", heatmap(blocks.as_ref(), &spec)?)];
     if let Some(side) = data.image_side {
         out.push(("inputs", inputs(s, mask, side)?));
@@ -497,6 +516,7 @@ fn inputs(s: &Summary, mask: &Mask, side: usize) -> Result<Rendered, Failure> {
     spec.x_label = "pixel column".into();
     spec.y_label = "pixel row".into();
     spec.colorbar_label = "kept fraction of the pixel's weights".into();
+    spec.claim_id = Some("TAX-8".into());
     Ok(heatmap(image.as_ref(), &spec)?)
 }
 

@@ -40,7 +40,7 @@ struct Curve {
 }
 
 #[derive(Serialize)]
-struct Report {
+pub(crate) struct Report {
     k: usize,
     p: f64,
     samples: usize,
@@ -75,6 +75,18 @@ fn check(args: &Args) -> Result<Vec<usize>, Failure> {
 }
 
 pub fn run(args: &Args, seed: MasterSeed, out: Option<&Path>) -> Result<(), Failure> {
+    let report = compute(args, seed)?;
+    if let Some(dir) = out {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        let files = [("uat.json", json), ("uat.csv", csv(&report))];
+        write_outputs(dir, &files, &[("uat", &plot(&report)?)])?;
+    }
+    print!("{}", table(&report));
+    Ok(())
+}
+
+/// The fits, wired counts and bounds of every curve.
+pub(crate) fn compute(args: &Args, seed: MasterSeed) -> Result<Report, Failure> {
     let widths = check(args)?;
     let bands = args.k.max(ACTIVE_BANDS);
     let graphon = WiringGraphon::Block { p: args.p, bands };
@@ -138,13 +150,7 @@ pub fn run(args: &Args, seed: MasterSeed, out: Option<&Path>) -> Result<(), Fail
         ),
         curves,
     };
-    if let Some(dir) = out {
-        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        let files = [("uat.json", json), ("uat.csv", csv(&report))];
-        write_outputs(dir, &files, &[("uat", &plot(&report)?)])?;
-    }
-    print!("{}", table(&report));
-    Ok(())
+    Ok(report)
 }
 
 fn name(t: &Target) -> String {
@@ -205,7 +211,7 @@ fn table(r: &Report) -> String {
     s
 }
 
-fn plot(r: &Report) -> Result<pai_graphon::plot::Rendered, Failure> {
+pub(crate) fn plot(r: &Report) -> Result<pai_graphon::plot::Rendered, Failure> {
     let mut series: Vec<Series> = r
         .curves
         .iter()

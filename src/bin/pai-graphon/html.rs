@@ -1,0 +1,230 @@
+//! `audit --out DIR` also writes `report.html`: one self-contained page (inline CSS, figures as
+//! PNG data URIs; no scripts, fonts or other files, nothing fetched) with the claim table coloured
+//! by outcome and the figures of the paper's claims, drawn at report sizes.
+
+use crate::CommandFailure as Failure;
+use crate::Progress;
+use pai_graphon::claims::Row;
+use pai_graphon::convergence::figure1::{figure1, Figure1Config};
+use pai_graphon::ntk::figure2::{figure2, Figure2Config};
+use pai_graphon::plot::Rendered;
+use pai_graphon::report::sig;
+use pai_graphon::seed::MasterSeed;
+
+/// Figure 1 in the report: three widths, 20 seeds (the `figure1` command draws the paper's five
+/// widths and 100 seeds).
+const REPORT_FIGURE1_WIDTHS: [usize; 3] = [200, 400, 800];
+const REPORT_FIGURE1_SEEDS: usize = 20;
+/// The taxonomy heat maps: MNIST-5k masks at this width.
+const REPORT_TAXONOMY_WIDTH: usize = 1024;
+
+/// One figure of the report: a heading naming its claims, the drawing, a caption.
+struct Figure {
+    heading: String,
+    caption: String,
+    drawing: Rendered,
+}
+
+/// The figures of the report, drawn from the master seed (the same streams as the commands).
+fn figures(seed: MasterSeed) -> Result<Vec<Figure>, Failure> {
+    let progress = Progress::on_terminal();
+    let mut out = Vec::new();
+    let mut push = |heading: &str, caption: String, drawing: Rendered| {
+        out.push(Figure {
+            heading: heading.to_string(),
+            caption,
+            drawing,
+        })
+    };
+    progress.say("report: Figure 1");
+    let config = Figure1Config {
+        widths: REPORT_FIGURE1_WIDTHS.to_vec(),
+        seeds: REPORT_FIGURE1_SEEDS,
+        ..Default::default()
+    };
+    let fig1 = figure1(&config, seed, &mut |_, _| {})?;
+    let caption = format!(
+        "Seed-averaged masks of the Figure-1 model at widths {REPORT_FIGURE1_WIDTHS:?} ({REPORT_FIGURE1_SEEDS} seeds; `pai-graphon figure1` draws the paper's 200–4000 with 100 seeds)."
+    );
+    push(
+        "Figure 1 · CONV-3",
+        caption.clone(),
+        crate::figure1::panels(&fig1)?,
+    );
+    push(
+        "Figure 1 · CONV-3: distance to the limit",
+        caption,
+        crate::figure1::errors(&fig1)?,
+    );
+    progress.say("report: Figure 2");
+    let args = crate::figure2::Args {
+        data: "mnist",
+        pair: &[3, 8],
+        samples: None,
+    };
+    let task = crate::figure2::task(&args, seed)?;
+    let fig2 = figure2(&Figure2Config::default(), &task, seed, &mut |_, _| {})?;
+    push(
+        "Figure 2 · NTK-10, NTK-11",
+        "Graphon-NTK complexity against the fraction of randomised labels, MNIST 3 vs 8, default densities and 10 label seeds.".into(),
+        crate::figure2::plot(&fig2)?,
+    );
+    for method in ["magnitude", "snip"] {
+        progress.say(&format!("report: {method} masks"));
+        let drawn = crate::prune::mask_figures(method, "mnist", REPORT_TAXONOMY_WIDTH, 0.2, seed)?;
+        for (stem, drawing) in drawn {
+            let (heading, caption) = match stem {
+                "mask" => ("TAX-1, TAX-2", format!("The {method} mask on MNIST-5k, n = {REPORT_TAXONOMY_WIDTH}, ρ = 0.2, rows and columns sorted by degree: constant for Magnitude, heterogeneous for SNIP.")),
+                _ => ("TAX-8", format!("Kept fraction of each pixel's weights under {method}: SNIP cuts off the blank border.")),
+            };
+            push(
+                &format!("Taxonomy · {heading} · {method}"),
+                caption,
+                drawing,
+            );
+        }
+    }
+    progress.say("report: UAT curves");
+    let args = crate::uat::Args {
+        dims: vec![32, 256],
+        k: 2,
+        widths: vec![16, 32, 64, 128, 256, 512, 1024],
+        samples: 20_000,
+        p: 0.5,
+    };
+    let uat = crate::uat::compute(&args, seed)?;
+    push(
+        "Universal approximation · UAT-2, UAT-4",
+        "Held-out error over variance against width for a smooth target of two active coordinates and a target on an inactive one (its exact floor dashed), d = 32 and 256.".into(),
+        crate::uat::plot(&uat)?,
+    );
+    progress.done();
+    Ok(out)
+}
+
+/// `&`, `<`, `>` and `"` escaped for HTML text and attributes.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Standard base64 (RFC 4648, with padding), for the PNG data URIs: the heat maps' SVGs hold
+/// one element per cell and would make the page tens of megabytes.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
+table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #bbb;padding:3px 6px;text-align:left}\
+th{background:#eee}tr.pass td.status{background:#c8ecc8}tr.fail td.status{background:#f4b6b6}\
+tr.fail{background:#fde8e8}td.num{text-align:right;font-family:monospace}\
+figure{margin:2em 0}figcaption{font-size:13px;color:#444;max-width:60em}img{max-width:100%;height:auto}";
+
+fn claim_table(rows: &[Row]) -> String {
+    let mut t = String::from(
+        "<table><tr><th>id</th><th>status</th><th>source</th><th>kind</th><th>observed</th><th>threshold</th><th>margin</th><th>δ</th><th>negative control</th><th>statement</th></tr>\n",
+    );
+    for r in rows {
+        let control = r.control.as_ref().map_or("—".to_string(), |c| {
+            format!(
+                "{} (observed {} vs {}): {}",
+                if c.rejected {
+                    "rejected"
+                } else {
+                    "NOT rejected"
+                },
+                sig(c.observed, 4),
+                sig(c.threshold, 4),
+                escape(&c.note)
+            )
+        });
+        t += &format!(
+            "<tr class=\"{status}\"><td>{id}</td><td class=\"status\">{status}</td><td>{source:?}</td><td>{kind:?}</td><td class=\"num\">{obs}</td><td class=\"num\">{rel:?} {thr}</td><td class=\"num\">{margin}</td><td class=\"num\">{delta}</td><td>{control}</td><td>{title}</td></tr>\n",
+            status = r.status,
+            id = r.id,
+            source = r.source,
+            kind = r.kind,
+            obs = sig(r.observed, 4),
+            rel = r.relation,
+            thr = sig(r.threshold, 4),
+            margin = sig(r.margin, 3),
+            delta = sig(r.failure_probability, 2),
+            title = escape(r.title),
+        );
+    }
+    t + "</table>\n"
+}
+
+/// The whole page for these rows, with the figures drawn from `seed`.
+pub(crate) fn report(rows: &[Row], seed: MasterSeed, scale: f64) -> Result<String, Failure> {
+    let figures = figures(seed)?;
+    let passed = rows.iter().filter(|r| r.status == "pass").count();
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>pai-graphon audit</title><style>{STYLE}</style></head><body>\n\
+<h1>pai-graphon audit</h1>\n<p>{passed} of {} claims passed · master seed {} · scale {} · pai-graphon {}</p>\n",
+        rows.len(),
+        escape(&seed.to_string()),
+        sig(scale, 3),
+        env!("CARGO_PKG_VERSION"),
+    );
+    page += "<h2>Claims</h2>\n";
+    page += &claim_table(rows);
+    page += "<h2>Figures</h2>\n";
+    for f in &figures {
+        page += &format!(
+            "<figure><h3>{}</h3><img alt=\"{}\" width=\"{}\" height=\"{}\" src=\"data:image/png;base64,{}\"><figcaption>{}</figcaption></figure>\n",
+            escape(&f.heading),
+            escape(&f.heading),
+            f.drawing.size.0,
+            f.drawing.size.1,
+            base64(&f.drawing.png),
+            escape(&f.caption)
+        );
+    }
+    Ok(page + "</body></html>\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (raw, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(raw.as_bytes()), coded);
+        }
+        assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn escape_covers_markup() {
+        assert_eq!(escape("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
+    }
+}
