@@ -569,7 +569,7 @@ fn ntk_bad_input_exits_2_and_writes_nothing() {
     let cases: [(&[&str], &str); 8] = [
         (&["--graphon", "fancy"], "fancy"),
         (&["--graphon", "snip:-1"], "power"),
-        (&["--graphon", "fsm:exp:3"], "fsm"),
+        (&["--graphon", "fsm:exp:3"], "ROW;COL"),
         (&["--density", "0"], "density"),
         (&["--density", "nan"], "NaN"),
         (&["--samples", "0"], "samples"),
