@@ -278,7 +278,7 @@ pub fn read_f64(path: &Path) -> Result<Array<f64>, NpyError> {
 /// let p = dir.join("m.npy");
 /// std::fs::write(&p, pai_graphon::npy::encode_u8(&[2, 2, 3], &[1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0]).unwrap()).unwrap();
 /// let masks = pai_graphon::npy::read_masks(&p).unwrap();
-/// assert_eq!((masks.len(), masks[0].rows(), masks[0].cols(), masks[1].kept()), (2, 2, 3, 4));
+/// assert_eq!((masks.len(), masks[0].rows(), masks[0].cols(), masks[1].kept()), (2, 2, 3, 3));
 /// ```
 pub fn read_masks(path: &Path) -> Result<Vec<Mask>, NpyError> {
     decode_masks(&read_bytes(path)?, &path.display().to_string())
