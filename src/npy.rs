@@ -121,6 +121,14 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, NpyError> {
 
 /// Decodes `.npy` bytes holding a mask (`uint8`/`bool`, entries 0 or 1) or floats
 /// (`float32`/`float64`, little-endian); `name` names the source in errors.
+///
+/// ```
+/// use pai_graphon::npy::{decode_f64_or_mask, encode_f32, Decoded};
+/// let bytes = encode_f32(&[2], &[0.5, 0.25]).unwrap();
+/// assert!(matches!(decode_f64_or_mask(&bytes, "s.npy").unwrap(), Decoded::Float(a) if a.data == [0.5, 0.25]));
+/// assert!(decode_f64_or_mask(b"0,1\n", "s.npy").is_err()); // not .npy
+/// assert!(decode_f64_or_mask(&bytes[..bytes.len() - 1], "s.npy").is_err()); // truncated
+/// ```
 pub fn decode_f64_or_mask(bytes: &[u8], name: &str) -> Result<Decoded, NpyError> {
     declared_size_fits(bytes, name)?;
     let mut cursor = Cursor::new(bytes);
@@ -238,6 +246,13 @@ fn mask_entries(name: &str, shape: Vec<usize>, data: Vec<u8>) -> Result<Array<u8
 }
 
 /// Decodes `.npy` bytes holding finite floats (`float32` or `float64`).
+///
+/// ```
+/// use pai_graphon::npy::{decode_f64, encode_f64, encode_u8};
+/// assert_eq!(decode_f64(&encode_f64(&[1], &[2.0]).unwrap(), "w").unwrap().data, [2.0]);
+/// assert!(decode_f64(&encode_u8(&[1], &[1]).unwrap(), "w").is_err()); // a mask, not floats
+/// assert!(decode_f64(&encode_f64(&[1], &[f64::INFINITY]).unwrap(), "w").is_err());
+/// ```
 pub fn decode_f64(bytes: &[u8], name: &str) -> Result<Array<f64>, NpyError> {
     match decode_f64_or_mask(bytes, name)? {
         Decoded::Float(a) => {
@@ -285,6 +300,14 @@ pub fn read_masks(path: &Path) -> Result<Vec<Mask>, NpyError> {
 }
 
 /// Decodes `.npy` bytes holding one mask or a stack (see [`read_masks`]).
+///
+/// ```
+/// use pai_graphon::npy::{decode_masks, encode_u8};
+/// let masks = decode_masks(&encode_u8(&[2, 2], &[1, 0, 0, 1]).unwrap(), "m").unwrap();
+/// assert_eq!((masks.len(), masks[0].kept()), (1, 2));
+/// assert!(decode_masks(&encode_u8(&[4], &[1, 0, 0, 1]).unwrap(), "m").is_err()); // 1-D
+/// assert!(decode_masks(&encode_u8(&[2, 2], &[1, 3, 0, 1]).unwrap(), "m").is_err()); // 3
+/// ```
 pub fn decode_masks(bytes: &[u8], name: &str) -> Result<Vec<Mask>, NpyError> {
     let a = match decode_f64_or_mask(bytes, name)? {
         Decoded::Mask(a) => a,
