@@ -1,5 +1,5 @@
 //! Finite-width convergence of the empirical NTK (theory/ntk.md, region `width`): claims NTK-2
-//! and NTK-4 at the default seed, plus the finite-d bias bound (Proposition W3) against the
+//! and NTK-17 (NTK-4 retired) at the default seed, plus the finite-d bias bound (Proposition W3) against the
 //! exact enumerated limit on many small graphons, and bad input.
 
 mod common;
@@ -20,8 +20,8 @@ fn ntk_2_finite_width_convergence() {
 }
 
 #[test]
-fn ntk_4_fixed_d_limit() {
-    check_claim("NTK-4");
+fn ntk_17_fixed_d_limit() {
+    check_claim("NTK-17");
 }
 
 /// Proposition W3 is a deterministic inequality: ‖K_d − K_W‖_F ≤ Σ_k ω_k B_k for every graphon
