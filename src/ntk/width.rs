@@ -1,4 +1,4 @@
-//! Finite-width convergence of the empirical NTK (claims NTK-2 and NTK-4; `theory/ntk.md`,
+//! Finite-width convergence of the empirical NTK (claims NTK-2 and NTK-17, which replaced NTK-4; `theory/ntk.md`,
 //! region `width`).
 //!
 //! A masked one-hidden-layer network with output weights `a_i ∈ {±1}` (Arora et al.'s
@@ -540,7 +540,7 @@ pub fn frobenius(a: MatRef<'_, f64>) -> f64 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Claims NTK-2 and NTK-4.
+// Claims NTK-2 and NTK-17.
 
 /// Inputs in the convergence studies (the empirical NTK costs N² n d).
 const SAMPLES: usize = 16;
@@ -553,12 +553,12 @@ const NTK2_STEP: [[f64; 2]; 2] = [[0.95, 0.05], [0.8, 0.2]];
 /// density.
 const NTK2_FSM: (&str, &str, &str) = ("step:0.5;1,3", "step:0.5;1,2", "gaussian:1");
 const NTK2_FSM_DENSITY: f64 = 0.3;
-/// NTK-4: fixed d, widths n (times `--scale`), and its step graphon.
+/// NTK-17 (as the retired NTK-4): fixed d, widths n (times `--scale`), and its step graphon.
 const NTK4_D: usize = 10;
 const NTK4_WIDTHS: [usize; 5] = [1024, 4096, 16384, 65536, 262_144];
 const NTK4_STEP: [[f64; 2]; 2] = [[0.7, 0.3], [0.4, 0.5]];
 
-/// NTK-2 and NTK-4.
+/// NTK-2 and NTK-17.
 pub(crate) fn claims() -> Vec<Claim> {
     vec![
         Claim {
