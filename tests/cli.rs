@@ -910,7 +910,7 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
         "--masks",
         stacked.to_str().unwrap(),
         "--against",
-        "const",
+        "constant",
     ]);
     let table = String::from_utf8_lossy(&ok.stdout).into_owned();
     assert_eq!(ok.status.code(), Some(0), "{table}{}", stderr(&ok));
@@ -927,7 +927,7 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
         "--masks",
         snip.to_str().unwrap(),
         "--against",
-        "const",
+        "constant",
         "--format",
         "json",
     ]);
@@ -1038,12 +1038,12 @@ fn bad_files_are_rejected_by_check_and_prune() {
     let dir = scratch("bad-files");
     for (path, needle) in bad_npy_files(&dir) {
         let p = path.to_str().unwrap();
-        assert_rejected(&["check", "--masks", p, "--against", "const"], needle);
+        assert_rejected(&["check", "--masks", p, "--against", "constant"], needle);
     }
     let missing = dir.join("missing.npy");
     let m = missing.to_str().unwrap();
     assert_rejected(
-        &["check", "--masks", m, "--against", "const"],
+        &["check", "--masks", m, "--against", "constant"],
         "missing.npy",
     );
     let good = dir.join("good.npy");
@@ -1057,13 +1057,13 @@ fn bad_files_are_rejected_by_check_and_prune() {
         (&["--against", "gaussian"], "gaussian"),
         (&["--against", "fsm:exp:3"], "ROW;COL"),
         (&["--against", "fsm:exp:-1;exp:1"], "exp:-1"),
-        (&["--against", "const", "--density", "1.5"], "1.5"),
-        (&["--against", "const", "--delta", "0"], "delta"),
+        (&["--against", "constant", "--density", "1.5"], "1.5"),
+        (&["--against", "constant", "--delta", "0"], "delta"),
         (
-            &["--against", "const", "--scores", g],
+            &["--against", "constant", "--scores", g],
             "float32 or float64 expected",
         ),
-        (&["--against", "const", "--scores", m], "missing.npy"),
+        (&["--against", "constant", "--scores", m], "missing.npy"),
     ];
     for (extra, needle) in checks {
         let mut args = vec!["check", "--masks", g];

@@ -92,14 +92,14 @@ pub fn run(args: &Args, format: Format) -> Result<(), Failure> {
     }
 }
 
-/// `const` (W ≡ ρ) or `fsm:ROW;COL[;NOISE]`.
+/// `constant` (W ≡ ρ, as `ntk --graphon constant`) or `fsm:ROW;COL[;NOISE]`.
 fn against(spec: &str) -> Result<Fsm, Failure> {
-    if spec == "const" {
+    if spec == "constant" {
         return Ok(Fsm::parse("const:1", "const:1", "gaussian:1")?);
     }
     match spec.strip_prefix("fsm:") {
         Some(rest) => Ok(Fsm::parse_spec(rest)?),
-        None => Err(format!("unknown limit {spec:?}: use const or fsm:ROW;COL[;NOISE]").into()),
+        None => Err(format!("unknown limit {spec:?}: use constant or fsm:ROW;COL[;NOISE]").into()),
     }
 }
 

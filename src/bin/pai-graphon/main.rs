@@ -221,7 +221,7 @@ enum Command {
         /// Their scores (.npy, float32 or float64, the masks' shape).
         #[arg(long)]
         scores: Option<PathBuf>,
-        /// The limit: const (W ≡ ρ) or fsm:ROW;COL[;NOISE], e.g. fsm:exp:3;exp:3;gaussian:1.
+        /// The limit: constant (W ≡ ρ) or fsm:ROW;COL[;NOISE], e.g. fsm:exp:3;exp:3;gaussian:1.
         #[arg(long)]
         against: String,
         /// The limit's density ρ in (0, 1) (default: the first mask's density).
