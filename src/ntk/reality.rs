@@ -1,4 +1,4 @@
-//! The bound against reality (NTK-13) and over-concentration (NTK-14), `theory/ntk.md`,
+//! The bound against reality (NTK-13) and over-concentration (NTK-18; NTK-14 retired), `theory/ntk.md`,
 //! region "reality".
 //!
 //! * [`generalisation_bound`]: the reconstructed Arora et al. (2019) bound
@@ -463,12 +463,12 @@ pub(crate) fn claims() -> Vec<Claim> {
             run: ntk_13,
         },
         Claim {
-            id: "NTK-14",
-            title: "Over-concentration: sharpening the SNIP-type graphon's column profile collapses λ_min(K_W) and makes the bound vacuous",
+            id: "NTK-18",
+            title: "Over-concentration: sharpening the SNIP-type graphon's column profile from p = 1 to 16 certifiably lowers λ_min(K_W) on every train/profile split (the factor is reported)",
             source: Source::Reconstructed,
             kind: Kind::HighPrecision,
             delta: 0.0,
-            run: ntk_14,
+            run: ntk_18,
         },
     ]
 }
@@ -640,7 +640,7 @@ const NTK13_TRAINING: Training = Training {
     step_size: 1.0,
 };
 
-/// The graphons of NTK-13 and NTK-14: homogeneous (W ≡ ρ) or SNIP-type.
+/// The graphons of NTK-13 and NTK-18: homogeneous (W ≡ ρ) or SNIP-type.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Shape {
     Homogeneous,
@@ -875,18 +875,15 @@ fn held_out_flipped(
     Ok(held_out(&f, &flipped)?.ramp)
 }
 
-// NTK-14
+// NTK-18 (NTK-14 retired: it asserted a factor COLLAPSE = 2 that depends on the split)
 
 /// The density of the sharpening sweep and the powers p of the column profile ψ^p.
 const NTK14_DENSITY: f64 = 0.1;
 const NTK14_POWERS: [f64; 5] = [1.0, 2.0, 4.0, 8.0, 16.0];
 /// The density sweep at p = 1 (details only).
 const NTK14_DENSITIES: [f64; 4] = [0.5, 0.1, 0.03, 0.01];
-/// "Collapse" means: the rigorous upper bound on λ_min at the sharpest profile is below
-/// 1/COLLAPSE of the certified lower bound at p = 1 (`theory/ntk.md`, NTK-14).
-pub const COLLAPSE: f64 = 2.0;
-/// The bound's failure probability in NTK-14 (a parameter of the bound, not a claim budget:
-/// NTK-14 is deterministic).
+/// The bound's failure probability in NTK-18 (a parameter of the bound, not a claim budget:
+/// NTK-18 is deterministic given the split).
 const NTK14_BOUND_DELTA: f64 = 1e-4;
 
 /// One kernel of the sweep: λ_min bounds and the bound (∞ when K̂ is not certifiably
@@ -915,16 +912,16 @@ fn sharpness(x: &Mat<f64>, y: &[f64], g: &KernelGraphon) -> Result<Sharpness, Er
     })
 }
 
-/// `upper_sharp / (lower_1 / COLLAPSE)`: at most 1 exactly when λ_min certifiably fell by the
-/// factor COLLAPSE.
-fn collapse_statistic(first: &Sharpness, sharp: &Sharpness) -> f64 {
-    match first.spectrum.lower {
-        Some(lower) => sharp.spectrum.upper.max(0.0) * COLLAPSE / lower,
+/// `upper_after / lower_before`: below 1 exactly when λ_min certifiably fell (∞ when the
+/// lower bound is not certified).
+fn decrease_statistic(before: &Sharpness, after: &Sharpness) -> f64 {
+    match before.spectrum.lower {
+        Some(lower) => after.spectrum.upper.max(0.0) / lower,
         None => f64::INFINITY,
     }
 }
 
-fn ntk_14(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn ntk_18(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let set = load(&DataSpec::Mnist, ctx.seed, &ctx.label("mnist"))?;
     let t = task(&set, Some((0, 1)))?;
     let parts = split(t.y.len(), MNIST_SPLIT, &mut ctx.stream("mnist-0-1/split"))?;
@@ -956,7 +953,10 @@ fn ntk_14(ctx: &ClaimContext) -> Result<Outcome, Error> {
         details.push((format!("{name}/bound_total"), s.total));
     }
     let (first, sharp) = (&sweep[0], &sweep[sweep.len() - 1]);
-    let observed = collapse_statistic(first, sharp);
+    let observed = decrease_statistic(first, sharp);
+    // The size of the fall, reported, not asserted: it depends on the split (1.57 to 22.6 in
+    // NTK-14's audits). A certified lower bound on lower_1 / λ_min(p = 16).
+    details.push(("collapse_factor_lower_bound".into(), observed.recip()));
     // The homogeneous graphon (the dense kernel at every density), for comparison.
     let rho_low = NTK14_DENSITIES[NTK14_DENSITIES.len() - 1];
     let homogeneous = Shape::Homogeneous.graphon((&x_profile, &y_profile), rho_low, 1.0)?;
@@ -965,17 +965,21 @@ fn ntk_14(ctx: &ClaimContext) -> Result<Outcome, Error> {
         format!("homogeneous/rho={rho_low}/lambda_min_upper"),
         h.spectrum.upper,
     ));
+    details.push((
+        format!("homogeneous/rho={rho_low}/lambda_min_lower"),
+        h.spectrum.lower.unwrap_or(0.0),
+    ));
     details.push((format!("homogeneous/rho={rho_low}/bound_total"), h.total));
-    // Control: no sharpening (p = 1 in place of the sharpest profile); rejected with certainty,
-    // since upper ≥ λ_min ≥ lower makes the statistic at least COLLAPSE.
+    // Control: a graphon without a column profile to sharpen (homogeneous, ψ^p = ψ for every
+    // p, one kernel): its statistic is upper/lower of one bracket, at least 1.
     let mut out = Outcome::new(
         Check::new(observed, 1.0, Relation::AtMost),
         0.0,
         ctx.label(""),
     )
     .with_control(
-        Check::new(collapse_statistic(first, first), 1.0, Relation::AtMost),
-        "the unsharpened profile (p = 1) in place of the sharpest one",
+        Check::new(decrease_statistic(&h, &h), 1.0, Relation::AtMost),
+        "the homogeneous graphon (nothing to sharpen: the same kernel at p = 1 and p = 16)",
     );
     out.details = details;
     Ok(out)
