@@ -42,6 +42,7 @@ pub struct Args<'a> {
 }
 
 /// The `.npy` files to read the initial weights from and to write arrays to.
+#[derive(Default)]
 pub struct Files<'a> {
     pub save_mask: Option<&'a Path>,
     pub save_scores: Option<&'a Path>,
@@ -140,23 +141,13 @@ pub fn run(
     format: Format,
     out: Option<&Path>,
 ) -> Result<(), Failure> {
-    let method = method(args.method, args.centred)?;
-    let data_spec = DataSpec::parse(args.data)?;
     let progress = Progress::on_terminal();
-    progress.say("loading data");
-    let data = load(&data_spec, seed, DATA_LABEL)?;
-    progress.say("initialising the network");
-    let net = network(args, data.d, seed)?;
-    let spec = PruneSpec {
-        batch: args.batch,
-        rounds: args.rounds,
-        ..PruneSpec::new(method, args.density)
-    };
-    spec.validate(&net, &data)?;
-    progress.say("scoring");
-    let pruned = prune(&net, &data, &spec, seed, LABEL)?;
-    progress.say("statistics");
-    let summary = summarise(&spec, &data, &pruned, seed, args.width);
+    let Pruning {
+        data,
+        net,
+        pruned,
+        summary,
+    } = pruning(args, seed, &progress)?;
     let json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
     let figures = match out {
         Some(_) => {
@@ -181,7 +172,7 @@ pub fn run(
 }
 
 /// The report's taxonomy figures: `method`'s mask on `data` (degree-sorted heat map and, for
-/// image data, the kept-input map), streams as `prune` with default options.
+/// image data, the kept-input map), streams and defaults as `prune`.
 pub(crate) fn mask_figures(
     method: &str,
     data: &str,
@@ -189,17 +180,54 @@ pub(crate) fn mask_figures(
     density: f64,
     seed: MasterSeed,
 ) -> Result<Vec<(&'static str, Rendered)>, Failure> {
-    let method = Method::parse(method)?;
-    let data = load(&DataSpec::parse(data)?, seed, DATA_LABEL)?;
-    let net = Network::init(width, data.d, seed, LABEL)?;
-    let spec = PruneSpec::new(method, density);
-    let pruned = prune(&net, &data, &spec, seed, LABEL)?;
-    let summary = summarise(&spec, &data, &pruned, seed, width);
-    figures(&summary, &data, &pruned.mask)
+    let args = Args {
+        method,
+        data,
+        width,
+        density,
+        batch: None,
+        rounds: 1,
+        centred: None,
+        files: Files::default(),
+    };
+    // Silent: the audit that draws the report shows its own progress.
+    let p = pruning(&args, seed, &Progress(false))?;
+    figures(&p.summary, &p.data, &p.pruned.mask)
 }
 
-/// The network drawn from the seed's streams, with the first-layer and readout weights replaced
-/// by `--weights` and `--readout` where given (so loading the saved weights reproduces the run).
+/// One pruning as the command runs it: the data, the network, the mask and its summary.
+struct Pruning {
+    data: DataSet,
+    net: Network,
+    pruned: Pruned,
+    summary: Summary,
+}
+
+fn pruning(args: &Args, seed: MasterSeed, progress: &Progress) -> Result<Pruning, Failure> {
+    let method = method(args.method, args.centred)?;
+    let data_spec = DataSpec::parse(args.data)?;
+    progress.say("loading data");
+    let data = load(&data_spec, seed, DATA_LABEL)?;
+    progress.say("initialising the network");
+    let net = network(args, data.d, seed)?;
+    let spec = PruneSpec {
+        batch: args.batch,
+        rounds: args.rounds,
+        ..PruneSpec::new(method, args.density)
+    };
+    spec.validate(&net, &data)?;
+    progress.say("scoring");
+    let pruned = prune(&net, &data, &spec, seed, LABEL)?;
+    progress.say("statistics");
+    let summary = summarise(&spec, &data, &pruned, seed, args.width);
+    Ok(Pruning {
+        data,
+        net,
+        pruned,
+        summary,
+    })
+}
+
 fn network(args: &Args, d: usize, seed: MasterSeed) -> Result<Network, Failure> {
     let drawn = Network::init(args.width, d, seed, LABEL)?;
     let (n, files) = (args.width, &args.files);
