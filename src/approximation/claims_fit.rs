@@ -4,6 +4,16 @@
 //! of N independent clipped squared errors in `[0, R]`, `R = (range of g)²`, given the fitted
 //! network (trained on other points): [`tol::nonnegative_mean_upper`] and
 //! [`tol::nonnegative_mean_lower`] bound its expectation.
+//!
+//! ```
+//! use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, D, INACTIVE_BAND};
+//! use pai_graphon::approximation::fit::{Reach, Target};
+//! use pai_graphon::approximation::wiring::band_coordinate;
+//! // UAT-4's target: cos(π x_a) + x_b² with x_b in the inactive band keeps x_b²'s variance.
+//! let (a, b) = (band_coordinate(0, D).unwrap(), band_coordinate(INACTIVE_BAND, D).unwrap());
+//! let active: Vec<usize> = (0..ACTIVE_BANDS).map(|r| band_coordinate(r, D).unwrap()).collect();
+//! assert_eq!(Target::CosPlusSquare(a, b).floor(&Reach::Joint(active)), 4.0 / 45.0);
+//! ```
 
 use super::fit::{held_out, Fit, Reach, Target};
 use super::wiring::{band_coordinate, WiringGraphon};
@@ -14,12 +24,40 @@ use crate::Error;
 use rayon::prelude::*;
 
 /// Ambient dimension of UAT-2, UAT-4, UAT-5 (and the smaller one of UAT-3).
+///
+/// ```
+/// use pai_graphon::approximation::{claims_fit::D, wiring::band_coordinate};
+/// assert_eq!(band_coordinate(1, D).unwrap(), 4); // four coordinates per band
+/// ```
 pub const D: usize = 32;
 /// The larger ambient dimension of UAT-3.
+///
+/// ```
+/// use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, D, D_LARGE, P};
+/// use pai_graphon::approximation::wiring::{band_coordinate, position, WiringGraphon, BANDS};
+/// // Band coordinates see the same W at both dimensions: the networks' law is the same.
+/// let g = WiringGraphon::Block { p: P, bands: ACTIVE_BANDS };
+/// for r in 0..BANDS {
+///     let (a, b) = (band_coordinate(r, D).unwrap(), band_coordinate(r, D_LARGE).unwrap());
+///     assert_eq!(g.w(0.5, position(a, D)), g.w(0.5, position(b, D_LARGE)));
+/// }
+/// ```
 pub const D_LARGE: usize = 256;
 /// Training and held-out points.
+///
+/// ```
+/// use pai_graphon::approximation::claims_fit::{SAMPLES, WIDTHS};
+/// // Far more points than the widest fit's coefficients (its neurons and an intercept).
+/// assert!(SAMPLES >= 16 * (WIDTHS[WIDTHS.len() - 1] + 1));
+/// ```
 pub const SAMPLES: usize = 20_000;
 /// The widths (nested).
+///
+/// ```
+/// use pai_graphon::approximation::claims_fit::WIDTHS;
+/// assert!(WIDTHS.windows(2).all(|w| w[1] == 2 * w[0]));
+/// assert_eq!((WIDTHS[0], WIDTHS[6]), (16, 1024));
+/// ```
 pub const WIDTHS: [usize; 7] = [16, 32, 64, 128, 256, 512, 1024];
 /// UAT-3's widths and replications per dimension.
 const UAT3_WIDTHS: [usize; 3] = [16, 64, 256];
@@ -27,14 +65,41 @@ const UAT3_REPLICATES: usize = 10;
 /// UAT-3's control width.
 const UAT3_CONTROL_WIDTH: usize = 64;
 /// The edge probability on the active block.
+///
+/// ```
+/// use pai_graphon::approximation::{claims_fit::P, wiring::wired_lower_bound};
+/// // About a quarter of the neurons are wired to both coordinates of a pair.
+/// assert_eq!(wired_lower_bound(1024, P, 2, 1e-4).unwrap().0, 256.0);
+/// ```
 pub const P: f64 = 0.5;
 /// Active column bands of the block graphon (band 6, the inactive coordinate's, is outside).
+///
+/// ```
+/// use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, P};
+/// use pai_graphon::approximation::wiring::{WiringGraphon, BANDS};
+/// let g = WiringGraphon::Block { p: P, bands: ACTIVE_BANDS };
+/// let band_start = |r: usize| r as f64 / BANDS as f64;
+/// assert_eq!((g.w(0.5, band_start(ACTIVE_BANDS - 1)), g.w(0.5, band_start(ACTIVE_BANDS))), (P, 0.0));
+/// ```
 pub const ACTIVE_BANDS: usize = 4;
 /// The band of the inactive coordinate.
+///
+/// ```
+/// use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, D, INACTIVE_BAND, P};
+/// use pai_graphon::approximation::wiring::{band_coordinate, position, WiringGraphon};
+/// let g = WiringGraphon::Block { p: P, bands: ACTIVE_BANDS };
+/// let b = band_coordinate(INACTIVE_BAND, D).unwrap();
+/// assert_eq!(g.w(1.0, position(b, D)), 0.0); // no neuron ever sees it
+/// ```
 pub const INACTIVE_BAND: usize = 6;
 /// UAT-2: the factor by which the error must fall from the smallest to the largest width:
 /// `sqrt(1024/16) = 8`, the rate n^(−1/2) (random-feature approximation of smooth targets
 /// achieves n^(−1); half the exponent is claimed).
+///
+/// ```
+/// use pai_graphon::approximation::claims_fit::{FACTOR, WIDTHS};
+/// assert_eq!(FACTOR, ((WIDTHS[WIDTHS.len() - 1] / WIDTHS[0]) as f64).sqrt());
+/// ```
 pub const FACTOR: f64 = 8.0;
 
 pub(crate) fn claims() -> Vec<Claim> {

@@ -3,10 +3,22 @@
 //! squares on N training points, the error measured on N held-out points; and targets whose
 //! error floors are known exactly.
 //!
-//! Neuron i computes `relu(Σ_(j ∈ J) M_ij w_ij x_j + b_i)` with `w_ij ~ N(0, WEIGHT_SCALE²)` and
-//! `b_i ~ U[−BIAS, BIAS]`; edges outside J get weight 0 (the theorem's construction), so the
-//! network sees only `x_J` and its law does not involve d. Widths are nested: the network of
-//! width n is the first n neurons of the widest one.
+//! Neuron i computes `relu(Σ_(j ∈ J) M_ij w_ij x_j + b_i)` with `w_ij ~ N(0, 2²)` and
+//! `b_i ~ U[−2, 2]`; edges outside J get weight 0 (the theorem's construction), so the
+//! network sees only `x_J` and its law does not involve d. The output layer solves
+//! `(ΦᵀΦ + λ I) c = Φᵀ y` with `λ = 10⁻⁶ N`. Widths are nested: the network of width n is the
+//! first n neurons of the widest one.
+//!
+//! ```
+//! use pai_graphon::approximation::fit::{uniform_inputs, Target};
+//! use pai_graphon::seed::MasterSeed;
+//! // The exact variance of sin(π x_0) against a sample mean of g² (g has mean 0).
+//! let g = Target::SinProduct(vec![0]);
+//! let x = uniform_inputs(4000, 1, MasterSeed::default(), "DOC");
+//! let mean_sq = x.iter().map(|&x0| g.eval(&[x0]).powi(2)).sum::<f64>() / 4000.0;
+//! assert_eq!(g.variance(), 0.5);
+//! assert!((mean_sq - 0.5).abs() < 0.05);
+//! ```
 
 use super::wiring::{sample_columns, wired_count, WiringGraphon};
 use super::UatError;
@@ -20,16 +32,23 @@ use rayon::prelude::*;
 use std::f64::consts::PI;
 
 /// Standard deviation of the first-layer weights on kept edges.
-pub const WEIGHT_SCALE: f64 = 2.0;
+pub(crate) const WEIGHT_SCALE: f64 = 2.0;
 /// Biases are uniform on `[−BIAS, BIAS]`.
-pub const BIAS: f64 = 2.0;
+pub(crate) const BIAS: f64 = 2.0;
 /// The ridge: `(ΦᵀΦ + λ I) c = Φᵀ y` with `λ = RIDGE · N` (features are O(1), so ΦᵀΦ ~ N).
-pub const RIDGE: f64 = 1e-6;
+pub(crate) const RIDGE: f64 = 1e-6;
 /// Rows per parallel task of the Gram matrix (a fixed split: partial sums are added in chunk
 /// order, so results do not depend on the thread count).
 const ROW_CHUNK: usize = 4096;
 
 /// A target function of the inputs, uniform on `[−1, 1]^d`.
+///
+/// ```
+/// use pai_graphon::approximation::fit::Target;
+/// assert_eq!(Target::SinProduct(vec![0, 1]).eval(&[0.5, 0.5]), 1.0); // sin(π/2)²
+/// assert_eq!(Target::CosPlusSquare(0, 1).eval(&[0.0, 0.5]), 1.25);
+/// assert_eq!(Target::Product(0, 1).eval(&[0.5, -0.5]), -0.25);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
     /// `g(x) = Π_(j ∈ C) sin(π x_j)`: smooth, mean 0, variance `2^(−|C|)`.
@@ -41,6 +60,14 @@ pub enum Target {
 }
 
 /// What the construction's networks can compute from the inputs.
+///
+/// ```
+/// use pai_graphon::approximation::fit::{Reach, Target};
+/// // A product needs a neuron that sees both of its coordinates.
+/// let g = Target::SinProduct(vec![1, 2]);
+/// assert_eq!(g.floor(&Reach::Joint(vec![1, 2])), 0.0);
+/// assert_eq!(g.floor(&Reach::Separate(vec![1, 2])), 0.25);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reach {
     /// Any function of these coordinates (some neurons are wired to all of them).
@@ -51,6 +78,11 @@ pub enum Reach {
 
 impl Target {
     /// The coordinates the target depends on, in order.
+    ///
+    /// ```
+    /// use pai_graphon::approximation::fit::Target;
+    /// assert_eq!(Target::CosPlusSquare(3, 1).coords(), vec![3, 1]);
+    /// ```
     pub fn coords(&self) -> Vec<usize> {
         match self {
             Target::SinProduct(c) => c.clone(),
@@ -59,6 +91,14 @@ impl Target {
     }
 
     /// Coordinates below d, distinct, at least one.
+    ///
+    /// ```
+    /// use pai_graphon::approximation::fit::Target;
+    /// assert!(Target::Product(0, 7).validate(8).is_ok());
+    /// assert!(Target::Product(0, 8).validate(8).is_err());
+    /// assert!(Target::Product(2, 2).validate(8).is_err());
+    /// assert!(Target::SinProduct(vec![]).validate(8).is_err());
+    /// ```
     pub fn validate(&self, d: usize) -> Result<(), UatError> {
         let mut c = self.coords();
         let k = c.len();
@@ -73,6 +113,12 @@ impl Target {
     }
 
     /// `g(x)` for one input row.
+    ///
+    /// ```
+    /// use pai_graphon::approximation::fit::Target;
+    /// // Only x_2 and x_0 matter, in that order.
+    /// assert_eq!(Target::CosPlusSquare(2, 0).eval(&[3.0, 9.9, 0.0]), 10.0); // cos 0 + 3²
+    /// ```
     pub fn eval(&self, x: &[f64]) -> f64 {
         match self {
             Target::SinProduct(c) => c.iter().map(|&j| (PI * x[j]).sin()).product(),
@@ -82,6 +128,15 @@ impl Target {
     }
 
     /// An interval containing every value of g.
+    ///
+    /// ```
+    /// use pai_graphon::approximation::fit::{uniform_inputs, Target};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let g = Target::CosPlusSquare(0, 1);
+    /// let (lo, hi) = g.range();
+    /// let x = uniform_inputs(100, 2, MasterSeed::default(), "DOC");
+    /// assert!(x.chunks(2).all(|row| (lo..=hi).contains(&g.eval(row))));
+    /// ```
     pub fn range(&self) -> (f64, f64) {
         match self {
             Target::SinProduct(_) | Target::Product(..) => (-1.0, 1.0),
@@ -91,6 +146,14 @@ impl Target {
 
     /// `Var g(x)`, exactly (E sin(πx) = E cos(πx) = E x = 0, E sin² = E cos² = 1/2,
     /// E x² = 1/3, E x⁴ = 1/5 on U[−1, 1]).
+    ///
+    /// ```
+    /// use pai_graphon::approximation::fit::{Reach, Target};
+    /// let g = Target::SinProduct(vec![0, 1, 2]);
+    /// assert_eq!(g.variance(), 0.125);
+    /// // Nothing in reach: the floor is all of the variance.
+    /// assert_eq!(g.floor(&Reach::Joint(vec![])), g.variance());
+    /// ```
     pub fn variance(&self) -> f64 {
         match self {
             Target::SinProduct(c) => 0.5f64.powi(c.len() as i32),
@@ -144,6 +207,17 @@ impl Target {
 }
 
 /// `samples` inputs uniform on `[−1, 1]^d`, row-major, from the stream `label`.
+///
+/// ```
+/// use pai_graphon::approximation::fit::uniform_inputs;
+/// use pai_graphon::seed::MasterSeed;
+/// let seed = MasterSeed::default();
+/// let x = uniform_inputs(10, 3, seed, "DOC/train");
+/// assert_eq!(x.len(), 30);
+/// assert!(x.iter().all(|v| (-1.0..1.0).contains(v)));
+/// assert_eq!(x, uniform_inputs(10, 3, seed, "DOC/train"));
+/// assert_ne!(x, uniform_inputs(10, 3, seed, "DOC/test"));
+/// ```
 pub fn uniform_inputs(samples: usize, d: usize, seed: MasterSeed, label: &str) -> Vec<f64> {
     let mut rng = seed.stream(label);
     (0..samples * d)
@@ -289,6 +363,18 @@ fn normal_equations(phi: MatRef<'_, f64>, y: MatRef<'_, f64>) -> (Mat<f64>, Mat<
 }
 
 /// Held-out errors of the construction at nested widths, for several targets on one network.
+///
+/// ```
+/// use pai_graphon::approximation::fit::{held_out, Target};
+/// use pai_graphon::approximation::wiring::WiringGraphon;
+/// use pai_graphon::seed::MasterSeed;
+/// let g = WiringGraphon::Block { p: 1.0, bands: 8 }; // every edge kept
+/// let targets = [Target::SinProduct(vec![0]), Target::Product(0, 1)];
+/// let fit = held_out(&g, 8, &targets, &[2, 4, 8], 50, MasterSeed::default(), "DOC").unwrap();
+/// assert_eq!((fit.errors.len(), fit.errors[1].len(), fit.samples), (2, 3, 50));
+/// assert_eq!(fit.wired[1], vec![2, 4, 8]); // all neurons see both coordinates
+/// assert!(fit.errors[1].iter().all(|&e| (0.0..=4.0).contains(&e))); // clipped to [−1, 1]
+/// ```
 #[derive(Clone, Debug)]
 pub struct Fit {
     /// The widths, increasing.
@@ -305,6 +391,17 @@ pub struct Fit {
 /// Fit the construction on a graphon: columns J = the targets' coordinates (all of them), N
 /// training and N held-out inputs in dimension d. Streams `label/train`, `label/test`,
 /// `label/mask`, `label/w`, `label/b`.
+///
+/// ```
+/// use pai_graphon::approximation::fit::{held_out, Target};
+/// use pai_graphon::approximation::wiring::WiringGraphon;
+/// use pai_graphon::seed::MasterSeed;
+/// let (g, t) = (WiringGraphon::Block { p: 1.0, bands: 1 }, [Target::SinProduct(vec![0])]);
+/// let seed = MasterSeed::default();
+/// let fit = held_out(&g, 8, &t, &[1, 32], 400, seed, "DOC").unwrap();
+/// assert!(fit.errors[0][1] < 0.5 * fit.errors[0][0]); // wider fits better
+/// assert!(held_out(&g, 8, &t, &[32, 1], 400, seed, "DOC").is_err()); // widths must increase
+/// ```
 pub fn held_out(
     g: &WiringGraphon,
     d: usize,

@@ -3,6 +3,18 @@
 //! active coordinates with its Chernoff bound ([`wiring`]), a constructive approximation by
 //! random features on the kept edges with a ridge-fitted output layer, and targets with exact
 //! error floors ([`fit`]). Claims UAT-* (`theory/approximation.md`).
+//!
+//! ```
+//! use pai_graphon::approximation::fit::{Reach, Target};
+//! use pai_graphon::approximation::wiring::{sample_columns, wired_count, WiringGraphon};
+//! use pai_graphon::seed::MasterSeed;
+//! // W = 1 on band 0 (coordinates 0 and 1 of d = 16): every neuron is wired to both,
+//! let g = WiringGraphon::Block { p: 1.0, bands: 1 };
+//! let mask = sample_columns(&g, 5, 16, &[0, 1], MasterSeed::default(), "DOC").unwrap();
+//! assert_eq!(wired_count(&mask, 2), 5);
+//! // so the interaction x_0 x_1 is within reach: its error floor is 0.
+//! assert_eq!(Target::Product(0, 1).floor(&Reach::Joint(vec![0, 1])), 0.0);
+//! ```
 
 pub mod claims_fit;
 pub mod fit;
@@ -12,6 +24,11 @@ use crate::claims::Claim;
 use std::fmt;
 
 /// The UAT claims, in id order.
+///
+/// ```
+/// let ids: Vec<&str> = pai_graphon::approximation::claims().iter().map(|c| c.id).collect();
+/// assert_eq!(ids, ["UAT-1", "UAT-2", "UAT-3", "UAT-4", "UAT-5"]);
+/// ```
 pub fn claims() -> Vec<Claim> {
     let mut all = wiring::claims();
     all.extend(claims_fit::claims());
@@ -19,6 +36,13 @@ pub fn claims() -> Vec<Claim> {
 }
 
 /// Invalid input to the approximation module.
+///
+/// ```
+/// use pai_graphon::approximation::{wiring::band_coordinate, UatError};
+/// let e = band_coordinate(0, 12).unwrap_err(); // d must be a multiple of 8
+/// assert!(matches!(e, UatError::Size(_)));
+/// assert!(e.to_string().starts_with("invalid size"));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum UatError {
     /// A graphon, target or coordinate set that is not valid.

@@ -4,6 +4,16 @@
 //! at the frozen threshold τ*, `M_ij = 1{φ(u_i) ψ(v_j) |ξ_ij| > τ*}` (the same law, edge by
 //! edge). The count of neurons wired to every coordinate of J has, when `W ≥ p` on `A × J`
 //! with `|A| = α`, a Chernoff lower bound from its mean `α n p^k`.
+//!
+//! ```
+//! use pai_graphon::approximation::wiring::{sample_columns, wired_count, WiringGraphon};
+//! use pai_graphon::seed::MasterSeed;
+//! // q = 1: rows u < ½ keep band 0 (coordinates 0, 1 of d = 16), rows u ≥ ½ band 1 (2, 3).
+//! let g = WiringGraphon::Checkerboard { q: 1.0 };
+//! let mask = sample_columns(&g, 8, 16, &[0, 2], MasterSeed::default(), "DOC").unwrap();
+//! assert_eq!(mask.iter().filter(|&&m| m).count(), 8); // each column has 4 edges,
+//! assert_eq!(wired_count(&mask, 2), 0); // but no neuron sees both
+//! ```
 
 use super::UatError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
@@ -14,9 +24,28 @@ use crate::Error;
 use rand::RngExt;
 
 /// Column bands of the piecewise-constant wiring graphons: band r is `v ∈ [r/8, (r+1)/8)`.
+///
+/// ```
+/// use pai_graphon::approximation::wiring::{band_coordinate, position, BANDS};
+/// let d = 4 * BANDS;
+/// for r in 0..BANDS {
+///     let v = position(band_coordinate(r, d).unwrap(), d);
+///     assert_eq!((v * BANDS as f64) as usize, r);
+/// }
+/// ```
 pub const BANDS: usize = 8;
 
 /// A bipartite graphon over hidden positions u and input positions v, as the UAT claims use it.
+///
+/// ```
+/// use pai_graphon::approximation::wiring::WiringGraphon;
+/// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
+/// let block = WiringGraphon::Block { p: 0.5, bands: 2 };
+/// assert_eq!((block.w(0.9, 0.2), block.w(0.9, 0.25)), (0.5, 0.0)); // band 2 starts at v = 1/4
+/// let limit = Fsm::figure1().limit_graphon(FIGURE1_DENSITY).unwrap();
+/// let fsm = WiringGraphon::Fsm(Box::new(limit.clone()));
+/// assert_eq!(fsm.w(0.3, 0.7), limit.w(0.3, 0.7));
+/// ```
 #[derive(Clone, Debug)]
 pub enum WiringGraphon {
     /// `W = p` on `[0, 1] × [0, bands/8)`, 0 elsewhere: the first `bands` column bands are
@@ -39,6 +68,13 @@ pub enum WiringGraphon {
 
 impl WiringGraphon {
     /// Check the parameters: probabilities in (0, 1], `1 ≤ bands ≤ 8`.
+    ///
+    /// ```
+    /// use pai_graphon::approximation::wiring::WiringGraphon;
+    /// assert!(WiringGraphon::Block { p: 1.0, bands: 8 }.validate().is_ok());
+    /// assert!(WiringGraphon::Block { p: 0.5, bands: 9 }.validate().is_err());
+    /// assert!(WiringGraphon::Checkerboard { q: 0.0 }.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<(), UatError> {
         let prob = |name: &str, p: f64| {
             if p > 0.0 && p <= 1.0 {
@@ -91,6 +127,13 @@ impl WiringGraphon {
 
 /// The first coordinate of column band r at ambient dimension d (a multiple of [`BANDS`]):
 /// `j = r d / 8`, at position `(j + ½)/d` inside band r for every such d.
+///
+/// ```
+/// use pai_graphon::approximation::wiring::band_coordinate;
+/// assert_eq!(band_coordinate(3, 64).unwrap(), 24);
+/// assert!(band_coordinate(3, 60).is_err()); // 60 is not a multiple of 8
+/// assert!(band_coordinate(8, 64).is_err());
+/// ```
 pub fn band_coordinate(r: usize, d: usize) -> Result<usize, UatError> {
     if d == 0 || d % BANDS != 0 || r >= BANDS {
         return Err(UatError::Size(format!(
@@ -101,6 +144,11 @@ pub fn band_coordinate(r: usize, d: usize) -> Result<usize, UatError> {
 }
 
 /// The position `v_j = (j + ½)/d` of input coordinate j.
+///
+/// ```
+/// use pai_graphon::approximation::wiring::position;
+/// assert_eq!((position(0, 4), position(3, 4)), (0.125, 0.875));
+/// ```
 pub fn position(j: usize, d: usize) -> f64 {
     (j as f64 + 0.5) / d as f64
 }
@@ -108,6 +156,18 @@ pub fn position(j: usize, d: usize) -> f64 {
 /// The mask restricted to the columns `cols` (n × |cols|, row-major), drawn from the stream:
 /// Bernoulli(W) edges from one uniform per entry, or for an FSM graphon one |ξ| per entry at
 /// the frozen threshold. Entries are drawn row by row in the order of `cols`.
+///
+/// ```
+/// use pai_graphon::approximation::wiring::{sample_columns, WiringGraphon};
+/// use pai_graphon::seed::MasterSeed;
+/// let g = WiringGraphon::Block { p: 0.5, bands: 1 };
+/// let seed = MasterSeed::default();
+/// let m = sample_columns(&g, 4, 16, &[0, 15], seed, "DOC").unwrap();
+/// assert_eq!(m.len(), 8);
+/// assert!(m.iter().skip(1).step_by(2).all(|&e| !e)); // column 15 is outside the block
+/// assert_eq!(m, sample_columns(&g, 4, 16, &[0, 15], seed, "DOC").unwrap()); // replayable
+/// assert!(sample_columns(&g, 4, 16, &[16], seed, "DOC").is_err());
+/// ```
 pub fn sample_columns(
     g: &WiringGraphon,
     n: usize,
@@ -159,6 +219,15 @@ pub fn wired_count(mask: &[bool], k: usize) -> usize {
 /// wired to all of J independently with probability `≥ p^k`, so the count dominates
 /// `Bin(|A ∩ grid|, p^k)` and falls below `μ − sqrt(2 μ ln(1/δ))`, `μ = |A ∩ grid| p^k`, with
 /// probability at most δ ([`tol::chernoff_lower`]). Returns `(μ, bound)`.
+///
+/// ```
+/// use pai_graphon::approximation::wiring::wired_lower_bound;
+/// use pai_graphon::tol::chernoff_lower;
+/// let (mean, bound) = wired_lower_bound(200, 0.5, 2, 1e-4).unwrap();
+/// assert_eq!(mean, 50.0); // 200 · 0.5²
+/// assert_eq!(bound, chernoff_lower(50.0, 1e-4).unwrap());
+/// assert!(0.0 < bound && bound < mean);
+/// ```
 pub fn wired_lower_bound(
     rows_in_a: usize,
     p: f64,
