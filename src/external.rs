@@ -23,7 +23,10 @@
 
 use crate::convergence::limit::{Bracketed, LimitGraphon};
 use crate::convergence::mask::Mask;
-use crate::taxonomy::stats::heterogeneity_lcb;
+use crate::stats::ks::ks_two_sample;
+use crate::taxonomy::stats::{
+    column_degree_distance, deterministic_limit_bound, heterogeneity_lcb,
+};
 use crate::tol::{dkw_massart, hoeffding, Tail};
 use crate::Error;
 
@@ -182,4 +185,80 @@ fn degree_check(
     let eta = dkw_massart(lines, delta / 2.0)?.max(1.0 / lines as f64);
     let mut fractions: Vec<f64> = degrees.iter().map(|&g| g as f64 / size as f64).collect();
     Ok((law.band_statistic(&mut fractions, eps), eta))
+}
+
+/// Number of checks per mask against a reference mask.
+const CHECKS_PER_REFERENCE: usize = 2;
+
+/// Masks checked against *reference* masks of the same shape: a limit estimated from the data
+/// and the method by drawing masks with this crate's own pruning (`check --against method:…`,
+/// theory/external.md). Mask k is compared with reference k, drawn from an independent
+/// initialisation; δ is split evenly over the two checks and the masks:
+///
+/// - **column degrees**: the RMS difference of the column-degree fractions (TAX-7's
+///   [`column_degree_distance`]) within [`deterministic_limit_bound`] at the reference's density;
+/// - **row degrees**: the two-sample sup distance of the row-degree fractions within twice the
+///   DKW–Massart radius at δ/2 each (both empirical CDFs near the one row-degree law).
+///
+/// Both hold under the row-independence model with frozen thresholds and a deterministic limit
+/// shared by the two initialisations (TAX-7: Random, Magnitude, SynFlow, centred SNIP; not plain
+/// SNIP or GraSP, whose scores carry the initial output).
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+/// use pai_graphon::external::check_against_reference;
+/// use pai_graphon::seed::MasterSeed;
+/// let draw = |row: &str, label: &str| {
+///     let fsm = Fsm::parse(row, "exp:3", "gaussian:1").unwrap();
+///     let spec = MaskSpec::new(512, 256, 0.2, &fsm.row, &fsm.col).unwrap();
+///     sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), label, None).unwrap()
+/// };
+/// let (mask, reference) = (draw("const:1", "DOC/a"), draw("const:1", "DOC/b"));
+/// let verdicts = check_against_reference(&[mask.clone()], &[reference], 1e-3).unwrap();
+/// assert!(verdicts.iter().all(|v| v.passed));
+/// // A reference with another limit (rows exp:4 in place of constant) is told apart.
+/// let other = draw("exp:4", "DOC/c");
+/// assert!(check_against_reference(&[mask], &[other], 1e-3).unwrap().iter().any(|v| !v.passed));
+/// ```
+pub fn check_against_reference(
+    masks: &[Mask],
+    references: &[Mask],
+    delta: f64,
+) -> Result<Vec<Verdict>, Error> {
+    if masks.is_empty() || masks.len() != references.len() {
+        return Err(Error::Taxonomy(crate::taxonomy::TaxonomyError::Shape(
+            format!(
+                "{} masks against {} references: one reference per mask, at least one",
+                masks.len(),
+                references.len()
+            ),
+        )));
+    }
+    let per_check = delta / (CHECKS_PER_REFERENCE * masks.len()) as f64;
+    let mut out = Vec::with_capacity(CHECKS_PER_REFERENCE * masks.len());
+    for (index, (mask, reference)) in masks.iter().zip(references).enumerate() {
+        let (n, d) = (reference.rows(), reference.cols());
+        let rho = reference.kept() as f64 / (n as f64 * d as f64);
+        let verdict = |check, observed: f64, threshold: f64| Verdict {
+            mask: index,
+            check,
+            observed,
+            threshold,
+            passed: observed <= threshold,
+        };
+        let cols = column_degree_distance(mask, reference)?;
+        let cols_bound = deterministic_limit_bound(n, d, rho, per_check)?;
+        out.push(verdict("column degrees vs reference", cols, cols_bound));
+        let fractions = |m: &Mask| -> Vec<f64> {
+            m.row_degrees()
+                .iter()
+                .map(|&g| g as f64 / d as f64)
+                .collect()
+        };
+        let rows = ks_two_sample(&fractions(mask), &fractions(reference))?;
+        let rows_bound = 2.0 * dkw_massart(n, per_check / 2.0)?;
+        out.push(verdict("row degrees vs reference", rows, rows_bound));
+    }
+    Ok(out)
 }

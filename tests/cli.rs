@@ -946,6 +946,82 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
 }
 
 #[test]
+fn check_against_a_method_estimates_the_limit_by_pruning_reference_networks() {
+    use pai_graphon::npy::{decode_f64_or_mask, encode_u8, Decoded};
+    let dir = scratch("check-method");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut stack = Vec::new();
+    for seed in ["0x1", "0x2", "0x3"] {
+        let path = dir.join(format!("centred-{seed}.npy"));
+        saved_mask("snip-centred", seed, &path, None);
+        match decode_f64_or_mask(&std::fs::read(&path).unwrap(), "m").unwrap() {
+            Decoded::Mask(a) => stack.extend(a.data),
+            Decoded::Float(_) => panic!("a mask was saved as floats"),
+        }
+    }
+    let stacked = dir.join("stack.npy");
+    std::fs::write(&stacked, encode_u8(&[3, 1024, 64], &stack).unwrap()).unwrap();
+    let check = |masks: &std::path::Path, method: &str| {
+        let against = format!("method:{method}");
+        let args = [
+            "check",
+            "--masks",
+            masks.to_str().unwrap(),
+            "--against",
+            &against,
+        ];
+        pai(&[&args[..], &["--data", "digits", "--format", "json"]].concat())
+    };
+    let ok = check(&stacked, "snip-centred");
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let json: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(json["verdicts"].as_array().unwrap().len(), 6);
+    assert_eq!(json["against"], "method:snip-centred on digits");
+    // Negative controls: the wrong method's limit, both ways round, must be rejected.
+    let magnitude = dir.join("magnitude.npy");
+    saved_mask("magnitude", "0x1", &magnitude, None);
+    for (masks, method) in [(&stacked, "magnitude"), (&magnitude, "snip-centred")] {
+        let bad = check(masks, method);
+        assert_eq!(bad.status.code(), Some(1), "{method}: {}", stderr(&bad));
+        let json: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+        let failed = json["verdicts"].as_array().unwrap().iter();
+        let failed: Vec<&str> = failed
+            .filter(|v| v["passed"] == false)
+            .map(|v| v["check"].as_str().unwrap())
+            .collect();
+        assert!(
+            failed.contains(&"column degrees vs reference"),
+            "{method}: {failed:?}"
+        );
+    }
+    let m = magnitude.to_str().unwrap();
+    let rejected = [
+        (
+            vec!["--against", "method:snip", "--data", "digits"],
+            "TAX-7",
+        ),
+        (
+            vec!["--against", "method:grasp", "--data", "digits"],
+            "TAX-7",
+        ),
+        (vec!["--against", "method:magnitude"], "needs --data"),
+        (
+            vec!["--against", "method:magnitude", "--data", "mnist"],
+            "784 inputs",
+        ),
+        (vec!["--against", "method:obd", "--data", "digits"], "obd"),
+        (
+            vec!["--against", "constant", "--data", "digits"],
+            "belong to",
+        ),
+    ];
+    for (extra, needle) in rejected {
+        assert_rejected(&[&["check", "--masks", m][..], &extra[..]].concat(), needle);
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn check_tests_the_fsm_form_of_scores() {
     let dir = scratch("check-scores");
     std::fs::create_dir_all(&dir).unwrap();

@@ -1,12 +1,18 @@
 //! `pai-graphon check`: masks made anywhere (one `.npy` mask or a stack over seeds), and
-//! optionally their scores, checked against a limit graphon; a verdict table, exit 1 on failure.
+//! optionally their scores, checked against a limit graphon (an FSM spec, or one estimated from
+//! the data and the method by pruning reference networks); a verdict table, exit 1 on failure.
 
 use crate::CommandFailure as Failure;
 use pai_graphon::convergence::limit::{Fsm, LimitGraphon};
+use pai_graphon::convergence::mask::Mask;
 use pai_graphon::convergence::noise::Noise;
-use pai_graphon::external::{check_masks, Verdict};
+use pai_graphon::external::{check_against_reference, check_masks, Verdict};
+use pai_graphon::net::criteria::{prune, GraspVariant, Method, PruneSpec, Residual};
+use pai_graphon::net::data::{load, DataSpec};
+use pai_graphon::net::network::Network;
 use pai_graphon::npy::{read_f64, read_masks};
 use pai_graphon::report::{sig, Format};
+use pai_graphon::seed::MasterSeed;
 use pai_graphon::taxonomy::fsm::{fsm_test, interaction_contrasts, ContrastLaw};
 use serde::Serialize;
 use std::path::Path;
@@ -15,6 +21,8 @@ pub struct Args<'a> {
     pub masks: &'a Path,
     pub scores: Option<&'a Path>,
     pub against: &'a str,
+    pub data: Option<&'a str>,
+    pub batch: Option<usize>,
     pub density: Option<f64>,
     pub delta: f64,
 }
@@ -42,33 +50,49 @@ struct Report {
     passed: bool,
 }
 
-pub fn run(args: &Args, format: Format) -> Result<(), Failure> {
+pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure> {
     if !(args.delta > 0.0 && args.delta < 1.0) {
         return Err(format!("--delta {} must lie in (0, 1)", args.delta).into());
     }
+    let against = against(args)?;
     let masks = read_masks(args.masks)?;
     let (n, d) = (masks[0].rows(), masks[0].cols());
-    let fsm = against(args.against)?;
     let rho = args
         .density
         .unwrap_or(masks[0].kept() as f64 / (n as f64 * d as f64));
-    let limit = fsm.limit_graphon(rho)?;
-    // With scores, the FSM-form test takes a share of δ like one more check per mask.
-    let mask_delta = match args.scores {
-        Some(_) => args.delta * 4.0 / 5.0,
-        None => args.delta,
+    let rows: Vec<Row> = match against {
+        Against::Limit(fsm) => {
+            let limit = fsm.limit_graphon(rho)?;
+            // With scores, the FSM-form test takes a share of δ like one more check per mask.
+            let mask_delta = match args.scores {
+                Some(_) => args.delta * 4.0 / 5.0,
+                None => args.delta,
+            };
+            let mut rows: Vec<Row> = check_masks(&masks, &limit, mask_delta)?
+                .into_iter()
+                .map(row)
+                .collect();
+            if let Some(path) = args.scores {
+                rows.extend(score_rows(path, &masks, &limit, args.delta / 5.0)?);
+            }
+            rows
+        }
+        Against::Method(method, data) => {
+            let references = references(&masks, method, data, args.batch, rho, seed)?;
+            check_against_reference(&masks, &references, args.delta)?
+                .into_iter()
+                .map(row)
+                .collect()
+        }
     };
-    let mut rows: Vec<Row> = check_masks(&masks, &limit, mask_delta)?
-        .into_iter()
-        .map(row)
-        .collect();
-    if let Some(path) = args.scores {
-        rows.extend(score_rows(path, &masks, &limit, args.delta / 5.0)?);
-    }
     let passed = rows.iter().all(|r| r.passed);
     let report = Report {
         masks: args.masks.display().to_string(),
-        against: args.against.to_string(),
+        against: match (args.data, args.batch) {
+            (Some(data), Some(b)) => format!("{} on {data} (batch {b})", args.against),
+            (Some(data), None) => format!("{} on {data}", args.against),
+            _ => args.against.to_string(),
+        },
         stack: masks.len(),
         rows: n,
         cols: d,
@@ -92,15 +116,95 @@ pub fn run(args: &Args, format: Format) -> Result<(), Failure> {
     }
 }
 
-/// `constant` (W ≡ ρ, as `ntk --graphon constant`) or `fsm:ROW;COL[;NOISE]`.
-fn against(spec: &str) -> Result<Fsm, Failure> {
+/// What the masks are checked against.
+enum Against<'a> {
+    /// An FSM limit graphon.
+    Limit(Fsm),
+    /// A limit estimated by pruning reference networks with this method on this data set.
+    Method(Method, &'a str),
+}
+
+/// `constant` (W ≡ ρ, as `ntk --graphon constant`), `fsm:ROW;COL[;NOISE]` or `method:NAME`.
+fn against<'a>(args: &Args<'a>) -> Result<Against<'a>, Failure> {
+    let spec = args.against;
+    if let Some(name) = spec.strip_prefix("method:") {
+        return method_against(name, args);
+    }
+    if args.data.is_some() || args.batch.is_some() {
+        return Err("--data and --batch belong to --against method:NAME".into());
+    }
     if spec == "constant" {
-        return Ok(Fsm::parse("const:1", "const:1", "gaussian:1")?);
+        return Ok(Against::Limit(Fsm::parse(
+            "const:1",
+            "const:1",
+            "gaussian:1",
+        )?));
     }
     match spec.strip_prefix("fsm:") {
-        Some(rest) => Ok(Fsm::parse_spec(rest)?),
-        None => Err(format!("unknown limit {spec:?}: use constant or fsm:ROW;COL[;NOISE]").into()),
+        Some(rest) => Ok(Against::Limit(Fsm::parse_spec(rest)?)),
+        None => Err(format!(
+            "unknown limit {spec:?}: use constant, fsm:ROW;COL[;NOISE] or method:NAME"
+        )
+        .into()),
     }
+}
+
+/// A method whose masks from independent initialisations share one limit (TAX-1, TAX-7).
+fn method_against<'a>(name: &str, args: &Args<'a>) -> Result<Against<'a>, Failure> {
+    let method = Method::parse(name)?;
+    if let Method::Snip(Residual::Plain)
+    | Method::Grasp(GraspVariant::Signed | GraspVariant::Magnitude) = method
+    {
+        return Err(format!(
+            "method:{name} has no limit shared across initialisations (its scores carry the \
+             initial output, TAX-7): use random, magnitude, snip-centred or synflow"
+        )
+        .into());
+    }
+    if args.scores.is_some() {
+        return Err("--scores is checked against constant or fsm:…, not method:NAME".into());
+    }
+    match args.data {
+        Some(data) => Ok(Against::Method(method, data)),
+        None => Err(format!(
+            "--against method:{name} needs --data (the set the masks were pruned on)"
+        )
+        .into()),
+    }
+}
+
+/// One reference mask per mask: `method` at density `rho` on a network of the masks' shape,
+/// initialised on the stream `check/reference/K` (K the mask's index), which `prune` never uses,
+/// so the references are independent of masks this crate made with any seed.
+fn references(
+    masks: &[Mask],
+    method: Method,
+    data: &str,
+    batch: Option<usize>,
+    rho: f64,
+    seed: MasterSeed,
+) -> Result<Vec<Mask>, Failure> {
+    let data = load(&DataSpec::parse(data)?, seed, crate::prune::DATA_LABEL)?;
+    let (n, d) = (masks[0].rows(), masks[0].cols());
+    if d != data.d {
+        return Err(format!(
+            "the masks have {d} columns but --data has {} inputs",
+            data.d
+        )
+        .into());
+    }
+    let spec = PruneSpec {
+        batch,
+        ..PruneSpec::new(method, rho)
+    };
+    (0..masks.len())
+        .map(|k| {
+            let label = format!("check/reference/{k}");
+            let net = Network::init(n, d, seed, &label)?;
+            spec.validate(&net, &data)?;
+            Ok(prune(&net, &data, &spec, seed, &label)?.mask)
+        })
+        .collect()
 }
 
 fn row(v: Verdict) -> Row {
@@ -117,7 +221,7 @@ fn row(v: Verdict) -> Row {
 /// spec's noise), δ split evenly over the masks.
 fn score_rows(
     path: &Path,
-    masks: &[pai_graphon::convergence::mask::Mask],
+    masks: &[Mask],
     limit: &LimitGraphon,
     delta: f64,
 ) -> Result<Vec<Row>, Failure> {

@@ -221,9 +221,21 @@ enum Command {
         /// Their scores (.npy, float32 or float64, the masks' shape).
         #[arg(long)]
         scores: Option<PathBuf>,
-        /// The limit: constant (W ≡ ρ) or fsm:ROW;COL[;NOISE], e.g. fsm:exp:3;exp:3;gaussian:1.
+        /// The limit: constant (W ≡ ρ), fsm:ROW;COL[;NOISE], e.g. fsm:exp:3;exp:3;gaussian:1, or
+        /// method:NAME (random, magnitude, snip-centred or synflow), a limit estimated by pruning
+        /// networks of the masks' shape with this crate on --data.
         #[arg(long)]
         against: String,
+        /// The data set of --against method:… (as `prune --data`).
+        #[arg(long)]
+        data: Option<String>,
+        /// The pruning batch of --against method:… (as `prune --batch`; default: the whole set).
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Master seed of --against method:…'s reference networks: default, random, or
+        /// hexadecimal (their streams `check/reference/K` are never used by `prune`).
+        #[arg(long, default_value = "default")]
+        seed: String,
         /// The limit's density ρ in (0, 1) (default: the first mask's density).
         #[arg(long, allow_negative_numbers = true)]
         density: Option<f64>,
@@ -514,6 +526,9 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             masks,
             scores,
             against,
+            data,
+            batch,
+            seed,
             density,
             delta,
             format,
@@ -522,10 +537,12 @@ fn dispatch(command: Command) -> Result<(), Failure> {
                 masks: &masks,
                 scores: scores.as_deref(),
                 against: &against,
+                data: data.as_deref(),
+                batch,
                 density,
                 delta,
             };
-            check::run(&args, format.into())
+            check::run(&args, master_seed(&seed)?, format.into())
         }
         Command::Prune {
             method,

@@ -27,7 +27,7 @@ const MAX_DISPLAY_BLOCKS: usize = 256;
 /// The stream label prefix of the network and the pruning.
 const LABEL: &str = "prune";
 /// The stream label of the data (only the synthetic set draws from it).
-const DATA_LABEL: &str = "prune/data";
+pub(crate) const DATA_LABEL: &str = "prune/data";
 
 pub struct Args<'a> {
     pub method: &'a str,
