@@ -23,6 +23,16 @@
 //!
 //! Heat maps draw one rectangle per cell; large matrices (masks) are first reduced with
 //! [`block_average`] to at most [`MAX_CELLS`] cells per figure, which keeps the SVG small.
+//!
+//! ```
+//! use pai_graphon::plot::{block_average, heatmap, HeatmapSpec};
+//! // W(u, v) = (u + v)/2 on a 100 × 100 grid, reduced to 10 × 10 cells before drawing.
+//! let w = faer::Mat::from_fn(100, 100, |i, j| (i + j) as f64 / 198.0);
+//! let cells = block_average(w.as_ref(), 10, 10).unwrap();
+//! let fig = heatmap(cells.as_ref(), &HeatmapSpec::new("(u + v)/2", 0.0, 1.0)).unwrap();
+//! assert_eq!(fig.size, (900, 760));
+//! assert_eq!(fig.rgb.len(), 3 * 900 * 760);
+//! ```
 use crate::convergence::mask::Mask;
 use faer::{Mat, MatRef};
 use plotters::coord::Shift;
@@ -34,15 +44,57 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 /// Height in pixels of the title band at the top of every figure.
+///
+/// ```
+/// use pai_graphon::plot::{heatmap, HeatmapSpec, TITLE_BAND};
+/// let m = faer::Mat::from_fn(1, 1, |_, _| 0.0);
+/// let fig = heatmap(m.as_ref(), &HeatmapSpec::new("W", 0.0, 1.0)).unwrap();
+/// // The title is centred in the band: its middle row is not all white.
+/// assert!((0..fig.size.0).any(|x| fig.pixel(x, TITLE_BAND / 2) != Some((255, 255, 255))));
+/// ```
 pub const TITLE_BAND: u32 = 56;
 /// Smallest accepted figure side in pixels.
+///
+/// ```
+/// use pai_graphon::plot::{heatmap, HeatmapSpec, PlotError, MIN_SIDE};
+/// let m = faer::Mat::from_fn(1, 1, |_, _| 0.0);
+/// let mut spec = HeatmapSpec::new("W", 0.0, 1.0);
+/// spec.width = MIN_SIDE - 1;
+/// assert_eq!(heatmap(m.as_ref(), &spec).unwrap_err(), PlotError::Size { width: 199, height: 760 });
+/// ```
 pub const MIN_SIDE: u32 = 200;
 /// Largest accepted figure side in pixels.
+///
+/// ```
+/// use pai_graphon::plot::{lines, LineSpec, PlotError, Series, SeriesStyle, MAX_SIDE};
+/// let s = Series::new("y", vec![0.0, 1.0], vec![0.0, 1.0], SeriesStyle::Line);
+/// let mut spec = LineSpec::new("t", "x", "y");
+/// spec.height = MAX_SIDE + 1;
+/// assert_eq!(lines(&[s], &spec).unwrap_err(), PlotError::Size { width: 1000, height: 4001 });
+/// ```
 pub const MAX_SIDE: u32 = 4000;
 /// Most heat-map cells drawn in one figure (all panels together); reduce with [`block_average`].
+///
+/// ```
+/// use pai_graphon::plot::{block_average, heatmap, HeatmapSpec, PlotError, MAX_CELLS};
+/// assert_eq!(MAX_CELLS, 256 * 256);
+/// let m = faer::Mat::<f64>::zeros(257, 256);
+/// let spec = HeatmapSpec::new("W", 0.0, 1.0);
+/// let too_many = PlotError::TooManyCells { cells: 257 * 256, max: MAX_CELLS };
+/// assert_eq!(heatmap(m.as_ref(), &spec).unwrap_err(), too_many);
+/// // Block-averaged to 256 × 256 it fits.
+/// assert_eq!(block_average(m.as_ref(), 256, 256).unwrap().nrows(), 256);
+/// ```
 pub const MAX_CELLS: usize = 1 << 16;
 
 /// Viridis at t = 0, 0.1, …, 1 (matplotlib's table sampled at 11 points), as RGB.
+///
+/// ```
+/// use pai_graphon::plot::{colour_of, VIRIDIS};
+/// // Stop k is the colour of t = k/10.
+/// assert_eq!(colour_of(0.0, 0.0, 1.0), VIRIDIS[0]);
+/// assert_eq!(colour_of(0.5, 0.0, 1.0), VIRIDIS[5]);
+/// ```
 pub const VIRIDIS: [(u8, u8, u8); 11] = [
     (0x44, 0x01, 0x54),
     (0x48, 0x24, 0x75),
@@ -59,6 +111,15 @@ pub const VIRIDIS: [(u8, u8, u8); 11] = [
 
 /// Okabe–Ito colours (blue, vermillion, bluish green, reddish purple, orange, sky blue, black)
 /// for series 0, 1, 2, … (cycling); yellow is left out for contrast on white.
+///
+/// ```
+/// use pai_graphon::plot::{lines, LineSpec, Series, SeriesStyle, PALETTE};
+/// let s = Series::new("first", vec![0.0, 1.0], vec![0.0, 1.0], SeriesStyle::Markers);
+/// let fig = lines(&[s], &LineSpec::new("t", "x", "y")).unwrap();
+/// // Series 0 is drawn in the first colour.
+/// let (r, g, b) = PALETTE[0];
+/// assert!(fig.rgb.chunks(3).any(|p| p == [r, g, b]));
+/// ```
 pub const PALETTE: [(u8, u8, u8); 7] = [
     (0x00, 0x72, 0xb2),
     (0xd5, 0x5e, 0x00),
@@ -78,6 +139,18 @@ const TICK_MARK: u32 = 5;
 const COLOURBAR_WIDTH: u32 = 150;
 
 /// Invalid input to a figure, or a failure of the drawing backend.
+///
+/// ```
+/// use pai_graphon::plot::{heatmap, HeatmapSpec, PlotError};
+/// let spec = HeatmapSpec::new("W", 0.0, 1.0);
+/// let empty = faer::Mat::<f64>::zeros(0, 3);
+/// assert_eq!(heatmap(empty.as_ref(), &spec).unwrap_err(), PlotError::Empty("heat map".into()));
+/// let nan = faer::Mat::from_fn(1, 1, |_, _| f64::NAN);
+/// assert!(matches!(heatmap(nan.as_ref(), &spec), Err(PlotError::NonFinite { .. })));
+/// let backwards = HeatmapSpec::new("W", 1.0, 0.0);
+/// let e = heatmap(faer::Mat::<f64>::zeros(1, 1).as_ref(), &backwards).unwrap_err();
+/// assert_eq!(e.to_string(), "colour range [1, 0] needs finite vmin < vmax");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum PlotError {
     /// Nothing to draw: an empty matrix, panel list, series list or series (named).
@@ -196,6 +269,16 @@ fn backend_error<E: fmt::Display>(e: E) -> PlotError {
 }
 
 /// A figure as an encoded PNG and an SVG document, plus the RGB pixels the PNG encodes.
+///
+/// ```
+/// use pai_graphon::plot::{heatmap, HeatmapSpec};
+/// let m = faer::Mat::from_fn(2, 2, |i, j| (i + j) as f64);
+/// let fig = heatmap(m.as_ref(), &HeatmapSpec::new("demo", 0.0, 2.0)).unwrap();
+/// let (w, h) = fig.size;
+/// assert_eq!(fig.rgb.len(), 3 * w as usize * h as usize);
+/// assert_eq!(&fig.png[..4], b"\x89PNG");
+/// assert!(fig.svg.starts_with("<svg"));
+/// ```
 #[derive(Clone, Debug)]
 pub struct Rendered {
     /// The PNG file's bytes.
@@ -277,6 +360,17 @@ fn rgb((r, g, b): (u8, u8, u8)) -> RGBColor {
 }
 
 /// Labels, colour range and size of a heat map (or of a grid of heat maps).
+///
+/// ```
+/// use pai_graphon::plot::{heatmap, HeatmapSpec};
+/// let m = faer::Mat::from_fn(2, 2, |i, j| (i * j) as f64);
+/// let mut spec = HeatmapSpec::new("mask", 0.0, 1.0);
+/// spec.claim_id = Some("CONV-1".into());
+/// spec.height = 600;
+/// let fig = heatmap(m.as_ref(), &spec).unwrap();
+/// assert_eq!(fig.size, (900, 600));
+/// assert!(fig.svg.contains("CONV-1 · mask"));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeatmapSpec {
     /// Figure title.
@@ -334,6 +428,18 @@ impl HeatmapSpec {
 }
 
 /// How a series is drawn.
+///
+/// ```
+/// use pai_graphon::plot::{lines, LineSpec, Series, SeriesStyle::*};
+/// let (xs, ys) = (vec![0.0, 1.0], vec![0.0, 1.0]);
+/// let series: Vec<Series> = [Line, Markers, LineMarkers, Dashed]
+///     .into_iter()
+///     .enumerate()
+///     .map(|(k, style)| Series::new(&format!("s{k}"), xs.clone(), ys.clone(), style))
+///     .collect();
+/// let fig = lines(&series, &LineSpec::new("styles", "x", "y")).unwrap();
+/// assert!((0..4).all(|k| fig.svg.contains(&format!("s{k}"))));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SeriesStyle {
     /// A solid line through the points.
@@ -347,6 +453,20 @@ pub enum SeriesStyle {
 }
 
 /// One named curve of a line chart, with optional error bars.
+///
+/// ```
+/// use pai_graphon::plot::{lines, LineSpec, PlotError, Series, SeriesStyle};
+/// let spec = LineSpec::new("t", "x", "y");
+/// let short = Series::new("s", vec![1.0, 2.0], vec![1.0], SeriesStyle::Line);
+/// assert!(matches!(
+///     lines(&[short], &spec),
+///     Err(PlotError::LengthMismatch { expected: 2, found: 1, .. })
+/// ));
+/// // An error bar must contain its point.
+/// let off = Series::new("s", vec![1.0], vec![1.0], SeriesStyle::Markers)
+///     .with_error_bars(vec![1.5], vec![2.0]);
+/// assert!(matches!(lines(&[off], &spec), Err(PlotError::ErrorBar(_))));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     /// Legend entry.
@@ -398,6 +518,17 @@ impl Series {
 }
 
 /// Labels and size of a line chart.
+///
+/// ```
+/// use pai_graphon::plot::{loglog, LineSpec, PlotError, Series, SeriesStyle};
+/// let mut spec = LineSpec::new("rate", "n", "error");
+/// spec.claim_id = Some("CONV-2".into());
+/// let s = Series::new("err", vec![10.0, 100.0], vec![0.3, 0.1], SeriesStyle::Line);
+/// assert!(loglog(&[s], &spec).unwrap().svg.contains("CONV-2 · rate"));
+/// // Log axes reject values ≤ 0.
+/// let zero = Series::new("err", vec![0.0, 1.0], vec![1.0, 1.0], SeriesStyle::Line);
+/// assert!(matches!(loglog(&[zero], &spec), Err(PlotError::NonPositiveOnLog { .. })));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct LineSpec {
     /// Figure title.
