@@ -4,10 +4,28 @@
 //! states the inequality and its failure probability. No claim compares against a bare literal.
 //! Floating-point allowances are kept separate ([`gamma`], [`sum_allowance`]) and added on top.
 //! See `theory/tolerances.md`.
+//!
+//! ```
+//! use pai_graphon::tol::{dkw_massart, sum_allowance};
+//! // A KS check on n = 200 draws at δ = 1e-3: the threshold comes from DKW–Massart...
+//! let eps = dkw_massart(200, 1e-3).unwrap();
+//! assert!((eps - (2e3f64.ln() / 400.0).sqrt()).abs() < 1e-15);
+//! // ...and the rounding of a 200-term sum of values in [0, 1] is allowed for on top.
+//! assert!(sum_allowance(200, 200.0).unwrap() < 1e-11);
+//! ```
 
 use std::fmt;
 
 /// Invalid arguments to a threshold function.
+///
+/// ```
+/// use pai_graphon::tol::{gamma, hoeffding, Tail, TolError};
+/// assert_eq!(hoeffding(10, 1.0, 1.5, Tail::One), Err(TolError::Probability(1.5)));
+/// assert_eq!(hoeffding(0, 1.0, 0.1, Tail::One), Err(TolError::NoSamples));
+/// assert!(matches!(hoeffding(10, -1.0, 0.1, Tail::One), Err(TolError::Parameter(_, _))));
+/// // n u ≥ 1: no γ_n exists.
+/// assert_eq!(gamma(1 << 53), Err(TolError::TooLong(1 << 53)));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum TolError {
     /// A failure probability outside the open interval (0, 1).
@@ -36,6 +54,15 @@ impl fmt::Display for TolError {
 impl std::error::Error for TolError {}
 
 /// Whether a deviation bound covers one side or both.
+///
+/// ```
+/// use pai_graphon::tol::{hoeffding, Tail};
+/// // Two tails cost ln(2/δ) in place of ln(1/δ): at δ the two-sided bound is the one-sided
+/// // bound at δ/2.
+/// let two = hoeffding(100, 1.0, 0.01, Tail::Two).unwrap();
+/// assert_eq!(two, hoeffding(100, 1.0, 0.005, Tail::One).unwrap());
+/// assert!(two > hoeffding(100, 1.0, 0.01, Tail::One).unwrap());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tail {
     /// `P(X − EX ≥ t) ≤ δ` (or the lower side alone).
@@ -339,6 +366,14 @@ pub fn holm(p_values: &[f64], alpha: f64) -> Vec<bool> {
 }
 
 /// The unit roundoff of f64, `u = 2^−53`.
+///
+/// ```
+/// use pai_graphon::tol::UNIT_ROUNDOFF;
+/// assert_eq!(UNIT_ROUNDOFF, 2f64.powi(-53));
+/// // The largest relative error of one rounding to nearest: 1 + u rounds (ties to even) to 1.
+/// assert_eq!(1.0 + UNIT_ROUNDOFF, 1.0);
+/// assert!(1.0 + 2.0 * UNIT_ROUNDOFF > 1.0);
+/// ```
 pub const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
 
 /// Higham's `γ_n = n u / (1 − n u)`: the relative error bound of `n` chained roundings
