@@ -26,6 +26,22 @@
 //! `k_(e−1)`; `k_(E−1) = round(ρ n d)`), chosen as the top `k_e` AMONG the entries kept after
 //! round e − 1, by scores recomputed on the network masked by that mask: pruned entries never
 //! return. E = 1 is single shot.
+//!
+//! ```
+//! use pai_graphon::net::criteria::{prune, Method, PruneSpec};
+//! use pai_graphon::net::{data, network::Network};
+//! use pai_graphon::seed::MasterSeed;
+//! let seed = MasterSeed::default();
+//! let spec = data::DataSpec::parse("synthetic:samples=10,informative=4,noise=4,zero=0").unwrap();
+//! let set = data::load(&spec, seed, "DOC").unwrap();
+//! let net = Network::init(6, 8, seed, "DOC").unwrap();
+//! // Magnitude scores do not change under the mask: three rounds keep what one round keeps.
+//! let once = prune(&net, &set, &PruneSpec::new(Method::Magnitude, 0.25), seed, "DOC").unwrap();
+//! let spec = PruneSpec { rounds: 3, ..PruneSpec::new(Method::Magnitude, 0.25) };
+//! let thrice = prune(&net, &set, &spec, seed, "DOC").unwrap();
+//! assert_eq!(once.mask, thrice.mask);
+//! assert_eq!(once.mask.kept(), 12); // round(0.25 · 6 · 8)
+//! ```
 
 use super::data::DataSet;
 use super::network::{Activations, Network};
@@ -38,12 +54,49 @@ use rayon::prelude::*;
 use std::fmt;
 
 /// GraSP's temperature T.
+///
+/// ```
+/// use pai_graphon::net::criteria::{GraspVariant, Method, PruneSpec, GRASP_TEMPERATURE};
+/// use pai_graphon::net::{data::DataSet, network::Network};
+/// let spec = PruneSpec::new(Method::Grasp(GraspVariant::Signed), 0.5);
+/// assert_eq!(spec.temperature, GRASP_TEMPERATURE);
+/// // Any finite T > 0 may replace it; T = 0 is rejected.
+/// let net = Network::from_weights(1, 2, vec![1.0, 2.0], vec![1.0]).unwrap();
+/// let set = DataSet { name: "one".into(), samples: 1, d: 2, x: vec![1.0, 0.0], y: vec![1.0],
+///     labels: vec![0], image_side: None, blocks: None };
+/// assert!(PruneSpec { temperature: 0.0, ..spec }.validate(&net, &set).is_err());
+/// ```
 pub const GRASP_TEMPERATURE: f64 = 200.0;
 
 /// Rounds of iterative SynFlow.
+///
+/// ```
+/// use pai_graphon::net::criteria::{kept_schedule, PruneSpec, SYNFLOW_ROUNDS};
+/// assert_eq!(PruneSpec::iterative_synflow(0.1).rounds, SYNFLOW_ROUNDS);
+/// // On 10 × 10 weights at ρ = 0.1: round(0.1^(1/100) · 100) = 98 kept first, 10 at the end.
+/// let k = kept_schedule(10, 10, 0.1, SYNFLOW_ROUNDS).unwrap();
+/// assert_eq!((k.len(), k[0], k[SYNFLOW_ROUNDS - 1]), (100, 98, 10));
+/// ```
 pub const SYNFLOW_ROUNDS: usize = 100;
 
 /// The residual SNIP differentiates.
+///
+/// ```
+/// use pai_graphon::net::criteria::{scores, Method, PruneSpec, Residual};
+/// use pai_graphon::net::{data::DataSet, network::Network};
+/// use pai_graphon::seed::MasterSeed;
+/// // n = 1, d = 4: f(x) = 3 relu(w·x / 2) = 9 on x, y = 1, ∇f = (3/2) x = (3, 1.5, 7.5, −3).
+/// let net = Network::from_weights(1, 4, vec![1.0, 2.0, 0.0, -1.0], vec![3.0]).unwrap();
+/// let set = DataSet { name: "one".into(), samples: 1, d: 4, x: vec![2.0, 1.0, 5.0, -2.0],
+///     y: vec![1.0], labels: vec![0], image_side: None, blocks: None };
+/// let snip = |r| {
+///     let spec = PruneSpec::new(Method::Snip(r), 0.5);
+///     scores(&net, &set, &spec, MasterSeed::default(), "DOC").unwrap()
+/// };
+/// // |w ⊙ r ∇f| with r = f − y = 8, and with r = −y = −1.
+/// assert_eq!(snip(Residual::Plain), vec![24.0, 24.0, 0.0, 24.0]);
+/// assert_eq!(snip(Residual::Centred), vec![3.0, 3.0, 0.0, 3.0]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Residual {
     /// `r_b = f(x_b) − y_b`.
@@ -53,6 +106,23 @@ pub enum Residual {
 }
 
 /// Signed or absolute GraSP scores.
+///
+/// ```
+/// use pai_graphon::net::criteria::{scores, GraspVariant, Method, PruneSpec};
+/// use pai_graphon::net::{data::DataSet, network::Network};
+/// use pai_graphon::seed::MasterSeed;
+/// let net = Network::from_weights(1, 4, vec![1.0, 2.0, 0.0, -1.0], vec![3.0]).unwrap();
+/// let set = DataSet { name: "one".into(), samples: 1, d: 4, x: vec![2.0, 1.0, 5.0, -2.0],
+///     y: vec![1.0], labels: vec![0], image_side: None, blocks: None };
+/// let grasp = |v| {
+///     let spec = PruneSpec::new(Method::Grasp(v), 0.5);
+///     scores(&net, &set, &spec, MasterSeed::default(), "DOC").unwrap()
+/// };
+/// let (signed, magnitude) = (grasp(GraspVariant::Signed), grasp(GraspVariant::Magnitude));
+/// // f/T < y, so every signed score is ≤ 0; the magnitude variant drops the sign.
+/// assert!(signed.iter().all(|&s| s <= 0.0) && signed[0] < 0.0);
+/// assert!(signed.iter().zip(&magnitude).all(|(s, m)| s.abs() == *m));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GraspVariant {
     /// `w ⊙ H g`, keep the largest.
@@ -62,6 +132,12 @@ pub enum GraspVariant {
 }
 
 /// A pruning criterion.
+///
+/// ```
+/// use pai_graphon::net::criteria::{GraspVariant, Method, Residual};
+/// assert_eq!(Method::Snip(Residual::Plain).to_string(), "snip");
+/// assert_eq!(Method::parse("grasp").unwrap(), Method::Grasp(GraspVariant::Signed));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     /// i.i.d. N(0, 1) scores.
@@ -78,6 +154,13 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order of [`Method::parse`]'s names.
+    ///
+    /// ```
+    /// use pai_graphon::net::criteria::Method;
+    /// // Each name parses back to its method.
+    /// assert!(Method::ALL.iter().all(|&m| Method::parse(m.name()).unwrap() == m));
+    /// assert_eq!(Method::ALL[6].name(), "synflow");
+    /// ```
     pub const ALL: [Method; 7] = [
         Method::Random,
         Method::Magnitude,
@@ -135,6 +218,18 @@ impl fmt::Display for Method {
 
 /// How to prune: the criterion, the kept fraction ρ, the pruning batch, the rounds and GraSP's
 /// temperature.
+///
+/// ```
+/// use pai_graphon::net::criteria::{Method, PruneSpec};
+/// use pai_graphon::net::{data::DataSet, network::Network};
+/// let net = Network::from_weights(1, 2, vec![1.0, 2.0], vec![1.0]).unwrap();
+/// let set = DataSet { name: "two".into(), samples: 2, d: 2, x: vec![1.0, 0.0, 0.0, 1.0],
+///     y: vec![1.0, -1.0], labels: vec![0, 1], image_side: None, blocks: None };
+/// let spec = PruneSpec { batch: Some(2), rounds: 2, ..PruneSpec::new(Method::Magnitude, 0.5) };
+/// assert!(spec.validate(&net, &set).is_ok());
+/// // A batch larger than the data set is rejected.
+/// assert!(PruneSpec { batch: Some(3), ..spec }.validate(&net, &set).is_err());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PruneSpec {
     /// The criterion.
@@ -309,6 +404,20 @@ pub fn batch_indices(
 }
 
 /// A mask and the scores that chose its last round.
+///
+/// ```
+/// use pai_graphon::net::criteria::{prune, Method, PruneSpec};
+/// use pai_graphon::net::{data::DataSet, network::Network};
+/// use pai_graphon::seed::MasterSeed;
+/// let net = Network::from_weights(2, 2, vec![0.5, -3.0, 1.0, 2.0], vec![1.0, 1.0]).unwrap();
+/// let set = DataSet { name: "one".into(), samples: 1, d: 2, x: vec![1.0, 1.0], y: vec![1.0],
+///     labels: vec![0], image_side: None, blocks: None };
+/// let p = prune(&net, &set, &PruneSpec::new(Method::Magnitude, 0.5), MasterSeed::default(), "DOC")
+///     .unwrap();
+/// // The two largest |w| are kept: w_01 = −3 and w_11 = 2.
+/// assert_eq!(p.scores, vec![0.5, 3.0, 1.0, 2.0]);
+/// assert_eq!((p.mask.get(0, 1), p.mask.get(1, 1), p.mask.kept()), (Some(true), Some(true), 2));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pruned {
     /// The mask (exactly round(ρ n d) kept).

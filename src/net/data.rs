@@ -21,6 +21,17 @@
 //! `x_j = N(0,1)` independent of y, zero `x_j = 0` exactly. The normals come from stream
 //! `{label}/synthetic/x` (rand_distr's `StandardNormal`), row by row, informative coordinates
 //! first, then noise. Labels are `(1 − y)/2` (0 for +1, 1 for −1).
+//!
+//! ```
+//! use pai_graphon::net::data::{load, DataSpec};
+//! use pai_graphon::seed::MasterSeed;
+//! let seed = MasterSeed::default();
+//! // Bilinear upsampling keeps a constant image constant, so a blank digits border stays 0.
+//! let d8 = load(&DataSpec::parse("digits").unwrap(), seed, "DOC").unwrap();
+//! let d16 = load(&DataSpec::parse("digits16").unwrap(), seed, "DOC").unwrap();
+//! assert_eq!((d16.samples, d16.d, &d16.y), (d8.samples, 256, &d8.y));
+//! assert!(d8.constant_columns().contains(&0) && d16.constant_columns().contains(&0));
+//! ```
 
 use super::NetError;
 use crate::seed::MasterSeed;
@@ -34,16 +45,39 @@ use std::ops::Range;
 /// The embedded UCI digits file (1797 rows of 64 pixels in 0..=16 and a label).
 const DIGITS_GZ: &[u8] = include_bytes!("../../data/sets/digits.csv.gz");
 /// Its SHA-256, from `data/sets/PROVENANCE.md`.
+///
+/// ```
+/// use pai_graphon::net::data::{sha256_hex, DIGITS_SHA256};
+/// let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sets/digits.csv.gz"));
+/// assert_eq!(sha256_hex(&file.unwrap()), DIGITS_SHA256);
+/// ```
 pub const DIGITS_SHA256: &str = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22";
 /// The embedded MNIST 5k file (5000 rows of 784 pixels in 0..=255 and a label).
 const MNIST_GZ: &[u8] = include_bytes!("../../data/sets/mnist_5k.csv.gz");
 /// Its SHA-256, from `data/sets/PROVENANCE.md`.
+///
+/// ```
+/// use pai_graphon::net::data::{sha256_hex, MNIST_SHA256};
+/// let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sets/mnist_5k.csv.gz"));
+/// assert_eq!(sha256_hex(&file.unwrap()), MNIST_SHA256);
+/// ```
 pub const MNIST_SHA256: &str = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d";
 
 /// Side of the original digits images.
 const DIGITS_SIDE: usize = 8;
 
 /// Parameters of the synthetic set (module doc).
+///
+/// ```
+/// use pai_graphon::net::data::{load, DataSpec, SyntheticSpec};
+/// use pai_graphon::seed::MasterSeed;
+/// let spec = SyntheticSpec { samples: 6, informative: 2, noise: 1, zero: 3, signal: 2.0 };
+/// let set = load(&DataSpec::Synthetic(spec), MasterSeed::default(), "DOC").unwrap();
+/// assert_eq!(set.blocks, Some((0..2, 2..3, 3..6)));
+/// // Labels are (1 − y)/2.
+/// assert!(set.y.iter().zip(&set.labels).all(|(&y, &l)| l as f64 == (1.0 - y) / 2.0));
+/// assert_eq!(SyntheticSpec::default().samples, 2000);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct SyntheticSpec {
     /// Number of rows (≥ 1).
@@ -71,6 +105,15 @@ impl Default for SyntheticSpec {
 }
 
 /// Which data set to load.
+///
+/// ```
+/// use pai_graphon::net::data::{load, DataSpec};
+/// use pai_graphon::seed::MasterSeed;
+/// let set = load(&DataSpec::Digits { side: 24 }, MasterSeed::default(), "DOC").unwrap();
+/// assert_eq!((set.name.as_str(), set.d, set.image_side), ("digits24", 576, Some(24)));
+/// // Only the sides 8, 16, 24 and 32 exist.
+/// assert!(load(&DataSpec::Digits { side: 12 }, MasterSeed::default(), "DOC").is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum DataSpec {
     /// UCI digits resampled to `side` × `side` (8 = the original images).
@@ -164,6 +207,15 @@ impl SyntheticSpec {
 }
 
 /// A loaded data set: `samples` rows of `d` coordinates.
+///
+/// ```
+/// use pai_graphon::net::data::{load, DataSpec};
+/// use pai_graphon::seed::MasterSeed;
+/// let set = load(&DataSpec::parse("digits").unwrap(), MasterSeed::default(), "DOC").unwrap();
+/// assert_eq!(set.x.len(), set.samples * set.d);
+/// // y = +1 exactly for the even class labels.
+/// assert!(set.labels.iter().zip(&set.y).all(|(&l, &y)| y == if l % 2 == 0 { 1.0 } else { -1.0 }));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataSet {
     /// The spec it was loaded from, e.g. `digits16`.

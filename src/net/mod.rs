@@ -5,6 +5,18 @@
 //! `f(x) = n^(−1/2) Σ_i a_i relu(z_i)`, `z_i = d^(−1/2) Σ_j M_ij w_ij x_j`, squared loss; only the
 //! first layer is prunable. Formulas, with the closed-form gradient and Hessian-vector product,
 //! are in `theory/taxonomy.md`.
+//!
+//! ```
+//! use pai_graphon::net::{load, prune, DataSpec, Method, Network, PruneSpec};
+//! use pai_graphon::seed::MasterSeed;
+//! let seed = MasterSeed::default();
+//! let set = load(&DataSpec::parse("synthetic:samples=20,informative=4,noise=4,zero=8").unwrap(), seed, "DOC").unwrap();
+//! let net = Network::init(8, set.d, seed, "DOC").unwrap();
+//! let pruned = prune(&net, &set, &PruneSpec::new(Method::parse("snip").unwrap(), 0.25), seed, "DOC").unwrap();
+//! assert_eq!(pruned.mask.kept(), 32); // round(0.25 · 8 · 16)
+//! // The zero coordinates (12..16) never reach the loss: SNIP scores them 0.
+//! assert!((0..8).all(|i| (12..16).all(|j| pruned.scores[16 * i + j] == 0.0)));
+//! ```
 
 pub mod criteria;
 pub mod data;
@@ -17,6 +29,14 @@ pub use network::Network;
 use std::fmt;
 
 /// Invalid input to the network, data or criteria code.
+///
+/// ```
+/// use pai_graphon::net::{DataSpec, Method, NetError, Network};
+/// assert!(matches!(Method::parse("obd"), Err(NetError::Method(_))));
+/// assert!(matches!(DataSpec::parse("cifar"), Err(NetError::Data(_))));
+/// let e = Network::from_weights(1, 2, vec![1.0], vec![1.0]).unwrap_err();
+/// assert!(matches!(e, NetError::Size(_)) && e.to_string().starts_with("invalid size: "));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum NetError {
     /// A data-set name or spec that does not parse or is unknown: the spec and why.

@@ -17,6 +17,20 @@
 //! fixed chunks of [`ROW_CHUNK`] output rows in parallel (each chunk single-threaded), and every
 //! sum over neurons runs in index order, so results are bit-identical for any number of rayon
 //! threads (on one machine: faer picks its SIMD kernel by CPU).
+//!
+//! ```
+//! use pai_graphon::net::network::Network;
+//! // n = 1, d = 4: z = w·x / 2 = 3, f = 3 relu(z) = 9; with y = 1, r = 8.
+//! let net = Network::from_weights(1, 4, vec![1.0, 2.0, 0.0, -1.0], vec![3.0]).unwrap();
+//! let (x, y) = ([2.0, 1.0, 5.0, -2.0], [1.0]);
+//! assert_eq!(net.forward(None, &x).unwrap(), vec![9.0]);
+//! // The gradient is r ∇f; the Hessian is Gauss–Newton, so H ∇f = ∇f |∇f|² (one sample).
+//! let g = net.gradient(None, &x, &y).unwrap();
+//! let grad_f: Vec<f64> = g.iter().map(|v| v / 8.0).collect();
+//! let hv = net.hessian_vector(None, &x, &grad_f).unwrap();
+//! let norm2: f64 = grad_f.iter().map(|v| v * v).sum();
+//! assert!(hv.iter().zip(&grad_f).all(|(h, v)| *h == v * norm2));
+//! ```
 
 use super::NetError;
 use crate::convergence::mask::Mask;
@@ -28,6 +42,19 @@ use rayon::prelude::*;
 
 /// Output rows per parallel matrix-product task (a fixed split: results do not depend on the
 /// number of threads).
+///
+/// ```
+/// use pai_graphon::net::network::{Network, ROW_CHUNK};
+/// use pai_graphon::seed::MasterSeed;
+/// // A width over two chunks: the outputs are bit-identical on 1 and 3 threads.
+/// let net = Network::init(2 * ROW_CHUNK + 1, 3, MasterSeed::default(), "DOC").unwrap();
+/// let x = [0.5, -1.0, 2.0, 1.0, 1.0, 1.0];
+/// let on = |threads| {
+///     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+///     pool.install(|| net.forward(None, &x).unwrap())
+/// };
+/// assert_eq!(on(1), on(3));
+/// ```
 pub const ROW_CHUNK: usize = 64;
 
 /// Batch columns per parallel task of the sums over neurons.
@@ -35,6 +62,18 @@ const BATCH_CHUNK: usize = 256;
 
 /// The network: width n, input dimension d, first-layer weights w (n × d row-major), output
 /// weights a (n).
+///
+/// ```
+/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::net::network::Network;
+/// let net = Network::from_weights(2, 2, vec![1.0, 1.0, -1.0, 2.0], vec![1.0, -1.0]).unwrap();
+/// let x = [1.0, 1.0];
+/// // f = (relu(2/√2) − relu(1/√2)) / √2 = 1/2, up to rounding.
+/// assert!((net.forward(None, &x).unwrap()[0] - 0.5).abs() < 1e-15);
+/// // Masking out neuron 0's weights leaves f = −relu(1/√2)/√2 = −1/2.
+/// let mask = Mask::from_entries(2, 2, &[0, 0, 1, 1]).unwrap();
+/// assert!((net.forward(Some(&mask), &x).unwrap()[0] + 0.5).abs() < 1e-15);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network {
     n: usize,
@@ -101,21 +140,46 @@ impl Network {
     }
 
     /// The width n.
+    ///
+    /// ```
+    /// use pai_graphon::net::network::Network;
+    /// let net = Network::from_weights(2, 1, vec![1.0, 2.0], vec![1.0, 1.0]).unwrap();
+    /// assert_eq!(net.width(), 2);
+    /// ```
     pub fn width(&self) -> usize {
         self.n
     }
 
     /// The input dimension d.
+    ///
+    /// ```
+    /// use pai_graphon::net::network::Network;
+    /// let net = Network::from_weights(1, 3, vec![1.0, 2.0, 3.0], vec![1.0]).unwrap();
+    /// assert_eq!(net.input_dim(), 3);
+    /// ```
     pub fn input_dim(&self) -> usize {
         self.d
     }
 
     /// The first-layer weights w, n × d row-major.
+    ///
+    /// ```
+    /// use pai_graphon::net::network::Network;
+    /// let net = Network::from_weights(2, 2, vec![1.0, 2.0, 3.0, 4.0], vec![1.0, 1.0]).unwrap();
+    /// assert_eq!(net.weights()[1 * 2 + 0], 3.0); // w_10
+    /// ```
     pub fn weights(&self) -> &[f64] {
         &self.w
     }
 
     /// The output weights a.
+    ///
+    /// ```
+    /// use pai_graphon::net::network::Network;
+    /// use pai_graphon::seed::MasterSeed;
+    /// let net = Network::init(5, 2, MasterSeed::default(), "DOC").unwrap();
+    /// assert_eq!(net.output_weights().len(), 5);
+    /// ```
     pub fn output_weights(&self) -> &[f64] {
         &self.a
     }
