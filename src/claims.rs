@@ -3,6 +3,15 @@
 //! `cargo test` (one test per claim, named after it) and `pai-graphon audit` both call [`run`],
 //! so the tests and the command line cannot drift apart. A claim's check returns an
 //! [`Outcome`]; a failed check is an outcome, not an error. Errors are kept for invalid input.
+//!
+//! ```
+//! use pai_graphon::claims::{find, run};
+//! use pai_graphon::seed::MasterSeed;
+//! // TOOL-7 (the normal tail against its MPFR table) is exact and fast.
+//! let row = run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap();
+//! assert_eq!((row.id, row.status), ("TOOL-7", "pass"));
+//! assert!(row.control.unwrap().rejected);
+//! ```
 
 use crate::seed::MasterSeed;
 use crate::Error;
@@ -11,6 +20,12 @@ use serde::Serialize;
 use std::fmt;
 
 /// Where a claim comes from.
+///
+/// ```
+/// use pai_graphon::claims::{find, Source};
+/// assert_eq!(find("CONV-5").unwrap().source, Source::Paper);
+/// assert_eq!(find("TOOL-1").unwrap().source, Source::Reconstructed);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
@@ -21,6 +36,14 @@ pub enum Source {
 }
 
 /// How a claim is checked.
+///
+/// ```
+/// use pai_graphon::claims::{find, Kind};
+/// assert_eq!(find("TOOL-1").unwrap().kind, Kind::Exact);
+/// assert_eq!(find("TOOL-3").unwrap().kind, Kind::Statistical);
+/// // Only statistical claims spend a false-alarm budget.
+/// assert_eq!(find("TOOL-1").unwrap().delta, 0.0);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
@@ -34,6 +57,12 @@ pub enum Kind {
 
 impl Source {
     /// `paper` or `reconstructed`, as in `theory/` and the JSON output.
+    ///
+    /// ```
+    /// use pai_graphon::claims::Source;
+    /// assert_eq!(Source::Paper.label(), "paper");
+    /// assert_eq!(Source::Reconstructed.label(), "reconstructed");
+    /// ```
     pub fn label(self) -> &'static str {
         match self {
             Source::Paper => "paper",
@@ -58,6 +87,14 @@ impl Kind {
 }
 
 /// The direction of a check.
+///
+/// ```
+/// use pai_graphon::claims::{Check, Relation};
+/// // The boundary counts as holding either way.
+/// assert!(Check::new(2.0, 2.0, Relation::AtMost).holds());
+/// assert!(Check::new(2.0, 2.0, Relation::AtLeast).holds());
+/// assert!(!Check::new(1.0, 2.0, Relation::AtLeast).holds());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Relation {
@@ -89,6 +126,12 @@ pub struct Check {
 
 impl Check {
     /// A check of `observed` against `threshold`.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Relation};
+    /// let c = Check::new(0.01, 0.05, Relation::AtMost);
+    /// assert_eq!((c.observed, c.threshold, c.relation), (0.01, 0.05, Relation::AtMost));
+    /// ```
     pub fn new(observed: f64, threshold: f64, relation: Relation) -> Self {
         Check {
             observed,
@@ -98,11 +141,25 @@ impl Check {
     }
 
     /// An exact check: `mismatches` must be 0.
+    ///
+    /// ```
+    /// use pai_graphon::claims::Check;
+    /// assert!(Check::exact(0).holds());
+    /// assert!(!Check::exact(1).holds());
+    /// assert_eq!(Check::exact(0).margin(), f64::INFINITY);
+    /// ```
     pub fn exact(mismatches: usize) -> Self {
         Check::new(mismatches as f64, 0.0, Relation::AtMost)
     }
 
     /// Whether the relation holds (never for NaN).
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Relation};
+    /// assert!(Check::new(3.0, 2.0, Relation::AtLeast).holds());
+    /// assert!(!Check::new(f64::NAN, 2.0, Relation::AtLeast).holds());
+    /// assert!(!Check::new(1.0, f64::NAN, Relation::AtMost).holds());
+    /// ```
     pub fn holds(&self) -> bool {
         match self.relation {
             Relation::AtMost => self.observed <= self.threshold,
@@ -113,6 +170,13 @@ impl Check {
     /// How far inside the threshold the observation is, as a ratio ≥ 1 when it holds:
     /// `threshold / observed` for [`Relation::AtMost`], `observed / threshold` for
     /// [`Relation::AtLeast`]; infinite when the denominator is 0 and the check holds.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Relation};
+    /// assert_eq!(Check::new(6.0, 2.0, Relation::AtLeast).margin(), 3.0);
+    /// assert_eq!(Check::new(4.0, 2.0, Relation::AtMost).margin(), 0.5); // fails: below 1
+    /// assert_eq!(Check::new(1.0, 0.0, Relation::AtLeast).margin(), f64::INFINITY);
+    /// ```
     pub fn margin(&self) -> f64 {
         let (num, den) = match self.relation {
             Relation::AtMost => (self.threshold, self.observed),
@@ -131,6 +195,15 @@ impl Check {
 }
 
 /// What a claim's check measured.
+///
+/// ```
+/// use pai_graphon::claims::{Check, Outcome, Relation};
+/// let out = Outcome::new(Check::new(0.1, 0.2, Relation::AtMost), 1e-6, "DOC-1/rep=0")
+///     .with_control(Check::new(0.5, 0.2, Relation::AtMost), "a wrong law")
+///     .detail("n", 100.0);
+/// assert!(out.passed());
+/// assert_eq!(out.details, [("n".to_string(), 100.0)]);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     /// The claim's own check.
@@ -150,6 +223,13 @@ pub struct Outcome {
 
 impl Outcome {
     /// An outcome with no control and no details.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Outcome};
+    /// let out = Outcome::new(Check::exact(0), 0.0, "DOC-1");
+    /// assert_eq!((out.control, out.seed_label.as_str()), (None, "DOC-1"));
+    /// assert!(out.details.is_empty() && out.passed());
+    /// ```
     pub fn new(check: Check, failure_probability: f64, seed_label: impl Into<String>) -> Self {
         Outcome {
             check,
@@ -162,6 +242,16 @@ impl Outcome {
     }
 
     /// Attach a negative control, which passes only if `control` does not hold.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Outcome};
+    /// let base = Outcome::new(Check::exact(0), 0.0, "DOC-1");
+    /// // A control that finds mismatches is rejected, as it should be...
+    /// assert!(base.clone().with_control(Check::exact(3), "corrupted input").passed());
+    /// // ...one that does not fails the claim: the check could not tell right from wrong.
+    /// let blind = base.with_control(Check::exact(0), "corrupted input");
+    /// assert!(!blind.passed() && blind.check.holds());
+    /// ```
     pub fn with_control(mut self, control: Check, note: impl Into<String>) -> Self {
         self.control = Some(control);
         self.control_note = note.into();
@@ -169,23 +259,51 @@ impl Outcome {
     }
 
     /// Attach a named value.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Outcome};
+    /// let out = Outcome::new(Check::exact(0), 0.0, "DOC-1").detail("a", 1.0).detail("b", 2.0);
+    /// assert_eq!(out.details, [("a".to_string(), 1.0), ("b".to_string(), 2.0)]);
+    /// ```
     pub fn detail(mut self, name: impl Into<String>, value: f64) -> Self {
         self.details.push((name.into(), value));
         self
     }
 
     /// Whether the control (if any) was rejected.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Outcome};
+    /// let out = Outcome::new(Check::exact(0), 0.0, "DOC-1");
+    /// assert_eq!(out.control_rejected(), None);
+    /// assert_eq!(out.with_control(Check::exact(2), "wrong").control_rejected(), Some(true));
+    /// ```
     pub fn control_rejected(&self) -> Option<bool> {
         self.control.map(|c| !c.holds())
     }
 
     /// The claim passes when its check holds and its control (if any) is rejected.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Outcome};
+    /// assert!(Outcome::new(Check::exact(0), 0.0, "DOC-1").passed());
+    /// assert!(!Outcome::new(Check::exact(1), 0.0, "DOC-1").passed());
+    /// ```
     pub fn passed(&self) -> bool {
         self.check.holds() && self.control_rejected().unwrap_or(true)
     }
 }
 
 /// What a check function receives: the master seed, the scale and its own budget.
+///
+/// ```
+/// use pai_graphon::claims::{find, ClaimContext};
+/// use pai_graphon::seed::MasterSeed;
+/// let claim = find("TOOL-7").unwrap();
+/// let ctx = ClaimContext::new(&claim, MasterSeed::default(), 1.0);
+/// // Calling the check directly gives its outcome; `run` adds the budget check and the row.
+/// assert!((claim.run)(&ctx).unwrap().passed());
+/// ```
 #[derive(Clone, Debug)]
 pub struct ClaimContext {
     /// The claim's id; stream labels start with it.
@@ -201,6 +319,14 @@ pub struct ClaimContext {
 impl ClaimContext {
     /// The context a claim's check runs in: its id and budget from the registry, the run's seed
     /// and scale.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{find, ClaimContext};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let claim = find("TOOL-3").unwrap();
+    /// let ctx = ClaimContext::new(&claim, MasterSeed::new(1), 2.0);
+    /// assert_eq!((ctx.id, ctx.delta, ctx.scale), ("TOOL-3", claim.delta, 2.0));
+    /// ```
     pub fn new(claim: &Claim, seed: MasterSeed, scale: f64) -> Self {
         ClaimContext {
             id: claim.id,
@@ -211,6 +337,14 @@ impl ClaimContext {
     }
 
     /// The label `ID/suffix`.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{find, ClaimContext};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let ctx = ClaimContext::new(&find("TOOL-3").unwrap(), MasterSeed::default(), 1.0);
+    /// assert_eq!(ctx.label("n=10/rep=0"), "TOOL-3/n=10/rep=0");
+    /// assert_eq!(ctx.label(""), "TOOL-3");
+    /// ```
     pub fn label(&self, suffix: &str) -> String {
         if suffix.is_empty() {
             self.id.to_string()
@@ -220,17 +354,42 @@ impl ClaimContext {
     }
 
     /// The ChaCha stream `ID/suffix`.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{find, ClaimContext};
+    /// use pai_graphon::seed::MasterSeed;
+    /// use rand::Rng;
+    /// let ctx = ClaimContext::new(&find("TOOL-3").unwrap(), MasterSeed::default(), 1.0);
+    /// // The same stream as the seed's under the full label.
+    /// let a = ctx.stream("rep=0").next_u64();
+    /// assert_eq!(a, MasterSeed::default().stream("TOOL-3/rep=0").next_u64());
+    /// ```
     pub fn stream(&self, suffix: &str) -> ChaCha20Rng {
         self.seed.stream(&self.label(suffix))
     }
 
     /// `base` scaled by `--scale`, at least 1.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{find, ClaimContext};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let ctx = ClaimContext::new(&find("TOOL-3").unwrap(), MasterSeed::default(), 0.25);
+    /// assert_eq!(ctx.scaled(1000), 250);
+    /// assert_eq!(ctx.scaled(1), 1); // 0.25 rounds to 0, raised to 1
+    /// ```
     pub fn scaled(&self, base: usize) -> usize {
         ((base as f64 * self.scale).round() as usize).max(1)
     }
 }
 
 /// A registered claim.
+///
+/// ```
+/// use pai_graphon::claims::{find, Kind};
+/// let c = find("TOOL-2").unwrap();
+/// assert_eq!((c.kind, c.delta), (Kind::HighPrecision, 0.0));
+/// assert_eq!(format!("{c:?}"), "Claim(TOOL-2)");
+/// ```
 #[derive(Clone, Copy)]
 pub struct Claim {
     /// Stable id, e.g. `TOOL-1`; never reused.
@@ -254,6 +413,17 @@ impl fmt::Debug for Claim {
 }
 
 /// Every claim, in the order of `theory/`.
+///
+/// ```
+/// use pai_graphon::claims::registry;
+/// let all = registry();
+/// assert_eq!(all[0].id, "TOOL-1");
+/// // Ids are never reused.
+/// let mut ids: Vec<&str> = all.iter().map(|c| c.id).collect();
+/// ids.sort();
+/// ids.dedup();
+/// assert_eq!(ids.len(), all.len());
+/// ```
 pub fn registry() -> Vec<Claim> {
     let mut all = Vec::new();
     all.extend(crate::stats::claims());
@@ -267,6 +437,13 @@ pub fn registry() -> Vec<Claim> {
 }
 
 /// A claim id that is not registered.
+///
+/// ```
+/// use pai_graphon::claims::{find, UnknownClaim};
+/// let e = find("TOOL-0").unwrap_err();
+/// assert_eq!(e, UnknownClaim("TOOL-0".into()));
+/// assert!(e.to_string().contains("pai-graphon list"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownClaim(pub String);
 
@@ -309,6 +486,16 @@ pub fn false_alarm_budget() -> f64 {
 }
 
 /// One row of an audit: the claim, its outcome and the run's parameters.
+///
+/// ```
+/// use pai_graphon::claims::{find, run, Relation};
+/// use pai_graphon::seed::MasterSeed;
+/// let row = run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap();
+/// // TOOL-7's observed value is the worst error ratio, which must stay ≤ 1.
+/// assert_eq!((row.relation, row.threshold), (Relation::AtMost, 1.0));
+/// assert!(row.observed <= 1.0 && row.margin >= 1.0);
+/// assert_eq!(row.seed, "0x260206675eed0001");
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Row {
     /// Claim id.
@@ -345,6 +532,15 @@ pub struct Row {
 }
 
 /// The negative control's part of a row.
+///
+/// ```
+/// use pai_graphon::claims::{find, run};
+/// use pai_graphon::seed::MasterSeed;
+/// let row = run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap();
+/// let control = row.control.unwrap();
+/// assert!(control.rejected && control.observed > control.threshold);
+/// assert!(control.note.starts_with("Abramowitz-Stegun"));
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct ControlRow {
     /// What the control was.
@@ -368,6 +564,18 @@ fn finite_or_null<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error
 }
 
 /// Run one claim at a seed and scale.
+///
+/// Errors: a scale that is not positive and finite ([`Error::Scale`]), the check's own errors,
+/// and [`Error::Budget`] when the check would spend more than the claim's budget.
+///
+/// ```
+/// use pai_graphon::claims::{find, run};
+/// use pai_graphon::seed::MasterSeed;
+/// use pai_graphon::Error;
+/// let claim = find("TOOL-7").unwrap();
+/// assert_eq!(run(&claim, MasterSeed::default(), 1.0).unwrap().status, "pass");
+/// assert!(matches!(run(&claim, MasterSeed::default(), 0.0), Err(Error::Scale(_))));
+/// ```
 pub fn run(claim: &Claim, seed: MasterSeed, scale: f64) -> Result<Row, Error> {
     if !(scale.is_finite() && scale > 0.0) {
         return Err(Error::Scale(scale));
@@ -405,6 +613,13 @@ pub fn run(claim: &Claim, seed: MasterSeed, scale: f64) -> Result<Row, Error> {
 }
 
 /// A claim as `theory/` states it: its id, its mark and its section text.
+///
+/// ```
+/// use pai_graphon::claims::{statement, Source};
+/// let s = statement("TOOL-7").unwrap();
+/// assert_eq!((s.source, s.file), (Some(Source::Reconstructed), "toolbox.md"));
+/// assert!(s.text.starts_with("### TOOL-7 · "));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
     /// The claim id.
@@ -475,6 +690,13 @@ fn page_statements(file: &'static str, text: &str) -> Vec<Statement> {
 }
 
 /// The statement of one claim from `theory/`.
+///
+/// ```
+/// use pai_graphon::claims::{statement, UnknownClaim};
+/// let s = statement("CONV-5").unwrap();
+/// assert_eq!(s.id, "CONV-5");
+/// assert_eq!(statement("CONV-0"), Err(UnknownClaim("CONV-0".into())));
+/// ```
 pub fn statement(id: &str) -> Result<Statement, UnknownClaim> {
     statements()
         .into_iter()
