@@ -7,6 +7,17 @@
 //!   below the Hoeffding-plus-union bound over all (S, T).
 //! - CONV-3: the certified upper bound of ‖W_M − W‖_□ (cut norm to P plus the exact L¹ distance
 //!   from P to W) stays below the matrix-Bernstein rate bound, which shrinks like sqrt(log n / n).
+//!
+//! ```
+//! use pai_graphon::convergence::claims_limit::threshold_interval;
+//! use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
+//! // CONV-1's interval for τ_n closes in on τ* as the mask grows.
+//! let fsm = Fsm::figure1();
+//! let tau = fsm.tau_star(FIGURE1_DENSITY).unwrap().value;
+//! let (a, b) = threshold_interval(&fsm, FIGURE1_DENSITY, 200, 200, 1e-4).unwrap();
+//! let (c, d) = threshold_interval(&fsm, FIGURE1_DENSITY, 4000, 4000, 1e-4).unwrap();
+//! assert!(a < c && c < tau && tau < d && d < b);
+//! ```
 
 use super::limit::{Fsm, LimitGraphon, FIGURE1_DENSITY};
 use super::mask::{sample_mask_for, sample_scores, threshold_window, MaskSpec};
@@ -19,15 +30,41 @@ use crate::Error;
 use faer::Mat;
 
 /// The widths n = d of the sweep at scale 1 (the paper's Figure-1 widths).
+///
+/// ```
+/// use pai_graphon::convergence::{claims_limit::WIDTHS, figure1::Figure1Config};
+/// assert_eq!(WIDTHS.to_vec(), Figure1Config::default().widths);
+/// ```
 pub const WIDTHS: [usize; 5] = [200, 500, 1000, 2000, 4000];
 
 /// The density the negative controls of CONV-1 and CONV-2 use instead of ρ = 0.2: a quarter too
 /// high.
+///
+/// ```
+/// use pai_graphon::convergence::claims_limit::{threshold_interval, WIDTHS, WRONG_DENSITY};
+/// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
+/// assert_eq!(WRONG_DENSITY, 1.25 * FIGURE1_DENSITY);
+/// // Already at the smallest width, its interval lies wholly below the right one (CONV-1
+/// // relies on this, with the budget 1e-4 split over the five widths).
+/// let (fsm, n) = (Fsm::figure1(), WIDTHS[0]);
+/// let right = threshold_interval(&fsm, FIGURE1_DENSITY, n, n, 2e-5).unwrap();
+/// let wrong = threshold_interval(&fsm, WRONG_DENSITY, n, n, 2e-5).unwrap();
+/// assert!(wrong.1 < right.0);
+/// ```
 pub const WRONG_DENSITY: f64 = 0.25;
 
 /// The density CONV-3's control uses: twice ρ. The matrix-Bernstein rate bound is about four
 /// times the observed distance at these widths, so a subtler error would be separated from it
 /// only beyond n ≈ 8000.
+///
+/// ```
+/// use pai_graphon::convergence::claims_limit::FAR_WRONG_DENSITY;
+/// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
+/// assert_eq!(FAR_WRONG_DENSITY, 2.0 * FIGURE1_DENSITY);
+/// let (right, far) = (Fsm::figure1().limit_graphon(FIGURE1_DENSITY).unwrap(),
+///                     Fsm::figure1().limit_graphon(FAR_WRONG_DENSITY).unwrap());
+/// assert!(far.tau.interval.1 < right.tau.interval.0); // a lower threshold keeps more
+/// ```
 pub const FAR_WRONG_DENSITY: f64 = 0.4;
 
 fn widths(ctx: &ClaimContext) -> Vec<usize> {
@@ -44,6 +81,20 @@ fn widths(ctx: &ClaimContext) -> Vec<usize> {
 /// g(τ_lo) ≥ ρ + 1/(2nd) + gap + t has at least k scores above it (τ_n > τ_lo), and τ_hi with
 /// g(τ_hi) ≤ ρ − 3/(2nd) − gap − t has at most k − 1 (τ_n ≤ τ_hi). Both ends are taken from the
 /// certified intervals of τ*(target), so the f64 quadrature error is accounted for.
+///
+/// ```
+/// use pai_graphon::convergence::claims_limit::threshold_interval;
+/// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
+/// use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+/// use pai_graphon::seed::MasterSeed;
+/// let fsm = Fsm::figure1();
+/// let (lo, hi) = threshold_interval(&fsm, FIGURE1_DENSITY, 200, 200, 1e-4).unwrap();
+/// let spec = MaskSpec::new(200, 200, FIGURE1_DENSITY, &fsm.row, &fsm.col).unwrap();
+/// let mask = sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), "DOC", None).unwrap();
+/// assert!(lo < mask.threshold() && mask.threshold() < hi);
+/// // At n = d = 5 the grid gap alone exceeds ρ: no interval.
+/// assert!(threshold_interval(&fsm, FIGURE1_DENSITY, 5, 5, 1e-4).is_err());
+/// ```
 pub fn threshold_interval(
     fsm: &Fsm,
     rho: f64,
@@ -131,7 +182,7 @@ fn hint_window(spec: &MaskSpec, noise: &Noise) -> Result<Option<super::mask::Win
 
 /// What the cut-norm sweep measured at one width.
 #[derive(Clone, Debug)]
-pub struct WidthResult {
+pub(crate) struct WidthResult {
     /// n = d.
     pub n: usize,
     /// Certified lower bound of ‖W_M − W_P‖_□ (threshold frozen at τ̂).
@@ -157,7 +208,7 @@ pub struct WidthResult {
 
 /// CONV-3's control at [`FAR_WRONG_DENSITY`].
 #[derive(Clone, Debug)]
-pub struct FarControl {
+pub(crate) struct FarControl {
     /// |mean(M − P'')|, a certified lower bound of ‖W_M − W_P''‖_□.
     pub lower: f64,
     /// |mean(P'' − P)|.
@@ -194,7 +245,7 @@ fn cached_sweep(
 /// `CONV-2/n=…/d=…/rows=b`, M = 1{S > τ̂}, P = P(S > τ̂) on the grid, the certified cut-norm
 /// interval of M − P, and the bounds it is checked against. `delta_per_width` is the failure
 /// probability each bound spends at each width.
-pub fn cut_sweep(
+pub(crate) fn cut_sweep(
     seed: crate::seed::MasterSeed,
     widths: &[usize],
     delta_per_width: f64,
@@ -277,6 +328,15 @@ fn max_line_variance(p: &Mat<f64>) -> f64 {
 /// W(u_i, v_j) lies between the corners of its cell. Evaluated at τ̂ (the τ̂-to-τ* change is
 /// added by the caller); the rounding of the n + d terms is below 1e-12 and covered by the
 /// factor (1 + 1e-12).
+///
+/// ```
+/// use pai_graphon::convergence::{claims_limit::monotone_l1_bound, limit::Fsm};
+/// // A constant W equals its grid values: the bound is exactly 0.
+/// let flat = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap().limit_graphon(0.2).unwrap();
+/// assert_eq!(monotone_l1_bound(&flat, 10, 10), 0.0);
+/// let w = Fsm::figure1().limit_graphon(0.2).unwrap();
+/// assert!(0.0 < monotone_l1_bound(&w, 100, 100) && monotone_l1_bound(&w, 100, 100) < monotone_l1_bound(&w, 10, 10));
+/// ```
 pub fn monotone_l1_bound(limit: &LimitGraphon, n: usize, d: usize) -> f64 {
     let (nf, df) = (n as f64, d as f64);
     let top: f64 = (1..=d).map(|j| limit.w(1.0, j as f64 / df)).sum::<f64>()
@@ -287,6 +347,15 @@ pub fn monotone_l1_bound(limit: &LimitGraphon, n: usize, d: usize) -> f64 {
 }
 
 /// Least-squares slope of log y against log x, with its standard error.
+///
+/// ```
+/// use pai_graphon::convergence::claims_limit::loglog_slope;
+/// let xs = [1.0, 4.0, 16.0];
+/// let ys: Vec<f64> = xs.iter().map(|x: &f64| 3.0 / x.sqrt()).collect();
+/// let (slope, se) = loglog_slope(&xs, &ys);
+/// assert!((slope + 0.5).abs() < 1e-12 && se < 1e-12);
+/// assert!(loglog_slope(&xs[..2], &ys[..2]).1.is_nan()); // two points leave no residual
+/// ```
 pub fn loglog_slope(xs: &[f64], ys: &[f64]) -> (f64, f64) {
     let lx: Vec<f64> = xs.iter().map(|x| x.ln()).collect();
     let ly: Vec<f64> = ys.iter().map(|y| y.ln()).collect();
@@ -368,6 +437,11 @@ fn guarantee_control(
 }
 
 /// The wrong-density control of CONV-2 and CONV-3 is checked from this width on.
+///
+/// ```
+/// use pai_graphon::convergence::claims_limit::{CONTROL_FROM_WIDTH, WIDTHS};
+/// assert_eq!(WIDTHS.iter().filter(|&&n| n >= CONTROL_FROM_WIDTH).count(), 3);
+/// ```
 pub const CONTROL_FROM_WIDTH: usize = 1000;
 
 fn conv_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
@@ -410,6 +484,12 @@ fn conv_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
 }
 
 /// CONV-1 to CONV-3.
+///
+/// ```
+/// use pai_graphon::convergence::claims_limit::claims;
+/// let ids: Vec<&str> = claims().iter().map(|c| c.id).collect();
+/// assert_eq!(ids, ["CONV-1", "CONV-2", "CONV-3"]);
+/// ```
 pub fn claims() -> Vec<Claim> {
     vec![
         Claim {

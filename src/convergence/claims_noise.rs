@@ -1,6 +1,20 @@
 //! Claims CONV-4 (the normalised scores of a sampled FSM mask follow the noise law, row by row)
 //! and CONV-5 (Random and Magnitude pruning give the constant graphon W ≡ ρ: closed forms and
 //! binomial degrees). Statements, thresholds and proofs: `theory/convergence.md`.
+//!
+//! ```
+//! use pai_graphon::convergence::{limit::Fsm, mask::{sample_scores, MaskSpec}, noise::UniformAbs};
+//! use pai_graphon::seed::MasterSeed;
+//! // CONV-4: a score over its profile product is a draw of |ξ|, here U(0, 2) (powers of 2
+//! // keep the division exact).
+//! let spec = MaskSpec::from_grids(vec![1.0, 4.0], vec![0.5, 2.0], 0.5).unwrap();
+//! let s = sample_scores(&spec, &UniformAbs { a: 2.0 }, MasterSeed::default(), "DOC").unwrap();
+//! let xi: Vec<f64> = s.iter().enumerate().map(|(k, x)| x / spec.score(k / 2, k % 2, 1.0)).collect();
+//! assert!(xi.iter().all(|x| 0.0 < *x && *x < 2.0));
+//! // CONV-5: Random pruning (constant profiles, uniform noise) has τ* = 1 − ρ and W ≡ ρ.
+//! let w = Fsm::parse("const:1", "const:1", "uniform:1").unwrap().limit_graphon(0.25).unwrap();
+//! assert_eq!((w.tau.value, w.w(0.1, 0.9)), (0.75, 0.25));
+//! ```
 
 use super::mask::{sample_mask, sample_scores, threshold_window, MaskSpec, ROW_BLOCK};
 use super::noise::{HalfNormal, NoiseLaw, UniformAbs};

@@ -5,6 +5,17 @@
 //! blocks: each n × n average is averaged over a `blocks × blocks` grid of equal blocks (n must
 //! be a multiple of `blocks`); the graphon's block averages come from W at the midpoints of a grid
 //! [`GRAPHON_SUBCELLS`] times finer, block-averaged the same way.
+//!
+//! ```
+//! use pai_graphon::convergence::figure1::{figure1, Figure1Config};
+//! use pai_graphon::seed::MasterSeed;
+//! let config = Figure1Config { widths: vec![8], seeds: 3, density: 0.2, blocks: 2 };
+//! let fig = figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap();
+//! // Every mask keeps k = round(0.2 · 64) = 13 entries, so the blocks average to 13/64.
+//! let m = &fig.panels[0].mask_blocks;
+//! let mean = (m[(0, 0)] + m[(0, 1)] + m[(1, 0)] + m[(1, 1)]) / 4.0;
+//! assert!((mean - 13.0 / 64.0).abs() < 1e-15);
+//! ```
 
 use super::claims_limit::loglog_slope;
 use super::limit::{Fsm, LimitGraphon};
@@ -17,9 +28,33 @@ use faer::Mat;
 use serde::Serialize;
 
 /// Sub-cells per display block used to average the limit graphon.
+///
+/// ```
+/// use pai_graphon::convergence::figure1::{figure1, Figure1Config, GRAPHON_SUBCELLS};
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::seed::MasterSeed;
+/// let config = Figure1Config { widths: vec![4], seeds: 1, density: 0.2, blocks: 2 };
+/// let fig = figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap();
+/// // Block (0, 0) averages W over the first 16 × 16 midpoints of a 32 × 32 grid.
+/// let s = GRAPHON_SUBCELLS;
+/// let fine = Fsm::figure1().limit_graphon(0.2).unwrap().w_grid(2 * s).unwrap();
+/// let mean = (0..s).flat_map(|a| (0..s).map(move |b| (a, b))).map(|ab| fine[ab]).sum::<f64>() / (s * s) as f64;
+/// assert!((fig.panels[0].graphon_blocks[(0, 0)] - mean).abs() < 1e-15);
+/// ```
 pub const GRAPHON_SUBCELLS: usize = 16;
 
 /// What to draw.
+///
+/// ```
+/// use pai_graphon::convergence::figure1::{figure1, Figure1Config};
+/// use pai_graphon::seed::MasterSeed;
+/// let paper = Figure1Config::default();
+/// assert_eq!((paper.widths.len(), paper.seeds, paper.blocks), (5, 100, 50));
+/// assert!(paper.widths.iter().all(|n| n % paper.blocks == 0));
+/// // Widths must be multiples of the display blocks (checked before any sampling).
+/// let bad = Figure1Config { widths: vec![10], seeds: 1, density: 0.2, blocks: 4 };
+/// assert!(figure1(&bad, MasterSeed::default(), &mut |_, _| {}).is_err());
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Figure1Config {
     /// Widths n = d.
@@ -45,6 +80,15 @@ impl Default for Figure1Config {
 }
 
 /// One width of the figure.
+///
+/// ```
+/// use pai_graphon::convergence::figure1::{figure1, Figure1Config};
+/// use pai_graphon::seed::MasterSeed;
+/// let config = Figure1Config { widths: vec![8], seeds: 2, density: 0.2, blocks: 4 };
+/// let p = &figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap().panels[0];
+/// assert_eq!((p.n, p.mask_blocks.nrows(), p.graphon_blocks.ncols()), (8, 4, 4));
+/// assert!(p.l2 <= p.linf && p.cut_lower <= p.cut_upper); // a mean is at most the max
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Panel {
     /// n = d.
@@ -66,6 +110,16 @@ pub struct Panel {
 }
 
 /// A fitted log-log slope of one error against n.
+///
+/// ```
+/// use pai_graphon::convergence::figure1::{figure1, Figure1Config};
+/// use pai_graphon::seed::MasterSeed;
+/// let config = Figure1Config { widths: vec![4, 8], seeds: 1, density: 0.2, blocks: 2 };
+/// let fig = figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap();
+/// let s = &fig.slopes[0];
+/// assert_eq!(s.error, "block L2");
+/// assert!(s.slope.is_finite() && s.standard_error.is_nan()); // two widths: no residual
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Slope {
     /// Which error.
@@ -77,6 +131,16 @@ pub struct Slope {
 }
 
 /// The whole figure.
+///
+/// ```
+/// use pai_graphon::convergence::figure1::{figure1, Figure1Config};
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::seed::MasterSeed;
+/// let config = Figure1Config { widths: vec![4, 8], seeds: 1, density: 0.2, blocks: 2 };
+/// let fig = figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap();
+/// assert_eq!(fig.panels.iter().map(|p| p.n).collect::<Vec<_>>(), config.widths);
+/// assert_eq!(fig.tau_star, Fsm::figure1().tau_star(0.2).unwrap().value);
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Figure1 {
     /// What was drawn.
@@ -90,6 +154,16 @@ pub struct Figure1 {
 }
 
 /// Compute Figure 1 for the Figure-1 model; `progress(done, total)` is called after each mask.
+///
+/// ```
+/// use pai_graphon::convergence::figure1::{figure1, Figure1Config};
+/// use pai_graphon::seed::MasterSeed;
+/// let config = Figure1Config { widths: vec![4, 8], seeds: 2, density: 0.2, blocks: 2 };
+/// let mut calls = Vec::new();
+/// let fig = figure1(&config, MasterSeed::default(), &mut |done, total| calls.push((done, total))).unwrap();
+/// assert_eq!(calls, [(1, 4), (2, 4), (3, 4), (4, 4)]);
+/// assert_eq!(fig.panels.len(), 2);
+/// ```
 pub fn figure1(
     config: &Figure1Config,
     seed: MasterSeed,

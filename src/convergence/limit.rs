@@ -8,6 +8,17 @@
 //! graphon is then `W(u, v) = P(|ξ| > τ* / (φ(u) ψ(v)))`.
 //!
 //! Figure 1's instance is [`Fsm::figure1`] at density [`FIGURE1_DENSITY`].
+//!
+//! ```
+//! use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
+//! use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw};
+//! let w = Fsm::figure1().limit_graphon(FIGURE1_DENSITY).unwrap();
+//! let (lo, hi) = w.tau.interval;
+//! assert!(lo <= w.tau.value && w.tau.value <= hi);
+//! // W(1, 1) = P(|ξ| > τ* / (φ(1) ψ(1))) with φ(1) = ψ(1) = e³.
+//! let e3 = 3f64.exp();
+//! assert_eq!(w.w(1.0, 1.0), HalfNormal { sigma: 1.0 }.tail(w.tau.value / (e3 * e3)));
+//! ```
 
 use super::noise::{HalfNormal, Noise, NoiseLaw, UniformAbs};
 use super::profile::Profile;
@@ -15,6 +26,12 @@ use super::ConvergenceError;
 use faer::Mat;
 
 /// The density of Figure 1.
+///
+/// ```
+/// use pai_graphon::convergence::{figure1::Figure1Config, limit::FIGURE1_DENSITY, mask::kept_count};
+/// assert_eq!(Figure1Config::default().density, FIGURE1_DENSITY);
+/// assert_eq!(kept_count(200, 200, FIGURE1_DENSITY).unwrap(), 8000);
+/// ```
 pub const FIGURE1_DENSITY: f64 = 0.2;
 
 /// Relative error allowed for one f64 tail evaluation. `normal::erfc` was measured against MPFR
@@ -24,6 +41,16 @@ pub const FIGURE1_DENSITY: f64 = 0.2;
 const TAIL_REL_ERR: f64 = 64.0 * f64::EPSILON;
 
 /// A Factorised Saliency Model: row profile φ(u), column profile ψ(v) and edge noise ξ.
+///
+/// ```
+/// use pai_graphon::convergence::{limit::Fsm, noise::{Noise, UniformAbs}, profile::Profile};
+/// let fsm = Fsm {
+///     row: Profile::Constant(2.0),
+///     col: Profile::Exp(1.0),
+///     noise: Noise::Uniform(UniformAbs { a: 1.0 }),
+/// };
+/// assert_eq!(fsm, Fsm::parse("const:2", "exp:1", "uniform:1").unwrap());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fsm {
     /// Row (hidden neuron) profile φ.
@@ -36,6 +63,17 @@ pub struct Fsm {
 
 /// Composite Gauss–Legendre settings: `nodes` per panel, `panels` per smooth segment of an axis,
 /// and `grading` extra geometric panels towards u = 0 for profiles that vanish there.
+///
+/// ```
+/// use pai_graphon::convergence::limit::{Fsm, Quadrature};
+/// let q = Quadrature::default();
+/// assert_eq!((q.nodes, q.panels, q.grading), (8, 6, 8));
+/// // More panels, smaller error bounds: a narrower certified interval for τ*.
+/// let fine = Quadrature { panels: 24, ..q };
+/// let f = Fsm::figure1();
+/// let (a, b) = (f.tau_star_with(0.2, &q).unwrap().interval, f.tau_star_with(0.2, &fine).unwrap().interval);
+/// assert!(b.1 - b.0 < a.1 - a.0);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Quadrature {
     /// Gauss–Legendre nodes per panel (1 to 32).
@@ -59,6 +97,15 @@ impl Default for Quadrature {
 }
 
 /// A quadrature value with a bound on its total error (quadrature and rounding).
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// // Step profiles, uniform noise: g(τ) = Σ ¼ (1 − τ / (l_m l_n)) over the products 1, 3, 2, 6.
+/// let f = Fsm::parse("step:0.5;1,2", "step:0.5;1,3", "uniform:1").unwrap();
+/// let g = f.g(0.5).unwrap();
+/// let exact = 0.25 * (0.5 + 5.0 / 6.0 + 0.75 + 11.0 / 12.0);
+/// assert!((g.value - exact).abs() <= g.error_bound);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
     /// The computed value.
@@ -68,6 +115,14 @@ pub struct Estimate {
 }
 
 /// A value with a certified enclosure `lo ≤ exact ≤ hi`.
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// // W ≡ ρ for constant profiles, so every row degree is ρ.
+/// let w = Fsm::parse("const:1", "const:1", "uniform:1").unwrap().limit_graphon(0.25).unwrap();
+/// let q = w.row_degree(0.5).unwrap();
+/// assert!(q.lo <= 0.25 && 0.25 <= q.hi && q.lo <= q.value && q.value <= q.hi);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bracketed {
     /// The best estimate.
@@ -79,6 +134,17 @@ pub struct Bracketed {
 }
 
 /// The threshold τ* with `g(τ*) = ρ`.
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// let f = Fsm::figure1();
+/// let t = f.tau_star(0.2).unwrap();
+/// let (lo, hi) = t.interval;
+/// assert!(lo <= t.value && t.value <= hi && t.evaluations >= 4);
+/// // The ends are proved: g(lo) > ρ > g(hi) after the error bounds.
+/// let (g_lo, g_hi) = (f.g(lo).unwrap(), f.g(hi).unwrap());
+/// assert!(g_lo.value - g_lo.error_bound > 0.2 && g_hi.value + g_hi.error_bound < 0.2);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TauStar {
     /// The Newton solution τ̂ of the quadrature equation.
@@ -791,6 +857,13 @@ fn certify(
 /// The limit graphon `W(u, v) = P(|ξ| > τ* / (φ(u) ψ(v)))` of a model at a density, with τ*
 /// certified. W is evaluated at τ̂; the bracketed quantities also account for τ* ∈ interval
 /// (everything here is non-increasing in τ).
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// let w = Fsm::figure1().limit_graphon(0.2).unwrap();
+/// assert_eq!((w.rho, w.tau), (0.2, Fsm::figure1().tau_star(0.2).unwrap()));
+/// assert!(w.w(0.0, 0.0) < w.w(0.5, 0.5) && w.w(0.5, 0.5) < w.w(1.0, 1.0) && w.w(1.0, 1.0) <= 1.0);
+/// ```
 #[derive(Clone, Debug)]
 pub struct LimitGraphon {
     /// The model.

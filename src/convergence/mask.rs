@@ -36,6 +36,19 @@
 //!   value (a tie of more than the cap) is resolved by counting the ties per block and keeping the
 //!   first ones in index order.
 //! - [`sample_mask_in_memory`]: all scores in memory, one selection; the reference for tests.
+//!
+//! ```
+//! use pai_graphon::convergence::mask::{sample_mask, sample_mask_in_memory, MaskSpec};
+//! use pai_graphon::convergence::noise::HalfNormal;
+//! use pai_graphon::seed::MasterSeed;
+//! let spec = MaskSpec::from_grids(vec![1.0; 100], vec![1.0; 30], 0.1).unwrap();
+//! let (law, seed) = (HalfNormal { sigma: 1.0 }, MasterSeed::default());
+//! let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+//! let multi_pass = one.install(|| sample_mask(&spec, &law, seed, "DOC", None)).unwrap();
+//! let reference = sample_mask_in_memory(&spec, &law, seed, "DOC").unwrap();
+//! assert_eq!(multi_pass, reference); // same entries and threshold, bit for bit
+//! assert_eq!(reference.kept(), 300);
+//! ```
 
 use super::noise::{Noise, NoiseLaw};
 use super::profile::Profile;
@@ -48,23 +61,84 @@ use std::cmp::Ordering as CmpOrdering;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Rows per random stream (and per parallel task).
+///
+/// ```
+/// use pai_graphon::convergence::mask::{sample_scores, MaskSpec, ROW_BLOCK};
+/// use pai_graphon::convergence::noise::{NoiseLaw, UniformAbs};
+/// use pai_graphon::seed::MasterSeed;
+/// let spec = |n| MaskSpec::from_grids(vec![1.0; n], vec![1.0; 3], 0.5).unwrap();
+/// let (law, seed) = (UniformAbs { a: 1.0 }, MasterSeed::default());
+/// let short = sample_scores(&spec(ROW_BLOCK), &law, seed, "DOC").unwrap();
+/// let long = sample_scores(&spec(ROW_BLOCK + 1), &law, seed, "DOC").unwrap();
+/// // Block 0 has its own stream, so extra rows leave it alone; row 64 opens block 1's stream.
+/// assert_eq!(&long[..short.len()], &short[..]);
+/// assert_eq!(long[3 * ROW_BLOCK], law.sample_abs(&mut seed.stream("DOC/rows=1")));
+/// ```
 pub const ROW_BLOCK: usize = 64;
 
 /// Largest number of (score, index) candidates (16 bytes each, so 128 MiB) a single pass keeps.
+///
+/// ```
+/// use pai_graphon::convergence::mask::{sample_mask_exact, sample_mask_in_memory, MaskSpec, CANDIDATE_CAP};
+/// use pai_graphon::convergence::noise::UniformAbs;
+/// use pai_graphon::seed::MasterSeed;
+/// assert_eq!(16 * CANDIDATE_CAP, 128 << 20);
+/// let spec = MaskSpec::from_grids(vec![1.0; 70], vec![2.0; 30], 0.3).unwrap();
+/// let (law, seed) = (UniformAbs { a: 1.0 }, MasterSeed::default());
+/// let m = sample_mask_exact(&spec, &law, seed, "DOC", CANDIDATE_CAP).unwrap();
+/// assert_eq!(m, sample_mask_in_memory(&spec, &law, seed, "DOC").unwrap());
+/// assert_eq!(m.passes(), 2); // a histogram, then the candidates of one bucket
+/// ```
 pub const CANDIDATE_CAP: usize = 1 << 23;
 
 /// Largest n·d the in-memory paths ([`sample_scores`], [`sample_mask_in_memory`], [`top_k_mask`])
 /// accept: 2^26 scores (512 MiB of f64; `top_k_mask` adds 1 GiB of ranked candidates). Raised
 /// from 2^24 for NTK-16's 16384 × 4096 selection mask.
+///
+/// ```
+/// use pai_graphon::convergence::mask::{sample_scores, MaskSpec, IN_MEMORY_LIMIT};
+/// use pai_graphon::convergence::noise::UniformAbs;
+/// use pai_graphon::seed::MasterSeed;
+/// let spec = MaskSpec::from_grids(vec![1.0; 1 << 13], vec![1.0; (1 << 13) + 1], 0.5).unwrap();
+/// assert!(spec.rows() * spec.cols() > IN_MEMORY_LIMIT);
+/// assert!(sample_scores(&spec, &UniformAbs { a: 1.0 }, MasterSeed::default(), "DOC").is_err());
+/// ```
 pub const IN_MEMORY_LIMIT: usize = 1 << 26;
 
 /// Largest n·d [`Mask::to_dense`] converts: 2^22 entries (32 MiB of f64).
+///
+/// ```
+/// use pai_graphon::convergence::mask::{Mask, DENSE_LIMIT};
+/// let n = 1 << 11;
+/// let m = Mask::from_entries(n, n + 1, &vec![0; n * (n + 1)]).unwrap();
+/// assert!(n * (n + 1) > DENSE_LIMIT && m.to_dense().is_err());
+/// ```
 pub const DENSE_LIMIT: usize = 1 << 22;
 
 /// Largest n·d any mask may have: 2^40 (the bits alone would take 128 GiB).
+///
+/// ```
+/// use pai_graphon::convergence::mask::{kept_count, MAX_CELLS};
+/// assert_eq!(MAX_CELLS, 1 << 40);
+/// assert_eq!(kept_count(1 << 20, 1 << 20, 0.5).unwrap(), 1 << 39);
+/// assert!(kept_count(1 << 20, (1 << 20) + 1, 0.5).is_err());
+/// ```
 pub const MAX_CELLS: u64 = 1 << 40;
 
 /// Row and column groups per side in [`threshold_window`]'s bounding sums.
+///
+/// ```
+/// use pai_graphon::convergence::mask::{sample_mask, threshold_window, MaskSpec, HINT_GROUPS};
+/// use pai_graphon::convergence::{noise::HalfNormal, profile::Profile};
+/// use pai_graphon::seed::MasterSeed;
+/// // More row values than groups: the window brackets grouped sums, and still holds τ_n.
+/// let exp3 = Profile::parse("exp:3").unwrap();
+/// let spec = MaskSpec::new(HINT_GROUPS + 44, 2, 0.2, &exp3, &exp3).unwrap();
+/// let law = HalfNormal { sigma: 1.0 };
+/// let w = threshold_window(&spec, &law, 1e-6).unwrap();
+/// let m = sample_mask(&spec, &law, MasterSeed::default(), "DOC", Some(w)).unwrap();
+/// assert!(w.lo <= m.threshold() && m.threshold() <= w.hi && m.passes() == 1);
+/// ```
 pub const HINT_GROUPS: usize = 256;
 
 /// Bits fixed by each histogram level of the exact path, from bit 62 (below the sign) down.
@@ -141,6 +215,13 @@ fn cell_count(n: usize, d: usize) -> Result<u64, ConvergenceError> {
 }
 
 /// What to sample: the grid profiles φ (length n), ψ (length d) and the kept count k.
+///
+/// ```
+/// use pai_graphon::convergence::mask::MaskSpec;
+/// let spec = MaskSpec::from_grids(vec![-0.0, 1.0], vec![2.0], 0.5).unwrap();
+/// assert!(spec.phi()[0].is_sign_positive()); // −0 stored as +0
+/// assert_eq!((spec.kept(), spec.score(1, 0, 0.25)), (1, 0.5));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct MaskSpec {
     phi: Vec<f64>,
@@ -193,31 +274,67 @@ impl MaskSpec {
     }
 
     /// n, the number of rows (hidden neurons).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::MaskSpec;
+    /// assert_eq!(MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], 0.5).unwrap().rows(), 3);
+    /// ```
     pub fn rows(&self) -> usize {
         self.phi.len()
     }
 
     /// d, the number of columns (inputs).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::MaskSpec;
+    /// assert_eq!(MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], 0.5).unwrap().cols(), 5);
+    /// ```
     pub fn cols(&self) -> usize {
         self.psi.len()
     }
 
     /// k, the number of kept entries.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::MaskSpec;
+    /// let spec = MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], 0.5).unwrap();
+    /// assert_eq!(spec.kept(), 8); // round(7.5): halves round up
+    /// ```
     pub fn kept(&self) -> u64 {
         self.kept
     }
 
     /// The row profile values φ_i.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::{mask::MaskSpec, profile::Profile};
+    /// let (u, one) = (Profile::parse("affine:0,1").unwrap(), Profile::parse("const:1").unwrap());
+    /// let spec = MaskSpec::new(4, 1, 0.5, &u, &one).unwrap();
+    /// assert_eq!(spec.phi(), &[0.125, 0.375, 0.625, 0.875]); // φ at the row midpoints
+    /// ```
     pub fn phi(&self) -> &[f64] {
         &self.phi
     }
 
     /// The column profile values ψ_j.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::{mask::MaskSpec, profile::Profile};
+    /// let (u, one) = (Profile::parse("affine:0,1").unwrap(), Profile::parse("const:1").unwrap());
+    /// let spec = MaskSpec::new(1, 2, 0.5, &one, &u).unwrap();
+    /// assert_eq!(spec.psi(), &[0.25, 0.75]);
+    /// ```
     pub fn psi(&self) -> &[f64] {
         &self.psi
     }
 
     /// The score `(φ_i · ψ_j) · abs_xi` exactly as every path computes it.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::MaskSpec;
+    /// let spec = MaskSpec::from_grids(vec![2.0], vec![3.0], 0.5).unwrap();
+    /// assert_eq!(spec.score(0, 0, 0.5), 3.0);
+    /// ```
     pub fn score(&self, i: usize, j: usize, abs_xi: f64) -> f64 {
         (self.phi[i] * self.psi[j]) * abs_xi
     }
@@ -236,6 +353,18 @@ impl MaskSpec {
 }
 
 /// A window `[lo, hi]` expected to contain the threshold τ_n; a hint only.
+///
+/// ```
+/// use pai_graphon::convergence::mask::{sample_mask, MaskSpec, Window};
+/// use pai_graphon::convergence::noise::HalfNormal;
+/// use pai_graphon::seed::MasterSeed;
+/// let spec = MaskSpec::from_grids(vec![1.0; 20], vec![1.0; 20], 0.2).unwrap();
+/// let (law, seed) = (HalfNormal { sigma: 1.0 }, MasterSeed::default());
+/// // A window that misses τ_n only costs time: the mask is the same.
+/// let missed = sample_mask(&spec, &law, seed, "DOC", Some(Window { lo: 100.0, hi: 200.0 })).unwrap();
+/// assert_eq!(missed, sample_mask(&spec, &law, seed, "DOC", None).unwrap());
+/// assert!(sample_mask(&spec, &law, seed, "DOC", Some(Window { lo: 2.0, hi: 1.0 })).is_err());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Window {
     /// Lower end (≥ 0).
@@ -263,6 +392,14 @@ impl Window {
 /// A bit-packed n × d mask: row i occupies `ceil(d/64)` words, column j is bit `j % 64` of word
 /// `j / 64` (bits past d are 0). Two masks are equal when their entries, kept counts and
 /// thresholds (bit for bit) agree, whatever path and number of passes produced them.
+///
+/// ```
+/// use pai_graphon::convergence::mask::{top_k_mask, Mask};
+/// let m = top_k_mask(2, 3, &[0.1, 0.9, 0.5, 0.3, 0.8, 0.2], 3).unwrap();
+/// let e = Mask::from_entries(2, 3, &[0, 1, 1, 0, 1, 0]).unwrap();
+/// assert_eq!((e.row_degrees(), e.kept()), (m.row_degrees(), m.kept()));
+/// assert_ne!(e, m); // same entries, but e's threshold is unknown (NaN)
+/// ```
 #[derive(Clone, Debug)]
 pub struct Mask {
     rows: usize,
@@ -349,11 +486,21 @@ impl Mask {
     }
 
     /// n.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::Mask;
+    /// assert_eq!(Mask::from_entries(2, 3, &[0; 6]).unwrap().rows(), 2);
+    /// ```
     pub fn rows(&self) -> usize {
         self.rows
     }
 
     /// d.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::Mask;
+    /// assert_eq!(Mask::from_entries(2, 3, &[0; 6]).unwrap().cols(), 3);
+    /// ```
     pub fn cols(&self) -> usize {
         self.cols
     }
@@ -372,21 +519,53 @@ impl Mask {
     }
 
     /// k, the number of kept entries.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::Mask;
+    /// assert_eq!(Mask::from_entries(2, 2, &[1, 0, 1, 1]).unwrap().kept(), 3);
+    /// ```
     pub fn kept(&self) -> u64 {
         self.kept
     }
 
     /// τ_n, the k-th largest score.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::{top_k_mask, Mask};
+    /// assert_eq!(top_k_mask(1, 3, &[0.2, 0.7, 0.5], 2).unwrap().threshold(), 0.5);
+    /// assert!(Mask::from_entries(1, 1, &[1]).unwrap().threshold().is_nan()); // not known
+    /// ```
     pub fn threshold(&self) -> f64 {
         self.threshold
     }
 
     /// How many passes over the random streams produced the mask (0 for [`top_k_mask`]).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::{sample_mask, top_k_mask, Window, MaskSpec};
+    /// use pai_graphon::convergence::noise::UniformAbs;
+    /// use pai_graphon::seed::MasterSeed;
+    /// assert_eq!(top_k_mask(1, 2, &[0.1, 0.2], 1).unwrap().passes(), 0);
+    /// // A window that holds every score: one pass over the streams.
+    /// let spec = MaskSpec::from_grids(vec![1.0; 4], vec![1.0; 4], 0.5).unwrap();
+    /// let all = Some(Window { lo: 0.0, hi: f64::INFINITY });
+    /// let m = sample_mask(&spec, &UniformAbs { a: 1.0 }, MasterSeed::default(), "DOC", all).unwrap();
+    /// assert_eq!(m.passes(), 1);
+    /// ```
     pub fn passes(&self) -> u32 {
         self.passes
     }
 
     /// The words of row i (`None` outside the mask).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::mask::Mask;
+    /// let mut entries = vec![0; 70];
+    /// entries[65] = 1; // column 65: bit 1 of word 1
+    /// let m = Mask::from_entries(1, 70, &entries).unwrap();
+    /// assert_eq!(m.row_words(0), Some(&[0, 2][..]));
+    /// assert_eq!(m.row_words(1), None);
+    /// ```
     pub fn row_words(&self, i: usize) -> Option<&[u64]> {
         (i < self.rows).then(|| &self.bits[i * self.words_per_row..(i + 1) * self.words_per_row])
     }
@@ -837,6 +1016,17 @@ pub fn sample_mask<L: NoiseLaw + ?Sized>(
 }
 
 /// [`sample_mask`] for a parsed [`Noise`], dispatched to its concrete law (so the sampler inlines).
+///
+/// ```
+/// use pai_graphon::convergence::mask::{sample_mask, sample_mask_for, MaskSpec};
+/// use pai_graphon::convergence::{limit::Fsm, noise::HalfNormal};
+/// use pai_graphon::seed::MasterSeed;
+/// let fsm = Fsm::figure1();
+/// let spec = MaskSpec::new(20, 20, 0.2, &fsm.row, &fsm.col).unwrap();
+/// let seed = MasterSeed::default();
+/// let a = sample_mask_for(&spec, &fsm.noise, seed, "DOC", None).unwrap();
+/// assert_eq!(a, sample_mask(&spec, &HalfNormal { sigma: 1.0 }, seed, "DOC", None).unwrap());
+/// ```
 pub fn sample_mask_for(
     spec: &MaskSpec,
     noise: &Noise,

@@ -4,6 +4,21 @@
 //! Scores `S_ij = φ_i ψ_j |ξ_ij|` with row profile φ (hidden neurons, u = position), column
 //! profile ψ (inputs, v), i.i.d. edge noise ξ; a mask keeps the top `k = round(ρ n d)` scores.
 //! The limit graphon is `W(u, v) = P(|ξ| > τ* / (φ(u) ψ(v)))` where τ* solves `∫∫ W = ρ`.
+//!
+//! ```
+//! use pai_graphon::convergence::limit::Fsm;
+//! use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+//! use pai_graphon::seed::MasterSeed;
+//! let fsm = Fsm::figure1();
+//! let spec = MaskSpec::new(64, 64, 0.2, &fsm.row, &fsm.col).unwrap();
+//! let mask = sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), "DOC", None).unwrap();
+//! assert_eq!(mask.kept(), 819); // round(0.2 · 64 · 64)
+//! // W increases in u, and so do the sampled row degrees.
+//! let w = fsm.limit_graphon(0.2).unwrap();
+//! assert!(w.w(0.1, 0.5) < w.w(0.9, 0.5));
+//! let deg = mask.row_degrees();
+//! assert!(deg[..8].iter().sum::<u32>() < deg[56..].iter().sum::<u32>());
+//! ```
 
 pub mod claims_limit;
 pub mod claims_noise;
@@ -17,6 +32,11 @@ use crate::claims::Claim;
 use std::fmt;
 
 /// The convergence claims, CONV-1 to CONV-5.
+///
+/// ```
+/// let ids: Vec<&str> = pai_graphon::convergence::claims().iter().map(|c| c.id).collect();
+/// assert_eq!(ids, ["CONV-1", "CONV-2", "CONV-3", "CONV-4", "CONV-5"]);
+/// ```
 pub fn claims() -> Vec<Claim> {
     let mut all = claims_limit::claims();
     all.extend(claims_noise::claims());
@@ -24,6 +44,14 @@ pub fn claims() -> Vec<Claim> {
 }
 
 /// Invalid input to the convergence module.
+///
+/// ```
+/// use pai_graphon::convergence::{limit::Fsm, profile::Profile, ConvergenceError};
+/// assert!(matches!(Profile::parse("exp"), Err(ConvergenceError::Spec(_))));
+/// let e = Fsm::figure1().tau_star(1.5).unwrap_err();
+/// assert!(matches!(e, ConvergenceError::Density(_)));
+/// assert!(e.to_string().starts_with("invalid density"));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConvergenceError {
     /// A profile or noise spec that does not parse: the spec and why.

@@ -5,6 +5,14 @@
 //! |---|---|
 //! | `gaussian:σ` | half-normal: \|N(0, σ²)\| |
 //! | `uniform:a` | U(0, a) (ξ uniform on (−a, a)) |
+//!
+//! ```
+//! use pai_graphon::convergence::noise::Noise;
+//! for spec in ["gaussian:2", "uniform:0.5"] {
+//!     assert_eq!(Noise::parse(spec).unwrap().law().spec(), spec);
+//! }
+//! assert!(Noise::parse("cauchy:1").is_err());
+//! ```
 
 use super::ConvergenceError;
 use crate::normal::erfc;
@@ -15,6 +23,21 @@ use std::f64::consts::{PI, SQRT_2};
 
 /// The law of |ξ|, which must be continuous (assumption A5). Draws come from a labelled ChaCha
 /// stream; replaying the stream replays the draws.
+///
+/// ```
+/// use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
+/// use pai_graphon::seed::MasterSeed;
+/// fn check(law: &dyn NoiseLaw) {
+///     assert_eq!(law.tail(0.0), 1.0);
+///     let x = law.tail_inverse(0.3);
+///     assert!((law.tail(x) - 0.3).abs() < 1e-15);
+///     let seed = MasterSeed::default();
+///     let draw = law.sample_abs(&mut seed.stream("DOC"));
+///     assert!(draw >= 0.0 && draw == law.sample_abs(&mut seed.stream("DOC")));
+/// }
+/// check(&HalfNormal { sigma: 2.0 });
+/// check(&UniformAbs { a: 3.0 });
+/// ```
 pub trait NoiseLaw: Send + Sync + std::fmt::Debug {
     /// The spec that parses back to this law.
     fn spec(&self) -> String;
@@ -49,6 +72,14 @@ fn sup_margin(x: f64) -> f64 {
 }
 
 /// |ξ| with ξ ~ N(0, σ²).
+///
+/// ```
+/// use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw};
+/// let law = HalfNormal { sigma: 2.0 };
+/// assert!((law.tail(2.0) - 0.31731050786291415).abs() < 1e-15); // P(|Z| > 1)
+/// assert_eq!(law.density(0.0), (2.0 / std::f64::consts::PI).sqrt() / 2.0);
+/// assert_eq!(law.spec(), "gaussian:2");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HalfNormal {
     /// The standard deviation σ > 0 of ξ.
@@ -173,6 +204,13 @@ impl NoiseLaw for HalfNormal {
 }
 
 /// |ξ| ~ U(0, a).
+///
+/// ```
+/// use pai_graphon::convergence::noise::{NoiseLaw, UniformAbs};
+/// let law = UniformAbs { a: 2.0 };
+/// assert_eq!((law.tail(0.5), law.tail_inverse(0.75), law.density(1.0)), (0.75, 0.5, 0.5));
+/// assert_eq!((law.tail(3.0), law.density(3.0)), (0.0, 0.0));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct UniformAbs {
     /// The upper end a > 0.
@@ -233,6 +271,12 @@ impl NoiseLaw for UniformAbs {
 }
 
 /// A parsed noise law.
+///
+/// ```
+/// use pai_graphon::convergence::noise::{HalfNormal, Noise, UniformAbs};
+/// assert_eq!(Noise::parse("gaussian:1.5").unwrap(), Noise::Gaussian(HalfNormal { sigma: 1.5 }));
+/// assert_eq!(Noise::parse("uniform:1").unwrap(), Noise::Uniform(UniformAbs { a: 1.0 }));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Noise {
     /// Half-normal.
@@ -272,6 +316,12 @@ impl Noise {
     }
 
     /// The law as a trait object.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::noise::{Noise, UniformAbs};
+    /// let law = Noise::Uniform(UniformAbs { a: 2.0 }).law();
+    /// assert_eq!((law.spec(), law.tail(1.0)), ("uniform:2".to_string(), 0.5));
+    /// ```
     pub fn law(&self) -> &dyn NoiseLaw {
         match self {
             Noise::Gaussian(l) => l,

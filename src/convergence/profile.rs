@@ -9,10 +9,29 @@
 //! | `exp:a` | e^(a u) (a ≥ 0) |
 //! | `step:b1,…,bk;l0,…,lk` | level l_m on [b_m, b_(m+1)), breakpoints 0 < b1 < … < bk < 1 |
 //! | `empirical:x1,…,xN` | the sorted values as a step function with N equal cells |
+//!
+//! ```
+//! use pai_graphon::convergence::profile::Profile;
+//! let at_half = |spec: &str| Profile::parse(spec).unwrap().value(0.5);
+//! assert_eq!(at_half("const:2"), 2.0);
+//! assert_eq!(at_half("affine:1,2"), 2.0);
+//! assert_eq!(at_half("power:2"), 0.25);
+//! assert_eq!(at_half("exp:0"), 1.0);
+//! assert_eq!(at_half("step:0.5;1,3"), 3.0); // a breakpoint belongs to the cell on its right
+//! assert_eq!(at_half("empirical:5,1,3"), 3.0); // sorted: 1, 3, 5 on thirds
+//! ```
 
 use super::ConvergenceError;
 
 /// A profile on [0, 1].
+///
+/// ```
+/// use pai_graphon::convergence::profile::Profile;
+/// let step = Profile::Step { breaks: vec![0.25, 0.5], levels: vec![0.0, 1.0, 2.0] };
+/// assert_eq!(Profile::parse("step:0.25,0.5;0,1,2").unwrap(), step);
+/// let decreasing = Profile::Step { breaks: vec![0.5], levels: vec![2.0, 1.0] };
+/// assert!(decreasing.validate().is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Profile {
     /// A positive constant.
@@ -182,6 +201,13 @@ impl Profile {
     }
 
     /// The profile at `u` in [0, 1]; step cells are half-open `[b_m, b_(m+1))`, the last closed.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::profile::Profile;
+    /// let step = Profile::Step { breaks: vec![0.25, 0.5], levels: vec![0.0, 1.0, 2.0] };
+    /// assert_eq!((step.value(0.2), step.value(0.25), step.value(1.0)), (0.0, 1.0, 2.0));
+    /// assert_eq!(Profile::Affine(1.0, 2.0).value(0.25), 1.5);
+    /// ```
     pub fn value(&self, u: f64) -> f64 {
         match self {
             Profile::Constant(c) => *c,
@@ -193,11 +219,23 @@ impl Profile {
     }
 
     /// The largest value, attained at u = 1 (profiles are non-decreasing).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::profile::Profile;
+    /// assert_eq!(Profile::parse("affine:1,2").unwrap().sup(), 3.0);
+    /// assert_eq!(Profile::parse("power:3").unwrap().sup(), 1.0);
+    /// ```
     pub fn sup(&self) -> f64 {
         self.value(1.0)
     }
 
     /// Interior points where the profile jumps (empty for the smooth kinds).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::profile::Profile;
+    /// assert_eq!(Profile::parse("empirical:1,2,3,4").unwrap().breakpoints(), &[0.25, 0.5, 0.75]);
+    /// assert!(Profile::parse("exp:3").unwrap().breakpoints().is_empty());
+    /// ```
     pub fn breakpoints(&self) -> &[f64] {
         match self {
             Profile::Step { breaks, .. } => breaks,
