@@ -6,6 +6,14 @@
 //! and exactly as many data bytes as their header declares: a missing file, a file that is not
 //! `.npy`, a truncated or over-long one, the wrong dtype or the wrong shape each get their own
 //! [`NpyError`], never a panic or a silently reinterpreted array.
+//!
+//! ```
+//! use pai_graphon::npy::{decode_masks, encode_u8};
+//! // A 2 × 3 mask through `.npy` bytes and back.
+//! let bytes = encode_u8(&[2, 3], &[1, 0, 1, 0, 0, 1]).unwrap();
+//! let masks = decode_masks(&bytes, "mask.npy").unwrap();
+//! assert_eq!((masks[0].rows(), masks[0].cols(), masks[0].kept()), (2, 3, 3));
+//! ```
 
 use crate::convergence::mask::Mask;
 use npyz::WriterBuilder;
@@ -14,6 +22,15 @@ use std::io::Cursor;
 use std::path::Path;
 
 /// Why an `.npy` file could not be read or an array could not be encoded.
+///
+/// ```
+/// use pai_graphon::npy::{decode_f64, decode_masks, encode_f64, encode_u8, NpyError};
+/// let floats = encode_f64(&[2], &[0.5, f64::NAN]).unwrap();
+/// assert!(matches!(decode_masks(&floats, "m"), Err(NpyError::Dtype(_))));
+/// assert!(matches!(decode_f64(&floats, "w"), Err(NpyError::Value(_)))); // NaN
+/// assert!(matches!(decode_f64(b"not npy", "w"), Err(NpyError::Format(_))));
+/// assert!(matches!(encode_u8(&[2, 2], &[1, 0]), Err(NpyError::Shape(_))));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum NpyError {
     /// The file could not be opened or read: its path and the system's message.
@@ -43,6 +60,15 @@ impl fmt::Display for NpyError {
 impl std::error::Error for NpyError {}
 
 /// An array read from `.npy`: its shape and its entries in C order.
+///
+/// ```
+/// use pai_graphon::npy::{decode_f64, encode_f64, Array};
+/// // Row-major: entry (i, j) of a 2 × 3 array is data[3 i + j].
+/// let a = decode_f64(&encode_f64(&[2, 3], &[0., 1., 2., 3., 4., 5.]).unwrap(), "a").unwrap();
+/// assert_eq!(a, Array { shape: vec![2, 3], data: vec![0., 1., 2., 3., 4., 5.] });
+/// let (i, j) = (1, 2);
+/// assert_eq!(a.data[3 * i + j], 5.0);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Array<T> {
     /// The dimensions, outermost first.
@@ -106,6 +132,15 @@ fn encode<T: npyz::AutoSerialize>(shape: &[usize], data: &[T]) -> Result<Vec<u8>
 }
 
 /// What [`decode_f64_or_mask`] found: a 0/1 `uint8`/`bool` array or a float array (as f64).
+///
+/// ```
+/// use pai_graphon::npy::{decode_f64_or_mask, encode_f32, encode_u8, Decoded};
+/// let mask = decode_f64_or_mask(&encode_u8(&[2], &[0, 1]).unwrap(), "m").unwrap();
+/// assert!(matches!(mask, Decoded::Mask(a) if a.data == [0, 1]));
+/// // float32 entries come back widened, exactly.
+/// let score = decode_f64_or_mask(&encode_f32(&[1], &[0.1]).unwrap(), "s").unwrap();
+/// assert!(matches!(score, Decoded::Float(a) if a.data == [f64::from(0.1f32)]));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decoded {
     /// A `uint8` or `bool` array, entries 0 or 1.

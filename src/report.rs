@@ -1,12 +1,34 @@
 //! Audit output: a plain table, a markdown table and JSON, all from the same rows, and atomic
 //! file writes (a temporary file in the same folder, then a rename), so a reader never sees a
 //! half-written file.
+//!
+//! ```
+//! use pai_graphon::claims::{find, run};
+//! use pai_graphon::report::{render, Format};
+//! use pai_graphon::seed::MasterSeed;
+//! let rows = vec![run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap()];
+//! let table = render(&rows, Format::Markdown);
+//! assert!(table.starts_with("| id | source | kind |"));
+//! assert!(table.contains("| TOOL-7 | reconstructed | high-precision |"));
+//! ```
 
 use crate::claims::Row;
 use std::io::Write;
 use std::path::Path;
 
 /// Output formats of the audit.
+///
+/// ```
+/// use pai_graphon::claims::{find, run};
+/// use pai_graphon::report::{render, Format};
+/// use pai_graphon::seed::MasterSeed;
+/// let rows = vec![run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap()];
+/// // JSON is for machines: no summary line, one object per row.
+/// let json: serde_json::Value = serde_json::from_str(&render(&rows, Format::Json)).unwrap();
+/// assert_eq!(json[0]["id"], "TOOL-7");
+/// assert_eq!(json[0]["kind"], "high-precision");
+/// assert!(render(&rows, Format::Table).starts_with("id "));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Aligned columns for a terminal.
@@ -106,6 +128,18 @@ fn cells(row: &Row) -> [String; 11] {
 }
 
 /// Render the rows in a format; the table and markdown end with a summary line.
+///
+/// ```
+/// use pai_graphon::claims::{find, run};
+/// use pai_graphon::report::{render, summary, Format};
+/// use pai_graphon::seed::MasterSeed;
+/// let rows = vec![run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap()];
+/// let table = render(&rows, Format::Table);
+/// assert!(table.ends_with(&summary(&rows)));
+/// // A header line, one line per row, then the summary.
+/// assert_eq!(table.lines().filter(|l| l.starts_with("TOOL-7")).count(), 1);
+/// assert_eq!(render(&[], Format::Json), "[]\n");
+/// ```
 pub fn render(rows: &[Row], format: Format) -> String {
     match format {
         Format::Json => serde_json::to_string_pretty(rows).unwrap_or_else(|e| e.to_string()) + "\n",
@@ -147,6 +181,18 @@ pub fn render(rows: &[Row], format: Format) -> String {
 }
 
 /// `N passed, M failed` with the false-alarm probability spent.
+///
+/// ```
+/// use pai_graphon::claims::{find, run};
+/// use pai_graphon::report::summary;
+/// use pai_graphon::seed::MasterSeed;
+/// let rows = vec![run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap()];
+/// // TOOL-7 is high-precision: it spends no false-alarm probability.
+/// assert_eq!(
+///     summary(&rows),
+///     "\n1 passed, 0 failed\nfalse-alarm probability of this run (union bound): 0\n"
+/// );
+/// ```
 pub fn summary(rows: &[Row]) -> String {
     let failed = rows.iter().filter(|r| r.status != "pass").count();
     let spent: Vec<f64> = rows.iter().map(|r| r.failure_probability).collect();
