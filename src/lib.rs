@@ -29,6 +29,17 @@
 //! | `mp` (feature `mpfr`) | MPFR-backed erfc, normal tail and quantile |
 //! | [`report`] | audit tables (text, markdown, JSON) and atomic file output |
 //! | [`plot`] | figures: one style for every figure |
+//!
+//! ```
+//! use pai_graphon::claims::{find, run, statement};
+//! use pai_graphon::seed::MasterSeed;
+//! // What `pai-graphon audit --filter TOOL-7` does: the claim's check at a seed and scale...
+//! let row = run(&find("TOOL-7")?, MasterSeed::default(), 1.0)?;
+//! assert_eq!(row.status, "pass");
+//! // ...and what `pai-graphon show TOOL-7` prints: its section of `theory/`.
+//! assert!(statement("TOOL-7")?.text.contains("MPFR"));
+//! # Ok::<(), pai_graphon::Error>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod approximation;
@@ -53,6 +64,18 @@ pub mod tol;
 use std::fmt;
 
 /// Any invalid input the library rejects, by area.
+///
+/// Each area's own error converts into it with `?`.
+///
+/// ```
+/// use pai_graphon::{claims, tol, Error};
+/// fn threshold(n: usize) -> Result<f64, Error> {
+///     Ok(tol::dkw_massart(n, 1e-3)?)
+/// }
+/// assert!(matches!(threshold(0), Err(Error::Tol(tol::TolError::NoSamples))));
+/// let e = Error::from(claims::find("TOOL-0").unwrap_err());
+/// assert_eq!(e.to_string(), claims::UnknownClaim("TOOL-0".into()).to_string());
+/// ```
 #[derive(Debug)]
 pub enum Error {
     /// A threshold function got an invalid argument.
