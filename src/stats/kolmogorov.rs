@@ -16,6 +16,15 @@
 //! increasing function of every draw `U_j`, so by Harris's inequality for product measures the
 //! two events are negatively correlated: `0 ≤ J ≤ S⁺²`. So `2 S⁺` is within `S⁺²` of the
 //! survival function, a bound that is computed, not assumed.
+//!
+//! ```
+//! use num_rational::BigRational;
+//! use num_traits::ToPrimitive;
+//! use pai_graphon::stats::kolmogorov::{cdf, cdf_exact};
+//! // The f64 CDF against the exact rational one at d = 5/16 (exact in f64), n = 5.
+//! let exact = cdf_exact(5, &BigRational::new(5.into(), 16.into())).unwrap();
+//! assert!((cdf(5, 0.3125).unwrap() - exact.to_f64().unwrap()).abs() < 1e-15);
+//! ```
 
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::stats::StatsError;
@@ -246,6 +255,15 @@ fn eval_poly(coeffs: &[BigRational], y: &BigRational) -> BigRational {
 // ---------------------------------------------------------------------------------------------
 
 /// Which method [`sf`] used at `(n, d)`.
+///
+/// ```
+/// use pai_graphon::stats::kolmogorov::{method, Method};
+/// assert_eq!(method(10, 0.01).unwrap(), Method::Trivial); // d ≤ 1/(2n)
+/// assert_eq!(method(2, 0.5).unwrap(), Method::LowerClosedForm); // d ≤ 1/n
+/// assert_eq!(method(4, 0.875).unwrap(), Method::UpperClosedForm); // d ≥ 1 − 1/n
+/// assert_eq!(method(100, 0.3).unwrap(), Method::TwiceSmirnovBounded);
+/// assert_eq!(method(100, 0.2).unwrap(), Method::DurbinMatrix);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     /// `d ≤ 1/(2n)` or `d ≥ 1`: the answer is 0 or 1.
@@ -266,10 +284,28 @@ pub enum Method {
 
 /// The largest `S⁺²` for which [`sf`] returns `2 S⁺` below `d = 1/2`: the dropped joint term
 /// `J` satisfies `0 ≤ J ≤ S⁺²` (Harris's inequality), so this is the branch's error bound.
+///
+/// ```
+/// use pai_graphon::stats::kolmogorov::{method, sf, Method, HARRIS_ALLOWANCE};
+/// // At n = 100, d = 0.3 the branch applies: sf = 2 S⁺ and S⁺² is within the allowance.
+/// assert_eq!(method(100, 0.3).unwrap(), Method::TwiceSmirnovBounded);
+/// let s_plus = sf(100, 0.3).unwrap() / 2.0;
+/// assert!(s_plus * s_plus <= HARRIS_ALLOWANCE);
+/// ```
 pub const HARRIS_ALLOWANCE: f64 = 1e-11;
 
 /// The largest Durbin matrix (`m = 2⌈n d⌉ − 1`) [`sf`] powers in f64. Above it the cost
 /// (`≈ 2 m³ log₂ n` flops) passes a few tenths of a second and the Pelz–Good series is used.
+///
+/// ```
+/// use pai_graphon::stats::kolmogorov::{method, Method, DURBIN_MAX_DIM};
+/// // n d = 20: m = 39, powered in f64.
+/// assert_eq!(method(100, 0.2).unwrap(), Method::DurbinMatrix);
+/// // n d = 202: m = 403 is past the limit (and the one-sided tail too large for 2 S⁺).
+/// let m = 2 * (10_100.0 * 0.02f64).ceil() as usize - 1;
+/// assert!(m > DURBIN_MAX_DIM);
+/// assert_eq!(method(10_100, 0.02).unwrap(), Method::PelzGood);
+/// ```
 pub const DURBIN_MAX_DIM: usize = 401;
 
 /// The survival function `P(D_n ≥ d)` in f64, for any `n ≥ 1` (see [`Method`] for the branches).
@@ -607,6 +643,11 @@ pub fn asymptotic_sf(x: f64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 
 /// Claims of this file: TOOL-1 (exact rational CDF) and TOOL-2 (f64 accuracy).
+///
+/// ```
+/// let ids: Vec<&str> = pai_graphon::stats::kolmogorov::claims().iter().map(|c| c.id).collect();
+/// assert_eq!(ids, ["TOOL-1", "TOOL-2"]);
+/// ```
 pub fn claims() -> Vec<Claim> {
     vec![
         Claim {
@@ -713,6 +754,16 @@ fn tool_1_check(ctx: &ClaimContext) -> Result<Outcome, Error> {
 }
 
 /// The accuracy [`sf`] claims on the TOOL-2 grid (absolute, on `P(D_n ≥ d)`).
+///
+/// ```
+/// use num_rational::BigRational;
+/// use num_traits::{One, ToPrimitive};
+/// use pai_graphon::stats::kolmogorov::{cdf_exact, sf, CLAIMED_SF_ACCURACY};
+/// // One point of the TOOL-2 grid: n = 20, d = 5/32 (the Durbin branch).
+/// let d = BigRational::new(5.into(), 32.into());
+/// let exact = (BigRational::one() - cdf_exact(20, &d).unwrap()).to_f64().unwrap();
+/// assert!((sf(20, 0.15625).unwrap() - exact).abs() <= CLAIMED_SF_ACCURACY);
+/// ```
 pub const CLAIMED_SF_ACCURACY: f64 = 1e-10;
 
 /// TOOL-2's grid of `(n, j, 2^b)` with `d = j/2^b` exactly representable in f64: `n ≤ 16` on

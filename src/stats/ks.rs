@@ -4,6 +4,13 @@
 //! For a sample `x_1..x_n` with empirical CDF `F_n` and a continuous CDF `F`,
 //! `D_n = sup_x |F_n(x) − F(x)| = max_i max(i/n − F(x_(i)), F(x_(i)) − (i−1)/n)` over the
 //! sorted sample. Under `H₀` its law is the Kolmogorov distribution of [`super::kolmogorov`].
+//!
+//! ```
+//! use pai_graphon::stats::ks::ks_test;
+//! // Evenly spread points attain the smallest possible D_n, 1/(2n): the p-value is 1.
+//! let t = ks_test(&[0.875, 0.125, 0.625, 0.375], |x| x).unwrap();
+//! assert_eq!((t.statistic, t.p_value), (0.125, 1.0));
+//! ```
 
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::stats::kolmogorov;
@@ -14,6 +21,13 @@ use num_rational::BigRational;
 use num_traits::{One, ToPrimitive, Zero};
 
 /// A one-sample Kolmogorov–Smirnov test result.
+///
+/// ```
+/// use pai_graphon::stats::ks::{ks_test, KsTest};
+/// // n = 1, x = 0.5: D_1 = max(x, 1 − x) = 1/2, which every sample reaches.
+/// let t = ks_test(&[0.5], |x| x.clamp(0.0, 1.0)).unwrap();
+/// assert_eq!(t, KsTest { statistic: 0.5, p_value: 1.0 });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct KsTest {
     /// `D_n = sup |F_n − F|`.
@@ -224,6 +238,11 @@ pub fn two_sample_sf(m: usize, c: usize, one_sided: bool) -> Result<f64, StatsEr
 // ---------------------------------------------------------------------------------------------
 
 /// Claims of this file: TOOL-3 (the KS statistic of uniform draws obeys DKW–Massart).
+///
+/// ```
+/// let c = pai_graphon::stats::ks::claims();
+/// assert_eq!((c.len(), c[0].id, c[0].delta), (1, "TOOL-3", 1e-4));
+/// ```
 pub fn claims() -> Vec<Claim> {
     vec![Claim {
         id: "TOOL-3",
