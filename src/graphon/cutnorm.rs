@@ -18,6 +18,18 @@
 //! arithmetic; it is the oracle of the tests. [`cut_norm_hoeffding_bound`] is the high-probability
 //! bound on the cut norm of a matrix of independent centred entries, reused by the convergence
 //! claims.
+//!
+//! ```
+//! use faer::Mat;
+//! use pai_graphon::graphon::cutnorm::{cut_norm, cut_norm_exact, CutNormOptions};
+//! use pai_graphon::seed::MasterSeed;
+//! // TOOL-5 in miniature: the certified interval contains the exact cut norm.
+//! let a = Mat::from_fn(4, 5, |i, j| if (i + j) % 2 == 0 { 1.0 } else { -0.5 });
+//! let exact = cut_norm_exact(a.as_ref()).unwrap();
+//! let mut rng = MasterSeed::default().stream("doc/cutnorm-module");
+//! let c = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut rng).unwrap();
+//! assert!(c.lower <= exact && exact <= c.upper);
+//! ```
 
 use super::GraphonError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
@@ -33,6 +45,17 @@ use rand::Rng;
 use std::ops::{AddAssign, SubAssign};
 
 /// The largest shorter side [`cut_norm_exact`] enumerates (2^20 subsets).
+///
+/// ```
+/// use faer::Mat;
+/// use pai_graphon::graphon::{cutnorm::{cut_norm_exact, EXACT_MAX_SHORT_SIDE}, GraphonError};
+/// let k = EXACT_MAX_SHORT_SIDE + 1;
+/// let square = Mat::<f64>::zeros(k, k);
+/// assert!(matches!(cut_norm_exact(square.as_ref()), Err(GraphonError::Shape { .. })));
+/// // Only the shorter side is enumerated: 2 × 100 is cheap.
+/// let thin = Mat::from_fn(2, 100, |_, _| 1.0);
+/// assert_eq!(cut_norm_exact(thin.as_ref()).unwrap(), 1.0);
+/// ```
 pub const EXACT_MAX_SHORT_SIDE: usize = 20;
 
 /// Trial shifts of the certificate: `ν = θ + τ · scale` with `τ = 10^−4, 8·10^−4, …`, then a
@@ -57,6 +80,19 @@ pub enum CutSign {
 
 impl CutSign {
     /// `+1.0` or `−1.0`.
+    ///
+    /// ```
+    /// use faer::mat;
+    /// use pai_graphon::graphon::cutnorm::{cut_norm, CutNormOptions, CutSign};
+    /// use pai_graphon::seed::MasterSeed;
+    /// // All entries negative: the whole matrix attains the cut norm, with a negative sum.
+    /// let a = mat![[-1.0, -1.0], [-1.0, -1.0]];
+    /// let mut rng = MasterSeed::default().stream("doc/cutsign");
+    /// let c = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut rng).unwrap();
+    /// assert_eq!(c.sign, CutSign::Negative);
+    /// assert_eq!(c.sign.factor() * c.attained_sum, 4.0);
+    /// assert_eq!(CutSign::Positive.factor(), 1.0);
+    /// ```
     pub fn factor(self) -> f64 {
         match self {
             CutSign::Positive => 1.0,
@@ -804,6 +840,11 @@ fn certified_lower(a: &Mat<f64>, best: &BestCut, abs_sum: f64) -> (f64, f64) {
 
 /// Claims of this file: TOOL-5 (the interval contains the exact cut norm) and TOOL-6 (the
 /// Hoeffding bound on the cut norm of centred Bernoulli noise).
+///
+/// ```
+/// let ids: Vec<&str> = pai_graphon::graphon::cutnorm::claims().iter().map(|c| c.id).collect();
+/// assert_eq!(ids, ["TOOL-5", "TOOL-6"]);
+/// ```
 pub fn claims() -> Vec<Claim> {
     vec![
         Claim {

@@ -1,5 +1,15 @@
 //! Bipartite graphons: step graphons over f64 and over exact rationals, and certified cut-norm
 //! intervals of matrices. Claims TOOL-4, TOOL-5, TOOL-6 (`theory/toolbox.md`).
+//!
+//! ```
+//! use faer::Mat;
+//! use pai_graphon::graphon::{cutnorm::cut_norm_exact, step::StepGraphon};
+//! // The identity pattern has density 1/2; its cut distance from the constant 1/2 is one cell's
+//! // deviation, 1/2, over the 4 cells.
+//! let g = StepGraphon::uniform(vec![vec![1.0, 0.0], vec![0.0, 1.0]]).unwrap();
+//! let centred = Mat::from_fn(2, 2, |i, j| g.value(i, j).unwrap() - g.density());
+//! assert_eq!(cut_norm_exact(centred.as_ref()).unwrap(), 0.125);
+//! ```
 
 pub mod cutnorm;
 pub mod step;
@@ -8,6 +18,19 @@ use crate::claims::Claim;
 use std::fmt;
 
 /// A malformed graphon or matrix.
+///
+/// ```
+/// use pai_graphon::graphon::{step::StepGraphon, GraphonError};
+/// assert_eq!(StepGraphon::<f64>::uniform(vec![]), Err(GraphonError::Empty));
+/// let ragged = StepGraphon::uniform(vec![vec![1.0, 0.0], vec![1.0]]);
+/// assert!(matches!(ragged, Err(GraphonError::Shape { .. })));
+/// let nan = StepGraphon::uniform(vec![vec![f64::NAN]]);
+/// assert!(matches!(nan, Err(GraphonError::NonFinite(x)) if x.is_nan()));
+/// let above = StepGraphon::uniform(vec![vec![1.5]]);
+/// assert!(matches!(above, Err(GraphonError::OutOfRange(_))));
+/// let widths = StepGraphon::new(vec![0.5], vec![1.0], vec![vec![1.0]]);
+/// assert!(matches!(widths, Err(GraphonError::Partition(_)))); // 0.5 does not sum to 1
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum GraphonError {
     /// A matrix or partition with no rows or no columns.
@@ -44,6 +67,11 @@ impl fmt::Display for GraphonError {
 impl std::error::Error for GraphonError {}
 
 /// The graphon claims.
+///
+/// ```
+/// let ids: Vec<&str> = pai_graphon::graphon::claims().iter().map(|c| c.id).collect();
+/// assert_eq!(ids, ["TOOL-4", "TOOL-5", "TOOL-6"]);
+/// ```
 pub fn claims() -> Vec<Claim> {
     let mut all = step::claims();
     all.extend(cutnorm::claims());

@@ -22,6 +22,17 @@
 //!
 //! TOOL-4 checks, exactly, that density, t(C4) and the degree functions are unchanged by a
 //! common refinement, and that `t(C4) ≥ t(K2)^4` with equality exactly for constant graphons.
+//!
+//! ```
+//! use num_rational::BigRational;
+//! use pai_graphon::graphon::step::StepGraphon;
+//! let g = StepGraphon::uniform(vec![vec![1.0, 0.0], vec![0.5, 0.5]]).unwrap();
+//! // Not constant, so t(C4) = 7/64 exceeds t(K2)^4 = 1/16 (dyadic values: f64 is exact here).
+//! assert_eq!((g.density(), g.c4_density()), (0.5, 7.0 / 64.0));
+//! // The same graphon in exact arithmetic, and back.
+//! let exact = StepGraphon::<BigRational>::from_f64(&g).unwrap();
+//! assert_eq!(exact.to_f64().unwrap(), g);
+//! ```
 
 use super::GraphonError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Source};
@@ -35,6 +46,17 @@ use std::fmt;
 
 mod sealed {
     /// Keeps [`super::Scalar`] to the two number kinds whose validation rules are stated.
+    ///
+    /// Public in a private module, so other crates can name neither it nor a way to implement
+    /// `Scalar`; the two implementers are these:
+    ///
+    /// ```
+    /// use num_rational::BigRational;
+    /// use pai_graphon::graphon::step::Scalar;
+    /// fn is_scalar<T: Scalar>() {}
+    /// is_scalar::<f64>();
+    /// is_scalar::<BigRational>();
+    /// ```
     pub trait Sealed {}
     impl Sealed for f64 {}
     impl Sealed for num_rational::BigRational {}
