@@ -4,6 +4,16 @@
 //! factorisation with Demmel's backward error bound): certified bounds `λ_min(A) ≥ ℓ`,
 //! `λ_max(A) ≤ μ`, and a certified enclosure of `yᵀA⁻¹y`. Sequential and blocked, so results do
 //! not depend on the thread count.
+//!
+//! ```
+//! use pai_graphon::linalg::{certified_lambda_min, Cholesky};
+//! let a = faer::mat![[2.0, 1.0], [1.0, 2.0]]; // eigenvalues 1 and 3
+//! let lmin = certified_lambda_min(a.as_ref(), 0.0).unwrap();
+//! assert!(lmin > 0.99 && lmin <= 1.0);
+//! // y = (1, 1) is the eigenvector of 3: yᵀA⁻¹y = 2/3, at most ‖y‖²/λ_min.
+//! let q = Cholesky::factor(a.as_ref()).unwrap().quadratic_inverse(&[1.0, 1.0]).unwrap();
+//! assert!((q - 2.0 / 3.0).abs() < 1e-15 && q <= 2.0 / lmin);
+//! ```
 
 use crate::tol::{self, UNIT_ROUNDOFF};
 use faer::linalg::matmul::triangular::{self, BlockStructure};
@@ -27,6 +37,21 @@ const INVERSE_ITERATION_STEPS: usize = 60;
 const CHOLESKY_BLOCK: usize = 64;
 
 /// A matrix the toolbox cannot factor.
+///
+/// ```
+/// use faer::mat;
+/// use pai_graphon::linalg::{certified_lambda_min, Cholesky, LinalgError};
+/// let shape = Cholesky::factor(mat![[1.0, 2.0]].as_ref()).unwrap_err();
+/// assert!(matches!(shape, LinalgError::Shape(_)));
+/// let nan = Cholesky::factor(mat![[f64::NAN]].as_ref()).unwrap_err();
+/// assert!(matches!(nan, LinalgError::NonFinite(_)));
+/// // Eigenvalues 3 and −1: the second pivot, 1 − 2²/1, is negative.
+/// let indefinite = Cholesky::factor(mat![[1.0, 2.0], [2.0, 1.0]].as_ref()).unwrap_err();
+/// assert_eq!(indefinite, LinalgError::NotPositiveDefinite { pivot: 1 });
+/// // Positive definite, but λ_min = 1e-3 is within the stated input error 1e-2.
+/// let close = certified_lambda_min(mat![[1.0, 0.0], [0.0, 1e-3]].as_ref(), 1e-2).unwrap_err();
+/// assert!(matches!(close, LinalgError::Uncertified { .. }));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinalgError {
     /// Not square, empty, or a right-hand side of the wrong length.
@@ -75,6 +100,17 @@ impl std::error::Error for LinalgError {}
 
 /// The Cholesky factor `A = L Lᵀ` of a symmetric positive definite matrix, from its lower
 /// triangle after symmetrising: `(A + Aᵀ)/2` is what is factored.
+///
+/// ```
+/// use faer::mat;
+/// use pai_graphon::linalg::Cholesky;
+/// // A non-symmetric input is factored as its symmetric part [[4, 2], [2, 3]].
+/// let c = Cholesky::factor(mat![[4.0, 1.0], [3.0, 3.0]].as_ref()).unwrap();
+/// assert_eq!(c.diagonal()[0], 2.0);
+/// // A x = b without an inverse: A (1, 1) = (6, 5).
+/// let x = c.solve(&[6.0, 5.0]).unwrap();
+/// assert!((x[0] - 1.0).abs() < 1e-15 && (x[1] - 1.0).abs() < 1e-15);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Cholesky {
     n: usize,
@@ -271,6 +307,18 @@ pub(crate) fn cholesky_lower_in_place(x: &mut [f64], k: usize) -> Result<(), usi
 
 /// `dst = α a b` (or `dst += α a b`), sequentially, by faer; every general product in the crate
 /// goes through here.
+///
+/// ```
+/// use faer::{mat, Accum, Mat};
+/// use pai_graphon::linalg::matmul;
+/// let a = mat![[1.0, 2.0], [3.0, 4.0]];
+/// let mut c = Mat::<f64>::zeros(2, 2);
+/// matmul(c.as_mut(), Accum::Replace, a.as_ref(), a.as_ref(), 1.0);
+/// assert_eq!(c, mat![[7.0, 10.0], [15.0, 22.0]]);
+/// // Accumulate −1 · a a: back to zero.
+/// matmul(c.as_mut(), Accum::Add, a.as_ref(), a.as_ref(), -1.0);
+/// assert_eq!(c, Mat::<f64>::zeros(2, 2));
+/// ```
 pub fn matmul(
     dst: MatMut<'_, f64>,
     accum: Accum,
@@ -283,6 +331,17 @@ pub fn matmul(
 }
 
 /// The lower triangle of `dst = α a b` (or `dst += α a b`), sequentially, by faer.
+///
+/// ```
+/// use faer::{mat, Accum, Mat};
+/// use pai_graphon::linalg::matmul_lower;
+/// // A Gram matrix aᵀa = [[10, 14], [14, 20]]: only its lower triangle is written.
+/// let a = mat![[1.0, 2.0], [3.0, 4.0]];
+/// let mut g = Mat::<f64>::zeros(2, 2);
+/// matmul_lower(g.as_mut(), Accum::Replace, a.transpose(), a.as_ref(), 1.0);
+/// assert_eq!((g[(0, 0)], g[(1, 0)], g[(1, 1)]), (10.0, 14.0, 20.0));
+/// assert_eq!(g[(0, 1)], 0.0);
+/// ```
 pub fn matmul_lower(
     dst: MatMut<'_, f64>,
     accum: Accum,
@@ -561,6 +620,16 @@ fn rayleigh(a: MatRef<'_, f64>, v: &[f64]) -> f64 {
 }
 
 /// A certified enclosure of `yᵀ(A + E)⁻¹y` for every symmetric E with `‖E‖₂ ≤ input_error`.
+///
+/// ```
+/// use pai_graphon::linalg::certified_quadratic_inverse;
+/// let a = faer::mat![[2.0, 0.0], [0.0, 4.0]];
+/// // yᵀA⁻¹y = 4/2 + 4/4 = 3 for y = (2, 2).
+/// let q = certified_quadratic_inverse(a.as_ref(), &[2.0, 2.0], 0.0).unwrap();
+/// assert!(q.lower <= 3.0 && 3.0 <= q.upper);
+/// assert!(q.lower <= q.estimate && q.estimate <= q.upper);
+/// assert!(q.lambda_min_lower <= 2.0 && q.lambda_min_lower > 1.99);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct QuadraticEnclosure {
     /// A lower bound on `yᵀ(A + E)⁻¹y`.
