@@ -1,6 +1,23 @@
 //! Claims TAX-1 to TAX-8 (TAX-3 and TAX-5 retired) (`theory/taxonomy.md`): homogeneous and heterogeneous limits of real
 //! pruning criteria, implicit feature selection, FSM validity, deterministic limits and
 //! iterative SynFlow, on one-hidden-layer networks and real data.
+//!
+//! The claims run from [`crate::taxonomy::claims`]; the constants here are their parameters.
+//!
+//! ```
+//! use pai_graphon::net::criteria::{prune, Method, PruneSpec};
+//! use pai_graphon::net::{data, network::Network};
+//! use pai_graphon::seed::MasterSeed;
+//! use pai_graphon::taxonomy::claims::DENSITY;
+//! // TAX-6 in small: 100 rounds of SynFlow keep exactly the single-shot mask.
+//! let seed = MasterSeed::default();
+//! let set = data::load(&data::DataSpec::parse("synthetic:samples=1,informative=8,noise=0,zero=0").unwrap(), seed, "DOC").unwrap();
+//! let net = Network::init(16, 8, seed, "DOC").unwrap();
+//! let once = prune(&net, &set, &PruneSpec::new(Method::SynFlow, DENSITY), seed, "DOC").unwrap();
+//! let iterated = prune(&net, &set, &PruneSpec::iterative_synflow(DENSITY), seed, "DOC").unwrap();
+//! assert_eq!(once.mask, iterated.mask);
+//! assert_eq!(once.mask.kept(), 26); // round(0.2 · 16 · 8)
+//! ```
 
 use super::fsm::{fsm_test, interaction_contrasts, ContrastLaw};
 use super::stats::{
@@ -22,10 +39,18 @@ use num_rational::BigRational;
 use num_traits::ToPrimitive;
 
 /// The density of every TAX claim.
+///
+/// ```
+/// use pai_graphon::net::criteria::kept_schedule;
+/// use pai_graphon::taxonomy::{claims::DENSITY, synflow::synflow_limit};
+/// assert_eq!(kept_schedule(100, 64, DENSITY, 1).unwrap(), vec![1280]); // 0.2 · 6400
+/// // TAX-2: SynFlow's limit at this density is heterogeneous.
+/// assert!(synflow_limit(DENSITY, 256).unwrap().c4_excess.lo > 0.0);
+/// ```
 pub const DENSITY: f64 = 0.2;
 
-/// The taxonomy claims.
-pub fn claims() -> Vec<Claim> {
+/// The taxonomy claims (collected by [`crate::taxonomy::claims`]).
+pub(crate) fn claims() -> Vec<Claim> {
     let claim = |id, title, source, kind, delta, run| Claim {
         id,
         title,
@@ -317,10 +342,28 @@ fn tax_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
 
 /// TAX-8's width: the per-column Hoeffding bound is about 0.02 there, below the smallest noise
 /// column's density at the weak signal (about 0.06 for GraSP-magnitude).
+///
+/// ```
+/// use pai_graphon::taxonomy::claims::TAX8_WIDTH;
+/// use pai_graphon::tol::{hoeffding, Tail};
+/// // δ = 1e-4 shared by 10 masks, then by the 96 columns of TAX-8's design.
+/// let eps = hoeffding(TAX8_WIDTH, 1.0, 1e-4 / 10.0 / 96.0, Tail::One).unwrap();
+/// assert!(eps > 0.02 && eps < 0.025);
+/// ```
 pub const TAX8_WIDTH: usize = 16384;
 
 /// TAX-8's synthetic designs: 500 samples, 32 informative, 32 noise and 32 zero coordinates, at
 /// `signal` (0.1 for the column checks, 1 for the informative-versus-noise check).
+///
+/// ```
+/// use pai_graphon::net::data::{load, DataSpec};
+/// use pai_graphon::seed::MasterSeed;
+/// use pai_graphon::taxonomy::claims::tax_8_design;
+/// let set = load(&DataSpec::Synthetic(tax_8_design(0.1)), MasterSeed::default(), "DOC").unwrap();
+/// assert_eq!((set.samples, set.d), (500, 96));
+/// assert_eq!(set.blocks, Some((0..32, 32..64, 64..96)));
+/// assert_eq!(set.constant_columns(), (64..96).collect::<Vec<_>>());
+/// ```
 pub fn tax_8_design(signal: f64) -> SyntheticSpec {
     SyntheticSpec {
         samples: 500,
@@ -489,9 +532,57 @@ fn mnist_cut_off(ctx: &ClaimContext) -> Result<Vec<(String, f64)>, Error> {
 const TAX4_WIDTHS: [usize; 2] = [2048, 4096];
 
 /// The larger batch of TAX-4's non-FSM cases.
+///
+/// ```
+/// use pai_graphon::net::criteria::{scores, Method, PruneSpec, Residual};
+/// use pai_graphon::net::{data::DataSet, network::Network};
+/// use pai_graphon::seed::MasterSeed;
+/// use pai_graphon::taxonomy::claims::TAX4_BATCH;
+/// let toy = |samples: usize| DataSet {
+///     name: "toy".into(), samples, d: 2,
+///     x: (0..samples).flat_map(|b| [1.0 + (b % 4) as f64, 1.0 + (b % 3) as f64]).collect(),
+///     y: (0..samples).map(|b| if b % 2 == 0 { 1.0 } else { -1.0 }).collect(),
+///     labels: vec![0; samples], image_side: None, blocks: None,
+/// };
+/// // Neuron 0 fires when x_0 > x_1 / 2, neuron 1 when x_1 > x_0 / 2.
+/// let net = Network::from_weights(2, 2, vec![1.0, -0.5, -0.5, 1.0], vec![1.0, 1.0]).unwrap();
+/// // Under an FSM |S_ij / w_ij| = φ_i ψ_j, whose 2 × 2 cross ratio is 1.
+/// let cross_ratio = |set: &DataSet| {
+///     let spec = PruneSpec::new(Method::Snip(Residual::Plain), 0.5);
+///     let s = scores(&net, set, &spec, MasterSeed::default(), "DOC").unwrap();
+///     let h: Vec<f64> = s.iter().zip(net.weights()).map(|(s, w)| s / w.abs()).collect();
+///     (h[0] * h[3]) / (h[1] * h[2])
+/// };
+/// assert!((cross_ratio(&toy(1)) - 1.0).abs() < 1e-12);
+/// assert!((cross_ratio(&toy(TAX4_BATCH)) - 1.0).abs() > 1e-3);
+/// ```
 pub const TAX4_BATCH: usize = 100;
 
 /// The smallest batch the issue names as not an FSM.
+///
+/// ```
+/// use pai_graphon::net::criteria::{scores, GraspVariant, Method, PruneSpec};
+/// use pai_graphon::net::{data::DataSet, network::Network};
+/// use pai_graphon::seed::MasterSeed;
+/// use pai_graphon::taxonomy::claims::TAX4_SMALL_BATCH;
+/// let toy = |samples: usize| DataSet {
+///     name: "toy".into(), samples, d: 2,
+///     x: (0..samples).flat_map(|b| [1.0 + (b % 4) as f64, 1.0 + (b % 3) as f64]).collect(),
+///     y: (0..samples).map(|b| if b % 2 == 0 { 1.0 } else { -1.0 }).collect(),
+///     labels: vec![0; samples], image_side: None, blocks: None,
+/// };
+/// // Neuron 0 fires when x_0 > x_1 / 2, neuron 1 when x_1 > x_0 / 2.
+/// let net = Network::from_weights(2, 2, vec![1.0, -0.5, -0.5, 1.0], vec![1.0, 1.0]).unwrap();
+/// // Under an FSM |S_ij / w_ij| = φ_i ψ_j, whose 2 × 2 cross ratio is 1.
+/// let cross_ratio = |set: &DataSet| {
+///     let spec = PruneSpec::new(Method::Grasp(GraspVariant::Magnitude), 0.5);
+///     let s = scores(&net, set, &spec, MasterSeed::default(), "DOC").unwrap();
+///     let h: Vec<f64> = s.iter().zip(net.weights()).map(|(s, w)| s / w.abs()).collect();
+///     (h[0] * h[3]) / (h[1] * h[2])
+/// };
+/// assert!((cross_ratio(&toy(1)) - 1.0).abs() < 1e-12);
+/// assert!((cross_ratio(&toy(TAX4_SMALL_BATCH)) - 1.0).abs() > 1e-3);
+/// ```
 pub const TAX4_SMALL_BATCH: usize = 10;
 
 fn tax_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
@@ -561,6 +652,16 @@ fn tax_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
 const TAX7_WIDTHS: [usize; 3] = [4096, 16384, 65536];
 
 /// TAX-7's data: the first 500 UCI digits, so that both initialisations see the same batch.
+///
+/// ```
+/// use pai_graphon::net::criteria::batch_indices;
+/// use pai_graphon::seed::MasterSeed;
+/// use pai_graphon::taxonomy::claims::TAX7_SAMPLES;
+/// // The whole set is the batch, whatever the seed of the initialisation.
+/// let a = batch_indices(TAX7_SAMPLES, None, MasterSeed::default(), "init-1").unwrap();
+/// let b = batch_indices(TAX7_SAMPLES, None, MasterSeed::new(7), "init-2").unwrap();
+/// assert!(a == b && a.len() == 500);
+/// ```
 pub const TAX7_SAMPLES: usize = 500;
 
 /// Two initialisations per method and width: SynFlow and centred SNIP asserted (δ split over

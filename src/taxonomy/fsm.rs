@@ -12,6 +12,27 @@
 //!   FSM they are i.i.d. with a law that depends on the noise alone ([`ContrastLaw`]).
 //! - [`fsm_test`]: KS distance and variance ratio of the contrasts against that law, with
 //!   thresholds from DKW–Massart and Bernstein.
+//!
+//! ```
+//! use pai_graphon::seed::MasterSeed;
+//! use pai_graphon::taxonomy::fsm::{anova_fit, fsm_test, interaction_contrasts, ContrastLaw};
+//! use rand_distr::{Distribution, StandardNormal};
+//! // An exact FSM: S_ij = φ_i ψ_j ξ_ij with Gaussian ξ.
+//! let (n, d) = (200, 200);
+//! let mut rng = MasterSeed::default().stream("DOC");
+//! let s: Vec<f64> = (0..n * d)
+//!     .map(|k| {
+//!         let xi: f64 = StandardNormal.sample(&mut rng);
+//!         (1 + k / d) as f64 * (1.0 + (k % d) as f64).sqrt() * xi
+//!     })
+//!     .collect();
+//! let ratio = anova_fit(&s, n, d).unwrap().gaussian_ratio;
+//! assert!((ratio - 1.0).abs() < 0.1, "{ratio}"); // residual variance ≈ π²/8
+//! let c = interaction_contrasts(&s, n, d).unwrap();
+//! assert_eq!(c.values.len(), 100 * 100);
+//! assert!(fsm_test(&c.values, ContrastLaw::Gaussian, 1e-3).unwrap().accepted());
+//! assert!(!fsm_test(&c.values, ContrastLaw::Uniform, 1e-3).unwrap().accepted());
+//! ```
 
 use crate::stats::ks::ks_statistic;
 use crate::taxonomy::stats::check_delta;
@@ -23,9 +44,26 @@ use std::sync::OnceLock;
 
 /// `Var log|Z| = π²/8` for Z ~ N(0, 1): the cumulants of `log|Z|` are `κ_k = 2^(−k) ψ^(k−1)(½)`,
 /// and `ψ'(½) = π²/2`.
+///
+/// ```
+/// use pai_graphon::taxonomy::fsm::{ContrastLaw, LOG_ABS_GAUSSIAN_VARIANCE};
+/// // A contrast sums four independent ±log|ξ|: four times this variance.
+/// assert_eq!(4.0 * LOG_ABS_GAUSSIAN_VARIANCE, ContrastLaw::Gaussian.variance());
+/// assert!((LOG_ABS_GAUSSIAN_VARIANCE - 1.2337).abs() < 1e-4);
+/// ```
 pub const LOG_ABS_GAUSSIAN_VARIANCE: f64 = PI * PI / 8.0;
 
 /// The non-zero block of a score matrix and the logarithms of its entries.
+///
+/// ```
+/// use pai_graphon::taxonomy::fsm::LogBlock;
+/// // Row 1 and column 2 are all zero and drop out; the zero at (2, 1) stays inside the block.
+/// let s = [1.0, -1.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0];
+/// let b = LogBlock::new(&s, 3, 3).unwrap();
+/// assert_eq!((b.rows.clone(), b.cols.clone()), (vec![0, 2], vec![0, 1]));
+/// assert_eq!(b.logs, vec![Some(0.0), Some(0.0), Some(2f64.ln()), None]);
+/// assert!(LogBlock::new(&s, 2, 3).is_err()); // 9 scores are not 2 × 3
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogBlock {
     /// Indices (in S) of the rows kept: those with a non-zero score.
@@ -90,6 +128,16 @@ impl LogBlock {
 }
 
 /// The two-way additive fit `log|S_ij| = μ + r_i + c_j + e_ij` on the block (see [`anova_fit`]).
+///
+/// ```
+/// use pai_graphon::taxonomy::fsm::anova_fit;
+/// // |S_ij| = 2^i on a 3 × 2 block: μ = log 2, row effects (−1, 0, 1) log 2, no column effect.
+/// let fit = anova_fit(&[1.0, -1.0, 2.0, 2.0, 4.0, -4.0], 3, 2).unwrap();
+/// let ln2 = 2f64.ln();
+/// assert!((fit.grand_mean - ln2).abs() < 1e-15);
+/// assert!((fit.row_effects[0] + ln2).abs() < 1e-15 && fit.col_effects.iter().all(|c| c.abs() < 1e-15));
+/// assert_eq!((fit.zeros_excluded, fit.gaussian_ratio < 1e-28), (0, true));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnovaFit {
     /// Rows of S in the block.
@@ -179,6 +227,15 @@ pub fn anova_fit(scores: &[f64], n: usize, d: usize) -> Result<AnovaFit, Error> 
 }
 
 /// The disjoint 2×2 interaction contrasts of a score matrix (see [`interaction_contrasts`]).
+///
+/// ```
+/// use pai_graphon::taxonomy::fsm::interaction_contrasts;
+/// // 3 × 3 scores: row 2 and column 2 have no partner, so one square remains.
+/// let s = [1.0, 2.0, 5.0, 3.0, 6.0, 7.0, 9.0, 9.0, 9.0];
+/// let c = interaction_contrasts(&s, 3, 3).unwrap();
+/// assert_eq!((c.values.len(), c.skipped), (1, 0));
+/// assert!(c.values[0].abs() < 1e-15); // rows 0 and 1 are proportional: no interaction
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Contrasts {
     /// `D = L_ij − L_ij' − L_i'j + L_i'j'`, row pair major.
@@ -230,6 +287,18 @@ pub fn interaction_contrasts(scores: &[f64], n: usize, d: usize) -> Result<Contr
 }
 
 /// The law of the interaction contrasts under an exact FSM.
+///
+/// ```
+/// use pai_graphon::taxonomy::fsm::ContrastLaw;
+/// for law in [ContrastLaw::Gaussian, ContrastLaw::Uniform] {
+///     // Symmetric about 0, and the CDF agrees with the two-sided tail.
+///     let (s, tail) = (1.5, law.two_sided_tail(1.5));
+///     assert!((law.cdf(-s) - (1.0 - law.cdf(s))).abs() < 1e-15);
+///     assert!((law.cdf(-s) - tail / 2.0).abs() < 1e-15);
+/// }
+/// let pi2 = std::f64::consts::PI.powi(2);
+/// assert_eq!((ContrastLaw::Gaussian.variance(), ContrastLaw::Uniform.variance()), (pi2 / 2.0, 4.0));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContrastLaw {
     /// Gaussian ξ: `D = Y1 + Y2` with `Y = log|Cauchy|` (as `Z1Z4/(Z2Z3) = C·C'`), density
@@ -459,6 +528,16 @@ fn cdf_allowance() -> f64 {
 }
 
 /// The FSM test of a sample of contrasts against a law (see [`fsm_test`]).
+///
+/// ```
+/// use pai_graphon::taxonomy::fsm::{fsm_test, ContrastLaw};
+/// // ±2 with equal weight: mean 0, variance ratio 4/4 = 1, but far from the law's CDF.
+/// let c: Vec<f64> = (0..10_000).map(|i| if i % 2 == 0 { 2.0 } else { -2.0 }).collect();
+/// let t = fsm_test(&c, ContrastLaw::Uniform, 1e-3).unwrap();
+/// assert_eq!((t.count, t.mean, t.variance_ratio), (10_000, 0.0, 1.0));
+/// assert!(t.variance_accepts && !t.ks_accepts && !t.accepted());
+/// assert!(t.ratio_low < 1.0 && 1.0 < t.ratio_high);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct FsmTest {
     /// The law tested against.

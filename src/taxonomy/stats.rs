@@ -13,6 +13,25 @@
 //! - [`heterogeneity_lcb`]: a lower confidence bound on the limit's `t(C4) − ρ⁴`.
 //! - [`column_degree_distance`], [`deterministic_limit_bound`], [`sorted_block_distance`]: two
 //!   masks of the same data from independent initialisations.
+//!
+//! ```
+//! use pai_graphon::convergence::mask::top_k_mask;
+//! use pai_graphon::seed::{uniform_open01, MasterSeed};
+//! use pai_graphon::taxonomy::stats::{heterogeneity_lcb, homogeneity_check, homogeneous_bounds, mask_stats};
+//! // A Random mask (top-k of i.i.d. scores) passes the homogeneous null…
+//! let (n, d, k) = (1024, 64, 13107); // ρ ≈ 0.2
+//! let mut rng = MasterSeed::default().stream("DOC");
+//! let scores: Vec<f64> = (0..n * d).map(|_| uniform_open01(&mut rng)).collect();
+//! let random = top_k_mask(n, d, &scores, k).unwrap();
+//! let bounds = homogeneous_bounds(n, d, k, 1e-3).unwrap();
+//! assert!(homogeneity_check(&mask_stats(&random), &bounds).all_hold());
+//! assert_eq!(heterogeneity_lcb(&random, 1e-3).unwrap().lcb, 0.0);
+//! // …a mask that keeps the first fifth of the rows does not.
+//! let ordered: Vec<f64> = (0..n * d).map(|x| -(x as f64)).collect();
+//! let rows = top_k_mask(n, d, &ordered, k).unwrap();
+//! assert!(!homogeneity_check(&mask_stats(&rows), &bounds).all_hold());
+//! assert!(heterogeneity_lcb(&rows, 1e-3).unwrap().lcb > 0.0);
+//! ```
 
 use crate::convergence::mask::{for_each_set, Mask};
 use crate::taxonomy::TaxonomyError;
@@ -26,9 +45,28 @@ use rayon::prelude::*;
 /// Roundings allowed for a bound or statistic computed in f64 from exact integers through a
 /// short formula (≤ 64 operations, counting `ln` and `sqrt` as a few ulps each): compared values
 /// get a relative allowance `γ_64` ([`tol::gamma`]).
+///
+/// ```
+/// use pai_graphon::taxonomy::stats::{Comparison, ROUNDING_STEPS};
+/// use pai_graphon::tol::gamma;
+/// // A comparison tolerates a relative excess up to γ_64 ≈ 7.1e-15, and no more.
+/// let g = gamma(ROUNDING_STEPS).unwrap();
+/// assert!(Comparison::new(1.0 + g / 2.0, 1.0).holds);
+/// assert!(!Comparison::new(1.0 + 2.0 * g, 1.0).holds);
+/// ```
 pub const ROUNDING_STEPS: usize = 64;
 
 /// Min, max, mean and population variance of the degree fractions on one side of a mask.
+///
+/// ```
+/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::taxonomy::stats::mask_stats;
+/// // Row degrees 2, 1, 0 of 2 columns: fractions 1, 1/2, 0.
+/// let m = Mask::from_entries(3, 2, &[1, 1, 0, 1, 0, 0]).unwrap();
+/// let rows = mask_stats(&m).row_degrees;
+/// assert_eq!((rows.min, rows.max, rows.mean, rows.zeros), (0.0, 1.0, 0.5, 1));
+/// assert_eq!(rows.variance, 1.0 / 6.0); // ((1/2)² + 0 + (1/2)²)/3
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct DegreeSummary {
     /// Smallest degree fraction.
@@ -57,6 +95,19 @@ impl DegreeSummary {
 }
 
 /// Exact statistics of a mask (see [`mask_stats`]).
+///
+/// ```
+/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::taxonomy::stats::mask_stats;
+/// use num_rational::BigRational;
+/// // A permutation matrix: MᵀM = I, t(C4) = 3/81 = 1/27, ρ = 1/3.
+/// let s = mask_stats(&Mask::from_entries(3, 3, &[1, 0, 0, 0, 1, 0, 0, 0, 1]).unwrap());
+/// assert_eq!((s.rows, s.cols, s.kept), (3, 3, 3));
+/// assert_eq!(s.c4, BigRational::new(1.into(), 27.into()));
+/// // t(C4) − ρ⁴ = 1/27 − 1/81 = 2/81: every row and column degree equal, yet heterogeneous.
+/// assert_eq!(s.heterogeneity, BigRational::new(2.into(), 81.into()));
+/// assert_eq!((s.row_degrees.variance, s.col_degrees.variance), (0.0, 0.0));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct MaskStats {
     /// n, the number of rows.
@@ -206,6 +257,15 @@ pub fn mask_stats(mask: &Mask) -> MaskStats {
 
 /// What a uniformly random k-subset of the n × d cells shows, all on one event of probability
 /// ≥ 1 − δ (see [`homogeneous_bounds`]). Fractions are degree/d for rows, degree/n for columns.
+///
+/// ```
+/// use pai_graphon::taxonomy::stats::homogeneous_bounds;
+/// let b = homogeneous_bounds(1000, 1000, 200_000, 1e-3).unwrap();
+/// // Square masks: the same bounds for rows and columns, and the variance bound is e²/(nd).
+/// assert_eq!((b.row_fraction_dev, b.row_variance), (b.col_fraction_dev, b.col_variance));
+/// assert_eq!(b.row_variance, b.op_norm * b.op_norm / 1e6);
+/// assert!(b.c4_excess < 0.01 && b.cut_norm < 0.1);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct HomogeneousBounds {
     /// `e ≥ ‖M − ρJ‖` (operator norm), from matrix Bernstein at δ/2.
@@ -296,6 +356,13 @@ pub fn homogeneous_bounds(
 }
 
 /// One observed statistic against its bound.
+///
+/// ```
+/// use pai_graphon::taxonomy::stats::Comparison;
+/// let c = Comparison::new(0.25, 1.0);
+/// assert_eq!((c.observed, c.bound, c.holds, c.margin()), (0.25, 1.0, true, 4.0));
+/// assert!(!Comparison::new(2.0, 1.0).holds);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Comparison {
     /// The mask's value.
@@ -335,6 +402,18 @@ impl Comparison {
 }
 
 /// A mask compared with the homogeneous-null bounds (see [`homogeneity_check`]).
+///
+/// ```
+/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::taxonomy::stats::{homogeneity_check, homogeneous_bounds, mask_stats};
+/// // Half the rows full: every row deviates by 1/2 from ρ = 1/2, far beyond the bound.
+/// let scores: Vec<f64> = (0..64 * 64).map(|x| if x < 32 * 64 { 1.0 } else { 0.0 }).collect();
+/// let m = top_k_mask(64, 64, &scores, 32 * 64).unwrap();
+/// let c = homogeneity_check(&mask_stats(&m), &homogeneous_bounds(64, 64, 32 * 64, 0.01).unwrap());
+/// assert_eq!(c.row_fraction_dev.observed, 0.5);
+/// assert!(!c.row_fraction_dev.holds && c.col_fraction_dev.holds); // columns are all at 1/2
+/// assert!(!c.all_hold() && c.worst_ratio() > 1.0);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct HomogeneityCheck {
     /// `t(C4) − ρ⁴` against [`HomogeneousBounds::c4_excess`].
@@ -423,6 +502,18 @@ pub fn homogeneity_check(stats: &MaskStats, bounds: &HomogeneousBounds) -> Homog
 
 /// A lower confidence bound on the limit's heterogeneity `t(C4) − ρ⁴` (see
 /// [`heterogeneity_lcb`]).
+///
+/// ```
+/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::taxonomy::stats::heterogeneity_lcb;
+/// // The full-rows mask: rows carry the heterogeneity, columns none.
+/// let (n, d) = (512, 32);
+/// let scores: Vec<f64> = (0..n * d).map(|x| if x < n * d / 4 { 1.0 } else { 0.0 }).collect();
+/// let h = heterogeneity_lcb(&top_k_mask(n, d, &scores, (n * d / 4) as u64).unwrap(), 0.01).unwrap();
+/// assert_eq!(h.lcb, h.row * (1.0 - pai_graphon::tol::gamma(64).unwrap()));
+/// assert!(h.row > h.col && h.col == 0.0);
+/// assert_eq!(h.row_second_moment, 0.25); // a quarter of the rows at q̂ = 1
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeterogeneityLcb {
     /// Population s.d. of the row fractions `q̂_i`.

@@ -6,6 +6,16 @@
 //! of `|a|` (half-normal) and `∫ q = ρ`. So `t(C4) = (∫ q²)²` and the heterogeneity index is
 //! `(∫ q²)² − ρ⁴` (TAX-2), and, given the realised `|a_i|`, the frozen-threshold keep
 //! probabilities are `q_i = P(|w| > τ/|a_i|)` with `mean q_i = ρ` (TAX-1's control).
+//!
+//! ```
+//! use pai_graphon::taxonomy::synflow::{keep_probabilities, synflow_limit};
+//! let lim = synflow_limit(0.2, 512).unwrap();
+//! // Heterogeneous: ∫q² > ρ², so (∫q²)² − ρ⁴ > 0.
+//! assert!(lim.second_moment.lo > 0.04 && lim.c4_excess.lo > 0.0);
+//! // Rows with larger |a_i| keep more.
+//! let (_, q) = keep_probabilities(&[0.5, 1.0, 2.0], 0.2).unwrap();
+//! assert!(q[0] < q[1] && q[1] < q[2]);
+//! ```
 
 use crate::normal::{half_normal_isf, half_normal_sf};
 use crate::taxonomy::TaxonomyError;
@@ -92,6 +102,15 @@ pub fn keep_probabilities(a: &[f64], rho: f64) -> Result<(f64, Vec<f64>), Taxono
 
 /// A certified bracket `lo ≤ value ≤ hi` (up to f64 rounding of the normal tail, relative
 /// ~1e-15, far inside the bracket's width).
+///
+/// ```
+/// use pai_graphon::taxonomy::synflow::synflow_limit;
+/// // Finer quadrature gives a narrower bracket that overlaps the coarser one.
+/// let (coarse, fine) = (synflow_limit(0.2, 64).unwrap().tau, synflow_limit(0.2, 512).unwrap().tau);
+/// assert!(coarse.lo <= coarse.hi && fine.lo <= fine.hi);
+/// assert!(fine.hi - fine.lo < coarse.hi - coarse.lo);
+/// assert!(coarse.lo <= fine.hi && fine.lo <= coarse.hi);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bracket {
     /// Lower end.
@@ -101,6 +120,14 @@ pub struct Bracket {
 }
 
 /// SynFlow's population limit at density ρ: brackets for τ* and for `t(C4) − ρ⁴ = (∫q²)² − ρ⁴`.
+///
+/// ```
+/// use pai_graphon::taxonomy::synflow::synflow_limit;
+/// let lim = synflow_limit(0.2, 256).unwrap();
+/// // The excess is computed from the second moment's ends.
+/// assert_eq!(lim.c4_excess.lo, lim.second_moment.lo.powi(2) - 0.2f64.powi(4));
+/// assert!(lim.tau.lo > 0.0 && lim.second_moment.hi <= 0.2); // q ≤ 1, so ∫q² ≤ ∫q
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SynflowLimit {
     /// The threshold τ* with `∫ q = ρ`.
