@@ -46,12 +46,28 @@
 //! These are bounds from documentation and error analysis, not proofs about statrs' code; the
 //! claim TOOL-7 checks every one of them against a committed MPFR table
 //! (`data/reference/normal.tsv`, 256-bit working precision, 40 significant digits).
+//!
+//! ```
+//! use pai_graphon::normal::{normal_cdf, normal_isf, normal_sf};
+//! // Far in the tail 1 − Φ(x) cancels to 0, while the tail itself keeps its relative accuracy.
+//! let x = normal_isf(1e-20).unwrap();
+//! assert_eq!(1.0 - normal_cdf(x).unwrap(), 0.0);
+//! assert!((normal_sf(x).unwrap() / 1e-20 - 1.0).abs() < 1e-12);
+//! ```
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use statrs::function::erf;
 use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI, SQRT_2};
 use std::fmt;
 
 /// Invalid input to a normal-law function.
+///
+/// ```
+/// use pai_graphon::normal::{normal_quantile, parse_reference_table, NormalError};
+/// assert!(matches!(normal_quantile(1.0), Err(NormalError::Domain(_, p)) if p == 1.0));
+/// // Line numbers count comment lines too.
+/// let bad = parse_reference_table("# header\nerf\t0\t0\n");
+/// assert!(matches!(bad, Err(NormalError::ReferenceTable(2, _))));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum NormalError {
     /// An argument outside its domain.
@@ -85,17 +101,48 @@ const U: f64 = f64::EPSILON / 2.0;
 /// Peak relative error we allow statrs' `erfc` and `erf` once corrected: 3ε, the larger of
 /// the 2.8 ulp measured for the corrected port (statrs-dev/statrs PR #412) and Boost's
 /// documented 1.6ε, rounded up.
+///
+/// ```
+/// use pai_graphon::normal::{ERFC_PEAK_RELATIVE, SF_RELATIVE_BOUND};
+/// assert_eq!(ERFC_PEAK_RELATIVE, 3.0 * f64::EPSILON);
+/// // The tail's bound is this plus 1ε for our own roundings.
+/// assert_eq!(SF_RELATIVE_BOUND, ERFC_PEAK_RELATIVE + f64::EPSILON);
+/// ```
 pub const ERFC_PEAK_RELATIVE: f64 = 3.0 * f64::EPSILON;
 
 /// Relative bound of [`normal_sf`] and [`normal_cdf`] (normal results): the erfc peak plus 1ε
 /// for the argument split and the correction factor.
+///
+/// ```
+/// use pai_graphon::normal::{normal_sf, SF_RELATIVE_BOUND};
+/// assert_eq!(SF_RELATIVE_BOUND, 4.0 * f64::EPSILON);
+/// // P(Z > 2) from data/reference/normal.tsv; u more for rounding it to f64.
+/// let r = 2.275013194817920720028263716653343747178e-2;
+/// let bound = (SF_RELATIVE_BOUND + f64::EPSILON / 2.0) * r;
+/// assert!((normal_sf(2.0).unwrap() - r).abs() <= bound);
+/// ```
 pub const SF_RELATIVE_BOUND: f64 = ERFC_PEAK_RELATIVE + f64::EPSILON;
 
 /// Relative bound of [`normal_isf`] and [`normal_quantile`] (for `q`, `p` ≥ the smallest
 /// normal f64): the residual's error amplified by at most 1.25, plus the final addition.
+///
+/// ```
+/// use pai_graphon::normal::{normal_quantile, QUANTILE_RELATIVE_BOUND};
+/// assert_eq!(QUANTILE_RELATIVE_BOUND, 5.5 * f64::EPSILON);
+/// // Φ⁻¹(fl(0.025)) from data/reference/normal.tsv; u more for rounding it to f64.
+/// let r: f64 = -1.959963984540054211779584194;
+/// let bound = (QUANTILE_RELATIVE_BOUND + f64::EPSILON / 2.0) * r.abs();
+/// assert!((normal_quantile(0.025).unwrap() - r).abs() <= bound);
+/// ```
 pub const QUANTILE_RELATIVE_BOUND: f64 = 1.25 * SF_RELATIVE_BOUND + U;
 
 /// Relative bound of [`half_normal_isf`]: the quantile bound plus the rounding of `σ · x`.
+///
+/// ```
+/// use pai_graphon::normal::{HALF_NORMAL_ISF_RELATIVE_BOUND, QUANTILE_RELATIVE_BOUND};
+/// assert_eq!(HALF_NORMAL_ISF_RELATIVE_BOUND, QUANTILE_RELATIVE_BOUND + f64::EPSILON / 2.0);
+/// assert_eq!(HALF_NORMAL_ISF_RELATIVE_BOUND, 6.0 * f64::EPSILON);
+/// ```
 pub const HALF_NORMAL_ISF_RELATIVE_BOUND: f64 = QUANTILE_RELATIVE_BOUND + U;
 
 /// The low part of 1/√2: `1/√2 = FRAC_1_SQRT_2 + FRAC_1_SQRT_2_LO` to about 2⁻¹⁰⁶
@@ -368,9 +415,24 @@ pub fn half_normal_isf(q: f64, sigma: f64) -> Result<f64, NormalError> {
 // The reference table and its check (TOOL-7).
 
 /// The committed MPFR reference table, compiled into the binary.
+///
+/// ```
+/// use pai_graphon::normal::{parse_reference_table, RefFunction, REFERENCE_TABLE};
+/// let rows = parse_reference_table(REFERENCE_TABLE).unwrap();
+/// // Every tabulated function has rows.
+/// assert!(RefFunction::ALL.iter().all(|&f| rows.iter().any(|r| r.function == f)));
+/// ```
 pub const REFERENCE_TABLE: &str = include_str!("../data/reference/normal.tsv");
 
 /// A function that has rows in the reference table.
+///
+/// ```
+/// use pai_graphon::normal::RefFunction;
+/// // Names round-trip.
+/// for f in RefFunction::ALL {
+///     assert_eq!(RefFunction::from_name(f.name()), Some(f));
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RefFunction {
     /// `normal_sf(x)`.
@@ -383,6 +445,12 @@ pub enum RefFunction {
 
 impl RefFunction {
     /// Every tabulated function, in table order.
+    ///
+    /// ```
+    /// use pai_graphon::normal::RefFunction;
+    /// let names = RefFunction::ALL.map(RefFunction::name);
+    /// assert_eq!(names, ["normal_sf", "normal_quantile", "half_normal_isf"]);
+    /// ```
     pub const ALL: [RefFunction; 3] = [
         RefFunction::NormalSf,
         RefFunction::NormalQuantile,
@@ -431,6 +499,18 @@ impl RefFunction {
 
 /// One row of the reference table: the exact f64 argument and the 40-digit value rounded to
 /// the nearest f64.
+///
+/// ```
+/// use pai_graphon::normal::{parse_reference_table, RefFunction, RefRow};
+/// let rows = parse_reference_table("# c\nnormal_quantile\t0.5\t0\n").unwrap();
+/// let expected = RefRow {
+///     line: 2,
+///     function: RefFunction::NormalQuantile,
+///     argument: 0.5,
+///     value: 0.0,
+/// };
+/// assert_eq!(rows, [expected]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RefRow {
     /// 1-based line number in the table.
@@ -485,6 +565,15 @@ fn parse_row(line_no: usize, line: &str) -> Result<RefRow, NormalError> {
 }
 
 /// Which f64 implementation a reference check evaluates.
+///
+/// ```
+/// use pai_graphon::normal::{Implementation, RefFunction};
+/// let f = RefFunction::NormalSf;
+/// let accurate = Implementation::Accurate.eval(f, 1.0).unwrap();
+/// let crude = Implementation::AbramowitzStegun.eval(f, 1.0).unwrap();
+/// // The control's erfc errs by at most 1.5e-7, its tail by half that.
+/// assert!((crude - accurate).abs() <= 0.75e-7 + 1e-16);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Implementation {
     /// This module's functions.
@@ -522,6 +611,17 @@ impl Implementation {
 }
 
 /// The error of one evaluation against its reference row.
+///
+/// ```
+/// use pai_graphon::normal::{check_row, parse_reference_table, Implementation, REFERENCE_TABLE};
+/// let rows = parse_reference_table(REFERENCE_TABLE).unwrap();
+/// let row = rows.iter().find(|r| r.argument == 2.0).unwrap(); // normal_sf at 2
+/// let good = check_row(row, Implementation::Accurate).unwrap();
+/// assert!(good.ratio <= 1.0);
+/// // The control misses by far more than the stated bound.
+/// let bad = check_row(row, Implementation::AbramowitzStegun).unwrap();
+/// assert!(bad.ratio > 1.0 && bad.computed != good.computed);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RowError {
     /// The row.
@@ -584,6 +684,15 @@ pub fn check_row(row: &RefRow, implementation: Implementation) -> Result<RowErro
 }
 
 /// The worst rows of a reference check.
+///
+/// ```
+/// use pai_graphon::normal::{check_reference_table, Implementation, RefFunction, REFERENCE_TABLE};
+/// let s = check_reference_table(REFERENCE_TABLE, Implementation::AbramowitzStegun).unwrap();
+/// // TOOL-7's negative control: the worst row breaks the bound.
+/// assert!(s.worst.ratio > 1.0);
+/// let functions: Vec<RefFunction> = s.worst_ulps.iter().map(|&(f, _)| f).collect();
+/// assert_eq!(functions, RefFunction::ALL);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReferenceSummary {
     /// Rows checked.
@@ -650,12 +759,12 @@ mod crude {
         poly * (-z * z).exp()
     }
 
-    pub fn sf(x: f64) -> f64 {
+    pub(crate) fn sf(x: f64) -> f64 {
         0.5 * erfc(x * FRAC_1_SQRT_2)
     }
 
     /// Newton on the crude tail from statrs' start: converges to the crude root.
-    pub fn isf(q: f64) -> f64 {
+    pub(crate) fn isf(q: f64) -> f64 {
         if q == 0.5 {
             return 0.0; // the same exact centre as the accurate path
         }
@@ -672,6 +781,11 @@ mod crude {
 }
 
 /// Claims of this file: TOOL-7.
+///
+/// ```
+/// let c = pai_graphon::normal::claims();
+/// assert_eq!((c.len(), c[0].id, c[0].delta), (1, "TOOL-7", 0.0));
+/// ```
 pub fn claims() -> Vec<Claim> {
     vec![Claim {
         id: "TOOL-7",
