@@ -16,6 +16,17 @@
 //! Profile parameters enter as the f64 values of their specs; ρ enters as its exact decimal.
 //! The digits are checked by agreement: the same solve at `prec` and `prec + 64` bits, and with
 //! n and 3n/2 nodes per panel; [`TauStarMp::error_estimate`] is the largest disagreement.
+//!
+//! ```
+//! use pai_graphon::convergence::limit::Fsm;
+//! use pai_graphon::mp::limit::tau_star_mp;
+//! use rug::Float;
+//! // Constant profiles and uniform |ξ|: g(τ) = P(|ξ| > τ) = 1 − τ, so τ* = 1 − ρ exactly.
+//! let fsm = Fsm::parse("const:1", "const:1", "uniform:1").unwrap();
+//! let t = tau_star_mp(&fsm, "0.2", 128).unwrap();
+//! let exact = Float::with_val(128, Float::parse("0.8").unwrap());
+//! assert!((t.value - exact).abs() < Float::with_val(128, Float::i_exp(1, -120)));
+//! ```
 
 use crate::convergence::limit::{constant_level, segments, Fsm};
 use crate::convergence::noise::Noise;
@@ -25,9 +36,30 @@ use rug::float::Constant;
 use rug::Float;
 
 /// Nodes per panel of the first solve (the second uses 3/2 of it).
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::mp::limit::{tau_star_mp, DEFAULT_NODES};
+/// let fsm = Fsm::parse("const:1", "const:1", "uniform:1").unwrap();
+/// assert_eq!(tau_star_mp(&fsm, "0.5", 64).unwrap().nodes, (DEFAULT_NODES, 30));
+/// ```
 pub const DEFAULT_NODES: usize = 20;
 
 /// τ* at high precision with its agreement-based error estimate.
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::mp::limit::tau_star_mp;
+/// use rug::Float;
+/// // Magnitude pruning (constant profiles, Gaussian ξ): erfc(τ*/√2) = ρ.
+/// let fsm = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap();
+/// let t = tau_star_mp(&fsm, "0.2", 128).unwrap();
+/// assert_eq!((t.prec, t.value.prec()), (128, 128));
+/// assert!(t.error_estimate < 1e-30);
+/// let z = Float::with_val(128, &t.value / Float::with_val(128, 2).sqrt());
+/// let rho = Float::with_val(128, Float::parse("0.2").unwrap());
+/// assert!((z.erfc() - rho).abs() < 1e-30);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct TauStarMp {
     /// τ* from the solve at `prec` bits with `nodes.0` nodes per panel.
@@ -602,6 +634,19 @@ pub fn tau_star_mp(fsm: &Fsm, rho: &str, prec: u32) -> Result<TauStarMp, Converg
 }
 
 /// The instances of the reference table: (row, column, noise, ρ).
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::mp::limit::REFERENCE_INSTANCES;
+/// for &(row, col, noise, rho) in REFERENCE_INSTANCES {
+///     assert!(Fsm::parse(row, col, noise).is_ok());
+///     assert!((0.0..1.0).contains(&rho.parse::<f64>().unwrap()));
+/// }
+/// // One data row each in the committed table (after the comments and the column header).
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/reference/tau_star.tsv");
+/// let table = std::fs::read_to_string(path).unwrap();
+/// assert_eq!(table.lines().filter(|l| !l.starts_with('#')).count(), REFERENCE_INSTANCES.len() + 1);
+/// ```
 pub const REFERENCE_INSTANCES: &[(&str, &str, &str, &str)] = &[
     ("exp:3", "exp:3", "gaussian:1", "0.05"),
     ("exp:3", "exp:3", "gaussian:1", "0.2"),
@@ -619,6 +664,14 @@ pub const REFERENCE_INSTANCES: &[(&str, &str, &str, &str)] = &[
 /// The reference table of τ* (TSV, see `data/reference/tau_star.tsv`): header comments, a
 /// column header, then one row per [`REFERENCE_INSTANCES`] entry with τ* to 40 significant
 /// digits and the agreement estimate (a failed solve writes `error: …` in the τ* column).
+///
+/// Takes minutes (three MPFR solves per instance), hence not run here:
+///
+/// ```no_run
+/// use pai_graphon::mp::limit::tau_star_reference_table;
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/reference/tau_star.tsv");
+/// assert_eq!(tau_star_reference_table(256), std::fs::read_to_string(path).unwrap());
+/// ```
 pub fn tau_star_reference_table(prec: u32) -> String {
     let mut out = String::new();
     out.push_str(&format!(

@@ -17,6 +17,18 @@
 //! The table's values are printed to [`REFERENCE_DIGITS`] significant digits, rounded to
 //! nearest from the `prec`-bit result, so each printed value is within half a unit in its 40th
 //! digit (relative ≤ 5·10⁻⁴⁰) of the exact function value plus the (at most `2^−215`) error above.
+//!
+//! ```
+//! use pai_graphon::mp::{normal_isf, normal_sf};
+//! use rug::Float;
+//! // The quantile inverts the tail to far beyond f64: x = 3 comes back within 2^−200.
+//! let q = normal_sf(&Float::with_val(256, 3), 256).unwrap();
+//! let x = normal_isf(&q, 256).unwrap();
+//! assert!((x - 3u32).abs() < Float::with_val(256, Float::i_exp(1, -200)));
+//! // The f64 tail agrees to about its own precision.
+//! let f64_tail = pai_graphon::normal::normal_sf(3.0).unwrap();
+//! assert!((f64_tail / q.to_f64() - 1.0).abs() < 1e-15);
+//! ```
 
 pub mod limit;
 pub mod ntk;
@@ -26,17 +38,54 @@ use rug::Float;
 use std::ffi::{c_char, CStr};
 
 /// The working precision of the committed table, in bits.
+///
+/// ```
+/// use pai_graphon::mp::{normal_reference_table, REFERENCE_PRECISION};
+/// // The committed file is exactly what the generator produces at this precision.
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/reference/normal.tsv");
+/// let committed = std::fs::read_to_string(path).unwrap();
+/// assert_eq!(normal_reference_table(REFERENCE_PRECISION).unwrap(), committed);
+/// ```
 pub const REFERENCE_PRECISION: u32 = 256;
 
 /// Significant decimal digits printed for each reference value.
+///
+/// ```
+/// use pai_graphon::mp::{format_value, normal_sf, REFERENCE_DIGITS, REFERENCE_PRECISION};
+/// use rug::Float;
+/// let p = normal_sf(&Float::with_val(53, 1), REFERENCE_PRECISION).unwrap();
+/// let text = format_value(&p, REFERENCE_DIGITS);
+/// assert_eq!(text, "1.586552539314570514147674543679620775221e-1"); // P(Z > 1)
+/// assert_eq!(text.chars().filter(|c| c.is_ascii_digit()).count(), REFERENCE_DIGITS + 1); // + exponent
+/// ```
 pub const REFERENCE_DIGITS: usize = 40;
 
 /// The smallest precision [`normal_reference_table`] accepts: 40 correct digits need about
 /// 133 bits plus the amplification of the argument rounding (≤ 12 bits on the grid) and a
 /// margin for the 40th-digit rounding decision.
+///
+/// ```
+/// use pai_graphon::mp::{format_value, normal_reference_table, normal_sf};
+/// use pai_graphon::mp::{MIN_TABLE_PRECISION, REFERENCE_DIGITS, REFERENCE_PRECISION};
+/// use rug::Float;
+/// assert!(normal_reference_table(MIN_TABLE_PRECISION - 1).is_err());
+/// // At the smallest precision the printed digits already match the reference's.
+/// for x in [-8.0, 0.5, 5.0, 37.5] {
+///     let at = |prec| format_value(&normal_sf(&Float::with_val(53, x), prec).unwrap(), REFERENCE_DIGITS);
+///     assert_eq!(at(MIN_TABLE_PRECISION), at(REFERENCE_PRECISION));
+/// }
+/// ```
 pub const MIN_TABLE_PRECISION: u32 = 192;
 
 /// The largest precision these functions accept (the Newton loop's cost grows with it).
+///
+/// ```
+/// use pai_graphon::mp::{erfc, MAX_PRECISION};
+/// use rug::Float;
+/// let zero = Float::with_val(53, 0);
+/// assert_eq!(erfc(&zero, MAX_PRECISION).unwrap(), 1);
+/// assert!(erfc(&zero, MAX_PRECISION + 1).is_err());
+/// ```
 pub const MAX_PRECISION: u32 = 1 << 16;
 
 fn check_prec(prec: u32) -> Result<u32, NormalError> {

@@ -9,6 +9,19 @@
 //! [`DenseMp::bound`] bounds `|K_mp − K*|` through the modulus of κ0
 //! ([`kappa0_modulus`]): near ±1 the t-error `h` costs
 //! `sqrt(h)/(2√2)`, which at 128 bits is still below 1e-17.
+//!
+//! ```
+//! use pai_graphon::mp::ntk::dense_ntk_mp;
+//! use pai_graphon::ntk::kernel::{kappa0, kappa1, Layers};
+//! // Unit rows at 60°: P = T = 1/2, N = 1.
+//! let x = faer::mat![[1.0, 0.0], [0.5, 0.75f64.sqrt()]];
+//! let first = dense_ntk_mp(x.as_ref(), Layers::First, 128).unwrap();
+//! let both = dense_ntk_mp(x.as_ref(), Layers::Both, 128).unwrap();
+//! let t = 0.5;
+//! assert!((first.at(0, 1).to_f64() - t * kappa0(t)).abs() < 1e-15);
+//! // Training both layers adds N κ1(T).
+//! assert!((both.at(0, 1).to_f64() - first.at(0, 1).to_f64() - kappa1(t)).abs() < 1e-15);
+//! ```
 
 use crate::ntk::kernel::kappa0_modulus;
 use crate::ntk::kernel::Layers;
@@ -18,9 +31,28 @@ use rug::float::Constant;
 use rug::Float;
 
 /// The smallest working precision accepted (products of two f64 are exact from 106 bits).
+///
+/// ```
+/// use pai_graphon::mp::ntk::{dense_ntk_mp, MIN_PRECISION};
+/// use pai_graphon::ntk::kernel::Layers;
+/// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
+/// assert!(dense_ntk_mp(x.as_ref(), Layers::First, MIN_PRECISION - 1).is_err());
+/// // Already at the minimum the bound is far below f64 resolution.
+/// assert!(dense_ntk_mp(x.as_ref(), Layers::First, MIN_PRECISION).unwrap().bound < 1e-15);
+/// ```
 pub const MIN_PRECISION: u32 = 110;
 
 /// The dense kernel in MPFR.
+///
+/// ```
+/// use pai_graphon::mp::ntk::dense_ntk_mp;
+/// use pai_graphon::ntk::kernel::Layers;
+/// let k = dense_ntk_mp(faer::mat![[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]].as_ref(), Layers::Both, 128)
+///     .unwrap();
+/// assert_eq!((k.n, k.k.len()), (3, 9));
+/// assert!((0..3).all(|i| (0..3).all(|j| k.at(i, j) == k.at(j, i)))); // symmetric
+/// assert_eq!(*k.at(0, 0), 1); // κ0(1) + κ1(1) = 1/2 + 1/2
+/// ```
 #[derive(Clone, Debug)]
 pub struct DenseMp {
     /// Number of inputs N.
