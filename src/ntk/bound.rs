@@ -1,5 +1,17 @@
 //! The complexity `yᵀK⁻¹y`, its scale-corrected form `s · yᵀK⁻¹y` with `s = (2/N) tr K`
 //! (`theory/ntk.md`, "Kernel scale"), by Cholesky on the symmetrised kernel.
+//!
+//! ```
+//! use pai_graphon::ntk::bound::complexity;
+//! use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
+//! let x = unit_rows(faer::mat![[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]].as_ref()).unwrap();
+//! let k = graphon_ntk(x.as_ref(), &KernelGraphon::constant(0.5, 2).unwrap(), Layers::First).unwrap().k;
+//! // Labels that follow the input geometry are cheaper than labels against it.
+//! let smooth = complexity(k.as_ref(), &[1.0, 1.0, -1.0]).unwrap();
+//! let rough = complexity(k.as_ref(), &[1.0, -1.0, 1.0]).unwrap();
+//! assert!(smooth.raw < rough.raw);
+//! assert_eq!(smooth.scale, 1.0); // the dense first-layer kernel: diagonal ½
+//! ```
 
 use super::kernel::check_labels;
 use super::NtkError;
@@ -7,6 +19,16 @@ use crate::linalg::{Cholesky, LinalgError};
 use faer::MatRef;
 
 /// The complexity of labels y under a kernel K.
+///
+/// ```
+/// use pai_graphon::ntk::bound::complexity;
+/// let k = faer::mat![[0.5, 0.2], [0.2, 0.5]];
+/// let k4 = faer::mat![[2.0, 0.8], [0.8, 2.0]];
+/// let (c, c4) = (complexity(k.as_ref(), &[1.0, -1.0]).unwrap(), complexity(k4.as_ref(), &[1.0, -1.0]).unwrap());
+/// // Scaling K by 4 divides yᵀK⁻¹y by 4 and multiplies s by 4: the corrected value stays.
+/// assert!((c.raw - 4.0 * c4.raw).abs() < 1e-14 && c4.scale == 4.0 * c.scale);
+/// assert!((c.corrected - c4.corrected).abs() < 1e-14);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Complexity {
     /// `yᵀK⁻¹y`.

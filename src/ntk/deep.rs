@@ -17,6 +17,18 @@
 //! one, `fl(a ∘ b) = (a ∘ b)(1 + δ)`, `|δ| ≤ u = 2⁻⁵³`, and for `acos`/`asin` a relative error
 //! of at most [`LIBM_ULPS`] ulps (glibc documents ≤ 1 ulp; the MPFR test checks the outcome).
 //! The conditioning of arccos near ±1 is handled by [`kappa0_modulus`].
+//!
+//! ```
+//! use pai_graphon::ntk::deep::{deep_ntk, dense_ntk, DeepGraphon, Output};
+//! use pai_graphon::ntk::kernel::Layers;
+//! let x = faer::mat![[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.0, 0.6, 0.8]];
+//! // One hidden layer of weight variance 1 is Arora et al.'s H∞: both agree within their bounds.
+//! let h = dense_ntk(x.as_ref(), Layers::First).unwrap();
+//! let th = deep_ntk(x.as_ref(), &DeepGraphon::constant(1.0, 3, 1).unwrap(), Output::Fixed).unwrap();
+//! for (i, j) in [(0, 1), (0, 2), (1, 2)] {
+//!     assert!((h.k[(i, j)] - th.k[(i, j)]).abs() <= h.bound[(i, j)] + th.bound[(i, j)]);
+//! }
+//! ```
 
 use super::kernel::{check_unit_rows, kappa0, kappa0_modulus, kappa1, KernelGraphon, Layers};
 use super::NtkError;
@@ -36,6 +48,13 @@ const U1: f64 = U / (1.0 - U);
 
 /// The assumed accuracy of the platform's `acos` and `asin`, in ulps (relative error
 /// ≤ 2·LIBM_ULPS·u). glibc lists at most 1 ulp; we allow 2.
+///
+/// ```
+/// use pai_graphon::ntk::deep::{kappa0_eval_bound, LIBM_ULPS};
+/// // κ0's evaluation bound is 3u plus acos's share, LIBM_ULPS · u.
+/// let u = f64::EPSILON / 2.0;
+/// assert_eq!(kappa0_eval_bound(), (3.0 + LIBM_ULPS) * u);
+/// ```
 pub const LIBM_ULPS: f64 = 2.0;
 
 /// A bound on `|fl(κ0(t)) − κ0(t)|` for an f64 `t`, for both formulas
@@ -236,6 +255,17 @@ fn symmetric(n: usize, pairs: &[(usize, usize)], vals: impl Fn(usize) -> f64) ->
 }
 
 /// A kernel matrix with a per-entry bound on its distance to the exact kernel.
+///
+/// ```
+/// use pai_graphon::ntk::deep::dense_ntk;
+/// use pai_graphon::ntk::kernel::Layers;
+/// // Orthogonal inputs: t = 0, so H∞ = 0 · κ0(0) = 0 and, both layers trained, κ1(0) = 1/(2π).
+/// let x = faer::mat![[1.0, 0.0], [0.0, 1.0]];
+/// let h = dense_ntk(x.as_ref(), Layers::Both).unwrap();
+/// let exact = 1.0 / (2.0 * std::f64::consts::PI);
+/// assert!((h.k[(0, 1)] - exact).abs() <= h.bound[(0, 1)] + f64::EPSILON * exact);
+/// assert!(h.bound[(0, 1)] < 1e-14 && h.k[(0, 1)] == h.k[(1, 0)]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct BoundedKernel {
     /// The computed N × N kernel (symmetric).
@@ -421,6 +451,18 @@ fn bound_when_skipped(qi: Ball, qj: Ball, p: Ball, omega: f64, layers: Layers) -
 // The deep graphon NTK.
 
 /// Whether the output layer is trained in [`deep_ntk`].
+///
+/// ```
+/// use pai_graphon::ntk::deep::{deep_ntk, DeepGraphon, Output};
+/// use pai_graphon::ntk::kernel::kappa1;
+/// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
+/// let g = DeepGraphon::constant(1.0, 2, 1).unwrap();
+/// let fixed = deep_ntk(x.as_ref(), &g, Output::Fixed).unwrap();
+/// let trained = deep_ntk(x.as_ref(), &g, Output::Trained).unwrap();
+/// // One layer: training the output adds ∫ F = κ1(x·x').
+/// let added = trained.k[(0, 1)] - fixed.k[(0, 1)];
+/// assert!((added - kappa1(0.6)).abs() <= trained.bound[(0, 1)] + fixed.bound[(0, 1)] + 1e-16);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
     /// Only the L hidden weight layers are trained (the output weights stay at initialisation).
@@ -432,6 +474,19 @@ pub enum Output {
 /// The graphons of an L-hidden-layer network on node grids: hidden layer l has nodes with
 /// quadrature weights `ω^(l)_k` (summing to 1); `W^(1)` is `n_1 × d` (node × input coordinate),
 /// `W^(l)` for l ≥ 2 is `n_l × n_(l−1)`; values are weight variances in [0, 1].
+///
+/// ```
+/// use pai_graphon::ntk::deep::{deep_ntk, DeepGraphon, Output};
+/// // NTK-15: constant variance c at each of L layers scales the kernel by c^L.
+/// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
+/// let dense = deep_ntk(x.as_ref(), &DeepGraphon::constant(1.0, 2, 3).unwrap(), Output::Trained).unwrap();
+/// let half = deep_ntk(x.as_ref(), &DeepGraphon::constant(0.5, 2, 3).unwrap(), Output::Trained).unwrap();
+/// let allowance = half.bound[(0, 1)] + 0.125 * dense.bound[(0, 1)] + 1e-16;
+/// assert!((half.k[(0, 1)] - 0.125 * dense.k[(0, 1)]).abs() <= allowance);
+/// // Layer 2 must be n_2 × n_1.
+/// let bad = DeepGraphon::new(vec![vec![1.0], vec![0.5, 0.5]], vec![faer::mat![[1.0, 1.0]], faer::mat![[1.0, 1.0]]]);
+/// assert!(bad.is_err());
+/// ```
 #[derive(Clone, Debug)]
 pub struct DeepGraphon {
     weights: Vec<Vec<f64>>,
@@ -851,6 +906,20 @@ fn linear_acos_kernel(x: MatRef<'_, f64>) -> Mat<f64> {
 }
 
 /// The relative error of the negative control's density in NTK-1.
+///
+/// ```
+/// use pai_graphon::ntk::deep::{dense_limit_allowance, dense_ntk, NTK1_CONTROL_DENSITY_ERROR};
+/// use pai_graphon::ntk::kernel::{graphon_ntk, KernelGraphon, Layers};
+/// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
+/// let g = KernelGraphon::constant(0.3, 2).unwrap();
+/// let k = graphon_ntk(x.as_ref(), &g, Layers::First).unwrap().k;
+/// let h = dense_ntk(x.as_ref(), Layers::First).unwrap();
+/// let allow = dense_limit_allowance(x.as_ref(), &g, 0.3, Layers::First, &h).unwrap();
+/// // A density off by this relative error moves the kernel far outside NTK-1's allowance.
+/// let wrong = k[(0, 0)] / (1.0 + NTK1_CONTROL_DENSITY_ERROR);
+/// assert!((k[(0, 0)] - h.k[(0, 0)]).abs() <= allow[(0, 0)]);
+/// assert!((wrong - h.k[(0, 0)]).abs() > 1e6 * allow[(0, 0)]);
+/// ```
 pub const NTK1_CONTROL_DENSITY_ERROR: f64 = 1e-6;
 
 fn ntk_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
@@ -903,6 +972,20 @@ fn ntk_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
 }
 
 /// Nodes per hidden layer of NTK-15's control graphon.
+///
+/// ```
+/// use pai_graphon::ntk::deep::{deep_ntk, DeepGraphon, Output, NTK15_NODES};
+/// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
+/// // The control W = 1/2 + (2u − 1)(2v − 1)/2 has density 1/2 but is not constant…
+/// let bent = |u: f64, v: f64| 0.5 + 0.5 * (2.0 * u - 1.0) * (2.0 * v - 1.0);
+/// let g = DeepGraphon::midpoint(2, 2, NTK15_NODES, bent, bent).unwrap();
+/// assert_eq!(g.weights(1).len(), 16);
+/// // …so its kernel is not 2^(−L) times the dense one.
+/// let dense = deep_ntk(x.as_ref(), &DeepGraphon::constant(1.0, 2, 2).unwrap(), Output::Fixed).unwrap();
+/// let th = deep_ntk(x.as_ref(), &g, Output::Fixed).unwrap();
+/// let gap = (th.k[(0, 1)] - 0.25 * dense.k[(0, 1)]).abs();
+/// assert!(gap > 1e-4 && gap > 1e6 * (th.bound[(0, 1)] + dense.bound[(0, 1)]));
+/// ```
 pub const NTK15_NODES: usize = 16;
 
 /// `|Θ_c − fl(c^L) Θ_dense|` against its allowance: the two running bounds (the dense one times

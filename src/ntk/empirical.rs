@@ -18,10 +18,42 @@ use faer::{Accum, Mat, MatRef};
 use rayon::prelude::*;
 
 /// Neurons per parallel task.
+///
+/// ```
+/// use pai_graphon::ntk::empirical::{empirical_ntk, MaskedNet, NEURON_CHUNK};
+/// use pai_graphon::ntk::kernel::Layers;
+/// // Three chunks of neurons: the kernel is bit-identical on 1 and 3 threads.
+/// let n = 2 * NEURON_CHUNK + 1;
+/// let w = faer::Mat::from_fn(n, 2, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+/// let a: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+/// let net = MaskedNet { w: w.as_ref(), a: &a, mask: None, rho: 1.0 };
+/// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
+/// let on = |threads| {
+///     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+///     pool.install(|| empirical_ntk(x.as_ref(), &net, Layers::Both).unwrap())
+/// };
+/// assert_eq!(on(1), on(3));
+/// ```
 pub const NEURON_CHUNK: usize = 32;
 
 /// A finite masked network as the empirical NTK sees it: first-layer weights w (n × d), output
 /// weights a (n), an optional mask (n × d; all kept when absent) and the density ρ used in z.
+///
+/// ```
+/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::ntk::empirical::{empirical_ntk, MaskedNet};
+/// use pai_graphon::ntk::kernel::Layers;
+/// // One neuron, w = (1, 1), a = 1; the mask keeps coordinate 0 only, ρ = ½.
+/// let w = faer::mat![[1.0, 1.0]];
+/// let mask = Mask::from_entries(1, 2, &[1, 0]).unwrap();
+/// let net = MaskedNet { w: w.as_ref(), a: &[1.0], mask: Some(&mask), rho: 0.5 };
+/// let x = faer::mat![[0.6, 0.8]];
+/// // Θ(x, x) = ρ⁻¹ g(x)² Σ_kept x_j² = 2 · 0.36.
+/// assert!((empirical_ntk(x.as_ref(), &net, Layers::First).unwrap()[(0, 0)] - 0.72).abs() < 1e-15);
+/// // Weights and output weights must agree in n.
+/// let bad = MaskedNet { a: &[1.0, 1.0], ..net };
+/// assert!(empirical_ntk(x.as_ref(), &bad, Layers::First).is_err());
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct MaskedNet<'a> {
     /// First-layer weights, n × d.

@@ -22,13 +22,24 @@ use std::f64::consts::PI;
 
 /// Output rows per parallel Gram task (a fixed split: results do not depend on the number of
 /// threads).
-pub const ROW_CHUNK: usize = 64;
+pub(crate) const ROW_CHUNK: usize = 64;
 
 /// Relative allowance for the rounding of the oscillation bound's own arithmetic: fewer than 32
 /// operations, each with relative error at most u = ε/2 (Higham, Lemma 3.1: below γ_32 < 64u).
 const BOUND_ROUNDING: f64 = 64.0 * crate::tol::UNIT_ROUNDOFF;
 
 /// Which layers are trained.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::{graphon_ntk, kappa1, KernelGraphon, Layers};
+/// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
+/// let g = KernelGraphon::constant(0.4, 2).unwrap();
+/// let first = graphon_ntk(x.as_ref(), &g, Layers::First).unwrap().k;
+/// let both = graphon_ntk(x.as_ref(), &g, Layers::Both).unwrap().k;
+/// // Training the output layer too adds the κ1 term: κ1(1) = ½ on the diagonal.
+/// assert_eq!((first[(0, 0)], both[(0, 0)]), (0.5, 1.0));
+/// assert!((both[(0, 1)] - first[(0, 1)] - kappa1(0.6)).abs() < 1e-15);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layers {
     /// The first layer only (the paper's kernel; Arora et al.'s H∞).
@@ -163,6 +174,19 @@ pub fn check_labels(y: &[f64], samples: usize) -> Result<(), NtkError> {
 /// `W(u_k, v_j)` (mask probability) and `S(u_k, v_j)` (second moment of the kept weights; S = W
 /// unless set). Optional brackets `lo ≤ W ≤ hi` on each node's Markov–Stieltjes cell give the
 /// quadrature error bound.
+///
+/// ```
+/// use pai_graphon::graphon::step::StepGraphon;
+/// use pai_graphon::ntk::kernel::KernelGraphon;
+/// // A 2 × 2 step graphon read on d = 4 coordinates: one node per row cell.
+/// let s = StepGraphon::uniform(vec![vec![0.8, 0.2], vec![0.4, 0.0]]).unwrap();
+/// let g = KernelGraphon::step(&s, 4).unwrap();
+/// assert_eq!((g.nodes(), g.weights(), g.dims()), (&[0.25, 0.75][..], &[0.5, 0.5][..], 4));
+/// // p_W(v) = ½ W(¼, v) + ½ W(¾, v): 0.6 on the first column cell, 0.1 on the second.
+/// let p = g.path_density();
+/// assert!(p.iter().zip([0.6, 0.6, 0.1, 0.1]).all(|(a, b)| (a - b).abs() < 1e-15));
+/// assert!((g.density() - 0.35).abs() < 1e-15);
+/// ```
 #[derive(Clone, Debug)]
 pub struct KernelGraphon {
     nodes: Vec<f64>,
@@ -428,6 +452,20 @@ impl KernelGraphon {
 }
 
 /// A kernel matrix with its quadrature error bound.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::{graphon_ntk, KernelGraphon, Layers};
+/// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
+/// let kernel = |g: &KernelGraphon| graphon_ntk(x.as_ref(), g, Layers::First).unwrap();
+/// // Cells constant in u: exact; a Gauss rule on a monotone graphon: a positive bound.
+/// assert_eq!(kernel(&KernelGraphon::constant(0.5, 2).unwrap()).quadrature_bound, Some(0.0));
+/// let gauss = KernelGraphon::monotone_in_u(2, 8, |u, v| 0.5 * (u + v)).unwrap();
+/// let b = kernel(&gauss).quadrature_bound.unwrap();
+/// assert!(b > 0.0 && b.is_finite());
+/// // A second moment drops the brackets, and with them the bound.
+/// let s = faer::Mat::from_fn(8, 2, |k, j| gauss.w()[(k, j)]);
+/// assert_eq!(kernel(&gauss.with_second_moment(s).unwrap()).quadrature_bound, None);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Kernel {
     /// The N × N kernel matrix (symmetric).

@@ -2,6 +2,21 @@
 //! selection-bias correction, the empirical NTK of finite masked networks, the deep graphon NTK,
 //! the complexity yᵀK⁻¹y and the bound built on it, path density and kernel alignment, and
 //! Figure 2. Claims NTK-* (`theory/ntk.md`).
+//!
+//! ```
+//! use pai_graphon::ntk::bound::complexity;
+//! use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
+//! let x = unit_rows(faer::mat![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0]].as_ref()).unwrap();
+//! let kernel = |g: &KernelGraphon| graphon_ntk(x.as_ref(), g, Layers::First).unwrap().k;
+//! // W ≡ ρ, normalised by ρ, is the dense kernel at every density.
+//! let (sparse, dense) = (kernel(&KernelGraphon::constant(0.1, 3).unwrap()), kernel(&KernelGraphon::constant(1.0, 3).unwrap()));
+//! assert!((0..3).all(|i| (0..3).all(|j| (sparse[(i, j)] - dense[(i, j)]).abs() < 1e-15)));
+//! // A graphon that never wires coordinate 2 changes the kernel, and the complexity of the labels.
+//! let blind = kernel(&KernelGraphon::column_profile(&[0.5, 0.5, 0.0]).unwrap());
+//! let y = [1.0, -1.0, 1.0];
+//! let (c_dense, c_blind) = (complexity(dense.as_ref(), &y).unwrap(), complexity(blind.as_ref(), &y).unwrap());
+//! assert!(c_dense.raw > 0.0 && c_dense.raw != c_blind.raw);
+//! ```
 
 pub mod bound;
 pub mod deep;
@@ -16,7 +31,15 @@ pub mod width;
 use crate::claims::Claim;
 use std::fmt;
 
-/// The NTK claims, in id order.
+/// The NTK claims, in id order (numerically: NTK-2 before NTK-10).
+///
+/// ```
+/// let ids: Vec<&str> = pai_graphon::ntk::claims().iter().map(|c| c.id).collect();
+/// assert_eq!(ids, [
+///     "NTK-1", "NTK-2", "NTK-5", "NTK-6", "NTK-7", "NTK-8", "NTK-9", "NTK-10", "NTK-11",
+///     "NTK-12", "NTK-13", "NTK-15", "NTK-16", "NTK-17", "NTK-18",
+/// ]);
+/// ```
 pub fn claims() -> Vec<Claim> {
     let mut all = Vec::new();
     all.extend(deep::claims());
@@ -38,6 +61,18 @@ fn id_number(id: &str) -> u32 {
 }
 
 /// Invalid input to the NTK module.
+///
+/// ```
+/// use pai_graphon::ntk::bound::complexity;
+/// use pai_graphon::ntk::kernel::{unit_rows, KernelGraphon};
+/// use pai_graphon::ntk::NtkError;
+/// assert!(matches!(unit_rows(faer::mat![[0.0, 0.0]].as_ref()), Err(NtkError::Data(_))));
+/// let e = KernelGraphon::column_profile(&[1.5]).unwrap_err();
+/// assert!(matches!(e, NtkError::Graphon(_)) && e.to_string().starts_with("invalid graphon: "));
+/// assert!(matches!(KernelGraphon::constant(0.0, 2), Err(NtkError::Size(_))));
+/// let indefinite = faer::mat![[1.0, 2.0], [2.0, 1.0]];
+/// assert!(matches!(complexity(indefinite.as_ref(), &[1.0, 1.0]), Err(NtkError::Indefinite(_))));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum NtkError {
     /// Inputs or labels the kernels cannot take: empty, non-finite, zero-norm rows, labels not
