@@ -20,6 +20,24 @@
 //! `F(x − ε) − η ≤ F_c(x) ≤ F(x + ε) + η` for every x. F is bracketed from the certified
 //! `p(v_k)` on a grid of `v_k = k/K` (p is non-decreasing): `F_low ≤ F ≤ F_up`. The statistic
 //! is `max(sup_x F_c(x) − F_up(x + ε), sup_x F_low(x − ε) − F_c(x))`, checked against η.
+//!
+//! ```
+//! use pai_graphon::convergence::limit::Fsm;
+//! use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+//! use pai_graphon::external::check_masks;
+//! use pai_graphon::seed::MasterSeed;
+//! // Two masks drawn from a homogeneous model (constant profiles) against its limit, W ≡ 1/2.
+//! let fsm = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap();
+//! let limit = fsm.limit_graphon(0.5).unwrap();
+//! let spec = MaskSpec::new(64, 32, 0.5, &fsm.row, &fsm.col).unwrap();
+//! let masks: Vec<_> = ["DOC/0", "DOC/1"]
+//!     .iter()
+//!     .map(|l| sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), l, None).unwrap())
+//!     .collect();
+//! let verdicts = check_masks(&masks, &limit, 1e-3).unwrap();
+//! assert_eq!(verdicts.len(), 8); // four checks per mask
+//! assert!(verdicts.iter().all(|v| v.passed));
+//! ```
 
 use crate::convergence::limit::{Bracketed, LimitGraphon};
 use crate::convergence::mask::Mask;
@@ -31,13 +49,27 @@ use crate::tol::{dkw_massart, hoeffding, Tail};
 use crate::Error;
 
 /// Grid points per axis at which the limit's degree functions are bracketed.
-pub const DEGREE_GRID: usize = 1024;
+pub(crate) const DEGREE_GRID: usize = 1024;
 /// Cells per axis of the certified t(C4) bracket.
-pub const C4_CELLS: usize = 64;
+pub(crate) const C4_CELLS: usize = 64;
 /// Number of checks per mask (δ is split evenly over them and the masks).
-pub const CHECKS_PER_MASK: usize = 4;
+pub(crate) const CHECKS_PER_MASK: usize = 4;
 
 /// One check of one mask.
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+/// use pai_graphon::external::check_masks;
+/// use pai_graphon::seed::MasterSeed;
+/// let fsm = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap();
+/// let spec = MaskSpec::new(64, 32, 0.5, &fsm.row, &fsm.col).unwrap();
+/// let mask = sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), "DOC", None).unwrap();
+/// let verdicts = check_masks(&[mask], &fsm.limit_graphon(0.5).unwrap(), 1e-3).unwrap();
+/// let names: Vec<&str> = verdicts.iter().map(|v| v.check).collect();
+/// assert_eq!(names, ["density", "column degrees", "row degrees", "heterogeneity"]);
+/// assert!(verdicts.iter().all(|v| v.mask == 0 && v.passed == (v.observed <= v.threshold)));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
     /// Index of the mask in the stack (0 for a single mask).
