@@ -34,12 +34,31 @@ use faer::{Accum, Mat, MatRef};
 use std::collections::HashMap;
 
 /// The density of the graphons of the NTK-6, 7 and 9 checks.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::{unit_rows, KernelGraphon};
+/// use pai_graphon::ntk::path::{certify_positive_definite, DENSITY};
+/// // NTK-6's constant graphon at this density: the kernel of three distinct inputs is
+/// // certified positive definite.
+/// let x = unit_rows(faer::mat![[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 1.0]].as_ref()).unwrap();
+/// let g = KernelGraphon::constant(DENSITY, 3).unwrap();
+/// assert!(certify_positive_definite(x.as_ref(), &g).unwrap().lambda_min_lower > 0.0);
+/// ```
 pub const DENSITY: f64 = 0.2;
 
 // ---------------------------------------------------------------------------------------------
 // Path density.
 
 /// The path density `p_W(v_j) = ∫ W(u, v_j) du` of a graphon and its summary.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::KernelGraphon;
+/// use pai_graphon::ntk::path::path_density;
+/// // u-independent: p_W is the column profile itself.
+/// let p = path_density(&KernelGraphon::column_profile(&[0.5, 0.25, 0.0, 0.25]).unwrap());
+/// assert_eq!((p.p.clone(), p.density), (vec![0.5, 0.25, 0.0, 0.25], 0.25));
+/// assert_eq!((p.min_ratio, p.max_ratio, p.dead), (0.0, 2.0, 1));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct PathDensity {
     /// `p_W(v_j)` for each coordinate.
@@ -151,6 +170,15 @@ pub fn pointwise_constant(g: &KernelGraphon, informative: &[usize]) -> Result<f6
 // Duplicate inputs.
 
 /// Inputs with exact duplicates removed.
+///
+/// ```
+/// use pai_graphon::ntk::path::{check_distinct, dedup_rows};
+/// // (1, 1) and (2, 2) coincide at unit norm; their labels agree, so nothing conflicts.
+/// let x = faer::mat![[1.0, 1.0], [1.0, 0.0], [2.0, 2.0]];
+/// let d = dedup_rows(x.as_ref(), &[-1.0, 1.0, -1.0]).unwrap();
+/// assert_eq!((d.kept.clone(), d.y.clone(), d.conflicting), (vec![0, 1], vec![-1.0, 1.0], 0));
+/// assert!(check_distinct(d.x.as_ref()).is_ok());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Deduplicated {
     /// The distinct unit-norm inputs, in their original order.
@@ -237,6 +265,14 @@ pub fn dedup_rows(x: MatRef<'_, f64>, y: &[f64]) -> Result<Deduplicated, NtkErro
 // Kernels with error bounds.
 
 /// A computed symmetric matrix and a bound on its distance to the exact one.
+///
+/// ```
+/// use pai_graphon::ntk::path::{certify_bounded, BoundedKernel};
+/// let k = faer::mat![[0.5, 0.0], [0.0, 0.5]];
+/// // λ_min(K̂) = ½: certified when the error bound is smaller, not when it could reach it.
+/// assert!(certify_bounded(&BoundedKernel { k: k.clone(), error: 0.1 }).is_ok());
+/// assert!(certify_bounded(&BoundedKernel { k, error: 0.6 }).is_err());
+/// ```
 #[derive(Clone, Debug)]
 pub struct BoundedKernel {
     /// The computed matrix (exactly symmetric).
@@ -564,6 +600,14 @@ pub fn damped_informative_kernel(
 // Certificates.
 
 /// A certified lower bound on `λ_min` of an exact kernel.
+///
+/// ```
+/// use pai_graphon::ntk::path::{certify_bounded, BoundedKernel};
+/// // Eigenvalues 0.4 and 0.6 of K̂; the exact K is within 0.01 of it.
+/// let d = certify_bounded(&BoundedKernel { k: faer::mat![[0.5, 0.1], [0.1, 0.5]], error: 0.01 }).unwrap();
+/// assert_eq!(d.input_error, 0.01);
+/// assert!(d.lambda_min_lower <= 0.4 - 0.01 && d.lambda_min_lower > 0.38);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Definiteness {
     /// `λ_min(K) ≥ lambda_min_lower > 0` for the exact kernel K.
@@ -644,6 +688,19 @@ pub fn complexity_enclosure(k: &BoundedKernel, y: &[f64]) -> Result<QuadraticEnc
 
 /// The NTK-8 counterexample: `x = (8, 1, 4)/9`, `x' = (8, −1, −4)/9`, labels `(+1, +1)`,
 /// informative coordinates `I = {0, 1}`, the constant graphon `W ≡ ρ` on d = 3 (so `c = 1`).
+///
+/// ```
+/// use pai_graphon::ntk::kernel::{unit_rows, KernelGraphon, Layers};
+/// use pai_graphon::ntk::path::{alignment_constant, bounded_graphon_ntk, complexity_enclosure};
+/// use pai_graphon::ntk::path::{informative_kernel, DENSITY, COUNTEREXAMPLE};
+/// let x = unit_rows(faer::Mat::from_fn(2, 3, |b, j| COUNTEREXAMPLE[b][j]).as_ref()).unwrap();
+/// let g = KernelGraphon::constant(DENSITY, 3).unwrap();
+/// let c = alignment_constant(&g, &[0, 1]).unwrap();
+/// let q_w = complexity_enclosure(&bounded_graphon_ntk(x.as_ref(), &g, Layers::First).unwrap(), &[1.0, 1.0]).unwrap();
+/// let q_i = complexity_enclosure(&informative_kernel(x.as_ref(), &[0, 1]).unwrap(), &[1.0, 1.0]).unwrap();
+/// // yᵀK_W⁻¹y ≤ yᵀK_I⁻¹y / c fails, certainly: ≈ 2.85 against ≈ 2.63.
+/// assert!(c * q_w.lower > q_i.upper);
+/// ```
 pub const COUNTEREXAMPLE: [[f64; 3]; 2] = [
     [8.0 / 9.0, 1.0 / 9.0, 4.0 / 9.0],
     [8.0 / 9.0, -1.0 / 9.0, -4.0 / 9.0],
@@ -651,6 +708,19 @@ pub const COUNTEREXAMPLE: [[f64; 3]; 2] = [
 
 /// A configuration of the same shape where the uncorrected inequality holds (NTK-8's control):
 /// `x = (2, 1, 2)/3`, `x' = (2, −1, −2)/3`.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::{unit_rows, KernelGraphon, Layers};
+/// use pai_graphon::ntk::path::{alignment_constant, bounded_graphon_ntk, complexity_enclosure};
+/// use pai_graphon::ntk::path::{informative_kernel, DENSITY, HOLDING_PAIR};
+/// let x = unit_rows(faer::Mat::from_fn(2, 3, |b, j| HOLDING_PAIR[b][j]).as_ref()).unwrap();
+/// let g = KernelGraphon::constant(DENSITY, 3).unwrap();
+/// let c = alignment_constant(&g, &[0, 1]).unwrap();
+/// let q_w = complexity_enclosure(&bounded_graphon_ntk(x.as_ref(), &g, Layers::First).unwrap(), &[1.0, 1.0]).unwrap();
+/// let q_i = complexity_enclosure(&informative_kernel(x.as_ref(), &[0, 1]).unwrap(), &[1.0, 1.0]).unwrap();
+/// // Here yᵀK_W⁻¹y ≤ yᵀK_I⁻¹y / c holds: ≈ 4.22 against ≈ 5.06.
+/// assert!(c * q_w.upper <= q_i.lower);
+/// ```
 pub const HOLDING_PAIR: [[f64; 3]; 2] = [
     [2.0 / 3.0, 1.0 / 3.0, 2.0 / 3.0],
     [2.0 / 3.0, -1.0 / 3.0, -2.0 / 3.0],

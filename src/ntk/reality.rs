@@ -12,6 +12,22 @@
 //!   its first layer.
 //! * [`snip_type_graphon`]: the data-driven (SNIP-type) graphon with column profile
 //!   `|cov(x_j, y)|^p`.
+//!
+//! ```
+//! use pai_graphon::ntk::bound::complexity;
+//! use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
+//! use pai_graphon::ntk::reality::{generalisation_bound, held_out, kernel_regression, lambda_min_bounds};
+//! let x = unit_rows(faer::mat![[1.0, 0.1], [0.9, 0.4], [0.1, 1.0]].as_ref()).unwrap();
+//! let y = [1.0, 1.0, -1.0];
+//! let k = graphon_ntk(x.as_ref(), &KernelGraphon::constant(0.5, 2).unwrap(), Layers::First).unwrap().k;
+//! // Kernel regression interpolates its training labels: no training loss.
+//! let f = kernel_regression(k.as_ref(), k.as_ref(), &y).unwrap();
+//! assert_eq!(held_out(&f, &y).unwrap().zero_one, 0.0);
+//! // The bound needs a certified λ_min; with three points it is vacuous (above 1).
+//! let lambda = lambda_min_bounds(k.as_ref()).unwrap().lower.unwrap();
+//! let b = generalisation_bound(&complexity(k.as_ref(), &y).unwrap(), 3, lambda, 0.05).unwrap();
+//! assert!(b.total > 1.0);
+//! ```
 
 use super::bound::{complexity, indefinite, Complexity};
 use super::figure2::{column_covariance, snip_graphon};
@@ -35,9 +51,31 @@ use rand::Rng;
 /// scale s = 1, `N/λ0 ≥ 4` and `ln(N/(λ0 δ)) ≥ 1`, the explicit O-term of [`generalisation_bound`]
 /// is at most `(3/√2 + √2) · sqrt(ln(N/(λ0 δ)) / N) = (5/√2) · sqrt(…)` (`theory/ntk.md`,
 /// "The bound, reconstructed").
+///
+/// ```
+/// use pai_graphon::ntk::bound::Complexity;
+/// use pai_graphon::ntk::reality::{generalisation_bound, BOUND_CONSTANT};
+/// // s = 1, N/λ0 = 100 ≥ 4, ln(N/(λ0 δ)) ≈ 9.2 ≥ 1: the explicit O-term stays below the stated form.
+/// let c = Complexity { raw: 1.0, scale: 1.0, corrected: 1.0 };
+/// let (n, lambda0, delta) = (100, 1.0, 0.01);
+/// let b = generalisation_bound(&c, n, lambda0, delta).unwrap();
+/// let n = n as f64;
+/// assert!(b.o_term <= BOUND_CONSTANT * ((n / (lambda0 * delta)).ln() / n).sqrt());
+/// ```
 pub const BOUND_CONSTANT: f64 = 5.0 / std::f64::consts::SQRT_2;
 
 /// The reconstructed generalisation bound, its two parts kept apart.
+///
+/// ```
+/// use pai_graphon::ntk::bound::complexity;
+/// use pai_graphon::ntk::reality::generalisation_bound;
+/// // Orthogonal inputs (the dense kernel ½ I): yᵀK⁻¹y = 2N, so main = sqrt(2 · 2N / N) = 2.
+/// let k = faer::Mat::from_fn(50, 50, |i, j| if i == j { 0.5 } else { 0.0 });
+/// let y: Vec<f64> = (0..50).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+/// let b = generalisation_bound(&complexity(k.as_ref(), &y).unwrap(), 50, 0.5, 0.05).unwrap();
+/// assert!((b.main - 2.0).abs() < 1e-14);
+/// assert_eq!(b.total, b.main + b.o_term); // vacuous: nothing is learned from orthogonal inputs
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bound {
     /// `sqrt(2 s·yᵀK⁻¹y / N)` (s = (2/N) tr K; s = 1 for the dense kernel on unit inputs).
@@ -101,6 +139,15 @@ pub fn generalisation_bound(
 }
 
 /// What is known about λ_min of a symmetric f64 matrix K̂.
+///
+/// ```
+/// use pai_graphon::ntk::reality::lambda_min_bounds;
+/// let s = lambda_min_bounds(faer::mat![[3.0, 0.0], [0.0, 0.5]].as_ref()).unwrap();
+/// assert!(s.lower.unwrap() <= 0.5 && 0.5 <= s.upper && (s.largest - 3.0).abs() < 1e-14);
+/// // A singular matrix has no positive lower bound.
+/// let singular = lambda_min_bounds(faer::mat![[1.0, 1.0], [1.0, 1.0]].as_ref()).unwrap();
+/// assert_eq!(singular.lower, None);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Spectrum {
     /// The smallest eigenvalue from faer's self-adjoint eigensolver (an estimate).
@@ -255,6 +302,14 @@ pub fn kernel_regression(
 }
 
 /// Mean losses of predictions f against labels ±1.
+///
+/// ```
+/// use pai_graphon::ntk::reality::held_out;
+/// // Right sign but small margin: no 0-1 loss, some ramp loss.
+/// let l = held_out(&[0.5, -0.25], &[1.0, -1.0]).unwrap();
+/// assert_eq!((l.zero_one, l.ramp, l.squared), (0.0, 0.625, 0.40625));
+/// assert!(l.ramp >= l.zero_one);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Losses {
     /// `mean 1{y f ≤ 0}`.
@@ -320,6 +375,19 @@ pub fn snip_type_graphon(
 }
 
 /// How the finite network is trained.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::KernelGraphon;
+/// use pai_graphon::ntk::reality::{train_masked_network, Training};
+/// use pai_graphon::seed::MasterSeed;
+/// let x = faer::mat![[1.0, 0.0], [0.0, 1.0]];
+/// let g = KernelGraphon::constant(0.5, 2).unwrap();
+/// let train = |t: Training| train_masked_network(x.as_ref(), &[1.0, -1.0], x.as_ref(), &g, &t,
+///     MasterSeed::default(), "DOC");
+/// // The width must be even: the network is built from twin pairs.
+/// assert!(train(Training { width: 3, steps: 1, step_size: 1.0 }).is_err());
+/// assert!(train(Training { width: 4, steps: 1, step_size: 1.0 }).is_ok());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Training {
     /// Width n (even: the network is built from n/2 twin pairs).
@@ -331,6 +399,20 @@ pub struct Training {
 }
 
 /// A trained network's outputs: on the training inputs and on the test inputs.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::KernelGraphon;
+/// use pai_graphon::ntk::reality::{train_masked_network, Training};
+/// use pai_graphon::seed::MasterSeed;
+/// let (x, test) = (faer::mat![[1.0, 0.0], [0.0, 1.0]], faer::mat![[0.6, 0.8]]);
+/// let g = KernelGraphon::constant(0.5, 2).unwrap();
+/// // No steps: the outputs are the initial ones, which the twins cancel.
+/// let t = Training { width: 8, steps: 0, step_size: 1.0 };
+/// let out = train_masked_network(x.as_ref(), &[1.0, -1.0], test.as_ref(), &g, &t,
+///     MasterSeed::default(), "DOC").unwrap();
+/// assert_eq!((out.train.len(), out.test.len()), (2, 1));
+/// assert!(out.initial_output < 1e-12 && out.train.iter().all(|f| f.abs() < 1e-12));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trained {
     /// `f(x_b)` on the training rows after training.
