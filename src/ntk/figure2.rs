@@ -19,6 +19,20 @@
 //!   `W = 1` on `ψ > 0` and `(ρd − #{ψ > 0}) / #{ψ = 0}` elsewhere ("saturated").
 //! - **Complexity.** Each kernel is factored once ([`FactoredKernel`]) and every label vector
 //!   reuses the factor; `s = (2/N) tr K`, corrected = `s · yᵀK⁻¹y`.
+//!
+//! ```
+//! use pai_graphon::ntk::figure2::{expected_complexity, factored_kernel, BinaryTask};
+//! use pai_graphon::ntk::kernel::KernelGraphon;
+//! let x = faer::mat![[1.0, 0.2, 0.0], [0.9, 0.0, 0.3], [0.1, 1.0, 0.0], [0.0, 0.9, 0.4]];
+//! let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, -1.0, -1.0]).unwrap();
+//! let k = factored_kernel(&task, &KernelGraphon::constant(0.5, 3).unwrap()).unwrap();
+//! let (clean, trace) = (k.complexity(&task.y).unwrap().raw, k.trace_inverse().unwrap());
+//! // Labels that follow the inputs cost less than fair random labels do on average.
+//! assert!(clean < trace);
+//! // Randomising labels moves the expected complexity from the clean value to tr K⁻¹.
+//! assert_eq!(expected_complexity(clean, trace, 0.0), clean);
+//! assert!((expected_complexity(clean, trace, 1.0) - trace).abs() < 1e-12);
+//! ```
 
 use super::bound::{indefinite, Complexity};
 use super::kernel::{check_labels, graphon_ntk, unit_rows, KernelGraphon, Layers};
@@ -39,6 +53,15 @@ use serde::Serialize;
 use std::collections::HashSet;
 
 /// A binary task: unit-norm inputs and ±1 labels.
+///
+/// ```
+/// use pai_graphon::ntk::figure2::BinaryTask;
+/// let x = faer::mat![[3.0, 4.0], [0.0, 2.0], [0.0, 1.0]];
+/// let t = BinaryTask::new("t", None, x.as_ref(), vec![1.0, -1.0, -1.0]).unwrap();
+/// // Rows scaled to unit norm; (0, 1) appears twice and is kept once.
+/// assert!((t.x[(0, 0)] - 0.6).abs() < 1e-15 && (t.x[(0, 1)] - 0.8).abs() < 1e-15);
+/// assert_eq!((t.y.clone(), t.duplicates_removed, t.pair), (vec![1.0, -1.0], 1, None));
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct BinaryTask {
     /// A readable name, also used in stream labels, e.g. `mnist/pair=3-8`.
@@ -223,6 +246,20 @@ pub fn column_covariance(x: MatRef<'_, f64>, y: &[f64]) -> Result<Vec<f64>, NtkE
 }
 
 /// The SNIP-type graphon at one density.
+///
+/// ```
+/// use pai_graphon::ntk::figure2::snip_graphon;
+/// // Three of four columns carry signal (ψ > 0).
+/// let psi = [0.5, 0.0, 1.0, 2.0];
+/// let g = snip_graphon(&psi, 0.25).unwrap();
+/// assert!(!g.saturated && g.tau_star.unwrap() > 0.0);
+/// // Stronger columns keep more; a column without signal keeps nothing.
+/// let w = g.graphon.w();
+/// assert!(w[(0, 1)] == 0.0 && w[(0, 0)] < w[(0, 2)] && w[(0, 2)] < w[(0, 3)]);
+/// // At ρ = 3/4 every signal column is full: saturated, no τ*.
+/// let s = snip_graphon(&psi, 0.75).unwrap();
+/// assert!(s.saturated && s.tau_star.is_none());
+/// ```
 #[derive(Clone, Debug)]
 pub struct SnipGraphon {
     /// The kernel graphon (one node, u-independent).
@@ -323,6 +360,18 @@ pub fn randomise_labels<R: Rng + ?Sized>(
 }
 
 /// A kernel factored once, for the complexity of many label vectors.
+///
+/// ```
+/// use pai_graphon::ntk::bound::complexity;
+/// use pai_graphon::ntk::figure2::FactoredKernel;
+/// let k = faer::mat![[0.5, 0.1, 0.0], [0.1, 0.5, 0.2], [0.0, 0.2, 0.5]];
+/// let f = FactoredKernel::new(k.as_ref()).unwrap();
+/// // The stored factor gives what a fresh factorisation gives, for every label vector.
+/// for y in [[1.0, 1.0, 1.0], [1.0, -1.0, 1.0], [-1.0, 1.0, 1.0]] {
+///     assert_eq!(f.complexity(&y).unwrap(), complexity(k.as_ref(), &y).unwrap());
+/// }
+/// assert!((f.scale - 1.0).abs() < 1e-15);
+/// ```
 #[derive(Clone, Debug)]
 pub struct FactoredKernel {
     chol: Cholesky,
@@ -399,6 +448,14 @@ pub fn expected_complexity(clean: f64, trace_inverse: f64, f: f64) -> f64 {
 }
 
 /// The two graphons of Figure 2.
+///
+/// ```
+/// use pai_graphon::ntk::figure2::GraphonKind;
+/// // Serialised (JSON output) by the same lowercase names.
+/// for kind in [GraphonKind::Homogeneous, GraphonKind::Snip] {
+///     assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{}\"", kind.name()));
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GraphonKind {
@@ -437,6 +494,20 @@ pub fn factored_kernel(task: &BinaryTask, g: &KernelGraphon) -> Result<FactoredK
 }
 
 /// Which labels the SNIP profile ψ is computed on.
+///
+/// ```
+/// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, ProfileLabels};
+/// use pai_graphon::seed::MasterSeed;
+/// let x = faer::mat![[1.0, 0.2, 0.0, 0.1], [0.9, 0.0, 0.3, 0.0], [0.8, 0.1, 0.1, 0.4],
+///     [0.1, 1.0, 0.0, 0.3], [0.0, 0.9, 0.4, 0.0], [0.2, 0.8, 0.0, 0.5]];
+/// let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0]).unwrap();
+/// // Without label noise the noisy profile is the clean one: the same SNIP curve.
+/// let snip = |profile| {
+///     let config = Figure2Config { densities: vec![0.5], noise_levels: vec![0.0], seeds: 1, profile };
+///     figure2(&config, &task, MasterSeed::default(), &mut |_, _| {}).unwrap().curves[1].points[0].raw[0]
+/// };
+/// assert_eq!(snip(ProfileLabels::Clean), snip(ProfileLabels::Noisy));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProfileLabels {
@@ -447,6 +518,17 @@ pub enum ProfileLabels {
 }
 
 /// What to draw.
+///
+/// ```
+/// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, ProfileLabels};
+/// use pai_graphon::seed::MasterSeed;
+/// let c = Figure2Config::default();
+/// assert_eq!((c.densities.len(), c.noise_levels.len(), c.seeds, c.profile), (5, 11, 10, ProfileLabels::Clean));
+/// // A density must lie in (0, 1).
+/// let task = BinaryTask::new("t", None, faer::mat![[1.0, 0.0], [0.0, 1.0]].as_ref(), vec![1.0, -1.0]).unwrap();
+/// let bad = Figure2Config { densities: vec![1.0], ..c };
+/// assert!(figure2(&bad, &task, MasterSeed::default(), &mut |_, _| {}).is_err());
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Figure2Config {
     /// Densities ρ in (0, 1), one panel each.
@@ -472,6 +554,22 @@ impl Default for Figure2Config {
 }
 
 /// One noise level of a curve: per-seed values and their mean and sample standard deviation.
+///
+/// ```
+/// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, ProfileLabels};
+/// use pai_graphon::seed::MasterSeed;
+/// let x = faer::mat![[1.0, 0.2, 0.0, 0.1], [0.9, 0.0, 0.3, 0.0], [0.8, 0.1, 0.1, 0.4],
+///     [0.1, 1.0, 0.0, 0.3], [0.0, 0.9, 0.4, 0.0], [0.2, 0.8, 0.0, 0.5]];
+/// let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0]).unwrap();
+/// let config = Figure2Config { densities: vec![0.5], noise_levels: vec![0.0, 1.0], seeds: 4, profile: ProfileLabels::Clean };
+/// let fig = figure2(&config, &task, MasterSeed::default(), &mut |_, _| {}).unwrap();
+/// let [clean, random] = &fig.curves[0].points[..] else { panic!() };
+/// // f = 0: every seed keeps the clean labels, so there is no spread.
+/// assert_eq!((clean.noise, clean.raw_sd, clean.raw.len()), (0.0, 0.0, 4));
+/// assert!(random.raw_sd > 0.0);
+/// let mean = random.corrected.iter().sum::<f64>() / 4.0;
+/// assert!((random.corrected_mean - mean).abs() < 1e-12);
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Point {
     /// The noise fraction f.
@@ -493,6 +591,20 @@ pub struct Point {
 }
 
 /// One graphon at one density.
+///
+/// ```
+/// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, GraphonKind, ProfileLabels};
+/// use pai_graphon::seed::MasterSeed;
+/// let x = faer::mat![[1.0, 0.2, 0.0, 0.1], [0.9, 0.0, 0.3, 0.0], [0.8, 0.1, 0.1, 0.4],
+///     [0.1, 1.0, 0.0, 0.3], [0.0, 0.9, 0.4, 0.0], [0.2, 0.8, 0.0, 0.5]];
+/// let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0]).unwrap();
+/// let config = Figure2Config { densities: vec![0.25, 0.5], noise_levels: vec![0.0], seeds: 1, profile: ProfileLabels::Clean };
+/// let fig = figure2(&config, &task, MasterSeed::default(), &mut |_, _| {}).unwrap();
+/// let kinds: Vec<GraphonKind> = fig.curves.iter().map(|c| c.graphon).collect();
+/// assert_eq!(kinds, [GraphonKind::Homogeneous, GraphonKind::Snip, GraphonKind::Homogeneous, GraphonKind::Snip]);
+/// assert!(fig.curves[0].tau_star.is_none()); // W ≡ ρ has no threshold
+/// assert_eq!(fig.curves[3].density, 0.5);
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Curve {
     /// Which graphon.
@@ -508,6 +620,18 @@ pub struct Curve {
 }
 
 /// The whole figure.
+///
+/// ```
+/// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, ProfileLabels};
+/// use pai_graphon::seed::MasterSeed;
+/// let x = faer::mat![[1.0, 0.2, 0.0, 0.1], [0.9, 0.0, 0.3, 0.0], [0.8, 0.1, 0.1, 0.4],
+///     [0.1, 1.0, 0.0, 0.3], [0.0, 0.9, 0.4, 0.0], [0.2, 0.8, 0.0, 0.5]];
+/// let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0]).unwrap();
+/// let config = Figure2Config { densities: vec![0.5], noise_levels: vec![0.5], seeds: 2, profile: ProfileLabels::Clean };
+/// let fig = figure2(&config, &task, MasterSeed::default(), &mut |_, _| {}).unwrap();
+/// assert_eq!((fig.samples, fig.d, fig.stream_prefix.as_str()), (6, 4, "figure2/toy"));
+/// assert_eq!(fig.seed, MasterSeed::default().to_string());
+/// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Figure2 {
     /// What was drawn.
@@ -622,6 +746,23 @@ fn noisy_profile_complexity(task: &BinaryTask, rho: f64, y: &[f64]) -> Result<Co
 }
 
 /// Compute Figure 2 on a task; `progress(done, total)` is called after each density.
+///
+/// ```
+/// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, ProfileLabels};
+/// use pai_graphon::seed::MasterSeed;
+/// let x = faer::mat![[1.0, 0.2, 0.0, 0.1], [0.9, 0.0, 0.3, 0.0], [0.8, 0.1, 0.1, 0.4],
+///     [0.1, 1.0, 0.0, 0.3], [0.0, 0.9, 0.4, 0.0], [0.2, 0.8, 0.0, 0.5]];
+/// let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0]).unwrap();
+/// let config = Figure2Config { densities: vec![0.25, 0.5], noise_levels: vec![0.0, 0.5, 1.0], seeds: 3, profile: ProfileLabels::Clean };
+/// let mut calls = Vec::new();
+/// let fig = figure2(&config, &task, MasterSeed::default(), &mut |done, total| calls.push((done, total))).unwrap();
+/// assert_eq!(calls, [(1, 2), (2, 2)]);
+/// // Two curves per density, one point per noise level, one value per seed.
+/// assert_eq!(fig.curves.len(), 4);
+/// assert!(fig.curves.iter().all(|c| c.points.len() == 3 && c.points.iter().all(|p| p.raw.len() == 3)));
+/// // W ≡ ρ is the dense kernel at every ρ: the homogeneous curves coincide.
+/// assert_eq!(fig.curves[0].points[2].raw, fig.curves[2].points[2].raw);
+/// ```
 pub fn figure2(
     config: &Figure2Config,
     task: &BinaryTask,

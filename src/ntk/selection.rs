@@ -309,14 +309,52 @@ fn weighted_gram(x: MatRef<'_, f64>, weight: impl Fn(usize) -> f64) -> Vec<f64> 
 // Claims
 
 /// The density of both claims.
+///
+/// ```
+/// use pai_graphon::convergence::{limit::Fsm, mask::grid};
+/// use pai_graphon::ntk::selection::{second_moment_graphon, DENSITY};
+/// // Figure 1's FSM thresholded at its τ*: the selection graphon keeps a fraction ≈ ρ.
+/// let fsm = Fsm::figure1();
+/// let tau = fsm.tau_star(DENSITY).unwrap().value;
+/// let g = second_moment_graphon(&grid(&fsm.row, 64), &grid(&fsm.col, 64), tau).unwrap();
+/// assert!((g.density() - DENSITY).abs() < 0.01);
+/// ```
 pub const DENSITY: f64 = 0.2;
 /// The number of NTK inputs N.
+///
+/// ```
+/// use pai_graphon::net::data::{load, DataSpec};
+/// use pai_graphon::ntk::selection::INPUTS;
+/// use pai_graphon::seed::MasterSeed;
+/// // NTK-5 takes the first N digits as SNIP batch and NTK inputs: both labels occur.
+/// let set = load(&DataSpec::Digits { side: 8 }, MasterSeed::default(), "DOC").unwrap();
+/// let y = &set.y[..INPUTS];
+/// assert!(y.contains(&1.0) && y.contains(&-1.0));
+/// ```
 pub const INPUTS: usize = 16;
 /// NTK-3: the FSM's profiles (Figure 1's φ = ψ = e^(3·)) and noise ξ = w ~ N(0, 1).
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::ntk::selection::NTK3_PROFILES;
+/// let (row, col, noise) = NTK3_PROFILES;
+/// assert_eq!(Fsm::parse(row, col, noise).unwrap(), Fsm::figure1());
+/// ```
 pub const NTK3_PROFILES: (&str, &str, &str) = ("exp:3", "exp:3", "gaussian:1");
 /// NTK-3 widths n (d = n / [`NTK3_ASPECT`]).
 const NTK3_WIDTHS: [usize; 4] = [512, 1024, 2048, 4096];
 /// NTK-3: n/d.
+///
+/// ```
+/// use pai_graphon::convergence::{limit::Fsm, mask::grid};
+/// use pai_graphon::ntk::selection::{selection_mask, DENSITY, NTK3_ASPECT};
+/// // A width-64 network of NTK-3 sees d = 16 inputs and keeps round(0.2 · 64 · 16) weights.
+/// let (n, fsm) = (64, Fsm::figure1());
+/// let d = n / NTK3_ASPECT;
+/// let w = faer::Mat::from_fn(n, d, |i, j| ((i * d + j) as f64).sin());
+/// let mask = selection_mask(w.as_ref(), &grid(&fsm.row, n), &grid(&fsm.col, d), DENSITY).unwrap();
+/// assert_eq!((mask.cols(), mask.kept()), (16, 205));
+/// ```
 pub const NTK3_ASPECT: usize = 4;
 /// NTK-3 inputs: cosines of frequencies 0..this.
 const NTK3_FREQUENCIES: usize = 6;
@@ -604,6 +642,17 @@ fn mean(v: &[f64]) -> f64 {
 /// centred Pinelis threshold, but its negative control (K_W rejected) is not certified at these
 /// widths, so it is a measurement, not a claim (`theory/ntk.md`, "Selection bias, measured").
 /// Streams `NTK-3/…` of `ctx.seed`.
+///
+/// ```
+/// use pai_graphon::claims::ClaimContext;
+/// use pai_graphon::ntk::selection::selection_bias_measurement;
+/// use pai_graphon::seed::MasterSeed;
+/// // At 1/64 of the widths (n = 8 … 64) the run is quick; the check holds there too.
+/// let ctx = ClaimContext { id: "NTK-3", seed: MasterSeed::default(), scale: 1.0 / 64.0, delta: 1e-4 };
+/// let out = selection_bias_measurement(&ctx).unwrap();
+/// assert!(out.check.holds());
+/// assert!(out.details.iter().any(|(name, _)| name == "n=64/error_corrected"));
+/// ```
 pub fn selection_bias_measurement(ctx: &ClaimContext) -> Result<Outcome, Error> {
     selection_widths(ctx, &NTK3_WIDTHS)
 }

@@ -37,9 +37,28 @@ use rand_distr::{Distribution, StandardNormal};
 use std::f64::consts::PI;
 
 /// Cosine modes of [`smooth_inputs`]: `x_b(v) = Σ_(k < SMOOTH_MODES) c_bk cos(π k v)`.
+///
+/// ```
+/// use pai_graphon::ntk::width::{smooth_inputs, SMOOTH_MODES};
+/// use pai_graphon::seed::MasterSeed;
+/// // Seven inputs span at most six dimensions: their Gram matrix is singular.
+/// let x = smooth_inputs(SMOOTH_MODES + 1, 32, MasterSeed::default(), "DOC/x").unwrap();
+/// let gram = x.as_ref() * x.as_ref().transpose();
+/// let eig = gram.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
+/// assert!(eig.iter().fold(f64::INFINITY, |m, &e| m.min(e.abs())) < 1e-12);
+/// ```
 pub const SMOOTH_MODES: usize = 6;
 
 /// The largest d whose 2^d row masks [`fixed_d_limit`] enumerates.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::{KernelGraphon, Layers};
+/// use pai_graphon::ntk::width::{fixed_d_limit, MAX_ENUMERATED_DIMS};
+/// let d = MAX_ENUMERATED_DIMS + 1;
+/// let g = KernelGraphon::constant(0.5, d).unwrap();
+/// let x = faer::Mat::from_fn(1, d, |_, j| if j == 0 { 1.0 } else { 0.0 });
+/// assert!(fixed_d_limit(x.as_ref(), &g, Layers::First).is_err()); // 2^17 masks: refused
+/// ```
 pub const MAX_ENUMERATED_DIMS: usize = 16;
 
 /// `N` unit inputs on d coordinates that are samples of smooth functions of v:
@@ -421,6 +440,17 @@ fn entry_variance(
 /// `E p_m² = p_W² + ρ^(−2) Σ_j W_j (1 − W_j) x_bj² x_b'j²`, the gate probability κ0(t_m) ≤ ½ and the
 /// bias bound of Proposition W3), and the range
 /// `‖Θ_i − EΘ_i‖_F ≤ √2 max_i ρ^(−1) Σ_b Σ_(j: W_ij > 0) x_bj²` (both PSD; ‖A‖_F ≤ tr A).
+///
+/// ```
+/// use pai_graphon::ntk::kernel::KernelGraphon;
+/// use pai_graphon::ntk::width::{concentration_bound, row_moments};
+/// let g = KernelGraphon::constant(0.5, 2).unwrap();
+/// let m = row_moments(faer::mat![[1.0, 0.0], [0.6, 0.8]].as_ref(), &g, &[0, 0, 0]).unwrap();
+/// assert!(m.variance > 0.0 && m.range > 0.0);
+/// // Four times the width at least halves the deviation bound.
+/// let r = |n| concentration_bound(n, m, 1e-3).unwrap();
+/// assert!(r(4000) <= r(1000) / 2.0);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RowMoments {
     /// σ², the average of the bounds on `E‖Θ_i − EΘ_i‖_F²`.
