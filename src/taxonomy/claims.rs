@@ -2,7 +2,7 @@
 //! pruning criteria, implicit feature selection, FSM validity, deterministic limits and
 //! iterative SynFlow, on one-hidden-layer networks and real data.
 //!
-//! The claims run from [`crate::taxonomy::claims`]; the constants here are their parameters.
+//! The claims run from [`crate::taxonomy::claims()`]; the constants here are their parameters.
 //!
 //! ```
 //! use pai_graphon::net::criteria::{prune, Method, PruneSpec};
@@ -49,7 +49,7 @@ use num_traits::ToPrimitive;
 /// ```
 pub const DENSITY: f64 = 0.2;
 
-/// The taxonomy claims (collected by [`crate::taxonomy::claims`]).
+/// The taxonomy claims (collected by [`crate::taxonomy::claims()`]).
 pub(crate) fn claims() -> Vec<Claim> {
     let claim = |id, title, source, kind, delta, run| Claim {
         id,
