@@ -84,6 +84,19 @@ pub struct Verdict {
     pub passed: bool,
 }
 
+impl Verdict {
+    /// Check `check` of mask `mask`: it passes when `observed ≤ threshold`.
+    fn new(mask: usize, check: &'static str, observed: f64, threshold: f64) -> Self {
+        Verdict {
+            mask,
+            check,
+            observed,
+            threshold,
+            passed: observed <= threshold,
+        }
+    }
+}
+
 /// The limit's degree function on the grid `k/K`, as the CDF bracket of its law.
 struct DegreeLaw {
     /// Suffix minima of the upper ends: `F(x) ≥ k/K` whenever `upper[k] ≤ x`.
@@ -184,13 +197,7 @@ pub fn check_masks(
     let mut out = Vec::with_capacity(CHECKS_PER_MASK * masks.len());
     for (index, mask) in masks.iter().enumerate() {
         let (n, d) = (mask.rows(), mask.cols());
-        let verdict = |check, observed: f64, threshold: f64| Verdict {
-            mask: index,
-            check,
-            observed,
-            threshold,
-            passed: observed <= threshold,
-        };
+        let verdict = |check, observed, threshold| Verdict::new(index, check, observed, threshold);
         let density = mask.kept() as f64 / (n as f64 * d as f64);
         let eps_rho = hoeffding(n, 1.0, per_check, Tail::Two)?;
         out.push(verdict("density", (density - limit.rho).abs(), eps_rho));
@@ -272,13 +279,7 @@ pub fn check_against_reference(
     for (index, (mask, reference)) in masks.iter().zip(references).enumerate() {
         let (n, d) = (reference.rows(), reference.cols());
         let rho = reference.kept() as f64 / (n as f64 * d as f64);
-        let verdict = |check, observed: f64, threshold: f64| Verdict {
-            mask: index,
-            check,
-            observed,
-            threshold,
-            passed: observed <= threshold,
-        };
+        let verdict = |check, observed, threshold| Verdict::new(index, check, observed, threshold);
         let cols = column_degree_distance(mask, reference)?;
         let cols_bound = deterministic_limit_bound(n, d, rho, per_check)?;
         out.push(verdict("column degrees vs reference", cols, cols_bound));
