@@ -889,15 +889,15 @@ fn saved_mask(method: &str, seed: &str, path: &std::path::Path, scores: Option<&
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
-#[test]
-fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon() {
+/// A stack of three `method` masks (master seeds 0x1, 0x2, 0x3) saved as one 3 × 1024 × 64 file
+/// in `dir` (created).
+fn saved_stack(method: &str, dir: &std::path::Path) -> PathBuf {
     use pai_graphon::npy::{decode_f64_or_mask, encode_u8, Decoded};
-    let dir = scratch("check");
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
     let mut stack = Vec::new();
     for seed in ["0x1", "0x2", "0x3"] {
-        let path = dir.join(format!("mag-{seed}.npy"));
-        saved_mask("magnitude", seed, &path, None);
+        let path = dir.join(format!("{method}-{seed}.npy"));
+        saved_mask(method, seed, &path, None);
         match decode_f64_or_mask(&std::fs::read(&path).unwrap(), "m").unwrap() {
             Decoded::Mask(a) => stack.extend(a.data),
             Decoded::Float(_) => panic!("a mask was saved as floats"),
@@ -905,6 +905,13 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
     }
     let stacked = dir.join("stack.npy");
     std::fs::write(&stacked, encode_u8(&[3, 1024, 64], &stack).unwrap()).unwrap();
+    stacked
+}
+
+#[test]
+fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon() {
+    let dir = scratch("check");
+    let stacked = saved_stack("magnitude", &dir);
     let ok = pai(&[
         "check",
         "--masks",
@@ -947,20 +954,8 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
 
 #[test]
 fn check_against_a_method_estimates_the_limit_by_pruning_reference_networks() {
-    use pai_graphon::npy::{decode_f64_or_mask, encode_u8, Decoded};
     let dir = scratch("check-method");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut stack = Vec::new();
-    for seed in ["0x1", "0x2", "0x3"] {
-        let path = dir.join(format!("centred-{seed}.npy"));
-        saved_mask("snip-centred", seed, &path, None);
-        match decode_f64_or_mask(&std::fs::read(&path).unwrap(), "m").unwrap() {
-            Decoded::Mask(a) => stack.extend(a.data),
-            Decoded::Float(_) => panic!("a mask was saved as floats"),
-        }
-    }
-    let stacked = dir.join("stack.npy");
-    std::fs::write(&stacked, encode_u8(&[3, 1024, 64], &stack).unwrap()).unwrap();
+    let stacked = saved_stack("snip-centred", &dir);
     let check = |masks: &std::path::Path, method: &str| {
         let against = format!("method:{method}");
         let args = [
