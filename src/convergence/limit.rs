@@ -1120,6 +1120,28 @@ mod tests {
         Fsm::parse(r, c, n).unwrap()
     }
 
+    /// The sums' τ-derivative against a central difference of their value (truncation O(h²)
+    /// ≈ 1e-10 and rounding ≈ ε g / h ≈ 1e-11 at h = 1e-5, far inside the 1e-6 relative
+    /// tolerance), and the term count the rounding allowance uses. (Mutants of both survived
+    /// the mutation sample: τ* is found by a safeguarded Newton step, so a wrong slope only
+    /// slows it.)
+    #[test]
+    fn tensor_sums_derivative_and_term_count() {
+        let solver =
+            Solver::new(&fsm("exp:2", "exp:3", "gaussian:1"), &Quadrature::default()).unwrap();
+        let (tau, h) = (0.8, 1e-5);
+        let fd = (solver.sums(tau + h).value - solver.sums(tau - h).value) / (2.0 * h);
+        let s = solver.sums(tau);
+        assert!(fd < 0.0);
+        assert!(
+            (s.derivative - fd).abs() <= 1e-6 * fd.abs(),
+            "{} vs {fd}",
+            s.derivative
+        );
+        assert_eq!(s.terms, solver.u.weight.len() * solver.v.weight.len());
+        assert!(s.terms > 1);
+    }
+
     #[test]
     fn gauss_legendre_integrates_degree_2n_minus_1() {
         for n in 1..=12 {
