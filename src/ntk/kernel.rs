@@ -759,3 +759,30 @@ impl CellEntry {
         bound * (1.0 + BOUND_ROUNDING)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On the diagonal (t = 1) the integrand is `p/2 [+ ν/2]`, monotone in p and ν, so its
+    /// oscillation over a cell is attained at a corner: the bound must equal it up to the
+    /// rounding allowance, not merely exceed it (a loosened bound stays valid and only this
+    /// catches it).
+    #[test]
+    fn diagonal_oscillation_is_attained_at_a_corner() {
+        let (p, a, q) = (0.3, 0.04, 0.25);
+        let entry = Spread::new(&[a], &[q]).cell(p, 0, 0);
+        for layers in [Layers::First, Layers::Both] {
+            let h = integrand(p, p, q, q, true, layers);
+            let sup = [(p - a, q - a), (p + a, q + a)]
+                .iter()
+                .map(|&(pu, qu)| (integrand(pu, pu, qu, qu, true, layers) - h).abs())
+                .fold(0.0, f64::max);
+            let bound = entry.oscillation(h, true, layers);
+            assert!(
+                sup <= bound && bound - sup <= 2.0 * BOUND_ROUNDING * sup,
+                "{layers:?}: bound {bound} against the attained {sup}"
+            );
+        }
+    }
+}
