@@ -295,3 +295,50 @@ pub fn check_against_reference(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::convergence::limit::Fsm;
+    use crate::convergence::mask::{sample_mask_for, MaskSpec};
+    use crate::seed::MasterSeed;
+
+    fn mask(label: &str) -> Mask {
+        let fsm = Fsm::parse("exp:2", "exp:2", "gaussian:1").unwrap();
+        let spec = MaskSpec::new(256, 128, 0.2, &fsm.row, &fsm.col).unwrap();
+        sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), label, None).unwrap()
+    }
+
+    /// δ is split evenly over every check of every mask (Bonferroni): three copies of a mask at
+    /// δ get, each, the verdicts of the one mask at δ/3.
+    #[test]
+    fn delta_is_split_over_every_check_of_every_mask() {
+        let (m, r) = (mask("TEST/m"), mask("TEST/r"));
+        let limit = Fsm::parse("exp:2", "exp:2", "gaussian:1")
+            .unwrap()
+            .limit_graphon(0.2)
+            .unwrap();
+        let fields = |v: &[Verdict]| -> Vec<(&str, f64, f64)> {
+            v.iter()
+                .map(|v| (v.check, v.observed, v.threshold))
+                .collect()
+        };
+        let three = |x: &Mask| vec![x.clone(), x.clone(), x.clone()];
+        let one = check_masks(&[m.clone()], &limit, 1e-3 / 3.0).unwrap();
+        let all = check_masks(&three(&m), &limit, 1e-3).unwrap();
+        for k in 0..3 {
+            let of_k: Vec<_> = all.iter().filter(|v| v.mask == k).cloned().collect();
+            assert_eq!(fields(&of_k), fields(&one), "check_masks, mask {k}");
+        }
+        let one = check_against_reference(&[m.clone()], &[r.clone()], 1e-3 / 3.0).unwrap();
+        let all = check_against_reference(&three(&m), &three(&r), 1e-3).unwrap();
+        for k in 0..3 {
+            let of_k: Vec<_> = all.iter().filter(|v| v.mask == k).cloned().collect();
+            assert_eq!(
+                fields(&of_k),
+                fields(&one),
+                "check_against_reference, mask {k}"
+            );
+        }
+    }
+}
