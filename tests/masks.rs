@@ -100,6 +100,14 @@ fn assert_same(a: &Mask, b: &Mask) {
     }
 }
 
+/// A law that states no derivative bounds gets none: `convergence::limit` then falls back to the
+/// monotone panel bound. TwoPoint's tail has jumps, so any finite bound would be false.
+#[test]
+fn a_law_without_derivative_bounds_claims_none() {
+    assert_eq!(TwoPoint.log_scale_derivative_sups(0.5, 3.0), None);
+    assert_eq!(TwoPoint.log_scale_derivative_sup(4, 0.5, 3.0), None);
+}
+
 #[test]
 fn kept_scores_dominate_pruned_scores() {
     let spec = exp3(150, 210, 0.2);

@@ -31,6 +31,10 @@ use super::ConvergenceError;
 /// assert_eq!(Profile::parse("step:0.25,0.5;0,1,2").unwrap(), step);
 /// let decreasing = Profile::Step { breaks: vec![0.5], levels: vec![2.0, 1.0] };
 /// assert!(decreasing.validate().is_err());
+/// // Breakpoints lie strictly inside (0, 1) and increase strictly.
+/// for bad in ["step:0;1,2", "step:1;1,2", "step:0.5,0.5;1,2,3"] {
+///     assert!(Profile::parse(bad).is_err(), "{bad}");
+/// }
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Profile {
