@@ -115,9 +115,14 @@ impl NoiseLaw for HalfNormal {
     ///
     /// ```
     /// use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw};
-    /// let (s1, _) = HalfNormal { sigma: 1.0 }.log_scale_derivative_sups(0.0, f64::INFINITY).unwrap();
-    /// let peak = (2.0 / std::f64::consts::PI).sqrt() * (-0.5f64).exp();
+    /// let (s1, s2) = HalfNormal { sigma: 1.0 }.log_scale_derivative_sups(0.0, f64::INFINITY).unwrap();
+    /// let c = (2.0 / std::f64::consts::PI).sqrt();
+    /// let peak = c * (-0.5f64).exp();
     /// assert!(s1 >= peak && s1 <= peak * (1.0 + 1e-14));
+    /// // |G''| peaks at the larger critical point, z² = 2 + √3.
+    /// let z2 = 2.0 + 3f64.sqrt();
+    /// let peak2 = c * z2.sqrt() * (z2 - 1.0) * (-0.5 * z2).exp();
+    /// assert!(s2 >= peak2 && s2 <= peak2 * (1.0 + 1e-14));
     /// ```
     fn log_scale_derivative_sups(&self, y_lo: f64, y_hi: f64) -> Option<(f64, f64)> {
         let (z_lo, z_hi) = (y_lo / self.sigma, y_hi / self.sigma);
