@@ -88,6 +88,8 @@ impl Default for Figure1Config {
 /// let p = &figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap().panels[0];
 /// assert_eq!((p.n, p.mask_blocks.nrows(), p.graphon_blocks.ncols()), (8, 4, 4));
 /// assert!(p.l2 <= p.linf && p.cut_lower <= p.cut_upper); // a mean is at most the max
+/// // The cut norm is a norm and W_avg − W_P ≠ 0 (W_P's values are not multiples of ½).
+/// assert!(p.cut_upper > 0.0);
 /// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Panel {
