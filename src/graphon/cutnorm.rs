@@ -1118,6 +1118,26 @@ mod tests {
         ));
     }
 
+    /// The certificate is tight, not merely valid: on a rank-one A = x yᵀ (‖A‖_op = |x| |y|,
+    /// θ = scale = ‖A‖_op²) the certified λ_max exceeds the trial shift θ (1 + s), s =
+    /// FIRST_RELATIVE_SHIFT · SHIFT_GROWTH^(trials − 1), only by the rounding terms (ε_G and the
+    /// factorisation margin, near 1e-14 θ here): at most as much again.
+    #[test]
+    fn spectral_certificate_costs_only_its_shift_on_rank_one() {
+        let (x, y) = ([1.0, -2.0, 0.5, 3.0], [0.25, 1.0, -1.5, 2.0, 0.75, -0.5]);
+        let a = Mat::from_fn(4, 6, |i, j| x[i] * y[j]);
+        let norm2 = |v: &[f64]| v.iter().map(|t| t * t).sum::<f64>();
+        let op2 = norm2(&x) * norm2(&y);
+        let cert = spectral_certificate(&a, 20, &mut stream("rank-one"));
+        let shift = FIRST_RELATIVE_SHIFT * SHIFT_GROWTH.powi(cert.trials as i32 - 1);
+        assert!(cert.trials >= 1 && cert.trials <= CERTIFICATE_TRIALS);
+        assert!(
+            cert.op_upper.powi(2) >= op2 && cert.op_upper.powi(2) <= op2 * (1.0 + 2.0 * shift),
+            "op_upper² {} against ‖A‖² {op2} at shift {shift}",
+            cert.op_upper.powi(2)
+        );
+    }
+
     #[test]
     fn zero_matrix_gives_zero_interval_bottom() {
         let a = Mat::<f64>::zeros(3, 5);
