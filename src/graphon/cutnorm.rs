@@ -1136,6 +1136,17 @@ mod tests {
             "op_upper² {} against ‖A‖² {op2} at shift {shift}",
             cert.op_upper.powi(2)
         );
+        // One Lanczos step on a 64 × 64 spike sees about 1/64 of its only eigenvalue, so every
+        // trial shift fails and the fallback ν = 2 trace(G) = 2 certifies, at that cost and no more
+        // (the rounding terms are again far below FIRST_RELATIVE_SHIFT).
+        let spike = Mat::from_fn(64, 64, |i, j| if i + j == 0 { 1.0 } else { 0.0 });
+        let cert = spectral_certificate(&spike, 1, &mut stream("spike"));
+        assert_eq!(cert.trials, CERTIFICATE_TRIALS + 1);
+        let fallback = cert.op_upper.powi(2);
+        assert!(
+            (2.0..=2.0 * (1.0 + FIRST_RELATIVE_SHIFT)).contains(&fallback),
+            "{fallback}"
+        );
     }
 
     #[test]
