@@ -209,6 +209,8 @@ fn check_square(k: MatRef<'_, f64>) -> Result<(), NtkError> {
 /// let u = rayleigh_upper(k.as_ref(), &[1.0, 0.0]).unwrap();
 /// assert!(u >= 2.0 && u < 2.0 + 1e-14);
 /// assert!(rayleigh_upper(k.as_ref(), &[0.0, 0.0]).is_err());
+/// let wide = faer::mat![[2.0, 0.0, 1.0], [0.0, 3.0, 1.0]]; // not square
+/// assert!(rayleigh_upper(wide.as_ref(), &[1.0, 0.0]).is_err());
 /// ```
 pub fn rayleigh_upper(k: MatRef<'_, f64>, v: &[f64]) -> Result<f64, NtkError> {
     check_square(k)?;
