@@ -324,13 +324,18 @@ mod tests {
                 .collect()
         };
         let three = |x: &Mask| vec![x.clone(), x.clone(), x.clone()];
-        let one = check_masks(&[m.clone()], &limit, 1e-3 / 3.0).unwrap();
+        let one = check_masks(std::slice::from_ref(&m), &limit, 1e-3 / 3.0).unwrap();
         let all = check_masks(&three(&m), &limit, 1e-3).unwrap();
         for k in 0..3 {
             let of_k: Vec<_> = all.iter().filter(|v| v.mask == k).cloned().collect();
             assert_eq!(fields(&of_k), fields(&one), "check_masks, mask {k}");
         }
-        let one = check_against_reference(&[m.clone()], &[r.clone()], 1e-3 / 3.0).unwrap();
+        let one = check_against_reference(
+            std::slice::from_ref(&m),
+            std::slice::from_ref(&r),
+            1e-3 / 3.0,
+        )
+        .unwrap();
         let all = check_against_reference(&three(&m), &three(&r), 1e-3).unwrap();
         for k in 0..3 {
             let of_k: Vec<_> = all.iter().filter(|v| v.mask == k).cloned().collect();
