@@ -1,0 +1,4 @@
+//! Probes: certified_linalg (issue #17).
+
+#[allow(unused_imports)]
+use crate::probe::*;

@@ -1,0 +1,4 @@
+//! Probes: data_order (issue #17).
+
+#[allow(unused_imports)]
+use crate::probe::*;

@@ -1,0 +1,4 @@
+//! Probes: io (issue #17).
+
+#[allow(unused_imports)]
+use crate::probe::*;
