@@ -356,7 +356,7 @@ pub fn kept_schedule(
 }
 
 /// A uniform draw from 0..m (m ≥ 1): reject the lowest `2^64 mod m` values, reduce the rest.
-fn uniform_below(rng: &mut impl Rng, m: u64) -> u64 {
+pub(super) fn uniform_below(rng: &mut impl Rng, m: u64) -> u64 {
     let reject_below = m.wrapping_neg() % m;
     loop {
         let x = rng.next_u64();

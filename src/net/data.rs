@@ -22,6 +22,16 @@
 //! `{label}/synthetic/x` (rand_distr's `StandardNormal`), row by row, informative coordinates
 //! first, then noise. Labels are `(1 − y)/2` (0 for +1, 1 for −1).
 //!
+//! **Subsets** (`--samples N`). The vendored files are sorted by class (MNIST-5k: 500 zeros,
+//! then 500 ones, …), so the first N rows would be one digit. A subset is instead stratified
+//! and seeded ([`stratified_rows`]): the quota of each class label is what dealing N rows one
+//! at a time to the labels in increasing order gives, skipping labels with no rows left (equal
+//! quotas as near as possible; the remainder goes to the smallest labels, so N ≥ 2 always holds
+//! an even and an odd digit). Each label's quota is drawn without replacement (partial
+//! Fisher–Yates over its rows in file order, unbiased draws) from the ChaCha stream
+//! `data/subset/<set name>/n=<N>/label=<label>` of the master seed, and the subset lists the
+//! chosen rows in increasing file order. N = all rows gives the whole set in file order.
+//!
 //! ```
 //! use pai_graphon::net::data::{load, DataSpec};
 //! use pai_graphon::seed::MasterSeed;
@@ -39,6 +49,7 @@ use flate2::read::GzDecoder;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::ops::Range;
 
@@ -265,6 +276,103 @@ impl DataSet {
                 (1..self.samples).all(|b| self.x[b * self.d + j] == first)
             })
             .collect()
+    }
+}
+
+/// The rows of the seeded stratified subset of `n` rows of `set`, in increasing file order
+/// (module doc, **Subsets**); `n` must lie in 1..=`set.samples`.
+///
+/// ```
+/// use pai_graphon::net::data::{load, stratified_rows, DataSpec};
+/// use pai_graphon::net::NetError;
+/// use pai_graphon::seed::MasterSeed;
+/// let seed = MasterSeed::default();
+/// let set = load(&DataSpec::Mnist, seed, "DOC").unwrap(); // 500 rows per digit, sorted
+/// let rows = stratified_rows(&set, 23, seed).unwrap();
+/// let per_digit: Vec<usize> =
+///     (0..10).map(|c| rows.iter().filter(|&&r| set.labels[r] == c).count()).collect();
+/// // 23 = 10·2 + 3: the remainder goes to the digits 0, 1 and 2.
+/// assert_eq!(per_digit, vec![3, 3, 3, 2, 2, 2, 2, 2, 2, 2]);
+/// assert!(rows.windows(2).all(|p| p[0] < p[1]));
+/// assert_eq!(stratified_rows(&set, 5000, seed).unwrap(), (0..5000).collect::<Vec<_>>());
+/// assert!(matches!(stratified_rows(&set, 5001, seed),
+///     Err(NetError::Subset { requested: 5001, available: 5000, .. })));
+/// ```
+pub fn stratified_rows(set: &DataSet, n: usize, seed: MasterSeed) -> Result<Vec<usize>, NetError> {
+    if n == 0 || n > set.samples {
+        return Err(NetError::Subset {
+            set: set.name.clone(),
+            requested: n,
+            available: set.samples,
+        });
+    }
+    let mut classes: BTreeMap<u8, Vec<usize>> = BTreeMap::new();
+    for (row, &label) in set.labels.iter().enumerate() {
+        classes.entry(label).or_default().push(row);
+    }
+    let sizes: Vec<usize> = classes.values().map(Vec::len).collect();
+    let mut rows = Vec::with_capacity(n);
+    for ((label, members), quota) in classes.iter().zip(class_quotas(&sizes, n)) {
+        let stream = format!("data/subset/{}/n={n}/label={label}", set.name);
+        let mut rng = seed.stream(&stream);
+        let mut pool = members.clone();
+        for t in 0..quota {
+            let j = t + super::criteria::uniform_below(&mut rng, (pool.len() - t) as u64) as usize;
+            pool.swap(t, j);
+        }
+        rows.extend_from_slice(&pool[..quota]);
+    }
+    rows.sort_unstable();
+    Ok(rows)
+}
+
+/// The quotas of dealing `n ≤ Σ sizes` rows one at a time to the classes in order, skipping
+/// full ones; whole rounds at once, so at most one pass per class plus a last partial round.
+fn class_quotas(sizes: &[usize], n: usize) -> Vec<usize> {
+    let mut quota = vec![0; sizes.len()];
+    let mut left = n;
+    while left > 0 {
+        let open: Vec<usize> = (0..sizes.len()).filter(|&c| quota[c] < sizes[c]).collect();
+        let share = left / open.len();
+        if share == 0 {
+            open[..left].iter().for_each(|&c| quota[c] += 1);
+            break;
+        }
+        for &c in &open {
+            let add = share.min(sizes[c] - quota[c]);
+            quota[c] += add;
+            left -= add;
+        }
+    }
+    quota
+}
+
+impl DataSet {
+    /// The seeded stratified subset of `n` rows ([`stratified_rows`]), rows in increasing file
+    /// order; the name, dimension and blocks are kept.
+    ///
+    /// ```
+    /// use pai_graphon::net::data::{load, DataSpec};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let seed = MasterSeed::default();
+    /// let set = load(&DataSpec::parse("digits").unwrap(), seed, "DOC").unwrap();
+    /// let two = set.stratified_subset(2, seed).unwrap();
+    /// // One 0 and one 1: both binary targets.
+    /// assert_eq!((two.samples, two.labels.clone(), two.y.clone()), (2, vec![0, 1], vec![1.0, -1.0]));
+    /// assert_eq!(two.x.len(), 2 * 64);
+    /// ```
+    pub fn stratified_subset(&self, n: usize, seed: MasterSeed) -> Result<DataSet, NetError> {
+        let rows = stratified_rows(self, n, seed)?;
+        Ok(DataSet {
+            name: self.name.clone(),
+            samples: rows.len(),
+            d: self.d,
+            x: rows.iter().flat_map(|&r| self.row(r)).copied().collect(),
+            y: rows.iter().map(|&r| self.y[r]).collect(),
+            labels: rows.iter().map(|&r| self.labels[r]).collect(),
+            image_side: self.image_side,
+            blocks: self.blocks.clone(),
+        })
     }
 }
 

@@ -45,6 +45,16 @@ pub enum NetError {
     Method(String),
     /// A width, batch size or density outside its range: what and why.
     Size(String),
+    /// A subset of `requested` rows asked of a data set that has `available` (and at least 1
+    /// must be asked for).
+    Subset {
+        /// The data set's name.
+        set: String,
+        /// The number of rows asked for.
+        requested: usize,
+        /// The rows the set has.
+        available: usize,
+    },
 }
 
 impl fmt::Display for NetError {
@@ -53,6 +63,15 @@ impl fmt::Display for NetError {
             NetError::Data(m) => write!(f, "invalid data set: {m}"),
             NetError::Method(m) => write!(f, "invalid method: {m}"),
             NetError::Size(m) => write!(f, "invalid size: {m}"),
+            NetError::Subset {
+                set,
+                requested,
+                available,
+            } => write!(
+                f,
+                "invalid size: a subset of {requested} rows of {set}, which has {available}: \
+                 it must lie in 1..={available}"
+            ),
         }
     }
 }

@@ -84,7 +84,7 @@ pub fn run(
     let progress = Progress::on_terminal();
     progress.say("loading data");
     let set = load(&DataSpec::parse(args.data)?, seed, &format!("{LABEL}/data"))?;
-    let (x, y) = inputs(&set, args.samples)?;
+    let (x, y) = inputs(&set, args.samples, seed)?;
     progress.say("building the graphon");
     let (name, graphon) = graphon(args, &set, x.as_ref(), &y, seed)?;
     check_distinct(x.as_ref())?;
@@ -142,17 +142,16 @@ pub fn run(
     Ok(())
 }
 
-/// The first N inputs, unit-normalised, and their ±1 labels.
-fn inputs(set: &DataSet, samples: usize) -> Result<(faer::Mat<f64>, Vec<f64>), Failure> {
-    if samples == 0 || samples > set.samples {
-        return Err(format!(
-            "--samples {samples} must lie in 1..={} for {}",
-            set.samples, set.name
-        )
-        .into());
-    }
-    let raw = faer::Mat::from_fn(samples, set.d, |b, j| set.row(b)[j]);
-    Ok((unit_rows(raw.as_ref())?, set.y[..samples].to_vec()))
+/// The seeded stratified subset of N rows (`net::data::stratified_rows`: the vendored sets are
+/// sorted by class), unit-normalised, and their ±1 labels.
+fn inputs(
+    set: &DataSet,
+    samples: usize,
+    seed: MasterSeed,
+) -> Result<(faer::Mat<f64>, Vec<f64>), Failure> {
+    let subset = set.stratified_subset(samples, seed)?;
+    let raw = faer::Mat::from_fn(subset.samples, set.d, |b, j| subset.row(b)[j]);
+    Ok((unit_rows(raw.as_ref())?, subset.y))
 }
 
 /// The graphon and its description.
