@@ -22,8 +22,8 @@
 //! `{label}/synthetic/x` (rand_distr's `StandardNormal`), row by row, informative coordinates
 //! first, then noise. Labels are `(1 − y)/2` (0 for +1, 1 for −1).
 //!
-//! **Subsets** (`--samples N`). The vendored files are sorted by class (MNIST-5k: 500 zeros,
-//! then 500 ones, …), so the first N rows would be one digit. A subset is instead stratified
+//! **Subsets** (`--samples N`). MNIST-5k is stored sorted by class (500 zeros, then 500 ones,
+//! …), so its first N rows would be one digit. A subset is instead stratified
 //! and seeded ([`stratified_rows`]): the quota of each class label is what dealing N rows one
 //! at a time to the labels in increasing order gives, skipping labels with no rows left (equal
 //! quotas as near as possible; the remainder goes to the smallest labels, so N ≥ 2 always holds

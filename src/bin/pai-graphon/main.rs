@@ -260,7 +260,9 @@ enum Command {
         /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
         #[arg(long)]
         data: String,
-        /// The first N inputs of the data set (unit-normalised).
+        /// N inputs (unit-normalised): a seeded stratified subset, as many rows of each class
+        /// as possible (the remainder to the smallest labels), drawn from the streams
+        /// data/subset/SET/n=N/label=L, in file order; N = all rows takes the whole set.
         #[arg(long, default_value_t = 500)]
         samples: usize,
         /// Kept fraction ρ in (0, 1].

@@ -142,7 +142,7 @@ pub fn run(
     Ok(())
 }
 
-/// The seeded stratified subset of N rows (`net::data::stratified_rows`: the vendored sets are
+/// The seeded stratified subset of N rows (`net::data::stratified_rows`: MNIST-5k is stored
 /// sorted by class), unit-normalised, and their ±1 labels.
 fn inputs(
     set: &DataSet,
