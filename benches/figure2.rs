@@ -39,7 +39,7 @@ fn main() {
     println!("{} rayon threads", rayon::current_num_threads());
     let (t, cpu) = (Instant::now(), cpu_seconds());
     let set = load(&DataSpec::Mnist, seed, "figure2/data").expect("mnist loads");
-    let task = digit_pair(&set, 3, 8, per_class).expect("the pair exists");
+    let task = digit_pair(&set, 3, 8, per_class, seed).expect("the pair exists");
     println!(
         "load + pair: {:.3} s wall, {:.3} s cpu; duplicates removed: {}",
         t.elapsed().as_secs_f64(),

@@ -78,7 +78,7 @@ fn snip_graphon_matches_its_closed_form() {
 fn saturated_snip_graphon_keeps_density_and_gives_the_dense_corrected_complexity() {
     // MNIST pairs have many blank pixels: at ρ = 0.8 the profile's support is too small.
     let set = load(&DataSpec::Mnist, MasterSeed::default(), "TEST").unwrap();
-    let task = digit_pair(&set, 0, 1, Some(60)).unwrap();
+    let task = digit_pair(&set, 0, 1, Some(60), MasterSeed::default()).unwrap();
     let psi = column_covariance(task.x.as_ref(), &task.y).unwrap();
     let g = snip_graphon(&psi, 0.8).unwrap();
     assert!(g.saturated && g.tau_star.is_none());

@@ -314,16 +314,53 @@ pub fn stratified_rows(set: &DataSet, n: usize, seed: MasterSeed) -> Result<Vec<
     let mut rows = Vec::with_capacity(n);
     for ((label, members), quota) in classes.iter().zip(class_quotas(&sizes, n)) {
         let stream = format!("data/subset/{}/n={n}/label={label}", set.name);
-        let mut rng = seed.stream(&stream);
-        let mut pool = members.clone();
-        for t in 0..quota {
-            let j = t + super::criteria::uniform_below(&mut rng, (pool.len() - t) as u64) as usize;
-            pool.swap(t, j);
-        }
-        rows.extend_from_slice(&pool[..quota]);
+        rows.extend(draw_rows(members.clone(), quota, seed, &stream));
     }
     rows.sort_unstable();
     Ok(rows)
+}
+
+/// The rows of class `label`, in file order: all of them, or with `Some(cap)` below their
+/// number, `cap` of them drawn without replacement (partial Fisher–Yates over the class's rows
+/// in file order, unbiased draws) from the stream `data/subset/<set name>/label=<label>/n=<cap>`.
+///
+/// ```
+/// use pai_graphon::net::data::{class_rows, load, DataSpec};
+/// use pai_graphon::seed::MasterSeed;
+/// let seed = MasterSeed::default();
+/// let set = load(&DataSpec::Mnist, seed, "DOC").unwrap();
+/// let threes = class_rows(&set, 3, Some(20), seed);
+/// assert_eq!(threes.len(), 20);
+/// assert!(threes.iter().all(|&r| set.labels[r] == 3) && threes.windows(2).all(|p| p[0] < p[1]));
+/// // Not the first 20 threes (rows 1500..1520 of the class-sorted file).
+/// assert_ne!(threes, (1500..1520).collect::<Vec<_>>());
+/// assert_eq!(class_rows(&set, 3, None, seed), (1500..2000).collect::<Vec<_>>());
+/// ```
+pub fn class_rows(set: &DataSet, label: u8, cap: Option<usize>, seed: MasterSeed) -> Vec<usize> {
+    let members: Vec<usize> = (0..set.samples)
+        .filter(|&r| set.labels[r] == label)
+        .collect();
+    match cap {
+        Some(cap) if cap < members.len() => {
+            let stream = format!("data/subset/{}/label={label}/n={cap}", set.name);
+            let mut rows = draw_rows(members, cap, seed, &stream);
+            rows.sort_unstable();
+            rows
+        }
+        _ => members,
+    }
+}
+
+/// `quota ≤ pool.len()` entries of `pool` drawn without replacement by a partial Fisher–Yates
+/// shuffle on the labelled stream, in the order drawn.
+fn draw_rows(mut pool: Vec<usize>, quota: usize, seed: MasterSeed, stream: &str) -> Vec<usize> {
+    let mut rng = seed.stream(stream);
+    for t in 0..quota {
+        let j = t + super::criteria::uniform_below(&mut rng, (pool.len() - t) as u64) as usize;
+        pool.swap(t, j);
+    }
+    pool.truncate(quota);
+    pool
 }
 
 /// The quotas of dealing `n ≤ Σ sizes` rows one at a time to the classes in order, skipping

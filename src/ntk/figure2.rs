@@ -42,7 +42,7 @@ use crate::convergence::limit::Fsm;
 use crate::convergence::noise::{HalfNormal, Noise};
 use crate::convergence::profile::Profile;
 use crate::linalg::Cholesky;
-use crate::net::data::{load, DataSet, DataSpec, SyntheticSpec};
+use crate::net::data::{class_rows, load, DataSet, DataSpec, SyntheticSpec};
 use crate::seed::{uniform_open01, MasterSeed};
 use crate::tol::{hoeffding, union_bound, Tail};
 use crate::Error;
@@ -140,36 +140,34 @@ impl BinaryTask {
     }
 }
 
-/// The digit pair (a, b) of an image set: rows of class a (y = +1) and b (y = −1), in file
-/// order, at most `per_class` of each.
+/// The digit pair (a, b) of an image set: rows of class a (y = +1) and b (y = −1), each class
+/// in file order: all its rows, or `per_class` of them drawn by `net::data::class_rows` (streams
+/// `data/subset/<set>/label=<digit>/n=<per_class>`; MNIST-5k is sorted by class, and a prefix
+/// of a class is not a sample of it either).
 ///
 /// ```
 /// use pai_graphon::net::data::{load, DataSpec};
 /// use pai_graphon::ntk::figure2::digit_pair;
 /// use pai_graphon::seed::MasterSeed;
-/// let set = load(&DataSpec::parse("digits").unwrap(), MasterSeed::default(), "DOC").unwrap();
-/// let t = digit_pair(&set, 0, 1, Some(10)).unwrap();
+/// let seed = MasterSeed::default();
+/// let set = load(&DataSpec::parse("digits").unwrap(), seed, "DOC").unwrap();
+/// let t = digit_pair(&set, 0, 1, Some(10), seed).unwrap();
 /// assert_eq!((t.samples(), t.name.as_str()), (20, "digits/pair=0-1"));
-/// assert!(digit_pair(&set, 3, 3, None).is_err());
+/// assert!(digit_pair(&set, 3, 3, None, seed).is_err());
 /// ```
 pub fn digit_pair(
     set: &DataSet,
     a: u8,
     b: u8,
     per_class: Option<usize>,
+    seed: MasterSeed,
 ) -> Result<BinaryTask, NtkError> {
     if a == b || a > 9 || b > 9 {
         return Err(NtkError::Data(format!(
             "a digit pair needs two different digits 0..9, got {a} and {b}"
         )));
     }
-    let cap = per_class.unwrap_or(usize::MAX);
-    let rows_of = |c: u8| -> Vec<usize> {
-        (0..set.samples)
-            .filter(|&r| set.labels[r] == c)
-            .take(cap)
-            .collect()
-    };
+    let rows_of = |c: u8| class_rows(set, c, per_class, seed);
     let (ra, rb) = (rows_of(a), rows_of(b));
     if ra.is_empty() || rb.is_empty() {
         return Err(NtkError::Data(format!(
@@ -911,7 +909,7 @@ fn corrected_clean(task: &BinaryTask, g: &KernelGraphon) -> Result<f64, Error> {
 fn ntk_10(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let set = load(&DataSpec::Mnist, ctx.seed, &ctx.label("data"))?;
     let (a, b) = NTK10_PAIR;
-    let task = digit_pair(&set, a, b, Some(ctx.scaled(200)))?;
+    let task = digit_pair(&set, a, b, Some(ctx.scaled(200)), ctx.seed)?;
     let seeds = ctx.scaled(64);
     let draw = |what: &str| -> Result<Vec<Vec<f64>>, NtkError> {
         (0..seeds)
@@ -1100,7 +1098,7 @@ fn digit_pairs(ctx: &ClaimContext) -> Result<Vec<(String, f64)>, Error> {
     let per_pair: Vec<Vec<(String, f64)>> = PAIRS
         .par_iter()
         .map(|&(a, b)| {
-            let task = digit_pair(&set, a, b, Some(ctx.scaled(150)))?;
+            let task = digit_pair(&set, a, b, Some(ctx.scaled(150)), ctx.seed)?;
             let psi = column_covariance(task.x.as_ref(), &task.y)?;
             let hom = corrected_clean(&task, &KernelGraphon::constant(0.5, task.dims())?)?;
             MODERATE

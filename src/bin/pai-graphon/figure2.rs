@@ -50,7 +50,7 @@ pub(crate) fn task(args: &Args<'_>, seed: MasterSeed) -> Result<BinaryTask, Fail
         )));
     };
     let set = load(&spec, seed, DATA_LABEL)?;
-    Ok(digit_pair(&set, a, b, args.samples)?)
+    Ok(digit_pair(&set, a, b, args.samples, seed)?)
 }
 
 pub fn run(

@@ -105,7 +105,8 @@ enum Command {
         /// The digit pair a,b (a → +1, b → −1) for mnist and digits.
         #[arg(long, value_delimiter = ',', default_values_t = [3, 8])]
         pair: Vec<u8>,
-        /// Rows per digit (default: all) or rows of the synthetic task (default 1000).
+        /// Rows per digit, a seeded draw from each digit (streams data/subset/SET/label=D/n=N;
+        /// default: all rows), or rows of the synthetic task (default 1000).
         #[arg(long)]
         samples: Option<usize>,
         /// Densities ρ in (0, 1), one panel each, comma separated.
