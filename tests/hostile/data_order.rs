@@ -124,7 +124,10 @@ fn samples_at_the_edges() {
         }
     }
     let refused = stderr(&ntk("constant", "41"));
-    assert!(refused.contains("which has 40"), "{refused}");
+    assert!(
+        refused.contains("--samples 41 must lie in 1..=40"),
+        "{refused}"
+    );
     let small = set(SMALL);
     let all = stratified_rows(&small, 40, MasterSeed::default()).unwrap();
     assert_eq!(all, (0..40).collect::<Vec<_>>());

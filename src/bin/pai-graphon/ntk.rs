@@ -9,6 +9,7 @@ use pai_graphon::linalg::certified_lambda_min;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
+use pai_graphon::net::NetError;
 use pai_graphon::ntk::bound::complexity;
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use pai_graphon::ntk::path::{bounded_graphon_ntk, check_distinct};
@@ -149,7 +150,12 @@ fn inputs(
     samples: usize,
     seed: MasterSeed,
 ) -> Result<(faer::Mat<f64>, Vec<f64>), Failure> {
-    let subset = set.stratified_subset(samples, seed)?;
+    let subset = set.stratified_subset(samples, seed).map_err(|e| match e {
+        NetError::Subset { set, available, .. } => {
+            format!("--samples {samples} must lie in 1..={available} for {set}")
+        }
+        e => e.to_string(),
+    })?;
     let raw = faer::Mat::from_fn(subset.samples, set.d, |b, j| subset.row(b)[j]);
     Ok((unit_rows(raw.as_ref())?, subset.y))
 }
