@@ -13,15 +13,13 @@ use pai_graphon::ntk::reality::snip_type_graphon;
 use pai_graphon::seed::MasterSeed;
 
 fn main() -> Result<(), pai_graphon::Error> {
-    let (samples, rho) = (300, 0.2);
-    let set = load(
-        &DataSpec::parse("digits")?,
-        MasterSeed::default(),
-        "example/data",
-    )?;
+    let (samples, rho, seed) = (300, 0.2, MasterSeed::default());
+    // A seeded stratified subset (30 rows per digit), not the file's first rows.
+    let set = load(&DataSpec::parse("digits")?, seed, "example/data")?
+        .stratified_subset(samples, seed)?;
     let raw = faer::Mat::from_fn(samples, set.d, |b, j| set.row(b)[j]);
     let x = unit_rows(raw.as_ref())?;
-    let y = &set.y[..samples];
+    let y = &set.y;
     let graphons = [
         ("constant", KernelGraphon::constant(rho, set.d)?),
         ("snip-type", snip_type_graphon(x.as_ref(), y, rho, 1.0)?),
