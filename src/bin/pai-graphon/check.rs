@@ -103,11 +103,11 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
         passed,
     };
     match format {
-        Format::Json => println!(
-            "{}",
+        Format::Json => crate::output::emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        ),
-        _ => print!("{}", table(&report)),
+        ))?,
+        _ => crate::output::emit(&table(&report))?,
     }
     if passed {
         Ok(())

@@ -13,12 +13,12 @@ pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), F
     let tty = std::io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize| {
         if tty {
-            eprint!("\r\x1b[2Kfigure 1: {done}/{total} masks");
+            crate::note(&format!("\r\x1b[2Kfigure 1: {done}/{total} masks"));
         }
     };
     let fig = figure1(config, seed, &mut progress)?;
     if tty {
-        eprint!("\r\x1b[2K");
+        crate::note("\r\x1b[2K");
     }
     let json = serde_json::to_string_pretty(&fig).map_err(|e| e.to_string())?;
     let files = [("figure1.json", json), ("figure1.csv", csv(&fig))];
@@ -27,8 +27,7 @@ pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), F
         ("figure1_errors", &errors(&fig)?),
     ];
     write_outputs(out, &files, &figures)?;
-    print!("{}", table(&fig));
-    Ok(())
+    crate::output::emit(&table(&fig))
 }
 
 fn csv(fig: &Figure1) -> String {

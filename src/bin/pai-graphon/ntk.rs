@@ -136,10 +136,9 @@ pub fn run(
         write_out(dir, &json, &summary.path_density)?;
     }
     match format {
-        Format::Json => println!("{json}"),
-        _ => print!("{}", table(&summary)),
+        Format::Json => crate::output::emit(&format!("{json}\n")),
+        _ => crate::output::emit(&table(&summary)),
     }
-    Ok(())
 }
 
 /// The first N inputs, unit-normalised, and their ±1 labels.
