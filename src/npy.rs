@@ -518,19 +518,48 @@ mod tests {
 
     #[test]
     fn special_files_and_large_files_are_refused_before_reading() {
-        let dir = std::env::temp_dir().join(format!("pai-graphon-npy-special-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("pai-graphon-npy-special-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let e = read_bounded(&dir, 16).unwrap_err();
-        assert!(matches!(e, NpyError::NotRegularFile { kind: "a directory", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                NpyError::NotRegularFile {
+                    kind: "a directory",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         #[cfg(unix)]
         {
             let e = read_bounded(Path::new("/dev/zero"), 16).unwrap_err();
-            assert!(matches!(e, NpyError::NotRegularFile { kind: "a device", .. }), "{e}");
+            assert!(
+                matches!(
+                    e,
+                    NpyError::NotRegularFile {
+                        kind: "a device",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
         }
         let p = dir.join("big.npy");
         std::fs::write(&p, [0u8; 17]).unwrap();
         let e = read_bounded(&p, 16).unwrap_err();
-        assert!(matches!(e, NpyError::TooLarge { bytes: 17, max: 16, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                NpyError::TooLarge {
+                    bytes: 17,
+                    max: 16,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert_eq!(read_bounded(&p, 17).unwrap().len(), 17);
         std::fs::remove_dir_all(&dir).unwrap();
     }

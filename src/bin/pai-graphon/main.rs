@@ -450,7 +450,9 @@ fn main() -> ExitCode {
             if first.ends_with(':') {
                 first = format!("{first} {}", lines.next().unwrap_or(""));
             }
-            note(&format!("{first} (pai-graphon --help lists the commands)\n"));
+            note(&format!(
+                "{first} (pai-graphon --help lists the commands)\n"
+            ));
             return ExitCode::from(2);
         }
     };
@@ -513,17 +515,17 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         } => {
             plan_dir(out.as_deref(), &["w.csv", "w.png", "w.svg"])?;
             limit::run(
-            &limit::Args {
-                row: &row_profile,
-                col: &col_profile,
-                noise: &noise,
-                density,
-                prec,
-                grid,
-            },
-            format.into(),
-            out.as_deref(),
-        )
+                &limit::Args {
+                    row: &row_profile,
+                    col: &col_profile,
+                    noise: &noise,
+                    density,
+                    prec,
+                    grid,
+                },
+                format.into(),
+                out.as_deref(),
+            )
         }
         Command::Figure1 {
             widths,
@@ -801,7 +803,9 @@ fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
 fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
     let master = MasterSeed::parse(text)?;
     if text == "random" {
-        note(&format!("drew master seed {master} (rerun with --seed {master})\n"));
+        note(&format!(
+            "drew master seed {master} (rerun with --seed {master})\n"
+        ));
     }
     Ok(master)
 }
@@ -830,7 +834,12 @@ fn audit(
     let mut rows: Vec<Row> = Vec::with_capacity(chosen.len());
     for (k, claim) in chosen.iter().enumerate() {
         if progress {
-            note(&format!("\r\x1b[2K[{}/{}] {} …", k + 1, chosen.len(), claim.id));
+            note(&format!(
+                "\r\x1b[2K[{}/{}] {} …",
+                k + 1,
+                chosen.len(),
+                claim.id
+            ));
         }
         rows.push(claims::run(claim, master, scale).map_err(|e| format!("{}: {e}", claim.id))?);
     }

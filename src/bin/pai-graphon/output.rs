@@ -114,14 +114,16 @@ fn temporary(path: &Path) -> Result<PathBuf, Failure> {
 pub(crate) struct Plan {
     /// (flag, path as given, key: the path with its existing part canonicalised).
     outputs: Vec<(&'static str, PathBuf, PathBuf)>,
+    /// The keys of the planned folders (created at commit, so a file may be planned in one).
+    dirs: Vec<PathBuf>,
 }
 
 /// `path` with its longest existing ancestor canonicalised and the rest appended, so two
 /// spellings of one file (`a/../b`, a symlinked folder) compare equal; also the existing
 /// ancestor, which must be a folder for anything to be created below it.
 fn key(path: &Path) -> Result<(PathBuf, PathBuf), Failure> {
-    let absolute = std::path::absolute(path)
-        .map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
+    let absolute =
+        std::path::absolute(path).map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
     let mut base = absolute.as_path();
     let mut rest: Vec<&std::ffi::OsStr> = Vec::new();
     loop {
@@ -144,7 +146,12 @@ fn key(path: &Path) -> Result<(PathBuf, PathBuf), Failure> {
 
 impl Plan {
     /// Plans the folder `dir` (created at commit if missing) and the files `names` in it.
-    pub(crate) fn dir(&mut self, flag: &'static str, dir: &Path, names: &[&str]) -> Result<(), Failure> {
+    pub(crate) fn dir(
+        &mut self,
+        flag: &'static str,
+        dir: &Path,
+        names: &[&str],
+    ) -> Result<(), Failure> {
         let (k, existing) = key(dir)?;
         if !existing.is_dir() {
             return Err(format!(
@@ -157,14 +164,16 @@ impl Plan {
         for name in names {
             self.add(flag, &dir.join(name), &k.join(name))?;
         }
+        self.dirs.push(k);
         Ok(())
     }
 
-    /// Plans the file `path`; its folder must exist.
+    /// Plans the file `path`; its folder must exist or be a planned one.
     pub(crate) fn file(&mut self, flag: &'static str, path: &Path) -> Result<(), Failure> {
         let (k, existing) = key(path)?;
         let folder = k.parent().map(Path::to_path_buf).unwrap_or_default();
-        if !(existing == k || existing == folder) || !folder.is_dir() {
+        let planned = self.dirs.contains(&folder);
+        if !planned && (!(existing == k || existing == folder) || !folder.is_dir()) {
             return Err(format!("{flag} {}: its folder does not exist", path.display()).into());
         }
         self.add(flag, path, &k)
@@ -185,7 +194,8 @@ impl Plan {
             )
             .into());
         }
-        self.outputs.push((flag, path.to_path_buf(), k.to_path_buf()));
+        self.outputs
+            .push((flag, path.to_path_buf(), k.to_path_buf()));
         Ok(())
     }
 

@@ -180,7 +180,13 @@ pub fn run(
 fn plan(args: &Args, out: Option<&Path>) -> Result<(), Failure> {
     let mut plan = Plan::default();
     if let Some(dir) = out {
-        let names = ["stats.json", "mask.png", "mask.svg", "inputs.png", "inputs.svg"];
+        let names = [
+            "stats.json",
+            "mask.png",
+            "mask.svg",
+            "inputs.png",
+            "inputs.svg",
+        ];
         plan.dir("--out", dir, &names)?;
     }
     let f = &args.files;

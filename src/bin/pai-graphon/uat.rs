@@ -74,7 +74,10 @@ fn check(args: &Args) -> Result<Vec<usize>, Failure> {
     // The working set of `held_out` at the largest d and width n, in f64: train and held-out
     // inputs 2 N d, the design N (n + 1), the Gram matrix, its shifted copy and its factor
     // 3 (n + 1)².
-    let (n, d) = (widths[widths.len() - 1] as u64 + 1, *args.dims.iter().max().unwrap_or(&0) as u64);
+    let (n, d) = (
+        widths[widths.len() - 1] as u64 + 1,
+        *args.dims.iter().max().unwrap_or(&0) as u64,
+    );
     let big = args.samples as u64;
     let entries = (2 * big * d)
         .saturating_add(big.saturating_mul(n))
