@@ -409,8 +409,8 @@ fn colliding_or_unwritable_outputs_leave_nothing_behind() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// SIGINT at a deterministic spread of delays during a run that writes nine files: afterwards
-/// the folder holds either the old state or the complete new set (byte for byte the
+/// SIGINT or SIGTERM at a deterministic spread of delays during a run that writes nine files:
+/// afterwards the folder holds either the old state or the complete new set (byte for byte the
 /// uninterrupted run's), and never a temporary file. Starting from an old complete set of
 /// another seed, a mix of the two would show as neither.
 #[cfg(unix)]
@@ -418,7 +418,9 @@ fn colliding_or_unwritable_outputs_leave_nothing_behind() {
 fn interrupts_leave_the_old_state_or_the_complete_new_one() {
     let reference = scratch("io-interrupt-reference");
     let args = prune_writing(&reference, "0x1");
+    let start = Instant::now();
     let o = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let full = start.elapsed();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let new = tree(&reference);
     assert_eq!(
@@ -434,8 +436,12 @@ fn interrupts_leave_the_old_state_or_the_complete_new_one() {
     assert_ne!(old, new);
     let args = prune_writing(&dir, "0x1");
     let (mut saw_old, mut saw_new) = (0, 0);
-    for k in 0..30u64 {
-        let delay = Duration::from_millis(k * 20);
+    // Fractions of an uninterrupted run's time: coarse over the computation, fine (1%) over
+    // its end, where the files are written and renamed.
+    let fractions = (0..8).map(|k| f64::from(k) / 10.0);
+    let fractions = fractions.chain((0..36).map(|k| 0.75 + f64::from(k) / 100.0));
+    for (k, fraction) in fractions.enumerate() {
+        let delay = full.mul_f64(fraction);
         let child = bin()
             .args(&args)
             .stdin(Stdio::null())
@@ -444,8 +450,14 @@ fn interrupts_leave_the_old_state_or_the_complete_new_one() {
             .spawn()
             .expect("the binary starts");
         std::thread::sleep(delay);
+        // Alternately SIGINT (Ctrl-C) and SIGTERM (kill, a timeout).
+        let signal = if k % 2 == 0 {
+            libc::SIGINT
+        } else {
+            libc::SIGTERM
+        };
         // SAFETY: kill(2) on our own child's pid.
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
         let o = wait_guarded(child, &["prune", "(interrupted)"]);
         let err = stderr(&o);
         assert!(!err.contains("panicked"), "delay {delay:?}: {err}");
@@ -479,4 +491,42 @@ fn interrupts_leave_the_old_state_or_the_complete_new_one() {
     eprintln!("interrupts: {saw_old} left the old set, {saw_new} the complete new one");
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&reference).unwrap();
+}
+
+/// An error at the very end, after the `--out` folder was created and its files' temporaries
+/// written (here a `--save-mask` name too long for its temporary sibling), rolls everything
+/// back: no folder, no file, no temporary. On main the figures and stats.json stayed behind.
+#[test]
+fn a_failure_while_writing_rolls_back_the_whole_set() {
+    let dir = scratch("io-rollback");
+    std::fs::write(dir.join("old.npy"), b"old").unwrap();
+    let before = tree(&dir);
+    let out = dir.join("out");
+    // 250 bytes fit a file name (255 on common file systems); ".NAME.PID.tmp" does not.
+    let long = dir.join(format!("{}.npy", "m".repeat(246)));
+    let args = [
+        "prune",
+        "--method",
+        "random",
+        "--data",
+        "digits",
+        "--width",
+        "8",
+        "--density",
+        "0.5",
+        "--out",
+        out.to_str().unwrap(),
+        "--save-mask",
+        long.to_str().unwrap(),
+    ];
+    let o = run(&args);
+    assert_no_crash(&args, &o);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{}", stderr(&o));
+    assert!(
+        o.stdout.is_empty(),
+        "printed a result although its files were not written"
+    );
+    assert_eq!(tree(&dir), before, "the failed write left something behind");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -155,7 +155,7 @@ impl Plan {
         let (k, existing) = key(dir)?;
         if !existing.is_dir() {
             return Err(format!(
-                "{flag} {}: {} is not a folder",
+                "cannot write {flag} {}: {} is not a folder",
                 dir.display(),
                 existing.display()
             )
@@ -174,17 +174,22 @@ impl Plan {
         let folder = k.parent().map(Path::to_path_buf).unwrap_or_default();
         let planned = self.dirs.contains(&folder);
         if !planned && (!(existing == k || existing == folder) || !folder.is_dir()) {
-            return Err(format!("{flag} {}: its folder does not exist", path.display()).into());
+            let path = path.display();
+            return Err(format!("cannot write {flag} {path}: its folder does not exist").into());
         }
         self.add(flag, path, &k)
     }
 
     fn add(&mut self, flag: &'static str, path: &Path, k: &Path) -> Result<(), Failure> {
         if k.is_dir() {
-            return Err(format!("{flag} {}: is a folder, a file is wanted", path.display()).into());
+            let path = path.display();
+            return Err(
+                format!("cannot write {flag} {path}: it is a folder, a file is wanted").into(),
+            );
         }
         if path.file_name().is_none() {
-            return Err(format!("{flag} {}: is not a file path", path.display()).into());
+            let path = path.display();
+            return Err(format!("cannot write {flag} {path}: it is not a file path").into());
         }
         if let Some((other, p, _)) = self.outputs.iter().find(|(_, _, o)| o == k) {
             return Err(format!(
