@@ -462,9 +462,10 @@ fn interrupts_leave_the_old_state_or_the_complete_new_one() {
         let err = stderr(&o);
         assert!(!err.contains("panicked"), "delay {delay:?}: {err}");
         let now = tree(&dir);
-        let temps: Vec<_> = now
+        let temps: Vec<&PathBuf> = now
             .iter()
-            .filter(|(p, _)| p.to_string_lossy().ends_with(".tmp"))
+            .map(|(p, _)| p)
+            .filter(|p| p.to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(
             temps.is_empty(),
