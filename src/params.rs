@@ -296,16 +296,19 @@ pub const NODES: Limit = Limit {
     why: "a nodes × N f64 table per term must fit the 4 GiB budget at N = 2^14",
 };
 
-/// Display blocks per axis (`figure1 --blocks`): at most 2^10; a heat map of more cells than
-/// pixels shows nothing more (figures are at most 4000 pixels a side).
+/// Display blocks per axis (`figure1 --blocks`): at most 181, the largest b whose two panels
+/// of one width (mask and limit, b² cells each) fit the 2^16 cells a figure draws
+/// ([`crate::plot::MAX_CELLS`]); with several widths the command checks the product too.
 ///
 /// ```
-/// assert_eq!(pai_graphon::params::BLOCKS.max, 1024);
+/// use pai_graphon::params::BLOCKS;
+/// assert!(2 * BLOCKS.max.pow(2) <= pai_graphon::plot::MAX_CELLS);
+/// assert!(2 * (BLOCKS.max + 1).pow(2) > pai_graphon::plot::MAX_CELLS);
 /// ```
 pub const BLOCKS: Limit = Limit {
     name: "blocks",
-    max: 1 << 10,
-    why: "more blocks than a figure's pixels show nothing more",
+    max: 181,
+    why: "one width's two panels of blocks² cells must fit a figure's 2^16 cells",
 };
 
 /// Pruning batch (`prune --batch`, `check --batch`): at most [`DATA_SAMPLES`]'s maximum (the

@@ -72,6 +72,9 @@ fn absurd_sizes_are_refused_with_the_limit() {
             "figure1", "--widths", "100", "--seeds", "1", "--blocks", huge,
         ],
         vec![
+            "figure1", "--widths", "200", "--seeds", "1", "--blocks", "200",
+        ],
+        vec![
             "figure2",
             "--data",
             "synthetic",
@@ -134,6 +137,23 @@ fn absurd_sizes_are_refused_with_the_limit() {
             "99999999999999999999999",
         ],
     ];
+    // Within each flag's limit, but the figure1 panels would exceed a figure's cells: refused
+    // before the masks are drawn (it used to fail after all of them).
+    let panels = [
+        "figure1",
+        "--widths",
+        "180,360,540",
+        "--seeds",
+        "1",
+        "--blocks",
+        "180",
+    ];
+    let start = Instant::now();
+    assert_refused(&panels, "heat-map cells");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{panels:?}: not refused early"
+    );
     for args in &cases {
         let start = Instant::now();
         assert_refused(args, LIMIT);

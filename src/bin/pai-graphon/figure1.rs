@@ -10,6 +10,18 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), Failure> {
+    // The panels figure draws two blocks × blocks panels per width: refused now rather than
+    // after every mask is drawn.
+    let cells = (config.blocks * config.blocks).saturating_mul(2 * config.widths.len());
+    if cells > pai_graphon::plot::MAX_CELLS {
+        return Err(Failure::Message(format!(
+            "--blocks {} with {} widths: the panels would draw {cells} heat-map cells, more \
+             than a figure's {} (2 × blocks² per width)",
+            config.blocks,
+            config.widths.len(),
+            pai_graphon::plot::MAX_CELLS
+        )));
+    }
     let tty = std::io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize| {
         if tty {

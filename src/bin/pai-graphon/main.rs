@@ -89,7 +89,7 @@ enum Command {
         /// Density ρ in (0, 1).
         #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
         density: f64,
-        /// Display blocks per axis (at most 1024).
+        /// Display blocks per axis (at most 181; 2 × blocks² × widths at most 65536).
         #[arg(long, default_value_t = 50, value_parser = blocks)]
         blocks: usize,
         /// Master seed: default, random, or hexadecimal.
