@@ -245,8 +245,9 @@ pub(crate) fn commit(files: &[(PathBuf, Vec<u8>)]) -> Result<(), Failure> {
     result
 }
 
-/// Creates the missing folders and writes each file's temporary, registering each before it
-/// exists so an interrupt at any point finds it.
+/// Creates the missing folders and writes each file's temporary. Each is registered and
+/// created under the registry's lock, so the signal thread either finds it or runs before it
+/// exists (and then the main thread blocks on the lock until the process ends).
 fn write_temporaries(files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<PathBuf>, Failure> {
     let mut temps = Vec::with_capacity(files.len());
     for (path, bytes) in files {
@@ -254,9 +255,12 @@ fn write_temporaries(files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<PathBuf>, Failu
             create_dirs(dir)?;
         }
         let tmp = temporary(path)?;
-        pending().temps.push(tmp.clone());
-        let written = std::fs::File::create(&tmp)
-            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()));
+        let created = {
+            let mut p = pending();
+            p.temps.push(tmp.clone());
+            std::fs::File::create(&tmp)
+        };
+        let written = created.and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()));
         written.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         temps.push(tmp);
     }
@@ -271,11 +275,12 @@ fn create_dirs(dir: &Path) -> Result<(), Failure> {
     if let Some(parent) = dir.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_dirs(parent)?;
     }
-    pending().dirs.push(dir.to_path_buf());
+    let mut p = pending();
+    p.dirs.push(dir.to_path_buf());
     match std::fs::create_dir(dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {
-            pending().dirs.pop();
+            p.dirs.pop();
             Ok(())
         }
         Err(e) => Err(format!("cannot create output folder {}: {e}", dir.display()).into()),
