@@ -554,3 +554,45 @@ fn a_failure_while_writing_rolls_back_the_whole_set() {
     assert_eq!(tree(&dir), before, "the failed write left something behind");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A failed verdict survives a closed stdout: `check … | head` exits 1, not 0 (a closed pipe
+/// ends a command quietly, but must not turn a rejection into a pass).
+#[test]
+fn a_closed_pipe_does_not_turn_a_failed_check_into_a_pass() {
+    let dir = scratch("io-verdict");
+    let mask = dir.join("snip.npy");
+    let m = mask.to_str().unwrap();
+    let made = run(&[
+        "prune",
+        "--method",
+        "snip",
+        "--data",
+        "digits",
+        "--width",
+        "256",
+        "--density",
+        "0.2",
+        "--save-mask",
+        m,
+    ]);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let args = ["check", "--masks", m, "--against", "constant"];
+    let open = run(&args);
+    assert_eq!(
+        open.status.code(),
+        Some(1),
+        "the control: SNIP is rejected against W ≡ ρ"
+    );
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    drop(child.stdout.take());
+    let o = wait_guarded(child, &args);
+    assert_no_crash(&args, &o);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -855,12 +855,8 @@ fn audit(
         ];
         write_outputs(dir, &files, &[])?;
     }
-    emit(&report::render(&rows, format))?;
-    if rows.iter().all(|r| r.status == "pass") {
-        Ok(())
-    } else {
-        Err(Failure::ClaimsFailed)
-    }
+    let printed = emit(&report::render(&rows, format));
+    output::with_verdict(printed, rows.iter().all(|r| r.status == "pass"))
 }
 
 #[cfg(feature = "mpfr")]

@@ -30,6 +30,16 @@ pub(crate) fn emit(text: &str) -> Result<(), Failure> {
         })
 }
 
+/// What a command with a verdict returns once its report is printed: a failed verdict stays
+/// exit 1 even if stdout was closed (`check … | head` must not read as a pass), a pass ends
+/// quietly on a closed pipe, and a write error is reported.
+pub(crate) fn with_verdict(printed: Result<(), Failure>, passed: bool) -> Result<(), Failure> {
+    match (printed, passed) {
+        (Err(Failure::PipeClosed), false) | (Ok(()), false) => Err(Failure::ClaimsFailed),
+        (printed, _) => printed,
+    }
+}
+
 /// The temporaries and created folders of the commit under way, removed on error or interrupt.
 #[derive(Default)]
 struct Pending {
