@@ -137,6 +137,29 @@ fn absurd_sizes_are_refused_with_the_limit() {
             "99999999999999999999999",
         ],
     ];
+    // Within each flag's limit, but the batch × width activations exceed the memory budget:
+    // refused before the network is run (used to abort allocating 32 GB).
+    let synthetic = "synthetic:samples=4000000,informative=8,noise=8,zero=0";
+    for command in [
+        vec!["prune", "--method", "snip", "--width", "1024"],
+        vec![
+            "ntk",
+            "--method",
+            "snip",
+            "--width",
+            "1024",
+            "--samples",
+            "10",
+        ],
+    ] {
+        let args = [&command[..], &["--data", synthetic, "--density", "0.2"]].concat();
+        let start = Instant::now();
+        assert_refused(&args, LIMIT);
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{args:?}: not refused early"
+        );
+    }
     // Within each flag's limit, but the figure1 panels would exceed a figure's cells: refused
     // before the masks are drawn (it used to fail after all of them).
     let panels = [
