@@ -206,17 +206,20 @@ pub const SQUARE_WIDTH: Limit = Limit {
     why: "an n × n average of 16 bytes per cell fills the 4 GiB budget at n = 2^14",
 };
 
-/// Rows of a kernel (`ntk --samples`, `figure2 --samples`, synthetic tasks of the NTK):
-/// at most 2^14. The N × N f64 kernel and its Cholesky factor take 16 N² bytes, 4 GiB at
-/// N = 2^14.
+/// Rows of a kernel (`ntk --samples`, `figure2 --samples`): at most 2^13. The N × N f64 kernel
+/// is held in up to eight copies at once (the kernel and its certified twin, their error
+/// bounds, the Cholesky factor, the Lanczos work), 64 N² bytes: 4 GiB at N = 2^13.
 ///
 /// ```
-/// assert_eq!(pai_graphon::params::KERNEL_SAMPLES.max, 16384);
+/// use pai_graphon::params::{fits_budget, KERNEL_SAMPLES};
+/// assert_eq!(KERNEL_SAMPLES.max, 8192);
+/// let n = KERNEL_SAMPLES.max;
+/// assert!(fits_budget("kernel entries", &[n, n], 64).is_ok());
 /// ```
 pub const KERNEL_SAMPLES: Limit = Limit {
     name: "samples",
-    max: 1 << 14,
-    why: "an N × N kernel and its factor, 16 N² bytes, fill the 4 GiB budget at N = 2^14",
+    max: 1 << 13,
+    why: "up to eight N × N f64 kernel copies, 64 N² bytes, fill the 4 GiB budget at N = 2^13",
 };
 
 /// Rows of a data set drawn in memory (synthetic `samples=`, `uat --samples`): at most 2^24.
@@ -284,8 +287,8 @@ pub const ROUNDS: Limit = Limit {
 };
 
 /// Gauss–Legendre nodes (`ntk --nodes`): at most 2^12. The kernel keeps a nodes × N table of
-/// f64 per layer term; 2^12 × 2^14 × 8 bytes × 2 terms = 1 GiB, and the nodes' computation is
-/// quadratic in their number.
+/// f64 per layer term; 2^12 × 2^13 × 8 bytes × 2 terms = 512 MiB, and the nodes' computation
+/// is quadratic in their number.
 ///
 /// ```
 /// assert_eq!(pai_graphon::params::NODES.max, 4096);
@@ -293,7 +296,7 @@ pub const ROUNDS: Limit = Limit {
 pub const NODES: Limit = Limit {
     name: "nodes",
     max: 1 << 12,
-    why: "a nodes × N f64 table per term must fit the 4 GiB budget at N = 2^14",
+    why: "a nodes × N f64 table per term must fit the 4 GiB budget at N = 2^13",
 };
 
 /// Display blocks per axis (`figure1 --blocks`): at most 181, the largest b whose two panels

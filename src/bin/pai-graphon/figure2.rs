@@ -60,9 +60,9 @@ pub fn run(
     out: Option<&Path>,
 ) -> Result<(), Failure> {
     let task = task(args, seed)?;
-    // The N × N kernel and its factor, before anything N × N is allocated.
+    // The N × N kernel's copies (params::KERNEL_SAMPLES), before anything N × N is allocated.
     let rows = task.y.len();
-    pai_graphon::params::fits_budget("kernel entries", &[rows, rows], 16)?;
+    pai_graphon::params::fits_budget("kernel entries", &[rows, rows], 64)?;
     let tty = std::io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize| {
         if tty {

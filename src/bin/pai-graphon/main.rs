@@ -109,7 +109,7 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_values_t = [3, 8])]
         pair: Vec<u8>,
         /// Rows per digit (default: all) or rows of the synthetic task (default 1000); at most
-        /// 16384.
+        /// 8192.
         #[arg(long, value_parser = kernel_samples)]
         samples: Option<usize>,
         /// Densities ρ in (0, 1), one panel each, comma separated.
@@ -266,7 +266,7 @@ enum Command {
         /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
         #[arg(long)]
         data: String,
-        /// The first N inputs of the data set (unit-normalised; at most 16384).
+        /// The first N inputs of the data set (unit-normalised; at most 8192).
         #[arg(long, default_value_t = 500, value_parser = kernel_samples)]
         samples: usize,
         /// Kept fraction ρ in (0, 1].
