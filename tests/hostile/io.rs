@@ -437,6 +437,8 @@ fn colliding_or_unwritable_outputs_leave_nothing_behind() {
             "folder does not exist",
         ),
         (vec!["--out", &old], "is not a folder"),
+        // The rename would have replaced the device itself (as root).
+        (vec!["--save-mask", "/dev/null"], "not a regular file"),
     ];
     for (extra, needle) in &cases {
         let args = [&prune[..], &extra[..]].concat();

@@ -197,6 +197,11 @@ impl Plan {
                 format!("cannot write {flag} {path}: it is a folder, a file is wanted").into(),
             );
         }
+        // A device or FIFO would be replaced by the rename (as root, /dev/null itself).
+        if std::fs::metadata(k).is_ok_and(|m| !m.is_file()) {
+            let path = path.display();
+            return Err(format!("cannot write {flag} {path}: it is not a regular file").into());
+        }
         if path.file_name().is_none() {
             let path = path.display();
             return Err(format!("cannot write {flag} {path}: it is not a file path").into());
@@ -234,8 +239,8 @@ impl Plan {
 pub(crate) fn commit(files: &[(PathBuf, Vec<u8>)]) -> Result<(), Failure> {
     let result = write_temporaries(files).and_then(|temps| {
         for (path, _) in files {
-            if path.is_dir() {
-                return Err(format!("cannot write {}: it is a folder", path.display()).into());
+            if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+                return Err(format!("cannot write {}: not a regular file", path.display()).into());
             }
         }
         let mut p = pending();
