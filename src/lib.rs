@@ -54,6 +54,7 @@ pub mod net;
 pub mod normal;
 pub mod npy;
 pub mod ntk;
+pub mod params;
 pub mod plot;
 pub mod report;
 pub mod seed;

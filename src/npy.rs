@@ -43,6 +43,23 @@ pub enum NpyError {
     Shape(String),
     /// An entry is not allowed (a mask entry other than 0 or 1, a non-finite weight).
     Value(String),
+    /// The path names something other than a regular file (a directory, a FIFO, a device, a
+    /// socket): reading it could block or never end, so it is not opened for reading.
+    NotRegularFile {
+        /// The path as given.
+        path: String,
+        /// What it is instead ("a directory", "a FIFO", …).
+        kind: &'static str,
+    },
+    /// The file is larger than [`MAX_FILE_BYTES`].
+    TooLarge {
+        /// The path as given.
+        path: String,
+        /// Its size in bytes (or the bound + 1 when it grew while being read).
+        bytes: u64,
+        /// The bound.
+        max: u64,
+    },
 }
 
 impl fmt::Display for NpyError {
@@ -53,6 +70,14 @@ impl fmt::Display for NpyError {
             NpyError::Dtype(m) => write!(f, "wrong .npy dtype: {m}"),
             NpyError::Shape(m) => write!(f, "wrong .npy shape: {m}"),
             NpyError::Value(m) => write!(f, "invalid .npy entry: {m}"),
+            NpyError::NotRegularFile { path, kind } => {
+                write!(f, "cannot read {path}: it is {kind}, not a regular file")
+            }
+            NpyError::TooLarge { path, bytes, max } => write!(
+                f,
+                "cannot read {path}: {bytes} bytes exceeds the limit of {max} bytes \
+                 (the file and its decoded array must fit the 4 GiB memory budget)"
+            ),
         }
     }
 }
@@ -149,9 +174,85 @@ pub enum Decoded {
     Float(Array<f64>),
 }
 
-/// Reads a whole file, naming it in the error.
+/// The largest `.npy` file read: 2^30 bytes. Decoding widens it (a float32 file becomes f64, a
+/// uint8 stack becomes masks, the bytes are kept meanwhile), about four times the file at most,
+/// so the whole stays within the 4 GiB [`crate::params::MEMORY_BUDGET`].
+///
+/// ```
+/// assert_eq!(pai_graphon::npy::MAX_FILE_BYTES, 1 << 30);
+/// ```
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// What a file that is not regular is, for the refusal.
+fn kind_of(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Reads a whole regular file of at most [`MAX_FILE_BYTES`], naming it in the error. The type
+/// and size are checked before opening (a FIFO would block, /dev/zero never ends), the file is
+/// opened without blocking and checked again (it may have been replaced meanwhile), and at most
+/// the bound + 1 bytes are read.
 fn read_bytes(path: &Path) -> Result<Vec<u8>, NpyError> {
-    std::fs::read(path).map_err(|e| NpyError::Io(format!("{}: {e}", path.display())))
+    read_bounded(path, MAX_FILE_BYTES)
+}
+
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, NpyError> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let io = |e: std::io::Error| NpyError::Io(format!("{name}: {e}"));
+    let regular = |meta: &std::fs::Metadata| {
+        if !meta.is_file() {
+            return Err(NpyError::NotRegularFile {
+                path: name.clone(),
+                kind: kind_of(meta.file_type()),
+            });
+        }
+        if meta.len() > max {
+            return Err(NpyError::TooLarge {
+                path: name.clone(),
+                bytes: meta.len(),
+                max,
+            });
+        }
+        Ok(())
+    };
+    regular(&std::fs::metadata(path).map_err(io)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(io)?;
+    regular(&file.metadata().map_err(io)?)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(NpyError::TooLarge {
+            path: name,
+            bytes: max + 1,
+            max,
+        });
+    }
+    Ok(bytes)
 }
 
 /// Decodes `.npy` bytes holding a mask (`uint8`/`bool`, entries 0 or 1) or floats
@@ -413,6 +514,54 @@ mod tests {
         assert!(declared_size_fits(&with_header(good, &[0; 4]), "f").is_ok());
         let big = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 100), }\n";
         assert!(declared_size_fits(&with_header(big, &[0; 4]), "f").is_err());
+    }
+
+    #[test]
+    fn special_files_and_large_files_are_refused_before_reading() {
+        let dir =
+            std::env::temp_dir().join(format!("pai-graphon-npy-special-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let e = read_bounded(&dir, 16).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                NpyError::NotRegularFile {
+                    kind: "a directory",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        #[cfg(unix)]
+        {
+            let e = read_bounded(Path::new("/dev/zero"), 16).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    NpyError::NotRegularFile {
+                        kind: "a device",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
+        let p = dir.join("big.npy");
+        std::fs::write(&p, [0u8; 17]).unwrap();
+        let e = read_bounded(&p, 16).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                NpyError::TooLarge {
+                    bytes: 17,
+                    max: 16,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(read_bounded(&p, 17).unwrap().len(), 17);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -206,6 +206,8 @@ pub fn summary(rows: &[Row]) -> String {
 
 /// Write `bytes` to `path` atomically: a temporary file beside it, flushed and synced, then
 /// renamed over the target. On error the temporary file is removed and the target untouched.
+/// A target that exists and is not a regular file (a folder, a device, a FIFO) is refused: the
+/// rename would replace the node itself (as root, `/dev/null`).
 ///
 /// ```
 /// let dir = std::env::temp_dir().join("pai-graphon-doc-atomic");
@@ -213,8 +215,15 @@ pub fn summary(rows: &[Row]) -> String {
 /// let p = dir.join("x.txt");
 /// pai_graphon::report::write_atomic(&p, b"hello").unwrap();
 /// assert_eq!(std::fs::read(&p).unwrap(), b"hello");
+/// assert!(pai_graphon::report::write_atomic(&dir, b"hello").is_err()); // a folder
 /// ```
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(std::io::Error::other(format!(
+            "{} exists and is not a regular file",
+            path.display()
+        )));
+    }
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::other(format!("{} is not a file path", path.display())))?;

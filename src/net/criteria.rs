@@ -277,7 +277,8 @@ impl PruneSpec {
     }
 
     /// Checks the spec against the network and data: ρ ∈ (0, 1) keeping at least one weight,
-    /// 1 ≤ batch ≤ samples, rounds ≥ 1, T finite and positive, matching input dimensions.
+    /// 1 ≤ batch ≤ samples, rounds ≥ 1, T finite and positive, matching input dimensions, and
+    /// batch × width activations within [`crate::params::MEMORY_BUDGET`] (16 bytes each).
     ///
     /// ```
     /// use pai_graphon::net::{criteria::{Method, PruneSpec}, data, network::Network};
@@ -306,6 +307,11 @@ impl PruneSpec {
                 )));
             }
         }
+        // The batch's hidden activations and their gradients, batch × n f64 each, must fit the
+        // memory budget (issue #17: 4·10⁶ synthetic rows at width 1024 aborted on 32 GB).
+        let rows = self.batch.unwrap_or(data.samples);
+        crate::params::fits_budget("batch × width activations", &[rows, net.width()], 16)
+            .map_err(|e| NetError::Size(e.to_string()))?;
         if !(self.temperature.is_finite() && self.temperature > 0.0) {
             return Err(NetError::Method(format!(
                 "temperature {} must be finite and positive",

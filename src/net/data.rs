@@ -202,7 +202,23 @@ fn parse_synthetic(text: &str, options: &str) -> Result<SyntheticSpec, NetError>
 
 impl SyntheticSpec {
     fn validate(&self) -> Result<(), NetError> {
-        if self.samples == 0 || self.informative + self.noise + self.zero == 0 {
+        use crate::params::{fits_budget, DATA_SAMPLES, DIMENSION};
+        // Sizes first, before anything is allocated (issue #17: samples=10^12 aborted).
+        let d = self
+            .informative
+            .checked_add(self.noise)
+            .and_then(|d| d.checked_add(self.zero))
+            .unwrap_or(usize::MAX);
+        let too_large = |e: crate::params::ParamError| NetError::Size(e.to_string());
+        if self.samples > DATA_SAMPLES.max {
+            DATA_SAMPLES.check(self.samples).map_err(too_large)?;
+        }
+        if d > DIMENSION.max {
+            DIMENSION.check(d).map_err(too_large)?;
+        }
+        // The inputs as f64 and one working copy: 16 bytes an entry.
+        fits_budget("synthetic entries", &[self.samples, d], 16).map_err(too_large)?;
+        if self.samples == 0 || d == 0 {
             return Err(NetError::Data(
                 "a synthetic set needs at least one sample and one coordinate".into(),
             ));

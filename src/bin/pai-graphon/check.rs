@@ -102,18 +102,14 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
         verdicts: rows,
         passed,
     };
-    match format {
-        Format::Json => println!(
-            "{}",
+    let printed = match format {
+        Format::Json => crate::output::emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        ),
-        _ => print!("{}", table(&report)),
-    }
-    if passed {
-        Ok(())
-    } else {
-        Err(Failure::ClaimsFailed)
-    }
+        )),
+        _ => crate::output::emit(&table(&report)),
+    };
+    crate::output::with_verdict(printed, passed)
 }
 
 /// What the masks are checked against.

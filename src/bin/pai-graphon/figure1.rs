@@ -10,15 +10,27 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), Failure> {
+    // The panels figure draws two blocks × blocks panels per width: refused now rather than
+    // after every mask is drawn.
+    let cells = (config.blocks * config.blocks).saturating_mul(2 * config.widths.len());
+    if cells > pai_graphon::plot::MAX_CELLS {
+        return Err(Failure::Message(format!(
+            "--blocks {} with {} widths: the panels would draw {cells} heat-map cells, more \
+             than a figure's {} (2 × blocks² per width)",
+            config.blocks,
+            config.widths.len(),
+            pai_graphon::plot::MAX_CELLS
+        )));
+    }
     let tty = std::io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize| {
         if tty {
-            eprint!("\r\x1b[2Kfigure 1: {done}/{total} masks");
+            crate::note(&format!("\r\x1b[2Kfigure 1: {done}/{total} masks"));
         }
     };
     let fig = figure1(config, seed, &mut progress)?;
     if tty {
-        eprint!("\r\x1b[2K");
+        crate::note("\r\x1b[2K");
     }
     let json = serde_json::to_string_pretty(&fig).map_err(|e| e.to_string())?;
     let files = [("figure1.json", json), ("figure1.csv", csv(&fig))];
@@ -27,8 +39,7 @@ pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), F
         ("figure1_errors", &errors(&fig)?),
     ];
     write_outputs(out, &files, &figures)?;
-    print!("{}", table(&fig));
-    Ok(())
+    crate::output::emit(&table(&fig))
 }
 
 fn csv(fig: &Figure1) -> String {

@@ -60,23 +60,25 @@ pub fn run(
     out: Option<&Path>,
 ) -> Result<(), Failure> {
     let task = task(args, seed)?;
+    // The N × N kernel's copies (params::KERNEL_SAMPLES), before anything N × N is allocated.
+    let rows = task.y.len();
+    pai_graphon::params::fits_budget("kernel entries", &[rows, rows], 64)?;
     let tty = std::io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize| {
         if tty {
-            eprint!("\r\x1b[2Kfigure 2: {done}/{total} densities");
+            crate::note(&format!("\r\x1b[2Kfigure 2: {done}/{total} densities"));
         }
     };
     let fig = figure2(config, &task, seed, &mut progress)?;
     if tty {
-        eprint!("\r\x1b[2K");
+        crate::note("\r\x1b[2K");
     }
     if let Some(dir) = out {
         let json = serde_json::to_string_pretty(&fig).map_err(|e| e.to_string())?;
         let files = [("figure2.json", json), ("figure2.csv", csv(&fig))];
         write_outputs(dir, &files, &[("figure2", &plot(&fig)?)])?;
     }
-    print!("{}", table(&fig));
-    Ok(())
+    crate::output::emit(&table(&fig))
 }
 
 fn profile_note(fig: &Figure2) -> &'static str {

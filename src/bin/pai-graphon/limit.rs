@@ -64,13 +64,12 @@ pub fn run(args: &Args, format: Format, out: Option<&Path>) -> Result<(), Failur
         write_grid(&limit, args.grid, dir)?;
     }
     match format {
-        Format::Json => println!(
-            "{}",
+        Format::Json => crate::output::emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
-        ),
-        _ => print!("{}", table(&summary)),
+        )),
+        _ => crate::output::emit(&table(&summary)),
     }
-    Ok(())
 }
 
 fn summarise(args: &Args, limit: &LimitGraphon) -> Result<Summary, Failure> {

@@ -1,7 +1,9 @@
 //! The pai-graphon command line: parse, call the library, print. No mathematics here.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use output::emit;
 use pai_graphon::claims::{self, Claim, Row};
+use pai_graphon::params;
 use pai_graphon::report::{self, Format};
 use pai_graphon::seed::MasterSeed;
 use std::io::IsTerminal;
@@ -33,7 +35,7 @@ enum Command {
         /// Only claims whose id starts with this prefix (e.g. TOOL or TOOL-2).
         #[arg(long)]
         filter: Option<String>,
-        /// Multiplies sample sizes and widths (1 = the default run).
+        /// Multiplies sample sizes and widths (1 = the default run; at most 16).
         #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
         scale: f64,
         /// Master seed: default, random, or hexadecimal.
@@ -77,17 +79,18 @@ enum Command {
     /// Figure 1: seed-averaged masks of the Figure-1 model beside the limit graphon, and their
     /// distance to it against the width (images, CSV and JSON in --out).
     Figure1 {
-        /// Widths n = d, comma separated (each a multiple of --blocks).
-        #[arg(long, value_delimiter = ',', default_values_t = [200, 500, 1000, 2000, 4000])]
+        /// Widths n = d, comma separated (each a multiple of --blocks; at most 16384).
+        #[arg(long, value_delimiter = ',', default_values_t = [200, 500, 1000, 2000, 4000],
+              value_parser = square_width)]
         widths: Vec<usize>,
-        /// Seeds averaged at each width.
-        #[arg(long, default_value_t = 100)]
+        /// Seeds averaged at each width (at most 10000).
+        #[arg(long, default_value_t = 100, value_parser = seeds)]
         seeds: usize,
         /// Density ρ in (0, 1).
         #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
         density: f64,
-        /// Display blocks per axis.
-        #[arg(long, default_value_t = 50)]
+        /// Display blocks per axis (at most 181; 2 × blocks² × widths at most 65536).
+        #[arg(long, default_value_t = 50, value_parser = blocks)]
         blocks: usize,
         /// Master seed: default, random, or hexadecimal.
         #[arg(long, default_value = "default")]
@@ -106,8 +109,8 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_values_t = [3, 8])]
         pair: Vec<u8>,
         /// Rows per digit, a seeded draw from each digit (streams data/subset/SET/label=D/n=N;
-        /// default: all rows), or rows of the synthetic task (default 1000).
-        #[arg(long)]
+        /// default: all rows), or rows of the synthetic task (default 1000); at most 8192.
+        #[arg(long, value_parser = kernel_samples)]
         samples: Option<usize>,
         /// Densities ρ in (0, 1), one panel each, comma separated.
         #[arg(long, value_delimiter = ',', allow_negative_numbers = true,
@@ -116,8 +119,8 @@ enum Command {
         /// Fractions of randomised labels in [0, 1], comma separated (default 0, 0.1, …, 1).
         #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
         noise_levels: Option<Vec<f64>>,
-        /// Label seeds per noise level.
-        #[arg(long, default_value_t = 10)]
+        /// Label seeds per noise level (at most 10000).
+        #[arg(long, default_value_t = 10, value_parser = seeds)]
         seeds: usize,
         /// Labels the SNIP profile |cov(x_j, y)| is computed on.
         #[arg(long, value_enum, default_value_t = ProfileArg::Clean)]
@@ -134,16 +137,18 @@ enum Command {
     /// bound, and the exact floor of a target on an inactive coordinate.
     Uat {
         /// Ambient dimensions (multiples of 8), comma separated.
-        #[arg(long = "d", value_delimiter = ',', default_values_t = [32, 256])]
+        #[arg(long = "d", value_delimiter = ',', default_values_t = [32, 256],
+              value_parser = dimension)]
         dims: Vec<usize>,
         /// Active coordinates of the smooth target (1 to 6).
         #[arg(long, default_value_t = 2)]
         k: usize,
         /// Widths, comma separated.
-        #[arg(long, value_delimiter = ',', default_values_t = [16, 32, 64, 128, 256, 512, 1024])]
+        #[arg(long, value_delimiter = ',', default_values_t = [16, 32, 64, 128, 256, 512, 1024],
+              value_parser = features)]
         widths: Vec<usize>,
         /// Training points (and as many held-out points).
-        #[arg(long, default_value_t = 20_000)]
+        #[arg(long, default_value_t = 20_000, value_parser = data_samples)]
         samples: usize,
         /// Edge probability p on the active block.
         #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
@@ -164,14 +169,14 @@ enum Command {
         /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
         #[arg(long)]
         data: String,
-        /// Hidden width n.
-        #[arg(long)]
+        /// Hidden width n (at most 2^20).
+        #[arg(long, value_parser = width)]
         width: usize,
         /// Kept fraction ρ in (0, 1).
         #[arg(long, allow_negative_numbers = true)]
         density: f64,
         /// Pruning batch size (default: the whole data set).
-        #[arg(long)]
+        #[arg(long, value_parser = batch)]
         batch: Option<usize>,
         /// Master seed: default, random, or hexadecimal.
         #[arg(long, default_value = "default")]
@@ -179,8 +184,8 @@ enum Command {
         /// SNIP's residual: plain (f(x) − y) or centred (−y, the initial output removed).
         #[arg(long, value_enum)]
         snip_residual: Option<ResidualArg>,
-        /// Pruning rounds (1 = single shot; synflow with 100 = iterative SynFlow).
-        #[arg(long, default_value_t = 1)]
+        /// Pruning rounds (1 = single shot; synflow with 100 = iterative SynFlow; at most 10000).
+        #[arg(long, default_value_t = 1, value_parser = rounds)]
         rounds: usize,
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
@@ -231,7 +236,7 @@ enum Command {
         #[arg(long)]
         data: Option<String>,
         /// The pruning batch of --against method:… (as `prune --batch`; default: the whole set).
-        #[arg(long)]
+        #[arg(long, value_parser = batch)]
         batch: Option<usize>,
         /// Master seed of --against method:…'s reference networks: default, random, or
         /// hexadecimal (their streams `check/reference/K` are never used by `prune`).
@@ -261,10 +266,10 @@ enum Command {
         /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
         #[arg(long)]
         data: String,
-        /// N inputs (unit-normalised): a seeded stratified subset, as many rows of each class
-        /// as possible (the remainder to the smallest labels), drawn from the streams
+        /// N inputs (unit-normalised; at most 8192): a seeded stratified subset, as many rows of
+        /// each class as possible (the remainder to the smallest labels), drawn from the streams
         /// data/subset/SET/n=N/label=L, in file order; N = all rows takes the whole set.
-        #[arg(long, default_value_t = 500)]
+        #[arg(long, default_value_t = 500, value_parser = kernel_samples)]
         samples: usize,
         /// Kept fraction ρ in (0, 1].
         #[arg(long, allow_negative_numbers = true)]
@@ -272,11 +277,11 @@ enum Command {
         /// Which layers are trained.
         #[arg(long, value_enum, default_value_t = LayersArg::First)]
         layers: LayersArg,
-        /// Gauss–Legendre nodes over u (fsm graphons).
-        #[arg(long, default_value_t = 64)]
+        /// Gauss–Legendre nodes over u (fsm graphons; at most 4096).
+        #[arg(long, default_value_t = 64, value_parser = nodes)]
         nodes: usize,
-        /// Hidden width of the pruned network (--method).
-        #[arg(long, default_value_t = 256)]
+        /// Hidden width of the pruned network (--method; at most 2^20).
+        #[arg(long, default_value_t = 256, value_parser = width)]
         width: usize,
         /// Failure probability δ of the generalisation bound.
         #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
@@ -363,6 +368,60 @@ impl From<FormatArg> for Format {
 enum Failure {
     ClaimsFailed,
     Message(String),
+    /// stdout was closed (`… | head`): end quietly.
+    PipeClosed,
+}
+
+/// The size parsers of the flags: each a [`params::Limit`], checked before anything is
+/// allocated.
+fn width(s: &str) -> Result<usize, params::ParamError> {
+    params::WIDTH.parse(s)
+}
+
+fn square_width(s: &str) -> Result<usize, params::ParamError> {
+    params::SQUARE_WIDTH.parse(s)
+}
+
+fn kernel_samples(s: &str) -> Result<usize, params::ParamError> {
+    params::KERNEL_SAMPLES.parse(s)
+}
+
+fn data_samples(s: &str) -> Result<usize, params::ParamError> {
+    params::DATA_SAMPLES.parse(s)
+}
+
+fn dimension(s: &str) -> Result<usize, params::ParamError> {
+    params::DIMENSION.parse(s)
+}
+
+fn features(s: &str) -> Result<usize, params::ParamError> {
+    params::FEATURES.parse(s)
+}
+
+fn seeds(s: &str) -> Result<usize, params::ParamError> {
+    params::SEEDS.parse(s)
+}
+
+fn rounds(s: &str) -> Result<usize, params::ParamError> {
+    params::ROUNDS.parse(s)
+}
+
+fn nodes(s: &str) -> Result<usize, params::ParamError> {
+    params::NODES.parse(s)
+}
+
+fn blocks(s: &str) -> Result<usize, params::ParamError> {
+    params::BLOCKS.parse(s)
+}
+
+fn batch(s: &str) -> Result<usize, params::ParamError> {
+    params::BATCH.parse(s)
+}
+
+/// A line on stderr; a failure to write it is ignored (there is nowhere left to report it).
+pub(crate) fn note(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 impl<E: std::fmt::Display> From<E> for Failure {
@@ -372,11 +431,18 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
+    output::install_signal_thread();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
-            let _ = e.print();
-            return ExitCode::SUCCESS;
+            // --help and --version: through the fallible writer (a closed pipe ends quietly).
+            return match emit(&e.render().to_string()) {
+                Err(Failure::Message(m)) => {
+                    note(&format!("error: {m}\n"));
+                    ExitCode::from(2)
+                }
+                _ => ExitCode::SUCCESS,
+            };
         }
         Err(e) => {
             // clap's message spans lines; keep the first, and the next when the first announces it.
@@ -386,15 +452,17 @@ fn main() -> ExitCode {
             if first.ends_with(':') {
                 first = format!("{first} {}", lines.next().unwrap_or(""));
             }
-            eprintln!("{first} (pai-graphon --help lists the commands)");
+            note(&format!(
+                "{first} (pai-graphon --help lists the commands)\n"
+            ));
             return ExitCode::from(2);
         }
     };
     match dispatch(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::PipeClosed) => ExitCode::SUCCESS,
         Err(Failure::ClaimsFailed) => ExitCode::from(1),
         Err(Failure::Message(m)) => {
-            eprintln!("error: {}", m.lines().next().unwrap_or(""));
+            note(&format!("error: {}\n", m.lines().next().unwrap_or("")));
             ExitCode::from(2)
         }
     }
@@ -403,9 +471,10 @@ fn main() -> ExitCode {
 fn dispatch(command: Command) -> Result<(), Failure> {
     match command {
         Command::List => {
+            let mut text = String::new();
             for c in claims::registry() {
-                println!(
-                    "{:<8} {:<13} {:<14} δ={:<8} {}",
+                text += &format!(
+                    "{:<8} {:<13} {:<14} δ={:<8} {}\n",
                     c.id,
                     c.source.label(),
                     c.kind.label(),
@@ -413,16 +482,15 @@ fn dispatch(command: Command) -> Result<(), Failure> {
                     c.title
                 );
             }
-            println!(
-                "suite false-alarm probability (union bound): {}",
+            text += &format!(
+                "suite false-alarm probability (union bound): {}\n",
                 report::sig4(claims::false_alarm_budget())
             );
-            Ok(())
+            emit(&text)
         }
         Command::Show { id } => {
             claims::find(&id)?;
-            println!("{}", claims::statement(&id)?.text);
-            Ok(())
+            emit(&format!("{}\n", claims::statement(&id)?.text))
         }
         Command::Audit {
             filter,
@@ -446,18 +514,21 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             grid,
             format,
             out,
-        } => limit::run(
-            &limit::Args {
-                row: &row_profile,
-                col: &col_profile,
-                noise: &noise,
-                density,
-                prec,
-                grid,
-            },
-            format.into(),
-            out.as_deref(),
-        ),
+        } => {
+            plan_dir(out.as_deref(), &["w.csv", "w.png", "w.svg"])?;
+            limit::run(
+                &limit::Args {
+                    row: &row_profile,
+                    col: &col_profile,
+                    noise: &noise,
+                    density,
+                    prec,
+                    grid,
+                },
+                format.into(),
+                out.as_deref(),
+            )
+        }
         Command::Figure1 {
             widths,
             seeds,
@@ -466,6 +537,17 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             seed,
             out,
         } => {
+            plan_dir(
+                Some(&out),
+                &[
+                    "figure1.json",
+                    "figure1.csv",
+                    "figure1_panels.png",
+                    "figure1_panels.svg",
+                    "figure1_errors.png",
+                    "figure1_errors.svg",
+                ],
+            )?;
             let master = master_seed(&seed)?;
             let config = pai_graphon::convergence::figure1::Figure1Config {
                 widths,
@@ -486,6 +568,10 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             seed,
             out,
         } => {
+            plan_dir(
+                out.as_deref(),
+                &["figure2.json", "figure2.csv", "figure2.png", "figure2.svg"],
+            )?;
             let master = master_seed(&seed)?;
             let mut config = pai_graphon::ntk::figure2::Figure2Config {
                 densities,
@@ -515,6 +601,10 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             seed,
             out,
         } => {
+            plan_dir(
+                out.as_deref(),
+                &["uat.json", "uat.csv", "uat.png", "uat.svg"],
+            )?;
             let master = master_seed(&seed)?;
             let args = uat::Args {
                 dims,
@@ -601,6 +691,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             format,
             out,
         } => {
+            plan_dir(out.as_deref(), &["ntk.json", "path_density.csv"])?;
             let master = master_seed(&seed)?;
             let source = match (graphon, method) {
                 (Some(g), _) => ntk::Source::Graphon(g),
@@ -632,28 +723,44 @@ mod figure2;
 mod html;
 mod limit;
 mod ntk;
+mod output;
 mod prune;
 mod uat;
 
-/// Write a command's outputs into `dir` (created if missing): text files atomically, figures as
-/// PNG and SVG. Called only once everything is computed, so invalid input leaves nothing behind.
+/// Write a command's outputs into `dir` (created if missing), all or nothing: text files, and
+/// figures as PNG and SVG. Called only once everything is computed, so invalid input leaves
+/// nothing behind.
 pub(crate) fn write_outputs(
     dir: &Path,
     files: &[(&str, String)],
     figures: &[(&str, &pai_graphon::plot::Rendered)],
 ) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
-    for (name, text) in files {
-        let path = dir.join(name);
-        report::write_atomic(&path, text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
+    output::commit(&output_files(dir, files, figures))
+}
+
+/// The (path, bytes) of a command's outputs in `dir`, for [`output::commit`].
+pub(crate) fn output_files(
+    dir: &Path,
+    files: &[(&str, String)],
+    figures: &[(&str, &pai_graphon::plot::Rendered)],
+) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut all: Vec<(PathBuf, Vec<u8>)> = files
+        .iter()
+        .map(|(name, text)| (dir.join(name), text.as_bytes().to_vec()))
+        .collect();
     for (stem, fig) in figures {
-        fig.write(dir, stem)
-            .map_err(|e| format!("cannot write {stem} into {}: {e}", dir.display()))?;
+        all.push((dir.join(format!("{stem}.png")), fig.png.clone()));
+        all.push((dir.join(format!("{stem}.svg")), fig.svg.as_bytes().to_vec()));
     }
-    Ok(())
+    all
+}
+
+/// Validates `--out DIR` and the files `names` in it before anything is computed.
+fn plan_dir(dir: Option<&Path>, names: &[&str]) -> Result<(), Failure> {
+    match dir {
+        Some(dir) => output::Plan::default().dir("--out", dir, names),
+        None => Ok(()),
+    }
 }
 
 /// Progress lines on stderr, only when it is a terminal.
@@ -667,13 +774,13 @@ impl Progress {
 
     pub(crate) fn say(&self, what: &str) {
         if self.0 {
-            eprint!("\r\x1b[2K{what}…");
+            note(&format!("\r\x1b[2K{what}…"));
         }
     }
 
     pub(crate) fn done(&self) {
         if self.0 {
-            eprint!("\r\x1b[2K");
+            note("\r\x1b[2K");
         }
     }
 }
@@ -698,7 +805,9 @@ fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
 fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
     let master = MasterSeed::parse(text)?;
     if text == "random" {
-        eprintln!("drew master seed {master} (rerun with --seed {master})");
+        note(&format!(
+            "drew master seed {master} (rerun with --seed {master})\n"
+        ));
     }
     Ok(master)
 }
@@ -713,24 +822,32 @@ fn audit(
     if !(scale.is_finite() && scale > 0.0) {
         return Err(pai_graphon::Error::Scale(scale).into());
     }
+    if scale > params::MAX_SCALE {
+        return Err(Failure::Message(format!(
+            "--scale {scale} exceeds the limit: at most {} (the claims' sizes grow with the \
+             scale, some quadratically; beyond it they outgrow the 4 GiB memory budget)",
+            params::MAX_SCALE
+        )));
+    }
     let chosen = select(filter)?;
     let master = master_seed(seed)?;
-    if let Some(dir) = out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create output folder {}: {e}", dir.display()))?;
-    }
+    plan_dir(out, &["audit.json", "audit.md", "report.html"])?;
     let progress = std::io::stderr().is_terminal();
     let mut rows: Vec<Row> = Vec::with_capacity(chosen.len());
     for (k, claim) in chosen.iter().enumerate() {
         if progress {
-            eprint!("\r\x1b[2K[{}/{}] {} …", k + 1, chosen.len(), claim.id);
+            note(&format!(
+                "\r\x1b[2K[{}/{}] {} …",
+                k + 1,
+                chosen.len(),
+                claim.id
+            ));
         }
         rows.push(claims::run(claim, master, scale).map_err(|e| format!("{}: {e}", claim.id))?);
     }
     if progress {
-        eprint!("\r\x1b[2K");
+        note("\r\x1b[2K");
     }
-    print!("{}", report::render(&rows, format));
     if let Some(dir) = out {
         let html = html::report(&rows, master, scale)?;
         let files = [
@@ -738,17 +855,10 @@ fn audit(
             ("audit.md", report::render(&rows, Format::Markdown)),
             ("report.html", html),
         ];
-        for (name, text) in files {
-            let path = dir.join(name);
-            report::write_atomic(&path, text.as_bytes())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        }
+        write_outputs(dir, &files, &[])?;
     }
-    if rows.iter().all(|r| r.status == "pass") {
-        Ok(())
-    } else {
-        Err(Failure::ClaimsFailed)
-    }
+    let printed = emit(&report::render(&rows, format));
+    output::with_verdict(printed, rows.iter().all(|r| r.status == "pass"))
 }
 
 #[cfg(feature = "mpfr")]
@@ -760,12 +870,9 @@ fn reference(table: ReferenceTable, prec: u32) -> Result<(), Failure> {
         )));
     }
     match table {
-        ReferenceTable::Normal => print!("{}", pai_graphon::mp::normal_reference_table(prec)?),
-        ReferenceTable::TauStar => {
-            print!("{}", pai_graphon::mp::limit::tau_star_reference_table(prec))
-        }
+        ReferenceTable::Normal => emit(&pai_graphon::mp::normal_reference_table(prec)?),
+        ReferenceTable::TauStar => emit(&pai_graphon::mp::limit::tau_star_reference_table(prec)),
     }
-    Ok(())
 }
 
 #[cfg(not(feature = "mpfr"))]

@@ -137,10 +137,9 @@ pub fn run(
         write_out(dir, &json, &summary.path_density)?;
     }
     match format {
-        Format::Json => println!("{json}"),
-        _ => print!("{}", table(&summary)),
+        Format::Json => crate::output::emit(&format!("{json}\n")),
+        _ => crate::output::emit(&table(&summary)),
     }
-    Ok(())
 }
 
 /// The seeded stratified subset of N rows (`net::data::stratified_rows`: MNIST-5k is stored

@@ -1,15 +1,15 @@
 //! `pai-graphon prune`: prune the one-hidden-layer network at initialisation and print the mask's
 //! statistics; optionally write the degree-sorted mask, the kept-input map and stats.json.
 
+use crate::output::{commit, emit, Plan};
 use crate::Progress;
-use crate::{write_outputs, CommandFailure as Failure};
+use crate::{output_files, CommandFailure as Failure};
 use pai_graphon::convergence::mask::Mask;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
 use pai_graphon::npy::{encode_f32, encode_f64, encode_u8, read_f64};
 use pai_graphon::plot::{degree_sorted_blocks, heatmap, HeatmapSpec, Rendered};
-use pai_graphon::report::write_atomic;
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use pai_graphon::taxonomy::fsm::{anova_fit, fsm_test, interaction_contrasts, ContrastLaw};
@@ -141,6 +141,7 @@ pub fn run(
     format: Format,
     out: Option<&Path>,
 ) -> Result<(), Failure> {
+    plan(args, out)?;
     let progress = Progress::on_terminal();
     let Pruning {
         data,
@@ -156,17 +157,54 @@ pub fn run(
         }
         None => None,
     };
-    let arrays = arrays(&args.files, &net, &pruned)?;
+    let mut files = match (out, figures) {
+        (Some(dir), Some(figures)) => {
+            let figures: Vec<(&str, &Rendered)> = figures.iter().map(|(s, f)| (*s, f)).collect();
+            output_files(dir, &[("stats.json", format!("{json}\n"))], &figures)
+        }
+        _ => Vec::new(),
+    };
+    for (path, bytes) in arrays(&args.files, &net, &pruned)? {
+        files.push((path.to_path_buf(), bytes));
+    }
     progress.done();
-    if let (Some(dir), Some(figures)) = (out, figures) {
-        write_out(dir, &json, &figures)?;
-    }
-    for (path, bytes) in arrays {
-        write_atomic(path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
+    // Everything computed and encoded: the whole set is written at once, or nothing.
+    commit(&files)?;
     match format {
-        Format::Json => println!("{json}"),
-        _ => print!("{}", table(&summary)),
+        Format::Json => emit(&format!("{json}\n")),
+        _ => emit(&table(&summary)),
+    }
+}
+
+/// Validates every output path (and that no input is also an output) before computing.
+fn plan(args: &Args, out: Option<&Path>) -> Result<(), Failure> {
+    let mut plan = Plan::default();
+    if let Some(dir) = out {
+        let names = [
+            "stats.json",
+            "mask.png",
+            "mask.svg",
+            "inputs.png",
+            "inputs.svg",
+        ];
+        plan.dir("--out", dir, &names)?;
+    }
+    let f = &args.files;
+    let saved = [
+        ("--save-mask", f.save_mask),
+        ("--save-scores", f.save_scores),
+        ("--save-weights", f.save_weights),
+        ("--save-readout", f.save_readout),
+    ];
+    for (flag, path) in saved {
+        if let Some(path) = path {
+            plan.file(flag, path)?;
+        }
+    }
+    for (flag, path) in [("--weights", f.weights), ("--readout", f.readout)] {
+        if let Some(path) = path {
+            plan.input(flag, path)?;
+        }
     }
     Ok(())
 }
@@ -546,10 +584,4 @@ fn inputs(s: &Summary, mask: &Mask, side: usize) -> Result<Rendered, Failure> {
     spec.colorbar_label = "kept fraction of the pixel's weights".into();
     spec.claim_id = Some("TAX-8".into());
     Ok(heatmap(image.as_ref(), &spec)?)
-}
-
-/// Only once everything is computed: invalid input must leave nothing behind.
-fn write_out(dir: &Path, json: &str, figures: &[(&str, Rendered)]) -> Result<(), Failure> {
-    let figures: Vec<(&str, &Rendered)> = figures.iter().map(|(s, f)| (*s, f)).collect();
-    write_outputs(dir, &[("stats.json", format!("{json}\n"))], &figures)
 }

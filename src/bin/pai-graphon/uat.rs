@@ -71,6 +71,22 @@ fn check(args: &Args) -> Result<Vec<usize>, Failure> {
     if !(args.p > 0.0 && args.p <= 1.0) {
         return bad(format!("--p {}: need 0 < p ≤ 1", args.p));
     }
+    // The working set of `held_out` at the largest d and width n, in f64: train and held-out
+    // inputs 2 N d, the design N (n + 1), the Gram matrix, its shifted copy and its factor
+    // 3 (n + 1)².
+    let (n, d) = (
+        widths[widths.len() - 1] as u64 + 1,
+        *args.dims.iter().max().unwrap_or(&0) as u64,
+    );
+    let big = args.samples as u64;
+    let entries = (2 * big * d)
+        .saturating_add(big.saturating_mul(n))
+        .saturating_add(3 * n * n);
+    pai_graphon::params::fits_budget(
+        "f64 entries of the fit (2 N d + N (n + 1) + 3 (n + 1)²)",
+        &[usize::try_from(entries).unwrap_or(usize::MAX)],
+        8,
+    )?;
     Ok(widths)
 }
 
@@ -81,8 +97,7 @@ pub fn run(args: &Args, seed: MasterSeed, out: Option<&Path>) -> Result<(), Fail
         let files = [("uat.json", json), ("uat.csv", csv(&report))];
         write_outputs(dir, &files, &[("uat", &plot(&report)?)])?;
     }
-    print!("{}", table(&report));
-    Ok(())
+    crate::output::emit(&table(&report))
 }
 
 /// The fits, wired counts and bounds of every curve.

@@ -1,0 +1,337 @@
+//! Size parameters with documented maxima (issue #17): every count the command line accepts is
+//! checked against a [`Limit`] at parse time, before anything is allocated, and a value beyond
+//! it is refused with a [`ParamError`] that names the limit and why it is there.
+//!
+//! The maxima come from one memory budget, [`MEMORY_BUDGET`] bytes, divided by the bytes a unit
+//! of the parameter costs (the derivation is in each constant's doc), or, for parameters that
+//! cost time rather than memory, from a cap stated as such. A product of sizes (a mask of
+//! n × d entries, a kernel of N × N) is checked by [`fits_budget`] once both factors are known.
+//!
+//! ```
+//! use pai_graphon::params::{ParamError, WIDTH};
+//! assert_eq!(WIDTH.parse("256"), Ok(256));
+//! let e = WIDTH.parse("100000000000").unwrap_err();
+//! assert!(matches!(e, ParamError::TooLarge { max: 1_048_576, .. }));
+//! assert!(e.to_string().contains("at most 1048576"));
+//! ```
+
+use std::fmt;
+
+/// The memory one command may plan for: 4 GiB. The limits below divide it by what a unit of
+/// each parameter costs, so an accepted run's main arrays fit in it.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::MEMORY_BUDGET, 4 * 1024 * 1024 * 1024);
+/// ```
+pub const MEMORY_BUDGET: u64 = 1 << 32;
+
+/// Why a size parameter was refused.
+///
+/// ```
+/// use pai_graphon::params::{ParamError, ROUNDS};
+/// assert_eq!(ROUNDS.parse("0"), Err(ParamError::Zero { name: "rounds" }));
+/// assert!(matches!(ROUNDS.parse("x"), Err(ParamError::NotACount { .. })));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamError {
+    /// The text is not a non-negative integer.
+    NotACount {
+        /// The parameter.
+        name: &'static str,
+        /// The text given.
+        text: String,
+    },
+    /// The parameter must be at least 1.
+    Zero {
+        /// The parameter.
+        name: &'static str,
+    },
+    /// Beyond the parameter's maximum.
+    TooLarge {
+        /// The parameter (or product of parameters).
+        name: &'static str,
+        /// The value given.
+        value: u64,
+        /// The largest accepted.
+        max: u64,
+        /// Why the maximum is where it is.
+        why: &'static str,
+    },
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamError::NotACount { name, text } => {
+                write!(f, "{name} {text:?} is not a count")
+            }
+            ParamError::Zero { name } => write!(f, "{name} must be at least 1"),
+            ParamError::TooLarge {
+                name,
+                value,
+                max,
+                why,
+            } => write!(f, "{name} {value} exceeds the limit: at most {max} ({why})"),
+        }
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// A size parameter's range 1..=`max`, with the reason for the maximum.
+///
+/// ```
+/// use pai_graphon::params::Limit;
+/// const PARTS: Limit = Limit { name: "parts", max: 10, why: "ten is plenty" };
+/// assert_eq!(PARTS.check(10), Ok(10));
+/// assert!(PARTS.check(11).is_err() && PARTS.check(0).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// The parameter's name as the messages show it.
+    pub name: &'static str,
+    /// The largest accepted value.
+    pub max: usize,
+    /// Why the maximum is where it is (one clause).
+    pub why: &'static str,
+}
+
+impl Limit {
+    /// `value` if it lies in 1..=max.
+    ///
+    /// ```
+    /// use pai_graphon::params::SEEDS;
+    /// assert_eq!(SEEDS.check(100), Ok(100));
+    /// assert!(SEEDS.check(SEEDS.max + 1).is_err());
+    /// ```
+    pub fn check(&self, value: usize) -> Result<usize, ParamError> {
+        if value == 0 {
+            return Err(ParamError::Zero { name: self.name });
+        }
+        if value > self.max {
+            return Err(ParamError::TooLarge {
+                name: self.name,
+                value: value as u64,
+                max: self.max as u64,
+                why: self.why,
+            });
+        }
+        Ok(value)
+    }
+
+    /// Parses a decimal count and checks it; a count beyond `u64` is refused as too large, not
+    /// as malformed.
+    ///
+    /// ```
+    /// use pai_graphon::params::{ParamError, NODES};
+    /// assert_eq!(NODES.parse("64"), Ok(64));
+    /// let huge = NODES.parse("99999999999999999999999").unwrap_err();
+    /// assert!(matches!(huge, ParamError::TooLarge { value: u64::MAX, .. }));
+    /// ```
+    pub fn parse(&self, text: &str) -> Result<usize, ParamError> {
+        let t = text.trim();
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ParamError::NotACount {
+                name: self.name,
+                text: text.to_string(),
+            });
+        }
+        // All digits: the only parse failure left is overflow.
+        let value = t.parse::<u64>().unwrap_or(u64::MAX);
+        if value > self.max as u64 {
+            return Err(ParamError::TooLarge {
+                name: self.name,
+                value,
+                max: self.max as u64,
+                why: self.why,
+            });
+        }
+        self.check(value as usize)
+    }
+}
+
+/// Refuses a product of sizes whose main arrays, `bytes_per_unit` bytes per unit, would exceed
+/// [`MEMORY_BUDGET`]; `name` says what the product is (e.g. "a 1000 × 784 layer's entries").
+///
+/// ```
+/// use pai_graphon::params::fits_budget;
+/// assert!(fits_budget("kernel entries", &[1 << 14, 1 << 14], 16).is_ok()); // 4 GiB exactly
+/// assert!(fits_budget("kernel entries", &[1 << 14, (1 << 14) + 1], 16).is_err());
+/// assert!(fits_budget("kernel entries", &[usize::MAX, usize::MAX], 1).is_err()); // no overflow
+/// ```
+pub fn fits_budget(
+    name: &'static str,
+    factors: &[usize],
+    bytes_per_unit: u64,
+) -> Result<(), ParamError> {
+    let units = factors
+        .iter()
+        .try_fold(1u64, |acc, &f| acc.checked_mul(f as u64));
+    let max = MEMORY_BUDGET / bytes_per_unit.max(1);
+    match units {
+        Some(u) if u <= max => Ok(()),
+        _ => Err(ParamError::TooLarge {
+            name,
+            value: units.unwrap_or(u64::MAX),
+            max,
+            why: "its arrays must fit the 4 GiB memory budget",
+        }),
+    }
+}
+
+/// Hidden width n (`prune`, `ntk --width`): at most 2^20. The network keeps n × d weights,
+/// scores and gradients as f64 and the mask, about 64 bytes per entry with the working copies;
+/// at the smallest vendored input dimension (d = 64, digits) 2^20 rows are 2^26 entries,
+/// 4 GiB. A larger d is refused by [`fits_budget`] once the data are loaded.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::WIDTH.max, 1 << 20);
+/// ```
+pub const WIDTH: Limit = Limit {
+    name: "width",
+    max: 1 << 20,
+    why: "2^26 layer entries of 64 working bytes at d = 64 fill the 4 GiB budget",
+};
+
+/// Widths n = d of `figure1 --widths`: at most 2^14. Each seed's n × n mask is averaged into
+/// an n × n f64 sum with its f64 limit on the same grid: 16 bytes per cell plus the mask,
+/// 2^28 cells × 16 bytes = 4 GiB.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::SQUARE_WIDTH.max, 16384);
+/// ```
+pub const SQUARE_WIDTH: Limit = Limit {
+    name: "width",
+    max: 1 << 14,
+    why: "an n × n average of 16 bytes per cell fills the 4 GiB budget at n = 2^14",
+};
+
+/// Rows of a kernel (`ntk --samples`, `figure2 --samples`): at most 2^13. The N × N f64 kernel
+/// is held in up to eight copies at once (the kernel and its certified twin, their error
+/// bounds, the Cholesky factor, the Lanczos work), 64 N² bytes: 4 GiB at N = 2^13.
+///
+/// ```
+/// use pai_graphon::params::{fits_budget, KERNEL_SAMPLES};
+/// assert_eq!(KERNEL_SAMPLES.max, 8192);
+/// let n = KERNEL_SAMPLES.max;
+/// assert!(fits_budget("kernel entries", &[n, n], 64).is_ok());
+/// ```
+pub const KERNEL_SAMPLES: Limit = Limit {
+    name: "samples",
+    max: 1 << 13,
+    why: "up to eight N × N f64 kernel copies, 64 N² bytes, fill the 4 GiB budget at N = 2^13",
+};
+
+/// Rows of a data set drawn in memory (synthetic `samples=`, `uat --samples`): at most 2^24.
+/// With the smallest dimension (d = 8) and f64 entries, train and held-out copies and a
+/// feature row per width, 2^24 rows keep the inputs alone at 2^24 × 8 × 8 × 2 = 2 GiB; larger
+/// products are refused by [`fits_budget`].
+///
+/// ```
+/// assert_eq!(pai_graphon::params::DATA_SAMPLES.max, 1 << 24);
+/// ```
+pub const DATA_SAMPLES: Limit = Limit {
+    name: "samples",
+    max: 1 << 24,
+    why: "2^24 rows of f64 inputs and their copies fill half the 4 GiB budget",
+};
+
+/// Input dimension of a drawn data set (synthetic coordinates, `uat --d`): at most 2^16, the
+/// dimension of a 256 × 256 image; beyond it one row of every layer would exceed any width the
+/// budget allows.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::DIMENSION.max, 65536);
+/// ```
+pub const DIMENSION: Limit = Limit {
+    name: "dimension",
+    max: 1 << 16,
+    why: "at 2^16 inputs a layer of the least width already costs 2^22 bytes a neuron",
+};
+
+/// Widths of `uat --widths`: at most 2^16 random features; the N × n f64 feature matrix of the
+/// default N = 20000 points is then 10 GB — refused by [`fits_budget`] unless N is smaller.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::FEATURES.max, 65536);
+/// ```
+pub const FEATURES: Limit = Limit {
+    name: "width",
+    max: 1 << 16,
+    why: "2^16 features of f64 per point; the whole matrix must also fit the 4 GiB budget",
+};
+
+/// Seeds averaged or repeated (`figure1 --seeds`, `figure2 --seeds`): at most 10⁴. A cap on
+/// time, not memory: each seed repeats the whole computation (figure 1's default 100 seeds take
+/// minutes), so 10⁴ is already hours.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::SEEDS.max, 10_000);
+/// ```
+pub const SEEDS: Limit = Limit {
+    name: "seeds",
+    max: 10_000,
+    why: "a cap on time: each seed repeats the whole run, 10^4 already takes hours",
+};
+
+/// Pruning rounds (`prune --rounds`): at most 10⁴. A cap on time: each round rescores the whole
+/// network on the batch; iterative SynFlow uses 100.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::ROUNDS.max, 10_000);
+/// ```
+pub const ROUNDS: Limit = Limit {
+    name: "rounds",
+    max: 10_000,
+    why: "a cap on time: each round rescores the whole network; iterative SynFlow uses 100",
+};
+
+/// Gauss–Legendre nodes (`ntk --nodes`): at most 2^12. The kernel keeps a nodes × N table of
+/// f64 per layer term; 2^12 × 2^13 × 8 bytes × 2 terms = 512 MiB, and the nodes' computation
+/// is quadratic in their number.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::NODES.max, 4096);
+/// ```
+pub const NODES: Limit = Limit {
+    name: "nodes",
+    max: 1 << 12,
+    why: "a nodes × N f64 table per term must fit the 4 GiB budget at N = 2^13",
+};
+
+/// Display blocks per axis (`figure1 --blocks`): at most 181, the largest b whose two panels
+/// of one width (mask and limit, b² cells each) fit the 2^16 cells a figure draws
+/// ([`crate::plot::MAX_CELLS`]); with several widths the command checks the product too.
+///
+/// ```
+/// use pai_graphon::params::BLOCKS;
+/// assert!(2 * BLOCKS.max.pow(2) <= pai_graphon::plot::MAX_CELLS);
+/// assert!(2 * (BLOCKS.max + 1).pow(2) > pai_graphon::plot::MAX_CELLS);
+/// ```
+pub const BLOCKS: Limit = Limit {
+    name: "blocks",
+    max: 181,
+    why: "one width's two panels of blocks² cells must fit a figure's 2^16 cells",
+};
+
+/// Pruning batch (`prune --batch`, `check --batch`): at most [`DATA_SAMPLES`]'s maximum (the
+/// batch is a subset of the data's rows).
+///
+/// ```
+/// assert_eq!(pai_graphon::params::BATCH.max, pai_graphon::params::DATA_SAMPLES.max);
+/// ```
+pub const BATCH: Limit = Limit {
+    name: "batch",
+    max: 1 << 24,
+    why: "a batch is a subset of the data's rows, at most 2^24",
+};
+
+/// The largest `audit --scale`: 16. A cap, not a derivation per claim (the claims' peak memory
+/// has not been measured one by one): their sizes grow linearly, a few quadratically, with the
+/// scale, so 16 allows up to 256 times the default run's working set; `--scale 10^12` used to
+/// end in an allocation abort.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::MAX_SCALE, 16.0);
+/// ```
+pub const MAX_SCALE: f64 = 16.0;
