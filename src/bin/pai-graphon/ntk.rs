@@ -172,7 +172,7 @@ fn one_label(y: &[f64]) -> Option<f64> {
 fn vacuity(y: &[f64], bound: Option<&Bound>) -> Option<String> {
     if let Some(label) = one_label(y) {
         return Some(format!(
-            "the {} samples carry one label ({label:+}): there is no task to bound",
+            "every sample (N = {}) carries the label {label:+}: there is no task to bound",
             y.len()
         ));
     }
