@@ -32,7 +32,10 @@ fn main() -> Result<(), pai_graphon::Error> {
     ] {
         let limit = Fsm::parse_spec(limit_spec)?.limit_graphon(rho)?;
         let verdicts = check_masks(&masks, &limit, delta)?;
-        let failed: Vec<_> = verdicts.iter().filter(|v| v.status != Status::Pass).collect();
+        let failed: Vec<_> = verdicts
+            .iter()
+            .filter(|v| v.status != Status::Pass)
+            .collect();
         println!(
             "against {limit_spec}: {} of {} checks pass",
             verdicts.len() - failed.len(),

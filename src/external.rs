@@ -245,7 +245,10 @@ pub fn check_masks(
             _ => heterogeneity_lcb(mask, per_check)?.lcb,
         };
         let lcb_max = heterogeneity_lcb_max(n, d, per_check)?;
-        out.push(verdict("heterogeneity", (lcb, heterogeneity_hi.max(0.0), lcb_max)));
+        out.push(verdict(
+            "heterogeneity",
+            (lcb, heterogeneity_hi.max(0.0), lcb_max),
+        ));
     }
     Ok(out)
 }
@@ -262,7 +265,11 @@ fn degree_check(
     let eps = hoeffding(size, 1.0, delta / 2.0 / lines as f64, Tail::Two)? + 1.0 / size as f64;
     let eta = dkw_massart(lines, delta / 2.0)?.max(1.0 / lines as f64);
     let mut fractions: Vec<f64> = degrees.iter().map(|&g| g as f64 / size as f64).collect();
-    Ok((law.band_statistic(&mut fractions, eps), eta, law.band_max(eps)))
+    Ok((
+        law.band_statistic(&mut fractions, eps),
+        eta,
+        law.band_max(eps),
+    ))
 }
 
 /// Number of checks per mask against a reference mask.
@@ -350,6 +357,99 @@ mod tests {
         let fsm = Fsm::parse("exp:2", "exp:2", "gaussian:1").unwrap();
         let spec = MaskSpec::new(256, 128, 0.2, &fsm.row, &fsm.col).unwrap();
         sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), label, None).unwrap()
+    }
+
+    /// Masks of a shape in extreme and random patterns: all kept, none kept, the first rows
+    /// full, the first columns full, a checkerboard, and seeded coin flips.
+    fn patterns(n: usize, d: usize) -> Vec<Mask> {
+        use crate::seed::uniform_open01;
+        let mut rng = MasterSeed::default().stream(&format!("TEST/patterns/{n}x{d}"));
+        let coins: Vec<u8> = (0..n * d)
+            .map(|_| u8::from(uniform_open01(&mut rng) < 0.5))
+            .collect();
+        let by = |f: &dyn Fn(usize, usize) -> bool| -> Vec<u8> {
+            (0..n * d).map(|k| u8::from(f(k / d, k % d))).collect()
+        };
+        [
+            by(&|_, _| true),
+            by(&|_, _| false),
+            by(&|i, _| 2 * i < n),
+            by(&|_, j| 2 * j < d),
+            by(&|i, j| (i + j) % 2 == 0),
+            coins,
+        ]
+        .iter()
+        .map(|e| Mask::from_entries(n, d, e).unwrap())
+        .collect()
+    }
+
+    /// The declared maxima bound the statistics (else a check could be called vacuous while a
+    /// mask can still fail it): every verdict's observed value is at most its `max`, over
+    /// shapes from 1 × 1 up, extreme patterns, limits and δ from 1e-300 to nearly 1.
+    #[test]
+    fn no_statistic_exceeds_its_declared_maximum() {
+        let limits = [
+            Fsm::parse("const:1", "const:1", "gaussian:1")
+                .unwrap()
+                .limit_graphon(0.5)
+                .unwrap(),
+            Fsm::parse("exp:3", "exp:3", "gaussian:1")
+                .unwrap()
+                .limit_graphon(0.2)
+                .unwrap(),
+        ];
+        for (n, d) in [(1, 1), (1, 64), (2, 2), (3, 7), (64, 1), (16, 64), (64, 16)] {
+            let masks = patterns(n, d);
+            for delta in [1e-300, 1e-3, 0.5, 0.999999] {
+                for limit in &limits {
+                    for v in check_masks(&masks, limit, delta).unwrap() {
+                        assert!(
+                            (0.0..=v.max).contains(&v.observed),
+                            "{n} × {d}, δ = {delta}, ρ = {}: {v:?}",
+                            limit.rho
+                        );
+                    }
+                }
+                // References need a density in (0, 1): the patterns other than all and none,
+                // each against the next.
+                let partial = &masks[2..];
+                let next: Vec<Mask> = partial.iter().cycle().skip(1).take(4).cloned().collect();
+                let partial_density = |m: &Mask| (1..n as u64 * d as u64).contains(&m.kept());
+                if !partial.iter().all(partial_density) {
+                    continue;
+                }
+                for v in check_against_reference(partial, &next, delta).unwrap() {
+                    assert!(
+                        (0.0..=v.max).contains(&v.observed),
+                        "{n} × {d}, δ = {delta}: {v:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The heterogeneity bound's maximum holds for every pattern (each passes through the
+    /// bound's own code), is 0 when no mask of the shape can show heterogeneity, and leaves the
+    /// check its power at ordinary sizes.
+    #[test]
+    fn heterogeneity_lcb_max_bounds_the_lcb_and_is_positive_at_ordinary_sizes() {
+        for (n, d) in [(2, 2), (2, 64), (5, 3), (64, 1), (64, 64), (256, 32)] {
+            for delta in [1e-300, 1e-3, 0.999999] {
+                let max = heterogeneity_lcb_max(n, d, delta).unwrap();
+                for m in patterns(n, d) {
+                    let lcb = heterogeneity_lcb(&m, delta).unwrap().lcb;
+                    assert!(lcb <= max, "{n} × {d}, δ = {delta}: lcb {lcb} > max {max}");
+                }
+            }
+        }
+        // One column, or two rows at δ = 1e-3: the bound is 0 for every mask.
+        assert_eq!(heterogeneity_lcb_max(64, 1, 1e-3).unwrap(), 0.0);
+        assert_eq!(heterogeneity_lcb_max(2, 2, 1e-3).unwrap(), 0.0);
+        assert_eq!(heterogeneity_lcb_max(1, 64, 1e-3).unwrap(), 0.0);
+        // Half the rows full: the lcb is positive, so the maximum must be too.
+        let half = &patterns(256, 32)[2];
+        assert!(heterogeneity_lcb(half, 1e-3).unwrap().lcb > 0.0);
+        assert!(heterogeneity_lcb_max(256, 32, 1e-3).unwrap() > 0.0);
     }
 
     /// δ is split evenly over every check of every mask (Bonferroni): three copies of a mask at

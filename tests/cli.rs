@@ -224,7 +224,10 @@ fn audit_reports_vacuous_claims_in_every_output() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let table = String::from_utf8(o.stdout).unwrap();
     assert!(table.contains("  vacuous  TOOL-3/n=2"), "{table}");
-    assert!(table.contains("\n0 passed, 0 failed, 1 vacuous ("), "{table}");
+    assert!(
+        table.contains("\n0 passed, 0 failed, 1 vacuous ("),
+        "{table}"
+    );
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
     let json: serde_json::Value = serde_json::from_str(&read("audit.json")).unwrap();
     assert_eq!(json[0]["status"], "vacuous");
@@ -232,7 +235,10 @@ fn audit_reports_vacuous_claims_in_every_output() {
     assert!(md.contains(" | vacuous | TOOL-3/n=2 | "), "{md}");
     assert!(md.contains("1 vacuous ("), "{md}");
     let html = read("report.html");
-    assert!(html.contains("<tr class=\"vacuous\"><td>TOOL-3</td>"), "claim row");
+    assert!(
+        html.contains("<tr class=\"vacuous\"><td>TOOL-3</td>"),
+        "claim row"
+    );
     assert!(html.contains("0 of 1 claims passed (1 vacuous"), "summary");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -976,7 +982,10 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
     ]);
     assert_eq!(bad.status.code(), Some(1), "{}", stderr(&bad));
     let json: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
-    assert_eq!((&json["passed"], &json["status"]), (&false.into(), &"fail".into()));
+    assert_eq!(
+        (&json["passed"], &json["status"]),
+        (&false.into(), &"fail".into())
+    );
     let failed: Vec<&str> = json["verdicts"]
         .as_array()
         .unwrap()

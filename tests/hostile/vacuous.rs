@@ -40,7 +40,13 @@ fn sampled_mask(dir: &Path, n: usize, d: usize) -> PathBuf {
 /// `check --masks MASK --against LIMIT EXTRA… --format json`, asserted crash-free; the exit
 /// code, the JSON report and the table of the same run.
 fn check(mask: &Path, limit: &str, extra: &[&str]) -> (Option<i32>, Value, String) {
-    let mut args = vec!["check", "--masks", mask.to_str().unwrap(), "--against", limit];
+    let mut args = vec![
+        "check",
+        "--masks",
+        mask.to_str().unwrap(),
+        "--against",
+        limit,
+    ];
     args.extend_from_slice(extra);
     let table = run(&args);
     assert_no_crash(&args, &table);
@@ -85,12 +91,19 @@ fn tiny_masks_get_vacuous_checks_never_a_pass() {
             // max(ρ, 1 − ρ)), a real check with 64 rows, which may pass; the rest stay vacuous.
             let (code, report, table) = check(&mask, limit, &["--density", "0.5"]);
             let what = format!("{what}, --density 0.5\n{table}");
-            assert_eq!((code, &report["status"]), (Some(3), &"vacuous".into()), "{what}");
+            assert_eq!(
+                (code, &report["status"]),
+                (Some(3), &"vacuous".into()),
+                "{what}"
+            );
             let verdicts = report["verdicts"].as_array().unwrap();
             assert_eq!(verdicts[0]["check"], "density", "{what}");
             let density = if n <= 2 { "vacuous" } else { "pass" };
             assert_eq!(verdicts[0]["status"], density, "{what}");
-            assert!(verdicts[1..].iter().all(|v| v["status"] == "vacuous"), "{what}");
+            assert!(
+                verdicts[1..].iter().all(|v| v["status"] == "vacuous"),
+                "{what}"
+            );
         }
     }
     let _ = std::fs::remove_dir_all(dir);
@@ -123,15 +136,24 @@ fn ordinary_masks_still_pass_and_wrong_limits_still_fail() {
     for extra in [&[][..], &["--density", "0.5"][..]] {
         let (code, report, table) = check(&mask, "constant", extra);
         assert_eq!(code, Some(0), "{extra:?}\n{table}");
-        assert_eq!((&report["status"], &report["passed"]), (&"pass".into(), &true.into()));
+        assert_eq!(
+            (&report["status"], &report["passed"]),
+            (&"pass".into(), &true.into())
+        );
         let verdicts = report["verdicts"].as_array().unwrap();
         assert!(verdicts.iter().all(|v| v["status"] == "pass"), "{report}");
-        assert!(!table.contains("vacuous (") && !table.contains("VACUOUS"), "{table}");
+        assert!(
+            !table.contains("vacuous (") && !table.contains("VACUOUS"),
+            "{table}"
+        );
         // Without --density, ρ is the mask's own: its density row (0 by construction) is
         // left out rather than reported as a pass.
         let k = if extra.is_empty() { 3 } else { 4 };
         assert_eq!(verdicts.len(), k, "{extra:?}");
-        assert!(table.contains(&format!("{k} of {k} checks passed\n")), "{table}");
+        assert!(
+            table.contains(&format!("{k} of {k} checks passed\n")),
+            "{table}"
+        );
     }
     let (code, report, table) = check(&mask, "fsm:exp:3;exp:3", &["--density", "0.2"]);
     assert_eq!(code, Some(1), "{table}");
@@ -183,13 +205,34 @@ fn ntk_gives_a_one_label_task_no_bound() {
     // One sample carries one label whatever the order of the data set (a sorted set gave
     // whole prefixes of one label, issue #17).
     let cases: [&[&str]; 2] = [
-        &["--graphon", "constant", "--data", "digits", "--samples", "1"],
-        &["--graphon", "constant", "--data", "synthetic", "--samples", "1"],
+        &[
+            "--graphon",
+            "constant",
+            "--data",
+            "digits",
+            "--samples",
+            "1",
+        ],
+        &[
+            "--graphon",
+            "constant",
+            "--data",
+            "synthetic",
+            "--samples",
+            "1",
+        ],
     ];
     for extra in cases {
         let (code, v) = ntk(extra);
-        assert_eq!((code, &v["status"]), (Some(3), &"vacuous".into()), "{extra:?}: {v}");
-        assert!(v["bound_total"].is_null(), "{extra:?}: a bound was given: {v}");
+        assert_eq!(
+            (code, &v["status"]),
+            (Some(3), &"vacuous".into()),
+            "{extra:?}: {v}"
+        );
+        assert!(
+            v["bound_total"].is_null(),
+            "{extra:?}: a bound was given: {v}"
+        );
         let why = v["vacuous_because"].as_str().unwrap();
         assert!(why.contains("carries the label +1"), "{extra:?}: {why}");
     }
