@@ -50,6 +50,9 @@ struct Report {
     cols: usize,
     density: f64,
     density_from_masks: bool,
+    /// The first mask's density row was left out (ρ is its own density).
+    #[serde(skip)]
+    own_density_dropped: bool,
     delta: f64,
     verdicts: Vec<Row>,
     /// `status == pass`.
@@ -68,6 +71,7 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
     let rho = args
         .density
         .unwrap_or(masks[0].kept() as f64 / (n as f64 * d as f64));
+    let own_density_dropped = args.density.is_none() && matches!(against, Against::Limit(_));
     let rows: Vec<Row> = match against {
         Against::Limit(fsm) => {
             let limit = fsm.limit_graphon(rho)?;
@@ -109,6 +113,7 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
         cols: d,
         density: rho,
         density_from_masks: args.density.is_none(),
+        own_density_dropped,
         delta: args.delta,
         verdicts: rows,
         passed: status == Status::Pass,
@@ -286,10 +291,10 @@ fn table(r: &Report) -> String {
         r.cols,
         r.against,
         sig(r.density, 6),
-        if r.density_from_masks {
-            " (the first mask's: its own density is not checked)"
-        } else {
-            ""
+        match (r.density_from_masks, r.own_density_dropped) {
+            (true, true) => " (the first mask's: its own density is not checked)",
+            (true, false) => " (the first mask's)",
+            _ => "",
         },
         sig(r.delta, 6)
     );
