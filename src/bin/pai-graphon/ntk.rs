@@ -178,7 +178,7 @@ fn vacuity(y: &[f64], bound: Option<&Bound>) -> Option<String> {
     }
     match bound {
         None => Some("λ_min is not certified, so there is no bound".into()),
-        Some(b) if !(b.total < 1.0) => {
+        Some(b) if b.total >= 1.0 || b.total.is_nan() => {
             Some("≥ 1, and the ramp loss it bounds lies in [0, 1]".into())
         }
         Some(_) => None,
