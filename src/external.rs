@@ -30,7 +30,7 @@
 //! // Two masks drawn from a homogeneous model (constant profiles) against its limit, W ≡ 1/2.
 //! let fsm = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap();
 //! let limit = fsm.limit_graphon(0.5).unwrap();
-//! let spec = MaskSpec::new(64, 32, 0.5, &fsm.row, &fsm.col).unwrap();
+//! let spec = MaskSpec::new(256, 128, 0.5, &fsm.row, &fsm.col).unwrap();
 //! let masks: Vec<_> = ["DOC/0", "DOC/1"]
 //!     .iter()
 //!     .map(|l| sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), l, None).unwrap())
@@ -38,6 +38,18 @@
 //! let verdicts = check_masks(&masks, &limit, 1e-3).unwrap();
 //! assert_eq!(verdicts.len(), 8); // four checks per mask
 //! assert!(verdicts.iter().all(|v| v.status == Status::Pass));
+//! // At 64 × 32 the row fractions' band ε = 0.507 exceeds 1/2: around the constant degree 1/2
+//! // it covers [0, 1], so no mask could fail the row-degree check. It is vacuous, not passed.
+//! let small = MaskSpec::new(64, 32, 0.5, &fsm.row, &fsm.col).unwrap();
+//! let masks: Vec<_> = ["DOC/0", "DOC/1"]
+//!     .iter()
+//!     .map(|l| sample_mask_for(&small, &fsm.noise, MasterSeed::default(), l, None).unwrap())
+//!     .collect();
+//! let verdicts = check_masks(&masks, &limit, 1e-3).unwrap();
+//! let rows = verdicts.iter().filter(|v| v.check == "row degrees");
+//! assert!(rows.clone().all(|v| v.status == Status::Vacuous && v.max == 0.0));
+//! let others = verdicts.iter().filter(|v| v.check != "row degrees");
+//! assert!(others.clone().all(|v| v.status == Status::Pass));
 //! ```
 //!
 //! **Vacuous checks.** Each verdict carries the largest value its statistic can take for the
