@@ -69,6 +69,9 @@ fn assert_all_vacuous(what: &str, (code, report, table): (Option<i32>, Value, St
     for v in verdicts {
         assert_eq!(v["status"], "vacuous", "{what}: {v}");
         assert_eq!(v["passed"], false, "{what}: {v}");
+        // The JSON shows why: the threshold is at or above the statistic's largest value.
+        let (threshold, max) = (v["threshold"].as_f64(), v["statistic_max"].as_f64());
+        assert!(threshold >= max && max.is_some(), "{what}: {v}");
     }
     assert!(!table.contains(" pass\n"), "{what}: a pass in\n{table}");
     let k = verdicts.len();
@@ -142,6 +145,8 @@ fn ordinary_masks_still_pass_and_wrong_limits_still_fail() {
         );
         let verdicts = report["verdicts"].as_array().unwrap();
         assert!(verdicts.iter().all(|v| v["status"] == "pass"), "{report}");
+        let below = |v: &Value| v["threshold"].as_f64() < v["statistic_max"].as_f64();
+        assert!(verdicts.iter().all(below), "{report}");
         assert!(
             !table.contains("vacuous (") && !table.contains("VACUOUS"),
             "{table}"

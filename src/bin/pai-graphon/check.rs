@@ -36,6 +36,9 @@ struct Row {
     check: String,
     observed: f64,
     threshold: f64,
+    /// The largest value the statistic can take for the masks' shape (null when unbounded): a
+    /// threshold at or above it makes the check vacuous.
+    statistic_max: f64,
     /// `status == pass` (a vacuous check did not pass).
     passed: bool,
     status: Status,
@@ -226,6 +229,7 @@ fn row(v: Verdict) -> Row {
         check: v.check.to_string(),
         observed: v.observed,
         threshold: v.threshold,
+        statistic_max: v.max,
         passed: v.status == Status::Pass,
         status: v.status,
     }
@@ -274,6 +278,7 @@ fn score_rows(
                 check: format!("FSM form of the scores ({})", law.name()),
                 observed,
                 threshold: 1.0,
+                statistic_max: f64::INFINITY,
                 passed: status == Status::Pass,
                 status,
             })
