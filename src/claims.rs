@@ -868,3 +868,79 @@ pub fn statement(id: &str) -> Result<Statement, UnknownClaim> {
         .find(|s| s.id == id)
         .ok_or_else(|| UnknownClaim(id.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A KS-type check in [0, 1] at threshold 0.1 that passes, fails, or cannot fail.
+    fn ks(kind: Status) -> Check {
+        let (observed, threshold) = match kind {
+            Status::Pass => (0.05, 0.1),
+            Status::Fail => (0.5, 0.1),
+            Status::Vacuous => (0.5, 1.0),
+        };
+        Check::new(observed, threshold, Relation::AtMost).within(0.0, 1.0)
+    }
+
+    /// Every combination of the check's and the control's verdicts: a failed check fails; else
+    /// a vacuous check or control is vacuous; else a control that holds (not rejected) fails.
+    #[test]
+    fn outcome_status_over_every_check_and_control() {
+        use Status::*;
+        // Rows: the check; columns: no control, control rejected (it fails), control not
+        // rejected (it passes), control vacuous.
+        let expected = [
+            (Pass, [Pass, Pass, Fail, Vacuous]),
+            (Fail, [Fail, Fail, Fail, Fail]),
+            (Vacuous, [Vacuous, Vacuous, Vacuous, Vacuous]),
+        ];
+        for (check, row) in expected {
+            let base = Outcome::new(ks(check), 0.0, "TEST");
+            let outcomes = [
+                base.clone(),
+                base.clone().with_control(ks(Fail), "rejected"),
+                base.clone().with_control(ks(Pass), "not rejected"),
+                base.clone().with_control(ks(Vacuous), "vacuous"),
+            ];
+            for (out, want) in outcomes.iter().zip(row) {
+                assert_eq!(
+                    out.status(),
+                    want,
+                    "check {check}, control {:?}",
+                    out.control
+                );
+                assert_eq!(out.passed(), want == Pass);
+            }
+        }
+    }
+
+    /// Vacuity is at the range's edge inclusive, either relation, and never for NaN.
+    #[test]
+    fn vacuous_at_and_beyond_the_range() {
+        let at_most = |t: f64| Check::new(0.0, t, Relation::AtMost).within(0.0, 1.0);
+        let at_least = |t: f64| Check::new(1.0, t, Relation::AtLeast).within(0.0, 1.0);
+        assert_eq!(
+            [0.99, 1.0, 2.0, f64::NAN].map(|t| at_most(t).vacuous()),
+            [false, true, true, false]
+        );
+        assert_eq!(
+            [0.01, 0.0, -1.0, f64::NAN].map(|t| at_least(t).vacuous()),
+            [false, true, true, false]
+        );
+        // Undeclared ranges: only an infinite threshold cannot be crossed.
+        assert!(!Check::new(0.0, 1e300, Relation::AtMost).vacuous());
+        assert!(Check::new(0.0, f64::INFINITY, Relation::AtMost).vacuous());
+        assert!(!Check::exact(0).vacuous());
+    }
+
+    /// The serialised statuses, as the audit JSON shows them (pass and fail as before).
+    #[test]
+    fn statuses_serialise_as_their_labels() {
+        for s in [Status::Pass, Status::Fail, Status::Vacuous] {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.label()));
+            assert!(s == s.label());
+        }
+    }
+}
