@@ -3,6 +3,7 @@
 //!
 //! `cargo run --release --example check_masks`
 
+use pai_graphon::claims::Status;
 use pai_graphon::convergence::limit::Fsm;
 use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
 use pai_graphon::external::check_masks;
@@ -31,7 +32,10 @@ fn main() -> Result<(), pai_graphon::Error> {
     ] {
         let limit = Fsm::parse_spec(limit_spec)?.limit_graphon(rho)?;
         let verdicts = check_masks(&masks, &limit, delta)?;
-        let failed: Vec<_> = verdicts.iter().filter(|v| !v.passed).collect();
+        let failed: Vec<_> = verdicts
+            .iter()
+            .filter(|v| v.status != Status::Pass)
+            .collect();
         println!(
             "against {limit_spec}: {} of {} checks pass",
             verdicts.len() - failed.len(),
@@ -39,8 +43,8 @@ fn main() -> Result<(), pai_graphon::Error> {
         );
         for v in failed.iter().take(4) {
             println!(
-                "  mask {} {}: {:.4} > {:.4}",
-                v.mask, v.check, v.observed, v.threshold
+                "  mask {} {}: {:.4} against {:.4}, {}",
+                v.mask, v.check, v.observed, v.threshold, v.status
             );
         }
     }

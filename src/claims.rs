@@ -5,11 +5,11 @@
 //! [`Outcome`]; a failed check is an outcome, not an error. Errors are kept for invalid input.
 //!
 //! ```
-//! use pai_graphon::claims::{find, run};
+//! use pai_graphon::claims::{find, run, Status};
 //! use pai_graphon::seed::MasterSeed;
 //! // TOOL-7 (the normal tail against its MPFR table) is exact and fast.
 //! let row = run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap();
-//! assert_eq!((row.id, row.status), ("TOOL-7", "pass"));
+//! assert_eq!((row.id, row.status), ("TOOL-7", Status::Pass));
 //! assert!(row.control.unwrap().rejected);
 //! ```
 
@@ -122,6 +122,82 @@ pub struct Check {
     pub threshold: f64,
     /// Which way it must go.
     pub relation: Relation,
+    /// The interval `[lo, hi]` the statistic can take whatever the input (unbounded unless
+    /// declared with [`Check::within`]); a threshold at or beyond it makes the check vacuous.
+    pub range: (f64, f64),
+}
+
+/// The verdict of a check: it held, it did not, or it could not have failed.
+///
+/// Serialised as `"pass"`, `"fail"` and `"vacuous"`. A vacuous check is not a pass: its
+/// threshold lies at or beyond the range its statistic can take, so no input could have failed
+/// it (too few samples, or a failure probability so small that the bound says nothing).
+///
+/// ```
+/// use pai_graphon::claims::{Check, Relation, Status};
+/// // A KS statistic lies in [0, 1]: a DKW radius of 1.2 cannot be exceeded.
+/// let c = Check::new(0.3, 1.2, Relation::AtMost).within(0.0, 1.0);
+/// assert_eq!(c.status(), Status::Vacuous);
+/// assert_eq!(serde_json::to_string(&c.status()).unwrap(), "\"vacuous\"");
+/// assert_eq!(Status::Pass.to_string(), "pass");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The check held and could have failed (and the control, if any, was rejected).
+    Pass,
+    /// The check did not hold, or its control was not rejected.
+    Fail,
+    /// The check (or its control) held only because its threshold lies at or beyond the range
+    /// of its statistic.
+    Vacuous,
+}
+
+impl Status {
+    /// `pass`, `fail` or `vacuous`, as in the JSON output.
+    ///
+    /// ```
+    /// use pai_graphon::claims::Status;
+    /// assert_eq!(Status::Vacuous.label(), "vacuous");
+    /// assert_eq!(Status::Fail.label(), "fail");
+    /// ```
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Vacuous => "vacuous",
+        }
+    }
+
+    /// The worst of several statuses: any failure fails, else any vacuous check makes the
+    /// whole vacuous, else all passed (also for none).
+    ///
+    /// ```
+    /// use pai_graphon::claims::Status::{self, *};
+    /// assert_eq!(Status::worst([Pass, Vacuous, Pass]), Vacuous);
+    /// assert_eq!(Status::worst([Vacuous, Fail]), Fail);
+    /// assert_eq!(Status::worst([]), Pass);
+    /// ```
+    pub fn worst(all: impl IntoIterator<Item = Status>) -> Status {
+        all.into_iter().fold(Status::Pass, |w, s| match (w, s) {
+            (Status::Fail, _) | (_, Status::Fail) => Status::Fail,
+            (Status::Vacuous, _) | (_, Status::Vacuous) => Status::Vacuous,
+            _ => Status::Pass,
+        })
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Compares with the label, so `row.status == "pass"` reads as before.
+impl PartialEq<&str> for Status {
+    fn eq(&self, other: &&str) -> bool {
+        self.label() == *other
+    }
 }
 
 impl Check {
@@ -137,6 +213,61 @@ impl Check {
             observed,
             threshold,
             relation,
+            range: (f64::NEG_INFINITY, f64::INFINITY),
+        }
+    }
+
+    /// Declares the range `[lo, hi]` of the statistic (of `observed`), so a threshold at or
+    /// beyond it is reported as vacuous.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Relation};
+    /// let c = Check::new(0.1, 0.4, Relation::AtMost).within(0.0, 1.0);
+    /// assert_eq!(c.range, (0.0, 1.0));
+    /// assert!(!c.vacuous());
+    /// ```
+    pub fn within(mut self, lo: f64, hi: f64) -> Self {
+        self.range = (lo, hi);
+        self
+    }
+
+    /// Whether no value of the statistic in its range could make the check fail: the
+    /// threshold is at or above the range's top ([`Relation::AtMost`]) or at or below its
+    /// bottom ([`Relation::AtLeast`]). An infinite threshold is always vacuous.
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Relation};
+    /// assert!(Check::new(0.0, 1.0, Relation::AtMost).within(0.0, 1.0).vacuous()); // at the top
+    /// assert!(!Check::new(0.0, 0.99, Relation::AtMost).within(0.0, 1.0).vacuous());
+    /// assert!(Check::new(0.5, 0.0, Relation::AtLeast).within(0.0, 1.0).vacuous());
+    /// assert!(Check::new(0.5, f64::INFINITY, Relation::AtMost).vacuous());
+    /// assert!(!Check::new(0.5, f64::NAN, Relation::AtMost).within(0.0, 1.0).vacuous());
+    /// ```
+    pub fn vacuous(&self) -> bool {
+        match self.relation {
+            Relation::AtMost => self.threshold >= self.range.1,
+            Relation::AtLeast => self.threshold <= self.range.0,
+        }
+    }
+
+    /// [`Status::Fail`] when the relation does not hold, else [`Status::Vacuous`] when the
+    /// check could not have failed, else [`Status::Pass`].
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Relation, Status};
+    /// let ks = |stat: f64, eps: f64| Check::new(stat, eps, Relation::AtMost).within(0.0, 1.0);
+    /// assert_eq!(ks(0.01, 0.05).status(), Status::Pass);
+    /// assert_eq!(ks(0.09, 0.05).status(), Status::Fail);
+    /// assert_eq!(ks(0.09, 1.5).status(), Status::Vacuous);
+    /// assert_eq!(ks(f64::NAN, 1.5).status(), Status::Fail); // NaN never holds
+    /// ```
+    pub fn status(&self) -> Status {
+        if !self.holds() {
+            Status::Fail
+        } else if self.vacuous() {
+            Status::Vacuous
+        } else {
+            Status::Pass
         }
     }
 
@@ -149,7 +280,7 @@ impl Check {
     /// assert_eq!(Check::exact(0).margin(), f64::INFINITY);
     /// ```
     pub fn exact(mismatches: usize) -> Self {
-        Check::new(mismatches as f64, 0.0, Relation::AtMost)
+        Check::new(mismatches as f64, 0.0, Relation::AtMost).within(0.0, f64::INFINITY)
     }
 
     /// Whether the relation holds (never for NaN).
@@ -282,7 +413,8 @@ impl Outcome {
         self.control.map(|c| !c.holds())
     }
 
-    /// The claim passes when its check holds and its control (if any) is rejected.
+    /// The claim passes when its check holds and its control (if any) is rejected, and neither
+    /// is vacuous.
     ///
     /// ```
     /// use pai_graphon::claims::{Check, Outcome};
@@ -290,7 +422,33 @@ impl Outcome {
     /// assert!(!Outcome::new(Check::exact(1), 0.0, "DOC-1").passed());
     /// ```
     pub fn passed(&self) -> bool {
-        self.check.holds() && self.control_rejected().unwrap_or(true)
+        self.status() == Status::Pass
+    }
+
+    /// [`Status::Fail`] when the check fails; else [`Status::Vacuous`] when the check or the
+    /// control could not have failed (a control whose threshold lies beyond its statistic's
+    /// range can never be rejected: the check has no power); else [`Status::Fail`] when the
+    /// control was not rejected; else [`Status::Pass`].
+    ///
+    /// ```
+    /// use pai_graphon::claims::{Check, Outcome, Relation, Status};
+    /// let ks = |stat: f64, eps: f64| Check::new(stat, eps, Relation::AtMost).within(0.0, 1.0);
+    /// let out = |eps: f64, control: f64| {
+    ///     Outcome::new(ks(0.02, eps), 1e-6, "DOC-1").with_control(ks(control, eps), "skewed")
+    /// };
+    /// assert_eq!(out(0.05, 0.3).status(), Status::Pass);
+    /// assert_eq!(out(0.05, 0.04).status(), Status::Fail); // the control was not rejected
+    /// assert_eq!(out(0.01, 0.3).status(), Status::Fail); // the check failed
+    /// assert_eq!(out(1.2, 0.3).status(), Status::Vacuous); // a radius above 1 rejects nothing
+    /// ```
+    pub fn status(&self) -> Status {
+        let check = self.check.status();
+        match self.control {
+            _ if check != Status::Pass => check,
+            Some(c) if c.vacuous() => Status::Vacuous,
+            Some(c) if c.holds() => Status::Fail,
+            _ => Status::Pass,
+        }
     }
 }
 
@@ -519,8 +677,8 @@ pub struct Row {
     pub margin: f64,
     /// The probability of a false alarm spent by this claim.
     pub failure_probability: f64,
-    /// `pass` or `fail`.
-    pub status: &'static str,
+    /// `pass`, `fail` or `vacuous` ([`Outcome::status`]).
+    pub status: Status,
     /// The negative control's observed value, threshold and whether it was rejected.
     pub control: Option<ControlRow>,
     /// Stream label that reproduces the draws.
@@ -566,14 +724,19 @@ fn finite_or_null<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error
 /// Run one claim at a seed and scale.
 ///
 /// Errors: a scale that is not positive and finite ([`Error::Scale`]), the check's own errors,
-/// and [`Error::Budget`] when the check would spend more than the claim's budget.
+/// and [`Error::Budget`] when the check would spend more than the claim's budget (unless the
+/// outcome is vacuous: then it is reported so, whatever it spends).
 ///
 /// ```
-/// use pai_graphon::claims::{find, run};
+/// use pai_graphon::claims::{find, run, Status};
 /// use pai_graphon::seed::MasterSeed;
 /// use pai_graphon::Error;
 /// let claim = find("TOOL-7").unwrap();
-/// assert_eq!(run(&claim, MasterSeed::default(), 1.0).unwrap().status, "pass");
+/// assert_eq!(run(&claim, MasterSeed::default(), 1.0).unwrap().status, Status::Pass);
+/// // TOOL-3 at a tiny scale: two draws, a DKW radius above 1, a KS statistic in [0, 1].
+/// let tiny = run(&find("TOOL-3").unwrap(), MasterSeed::default(), 1e-4).unwrap();
+/// assert_eq!(tiny.status, Status::Vacuous);
+/// assert!(tiny.threshold > 1.0);
 /// assert!(matches!(run(&claim, MasterSeed::default(), 0.0), Err(Error::Scale(_))));
 /// ```
 pub fn run(claim: &Claim, seed: MasterSeed, scale: f64) -> Result<Row, Error> {
@@ -582,7 +745,9 @@ pub fn run(claim: &Claim, seed: MasterSeed, scale: f64) -> Result<Row, Error> {
     }
     let ctx = ClaimContext::new(claim, seed, scale);
     let out = (claim.run)(&ctx)?;
-    if out.failure_probability > claim.delta * (1.0 + 1e-12) {
+    // A vacuous outcome raises no alarm whatever its spending: report it as vacuous.
+    let vacuous = out.status() == Status::Vacuous;
+    if !vacuous && out.failure_probability > claim.delta * (1.0 + 1e-12) {
         return Err(Error::Budget {
             id: claim.id,
             spent: out.failure_probability,
@@ -599,7 +764,7 @@ pub fn run(claim: &Claim, seed: MasterSeed, scale: f64) -> Result<Row, Error> {
         relation: out.check.relation,
         margin: out.check.margin(),
         failure_probability: out.failure_probability,
-        status: if out.passed() { "pass" } else { "fail" },
+        status: out.status(),
         control: out.control.map(|c| ControlRow {
             note: out.control_note.clone(),
             observed: c.observed,
@@ -702,4 +867,80 @@ pub fn statement(id: &str) -> Result<Statement, UnknownClaim> {
         .into_iter()
         .find(|s| s.id == id)
         .ok_or_else(|| UnknownClaim(id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A KS-type check in [0, 1] at threshold 0.1 that passes, fails, or cannot fail.
+    fn ks(kind: Status) -> Check {
+        let (observed, threshold) = match kind {
+            Status::Pass => (0.05, 0.1),
+            Status::Fail => (0.5, 0.1),
+            Status::Vacuous => (0.5, 1.0),
+        };
+        Check::new(observed, threshold, Relation::AtMost).within(0.0, 1.0)
+    }
+
+    /// Every combination of the check's and the control's verdicts: a failed check fails; else
+    /// a vacuous check or control is vacuous; else a control that holds (not rejected) fails.
+    #[test]
+    fn outcome_status_over_every_check_and_control() {
+        use Status::*;
+        // Rows: the check; columns: no control, control rejected (it fails), control not
+        // rejected (it passes), control vacuous.
+        let expected = [
+            (Pass, [Pass, Pass, Fail, Vacuous]),
+            (Fail, [Fail, Fail, Fail, Fail]),
+            (Vacuous, [Vacuous, Vacuous, Vacuous, Vacuous]),
+        ];
+        for (check, row) in expected {
+            let base = Outcome::new(ks(check), 0.0, "TEST");
+            let outcomes = [
+                base.clone(),
+                base.clone().with_control(ks(Fail), "rejected"),
+                base.clone().with_control(ks(Pass), "not rejected"),
+                base.clone().with_control(ks(Vacuous), "vacuous"),
+            ];
+            for (out, want) in outcomes.iter().zip(row) {
+                assert_eq!(
+                    out.status(),
+                    want,
+                    "check {check}, control {:?}",
+                    out.control
+                );
+                assert_eq!(out.passed(), want == Pass);
+            }
+        }
+    }
+
+    /// Vacuity is at the range's edge inclusive, either relation, and never for NaN.
+    #[test]
+    fn vacuous_at_and_beyond_the_range() {
+        let at_most = |t: f64| Check::new(0.0, t, Relation::AtMost).within(0.0, 1.0);
+        let at_least = |t: f64| Check::new(1.0, t, Relation::AtLeast).within(0.0, 1.0);
+        assert_eq!(
+            [0.99, 1.0, 2.0, f64::NAN].map(|t| at_most(t).vacuous()),
+            [false, true, true, false]
+        );
+        assert_eq!(
+            [0.01, 0.0, -1.0, f64::NAN].map(|t| at_least(t).vacuous()),
+            [false, true, true, false]
+        );
+        // Undeclared ranges: only an infinite threshold cannot be crossed.
+        assert!(!Check::new(0.0, 1e300, Relation::AtMost).vacuous());
+        assert!(Check::new(0.0, f64::INFINITY, Relation::AtMost).vacuous());
+        assert!(!Check::exact(0).vacuous());
+    }
+
+    /// The serialised statuses, as the audit JSON shows them (pass and fail as before).
+    #[test]
+    fn statuses_serialise_as_their_labels() {
+        for s in [Status::Pass, Status::Fail, Status::Vacuous] {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.label()));
+            assert!(s == s.label());
+        }
+    }
 }

@@ -24,26 +24,48 @@
 //! ```
 //! use pai_graphon::convergence::limit::Fsm;
 //! use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+//! use pai_graphon::claims::Status;
 //! use pai_graphon::external::check_masks;
 //! use pai_graphon::seed::MasterSeed;
 //! // Two masks drawn from a homogeneous model (constant profiles) against its limit, W ≡ 1/2.
 //! let fsm = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap();
 //! let limit = fsm.limit_graphon(0.5).unwrap();
-//! let spec = MaskSpec::new(64, 32, 0.5, &fsm.row, &fsm.col).unwrap();
+//! let spec = MaskSpec::new(256, 128, 0.5, &fsm.row, &fsm.col).unwrap();
 //! let masks: Vec<_> = ["DOC/0", "DOC/1"]
 //!     .iter()
 //!     .map(|l| sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), l, None).unwrap())
 //!     .collect();
 //! let verdicts = check_masks(&masks, &limit, 1e-3).unwrap();
 //! assert_eq!(verdicts.len(), 8); // four checks per mask
-//! assert!(verdicts.iter().all(|v| v.passed));
+//! assert!(verdicts.iter().all(|v| v.status == Status::Pass));
+//! // At 64 × 32 the row fractions' band ε = 0.507 exceeds 1/2: around the constant degree 1/2
+//! // it covers [0, 1], so no mask could fail the row-degree check. It is vacuous, not passed.
+//! let small = MaskSpec::new(64, 32, 0.5, &fsm.row, &fsm.col).unwrap();
+//! let masks: Vec<_> = ["DOC/0", "DOC/1"]
+//!     .iter()
+//!     .map(|l| sample_mask_for(&small, &fsm.noise, MasterSeed::default(), l, None).unwrap())
+//!     .collect();
+//! let verdicts = check_masks(&masks, &limit, 1e-3).unwrap();
+//! let rows = verdicts.iter().filter(|v| v.check == "row degrees");
+//! assert!(rows.clone().all(|v| v.status == Status::Vacuous && v.max == 0.0));
+//! let others = verdicts.iter().filter(|v| v.check != "row degrees");
+//! assert!(others.clone().all(|v| v.status == Status::Pass));
 //! ```
+//!
+//! **Vacuous checks.** Each verdict carries the largest value its statistic can take for the
+//! mask's shape ([`Verdict::max`]); a threshold at or above it could not have been exceeded by
+//! any mask, and the verdict is [`Status::Vacuous`], never a pass (tiny masks, or a δ so small
+//! that every bound exceeds the statistic's range). The ranges, derived in theory/external.md:
+//! the density difference lies in `[0, max(ρ, 1 − ρ)]`; the ε-band statistic in
+//! `[0, max(1 − F_up(ε), F_low(1 − ε))]` (0 once ε ≥ 1); the heterogeneity bound below
+//! `heterogeneity_lcb_max`; the reference checks' RMS and sup distances in `[0, 1]`.
 
+use crate::claims::{Check, Relation, Status};
 use crate::convergence::limit::{Bracketed, LimitGraphon};
 use crate::convergence::mask::Mask;
 use crate::stats::ks::ks_two_sample;
 use crate::taxonomy::stats::{
-    column_degree_distance, deterministic_limit_bound, heterogeneity_lcb,
+    column_degree_distance, deterministic_limit_bound, heterogeneity_lcb, heterogeneity_lcb_max,
 };
 use crate::tol::{dkw_massart, hoeffding, Tail};
 use crate::Error;
@@ -60,6 +82,7 @@ pub(crate) const CHECKS_PER_MASK: usize = 4;
 /// ```
 /// use pai_graphon::convergence::limit::Fsm;
 /// use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+/// use pai_graphon::claims::Status;
 /// use pai_graphon::external::check_masks;
 /// use pai_graphon::seed::MasterSeed;
 /// let fsm = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap();
@@ -68,7 +91,8 @@ pub(crate) const CHECKS_PER_MASK: usize = 4;
 /// let verdicts = check_masks(&[mask], &fsm.limit_graphon(0.5).unwrap(), 1e-3).unwrap();
 /// let names: Vec<&str> = verdicts.iter().map(|v| v.check).collect();
 /// assert_eq!(names, ["density", "column degrees", "row degrees", "heterogeneity"]);
-/// assert!(verdicts.iter().all(|v| v.mask == 0 && v.passed == (v.observed <= v.threshold)));
+/// assert!(verdicts.iter().all(|v| v.mask == 0 && v.observed <= v.threshold));
+/// assert!(verdicts.iter().all(|v| v.status == Status::Pass && v.threshold < v.max));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
@@ -80,19 +104,25 @@ pub struct Verdict {
     pub observed: f64,
     /// Its threshold: the check passes when `observed ≤ threshold`.
     pub threshold: f64,
-    /// `observed ≤ threshold`.
-    pub passed: bool,
+    /// The largest value the statistic can take for this mask's shape (its range starts at 0).
+    pub max: f64,
+    /// Fail when `observed > threshold`, vacuous when `threshold ≥ max`, else pass.
+    pub status: Status,
 }
 
 impl Verdict {
-    /// Check `check` of mask `mask`: it passes when `observed ≤ threshold`.
-    fn new(mask: usize, check: &'static str, observed: f64, threshold: f64) -> Self {
+    /// Check `check` of mask `mask`, whose statistic lies in `[0, max]`.
+    fn new(mask: usize, check: &'static str, observed: f64, threshold: f64, max: f64) -> Self {
+        let status = Check::new(observed, threshold, Relation::AtMost)
+            .within(0.0, max)
+            .status();
         Verdict {
             mask,
             check,
             observed,
             threshold,
-            passed: observed <= threshold,
+            max,
+            status,
         }
     }
 }
@@ -138,6 +168,13 @@ impl DegreeLaw {
         (c as f64 / DEGREE_GRID as f64).min(1.0)
     }
 
+    /// The largest value [`DegreeLaw::band_statistic`] can take at this ε, whatever the
+    /// fractions in [0, 1]: `F_c − F_up(x + ε) ≤ 1 − F_up(ε)` as x ≥ 0, and
+    /// `F_low(x − ε) − F_c ≤ F_low(1 − ε)` as x ≤ 1 (F_c = 1 beyond); both bounds are monotone.
+    fn band_max(&self, eps: f64) -> f64 {
+        (1.0 - self.cdf_up(eps)).max(self.cdf_low(1.0 - eps))
+    }
+
     /// The ε-band KS statistic of the fractions against this law (module doc).
     fn band_statistic(&self, fractions: &mut [f64], eps: f64) -> f64 {
         fractions.sort_by(f64::total_cmp);
@@ -161,11 +198,13 @@ impl DegreeLaw {
 
 /// Runs the four checks on every mask against `limit`, spending `delta` in all.
 ///
-/// Errors: an empty stack, masks with n < 2 rows, δ outside (0, 1), or a limit whose degree
-/// functions cannot be evaluated.
+/// Errors: an empty stack, δ outside (0, 1), or a limit whose degree functions cannot be
+/// evaluated. A mask of one row gets a heterogeneity bound of 0 (nothing is learnt from one
+/// row), reported as vacuous.
 ///
 /// ```
 /// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::claims::Status;
 /// use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
 /// use pai_graphon::external::check_masks;
 /// use pai_graphon::seed::MasterSeed;
@@ -174,10 +213,14 @@ impl DegreeLaw {
 /// let spec = MaskSpec::new(512, 256, 0.2, &fsm.row, &fsm.col).unwrap();
 /// let mask = sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), "DOC", None).unwrap();
 /// let verdicts = check_masks(&[mask.clone()], &limit, 1e-3).unwrap();
-/// assert!(verdicts.iter().all(|v| v.passed));
+/// assert!(verdicts.iter().all(|v| v.status == Status::Pass));
 /// // Against the constant graphon W ≡ 0.2 the same mask is too heterogeneous.
 /// let flat = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap().limit_graphon(0.2).unwrap();
-/// assert!(check_masks(&[mask], &flat, 1e-3).unwrap().iter().any(|v| !v.passed));
+/// let verdicts = check_masks(&[mask.clone()], &flat, 1e-3).unwrap();
+/// assert!(verdicts.iter().any(|v| v.status == Status::Fail));
+/// // At δ = 1e-300 every bound exceeds its statistic's range: nothing could fail.
+/// let blind = check_masks(&[mask], &flat, 1e-300).unwrap();
+/// assert!(blind.iter().all(|v| v.status == Status::Vacuous));
 /// ```
 pub fn check_masks(
     masks: &[Mask],
@@ -195,35 +238,50 @@ pub fn check_masks(
     let c4 = limit.c4_density(C4_CELLS)?;
     let heterogeneity_hi = c4.hi - limit.rho.powi(4);
     let mut out = Vec::with_capacity(CHECKS_PER_MASK * masks.len());
+    let density_max = limit.rho.max(1.0 - limit.rho);
     for (index, mask) in masks.iter().enumerate() {
         let (n, d) = (mask.rows(), mask.cols());
-        let verdict = |check, observed, threshold| Verdict::new(index, check, observed, threshold);
+        let verdict = |check, (observed, threshold, max)| {
+            Verdict::new(index, check, observed, threshold, max)
+        };
         let density = mask.kept() as f64 / (n as f64 * d as f64);
         let eps_rho = hoeffding(n, 1.0, per_check, Tail::Two)?;
-        out.push(verdict("density", (density - limit.rho).abs(), eps_rho));
-        let (col_stat, col_eta) = degree_check(&cols, &mask.column_degrees(), n, per_check)?;
-        out.push(verdict("column degrees", col_stat, col_eta));
-        let (row_stat, row_eta) = degree_check(&rows, &mask.row_degrees(), d, per_check)?;
-        out.push(verdict("row degrees", row_stat, row_eta));
-        let lcb = heterogeneity_lcb(mask, per_check)?.lcb;
-        out.push(verdict("heterogeneity", lcb, heterogeneity_hi.max(0.0)));
+        let density_stat = (density - limit.rho).abs();
+        out.push(verdict("density", (density_stat, eps_rho, density_max)));
+        let col = degree_check(&cols, &mask.column_degrees(), n, per_check)?;
+        out.push(verdict("column degrees", col));
+        let row = degree_check(&rows, &mask.row_degrees(), d, per_check)?;
+        out.push(verdict("row degrees", row));
+        let lcb = match n {
+            0 | 1 => 0.0, // one row shows no heterogeneity: 0 is the only valid lower bound
+            _ => heterogeneity_lcb(mask, per_check)?.lcb,
+        };
+        let lcb_max = heterogeneity_lcb_max(n, d, per_check)?;
+        out.push(verdict(
+            "heterogeneity",
+            (lcb, heterogeneity_hi.max(0.0), lcb_max),
+        ));
     }
     Ok(out)
 }
 
-/// The ε-band KS statistic of `degrees / size` against `law`, and its threshold η; half of
-/// `delta` for the per-line Hoeffding bounds, half for DKW.
+/// The ε-band KS statistic of `degrees / size` against `law`, its threshold η and the largest
+/// value it can take; half of `delta` for the per-line Hoeffding bounds, half for DKW.
 fn degree_check(
     law: &DegreeLaw,
     degrees: &[u32],
     size: usize,
     delta: f64,
-) -> Result<(f64, f64), Error> {
+) -> Result<(f64, f64, f64), Error> {
     let lines = degrees.len();
     let eps = hoeffding(size, 1.0, delta / 2.0 / lines as f64, Tail::Two)? + 1.0 / size as f64;
     let eta = dkw_massart(lines, delta / 2.0)?.max(1.0 / lines as f64);
     let mut fractions: Vec<f64> = degrees.iter().map(|&g| g as f64 / size as f64).collect();
-    Ok((law.band_statistic(&mut fractions, eps), eta))
+    Ok((
+        law.band_statistic(&mut fractions, eps),
+        eta,
+        law.band_max(eps),
+    ))
 }
 
 /// Number of checks per mask against a reference mask.
@@ -245,6 +303,7 @@ const CHECKS_PER_REFERENCE: usize = 2;
 ///
 /// ```
 /// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::claims::Status;
 /// use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
 /// use pai_graphon::external::check_against_reference;
 /// use pai_graphon::seed::MasterSeed;
@@ -255,10 +314,11 @@ const CHECKS_PER_REFERENCE: usize = 2;
 /// };
 /// let (mask, reference) = (draw("const:1", "DOC/a"), draw("const:1", "DOC/b"));
 /// let verdicts = check_against_reference(&[mask.clone()], &[reference], 1e-3).unwrap();
-/// assert!(verdicts.iter().all(|v| v.passed));
+/// assert!(verdicts.iter().all(|v| v.status == Status::Pass && v.max == 1.0));
 /// // A reference with another limit (rows exp:4 in place of constant) is told apart.
 /// let other = draw("exp:4", "DOC/c");
-/// assert!(check_against_reference(&[mask], &[other], 1e-3).unwrap().iter().any(|v| !v.passed));
+/// let verdicts = check_against_reference(&[mask], &[other], 1e-3).unwrap();
+/// assert!(verdicts.iter().any(|v| v.status == Status::Fail));
 /// ```
 pub fn check_against_reference(
     masks: &[Mask],
@@ -279,7 +339,9 @@ pub fn check_against_reference(
     for (index, (mask, reference)) in masks.iter().zip(references).enumerate() {
         let (n, d) = (reference.rows(), reference.cols());
         let rho = reference.kept() as f64 / (n as f64 * d as f64);
-        let verdict = |check, observed, threshold| Verdict::new(index, check, observed, threshold);
+        // Both statistics are distances between fractions (or CDFs) in [0, 1].
+        let verdict =
+            |check, observed, threshold| Verdict::new(index, check, observed, threshold, 1.0);
         let cols = column_degree_distance(mask, reference)?;
         let cols_bound = deterministic_limit_bound(n, d, rho, per_check)?;
         out.push(verdict("column degrees vs reference", cols, cols_bound));
@@ -307,6 +369,99 @@ mod tests {
         let fsm = Fsm::parse("exp:2", "exp:2", "gaussian:1").unwrap();
         let spec = MaskSpec::new(256, 128, 0.2, &fsm.row, &fsm.col).unwrap();
         sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), label, None).unwrap()
+    }
+
+    /// Masks of a shape in extreme and random patterns: all kept, none kept, the first rows
+    /// full, the first columns full, a checkerboard, and seeded coin flips.
+    fn patterns(n: usize, d: usize) -> Vec<Mask> {
+        use crate::seed::uniform_open01;
+        let mut rng = MasterSeed::default().stream(&format!("TEST/patterns/{n}x{d}"));
+        let coins: Vec<u8> = (0..n * d)
+            .map(|_| u8::from(uniform_open01(&mut rng) < 0.5))
+            .collect();
+        let by = |f: &dyn Fn(usize, usize) -> bool| -> Vec<u8> {
+            (0..n * d).map(|k| u8::from(f(k / d, k % d))).collect()
+        };
+        [
+            by(&|_, _| true),
+            by(&|_, _| false),
+            by(&|i, _| 2 * i < n),
+            by(&|_, j| 2 * j < d),
+            by(&|i, j| (i + j) % 2 == 0),
+            coins,
+        ]
+        .iter()
+        .map(|e| Mask::from_entries(n, d, e).unwrap())
+        .collect()
+    }
+
+    /// The declared maxima bound the statistics (else a check could be called vacuous while a
+    /// mask can still fail it): every verdict's observed value is at most its `max`, over
+    /// shapes from 1 × 1 up, extreme patterns, limits and δ from 1e-300 to nearly 1.
+    #[test]
+    fn no_statistic_exceeds_its_declared_maximum() {
+        let limits = [
+            Fsm::parse("const:1", "const:1", "gaussian:1")
+                .unwrap()
+                .limit_graphon(0.5)
+                .unwrap(),
+            Fsm::parse("exp:3", "exp:3", "gaussian:1")
+                .unwrap()
+                .limit_graphon(0.2)
+                .unwrap(),
+        ];
+        for (n, d) in [(1, 1), (1, 64), (2, 2), (3, 7), (64, 1), (16, 64), (64, 16)] {
+            let masks = patterns(n, d);
+            for delta in [1e-300, 1e-3, 0.5, 0.999999] {
+                for limit in &limits {
+                    for v in check_masks(&masks, limit, delta).unwrap() {
+                        assert!(
+                            (0.0..=v.max).contains(&v.observed),
+                            "{n} × {d}, δ = {delta}, ρ = {}: {v:?}",
+                            limit.rho
+                        );
+                    }
+                }
+                // References need a density in (0, 1): the patterns other than all and none,
+                // each against the next.
+                let partial = &masks[2..];
+                let next: Vec<Mask> = partial.iter().cycle().skip(1).take(4).cloned().collect();
+                let partial_density = |m: &Mask| (1..n as u64 * d as u64).contains(&m.kept());
+                if !partial.iter().all(partial_density) {
+                    continue;
+                }
+                for v in check_against_reference(partial, &next, delta).unwrap() {
+                    assert!(
+                        (0.0..=v.max).contains(&v.observed),
+                        "{n} × {d}, δ = {delta}: {v:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The heterogeneity bound's maximum holds for every pattern (each passes through the
+    /// bound's own code), is 0 when no mask of the shape can show heterogeneity, and leaves the
+    /// check its power at ordinary sizes.
+    #[test]
+    fn heterogeneity_lcb_max_bounds_the_lcb_and_is_positive_at_ordinary_sizes() {
+        for (n, d) in [(2, 2), (2, 64), (5, 3), (64, 1), (64, 64), (256, 32)] {
+            for delta in [1e-300, 1e-3, 0.999999] {
+                let max = heterogeneity_lcb_max(n, d, delta).unwrap();
+                for m in patterns(n, d) {
+                    let lcb = heterogeneity_lcb(&m, delta).unwrap().lcb;
+                    assert!(lcb <= max, "{n} × {d}, δ = {delta}: lcb {lcb} > max {max}");
+                }
+            }
+        }
+        // One column, or two rows at δ = 1e-3: the bound is 0 for every mask.
+        assert_eq!(heterogeneity_lcb_max(64, 1, 1e-3).unwrap(), 0.0);
+        assert_eq!(heterogeneity_lcb_max(2, 2, 1e-3).unwrap(), 0.0);
+        assert_eq!(heterogeneity_lcb_max(1, 64, 1e-3).unwrap(), 0.0);
+        // Half the rows full: the lcb is positive, so the maximum must be too.
+        let half = &patterns(256, 32)[2];
+        assert!(heterogeneity_lcb(half, 1e-3).unwrap().lcb > 0.0);
+        assert!(heterogeneity_lcb_max(256, 32, 1e-3).unwrap() > 0.0);
     }
 
     /// δ is split evenly over every check of every mask (Bonferroni): three copies of a mask at

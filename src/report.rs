@@ -12,7 +12,7 @@
 //! assert!(table.contains("| TOOL-7 | reconstructed | high-precision |"));
 //! ```
 
-use crate::claims::Row;
+use crate::claims::{Row, Status};
 use std::io::Write;
 use std::path::Path;
 
@@ -180,26 +180,36 @@ pub fn render(rows: &[Row], format: Format) -> String {
     }
 }
 
-/// `N passed, M failed` with the false-alarm probability spent.
+/// `N passed, M failed` (and `, K vacuous` when some are) with the false-alarm probability
+/// spent.
 ///
 /// ```
-/// use pai_graphon::claims::{find, run};
+/// use pai_graphon::claims::{find, run, Status};
 /// use pai_graphon::report::summary;
 /// use pai_graphon::seed::MasterSeed;
-/// let rows = vec![run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap()];
+/// let mut rows = vec![run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap()];
 /// // TOOL-7 is high-precision: it spends no false-alarm probability.
 /// assert_eq!(
 ///     summary(&rows),
 ///     "\n1 passed, 0 failed\nfalse-alarm probability of this run (union bound): 0\n"
 /// );
+/// rows[0].status = Status::Vacuous;
+/// assert!(summary(&rows).starts_with("\n0 passed, 0 failed, 1 vacuous ("));
 /// ```
 pub fn summary(rows: &[Row]) -> String {
-    let failed = rows.iter().filter(|r| r.status != "pass").count();
+    let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
+    let vacuous = match count(Status::Vacuous) {
+        0 => String::new(),
+        k => format!(
+            ", {k} vacuous (a threshold beyond the range of its statistic: nothing could have \
+             failed; a larger --scale gives the checks power)"
+        ),
+    };
     let spent: Vec<f64> = rows.iter().map(|r| r.failure_probability).collect();
     format!(
-        "\n{} passed, {} failed\nfalse-alarm probability of this run (union bound): {}\n",
-        rows.len() - failed,
-        failed,
+        "\n{} passed, {} failed{vacuous}\nfalse-alarm probability of this run (union bound): {}\n",
+        count(Status::Pass),
+        count(Status::Fail),
         sig4(crate::tol::union_bound(&spent))
     )
 }

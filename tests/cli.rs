@@ -206,6 +206,43 @@ fn audit_json_has_the_documented_fields() {
     assert_eq!(rows[0]["status"], "pass");
 }
 
+/// A vacuous claim (TOOL-3 at a scale of two draws: its DKW radius exceeds 1, the range of a KS
+/// statistic) is `vacuous` in the table, the markdown, the JSON and report.html, counted in
+/// the summary, and the audit exits 3.
+#[test]
+fn audit_reports_vacuous_claims_in_every_output() {
+    let dir = scratch("out-vacuous");
+    let o = pai(&[
+        "audit",
+        "--filter",
+        "TOOL-3",
+        "--scale",
+        "1e-4",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let table = String::from_utf8(o.stdout).unwrap();
+    assert!(table.contains("  vacuous  TOOL-3/n=2"), "{table}");
+    assert!(
+        table.contains("\n0 passed, 0 failed, 1 vacuous ("),
+        "{table}"
+    );
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&read("audit.json")).unwrap();
+    assert_eq!(json[0]["status"], "vacuous");
+    let md = read("audit.md");
+    assert!(md.contains(" | vacuous | TOOL-3/n=2 | "), "{md}");
+    assert!(md.contains("1 vacuous ("), "{md}");
+    let html = read("report.html");
+    assert!(
+        html.contains("<tr class=\"vacuous\"><td>TOOL-3</td>"),
+        "claim row"
+    );
+    assert!(html.contains("0 of 1 claims passed (1 vacuous"), "summary");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn audit_out_writes_json_markdown_and_a_self_contained_report() {
     let dir = scratch("out");
@@ -497,7 +534,8 @@ fn ntk_args(extra: &[&str]) -> Vec<String> {
 #[test]
 fn ntk_prints_the_kernel_summary() {
     let o = pai_owned(&ntk_args(&[]));
-    assert!(o.status.success(), "{}", stderr(&o));
+    // The bound is ≥ 1 at N = 120: vacuous, exit 3 (a vacuous result is not a success).
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout).unwrap();
     for needle in [
         "λ_min",
@@ -505,6 +543,7 @@ fn ntk_prints_the_kernel_summary() {
         "λ_max",
         "yᵀK⁻¹y",
         "bound (δ = 0.001)",
+        "(vacuous: ≥ 1, and the ramp loss it bounds lies in [0, 1])",
         "path density",
     ] {
         assert!(out.contains(needle), "table lacks {needle:?}:\n{out}");
@@ -518,8 +557,10 @@ fn ntk_json_and_out_files() {
     let o = pai_owned(&ntk_args(&[
         "--format", "json", "--out", &out, "--layers", "both",
     ]));
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["bound_total"].as_f64().unwrap() >= 1.0);
+    assert_eq!(v["status"], "vacuous");
     assert_eq!(
         (v["samples"].as_u64(), v["dims"].as_u64()),
         (Some(120), Some(64))
@@ -556,7 +597,7 @@ fn ntk_method_mask_runs() {
         "--samples",
         "40",
     ]));
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o)); // a bound ≥ 1 at N = 40
     assert!(String::from_utf8(o.stdout)
         .unwrap()
         .contains("mask of random (n = 32)"));
@@ -922,7 +963,8 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
     let table = String::from_utf8_lossy(&ok.stdout).into_owned();
     assert_eq!(ok.status.code(), Some(0), "{table}{}", stderr(&ok));
     assert!(
-        table.contains("3 masks of 1024 × 64") && table.contains("12 of 12 checks passed"),
+        // 4 checks per mask, less the first mask's density (ρ is its own: 0 by construction).
+        table.contains("3 masks of 1024 × 64") && table.contains("11 of 11 checks passed\n"),
         "{table}"
     );
     // The negative control: SNIP's masks keep heterogeneous limits (TAX-2) and cut off the
@@ -940,7 +982,10 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
     ]);
     assert_eq!(bad.status.code(), Some(1), "{}", stderr(&bad));
     let json: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
-    assert_eq!(json["passed"], false);
+    assert_eq!(
+        (&json["passed"], &json["status"]),
+        (&false.into(), &"fail".into())
+    );
     let failed: Vec<&str> = json["verdicts"]
         .as_array()
         .unwrap()

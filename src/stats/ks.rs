@@ -291,13 +291,14 @@ fn tool_3_check(ctx: &ClaimContext) -> Result<Outcome, Error> {
     // sup|G_n − G| > Δ − ε: DKW–Massart bounds that by 2 exp(−2n(Δ − ε)²).
     let miss = (2.0 * (-2.0 * n as f64 * (delta_gap - eps).powi(2)).exp()).min(1.0);
     let failure_probability = crate::tol::union_bound(&[delta_main, miss]);
+    // KS statistics lie in [0, 1]: a DKW radius ≥ 1 (a tiny --scale) rejects nothing.
     Ok(Outcome::new(
-        Check::new(statistic, eps, Relation::AtMost),
+        Check::new(statistic, eps, Relation::AtMost).within(0.0, 1.0),
         failure_probability,
         ctx.label(&format!("n={n}")),
     )
     .with_control(
-        Check::new(control_statistic, eps, Relation::AtMost),
+        Check::new(control_statistic, eps, Relation::AtMost).within(0.0, 1.0),
         format!("U^{a:.4} draws (sup-distance {delta_gap:.5} from U(0,1)) against U(0,1)"),
     )
     .detail("n", n as f64)

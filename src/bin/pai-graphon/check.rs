@@ -1,8 +1,11 @@
 //! `pai-graphon check`: masks made anywhere (one `.npy` mask or a stack over seeds), and
 //! optionally their scores, checked against a limit graphon (an FSM spec, or one estimated from
-//! the data and the method by pruning reference networks); a verdict table, exit 1 on failure.
+//! the data and the method by pruning reference networks); a verdict table, exit 1 on failure,
+//! exit 3 when nothing failed but some check was vacuous (its threshold at or beyond the range
+//! of its statistic, so no mask could have failed it).
 
 use crate::CommandFailure as Failure;
+use pai_graphon::claims::{Check, Relation, Status};
 use pai_graphon::convergence::limit::{Fsm, LimitGraphon};
 use pai_graphon::convergence::mask::Mask;
 use pai_graphon::convergence::noise::Noise;
@@ -33,7 +36,12 @@ struct Row {
     check: String,
     observed: f64,
     threshold: f64,
+    /// The largest value the statistic can take for the masks' shape (null when unbounded): a
+    /// threshold at or above it makes the check vacuous.
+    statistic_max: f64,
+    /// `status == pass` (a vacuous check did not pass).
     passed: bool,
+    status: Status,
 }
 
 #[derive(Serialize)]
@@ -45,9 +53,15 @@ struct Report {
     cols: usize,
     density: f64,
     density_from_masks: bool,
+    /// The first mask's density row was left out (ρ is its own density).
+    #[serde(skip)]
+    own_density_dropped: bool,
     delta: f64,
     verdicts: Vec<Row>,
+    /// `status == pass`.
     passed: bool,
+    /// The worst verdict: fail, else vacuous, else pass.
+    status: Status,
 }
 
 pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure> {
@@ -60,6 +74,7 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
     let rho = args
         .density
         .unwrap_or(masks[0].kept() as f64 / (n as f64 * d as f64));
+    let own_density_dropped = args.density.is_none() && matches!(against, Against::Limit(_));
     let rows: Vec<Row> = match against {
         Against::Limit(fsm) => {
             let limit = fsm.limit_graphon(rho)?;
@@ -70,6 +85,9 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
             };
             let mut rows: Vec<Row> = check_masks(&masks, &limit, mask_delta)?
                 .into_iter()
+                // ρ taken from the first mask makes its density difference 0 by construction:
+                // that is no check at all, so it is not reported.
+                .filter(|v| args.density.is_some() || (v.mask, v.check) != (0, "density"))
                 .map(row)
                 .collect();
             if let Some(path) = args.scores {
@@ -85,7 +103,7 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
                 .collect()
         }
     };
-    let passed = rows.iter().all(|r| r.passed);
+    let status = Status::worst(rows.iter().map(|r| r.status));
     let report = Report {
         masks: args.masks.display().to_string(),
         against: match (args.data, args.batch) {
@@ -98,9 +116,11 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
         cols: d,
         density: rho,
         density_from_masks: args.density.is_none(),
+        own_density_dropped,
         delta: args.delta,
         verdicts: rows,
-        passed,
+        passed: status == Status::Pass,
+        status,
     };
     let printed = match format {
         Format::Json => crate::output::emit(&format!(
@@ -109,7 +129,7 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
         )),
         _ => crate::output::emit(&table(&report)),
     };
-    crate::output::with_verdict(printed, passed)
+    crate::output::with_verdict(printed, status)
 }
 
 /// What the masks are checked against.
@@ -209,7 +229,9 @@ fn row(v: Verdict) -> Row {
         check: v.check.to_string(),
         observed: v.observed,
         threshold: v.threshold,
-        passed: v.passed,
+        statistic_max: v.max,
+        passed: v.status == Status::Pass,
+        status: v.status,
     }
 }
 
@@ -247,12 +269,18 @@ fn score_rows(
             let c = interaction_contrasts(scores, n, d)?;
             let t = fsm_test(&c.values, law, delta / masks.len() as f64)?;
             let observed = t.normalised();
+            // The variance ratio is unbounded above: this check can always fail.
+            let status = Check::new(observed, 1.0, Relation::AtMost)
+                .within(0.0, f64::INFINITY)
+                .status();
             Ok(Row {
                 mask,
                 check: format!("FSM form of the scores ({})", law.name()),
                 observed,
                 threshold: 1.0,
-                passed: observed <= 1.0,
+                statistic_max: f64::INFINITY,
+                passed: status == Status::Pass,
+                status,
             })
         })
         .collect()
@@ -268,12 +296,12 @@ fn table(r: &Report) -> String {
         r.cols,
         r.against,
         sig(r.density, 6),
-        if r.density_from_masks {
-            " (the first mask's)"
-        } else {
-            ""
+        match (r.density_from_masks, r.own_density_dropped) {
+            (true, true) => " (the first mask's: its own density is not checked)",
+            (true, false) => " (the first mask's)",
+            _ => "",
         },
-        sig(r.delta, 3)
+        sig(r.delta, 6)
     );
     t += &format!(
         "{:>5}  {:<40} {:>12} {:>12}  verdict\n",
@@ -286,15 +314,26 @@ fn table(r: &Report) -> String {
             v.check,
             sig(v.observed, 4),
             sig(v.threshold, 4),
-            if v.passed { "pass" } else { "FAIL" }
+            match v.status {
+                Status::Pass => "pass",
+                Status::Fail => "FAIL",
+                Status::Vacuous => "VACUOUS",
+            }
         );
     }
-    let failed = r.verdicts.iter().filter(|v| !v.passed).count();
+    let count = |s: Status| r.verdicts.iter().filter(|v| v.status == s).count();
+    let vacuous = match count(Status::Vacuous) {
+        0 => String::new(),
+        k => format!(
+            ", {k} vacuous (the threshold is at or beyond the range of the statistic: no mask of \
+             this shape could fail it at this δ)"
+        ),
+    };
     t += &format!(
-        "{} of {} checks passed{}\n",
-        r.verdicts.len() - failed,
+        "{} of {} checks passed{vacuous}{}\n",
+        count(Status::Pass),
         r.verdicts.len(),
-        if failed == 0 {
+        if count(Status::Fail) == 0 {
             ""
         } else {
             ": the masks do not fit this limit"

@@ -4,7 +4,7 @@
 
 use crate::CommandFailure as Failure;
 use crate::Progress;
-use pai_graphon::claims::Row;
+use pai_graphon::claims::{Row, Status};
 use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 use pai_graphon::ntk::figure2::{figure2, Figure2Config};
 use pai_graphon::plot::Rendered;
@@ -136,7 +136,7 @@ fn base64(bytes: &[u8]) -> String {
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #bbb;padding:3px 6px;text-align:left}\
 th{background:#eee}tr.pass td.status{background:#c8ecc8}tr.fail td.status{background:#f4b6b6}\
-tr.fail{background:#fde8e8}td.num{text-align:right;font-family:monospace}\
+tr.fail{background:#fde8e8}tr.vacuous td.status{background:#f6dd8c}td.num{text-align:right;font-family:monospace}\
 figure{margin:2em 0}figcaption{font-size:13px;color:#444;max-width:60em}img{max-width:100%;height:auto}";
 
 fn claim_table(rows: &[Row]) -> String {
@@ -177,10 +177,14 @@ fn claim_table(rows: &[Row]) -> String {
 /// The whole page for these rows, with the figures drawn from `seed`.
 pub(crate) fn report(rows: &[Row], seed: MasterSeed, scale: f64) -> Result<String, Failure> {
     let figures = figures(seed)?;
-    let passed = rows.iter().filter(|r| r.status == "pass").count();
+    let passed = rows.iter().filter(|r| r.status == Status::Pass).count();
+    let vacuous = match rows.iter().filter(|r| r.status == Status::Vacuous).count() {
+        0 => String::new(),
+        k => format!(" ({k} vacuous: a threshold beyond the range of its statistic)"),
+    };
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>pai-graphon audit</title><style>{STYLE}</style></head><body>\n\
-<h1>pai-graphon audit</h1>\n<p>{passed} of {} claims passed · master seed {} · scale {} · pai-graphon {}</p>\n",
+<h1>pai-graphon audit</h1>\n<p>{passed} of {} claims passed{vacuous} · master seed {} · scale {} · pai-graphon {}</p>\n",
         rows.len(),
         escape(&seed.to_string()),
         sig(scale, 3),

@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use output::emit;
-use pai_graphon::claims::{self, Claim, Row};
+use pai_graphon::claims::{self, Claim, Row, Status};
 use pai_graphon::params;
 use pai_graphon::report::{self, Format};
 use pai_graphon::seed::MasterSeed;
@@ -30,7 +30,9 @@ enum Command {
         /// The claim id, e.g. TOOL-1.
         id: String,
     },
-    /// Run the claims and print one row per claim; exits 1 if any claim fails.
+    /// Run the claims and print one row per claim; exits 1 if any claim fails, 3 if none fails
+    /// but some are vacuous (a threshold beyond the range of its statistic, e.g. at a small
+    /// --scale).
     Audit {
         /// Only claims whose id starts with this prefix (e.g. TOOL or TOOL-2).
         #[arg(long)]
@@ -219,7 +221,9 @@ enum Command {
     },
     /// Check masks made anywhere (one n × d uint8/bool .npy mask, or a stack S × n × d over
     /// seeds) against a limit graphon: density, column- and row-degree laws, heterogeneity, and
-    /// with --scores the FSM form of the scores. Exit 1 if any check fails.
+    /// with --scores the FSM form of the scores. Exit 1 if any check fails, 3 if none fails
+    /// but some are vacuous (a threshold beyond the range of the statistic: the mask is too
+    /// small or --delta too extreme for the check to fail).
     Check {
         /// The masks (.npy, uint8 or bool, entries 0/1).
         #[arg(long)]
@@ -253,7 +257,9 @@ enum Command {
         format: FormatArg,
     },
     /// The graphon NTK K_W of a graphon (or of a pruning method's mask) on a data set: λ_min
-    /// (certified), λ_max, yᵀK⁻¹y, the generalisation bound and the path density p_W.
+    /// (certified), λ_max, yᵀK⁻¹y, the generalisation bound and the path density p_W. Exit 3
+    /// when the bound is vacuous: ≥ 1 (it bounds a loss in [0, 1]), not certified, or the
+    /// samples carry a single label.
     Ntk {
         /// constant, snip[:POWER] (column profile |cov(x_j, y)|^POWER) or fsm:ROW;COL[;NOISE]
         /// (an FSM limit graphon; its row profile must be monotone).
@@ -364,9 +370,11 @@ impl From<FormatArg> for Format {
     }
 }
 
-/// What a command returns: success, failed claims, or an error message of one line.
+/// What a command returns: success, failed claims, vacuous checks (none failed, but some
+/// could not have), or an error message of one line.
 enum Failure {
     ClaimsFailed,
+    Vacuous,
     Message(String),
     /// stdout was closed (`… | head`): end quietly.
     PipeClosed,
@@ -424,6 +432,17 @@ pub(crate) fn note(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+impl Failure {
+    /// `Ok` when every check passed, else the failure the worst status calls for.
+    pub(crate) fn from_status(status: Status) -> Result<(), Failure> {
+        match status {
+            Status::Pass => Ok(()),
+            Status::Fail => Err(Failure::ClaimsFailed),
+            Status::Vacuous => Err(Failure::Vacuous),
+        }
+    }
+}
+
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
         Failure::Message(e.to_string())
@@ -461,6 +480,7 @@ fn main() -> ExitCode {
     match dispatch(cli.command) {
         Ok(()) | Err(Failure::PipeClosed) => ExitCode::SUCCESS,
         Err(Failure::ClaimsFailed) => ExitCode::from(1),
+        Err(Failure::Vacuous) => ExitCode::from(3),
         Err(Failure::Message(m)) => {
             note(&format!("error: {}\n", m.lines().next().unwrap_or("")));
             ExitCode::from(2)
@@ -858,7 +878,7 @@ fn audit(
         write_outputs(dir, &files, &[])?;
     }
     let printed = emit(&report::render(&rows, format));
-    output::with_verdict(printed, rows.iter().all(|r| r.status == "pass"))
+    output::with_verdict(printed, Status::worst(rows.iter().map(|r| r.status)))
 }
 
 #[cfg(feature = "mpfr")]

@@ -1,9 +1,12 @@
 //! `pai-graphon ntk`: the graphon NTK of a graphon or of a pruned network's mask on a data set,
 //! with its certified smallest eigenvalue, the complexity yᵀK⁻¹y, the generalisation bound and
-//! the path density.
+//! the path density. The bound is reported as vacuous (exit 3) when it is ≥ 1 (it bounds a loss
+//! in [0, 1]), when λ_min is not certified (no bound), or when the samples carry one label (no
+//! task to learn: the bound is then not given).
 
 use crate::Progress;
 use crate::{write_outputs, CommandFailure as Failure};
+use pai_graphon::claims::Status;
 use pai_graphon::convergence::limit::Fsm;
 use pai_graphon::linalg::certified_lambda_min;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec};
@@ -13,7 +16,9 @@ use pai_graphon::net::NetError;
 use pai_graphon::ntk::bound::complexity;
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use pai_graphon::ntk::path::{bounded_graphon_ntk, check_distinct};
-use pai_graphon::ntk::reality::{generalisation_bound, lambda_min_bounds, snip_type_graphon};
+use pai_graphon::ntk::reality::{
+    generalisation_bound, lambda_min_bounds, snip_type_graphon, Bound,
+};
 use pai_graphon::ntk::selection::mask_graphon;
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
@@ -66,6 +71,10 @@ struct Summary {
     bound_main: Option<f64>,
     bound_o_term: Option<f64>,
     bound_total: Option<f64>,
+    /// `pass` when the bound is below 1, else `vacuous`.
+    status: Status,
+    /// Why the bound says nothing (null when it passes).
+    vacuous_because: Option<String>,
     path_density_min: f64,
     path_density_mean: f64,
     path_density_max: f64,
@@ -97,9 +106,13 @@ pub fn run(
     // λ_min of the exact kernel: rounding and quadrature error enter as the input error.
     let certified = certified_lambda_min(bounded.k.as_ref(), bounded.error).ok();
     let c = complexity(kernel.k.as_ref(), &y)?;
-    let bound = certified
-        .map(|l| generalisation_bound(&c, y.len(), l, args.delta))
-        .transpose()?;
+    let bound = match one_label(&y) {
+        Some(_) => None,
+        None => certified
+            .map(|l| generalisation_bound(&c, y.len(), l, args.delta))
+            .transpose()?,
+    };
+    let vacuous_because = vacuity(&y, bound.as_ref());
     progress.done();
     let p = graphon.path_density();
     let summary = Summary {
@@ -126,6 +139,11 @@ pub fn run(
         bound_main: bound.map(|b| b.main),
         bound_o_term: bound.map(|b| b.o_term),
         bound_total: bound.map(|b| b.total),
+        status: match vacuous_because {
+            Some(_) => Status::Vacuous,
+            None => Status::Pass,
+        },
+        vacuous_because,
         path_density_min: p.iter().copied().fold(f64::INFINITY, f64::min),
         path_density_mean: p.iter().sum::<f64>() / p.len() as f64,
         path_density_max: p.iter().copied().fold(0.0, f64::max),
@@ -136,9 +154,35 @@ pub fn run(
     if let Some(dir) = out {
         write_out(dir, &json, &summary.path_density)?;
     }
-    match format {
+    let printed = match format {
         Format::Json => crate::output::emit(&format!("{json}\n")),
         _ => crate::output::emit(&table(&summary)),
+    };
+    crate::output::with_verdict(printed, summary.status)
+}
+
+/// The one label all samples carry, if they carry only one.
+fn one_label(y: &[f64]) -> Option<f64> {
+    let first = *y.first()?;
+    y.iter().all(|&l| l == first).then_some(first)
+}
+
+/// Why the bound says nothing about the task, or None when it is informative: the samples carry
+/// one label (the bound is then not computed), λ_min was not certified (no bound), or the bound
+/// is ≥ 1 while the ramp loss it bounds lies in [0, 1].
+fn vacuity(y: &[f64], bound: Option<&Bound>) -> Option<String> {
+    if let Some(label) = one_label(y) {
+        return Some(format!(
+            "every sample (N = {}) carries the label {label:+}: there is no task to bound",
+            y.len()
+        ));
+    }
+    match bound {
+        None => Some("λ_min is not certified, so there is no bound".into()),
+        Some(b) if b.total >= 1.0 || b.total.is_nan() => {
+            Some("≥ 1, and the ramp loss it bounds lies in [0, 1]".into())
+        }
+        Some(_) => None,
     }
 }
 
@@ -247,15 +291,21 @@ fn table(s: &Summary) -> String {
         sig(s.scale, 6),
         sig(s.scale_corrected, 6)
     );
+    let bound = match s.bound_total {
+        Some(_) => format!(
+            "{} = {} + {}",
+            opt(s.bound_total),
+            opt(s.bound_main),
+            opt(s.bound_o_term)
+        ),
+        None => "—".into(),
+    };
     t += &format!(
-        "bound (δ = {})  {} = {} + {}{}\n",
+        "bound (δ = {})  {bound}{}\n",
         s.delta,
-        opt(s.bound_total),
-        opt(s.bound_main),
-        opt(s.bound_o_term),
-        match s.bound_total {
-            Some(b) if b >= 1.0 => " (vacuous: ≥ 1)",
-            _ => "",
+        match &s.vacuous_because {
+            Some(why) => format!(" (vacuous: {why})"),
+            None => String::new(),
         }
     );
     t += &format!(

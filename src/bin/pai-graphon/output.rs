@@ -14,6 +14,7 @@
 //!   the set to be complete.
 
 use crate::CommandFailure as Failure;
+use pai_graphon::claims::Status;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
@@ -30,13 +31,13 @@ pub(crate) fn emit(text: &str) -> Result<(), Failure> {
         })
 }
 
-/// What a command with a verdict returns once its report is printed: a failed verdict stays
-/// exit 1 even if stdout was closed (`check … | head` must not read as a pass), a pass ends
-/// quietly on a closed pipe, and a write error is reported.
-pub(crate) fn with_verdict(printed: Result<(), Failure>, passed: bool) -> Result<(), Failure> {
-    match (printed, passed) {
-        (Err(Failure::PipeClosed), false) | (Ok(()), false) => Err(Failure::ClaimsFailed),
-        (printed, _) => printed,
+/// What a command with a verdict returns once its report is printed: a failed or vacuous verdict
+/// keeps its exit status even if stdout was closed (`check … | head` must not read as a pass), a
+/// pass ends quietly on a closed pipe, and a write error is reported.
+pub(crate) fn with_verdict(printed: Result<(), Failure>, status: Status) -> Result<(), Failure> {
+    match printed {
+        Ok(()) | Err(Failure::PipeClosed) if status != Status::Pass => Failure::from_status(status),
+        printed => printed,
     }
 }
 
