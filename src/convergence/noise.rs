@@ -269,6 +269,25 @@ impl NoiseLaw for UniformAbs {
     }
 }
 
+/// The smallest noise scale (σ or a) of the certified domain; see
+/// `profile::PROFILE_VALUE_MIN` for why products of profiles and scales stay in [1e-150, 1e150].
+///
+/// ```
+/// use pai_graphon::convergence::noise::{Noise, NOISE_SCALE_MIN};
+/// assert!(Noise::parse(&format!("gaussian:{NOISE_SCALE_MIN}")).is_ok());
+/// assert!(Noise::parse("gaussian:1e-300").is_err());
+/// ```
+pub const NOISE_SCALE_MIN: f64 = 1e-50;
+
+/// The largest noise scale of the certified domain.
+///
+/// ```
+/// use pai_graphon::convergence::noise::{Noise, NOISE_SCALE_MAX};
+/// assert!(Noise::parse("uniform:1e50").is_ok() && Noise::parse("uniform:1e51").is_err());
+/// # assert_eq!(NOISE_SCALE_MAX, 1e50);
+/// ```
+pub const NOISE_SCALE_MAX: f64 = 1e50;
+
 /// A parsed noise law.
 ///
 /// ```
@@ -305,6 +324,7 @@ impl Noise {
         if !(x.is_finite() && x > 0.0) {
             return Err(bad("the scale must be positive and finite"));
         }
+        super::profile::in_domain("noise scale", x, NOISE_SCALE_MIN, NOISE_SCALE_MAX)?;
         match kind {
             "gaussian" => Ok(Noise::Gaussian(HalfNormal { sigma: x })),
             "uniform" => Ok(Noise::Uniform(UniformAbs { a: x })),
