@@ -273,6 +273,53 @@ fn regression_extreme_noise_scales_end() {
     }
 }
 
+/// Found by `limit_graphon_invariants_over_the_domain`: nearly constant profiles put τ* within
+/// rounding of the a-priori upper bound φ(1)ψ(1)T⁻¹(ρ), and a τ̂ one ulp above it was refused.
+#[test]
+fn regression_nearly_constant_profiles_are_certified() {
+    let top = 1.0 - DENSITY_MIN;
+    for (r, c, n, rho) in [
+        (
+            "const:1.0574399530039156e-43",
+            "affine:1e50,8.050800772588616e24",
+            "gaussian:3.5655579151160727e-1",
+            top,
+        ),
+        (
+            "exp:1e-300",
+            "power:2.2250738585072014e-308",
+            "gaussian:6.773439896667835e-2",
+            top,
+        ),
+        (
+            "affine:4.1075856408091094e41,9.96060628536911e20",
+            "exp:0e0",
+            "gaussian:2.651814175048599e-49",
+            9.993444307227511e-1,
+        ),
+    ] {
+        let f = Fsm::parse(r, c, n).unwrap();
+        let t = f.tau_star(rho).unwrap();
+        assert!(t.interval.0 <= t.value && t.value <= t.interval.1, "{r} × {c}: {t:?}");
+        check_all(r, c, n, rho).unwrap();
+    }
+}
+
+/// A degree at a point where the profile underflows to 0 in f64 but is positive: the upper
+/// end must not be 0 when τ* may be 0 from below.
+#[test]
+fn degree_upper_end_survives_underflow() {
+    let w = Fsm::parse("power:16", "power:16", "uniform:1e-50")
+        .unwrap()
+        .limit_graphon(1.0 - DENSITY_MIN)
+        .unwrap();
+    let q = w.row_degree(1e-30).unwrap();
+    assert!(q.lo <= q.value && q.value <= q.hi && q.hi <= 1.0, "{q:?}");
+    if w.tau.interval.0 == 0.0 {
+        assert!(q.hi > 0.0, "{q:?}");
+    }
+}
+
 /// Issue #17: `--grid 100000000000` aborted on an 800 GB allocation in `c4_density`.
 #[test]
 fn regression_huge_grid_is_refused_before_allocating() {

@@ -768,12 +768,15 @@ impl Fsm {
             _ => newton(&solver, self, rho, &mut evaluations),
         };
         let ceiling = self.tau_upper_bound(rho);
-        if !(tau.is_finite() && tau > 0.0 && tau <= ceiling && ceiling.is_finite()) {
+        if !(tau.is_finite() && tau > 0.0 && ceiling.is_finite()) {
             return Err(ConvergenceError::NotCertified {
                 what: "τ*",
-                reason: "the Newton solution is not a positive finite number below the a-priori bound",
+                reason: "the Newton solution or the a-priori bound is not a positive finite number",
             });
         }
+        // Nearly constant profiles put τ* within rounding of the a-priori bound: τ̂ above a
+        // proved bound is rounding, and the bound is the better estimate.
+        let tau = tau.min(ceiling);
         let (_, bound) = solver.estimate(tau);
         evaluations += 1;
         let first = (2.0 * bound / slope.abs()).max(4.0 * f64::EPSILON * tau);
@@ -1060,10 +1063,19 @@ impl LimitGraphon {
     }
 
     /// A degree function at one point, bracketed over τ* ∈ interval and quadrature error.
-    fn degree(&self, axis: &Axis, level: f64) -> Bracketed {
+    /// `positive`: whether the profile is positive there, so that a level that underflowed to
+    /// 0 is bounded above by the smallest normal number, not taken as 0.
+    fn degree(&self, axis: &Axis, level: f64, positive: bool) -> Bracketed {
         let (value, _) = self.line(axis, level, self.tau.value);
         let (at_hi, e_hi) = self.line(axis, level, self.tau.interval.1);
-        let (at_lo, e_lo) = self.line(axis, level, self.tau.interval.0.max(f64::MIN_POSITIVE));
+        let level_up = if level == 0.0 && positive {
+            f64::MIN_POSITIVE
+        } else {
+            level
+        };
+        // τ* is a normal number on the domain, so τ_lo = 0 may be replaced by the smallest one
+        let tau_lo = self.tau.interval.0.max(f64::MIN_POSITIVE);
+        let (at_lo, e_lo) = self.line(axis, level_up, tau_lo);
         Bracketed {
             value,
             lo: (at_hi - e_hi).max(0.0),
@@ -1081,7 +1093,7 @@ impl LimitGraphon {
     /// ```
     pub fn row_degree(&self, u: f64) -> Result<Bracketed, ConvergenceError> {
         check_position("u", u)?;
-        Ok(self.degree(&self.solver.v, self.fsm.row.value(u)))
+        Ok(self.degree(&self.solver.v, self.fsm.row.value(u), self.fsm.row.positive_at(u)))
     }
 
     /// The column degree `p(v) = ∫ W(u, v) du`, certified.
@@ -1093,7 +1105,7 @@ impl LimitGraphon {
     /// ```
     pub fn col_degree(&self, v: f64) -> Result<Bracketed, ConvergenceError> {
         check_position("v", v)?;
-        Ok(self.degree(&self.solver.u, self.fsm.col.value(v)))
+        Ok(self.degree(&self.solver.u, self.fsm.col.value(v), self.fsm.col.positive_at(v)))
     }
 
     /// `∫∫ W` against ρ: the quadrature value at τ̂ and a certified enclosure of `g(τ*)`, which
