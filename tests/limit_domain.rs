@@ -111,7 +111,7 @@ fn check_all(row: &str, col: &str, noise: &str, rho: f64) -> Result<(), TestCase
     let d = w.density_check();
     prop_assert!(d.lo <= rho && rho <= d.hi, "{case}: ∫∫W in [{:e}, {:e}]", d.lo, d.hi);
     let c4 = w
-        .c4_density(16)
+        .c4_density(64)
         .map_err(|e| TestCaseError::fail(format!("{case}: t(C4) {e}")))?;
     let rho4 = rho.powi(4);
     prop_assert!(
@@ -380,5 +380,26 @@ mod mpfr {
                 t.interval
             );
         }
+    }
+}
+/// Found by the CLI probe `domain_edges_are_certified`: the t(C4) bracket allowed for the
+/// rounding of a (2k + 8)-term sum, but its running total adds k² terms; at k = 256 its upper
+/// end fell below the exact t(C4) = ρ⁴ of a constant graphon (now refused by the ρ⁴ check, then
+/// fixed by the allowance γ(k² + 2k + 8)).
+#[test]
+fn regression_c4_bracket_rounding_covers_the_double_sum() {
+    let rho = 1.0 - DENSITY_MIN;
+    let w = Fsm::parse("const:1e50", "const:1e50", "gaussian:1e50")
+        .unwrap()
+        .limit_graphon(rho)
+        .unwrap();
+    for k in [1, 16, 256, GRID_MAX] {
+        let c4 = w.c4_density(k).unwrap();
+        // W ≡ ρ: t(C4) = ρ⁴ exactly (the f64 ρ⁴ to 4 ε)
+        let rho4 = rho.powi(4);
+        assert!(
+            c4.lo <= rho4 * (1.0 + END_ROUNDING) && rho4 * (1.0 - END_ROUNDING) <= c4.hi,
+            "k = {k}: {c4:?}"
+        );
     }
 }

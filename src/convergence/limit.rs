@@ -1180,7 +1180,11 @@ impl LimitGraphon {
         let h = vec![1.0 / k as f64; k];
         let lower = c4_sum(&grid(self.tau.interval.1, 0.0), &h, &h);
         let upper = c4_sum(&grid(self.tau.interval.0, 1.0), &h, &h);
-        let margin = 4.0 * TAIL_REL_ERR + crate::tol::gamma(2 * k + 8).unwrap_or(f64::INFINITY);
+        // c4_sum's running total adds k² terms, each a product of 2k + 7 rounded operations
+        // (it was γ(2k + 8), which missed the outer sum: at k = 256 the bracket excluded the
+        // exact t(C4) = ρ⁴ of a constant graphon at ρ = 1 − 1e-9)
+        let margin =
+            4.0 * TAIL_REL_ERR + crate::tol::gamma(k * k + 2 * k + 8).unwrap_or(f64::INFINITY);
         // Proved facts: t(C4) ≥ t(K2)⁴ = ρ⁴ (Cauchy–Schwarz twice), and t(C4) ≤ ∫ p(v)² dv ≤ ρ
         // as W ≤ 1. ρ⁴ and ρ(1 + ε) are rounded outwards by 8 ε.
         let (floor, ceiling) = (
