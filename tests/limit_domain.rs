@@ -40,23 +40,32 @@ fn profile() -> impl Strategy<Value = String> {
     prop_oneof![
         positive_value().prop_map(|c| format!("const:{c:e}")),
         // nearly constant: a slope many orders below the intercept
-        (positive_value(), -30.0f64..0.0)
-            .prop_map(|(a, r)| format!("affine:{a:e},{:e}", (a * 10f64.powf(r)).max(PROFILE_VALUE_MIN))),
+        (positive_value(), -30.0f64..0.0).prop_map(|(a, r)| format!(
+            "affine:{a:e},{:e}",
+            (a * 10f64.powf(r)).max(PROFILE_VALUE_MIN)
+        )),
         log_uniform(PROFILE_VALUE_MIN, PROFILE_VALUE_MAX / 2.0)
             .prop_map(|b| format!("affine:0,{b:e}")),
         prop_oneof![Just(f64::MIN_POSITIVE), Just(POWER_MAX), 1e-6f64..POWER_MAX]
             .prop_map(|p| format!("power:{p:e}")),
-        prop_oneof![Just(0.0), Just(1e-300), Just(EXP_RATE_MAX), 0.0f64..EXP_RATE_MAX]
-            .prop_map(|a| format!("exp:{a:e}")),
+        prop_oneof![
+            Just(0.0),
+            Just(1e-300),
+            Just(EXP_RATE_MAX),
+            0.0f64..EXP_RATE_MAX
+        ]
+        .prop_map(|a| format!("exp:{a:e}")),
         // a tiny step: two levels a relative 1e-12 apart, a breakpoint pair 1e-12 apart
-        (log_uniform(PROFILE_VALUE_MIN, PROFILE_VALUE_MAX / 4.0), 0.01f64..0.98).prop_map(
-            |(l, b)| format!(
+        (
+            log_uniform(PROFILE_VALUE_MIN, PROFILE_VALUE_MAX / 4.0),
+            0.01f64..0.98
+        )
+            .prop_map(|(l, b)| format!(
                 "step:{b},{};{l:e},{:e},{:e}",
                 b + 1e-12,
                 l * (1.0 + 1e-12),
                 l * 2.0
-            )
-        ),
+            )),
         // a step with a zero cell
         (positive_value(), 0.01f64..0.9).prop_map(|(l, b)| format!("step:{b};0,{l:e}")),
         prop::collection::vec(positive_value(), 1..6).prop_map(|v| {
@@ -109,7 +118,12 @@ fn check_all(row: &str, col: &str, noise: &str, rho: f64) -> Result<(), TestCase
         t.value
     );
     let d = w.density_check();
-    prop_assert!(d.lo <= rho && rho <= d.hi, "{case}: ∫∫W in [{:e}, {:e}]", d.lo, d.hi);
+    prop_assert!(
+        d.lo <= rho && rho <= d.hi,
+        "{case}: ∫∫W in [{:e}, {:e}]",
+        d.lo,
+        d.hi
+    );
     let c4 = w
         .c4_density(64)
         .map_err(|e| TestCaseError::fail(format!("{case}: t(C4) {e}")))?;
@@ -121,7 +135,10 @@ fn check_all(row: &str, col: &str, noise: &str, rho: f64) -> Result<(), TestCase
         c4.lo,
         c4.hi
     );
-    prop_assert!(c4.hi <= rho * (1.0 + END_ROUNDING), "{case}: t(C4) ≤ ρ violated");
+    prop_assert!(
+        c4.hi <= rho * (1.0 + END_ROUNDING),
+        "{case}: t(C4) ≤ ρ violated"
+    );
     for x in [0.0, 0.3, 0.999, 1.0] {
         for q in [w.row_degree(x).unwrap(), w.col_degree(x).unwrap()] {
             prop_assert!(
@@ -243,7 +260,16 @@ fn exact_step_uniform_g(fsm: &Fsm, tau: f64) -> BigRational {
 #[test]
 fn regression_power_1e300_is_refused_at_parse_time() {
     let e = Profile::parse("power:1e300").unwrap_err();
-    assert!(matches!(e, ConvergenceError::Domain { what: "power p", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            ConvergenceError::Domain {
+                what: "power p",
+                ..
+            }
+        ),
+        "{e}"
+    );
     // the largest accepted power still gives valid invariants
     check_all(&format!("power:{POWER_MAX}"), "exp:3", "gaussian:1", 0.2).unwrap();
 }
@@ -252,7 +278,16 @@ fn regression_power_1e300_is_refused_at_parse_time() {
 #[test]
 fn regression_tiny_density_is_refused() {
     let e = Fsm::figure1().tau_star(1e-300).unwrap_err();
-    assert!(matches!(e, ConvergenceError::Domain { what: "density ρ", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            ConvergenceError::Domain {
+                what: "density ρ",
+                ..
+            }
+        ),
+        "{e}"
+    );
     check_all("exp:3", "exp:3", "gaussian:1", DENSITY_MIN).unwrap();
     check_all("exp:3", "exp:3", "gaussian:1", 1.0 - DENSITY_MIN).unwrap();
 }
@@ -263,7 +298,10 @@ fn regression_extreme_noise_scales_end() {
     for s in ["1e-300", "1e300", "5e-324"] {
         for law in ["gaussian", "uniform"] {
             let e = Fsm::parse("exp:3", "exp:3", &format!("{law}:{s}")).unwrap_err();
-            assert!(matches!(e, ConvergenceError::Domain { .. }), "{law}:{s}: {e}");
+            assert!(
+                matches!(e, ConvergenceError::Domain { .. }),
+                "{law}:{s}: {e}"
+            );
         }
     }
     for s in [NOISE_SCALE_MIN, NOISE_SCALE_MAX] {
@@ -300,7 +338,10 @@ fn regression_nearly_constant_profiles_are_certified() {
     ] {
         let f = Fsm::parse(r, c, n).unwrap();
         let t = f.tau_star(rho).unwrap();
-        assert!(t.interval.0 <= t.value && t.value <= t.interval.1, "{r} × {c}: {t:?}");
+        assert!(
+            t.interval.0 <= t.value && t.value <= t.interval.1,
+            "{r} × {c}: {t:?}"
+        );
         check_all(r, c, n, rho).unwrap();
     }
 }
@@ -325,8 +366,14 @@ fn degree_upper_end_survives_underflow() {
 fn regression_huge_grid_is_refused_before_allocating() {
     let w = Fsm::figure1().limit_graphon(0.2).unwrap();
     for k in [GRID_MAX + 1, 100_000_000_000] {
-        assert!(matches!(w.c4_density(k), Err(ConvergenceError::TooLarge { max: GRID_MAX, .. })));
-        assert!(matches!(w.w_grid(k), Err(ConvergenceError::TooLarge { .. })));
+        assert!(matches!(
+            w.c4_density(k),
+            Err(ConvergenceError::TooLarge { max: GRID_MAX, .. })
+        ));
+        assert!(matches!(
+            w.w_grid(k),
+            Err(ConvergenceError::TooLarge { .. })
+        ));
     }
 }
 
@@ -366,7 +413,12 @@ mod mpfr {
             ("exp:64", "exp:3", "gaussian:1", "0.2"),
             ("power:16", "exp:1", "gaussian:1e-50", "0.5"),
             ("exp:3", "exp:3", "gaussian:1", "1e-9"),
-            ("affine:1e-50,1e50", "const:1", "uniform:1e50", "0.999999999"),
+            (
+                "affine:1e-50,1e50",
+                "const:1",
+                "uniform:1e50",
+                "0.999999999",
+            ),
             ("step:0.5;1e-50,1e50", "exp:10", "gaussian:3", "0.01"),
         ];
         for (r, c, n, rho) in cases {

@@ -120,9 +120,10 @@ pub struct Fsm {
 pub struct Quadrature {
     /// Gauss–Legendre nodes per panel (1 to 32).
     pub nodes: usize,
-    /// Equal panels per smooth segment of an axis (at least 1).
+    /// Equal panels per smooth segment of an axis (1 to [`PANELS_MAX`]).
     pub panels: usize,
-    /// Geometric refinements of the first panel when the profile is 0 at u = 0.
+    /// Geometric refinements of the first panel when the profile is 0 at u = 0 (at most
+    /// [`GRADING_MAX`]).
     pub grading: usize,
 }
 
@@ -155,6 +156,27 @@ pub struct Estimate {
     /// `|value − exact| ≤ error_bound`.
     pub error_bound: f64,
 }
+
+/// The most panels per smooth segment of a [`Quadrature`]: an axis then holds at most
+/// (256 + 16) · 32 nodes, and one evaluation of g costs at most 7.6e7 tail evaluations.
+///
+/// ```
+/// use pai_graphon::convergence::limit::{Fsm, Quadrature, PANELS_MAX};
+/// let q = Quadrature { panels: PANELS_MAX + 1, ..Quadrature::default() };
+/// assert!(Fsm::figure1().g_with(1.0, &q).is_err());
+/// ```
+pub const PANELS_MAX: usize = 256;
+
+/// The most geometric refinements of a [`Quadrature`]'s first panel. With [`PANELS_MAX`] and 32
+/// nodes the smallest node is above 7e-11, where `power:16` is above 1e-162: no profile value at
+/// a node underflows (theory/convergence.md, "Domain").
+///
+/// ```
+/// use pai_graphon::convergence::limit::{Fsm, Quadrature, GRADING_MAX};
+/// let q = Quadrature { grading: GRADING_MAX + 1, ..Quadrature::default() };
+/// assert!(Fsm::figure1().g_with(1.0, &q).is_err());
+/// ```
+pub const GRADING_MAX: usize = 16;
 
 /// A value with a certified enclosure `lo ≤ exact ≤ hi`.
 ///
@@ -561,9 +583,12 @@ struct Solver {
 
 impl Solver {
     fn new(fsm: &Fsm, quad: &Quadrature) -> Result<Self, ConvergenceError> {
-        if !(1..=32).contains(&quad.nodes) || quad.panels == 0 || quad.grading > 64 {
+        if !(1..=32).contains(&quad.nodes)
+            || !(1..=PANELS_MAX).contains(&quad.panels)
+            || quad.grading > GRADING_MAX
+        {
             return Err(ConvergenceError::Size(format!(
-                "quadrature needs 1..=32 nodes, at least 1 panel and at most 64 gradings, got {quad:?}"
+                "quadrature needs 1..=32 nodes, 1..={PANELS_MAX} panels and at most {GRADING_MAX} gradings, got {quad:?}"
             )));
         }
         let rule = gauss_legendre(quad.nodes);
@@ -592,7 +617,6 @@ impl Solver {
         };
         (s, quad + rounding(s.terms, s.value, s.live_area))
     }
-
 }
 
 impl Fsm {
@@ -1093,7 +1117,11 @@ impl LimitGraphon {
     /// ```
     pub fn row_degree(&self, u: f64) -> Result<Bracketed, ConvergenceError> {
         check_position("u", u)?;
-        Ok(self.degree(&self.solver.v, self.fsm.row.value(u), self.fsm.row.positive_at(u)))
+        Ok(self.degree(
+            &self.solver.v,
+            self.fsm.row.value(u),
+            self.fsm.row.positive_at(u),
+        ))
     }
 
     /// The column degree `p(v) = ∫ W(u, v) du`, certified.
@@ -1105,7 +1133,11 @@ impl LimitGraphon {
     /// ```
     pub fn col_degree(&self, v: f64) -> Result<Bracketed, ConvergenceError> {
         check_position("v", v)?;
-        Ok(self.degree(&self.solver.u, self.fsm.col.value(v), self.fsm.col.positive_at(v)))
+        Ok(self.degree(
+            &self.solver.u,
+            self.fsm.col.value(v),
+            self.fsm.col.positive_at(v),
+        ))
     }
 
     /// `∫∫ W` against ρ: the quadrature value at τ̂ and a certified enclosure of `g(τ*)`, which

@@ -69,7 +69,12 @@ pub const EXP_RATE_MAX: f64 = 64.0;
 pub const POWER_MAX: f64 = 16.0;
 
 /// `Err(Domain)` unless `min ≤ x ≤ max`.
-pub(crate) fn in_domain(what: &'static str, x: f64, min: f64, max: f64) -> Result<(), ConvergenceError> {
+pub(crate) fn in_domain(
+    what: &'static str,
+    x: f64,
+    min: f64,
+    max: f64,
+) -> Result<(), ConvergenceError> {
     if (min..=max).contains(&x) {
         Ok(())
     } else {

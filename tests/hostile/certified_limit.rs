@@ -41,15 +41,24 @@ fn assert_certified(args: &[&str], rho: f64) {
         "{args:?}: τ* {tau:e} in [{lo:e}, {hi:e}]"
     );
     let d = &v["density_check"];
-    assert!(f(&d["lo"]) <= rho && rho <= f(&d["hi"]), "{args:?}: ∫∫W {d}");
+    assert!(
+        f(&d["lo"]) <= rho && rho <= f(&d["hi"]),
+        "{args:?}: ∫∫W {d}"
+    );
     let (c4, diff) = (&v["c4_density"], &v["c4_minus_rho4"]);
     let slack = 8.0 * f64::EPSILON;
-    assert!(f(&c4["lo"]) >= rho.powi(4) * (1.0 - slack), "{args:?}: t(C4) {c4}");
+    assert!(
+        f(&c4["lo"]) >= rho.powi(4) * (1.0 - slack),
+        "{args:?}: t(C4) {c4}"
+    );
     assert!(f(&c4["hi"]) <= rho * (1.0 + slack), "{args:?}: t(C4) {c4}");
     assert!(f(&diff["lo"]) >= 0.0, "{args:?}: t(C4) − ρ⁴ {diff}");
     for side in ["row_degrees", "col_degrees"] {
         for q in v[side].as_array().expect("degrees") {
-            assert!(0.0 <= f(&q["lo"]) && f(&q["hi"]) <= 1.0, "{args:?}: {side} {q}");
+            assert!(
+                0.0 <= f(&q["lo"]) && f(&q["hi"]) <= 1.0,
+                "{args:?}: {side} {q}"
+            );
         }
     }
 }
@@ -111,9 +120,8 @@ fn domain_edges_are_certified() {
 
 /// A small 0/1 mask as a .npy file (uint8, C order).
 fn write_mask(path: &std::path::Path, rows: usize, cols: usize) {
-    let mut header = format!(
-        "{{'descr': '|u1', 'fortran_order': False, 'shape': ({rows}, {cols}), }}"
-    );
+    let mut header =
+        format!("{{'descr': '|u1', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
     }
@@ -138,21 +146,52 @@ fn check_and_ntk_end_on_extreme_fsm_specs() {
         "fsm:exp:3;exp:3;uniform:1e300",
     ] {
         assert_refused(
-            &["check", "--masks", mask, "--against", spec, "--density", "0.2"],
+            &[
+                "check",
+                "--masks",
+                mask,
+                "--against",
+                spec,
+                "--density",
+                "0.2",
+            ],
             "certified domain",
         );
         assert_refused(
             &[
-                "ntk", "--graphon", spec, "--data", "digits", "--samples", "50", "--density", "0.2",
+                "ntk",
+                "--graphon",
+                spec,
+                "--data",
+                "digits",
+                "--samples",
+                "50",
+                "--density",
+                "0.2",
             ],
             "certified domain",
         );
     }
     for args in [
-        vec!["check", "--masks", mask, "--against", "fsm:exp:3;exp:3;gaussian:1", "--density", "1e-300"],
         vec![
-            "ntk", "--graphon", "fsm:exp:64;exp:64;gaussian:1e-50", "--data", "digits", "--samples",
-            "50", "--density", "0.2",
+            "check",
+            "--masks",
+            mask,
+            "--against",
+            "fsm:exp:3;exp:3;gaussian:1",
+            "--density",
+            "1e-300",
+        ],
+        vec![
+            "ntk",
+            "--graphon",
+            "fsm:exp:64;exp:64;gaussian:1e-50",
+            "--data",
+            "digits",
+            "--samples",
+            "50",
+            "--density",
+            "0.2",
         ],
     ] {
         let o = run(&args);
