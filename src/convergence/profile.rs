@@ -314,12 +314,12 @@ impl Profile {
     }
 
     /// Whether the exact profile is positive at `u` in [0, 1] (its f64 value may underflow to 0
-    /// where it is not: `power:16` at u = 1e-20).
+    /// where it is not: `power:16` at u = 1e-30).
     ///
     /// ```
     /// use pai_graphon::convergence::profile::Profile;
     /// let p = Profile::parse("power:16").unwrap();
-    /// assert_eq!((p.value(1e-20), p.positive_at(1e-20), p.positive_at(0.0)), (0.0, true, false));
+    /// assert_eq!((p.value(1e-30), p.positive_at(1e-30), p.positive_at(0.0)), (0.0, true, false));
     /// assert!(!Profile::parse("step:0.5;0,1").unwrap().positive_at(0.25));
     /// ```
     pub fn positive_at(&self, u: f64) -> bool {
