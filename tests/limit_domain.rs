@@ -274,6 +274,24 @@ fn regression_power_1e300_is_refused_at_parse_time() {
     check_all(&format!("power:{POWER_MAX}"), "exp:3", "gaussian:1", 0.2).unwrap();
 }
 
+/// A model built from the public fields, bypassing the parsers, meets the same domain.
+#[test]
+fn models_built_without_the_parsers_are_refused_outside_the_domain() {
+    use pai_graphon::convergence::noise::{HalfNormal, Noise};
+    let mut f = Fsm::figure1();
+    f.row = Profile::Power(1e300);
+    assert!(matches!(
+        f.tau_star(0.2),
+        Err(ConvergenceError::Domain { .. })
+    ));
+    let mut f = Fsm::figure1();
+    f.noise = Noise::Gaussian(HalfNormal { sigma: 1e-300 });
+    assert!(matches!(
+        f.limit_graphon(0.2),
+        Err(ConvergenceError::Domain { .. })
+    ));
+}
+
 /// Issue #17: ρ = 1e-300 gave τ* "certified in [0, ∞]".
 #[test]
 fn regression_tiny_density_is_refused() {

@@ -781,6 +781,10 @@ impl Fsm {
     /// assert_eq!(t.value, 6.0 * 0.75);
     /// ```
     pub fn tau_star_with(&self, rho: f64, quad: &Quadrature) -> Result<TauStar, ConvergenceError> {
+        // the fields are public: a model built without the parsers meets the same domain
+        self.row.validate()?;
+        self.col.validate()?;
+        self.noise.validate()?;
         self.check_density(rho)?;
         let solver = Solver::new(self, quad)?;
         let mut evaluations = 0;

@@ -324,14 +324,33 @@ impl Noise {
         if !(x.is_finite() && x > 0.0) {
             return Err(bad("the scale must be positive and finite"));
         }
-        super::profile::in_domain("noise scale", x, NOISE_SCALE_MIN, NOISE_SCALE_MAX)?;
-        match kind {
-            "gaussian" => Ok(Noise::Gaussian(HalfNormal { sigma: x })),
-            "uniform" => Ok(Noise::Uniform(UniformAbs { a: x })),
-            _ => Err(bad(&format!(
-                "unknown noise law {kind:?} (gaussian, uniform)"
-            ))),
-        }
+        let noise = match kind {
+            "gaussian" => Noise::Gaussian(HalfNormal { sigma: x }),
+            "uniform" => Noise::Uniform(UniformAbs { a: x }),
+            _ => {
+                return Err(bad(&format!(
+                    "unknown noise law {kind:?} (gaussian, uniform)"
+                )))
+            }
+        };
+        noise.validate()?;
+        Ok(noise)
+    }
+
+    /// Check that the scale lies in the certified domain [[`NOISE_SCALE_MIN`],
+    /// [`NOISE_SCALE_MAX`]] (a NaN scale fails too).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::noise::{HalfNormal, Noise};
+    /// assert!(Noise::Gaussian(HalfNormal { sigma: 1.0 }).validate().is_ok());
+    /// assert!(Noise::Gaussian(HalfNormal { sigma: 1e-300 }).validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), ConvergenceError> {
+        let scale = match self {
+            Noise::Gaussian(l) => l.sigma,
+            Noise::Uniform(l) => l.a,
+        };
+        super::profile::in_domain("noise scale", scale, NOISE_SCALE_MIN, NOISE_SCALE_MAX)
     }
 
     /// The law as a trait object.
