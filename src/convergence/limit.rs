@@ -20,7 +20,7 @@
 //! assert_eq!(w.w(1.0, 1.0), HalfNormal { sigma: 1.0 }.tail(w.tau.value / (e3 * e3)));
 //! ```
 
-use super::noise::{HalfNormal, Noise, NoiseLaw, UniformAbs};
+use super::noise::{HalfNormal, Noise, NoiseLaw};
 use super::profile::Profile;
 use super::ConvergenceError;
 use faer::Mat;
@@ -39,6 +39,48 @@ pub const FIGURE1_DENSITY: f64 = 0.2;
 /// beyond, erfc < 1e-295 and only the absolute allowance matters);
 /// as z² erfc(z) ≤ 0.17, 64 ε relative plus ε absolute per unit weight covers it with room.
 const TAIL_REL_ERR: f64 = 64.0 * f64::EPSILON;
+
+/// The smallest density of the certified domain, and `1 − DENSITY_MIN` the largest. The error
+/// bound of g carries an absolute floor of about 131 ε ≈ 2.9e-14 per unit area (the tail
+/// allowance 2 (64 ε + ε) per panel pair plus ε of rounding per unit weight), whatever the
+/// quadrature; ρ ≥ 1e-9 keeps that floor below 3e-5 ρ, so the τ* certificate stays informative.
+/// Below it the certificate degenerates ([0, ∞] at ρ = 1e-300 once), so ρ is refused there.
+///
+/// ```
+/// use pai_graphon::convergence::{limit::{Fsm, DENSITY_MIN}, ConvergenceError};
+/// let f = Fsm::figure1();
+/// assert!(f.tau_star(DENSITY_MIN).is_ok());
+/// assert!(matches!(f.tau_star(1e-300), Err(ConvergenceError::Domain { .. })));
+/// assert!(matches!(f.tau_star(1.0 - 1e-10), Err(ConvergenceError::Domain { .. })));
+/// ```
+pub const DENSITY_MIN: f64 = 1e-9;
+
+/// The largest number of cells per axis of [`LimitGraphon::w_grid`] and
+/// [`LimitGraphon::c4_density`]: a k×k grid holds 8 k² bytes (8 MiB at k = 1024; the CLI's CSV
+/// of it about 25 MiB more), and the t(C4) bracket costs 2 k³ ≈ 2.1e9 multiply-adds (about a
+/// second). Larger grids are refused before allocating.
+///
+/// ```
+/// use pai_graphon::convergence::{limit::{Fsm, GRID_MAX}, ConvergenceError};
+/// let w = Fsm::figure1().limit_graphon(0.2).unwrap();
+/// assert!(matches!(w.w_grid(GRID_MAX + 1), Err(ConvergenceError::TooLarge { .. })));
+/// assert!(matches!(w.c4_density(100_000_000_000), Err(ConvergenceError::TooLarge { .. })));
+/// ```
+pub const GRID_MAX: usize = 1024;
+
+/// Why [`GRID_MAX`] is what it is (in the refusal message).
+const GRID_MAX_WHY: &str = "a k×k grid holds 8 k² bytes and the t(C4) bracket costs O(k³)";
+
+/// The most doublings of the step that [`Fsm::tau_star_with`] tries on each side of τ̂ before
+/// falling back to the a-priori end (0 below; the bound of [`Fsm::tau_upper_bound`] above).
+/// From the first step ≥ 4 ε τ̂, 64 doublings reach 2^64 · 4 ε τ̂ ≈ 16 τ̂.
+///
+/// ```
+/// use pai_graphon::convergence::limit::{Fsm, CERTIFY_DOUBLINGS};
+/// let t = Fsm::figure1().tau_star(0.2).unwrap();
+/// assert!(t.evaluations <= 200 + 1 + 2 * (CERTIFY_DOUBLINGS + 1));
+/// ```
+pub const CERTIFY_DOUBLINGS: usize = 64;
 
 /// A Factorised Saliency Model: row profile φ(u), column profile ψ(v) and edge noise ξ.
 ///
@@ -78,9 +120,10 @@ pub struct Fsm {
 pub struct Quadrature {
     /// Gauss–Legendre nodes per panel (1 to 32).
     pub nodes: usize,
-    /// Equal panels per smooth segment of an axis (at least 1).
+    /// Equal panels per smooth segment of an axis (1 to [`PANELS_MAX`]).
     pub panels: usize,
-    /// Geometric refinements of the first panel when the profile is 0 at u = 0.
+    /// Geometric refinements of the first panel when the profile is 0 at u = 0 (at most
+    /// [`GRADING_MAX`]).
     pub grading: usize,
 }
 
@@ -113,6 +156,27 @@ pub struct Estimate {
     /// `|value − exact| ≤ error_bound`.
     pub error_bound: f64,
 }
+
+/// The most panels per smooth segment of a [`Quadrature`]: an axis then holds at most
+/// (256 + 16) · 32 nodes, and one evaluation of g costs at most 7.6e7 tail evaluations.
+///
+/// ```
+/// use pai_graphon::convergence::limit::{Fsm, Quadrature, PANELS_MAX};
+/// let q = Quadrature { panels: PANELS_MAX + 1, ..Quadrature::default() };
+/// assert!(Fsm::figure1().g_with(1.0, &q).is_err());
+/// ```
+pub const PANELS_MAX: usize = 256;
+
+/// The most geometric refinements of a [`Quadrature`]'s first panel. With [`PANELS_MAX`] and 32
+/// nodes the smallest node is above 7e-11, where `power:16` is above 1e-162: no profile value at
+/// a node underflows (theory/convergence.md, "Domain").
+///
+/// ```
+/// use pai_graphon::convergence::limit::{Fsm, Quadrature, GRADING_MAX};
+/// let q = Quadrature { grading: GRADING_MAX + 1, ..Quadrature::default() };
+/// assert!(Fsm::figure1().g_with(1.0, &q).is_err());
+/// ```
+pub const GRADING_MAX: usize = 16;
 
 /// A value with a certified enclosure `lo ≤ exact ≤ hi`.
 ///
@@ -519,9 +583,12 @@ struct Solver {
 
 impl Solver {
     fn new(fsm: &Fsm, quad: &Quadrature) -> Result<Self, ConvergenceError> {
-        if !(1..=32).contains(&quad.nodes) || quad.panels == 0 || quad.grading > 64 {
+        if !(1..=32).contains(&quad.nodes)
+            || !(1..=PANELS_MAX).contains(&quad.panels)
+            || quad.grading > GRADING_MAX
+        {
             return Err(ConvergenceError::Size(format!(
-                "quadrature needs 1..=32 nodes, at least 1 panel and at most 64 gradings, got {quad:?}"
+                "quadrature needs 1..=32 nodes, 1..={PANELS_MAX} panels and at most {GRADING_MAX} gradings, got {quad:?}"
             )));
         }
         let rule = gauss_legendre(quad.nodes);
@@ -549,14 +616,6 @@ impl Solver {
             Noise::Uniform(l) => tensor_bound(l, &self.u, &self.v, tau),
         };
         (s, quad + rounding(s.terms, s.value, s.live_area))
-    }
-
-    /// Above this τ, g(τ) = 0 exactly (bounded noise), else +∞.
-    fn zero_from(&self, sup_product: f64) -> f64 {
-        match &self.noise {
-            Noise::Uniform(UniformAbs { a }) => a * sup_product,
-            Noise::Gaussian(HalfNormal { .. }) => f64::INFINITY,
-        }
     }
 }
 
@@ -694,13 +753,14 @@ impl Fsm {
         self.tau_star_with(rho, &Quadrature::default())
     }
 
-    /// Check that ρ admits a threshold.
+    /// Check that ρ admits a threshold and lies in the certified domain.
     fn check_density(&self, rho: f64) -> Result<(), ConvergenceError> {
         if !(rho > 0.0 && rho < 1.0) {
             return Err(ConvergenceError::Density(format!(
                 "ρ = {rho} must lie in (0, 1)"
             )));
         }
+        super::profile::in_domain("density ρ", rho, DENSITY_MIN, 1.0 - DENSITY_MIN)?;
         let m = self.positive_measure();
         if rho >= m {
             return Err(ConvergenceError::Density(format!(
@@ -721,6 +781,10 @@ impl Fsm {
     /// assert_eq!(t.value, 6.0 * 0.75);
     /// ```
     pub fn tau_star_with(&self, rho: f64, quad: &Quadrature) -> Result<TauStar, ConvergenceError> {
+        // the fields are public: a model built without the parsers meets the same domain
+        self.row.validate()?;
+        self.col.validate()?;
+        self.noise.validate()?;
         self.check_density(rho)?;
         let solver = Solver::new(self, quad)?;
         let mut evaluations = 0;
@@ -731,31 +795,59 @@ impl Fsm {
             }
             _ => newton(&solver, self, rho, &mut evaluations),
         };
+        let ceiling = self.tau_upper_bound(rho);
+        if !(tau.is_finite() && tau > 0.0 && ceiling.is_finite()) {
+            return Err(ConvergenceError::NotCertified {
+                what: "τ*",
+                reason: "the Newton solution or the a-priori bound is not a positive finite number",
+            });
+        }
+        // Nearly constant profiles put τ* within rounding of the a-priori bound: τ̂ above a
+        // proved bound is rounding, and the bound is the better estimate.
+        let tau = tau.min(ceiling);
         let (_, bound) = solver.estimate(tau);
         evaluations += 1;
-        let zero_from = solver.zero_from(self.row.sup() * self.col.sup());
         let first = (2.0 * bound / slope.abs()).max(4.0 * f64::EPSILON * tau);
         let step = if first.is_finite() { first } else { tau };
-        let lo = certify(tau, -step, &mut evaluations, |t| {
-            if t <= 0.0 {
-                return true; // g(0+) = positive measure > ρ
-            }
+        // g(0+) = positive measure > ρ: 0 is a proved lower end
+        let lo = certify(tau, -step, 0.0, &mut evaluations, |t| {
             let (s, e) = solver.estimate(t);
             s.value - e > rho
         });
-        let hi = certify(tau, step, &mut evaluations, |t| {
-            if t >= zero_from {
-                return true; // g = 0 < ρ
-            }
+        // g(ceiling) ≤ ρ (see tau_upper_bound): a proved upper end
+        let hi = certify(tau, step, ceiling, &mut evaluations, |t| {
             let (s, e) = solver.estimate(t);
             s.value + e < rho
         });
+        if !(lo <= tau && tau <= hi) {
+            return Err(ConvergenceError::NotCertified {
+                what: "τ*",
+                reason: "the certified interval does not contain the Newton solution",
+            });
+        }
         Ok(TauStar {
             value: tau,
-            interval: (lo.max(0.0), hi),
+            interval: (lo, hi),
             g_error_bound: bound,
             evaluations,
         })
+    }
+
+    /// A proved upper bound on τ*: `g(τ) ≤ T(τ / (φ(1) ψ(1)))` as W is non-decreasing in both
+    /// arguments, so `τ = φ(1) ψ(1) T⁻¹(ρ)` has `g(τ) ≤ ρ`; the factor 1 + 64 ε covers the
+    /// quantile's 6 ε and the product's rounding.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::limit::Fsm;
+    /// let f = Fsm::figure1();
+    /// let t = f.tau_star(0.2).unwrap();
+    /// assert!(t.interval.1 <= f.tau_upper_bound(0.2));
+    /// let g = f.g(f.tau_upper_bound(0.2)).unwrap();
+    /// assert!(g.value - g.error_bound <= 0.2);
+    /// ```
+    pub fn tau_upper_bound(&self, rho: f64) -> f64 {
+        let top = self.row.sup() * self.col.sup();
+        top * self.noise.law().tail_inverse(rho) * (1.0 + 64.0 * f64::EPSILON)
     }
 
     /// The limit graphon at density ρ (default quadrature).
@@ -836,22 +928,34 @@ fn newton(solver: &Solver, fsm: &Fsm, rho: f64, evaluations: &mut usize) -> (f64
     (t.exp(), slope)
 }
 
-/// Move from τ̂ by `step`, doubling it until `proved(τ̂ + step)`; returns the proved end.
+/// Move from τ̂ by `step`, doubling it until `proved(τ̂ + step)`, at most
+/// [`CERTIFY_DOUBLINGS`] times; returns the proved end, or `fallback` (an end proved a priori)
+/// once the step passes it or the limit is reached.
 fn certify(
     tau: f64,
     step: f64,
+    fallback: f64,
     evaluations: &mut usize,
     mut proved: impl FnMut(f64) -> bool,
 ) -> f64 {
     let mut step = step;
-    loop {
+    for _ in 0..=CERTIFY_DOUBLINGS {
         let t = tau + step;
+        let past = if step < 0.0 {
+            t <= fallback
+        } else {
+            t >= fallback
+        };
+        if past || !t.is_finite() {
+            return fallback;
+        }
         *evaluations += 1;
         if proved(t) {
             return t;
         }
         step *= 2.0;
     }
+    fallback
 }
 
 /// The limit graphon `W(u, v) = P(|ξ| > τ* / (φ(u) ψ(v)))` of a model at a density, with τ*
@@ -883,6 +987,22 @@ fn w_at(law: &dyn NoiseLaw, tau: f64, a: f64, b: f64) -> f64 {
     } else {
         0.0
     }
+}
+
+/// Refuse a grid of 0 cells or more than [`GRID_MAX`] before allocating.
+fn check_grid(k: usize) -> Result<(), ConvergenceError> {
+    if k == 0 {
+        return Err(ConvergenceError::Size("a grid needs k ≥ 1 cells".into()));
+    }
+    if k > GRID_MAX {
+        return Err(ConvergenceError::TooLarge {
+            what: "grid cells per axis",
+            requested: k,
+            max: GRID_MAX,
+            why: GRID_MAX_WHY,
+        });
+    }
+    Ok(())
 }
 
 fn check_position(name: &str, x: f64) -> Result<(), ConvergenceError> {
@@ -922,9 +1042,7 @@ impl LimitGraphon {
     /// assert!(m[(0, 0)] < m[(3, 3)]);
     /// ```
     pub fn w_grid(&self, k: usize) -> Result<Mat<f64>, ConvergenceError> {
-        if k == 0 {
-            return Err(ConvergenceError::Size("a grid needs k ≥ 1 cells".into()));
-        }
+        check_grid(k)?;
         let mid = |i: usize| (i as f64 + 0.5) / k as f64;
         let rows: Vec<f64> = (0..k).map(|i| self.fsm.row.value(mid(i))).collect();
         let cols: Vec<f64> = (0..k).map(|j| self.fsm.col.value(mid(j))).collect();
@@ -973,10 +1091,19 @@ impl LimitGraphon {
     }
 
     /// A degree function at one point, bracketed over τ* ∈ interval and quadrature error.
-    fn degree(&self, axis: &Axis, level: f64) -> Bracketed {
+    /// `positive`: whether the profile is positive there, so that a level that underflowed to
+    /// 0 is bounded above by the smallest normal number, not taken as 0.
+    fn degree(&self, axis: &Axis, level: f64, positive: bool) -> Bracketed {
         let (value, _) = self.line(axis, level, self.tau.value);
         let (at_hi, e_hi) = self.line(axis, level, self.tau.interval.1);
-        let (at_lo, e_lo) = self.line(axis, level, self.tau.interval.0.max(f64::MIN_POSITIVE));
+        let level_up = if level == 0.0 && positive {
+            f64::MIN_POSITIVE
+        } else {
+            level
+        };
+        // τ* is a normal number on the domain, so τ_lo = 0 may be replaced by the smallest one
+        let tau_lo = self.tau.interval.0.max(f64::MIN_POSITIVE);
+        let (at_lo, e_lo) = self.line(axis, level_up, tau_lo);
         Bracketed {
             value,
             lo: (at_hi - e_hi).max(0.0),
@@ -994,7 +1121,11 @@ impl LimitGraphon {
     /// ```
     pub fn row_degree(&self, u: f64) -> Result<Bracketed, ConvergenceError> {
         check_position("u", u)?;
-        Ok(self.degree(&self.solver.v, self.fsm.row.value(u)))
+        Ok(self.degree(
+            &self.solver.v,
+            self.fsm.row.value(u),
+            self.fsm.row.positive_at(u),
+        ))
     }
 
     /// The column degree `p(v) = ∫ W(u, v) du`, certified.
@@ -1006,7 +1137,11 @@ impl LimitGraphon {
     /// ```
     pub fn col_degree(&self, v: f64) -> Result<Bracketed, ConvergenceError> {
         check_position("v", v)?;
-        Ok(self.degree(&self.solver.u, self.fsm.col.value(v)))
+        Ok(self.degree(
+            &self.solver.u,
+            self.fsm.col.value(v),
+            self.fsm.col.positive_at(v),
+        ))
     }
 
     /// `∫∫ W` against ρ: the quadrature value at τ̂ and a certified enclosure of `g(τ*)`, which
@@ -1046,11 +1181,7 @@ impl LimitGraphon {
     /// assert!((t.value - 0.0625).abs() < 1e-15 && t.lo <= 0.0625 && 0.0625 <= t.hi);
     /// ```
     pub fn c4_density(&self, cells: usize) -> Result<Bracketed, ConvergenceError> {
-        if cells == 0 {
-            return Err(ConvergenceError::Size(
-                "the C4 bracket needs ≥ 1 cell".into(),
-            ));
-        }
+        check_grid(cells)?;
         let law = self.fsm.noise.law();
         let (u, v) = (&self.solver.u, &self.solver.v);
         let m: Vec<Vec<f64>> = u
@@ -1085,11 +1216,29 @@ impl LimitGraphon {
         let h = vec![1.0 / k as f64; k];
         let lower = c4_sum(&grid(self.tau.interval.1, 0.0), &h, &h);
         let upper = c4_sum(&grid(self.tau.interval.0, 1.0), &h, &h);
-        let margin = 4.0 * TAIL_REL_ERR + crate::tol::gamma(2 * k + 8).unwrap_or(f64::INFINITY);
+        // c4_sum's running total adds k² terms, each a product of 2k + 7 rounded operations
+        // (it was γ(2k + 8), which missed the outer sum: at k = 256 the bracket excluded the
+        // exact t(C4) = ρ⁴ of a constant graphon at ρ = 1 − 1e-9)
+        let margin =
+            4.0 * TAIL_REL_ERR + crate::tol::gamma(k * k + 2 * k + 8).unwrap_or(f64::INFINITY);
+        // Proved facts: t(C4) ≥ t(K2)⁴ = ρ⁴ (Cauchy–Schwarz twice), and t(C4) ≤ ∫ p(v)² dv ≤ ρ
+        // as W ≤ 1. ρ⁴ and ρ(1 + ε) are rounded outwards by 8 ε.
+        let (floor, ceiling) = (
+            self.rho.powi(4) * (1.0 - 8.0 * f64::EPSILON),
+            self.rho * (1.0 + 8.0 * f64::EPSILON),
+        );
+        let lo = (lower * (1.0 - margin) - 4.0 * f64::EPSILON).max(floor);
+        let hi = (upper * (1.0 + margin) + 4.0 * f64::EPSILON).min(ceiling);
+        if !(lo <= hi && lo.is_finite() && hi.is_finite()) {
+            return Err(ConvergenceError::NotCertified {
+                what: "t(C4)",
+                reason: "the monotone bracket contradicts ρ⁴ ≤ t(C4) ≤ ρ",
+            });
+        }
         Ok(Bracketed {
-            value,
-            lo: (lower * (1.0 - margin) - 4.0 * f64::EPSILON).max(0.0),
-            hi: upper * (1.0 + margin) + 4.0 * f64::EPSILON,
+            value: value.clamp(lo, hi),
+            lo,
+            hi,
         })
     }
 }

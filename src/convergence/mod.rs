@@ -63,6 +63,37 @@ pub enum ConvergenceError {
     Density(String),
     /// A width or grid size of zero, or a mask too large for the request.
     Size(String),
+    /// A parameter outside the certified domain of the limit-graphon routines (see
+    /// `theory/convergence.md`, "Domain"): which parameter, its value and the allowed range.
+    Domain {
+        /// The parameter, e.g. `"exp rate"` or `"density ρ"`.
+        what: &'static str,
+        /// The value given.
+        value: f64,
+        /// The smallest allowed value.
+        min: f64,
+        /// The largest allowed value.
+        max: f64,
+    },
+    /// A size above its documented maximum, refused before allocating.
+    TooLarge {
+        /// The parameter, e.g. `"grid cells per axis"`.
+        what: &'static str,
+        /// The size asked for.
+        requested: usize,
+        /// The largest size allowed.
+        max: usize,
+        /// Why the maximum is what it is.
+        why: &'static str,
+    },
+    /// A certified computation reached its iteration limit or met a non-finite value: a
+    /// refusal, never a wrong enclosure.
+    NotCertified {
+        /// The quantity, e.g. `"τ*"`.
+        what: &'static str,
+        /// Why it could not be certified (the limit reached).
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for ConvergenceError {
@@ -72,6 +103,24 @@ impl fmt::Display for ConvergenceError {
             ConvergenceError::Profile(m) => write!(f, "invalid profile: {m}"),
             ConvergenceError::Density(m) => write!(f, "invalid density: {m}"),
             ConvergenceError::Size(m) => write!(f, "invalid size: {m}"),
+            ConvergenceError::Domain {
+                what,
+                value,
+                min,
+                max,
+            } => write!(
+                f,
+                "outside the certified domain: {what} = {value:e} must lie in [{min:e}, {max:e}] (theory/convergence.md, Domain)"
+            ),
+            ConvergenceError::TooLarge {
+                what,
+                requested,
+                max,
+                why,
+            } => write!(f, "too large: {what} = {requested} exceeds {max} ({why})"),
+            ConvergenceError::NotCertified { what, reason } => {
+                write!(f, "{what} not certified: {reason}")
+            }
         }
     }
 }

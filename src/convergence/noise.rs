@@ -269,6 +269,25 @@ impl NoiseLaw for UniformAbs {
     }
 }
 
+/// The smallest noise scale (σ or a) of the certified domain; see
+/// `profile::PROFILE_VALUE_MIN` for why products of profiles and scales stay in [1e-150, 1e150].
+///
+/// ```
+/// use pai_graphon::convergence::noise::{Noise, NOISE_SCALE_MIN};
+/// assert!(Noise::parse(&format!("gaussian:{NOISE_SCALE_MIN}")).is_ok());
+/// assert!(Noise::parse("gaussian:1e-300").is_err());
+/// ```
+pub const NOISE_SCALE_MIN: f64 = 1e-50;
+
+/// The largest noise scale of the certified domain.
+///
+/// ```
+/// use pai_graphon::convergence::noise::{Noise, NOISE_SCALE_MAX};
+/// assert!(Noise::parse("uniform:1e50").is_ok() && Noise::parse("uniform:1e51").is_err());
+/// # assert_eq!(NOISE_SCALE_MAX, 1e50);
+/// ```
+pub const NOISE_SCALE_MAX: f64 = 1e50;
+
 /// A parsed noise law.
 ///
 /// ```
@@ -305,13 +324,33 @@ impl Noise {
         if !(x.is_finite() && x > 0.0) {
             return Err(bad("the scale must be positive and finite"));
         }
-        match kind {
-            "gaussian" => Ok(Noise::Gaussian(HalfNormal { sigma: x })),
-            "uniform" => Ok(Noise::Uniform(UniformAbs { a: x })),
-            _ => Err(bad(&format!(
-                "unknown noise law {kind:?} (gaussian, uniform)"
-            ))),
-        }
+        let noise = match kind {
+            "gaussian" => Noise::Gaussian(HalfNormal { sigma: x }),
+            "uniform" => Noise::Uniform(UniformAbs { a: x }),
+            _ => {
+                return Err(bad(&format!(
+                    "unknown noise law {kind:?} (gaussian, uniform)"
+                )))
+            }
+        };
+        noise.validate()?;
+        Ok(noise)
+    }
+
+    /// Check that the scale lies in the certified domain [[`NOISE_SCALE_MIN`],
+    /// [`NOISE_SCALE_MAX`]] (a NaN scale fails too).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::noise::{HalfNormal, Noise};
+    /// assert!(Noise::Gaussian(HalfNormal { sigma: 1.0 }).validate().is_ok());
+    /// assert!(Noise::Gaussian(HalfNormal { sigma: 1e-300 }).validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), ConvergenceError> {
+        let scale = match self {
+            Noise::Gaussian(l) => l.sigma,
+            Noise::Uniform(l) => l.a,
+        };
+        super::profile::in_domain("noise scale", scale, NOISE_SCALE_MIN, NOISE_SCALE_MAX)
     }
 
     /// The law as a trait object.

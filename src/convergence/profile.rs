@@ -23,6 +23,78 @@
 
 use super::ConvergenceError;
 
+/// The smallest positive value a `const`, `affine`, `step` or `empirical` profile may take
+/// (zeros stay allowed where the kind allows them). With [`PROFILE_VALUE_MAX`] and the noise
+/// scales of `noise::NOISE_SCALE_MIN`/`MAX`, every product φψ·scale lies in [1e-150, 1e150], so
+/// τ*, its interval ends and every tail argument τ/(φψ) are normal f64 numbers far from
+/// overflow (theory/convergence.md, "Domain").
+///
+/// ```
+/// use pai_graphon::convergence::profile::{Profile, PROFILE_VALUE_MIN};
+/// assert!(Profile::parse(&format!("const:{PROFILE_VALUE_MIN}")).is_ok());
+/// assert!(Profile::parse("const:1e-51").is_err());
+/// ```
+pub const PROFILE_VALUE_MIN: f64 = 1e-50;
+
+/// The largest value a profile may take (at u = 1, as profiles are non-decreasing).
+///
+/// ```
+/// use pai_graphon::convergence::profile::{Profile, PROFILE_VALUE_MAX};
+/// assert!(Profile::parse("affine:0,1e50").is_ok() && Profile::parse("const:1e51").is_err());
+/// # assert_eq!(PROFILE_VALUE_MAX, 1e50);
+/// ```
+pub const PROFILE_VALUE_MAX: f64 = 1e50;
+
+/// The largest rate of `exp:a`. A node u carries a rounding error of ε u, which moves e^(a u)
+/// by a·ε relative and the tail T by at most a·ε·sup|G'| < a ε / 2 absolute; a ≤ 64 keeps
+/// this under the 64 ε absolute tail allowance of `convergence::limit`.
+///
+/// ```
+/// use pai_graphon::convergence::profile::{Profile, EXP_RATE_MAX};
+/// assert!(Profile::parse("exp:64").is_ok() && Profile::parse("exp:64.5").is_err());
+/// # assert_eq!(EXP_RATE_MAX, 64.0);
+/// ```
+pub const EXP_RATE_MAX: f64 = 64.0;
+
+/// The largest exponent of `power:p`, for the same reason as [`EXP_RATE_MAX`] (u^p moves by p ε
+/// relative when u moves by ε relative), and so that u^p does not underflow at any point the
+/// routines evaluate (u ≥ 1e-7 gives u^16 ≥ 1e-112). `power:1e300` is zero in f64 on most of
+/// [0, 1) although it is positive there: it once gave a t(C4) bracket below ρ⁴.
+///
+/// ```
+/// use pai_graphon::convergence::profile::{Profile, POWER_MAX};
+/// assert!(Profile::parse("power:16").is_ok() && Profile::parse("power:1e300").is_err());
+/// # assert_eq!(POWER_MAX, 16.0);
+/// ```
+pub const POWER_MAX: f64 = 16.0;
+
+/// `Err(Domain)` unless `min ≤ x ≤ max`.
+pub(crate) fn in_domain(
+    what: &'static str,
+    x: f64,
+    min: f64,
+    max: f64,
+) -> Result<(), ConvergenceError> {
+    if (min..=max).contains(&x) {
+        Ok(())
+    } else {
+        Err(ConvergenceError::Domain {
+            what,
+            value: x,
+            min,
+            max,
+        })
+    }
+}
+
+/// A positive profile value within [PROFILE_VALUE_MIN, PROFILE_VALUE_MAX]; zero passes.
+fn value_in_domain(what: &'static str, x: f64) -> Result<(), ConvergenceError> {
+    if x == 0.0 {
+        return Ok(());
+    }
+    in_domain(what, x, PROFILE_VALUE_MIN, PROFILE_VALUE_MAX)
+}
+
 /// A profile on [0, 1].
 ///
 /// ```
@@ -167,7 +239,26 @@ impl Profile {
                 "the profile overflows f64 (its value at u = 1 is {top})"
             )));
         }
-        Ok(())
+        self.validate_domain()
+    }
+
+    /// The certified domain (theory/convergence.md, "Domain"): positive values within
+    /// [`PROFILE_VALUE_MIN`], [`PROFILE_VALUE_MAX`], exp rates up to [`EXP_RATE_MAX`], powers
+    /// up to [`POWER_MAX`].
+    fn validate_domain(&self) -> Result<(), ConvergenceError> {
+        match self {
+            Profile::Constant(c) => value_in_domain("const value", *c),
+            Profile::Affine(a, b) => {
+                value_in_domain("affine intercept a", *a)?;
+                value_in_domain("affine slope b", *b)?;
+                value_in_domain("affine top value a + b", a + b)
+            }
+            Profile::Power(p) => in_domain("power p", *p, f64::MIN_POSITIVE, POWER_MAX),
+            Profile::Exp(a) => in_domain("exp rate", *a, 0.0, EXP_RATE_MAX),
+            Profile::Step { levels, .. } => levels
+                .iter()
+                .try_for_each(|l| value_in_domain("step level", *l)),
+        }
     }
 
     fn validate_kind(&self) -> Result<(), ConvergenceError> {
@@ -219,6 +310,24 @@ impl Profile {
             Profile::Power(p) => u.powf(*p),
             Profile::Exp(a) => (a * u).exp(),
             Profile::Step { breaks, levels } => levels[breaks.partition_point(|b| *b <= u)],
+        }
+    }
+
+    /// Whether the exact profile is positive at `u` in [0, 1] (its f64 value may underflow to 0
+    /// where it is not: `power:16` at u = 1e-30).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::profile::Profile;
+    /// let p = Profile::parse("power:16").unwrap();
+    /// assert_eq!((p.value(1e-30), p.positive_at(1e-30), p.positive_at(0.0)), (0.0, true, false));
+    /// assert!(!Profile::parse("step:0.5;0,1").unwrap().positive_at(0.25));
+    /// ```
+    pub fn positive_at(&self, u: f64) -> bool {
+        match self {
+            Profile::Constant(_) | Profile::Exp(_) => true,
+            Profile::Affine(a, b) => *a > 0.0 || (*b > 0.0 && u > 0.0),
+            Profile::Power(_) => u > 0.0,
+            Profile::Step { .. } => self.value(u) > 0.0,
         }
     }
 

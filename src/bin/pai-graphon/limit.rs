@@ -1,13 +1,14 @@
 //! `pai-graphon limit`: print the limit graphon's numbers; optionally write W on a grid.
 
 use crate::{write_outputs, CommandFailure as Failure};
-use pai_graphon::convergence::limit::{Bracketed, Fsm, LimitGraphon};
+use pai_graphon::convergence::limit::{Bracketed, Fsm, LimitGraphon, GRID_MAX};
 use pai_graphon::plot::{heatmap, HeatmapSpec};
 use pai_graphon::report::{sig, Format};
 use serde::Serialize;
 use std::path::Path;
 
-/// Cells per axis of the monotone bracket of t(C4) (its cost grows like the cube).
+/// Cells per axis of the monotone bracket of t(C4) (its cost grows like the cube); `--grid`
+/// raises it up to its maximum `GRID_MAX`.
 const C4_BRACKET_CELLS: usize = 256;
 
 pub struct Args<'a> {
@@ -57,6 +58,12 @@ pub fn run(args: &Args, format: Format, out: Option<&Path>) -> Result<(), Failur
     if args.grid == 0 {
         return Err(Failure::Message("--grid must be at least 1".into()));
     }
+    if args.grid > GRID_MAX {
+        return Err(Failure::Message(format!(
+            "--grid {} exceeds its maximum {GRID_MAX} (a k×k grid holds 8 k² bytes, its CSV about 25 k², and the t(C4) bracket costs O(k³))",
+            args.grid
+        )));
+    }
     let fsm = Fsm::parse(args.row, args.col, args.noise)?;
     let limit = fsm.limit_graphon(args.density)?;
     let summary = summarise(args, &limit)?;
@@ -95,10 +102,11 @@ fn summarise(args: &Args, limit: &LimitGraphon) -> Result<Summary, Failure> {
         tau_star_interval: limit.tau.interval,
         tau_star_mpfr: mpfr_tau(args)?,
         density_check: limit.density_check().into(),
+        // t(C4) ≥ ρ⁴ is proved (t(C4) ≥ t(K2)⁴), so the lower end is at least 0
         c4_minus_rho4: Interval {
-            value: c4.value - rho4,
-            lo: c4.lo - rho4,
-            hi: c4.hi - rho4,
+            value: (c4.value - rho4).max(0.0),
+            lo: (c4.lo - rho4).max(0.0),
+            hi: (c4.hi - rho4).max(0.0),
         },
         c4_density: c4.into(),
         grid_positions: positions,
