@@ -67,7 +67,8 @@ pub fn complexity(k: MatRef<'_, f64>, y: &[f64]) -> Result<Complexity, NtkError>
 pub(crate) fn indefinite(e: LinalgError) -> NtkError {
     match e {
         LinalgError::TooLarge { order, max } => NtkError::TooLarge {
-            samples: order,
+            quantity: "inputs",
+            size: order,
             max,
         },
         e => NtkError::Indefinite(e.to_string()),

@@ -40,6 +40,15 @@ const BOUND_ROUNDING: f64 = 64.0 * crate::tol::UNIT_ROUNDOFF;
 /// ```
 pub const MIN_KERNEL_DENSITY: f64 = f64::MIN_POSITIVE;
 
+/// The most Gauss–Legendre nodes [`KernelGraphon::monotone_in_u`] accepts. Derived from time:
+/// the rule costs `O(m²)` to build (about 2 s at this m on one core) and the kernel one Gram
+/// matrix per node; more nodes would run for hours without improving on the bracket bound.
+///
+/// ```
+/// assert_eq!(pai_graphon::ntk::kernel::MAX_QUADRATURE_NODES, 4096);
+/// ```
+pub const MAX_QUADRATURE_NODES: usize = 4096;
+
 /// Which layers are trained.
 ///
 /// ```
@@ -337,6 +346,7 @@ impl KernelGraphon {
     /// use pai_graphon::ntk::kernel::KernelGraphon;
     /// let g = KernelGraphon::monotone_in_u(2, 8, |u, _v| u).unwrap();
     /// assert!((g.density() - 0.5).abs() < 1e-14);
+    /// assert!(KernelGraphon::monotone_in_u(2, 100_000, |u, _v| u).is_err()); // > MAX_QUADRATURE_NODES
     /// ```
     pub fn monotone_in_u(
         d: usize,
@@ -345,6 +355,13 @@ impl KernelGraphon {
     ) -> Result<Self, NtkError> {
         if m == 0 {
             return Err(NtkError::Size("need at least one quadrature node".into()));
+        }
+        if m > MAX_QUADRATURE_NODES {
+            return Err(NtkError::TooLarge {
+                quantity: "quadrature nodes",
+                size: m,
+                max: MAX_QUADRATURE_NODES,
+            });
         }
         let (x, wt) = gauss_legendre(m);
         let nodes: Vec<f64> = x.iter().map(|t| 0.5 * (t + 1.0)).collect();
@@ -601,7 +618,8 @@ pub fn graphon_ntk(
 pub(crate) fn check_kernel_order(n: usize) -> Result<(), NtkError> {
     if n > MAX_DENSE_ORDER {
         return Err(NtkError::TooLarge {
-            samples: n,
+            quantity: "inputs",
+            size: n,
             max: MAX_DENSE_ORDER,
         });
     }

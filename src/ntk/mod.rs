@@ -72,8 +72,8 @@ fn id_number(id: &str) -> u32 {
 /// assert!(matches!(KernelGraphon::constant(0.0, 2), Err(NtkError::Size(_))));
 /// let indefinite = faer::mat![[1.0, 2.0], [2.0, 1.0]];
 /// assert!(matches!(complexity(indefinite.as_ref(), &[1.0, 1.0]), Err(NtkError::Indefinite(_))));
-/// let big = NtkError::TooLarge { samples: 20_000, max: 16_384 };
-/// assert_eq!(big.to_string().split(" (").next(), Some("20000 inputs exceed the limit 16384"));
+/// let big = NtkError::TooLarge { quantity: "inputs", size: 20_000, max: 16_384 };
+/// assert_eq!(big.to_string(), "20000 inputs exceed the limit 16384");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum NtkError {
@@ -97,12 +97,15 @@ pub enum NtkError {
         /// The limit it crosses.
         limit: f64,
     },
-    /// More inputs than the dense N × N kernel may hold ([`crate::linalg::MAX_DENSE_ORDER`],
-    /// derived from memory); refused before allocating.
+    /// A size beyond its documented limit, refused before allocating: more inputs than the
+    /// dense N × N kernel may hold ([`crate::linalg::MAX_DENSE_ORDER`], from memory), or more
+    /// quadrature nodes than [`kernel::MAX_QUADRATURE_NODES`] (from time).
     TooLarge {
-        /// The number of inputs N.
-        samples: usize,
-        /// The largest N accepted.
+        /// What is too large ("inputs", "quadrature nodes").
+        quantity: &'static str,
+        /// The size asked for.
+        size: usize,
+        /// The largest size accepted.
         max: usize,
     },
 }
@@ -123,11 +126,11 @@ impl fmt::Display for NtkError {
                 "{quantity} = {value:e} is outside the kernel's domain (limit {limit:e}: \
                  densities are normal f64, S/ρ ≤ f64::MAX/4)"
             ),
-            NtkError::TooLarge { samples, max } => write!(
-                f,
-                "{samples} inputs exceed the limit {max} (memory: the dense {max} × {max} kernel \
-                 takes 2 GiB)"
-            ),
+            NtkError::TooLarge {
+                quantity,
+                size,
+                max,
+            } => write!(f, "{size} {quantity} exceed the limit {max}"),
         }
     }
 }
