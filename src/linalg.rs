@@ -749,7 +749,7 @@ pub fn certified_quadratic_inverse(
     if !zz_upper.is_finite() {
         // ‖L⁻¹y‖² beyond f64::MAX (a huge y): an upper bound of +∞ would certify nothing.
         return Err(LinalgError::Overflow {
-            quantity: "yᵀA⁻¹y",
+            quantity: "yᵀA⁻¹y"
         });
     }
     let zz_lower = next_down((estimate - nf * ETA) * (1.0 - 2.0 * gamma_or_inf(n + 2))).max(0.0);

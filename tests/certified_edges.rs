@@ -55,11 +55,12 @@ fn is_psd(mut a: Vec<Vec<BigRational>>) -> bool {
             }
             continue;
         }
-        for i in k + 1..n {
-            let f = &a[i][k] / &p;
-            for j in k + 1..n {
-                let t = &f * &a[k][j];
-                a[i][j] -= t;
+        let (done, rest) = a.split_at_mut(k + 1);
+        let pivot_row = &done[k];
+        for row in rest {
+            let f = &row[k] / &p;
+            for (x, pk) in row.iter_mut().zip(pivot_row).skip(k + 1) {
+                *x -= &f * pk;
             }
         }
     }
@@ -90,11 +91,12 @@ fn exact_quadratic_inverse(a: &Mat<f64>, y: &[f64]) -> BigRational {
         .collect();
     let mut b: Vec<BigRational> = y.iter().map(|&v| q(v)).collect();
     for k in 0..n {
-        for i in k + 1..n {
-            let f = &m[i][k] / &m[k][k];
-            for j in k..n {
-                let t = &f * &m[k][j];
-                m[i][j] -= t;
+        let (done, rest) = m.split_at_mut(k + 1);
+        let pivot_row = &done[k];
+        for (i, row) in (k + 1..n).zip(rest) {
+            let f = &row[k] / &pivot_row[k];
+            for (x, pk) in row.iter_mut().zip(pivot_row).skip(k) {
+                *x -= &f * pk;
             }
             let t = &f * &b[k];
             b[i] -= t;
@@ -131,8 +133,8 @@ fn edge_entry() -> impl Strategy<Value = f64> {
 /// power of two from the subnormal to the huge range.
 fn edge_matrix(max_m: usize, max_n: usize) -> impl Strategy<Value = Mat<f64>> {
     (1..=max_m, 1..=max_n).prop_flat_map(|(m, n)| {
-        let arbitrary =
-            proptest::collection::vec(edge_entry(), m * n).prop_map(move |v| Mat::from_fn(m, n, |i, j| v[j * m + i]));
+        let arbitrary = proptest::collection::vec(edge_entry(), m * n)
+            .prop_map(move |v| Mat::from_fn(m, n, |i, j| v[j * m + i]));
         let constant = edge_entry().prop_map(move |c| Mat::from_fn(m, n, |_, _| c));
         let rank_one = (
             proptest::collection::vec(-2.0f64..2.0, m),
@@ -143,9 +145,11 @@ fn edge_matrix(max_m: usize, max_n: usize) -> impl Strategy<Value = Mat<f64>> {
                 let s = 2f64.powi(e);
                 Mat::from_fn(m, n, |i, j| u[i] * v[j] * s)
             });
-        let scaled = (proptest::collection::vec(-1.0f64..1.0, m * n), -1074i32..1023).prop_map(
-            move |(v, e)| Mat::from_fn(m, n, |i, j| v[j * m + i] * 2f64.powi(e)),
-        );
+        let scaled = (
+            proptest::collection::vec(-1.0f64..1.0, m * n),
+            -1074i32..1023,
+        )
+            .prop_map(move |(v, e)| Mat::from_fn(m, n, |i, j| v[j * m + i] * 2f64.powi(e)));
         prop_oneof![arbitrary, constant, rank_one, scaled]
     })
 }
@@ -153,10 +157,12 @@ fn edge_matrix(max_m: usize, max_n: usize) -> impl Strategy<Value = Mat<f64>> {
 /// A symmetric matrix from an edge matrix: its lower triangle mirrored.
 fn edge_symmetric(max_n: usize) -> impl Strategy<Value = Mat<f64>> {
     (1..=max_n)
-        .prop_flat_map(|n| edge_matrix(n, n).prop_map(move |a| {
-            let k = a.nrows().min(a.ncols());
-            Mat::from_fn(k, k, |i, j| if i >= j { a[(i, j)] } else { a[(j, i)] })
-        }))
+        .prop_flat_map(|n| {
+            edge_matrix(n, n).prop_map(move |a| {
+                let k = a.nrows().min(a.ncols());
+                Mat::from_fn(k, k, |i, j| if i >= j { a[(i, j)] } else { a[(j, i)] })
+            })
+        })
         .prop_filter("non-empty", |a| a.nrows() > 0)
 }
 
@@ -198,11 +204,22 @@ fn check_cut_norm(a: &Mat<f64>) -> Result<(), TestCaseError> {
     let Ok(c) = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut stream("cut")) else {
         return Ok(());
     };
-    prop_assert!(c.lower.is_finite() && c.upper.is_finite(), "not finite: {c:?} for {a:?}");
+    prop_assert!(
+        c.lower.is_finite() && c.upper.is_finite(),
+        "not finite: {c:?} for {a:?}"
+    );
     prop_assert!(0.0 <= c.lower && c.lower <= c.upper, "disordered: {c:?}");
     let exact = cut_norm_exact_rational(a.as_ref()).unwrap();
-    prop_assert!(q(c.lower) <= exact, "lower {} above the exact {exact} for {a:?}", c.lower);
-    prop_assert!(exact <= q(c.upper), "upper {} below the exact {exact} for {a:?}", c.upper);
+    prop_assert!(
+        q(c.lower) <= exact,
+        "lower {} above the exact {exact} for {a:?}",
+        c.lower
+    );
+    prop_assert!(
+        exact <= q(c.upper),
+        "upper {} below the exact {exact} for {a:?}",
+        c.upper
+    );
     Ok(())
 }
 
@@ -214,11 +231,17 @@ fn check_eigen_certificates(a: &Mat<f64>, shift: f64) -> Result<(), TestCaseErro
     }
     if let Some(mu) = certify_lambda_max_below(a.as_ref(), shift, 0.0) {
         prop_assert!(mu.is_finite());
-        prop_assert!(is_psd(shifted(a, -1, mu)), "λ_max ≤ {mu} is wrong for {a:?}");
+        prop_assert!(
+            is_psd(shifted(a, -1, mu)),
+            "λ_max ≤ {mu} is wrong for {a:?}"
+        );
     }
     if let Ok(l) = certified_lambda_min(a.as_ref(), 0.0) {
         prop_assert!(l > 0.0 && l.is_finite());
-        prop_assert!(is_psd(shifted(a, 1, l)), "certified λ_min ≥ {l} is wrong for {a:?}");
+        prop_assert!(
+            is_psd(shifted(a, 1, l)),
+            "certified λ_min ≥ {l} is wrong for {a:?}"
+        );
     }
     Ok(())
 }
@@ -269,9 +292,13 @@ fn edge_graphon() -> impl Strategy<Value = Vec<Vec<f64>>> {
         (-1070i32..-900).prop_map(|e| 2f64.powi(e)),
         0.0f64..=1.0,
     ];
-    (prop_oneof![Just(1usize), Just(2), Just(4)], prop_oneof![Just(1usize), Just(2), Just(4)]).prop_flat_map(move |(m, n)| {
-        proptest::collection::vec(proptest::collection::vec(value.clone(), n), m)
-    })
+    (
+        prop_oneof![Just(1usize), Just(2), Just(4)],
+        prop_oneof![Just(1usize), Just(2), Just(4)],
+    )
+        .prop_flat_map(move |(m, n)| {
+            proptest::collection::vec(proptest::collection::vec(value.clone(), n), m)
+        })
 }
 
 proptest! {
@@ -352,10 +379,18 @@ fn regression_cut_norm_near_f64_max_is_finite_and_tight() {
     let c = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut stream("huge")).unwrap();
     let exact = cut_norm_exact_rational(a.as_ref()).unwrap();
     assert!(q(c.lower) <= exact && exact <= q(c.upper), "{c:?}");
-    assert!(c.upper.is_finite() && c.lower >= 0.999 * 4.4942328371557893e307, "{c:?}");
+    assert!(
+        c.upper.is_finite() && c.lower >= 0.999 * 4.4942328371557893e307,
+        "{c:?}"
+    );
     // The same in the subnormal range: rescaled up, still tight.
     let tiny = Mat::from_fn(3, 2, |i, j| f64::from_bits(1 + (i * 2 + j) as u64));
-    let c = cut_norm(tiny.as_ref(), &CutNormOptions::default(), &mut stream("tiny")).unwrap();
+    let c = cut_norm(
+        tiny.as_ref(),
+        &CutNormOptions::default(),
+        &mut stream("tiny"),
+    )
+    .unwrap();
     let exact = cut_norm_exact_rational(tiny.as_ref()).unwrap();
     assert!(q(c.lower) <= exact && exact <= q(c.upper), "{c:?}");
     // The exact 3.5 η is not representable: the interval is a few subnormal steps wide.
@@ -391,8 +426,8 @@ fn regression_kernel_graphon_with_subnormal_density_is_refused() {
 /// is below 1e-300, so the kernel equals the dense one of the other node.
 #[test]
 fn regression_graphon_ntk_subnormal_row_norms_stay_finite() {
-    let x = unit_rows(faer::mat![[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.0, 0.6, 0.8]].as_ref())
-        .unwrap();
+    let x =
+        unit_rows(faer::mat![[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.0, 0.6, 0.8]].as_ref()).unwrap();
     for tiny in [5e-324, 2e-323, 1e-320, 1e-310] {
         let w = faer::mat![[tiny, tiny, tiny], [1.0, 1.0, 1.0]];
         let g = KernelGraphon::new(vec![0.25, 0.75], vec![0.5, 0.5], w).unwrap();
@@ -404,7 +439,10 @@ fn regression_graphon_ntk_subnormal_row_norms_stay_finite() {
                 for j in 0..3 {
                     // ω ρ⁻¹ = 0.5 / (0.5 (1 + tiny)): the dense kernel up to a few roundings.
                     let err = (k[(i, j)] - want[(i, j)]).abs();
-                    assert!(err <= 16.0 * f64::EPSILON, "{tiny:e} {layers:?} ({i}, {j}): {k:?}");
+                    assert!(
+                        err <= 16.0 * f64::EPSILON,
+                        "{tiny:e} {layers:?} ({i}, {j}): {k:?}"
+                    );
                 }
             }
         }
@@ -420,6 +458,9 @@ fn regression_step_c4_of_a_subnormal_graphon() {
     let r = StepGraphon::<BigRational>::from_f64(&f).unwrap();
     let err = (q(f.c4_density()) - r.c4_density()).abs();
     let relative = q(gamma(c4_roundings(1, 1)).unwrap()) * r.c4_density();
-    assert!(err > relative, "the finding: relative error alone was exceeded");
+    assert!(
+        err > relative,
+        "the finding: relative error alone was exceeded"
+    );
     assert!(err <= relative + q(c4_underflow(1, 1)));
 }

@@ -34,7 +34,7 @@
 use super::GraphonError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::linalg::{inflate, next_down, next_up, sum_of_squares_upper, ETA};
-use crate::linalg::{matmul, matmul_lower};
+use crate::linalg::{matmul, matmul_lower, MAX_DENSE_ORDER};
 use crate::seed::uniform_open01;
 use crate::tol::{self, TolError};
 use faer::{Accum, Mat, MatMut, MatRef, Side};
@@ -125,7 +125,9 @@ pub struct CutNormOptions {
     pub lanczos_steps: usize,
     /// Whether to compute the spectral bound (it costs a Gram matrix and a Cholesky
     /// factorisation of the shorter side, `O(m n min(m, n))`). Without it, `upper` is the L¹
-    /// bound and the singular-vector starts are skipped.
+    /// bound and the singular-vector starts are skipped. It is skipped as well when the shorter
+    /// side exceeds [`crate::linalg::MAX_DENSE_ORDER`] (the Gram matrix would not fit in
+    /// memory): then `certificate_trials` is 0 and `upper_spectral` is `+∞`.
     pub spectral: bool,
 }
 
@@ -237,7 +239,9 @@ fn cut_norm_in_range<R: Rng + ?Sized>(
     let mn = (m * n) as f64;
     let abs_sum = abs_sum_upper(&a)?;
     let upper_l1 = next_up(abs_sum / mn);
-    let spectral = if opts.spectral {
+    // The Gram matrix of the shorter side is dense: beyond MAX_DENSE_ORDER it is not formed
+    // (memory) and the upper bound is the L¹ one, as with `spectral: false`.
+    let spectral = if opts.spectral && m.min(n) <= MAX_DENSE_ORDER {
         spectral_certificate(&a, opts.lanczos_steps, rng)
     } else {
         Spectral::skipped()
@@ -345,8 +349,8 @@ fn rescaled(a: MatRef<'_, f64>) -> (Mat<f64>, i32) {
     }
     let e = binary_exponent(largest);
     let scaled = Mat::from_fn(a.nrows(), a.ncols(), |i, j| scale_pow2(a[(i, j)], -e));
-    let exact = (0..a.ncols())
-        .all(|j| (0..a.nrows()).all(|i| scale_pow2(scaled[(i, j)], e) == a[(i, j)]));
+    let exact =
+        (0..a.ncols()).all(|j| (0..a.nrows()).all(|i| scale_pow2(scaled[(i, j)], e) == a[(i, j)]));
     if exact {
         (scaled, e)
     } else {

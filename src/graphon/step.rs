@@ -36,8 +36,8 @@
 
 use super::GraphonError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Source};
-use crate::tol;
 use crate::linalg::ETA;
+use crate::tol;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Num, One, Signed, ToPrimitive};

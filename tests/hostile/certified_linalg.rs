@@ -63,9 +63,17 @@ fn ntk_constant_graphon_certificate_is_density_free() {
         )
     };
     let (lo, hi) = interval("0.5");
-    for rho in ["1", "0.9999999999999999", "1e-300", "2.2250738585072014e-308"] {
+    for rho in [
+        "1",
+        "0.9999999999999999",
+        "1e-300",
+        "2.2250738585072014e-308",
+    ] {
         let (l, h) = interval(rho);
-        assert!(l <= hi && lo <= h, "ρ = {rho}: [{l}, {h}] misses [{lo}, {hi}]");
+        assert!(
+            l <= hi && lo <= h,
+            "ρ = {rho}: [{l}, {h}] misses [{lo}, {hi}]"
+        );
     }
 }
 
@@ -73,13 +81,33 @@ fn ntk_constant_graphon_certificate_is_density_free() {
 fn ntk_subnormal_density_is_refused() {
     for rho in ["5e-324", "1e-310"] {
         assert_refused(
-            &["ntk", "--graphon", "constant", "--data", "digits", "--samples", "5", "--density", rho],
+            &[
+                "ntk",
+                "--graphon",
+                "constant",
+                "--data",
+                "digits",
+                "--samples",
+                "5",
+                "--density",
+                rho,
+            ],
             "outside the kernel's domain",
         );
     }
     // A SNIP profile whose density underflows to a subnormal: refused the same way.
     assert_refused(
-        &["ntk", "--graphon", "snip:1e-300", "--data", "digits", "--samples", "50", "--density", "5e-324"],
+        &[
+            "ntk",
+            "--graphon",
+            "snip:1e-300",
+            "--data",
+            "digits",
+            "--samples",
+            "50",
+            "--density",
+            "5e-324",
+        ],
         "outside the kernel's domain",
     );
 }
@@ -87,7 +115,14 @@ fn ntk_subnormal_density_is_refused() {
 /// One input: a 1 × 1 kernel, K = ½ for the first layer. The certificate must contain ½.
 #[test]
 fn ntk_single_input_certifies_one_half() {
-    let (o, j) = ntk_json(&["--graphon", "constant", "--samples", "1", "--density", "0.2"]);
+    let (o, j) = ntk_json(&[
+        "--graphon",
+        "constant",
+        "--samples",
+        "1",
+        "--density",
+        "0.2",
+    ]);
     let j = j.unwrap_or_else(|| panic!("refused: {}", stderr(&o)));
     assert_certificate_sane("N = 1", &j);
     let lower = field(&j, "lambda_min_lower").expect("certified");
@@ -98,14 +133,28 @@ fn ntk_single_input_certifies_one_half() {
 /// costs O(m²): 100 000 nodes ran for minutes before the limit).
 #[test]
 fn ntk_quadrature_nodes_are_bounded() {
-    let base = ["ntk", "--graphon", "fsm:exp:3;exp:3", "--data", "digits", "--samples", "10", "--density", "0.2", "--nodes"];
+    let base = [
+        "ntk",
+        "--graphon",
+        "fsm:exp:3;exp:3",
+        "--data",
+        "digits",
+        "--samples",
+        "10",
+        "--density",
+        "0.2",
+        "--nodes",
+    ];
     let with = |n: &'static str| {
         let mut a = base.to_vec();
         a.push(n);
         a
     };
     assert_refused(&with("100000"), "quadrature nodes exceed the limit 4096");
-    assert_refused(&with("18446744073709551615"), "quadrature nodes exceed the limit");
+    assert_refused(
+        &with("18446744073709551615"),
+        "quadrature nodes exceed the limit",
+    );
     assert_refused(&with("0"), "quadrature node");
 }
 
@@ -114,13 +163,23 @@ fn ntk_quadrature_nodes_are_bounded() {
 #[test]
 fn ntk_snip_extreme_powers_and_densities() {
     for power in ["1e-300", "1", "300", "1e300"] {
-        for rho in ["1e-300", "2.2250738585072014e-308", "0.2", "0.9999999999999999"] {
+        for rho in [
+            "1e-300",
+            "2.2250738585072014e-308",
+            "0.2",
+            "0.9999999999999999",
+        ] {
             let graphon = format!("snip:{power}");
             let (o, j) = ntk_json(&["--graphon", &graphon, "--samples", "60", "--density", rho]);
             match j {
                 Some(j) => assert_certificate_sane(&format!("{graphon} at {rho}"), &j),
                 None => {
-                    assert_eq!(o.status.code(), Some(2), "{graphon} at {rho}: {}", stderr(&o));
+                    assert_eq!(
+                        o.status.code(),
+                        Some(2),
+                        "{graphon} at {rho}: {}",
+                        stderr(&o)
+                    );
                     assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{}", stderr(&o));
                 }
             }

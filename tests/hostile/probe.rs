@@ -69,8 +69,15 @@ pub fn assert_refused(args: &[&str], needle: &str) {
     assert_no_crash(args, &o);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{args:?}: not refused: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
-    assert!(err.contains(needle), "{args:?}: {err:?} does not name {needle:?}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {err}"
+    );
+    assert!(
+        err.contains(needle),
+        "{args:?}: {err:?} does not name {needle:?}"
+    );
     assert!(o.stdout.is_empty(), "{args:?}: wrote to stdout on refusal");
 }
 
