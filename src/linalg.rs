@@ -162,6 +162,10 @@ pub fn check_dense_order(order: usize) -> Result<(), LinalgError> {
 /// // A x = b without an inverse: A (1, 1) = (6, 5).
 /// let x = c.solve(&[6.0, 5.0]).unwrap();
 /// assert!((x[0] - 1.0).abs() < 1e-15 && (x[1] - 1.0).abs() < 1e-15);
+/// // Entries at f64::MAX symmetrise without overflow (M + M would be ∞).
+/// let m = f64::MAX;
+/// let big = Cholesky::factor(faer::mat![[m, 0.0], [0.0, m]].as_ref()).unwrap();
+/// assert_eq!(big.diagonal(), vec![m.sqrt(); 2]);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Cholesky {
@@ -194,7 +198,14 @@ impl Cholesky {
         let mut l = vec![0.0; n * n];
         for j in 0..n {
             for i in j..n {
-                let v = 0.5 * (a[(i, j)] + a[(j, i)]);
+                let (x, y) = (a[(i, j)], a[(j, i)]);
+                // Halve first when the sum overflows (two entries near f64::MAX).
+                let sum = x + y;
+                let v = if sum.is_finite() {
+                    0.5 * sum
+                } else {
+                    0.5 * x + 0.5 * y
+                };
                 if !v.is_finite() {
                     return Err(LinalgError::NonFinite(format!("entry ({i}, {j}) is {v}")));
                 }

@@ -464,3 +464,14 @@ fn regression_step_c4_of_a_subnormal_graphon() {
     );
     assert!(err <= relative + q(c4_underflow(1, 1)));
 }
+
+/// The symmetrisation `(A + Aᵀ)/2` overflowed for entries near f64::MAX and the factorisation
+/// refused a positive definite matrix as `NonFinite(inf)`.
+#[test]
+fn regression_cholesky_symmetrises_huge_entries_without_overflow() {
+    let m = f64::MAX;
+    let a = faer::mat![[m, m / 4.0], [m / 4.0, m]];
+    let c = pai_graphon::linalg::Cholesky::factor(a.as_ref()).unwrap();
+    let exact_pd = is_psd(shifted(&a, 1, m / 2.0));
+    assert!(exact_pd && c.diagonal()[0] == m.sqrt());
+}
