@@ -69,13 +69,22 @@ fn is_psd(mut a: Vec<Vec<BigRational>>) -> bool {
 
 /// `σ (A − s I)` as rationals.
 fn shifted(a: &Mat<f64>, sigma: i32, s: f64) -> Vec<Vec<BigRational>> {
+    shifted_exact(a, sigma, &q(s))
+}
+
+/// `σ (A − s I)` for a rational shift.
+fn shifted_exact(a: &Mat<f64>, sigma: i32, s: &BigRational) -> Vec<Vec<BigRational>> {
     let n = a.nrows();
     let sig = BigRational::from_integer(BigInt::from(sigma));
     (0..n)
         .map(|i| {
             (0..n)
                 .map(|j| {
-                    let d = if i == j { q(s) } else { BigRational::zero() };
+                    let d = if i == j {
+                        s.clone()
+                    } else {
+                        BigRational::zero()
+                    };
                     &sig * (q(a[(i, j)]) - d)
                 })
                 .collect()
@@ -266,6 +275,17 @@ proptest! {
     fn eigenvalue_certificates_hold_near_singular(a in near_spd(5), t in 0.0f64..1.5) {
         let trace: f64 = (0..a.nrows()).map(|i| a[(i, i)]).sum();
         check_eigen_certificates(&a, t * trace / a.nrows() as f64)?;
+    }
+
+    /// With a stated input error e the certificate covers every `A + E`, `‖E‖₂ ≤ e`: exactly,
+    /// `λ_min(A) ≥ ℓ + e` (E = −eI is the worst case).
+    #[test]
+    fn lambda_min_certificate_covers_the_input_error(a in near_spd(5), rel in prop_oneof![Just(0.0), 1e-12f64..1e-2]) {
+        let trace: f64 = (0..a.nrows()).map(|i| a[(i, i)]).sum();
+        let e = rel * trace;
+        if let Ok(l) = certified_lambda_min(a.as_ref(), e) {
+            prop_assert!(is_psd(shifted_exact(&a, 1, &(q(l) + q(e)))), "ℓ = {l}, e = {e}, {a:?}");
+        }
     }
 
     #[test]
@@ -474,4 +494,19 @@ fn regression_cholesky_symmetrises_huge_entries_without_overflow() {
     let c = pai_graphon::linalg::Cholesky::factor(a.as_ref()).unwrap();
     let exact_pd = is_psd(shifted(&a, 1, m / 2.0));
     assert!(exact_pd && c.diagonal()[0] == m.sqrt());
+}
+
+/// The exact oracle can fail: [[2, 1], [1, 2]] has λ_min = 1 and λ_max = 3, exactly at the edge.
+#[test]
+fn exact_semidefiniteness_oracle_is_sharp() {
+    let a = faer::mat![[2.0, 1.0], [1.0, 2.0]];
+    let just_above = |x: f64| f64::from_bits(x.to_bits() + 1);
+    assert!(is_psd(shifted(&a, 1, 1.0)) && !is_psd(shifted(&a, 1, just_above(1.0))));
+    assert!(
+        is_psd(shifted(&a, -1, 3.0))
+            && !is_psd(shifted(&a, -1, f64::from_bits(3f64.to_bits() - 1)))
+    );
+    // A zero pivot with a non-zero row: [[0, 1], [1, 0]] is indefinite.
+    let z = faer::mat![[0.0, 1.0], [1.0, 0.0]];
+    assert!(!is_psd(shifted(&z, 1, 0.0)));
 }
