@@ -58,6 +58,21 @@ use std::ops::{AddAssign, SubAssign};
 /// ```
 pub const EXACT_MAX_SHORT_SIDE: usize = 20;
 
+/// The most random starts and alternating sweeps [`cut_norm`] accepts in [`CutNormOptions`]: each
+/// start holds an m-vector and costs a matrix product per sweep, so these bound the work and
+/// the memory; `lanczos_steps` is clamped to the Gram matrix's order, `finalists` to the starts.
+///
+/// ```
+/// use faer::Mat;
+/// use pai_graphon::graphon::{cutnorm::{cut_norm, CutNormOptions, MAX_SEARCH_EFFORT}, GraphonError};
+/// use pai_graphon::seed::MasterSeed;
+/// let opts = CutNormOptions { random_starts: usize::MAX, ..CutNormOptions::default() };
+/// let a = Mat::<f64>::identity(2, 2);
+/// let r = cut_norm(a.as_ref(), &opts, &mut MasterSeed::default().stream("doc/effort"));
+/// assert_eq!(r.unwrap_err(), GraphonError::TooLarge { quantity: "random starts", size: usize::MAX, max: MAX_SEARCH_EFFORT });
+/// ```
+pub const MAX_SEARCH_EFFORT: usize = 4096;
+
 /// Trial shifts of the certificate: `ν = θ + τ · scale` with `τ = 10^−4, 8·10^−4, …`, then a
 /// last trial at `ν = 2 tr(Ĝ)`, which exceeds `λ_max(Ĝ)` unless rounding dominates.
 const CERTIFICATE_TRIALS: usize = 6;
@@ -224,6 +239,18 @@ pub fn cut_norm<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<CutNormInterval, GraphonError> {
     validate(a)?;
+    for (quantity, size) in [
+        ("random starts", opts.random_starts),
+        ("alternating sweeps", opts.max_sweeps),
+    ] {
+        if size > MAX_SEARCH_EFFORT {
+            return Err(GraphonError::TooLarge {
+                quantity,
+                size,
+                max: MAX_SEARCH_EFFORT,
+            });
+        }
+    }
     let (a, exponent) = rescaled(a);
     let c = cut_norm_in_range(a, opts, rng)?;
     Ok(if exponent == 0 { c } else { c.scaled(exponent) })
