@@ -36,6 +36,18 @@ const INVERSE_ITERATION_STEPS: usize = 60;
 /// Column block of the blocked Cholesky factorisation.
 const CHOLESKY_BLOCK: usize = 64;
 
+/// The largest order of a dense n × n matrix the toolbox factors or forms (Cholesky, the
+/// eigenvalue certificates, the graphon NTK's kernel). Derived from memory: one such matrix of
+/// f64 takes `8 n²` bytes, 2 GiB at this order, and a certificate holds two (the input and its
+/// shifted factor). Larger orders are refused before anything is allocated.
+///
+/// ```
+/// use pai_graphon::linalg::MAX_DENSE_ORDER;
+/// assert_eq!(MAX_DENSE_ORDER, 16_384);
+/// assert_eq!((MAX_DENSE_ORDER * MAX_DENSE_ORDER * 8) >> 30, 2); // GiB per matrix
+/// ```
+pub const MAX_DENSE_ORDER: usize = 16_384;
+
 /// A matrix the toolbox cannot factor.
 ///
 /// ```
@@ -51,6 +63,9 @@ const CHOLESKY_BLOCK: usize = 64;
 /// // Positive definite, but λ_min = 1e-3 is within the stated input error 1e-2.
 /// let close = certified_lambda_min(mat![[1.0, 0.0], [0.0, 1e-3]].as_ref(), 1e-2).unwrap_err();
 /// assert!(matches!(close, LinalgError::Uncertified { .. }));
+/// // An order beyond the memory limit is refused before allocating.
+/// let order = pai_graphon::linalg::check_dense_order(20_000).unwrap_err();
+/// assert_eq!(order, LinalgError::TooLarge { order: 20_000, max: 16_384 });
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinalgError {
@@ -73,6 +88,18 @@ pub enum LinalgError {
         /// The stated operator-norm bound on the input error.
         input_error: f64,
     },
+    /// A matrix order above [`MAX_DENSE_ORDER`] (refused before allocating).
+    TooLarge {
+        /// The order asked for.
+        order: usize,
+        /// The largest order accepted.
+        max: usize,
+    },
+    /// A certified quantity that does not fit in f64 (its enclosure would reach ±∞).
+    Overflow {
+        /// What overflowed.
+        quantity: &'static str,
+    },
 }
 
 impl fmt::Display for LinalgError {
@@ -92,11 +119,36 @@ impl fmt::Display for LinalgError {
                 "positive definiteness not certified: λ_min ≈ {estimate:e} does not exceed the \
                  rounding and input-error margin (input error ‖E‖₂ ≤ {input_error:e})"
             ),
+            LinalgError::TooLarge { order, max } => write!(
+                f,
+                "matrix order {order} exceeds the limit {max} (memory: a dense {max} × {max} \
+                 f64 matrix takes 2 GiB)"
+            ),
+            LinalgError::Overflow { quantity } => {
+                write!(f, "{quantity} overflows f64: no finite enclosure")
+            }
         }
     }
 }
 
 impl std::error::Error for LinalgError {}
+
+/// Refuse a dense order above [`MAX_DENSE_ORDER`]; call it before allocating an n × n matrix.
+///
+/// ```
+/// use pai_graphon::linalg::{check_dense_order, LinalgError, MAX_DENSE_ORDER};
+/// assert_eq!(check_dense_order(MAX_DENSE_ORDER), Ok(()));
+/// assert!(matches!(check_dense_order(MAX_DENSE_ORDER + 1), Err(LinalgError::TooLarge { .. })));
+/// ```
+pub fn check_dense_order(order: usize) -> Result<(), LinalgError> {
+    if order > MAX_DENSE_ORDER {
+        return Err(LinalgError::TooLarge {
+            order,
+            max: MAX_DENSE_ORDER,
+        });
+    }
+    Ok(())
+}
 
 /// The Cholesky factor `A = L Lᵀ` of a symmetric positive definite matrix, from its lower
 /// triangle after symmetrising: `(A + Aᵀ)/2` is what is factored.
@@ -110,6 +162,10 @@ impl std::error::Error for LinalgError {}
 /// // A x = b without an inverse: A (1, 1) = (6, 5).
 /// let x = c.solve(&[6.0, 5.0]).unwrap();
 /// assert!((x[0] - 1.0).abs() < 1e-15 && (x[1] - 1.0).abs() < 1e-15);
+/// // Entries at f64::MAX symmetrise without overflow (M + M would be ∞).
+/// let m = f64::MAX;
+/// let big = Cholesky::factor(faer::mat![[m, 0.0], [0.0, m]].as_ref()).unwrap();
+/// assert_eq!(big.diagonal(), vec![m.sqrt(); 2]);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Cholesky {
@@ -138,10 +194,18 @@ impl Cholesky {
                 a.ncols()
             )));
         }
+        check_dense_order(n)?;
         let mut l = vec![0.0; n * n];
         for j in 0..n {
             for i in j..n {
-                let v = 0.5 * (a[(i, j)] + a[(j, i)]);
+                let (x, y) = (a[(i, j)], a[(j, i)]);
+                // Halve first when the sum overflows (two entries near f64::MAX).
+                let sum = x + y;
+                let v = if sum.is_finite() {
+                    0.5 * sum
+                } else {
+                    0.5 * x + 0.5 * y
+                };
                 if !v.is_finite() {
                     return Err(LinalgError::NonFinite(format!("entry ({i}, {j}) is {v}")));
                 }
@@ -437,6 +501,7 @@ fn check_symmetric(a: MatRef<'_, f64>) -> Result<(), LinalgError> {
             a.ncols()
         )));
     }
+    check_dense_order(n)?;
     for j in 0..n {
         for i in j..n {
             let v = a[(i, j)];
@@ -661,6 +726,9 @@ pub struct QuadraticEnclosure {
 /// assert!(q.lower <= 0.375 && 0.375 <= q.upper && q.upper - q.lower < 1e-13);
 /// let wide = certified_quadratic_inverse(a.as_ref(), &[1.0, 0.0], 1e-3).unwrap();
 /// assert!(wide.lower < q.lower && wide.upper > q.upper);
+/// // yᵀA⁻¹y ≈ 3/8 · 10⁴⁰⁰ does not fit in f64: refused, not enclosed in [x, +∞].
+/// let huge = certified_quadratic_inverse(a.as_ref(), &[1e200, 0.0], 0.0).unwrap_err();
+/// assert_eq!(huge, pai_graphon::linalg::LinalgError::Overflow { quantity: "yᵀA⁻¹y" });
 /// ```
 pub fn certified_quadratic_inverse(
     a: MatRef<'_, f64>,
@@ -689,6 +757,12 @@ pub fn certified_quadratic_inverse(
     }
     let estimate: f64 = z.iter().map(|v| v * v).sum();
     let zz_upper = inflate(estimate + nf * ETA, n + 2);
+    if !zz_upper.is_finite() {
+        // ‖L⁻¹y‖² beyond f64::MAX (a huge y): an upper bound of +∞ would certify nothing.
+        return Err(LinalgError::Overflow {
+            quantity: "yᵀA⁻¹y"
+        });
+    }
     let zz_lower = next_down((estimate - nf * ETA) * (1.0 - 2.0 * gamma_or_inf(n + 2))).max(0.0);
     let upper = inflate(zz_upper * (1.0 + r), 2);
     let lower = next_down(next_down(zz_lower * (1.0 - r)) * (1.0 - 4.0 * UNIT_ROUNDOFF)).max(0.0);

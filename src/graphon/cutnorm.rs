@@ -34,7 +34,7 @@
 use super::GraphonError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::linalg::{inflate, next_down, next_up, sum_of_squares_upper, ETA};
-use crate::linalg::{matmul, matmul_lower};
+use crate::linalg::{matmul, matmul_lower, MAX_DENSE_ORDER};
 use crate::seed::uniform_open01;
 use crate::tol::{self, TolError};
 use faer::{Accum, Mat, MatMut, MatRef, Side};
@@ -57,6 +57,21 @@ use std::ops::{AddAssign, SubAssign};
 /// assert_eq!(cut_norm_exact(thin.as_ref()).unwrap(), 1.0);
 /// ```
 pub const EXACT_MAX_SHORT_SIDE: usize = 20;
+
+/// The most random starts and alternating sweeps [`cut_norm`] accepts in [`CutNormOptions`]: each
+/// start holds an m-vector and costs a matrix product per sweep, so these bound the work and
+/// the memory; `lanczos_steps` is clamped to the Gram matrix's order, `finalists` to the starts.
+///
+/// ```
+/// use faer::Mat;
+/// use pai_graphon::graphon::{cutnorm::{cut_norm, CutNormOptions, MAX_SEARCH_EFFORT}, GraphonError};
+/// use pai_graphon::seed::MasterSeed;
+/// let opts = CutNormOptions { random_starts: usize::MAX, ..CutNormOptions::default() };
+/// let a = Mat::<f64>::identity(2, 2);
+/// let r = cut_norm(a.as_ref(), &opts, &mut MasterSeed::default().stream("doc/effort"));
+/// assert_eq!(r.unwrap_err(), GraphonError::TooLarge { quantity: "random starts", size: usize::MAX, max: MAX_SEARCH_EFFORT });
+/// ```
+pub const MAX_SEARCH_EFFORT: usize = 4096;
 
 /// Trial shifts of the certificate: `ν = θ + τ · scale` with `τ = 10^−4, 8·10^−4, …`, then a
 /// last trial at `ν = 2 tr(Ĝ)`, which exceeds `λ_max(Ĝ)` unless rounding dominates.
@@ -125,7 +140,9 @@ pub struct CutNormOptions {
     pub lanczos_steps: usize,
     /// Whether to compute the spectral bound (it costs a Gram matrix and a Cholesky
     /// factorisation of the shorter side, `O(m n min(m, n))`). Without it, `upper` is the L¹
-    /// bound and the singular-vector starts are skipped.
+    /// bound and the singular-vector starts are skipped. It is skipped as well when the shorter
+    /// side exceeds [`crate::linalg::MAX_DENSE_ORDER`] (the Gram matrix would not fit in
+    /// memory): then `certificate_trials` is 0 and `upper_spectral` is `+∞`.
     pub spectral: bool,
 }
 
@@ -190,9 +207,15 @@ pub struct CutNormInterval {
 /// `rng` supplies the random starts and the Lanczos start vector (pass a labelled stream,
 /// `MasterSeed::stream(label)`); the bounds are certified whatever it draws.
 ///
+/// Every entry of any size is accepted. The cut norm is homogeneous, so a matrix whose largest
+/// entry lies outside `[2^−RESCALE_EXPONENT, 2^RESCALE_EXPONENT]` (subnormal or near f64::MAX)
+/// is first multiplied by a power of two that brings it near 1, when that is exact, and the
+/// bounds are scaled back with outward rounding. `upper` is never above `max|A_ij|`, a bound
+/// that cannot overflow.
+///
 /// Errors: [`GraphonError::Empty`] for no rows or columns; [`GraphonError::NonFinite`] for a NaN
-/// or infinite entry, or when `Σ|A_ij|` overflows f64 (reported as `NonFinite(inf)`);
-/// [`GraphonError::Shape`] when `m n ≥ 2^53`.
+/// or infinite entry, or when `Σ|A_ij|` overflows f64 on a matrix that could not be rescaled
+/// exactly (reported as `NonFinite(inf)`); [`GraphonError::Shape`] when `m n ≥ 2^53`.
 ///
 /// ```
 /// use faer::Mat;
@@ -205,6 +228,10 @@ pub struct CutNormInterval {
 /// let exact = 30.0 / 12.0; // Σ (i + j) = 4·3 + 3·6
 /// assert!(c.lower <= exact && exact <= c.upper);
 /// assert!(c.upper - c.lower < 1e-13);
+/// // Near f64::MAX nothing overflows: the interval is rescaled, finite, and contains the value.
+/// let huge = Mat::from_fn(2, 2, |_, _| f64::MAX);
+/// let c = cut_norm(huge.as_ref(), &CutNormOptions::default(), &mut rng).unwrap();
+/// assert!(c.lower <= f64::MAX && c.upper == f64::MAX && c.lower > 0.99 * f64::MAX);
 /// ```
 pub fn cut_norm<R: Rng + ?Sized>(
     a: MatRef<'_, f64>,
@@ -212,12 +239,36 @@ pub fn cut_norm<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<CutNormInterval, GraphonError> {
     validate(a)?;
-    let a = a.to_owned();
+    for (quantity, size) in [
+        ("random starts", opts.random_starts),
+        ("alternating sweeps", opts.max_sweeps),
+    ] {
+        if size > MAX_SEARCH_EFFORT {
+            return Err(GraphonError::TooLarge {
+                quantity,
+                size,
+                max: MAX_SEARCH_EFFORT,
+            });
+        }
+    }
+    let (a, exponent) = rescaled(a);
+    let c = cut_norm_in_range(a, opts, rng)?;
+    Ok(if exponent == 0 { c } else { c.scaled(exponent) })
+}
+
+/// [`cut_norm`] of a validated matrix whose largest entry is in range (or cannot be rescaled).
+fn cut_norm_in_range<R: Rng + ?Sized>(
+    a: Mat<f64>,
+    opts: &CutNormOptions,
+    rng: &mut R,
+) -> Result<CutNormInterval, GraphonError> {
     let (m, n) = (a.nrows(), a.ncols());
     let mn = (m * n) as f64;
     let abs_sum = abs_sum_upper(&a)?;
     let upper_l1 = next_up(abs_sum / mn);
-    let spectral = if opts.spectral {
+    // The Gram matrix of the shorter side is dense: beyond MAX_DENSE_ORDER it is not formed
+    // (memory) and the upper bound is the L¹ one, as with `spectral: false`.
+    let spectral = if opts.spectral && m.min(n) <= MAX_DENSE_ORDER {
         spectral_certificate(&a, opts.lanczos_steps, rng)
     } else {
         Spectral::skipped()
@@ -230,9 +281,11 @@ pub fn cut_norm<R: Rng + ?Sized>(
     let singular = spectral.left.as_deref().zip(spectral.right.as_deref());
     let (best, sweeps) = search_cut(&a, opts, singular, rng);
     let (lower, attained_sum) = certified_lower(&a, &best, abs_sum);
+    // ‖A‖_□ ≤ max|A_ij| exactly: the bound that stays finite when Σ|A| rounds up to ∞.
+    let max_abs = max_abs(a.as_ref());
     Ok(CutNormInterval {
         lower,
-        upper: upper_l1.min(upper_spectral),
+        upper: upper_l1.min(upper_spectral).min(max_abs),
         rows: best.rows,
         cols: best.cols,
         sign: best.sign,
@@ -244,6 +297,92 @@ pub fn cut_norm<R: Rng + ?Sized>(
         certificate_trials: spectral.trials,
         sweeps,
     })
+}
+
+/// Matrices whose largest entry lies within `2^±RESCALE_EXPONENT` are used as they are (the
+/// results of every typical input stay bit-identical); outside, [`cut_norm`] rescales.
+const RESCALE_EXPONENT: i32 = 500;
+
+impl CutNormInterval {
+    /// The interval of `2^e A` from the interval of A: bounds scaled with outward rounding
+    /// ([`scale_pow2_down`], [`scale_pow2_up`]), the sets and counts unchanged.
+    fn scaled(self, e: i32) -> Self {
+        let up = |x: f64| scale_pow2_up(x, e);
+        CutNormInterval {
+            lower: scale_pow2_down(self.lower, e).max(0.0),
+            upper: up(self.upper),
+            attained_sum: scale_pow2(self.attained_sum, e),
+            upper_l1: up(self.upper_l1),
+            upper_spectral: up(self.upper_spectral),
+            op_norm_upper: up(self.op_norm_upper),
+            op_norm_estimate: scale_pow2(self.op_norm_estimate, e),
+            ..self
+        }
+    }
+}
+
+/// `max |A_ij|` (exact).
+fn max_abs(a: MatRef<'_, f64>) -> f64 {
+    (0..a.ncols())
+        .flat_map(|j| (0..a.nrows()).map(move |i| (i, j)))
+        .map(|(i, j)| a[(i, j)].abs())
+        .fold(0.0, f64::max)
+}
+
+/// The exponent e with `2^e ≤ x < 2^(e+1)`, for a positive finite x (subnormals included).
+fn binary_exponent(x: f64) -> i32 {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    if biased == 0 {
+        63 - (bits & ((1u64 << 52) - 1)).leading_zeros() as i32 - 1074
+    } else {
+        biased - 1023
+    }
+}
+
+/// `x · 2^e`, in steps of at most `2^±1000` so that no factor overflows; exact unless the
+/// result is subnormal or overflows (only the last step can round).
+fn scale_pow2(mut x: f64, mut e: i32) -> f64 {
+    while e != 0 {
+        let step = e.clamp(-1000, 1000);
+        x *= 2f64.powi(step);
+        e -= step;
+    }
+    x
+}
+
+/// `x · 2^e` rounded down: the product, one step down when scaling back does not return x.
+fn scale_pow2_down(x: f64, e: i32) -> f64 {
+    let y = scale_pow2(x, e);
+    if y.is_finite() && scale_pow2(y, -e) == x {
+        y
+    } else {
+        next_down(y)
+    }
+}
+
+/// `x · 2^e` rounded up.
+fn scale_pow2_up(x: f64, e: i32) -> f64 {
+    -scale_pow2_down(-x, e)
+}
+
+/// A = 2^e A' with A' returned: e brings the largest entry into `[1, 2)` when it lies outside
+/// `2^±RESCALE_EXPONENT` and every entry scales exactly (a huge matrix with subnormal entries
+/// may not); otherwise A itself and e = 0.
+fn rescaled(a: MatRef<'_, f64>) -> (Mat<f64>, i32) {
+    let largest = max_abs(a);
+    if largest == 0.0 || binary_exponent(largest).abs() <= RESCALE_EXPONENT {
+        return (a.to_owned(), 0);
+    }
+    let e = binary_exponent(largest);
+    let scaled = Mat::from_fn(a.nrows(), a.ncols(), |i, j| scale_pow2(a[(i, j)], -e));
+    let exact =
+        (0..a.ncols()).all(|j| (0..a.nrows()).all(|i| scale_pow2(scaled[(i, j)], e) == a[(i, j)]));
+    if exact {
+        (scaled, e)
+    } else {
+        (a.to_owned(), 0)
+    }
 }
 
 /// The high-probability bound on the cut norm of an m×n matrix of independent centred entries,
@@ -1106,9 +1245,11 @@ mod tests {
                 Err(GraphonError::NonFinite(_))
             ));
         }
-        let huge = Mat::from_fn(2, 2, |_, _| f64::MAX);
+        // Σ|A| overflows and no exact power-of-two rescaling exists (the subnormal entry would
+        // lose its bits): refused.
+        let mixed = faer::mat![[f64::MAX, f64::MAX], [f64::MAX, f64::from_bits(3)]];
         assert!(matches!(
-            cut_norm(huge.as_ref(), &opts, &mut stream("e")),
+            cut_norm(mixed.as_ref(), &opts, &mut stream("e")),
             Err(GraphonError::NonFinite(_))
         ));
         let wide = Mat::<f64>::zeros(21, 30);

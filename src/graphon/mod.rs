@@ -30,6 +30,8 @@ use std::fmt;
 /// assert!(matches!(above, Err(GraphonError::OutOfRange(_))));
 /// let widths = StepGraphon::new(vec![0.5], vec![1.0], vec![vec![1.0]]);
 /// assert!(matches!(widths, Err(GraphonError::Partition(_)))); // 0.5 does not sum to 1
+/// let big = GraphonError::TooLarge { quantity: "random starts", size: 5000, max: 4096 };
+/// assert_eq!(big.to_string(), "random starts 5000 exceeds the limit 4096");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum GraphonError {
@@ -48,6 +50,15 @@ pub enum GraphonError {
     Partition(String),
     /// A graphon value outside [0, 1].
     OutOfRange(String),
+    /// A work parameter beyond its documented limit (refused before allocating).
+    TooLarge {
+        /// Which parameter.
+        quantity: &'static str,
+        /// Its value.
+        size: usize,
+        /// The largest value accepted.
+        max: usize,
+    },
 }
 
 impl fmt::Display for GraphonError {
@@ -60,6 +71,11 @@ impl fmt::Display for GraphonError {
             GraphonError::NonFinite(x) => write!(f, "non-finite value {x}"),
             GraphonError::Partition(why) => write!(f, "invalid partition: {why}"),
             GraphonError::OutOfRange(why) => write!(f, "graphon value out of [0, 1]: {why}"),
+            GraphonError::TooLarge {
+                quantity,
+                size,
+                max,
+            } => write!(f, "{quantity} {size} exceeds the limit {max}"),
         }
     }
 }

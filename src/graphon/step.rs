@@ -36,6 +36,7 @@
 
 use super::GraphonError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Source};
+use crate::linalg::ETA;
 use crate::tol;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -151,6 +152,56 @@ pub fn density_roundings(m: usize, n: usize) -> usize {
 /// ```
 pub fn c4_roundings(m: usize, n: usize) -> usize {
     2 * n + 2 * m + 4
+}
+
+/// Absolute allowance for underflow in [`StepGraphon::density`] in f64 on an m × n graphon,
+/// added to the relative `γ_K t(K2)` of [`density_roundings`], which alone fails when products
+/// underflow (a graphon with subnormal values: `t(K2) = 5e-324` computed as 0). With gradual
+/// underflow a product errs by `δ x + ε`, `|ε| ≤ η/2` (η = 2⁻¹⁰⁷⁴), and sums only relatively
+/// (Higham §2.1). The n products `β_j W_ij` of a row are weighted by `α_i` (`Σ α = 1`) and the
+/// m products `α_i q_i` enter once: `(n + m) η/2 (1 + γ_K) ≤ (n + m) η`.
+///
+/// ```
+/// use pai_graphon::graphon::step::{density_underflow, StepGraphon};
+/// let g = StepGraphon::uniform(vec![vec![5e-324, 0.0]]).unwrap();
+/// // t(K2) = η/2 exactly, computed as 0: within the allowance of 3 η.
+/// assert_eq!(g.density(), 0.0);
+/// assert_eq!(density_underflow(1, 2), 3.0 * 5e-324);
+/// ```
+pub fn density_underflow(m: usize, n: usize) -> f64 {
+    (m + n) as f64 * ETA
+}
+
+/// Absolute allowance for underflow in [`StepGraphon::c4_density`] in f64 on an m × n graphon
+/// (added to `γ_K t(C4)`, K = [`c4_roundings`]). A co-degree `C ≤ 1` errs by at most `n η`
+/// absolutely (two products per term, the first scaled by `W ≤ 1`), its square by
+/// `2nη + η/2` (`|2C| ≤ 2`), and the products by `α_k`, by `α_i` and the outer ones add η/2
+/// each; the weights sum to 1 and the off-diagonal terms count twice, which gives
+/// `(4n + 2m + 3) η/2 · 2`, rounded up to `(8n + 4m + 8) η` to cover the `(1 + γ_K)` growth.
+///
+/// ```
+/// use pai_graphon::graphon::step::{c4_underflow, StepGraphon};
+/// let g = StepGraphon::uniform(vec![vec![5e-324]]).unwrap();
+/// assert_eq!(g.c4_density(), 0.0); // t(C4) = η⁴
+/// assert_eq!(c4_underflow(1, 1), 20.0 * 5e-324);
+/// ```
+pub fn c4_underflow(m: usize, n: usize) -> f64 {
+    (8 * n + 4 * m + 8) as f64 * ETA
+}
+
+/// Absolute allowance for underflow in one degree value in f64 averaging `cells` cells (added
+/// to the relative `γ_K` of [`degree_roundings`]): `cells` products, each `η/2`, weighted by
+/// at most 1, `(1 + γ)` aside: `cells · η`.
+///
+/// ```
+/// use pai_graphon::graphon::step::{degree_underflow, StepGraphon};
+/// let g = StepGraphon::uniform(vec![vec![5e-324, 5e-324]]).unwrap();
+/// // q = η exactly, computed as η/2 + η/2 rounded to even: 0 + 0.
+/// assert_eq!(g.row_degrees(), vec![0.0]);
+/// assert_eq!(degree_underflow(2), 2.0 * 5e-324);
+/// ```
+pub fn degree_underflow(cells: usize) -> f64 {
+    cells as f64 * ETA
 }
 
 /// Rounding count K of one degree value in f64 when it averages `cells` cells
@@ -543,7 +594,7 @@ impl<T: Scalar> StepGraphon<T> {
     }
 
     /// The edge density `t(K2) = ∫ W = Σ_i α_i Σ_j β_j W_ij`. In f64 the rounding error is at
-    /// most `γ_K t(K2)` with `K` = [`density_roundings`].
+    /// most `γ_K t(K2)` with `K` = [`density_roundings`], plus [`density_underflow`].
     ///
     /// ```
     /// use pai_graphon::graphon::step::StepGraphon;
@@ -556,7 +607,8 @@ impl<T: Scalar> StepGraphon<T> {
     }
 
     /// The row degrees `q_i = Σ_j β_j W_ij`: the degree function `q(u) = ∫ W(u, v) dv` on each
-    /// row cell. In f64 each is within `γ_n q_i` ([`degree_roundings`]).
+    /// row cell. In f64 each is within `γ_n q_i` ([`degree_roundings`]) plus
+    /// [`degree_underflow`]`(n)`.
     ///
     /// ```
     /// use pai_graphon::graphon::step::StepGraphon;
@@ -573,7 +625,8 @@ impl<T: Scalar> StepGraphon<T> {
     }
 
     /// The column degrees `p_j = Σ_i α_i W_ij`: the degree function `p(v) = ∫ W(u, v) du` on
-    /// each column cell. In f64 each is within `γ_m p_j` ([`degree_roundings`]).
+    /// each column cell. In f64 each is within `γ_m p_j` ([`degree_roundings`]) plus
+    /// [`degree_underflow`]`(m)`.
     ///
     /// ```
     /// use pai_graphon::graphon::step::StepGraphon;
@@ -602,7 +655,8 @@ impl<T: Scalar> StepGraphon<T> {
     /// The bipartite 4-cycle density `t(C4) = ∫ W(u,v) W(u,v') W(u',v) W(u',v')
     /// = Σ_{i,i'} α_i α_i' C_ii'²` with co-degrees `C_ii' = Σ_j β_j W_ij W_i'j`; O(m² n), using
     /// the symmetry of C. Always `≥ t(K2)^4`, with equality iff W is constant (TOOL-4). In f64
-    /// the rounding error is at most `γ_K t(C4)` with `K` = [`c4_roundings`].
+    /// the rounding error is at most `γ_K t(C4)` with `K` = [`c4_roundings`], plus
+    /// [`c4_underflow`].
     ///
     /// ```
     /// use pai_graphon::graphon::step::StepGraphon;

@@ -65,5 +65,12 @@ pub fn complexity(k: MatRef<'_, f64>, y: &[f64]) -> Result<Complexity, NtkError>
 
 /// A factorisation failure as an NTK error.
 pub(crate) fn indefinite(e: LinalgError) -> NtkError {
-    NtkError::Indefinite(e.to_string())
+    match e {
+        LinalgError::TooLarge { order, max } => NtkError::TooLarge {
+            quantity: "inputs",
+            size: order,
+            max,
+        },
+        e => NtkError::Indefinite(e.to_string()),
+    }
 }

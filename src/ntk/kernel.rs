@@ -15,7 +15,7 @@
 use super::NtkError;
 use crate::convergence::limit::gauss_legendre;
 use crate::graphon::step::StepGraphon;
-use crate::linalg::matmul;
+use crate::linalg::{matmul, MAX_DENSE_ORDER};
 use faer::{Accum, Mat, MatRef};
 use rayon::prelude::*;
 use std::f64::consts::PI;
@@ -27,6 +27,27 @@ pub(crate) const ROW_CHUNK: usize = 64;
 /// Relative allowance for the rounding of the oscillation bound's own arithmetic: fewer than 32
 /// operations, each with relative error at most u = ε/2 (Higham, Lemma 3.1: below γ_32 < 64u).
 const BOUND_ROUNDING: f64 = 64.0 * crate::tol::UNIT_ROUNDOFF;
+
+/// The smallest density ρ a kernel graphon may have: the smallest normal f64, `2^−1022`. Below
+/// it ρ is subnormal (it carries no relative accuracy) and `W/ρ`, which every kernel entry
+/// scales by, can overflow; such graphons are refused ([`NtkError::OutOfDomain`]).
+///
+/// ```
+/// use pai_graphon::ntk::kernel::{KernelGraphon, MIN_KERNEL_DENSITY};
+/// assert_eq!(MIN_KERNEL_DENSITY, f64::MIN_POSITIVE);
+/// assert!(KernelGraphon::constant(MIN_KERNEL_DENSITY, 2).is_ok());
+/// assert!(KernelGraphon::constant(MIN_KERNEL_DENSITY / 2.0, 2).is_err());
+/// ```
+pub const MIN_KERNEL_DENSITY: f64 = f64::MIN_POSITIVE;
+
+/// The most Gauss–Legendre nodes [`KernelGraphon::monotone_in_u`] accepts. Derived from time:
+/// the rule costs `O(m²)` to build (about 2 s at this m on one core) and the kernel one Gram
+/// matrix per node; more nodes would run for hours without improving on the bracket bound.
+///
+/// ```
+/// assert_eq!(pai_graphon::ntk::kernel::MAX_QUADRATURE_NODES, 4096);
+/// ```
+pub const MAX_QUADRATURE_NODES: usize = 4096;
 
 /// Which layers are trained.
 ///
@@ -222,6 +243,9 @@ impl KernelGraphon {
     /// let g = KernelGraphon::new(vec![0.5], vec![1.0], faer::mat![[0.2, 0.4]]).unwrap();
     /// assert!((g.density() - 0.3).abs() < 1e-16);
     /// assert!(KernelGraphon::new(vec![0.5], vec![1.0], faer::mat![[1.5, 0.4]]).is_err());
+    /// // All mass on a node of subnormal weight: ρ = 5e-324, W/ρ = ∞. Refused.
+    /// let tiny = KernelGraphon::new(vec![0.25, 0.75], vec![5e-324, 1.0], faer::mat![[1.0], [0.0]]);
+    /// assert!(matches!(tiny, Err(pai_graphon::ntk::NtkError::OutOfDomain { .. })));
     /// ```
     pub fn new(nodes: Vec<f64>, weights: Vec<f64>, w: Mat<f64>) -> Result<Self, NtkError> {
         if nodes.is_empty() || nodes.len() != weights.len() || w.nrows() != nodes.len() {
@@ -250,8 +274,16 @@ impl KernelGraphon {
             brackets: None,
             exact_in_u: true,
         };
-        if g.density() <= 0.0 {
+        let rho = g.density();
+        if rho <= 0.0 {
             return Err(NtkError::Graphon("W has density 0".into()));
+        }
+        if rho < MIN_KERNEL_DENSITY {
+            return Err(NtkError::OutOfDomain {
+                quantity: "density ρ",
+                value: rho,
+                limit: MIN_KERNEL_DENSITY,
+            });
         }
         Ok(g)
     }
@@ -314,6 +346,7 @@ impl KernelGraphon {
     /// use pai_graphon::ntk::kernel::KernelGraphon;
     /// let g = KernelGraphon::monotone_in_u(2, 8, |u, _v| u).unwrap();
     /// assert!((g.density() - 0.5).abs() < 1e-14);
+    /// assert!(KernelGraphon::monotone_in_u(2, 100_000, |u, _v| u).is_err()); // > MAX_QUADRATURE_NODES
     /// ```
     pub fn monotone_in_u(
         d: usize,
@@ -322,6 +355,13 @@ impl KernelGraphon {
     ) -> Result<Self, NtkError> {
         if m == 0 {
             return Err(NtkError::Size("need at least one quadrature node".into()));
+        }
+        if m > MAX_QUADRATURE_NODES {
+            return Err(NtkError::TooLarge {
+                quantity: "quadrature nodes",
+                size: m,
+                max: MAX_QUADRATURE_NODES,
+            });
         }
         let (x, wt) = gauss_legendre(m);
         let nodes: Vec<f64> = x.iter().map(|t| 0.5 * (t + 1.0)).collect();
@@ -354,7 +394,9 @@ impl KernelGraphon {
     /// use pai_graphon::ntk::kernel::KernelGraphon;
     /// let g = KernelGraphon::constant(0.5, 2).unwrap();
     /// assert!(g.clone().with_second_moment(faer::mat![[0.9, 0.9]]).is_ok());
-    /// assert!(g.with_second_moment(faer::mat![[0.9]]).is_err());
+    /// assert!(g.clone().with_second_moment(faer::mat![[0.9]]).is_err());
+    /// // S/ρ = 2 f64::MAX would overflow: refused.
+    /// assert!(g.with_second_moment(faer::mat![[f64::MAX, 0.0]]).is_err());
     /// ```
     pub fn with_second_moment(mut self, s: Mat<f64>) -> Result<Self, NtkError> {
         if s.nrows() != self.w.nrows() || s.ncols() != self.w.ncols() {
@@ -367,6 +409,20 @@ impl KernelGraphon {
             )));
         }
         check_values("S", s.as_ref(), f64::MAX)?;
+        // Every entry is scaled by 1/ρ: S/ρ ≤ f64::MAX/4 keeps it, the row norms q^S and the
+        // Gram entries (each at most max S/ρ for unit inputs) finite after rounding.
+        let limit = self.density() * (f64::MAX / 4.0);
+        let largest = (0..s.ncols())
+            .flat_map(|j| (0..s.nrows()).map(move |i| (i, j)))
+            .map(|(i, j)| s[(i, j)])
+            .fold(0.0, f64::max);
+        if largest > limit {
+            return Err(NtkError::OutOfDomain {
+                quantity: "largest second moment S",
+                value: largest,
+                limit,
+            });
+        }
         if self.brackets.is_some() {
             // The bracket covers W only; S changes the integrand.
             self.brackets = None;
@@ -504,6 +560,7 @@ pub fn graphon_ntk(
     }
     check_unit_rows(x)?;
     let n = x.nrows();
+    check_kernel_order(n)?;
     let rho = g.density();
     // K's lower triangle in fixed row chunks: chunk c holds rows r0..r1, columns 0..r1.
     let mut chunks: Vec<Mat<f64>> = (0..n.div_ceil(ROW_CHUNK))
@@ -555,6 +612,18 @@ pub fn graphon_ntk(
         k,
         quadrature_bound: bound,
     })
+}
+
+/// Refuse N inputs whose dense N × N kernel exceeds [`MAX_DENSE_ORDER`], before allocating.
+pub(crate) fn check_kernel_order(n: usize) -> Result<(), NtkError> {
+    if n > MAX_DENSE_ORDER {
+        return Err(NtkError::TooLarge {
+            quantity: "inputs",
+            size: n,
+            max: MAX_DENSE_ORDER,
+        });
+    }
+    Ok(())
 }
 
 /// Rows `r0..r1` of chunk c.
@@ -674,7 +743,7 @@ fn integrand(ps: f64, pw: f64, qi: f64, qj: f64, diagonal: bool, layers: Layers)
     if qi <= 0.0 || qj <= 0.0 {
         return 0.0;
     }
-    let norm = (qi * qj).sqrt();
+    let norm = geometric_mean(qi, qj);
     // t = 1 exactly on the diagonal: arccos has an infinite slope at 1.
     let t = if diagonal { 1.0 } else { ps / norm };
     let mut v = pw * kappa0(t);
@@ -682,6 +751,18 @@ fn integrand(ps: f64, pw: f64, qi: f64, qj: f64, diagonal: bool, layers: Layers)
         v += norm * kappa1(t);
     }
     v
+}
+
+/// `sqrt(a b)` for positive a, b: from the product while it is a normal f64 (the value every
+/// output was computed with), else `sqrt(a) sqrt(b)`, which neither underflows to 0 (a 0/0 = NaN
+/// in t) nor overflows to ∞ (a t of 0) at the edges of the domain: subnormal or huge `q`.
+fn geometric_mean(a: f64, b: f64) -> f64 {
+    let product = a * b;
+    if product.is_normal() {
+        product.sqrt()
+    } else {
+        a.sqrt() * b.sqrt()
+    }
 }
 
 /// A node's cell spreads as per-row square roots, so that the per-entry products below need no

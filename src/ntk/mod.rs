@@ -72,6 +72,8 @@ fn id_number(id: &str) -> u32 {
 /// assert!(matches!(KernelGraphon::constant(0.0, 2), Err(NtkError::Size(_))));
 /// let indefinite = faer::mat![[1.0, 2.0], [2.0, 1.0]];
 /// assert!(matches!(complexity(indefinite.as_ref(), &[1.0, 1.0]), Err(NtkError::Indefinite(_))));
+/// let big = NtkError::TooLarge { quantity: "inputs", size: 20_000, max: 16_384 };
+/// assert_eq!(big.to_string(), "20000 inputs exceed the limit 16384");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum NtkError {
@@ -84,6 +86,28 @@ pub enum NtkError {
     Size(String),
     /// A kernel matrix that is not (certifiably) positive definite.
     Indefinite(String),
+    /// A graphon outside the domain where the kernel is computed in f64 without overflow or
+    /// total underflow: a density below [`kernel::MIN_KERNEL_DENSITY`] (W/ρ would overflow, and
+    /// ρ itself would carry no relative accuracy), or a second moment with `S/ρ` beyond f64.
+    OutOfDomain {
+        /// What is out of range.
+        quantity: &'static str,
+        /// Its value.
+        value: f64,
+        /// The limit it crosses.
+        limit: f64,
+    },
+    /// A size beyond its documented limit, refused before allocating: more inputs than the
+    /// dense N × N kernel may hold ([`crate::linalg::MAX_DENSE_ORDER`], from memory), or more
+    /// quadrature nodes than [`kernel::MAX_QUADRATURE_NODES`] (from time).
+    TooLarge {
+        /// What is too large ("inputs", "quadrature nodes").
+        quantity: &'static str,
+        /// The size asked for.
+        size: usize,
+        /// The largest size accepted.
+        max: usize,
+    },
 }
 
 impl fmt::Display for NtkError {
@@ -93,6 +117,20 @@ impl fmt::Display for NtkError {
             NtkError::Graphon(m) => write!(f, "invalid graphon: {m}"),
             NtkError::Size(m) => write!(f, "invalid size: {m}"),
             NtkError::Indefinite(m) => write!(f, "kernel not positive definite: {m}"),
+            NtkError::OutOfDomain {
+                quantity,
+                value,
+                limit,
+            } => write!(
+                f,
+                "{quantity} = {value:e} is outside the kernel's domain (limit {limit:e}: \
+                 densities are normal f64, S/ρ ≤ f64::MAX/4)"
+            ),
+            NtkError::TooLarge {
+                quantity,
+                size,
+                max,
+            } => write!(f, "{size} {quantity} exceed the limit {max}"),
         }
     }
 }
