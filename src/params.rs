@@ -296,7 +296,7 @@ pub const ROUNDS: Limit = Limit {
 pub const NODES: Limit = Limit {
     name: "nodes",
     max: 1 << 12,
-    why: "a nodes × N f64 table per term must fit the 4 GiB budget at N = 2^13",
+    why: "a nodes × N f64 table per term must fit the 4 GiB budget at N = 2^13, and the rule's O(nodes²) construction a few seconds",
 };
 
 /// Display blocks per axis (`figure1 --blocks`): at most 181, the largest b whose two panels

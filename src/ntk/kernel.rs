@@ -40,14 +40,15 @@ const BOUND_ROUNDING: f64 = 64.0 * crate::tol::UNIT_ROUNDOFF;
 /// ```
 pub const MIN_KERNEL_DENSITY: f64 = f64::MIN_POSITIVE;
 
-/// The most Gauss–Legendre nodes [`KernelGraphon::monotone_in_u`] accepts. Derived from time:
-/// the rule costs `O(m²)` to build (about 2 s at this m on one core) and the kernel one Gram
-/// matrix per node; more nodes would run for hours without improving on the bracket bound.
+/// The most Gauss–Legendre nodes [`KernelGraphon::monotone_in_u`] accepts: the one limit of
+/// `ntk --nodes`, [`crate::params::NODES`]. Time bounds it as well as memory: the rule costs
+/// `O(m²)` to build (about 2 s at this m on one core) and the kernel one Gram matrix per node;
+/// more nodes would run for hours without improving on the bracket bound.
 ///
 /// ```
 /// assert_eq!(pai_graphon::ntk::kernel::MAX_QUADRATURE_NODES, 4096);
 /// ```
-pub const MAX_QUADRATURE_NODES: usize = 4096;
+pub const MAX_QUADRATURE_NODES: usize = crate::params::NODES.max;
 
 /// Which layers are trained.
 ///
