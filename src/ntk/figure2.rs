@@ -40,7 +40,7 @@ use super::NtkError;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::convergence::limit::Fsm;
 use crate::convergence::noise::{HalfNormal, Noise};
-use crate::convergence::profile::Profile;
+use crate::convergence::profile::{Profile, PROFILE_VALUE_MIN};
 use crate::linalg::Cholesky;
 use crate::net::data::{class_rows, load, DataSet, DataSpec, SyntheticSpec};
 use crate::seed::{uniform_open01, MasterSeed};
@@ -268,6 +268,31 @@ pub struct SnipGraphon {
     pub saturated: bool,
 }
 
+/// ψ scaled by the power of two that puts its largest value in [1, 2) (exact; W does not change
+/// when ψ is rescaled), with the values below [`PROFILE_VALUE_MIN`] of that set to 0, so the
+/// profile lies in the limit's certified domain whatever the covariances' scale (ψ = |cov|^16
+/// reaches 1e-83). A zeroed column had W = P(|ξ| > τ*/ψ_j) ≤ erfc(1e41) before: with ψ ≤ 2 and
+/// ρ ≤ 1 − 1e-9, τ* ≥ 2 T⁻¹(1 − 1e-9) > 2e-9, so τ*/ψ_j > 2e41 and the change is far below f64's
+/// smallest positive number.
+/// Returns the profile and the two power-of-two factors it was multiplied by.
+fn normalised_profile(psi: &[f64]) -> (Vec<f64>, [f64; 2]) {
+    let top = psi.iter().copied().fold(0.0, f64::max);
+    if !(top > 0.0 && top.is_finite()) {
+        return (psi.to_vec(), [1.0, 1.0]);
+    }
+    // Two factors, each finite even when top is subnormal (2^1074 alone is not).
+    let e = -(top.log2().floor() as i32);
+    let (a, b) = (2f64.powi(e / 2), 2f64.powi(e - e / 2));
+    let scaled = psi
+        .iter()
+        .map(|&p| match p * a * b {
+            q if q < PROFILE_VALUE_MIN => 0.0,
+            q => q,
+        })
+        .collect();
+    (scaled, [a, b])
+}
+
 /// The SNIP-type graphon `W(v_j) = P(|ξ| > τ*/ψ_j)`, ξ ~ N(0, 1), at density ρ ∈ (0, 1) (module
 /// doc). τ* comes from [`Fsm::limit_graphon`] with `Profile::empirical(ψ)`, which sorts ψ: column
 /// j is read at the midpoint of its rank's cell, `v = (rank_j + ½)/d`, where the step profile
@@ -285,6 +310,7 @@ pub fn snip_graphon(psi: &[f64], rho: f64) -> Result<SnipGraphon, Error> {
     if !(rho > 0.0 && rho < 1.0) {
         return Err(NtkError::Size(format!("density {rho} must lie in (0, 1)")).into());
     }
+    let (psi, [a, b]) = normalised_profile(psi);
     let d = psi.len();
     let positive = psi.iter().filter(|&&p| p > 0.0).count();
     if positive == 0 {
@@ -304,7 +330,7 @@ pub fn snip_graphon(psi: &[f64], rho: f64) -> Result<SnipGraphon, Error> {
     }
     let fsm = Fsm {
         row: Profile::Constant(1.0),
-        col: Profile::empirical(psi)?,
+        col: Profile::empirical(&psi)?,
         noise: Noise::Gaussian(HalfNormal { sigma: 1.0 }),
     };
     let limit = fsm.limit_graphon(rho)?;
@@ -316,7 +342,8 @@ pub fn snip_graphon(psi: &[f64], rho: f64) -> Result<SnipGraphon, Error> {
     }
     Ok(SnipGraphon {
         graphon: KernelGraphon::column_profile(&w)?,
-        tau_star: Some(limit.tau.value),
+        // τ* of the given ψ: the scaling undone (exact, by powers of two).
+        tau_star: Some(limit.tau.value / a / b),
         saturated: false,
     })
 }
