@@ -6,8 +6,6 @@ use crate::probe::*;
 use pai_graphon::net::data::{load, stratified_rows, DataSet, DataSpec};
 use pai_graphon::net::NetError;
 use pai_graphon::seed::MasterSeed;
-use std::process::{Output, Stdio};
-use std::time::Instant;
 
 /// A small synthetic set the CLI can take whole: 40 rows, 8 coordinates.
 const SMALL: &str = "synthetic:samples=40,informative=4,noise=4,zero=0";
@@ -19,27 +17,6 @@ fn set(spec: &str) -> DataSet {
         "probe",
     )
     .unwrap()
-}
-
-/// Like `run`, with extra environment variables.
-fn run_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut child = bin()
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let start = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > HANG_GUARD {
-            let _ = child.kill();
-            panic!("hang: pai-graphon {args:?} ran longer than {HANG_GUARD:?}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
 }
 
 /// The number after `label` on the line starting with `label` of the ntk table.

@@ -278,13 +278,7 @@ fn closed_stdout_ends_quietly() {
         ],
     ];
     for args in cases {
-        let mut child = bin()
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
+        let mut child = spawn(args, &[]);
         drop(child.stdout.take()); // the read end closes before anything is read
         let o = wait_guarded(child, args);
         assert_no_crash(args, &o);
@@ -316,19 +310,6 @@ fn full_stdout_is_a_one_line_error() {
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains("cannot write to stdout"), "{args:?}: {err}");
     }
-}
-
-/// Waits for `child` under the hang guard.
-fn wait_guarded(mut child: std::process::Child, args: &[&str]) -> std::process::Output {
-    let start = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > HANG_GUARD {
-            let _ = child.kill();
-            panic!("hang: pai-graphon {args:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.wait_with_output().expect("output")
 }
 
 /// Every file below `dir`, relative, sorted, with its bytes.
@@ -608,13 +589,7 @@ fn a_closed_pipe_does_not_turn_a_failed_check_into_a_pass() {
         Some(1),
         "the control: SNIP is rejected against W ≡ ρ"
     );
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
+    let mut child = spawn(&args, &[]);
     drop(child.stdout.take());
     let o = wait_guarded(child, &args);
     assert_no_crash(&args, &o);

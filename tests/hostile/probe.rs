@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The longest any probe may take before it counts as a hang. Generous: a refusal takes
@@ -15,27 +15,40 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pai-graphon"))
 }
 
-/// Runs `pai-graphon args…` with no stdin, killing it after [`HANG_GUARD`]; panics (the test
-/// fails) on a hang, naming the arguments.
-pub fn run(args: &[&str]) -> Output {
-    let mut child = bin()
+/// `pai-graphon args…` started with no stdin, stdout and stderr piped, extra environment `env`.
+pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Child {
+    bin()
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the binary starts");
+        .expect("the binary starts")
+}
+
+/// Waits for `child`, killing it after [`HANG_GUARD`]; panics (the test fails) on a hang,
+/// naming the arguments.
+pub fn wait_guarded(mut child: Child, args: &[&str]) -> Output {
     let start = Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            return child.wait_with_output().expect("output");
-        }
+    while child.try_wait().expect("wait").is_none() {
         if start.elapsed() > HANG_GUARD {
             let _ = child.kill();
             panic!("hang: pai-graphon {args:?} ran longer than {HANG_GUARD:?}");
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     }
+    child.wait_with_output().expect("output")
+}
+
+/// Runs `pai-graphon args…` with no stdin under the hang guard.
+pub fn run(args: &[&str]) -> Output {
+    run_env(args, &[])
+}
+
+/// Like [`run`], with extra environment variables.
+pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    wait_guarded(spawn(args, env), args)
 }
 
 /// stderr as text.
