@@ -15,7 +15,8 @@
 
 use super::kernel::check_labels;
 use super::NtkError;
-use crate::linalg::{Cholesky, LinalgError};
+use crate::linalg::{certified_quadratic_inverse, Cholesky, LinalgError};
+use crate::tol::{sum_allowance, UNIT_ROUNDOFF};
 use faer::MatRef;
 
 /// The complexity of labels y under a kernel K.
@@ -60,6 +61,51 @@ pub fn complexity(k: MatRef<'_, f64>, y: &[f64]) -> Result<Complexity, NtkError>
         raw,
         scale,
         corrected: scale * raw,
+    })
+}
+
+/// Upper bounds on `yᵀK⁻¹y`, `s = (2/N) tr K` and `s · yᵀK⁻¹y` for the exact kernel
+/// `K = K̂ + E`, `‖E‖₂ ≤ input_error` (K̂ the computed kernel, `input_error` its certified
+/// distance): what a bound increasing in both may be fed. `yᵀK⁻¹y` comes from
+/// [`certified_quadratic_inverse`]; `tr K ≤ fl(Σ K̂_ii) + γ_(N−1) Σ |K̂_ii| + N · input_error`
+/// (each `|E_ii| ≤ ‖E‖₂`); the two products after it are rounded up by a factor `1 + 4u`, which
+/// covers their two and one roundings. Errors as [`complexity`], and on a kernel whose λ_min
+/// cannot be certified above the input error.
+///
+/// ```
+/// use pai_graphon::ntk::bound::{complexity, complexity_upper};
+/// let k = faer::mat![[0.5, 0.1], [0.1, 0.5]];
+/// let c = complexity(k.as_ref(), &[1.0, -1.0]).unwrap();
+/// let up = complexity_upper(k.as_ref(), &[1.0, -1.0], 1e-9).unwrap();
+/// // yᵀK⁻¹y = 2 / (0.5 − 0.1) = 5 exactly: the upper bounds cover it and stay tight.
+/// assert!(5.0 <= up.raw && up.raw < 5.0 * (1.0 + 1e-7));
+/// assert!(c.scale <= up.scale && up.scale < c.scale * (1.0 + 1e-7));
+/// assert!(c.corrected <= up.corrected);
+/// ```
+pub fn complexity_upper(
+    k: MatRef<'_, f64>,
+    y: &[f64],
+    input_error: f64,
+) -> Result<Complexity, NtkError> {
+    check_labels(y, k.nrows())?;
+    let q = certified_quadratic_inverse(k, y, input_error).map_err(indefinite)?;
+    let n = k.nrows();
+    let diagonal = (0..n).map(|i| k[(i, i)]);
+    let trace = diagonal.clone().sum::<f64>();
+    let abs = diagonal.map(f64::abs).sum::<f64>();
+    // γ_(N−1) exists for every N a dense kernel may have (MAX_DENSE_ORDER ≪ 1/u).
+    let rounding = sum_allowance(n, abs).map_err(|_| NtkError::TooLarge {
+        quantity: "inputs",
+        size: n,
+        max: crate::linalg::MAX_DENSE_ORDER,
+    })?;
+    let trace_up = trace + rounding + n as f64 * input_error;
+    let up = 1.0 + 4.0 * UNIT_ROUNDOFF;
+    let scale = 2.0 * trace_up / n as f64 * up;
+    Ok(Complexity {
+        raw: q.upper,
+        scale,
+        corrected: scale * q.upper * up,
     })
 }
 

@@ -13,7 +13,7 @@ use pai_graphon::net::criteria::{prune, Method, PruneSpec};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
 use pai_graphon::net::NetError;
-use pai_graphon::ntk::bound::complexity;
+use pai_graphon::ntk::bound::{complexity, complexity_upper};
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use pai_graphon::ntk::path::{bounded_graphon_ntk, check_distinct};
 use pai_graphon::ntk::reality::{
@@ -106,11 +106,14 @@ pub fn run(
     // λ_min of the exact kernel: rounding and quadrature error enter as the input error.
     let certified = certified_lambda_min(bounded.k.as_ref(), bounded.error).ok();
     let c = complexity(kernel.k.as_ref(), &y)?;
-    let bound = match one_label(&y) {
-        Some(_) => None,
-        None => certified
-            .map(|l| generalisation_bound(&c, y.len(), l, args.delta))
+    // The bound is fed upper bounds for the exact kernel, not the f64 estimate `c`.
+    let bound = match (one_label(&y), certified) {
+        // No enclosure of yᵀK⁻¹y (λ_min too close to the kernel's error): no bound, as below.
+        (None, Some(l)) => complexity_upper(bounded.k.as_ref(), &y, bounded.error)
+            .ok()
+            .map(|c_up| generalisation_bound(&c_up, y.len(), l, args.delta))
             .transpose()?,
+        _ => None,
     };
     let vacuous_because = vacuity(&y, bound.as_ref());
     progress.done();
