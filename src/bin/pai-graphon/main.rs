@@ -83,16 +83,16 @@ enum Command {
     Figure1 {
         /// Widths n = d, comma separated (each a multiple of --blocks; at most 16384).
         #[arg(long, value_delimiter = ',', default_values_t = [200, 500, 1000, 2000, 4000],
-              value_parser = square_width)]
+              value_parser = limited(params::SQUARE_WIDTH))]
         widths: Vec<usize>,
         /// Seeds averaged at each width (at most 10000).
-        #[arg(long, default_value_t = 100, value_parser = seeds)]
+        #[arg(long, default_value_t = 100, value_parser = limited(params::SEEDS))]
         seeds: usize,
         /// Density ρ in (0, 1).
         #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
         density: f64,
         /// Display blocks per axis (at most 181; 2 × blocks² × widths at most 65536).
-        #[arg(long, default_value_t = 50, value_parser = blocks)]
+        #[arg(long, default_value_t = 50, value_parser = limited(params::BLOCKS))]
         blocks: usize,
         /// Master seed: default, random, or hexadecimal.
         #[arg(long, default_value = "default")]
@@ -112,7 +112,7 @@ enum Command {
         pair: Vec<u8>,
         /// Rows per digit, a seeded draw from each digit (streams data/subset/SET/label=D/n=N;
         /// default: all rows), or rows of the synthetic task (default 1000); at most 8192.
-        #[arg(long, value_parser = kernel_samples)]
+        #[arg(long, value_parser = limited(params::KERNEL_SAMPLES))]
         samples: Option<usize>,
         /// Densities ρ in (0, 1), one panel each, comma separated.
         #[arg(long, value_delimiter = ',', allow_negative_numbers = true,
@@ -122,7 +122,7 @@ enum Command {
         #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
         noise_levels: Option<Vec<f64>>,
         /// Label seeds per noise level (at most 10000).
-        #[arg(long, default_value_t = 10, value_parser = seeds)]
+        #[arg(long, default_value_t = 10, value_parser = limited(params::SEEDS))]
         seeds: usize,
         /// Labels the SNIP profile |cov(x_j, y)| is computed on.
         #[arg(long, value_enum, default_value_t = ProfileArg::Clean)]
@@ -140,17 +140,17 @@ enum Command {
     Uat {
         /// Ambient dimensions (multiples of 8), comma separated.
         #[arg(long = "d", value_delimiter = ',', default_values_t = [32, 256],
-              value_parser = dimension)]
+              value_parser = limited(params::DIMENSION))]
         dims: Vec<usize>,
         /// Active coordinates of the smooth target (1 to 6).
         #[arg(long, default_value_t = 2)]
         k: usize,
         /// Widths, comma separated.
         #[arg(long, value_delimiter = ',', default_values_t = [16, 32, 64, 128, 256, 512, 1024],
-              value_parser = features)]
+              value_parser = limited(params::FEATURES))]
         widths: Vec<usize>,
         /// Training points (and as many held-out points).
-        #[arg(long, default_value_t = 20_000, value_parser = data_samples)]
+        #[arg(long, default_value_t = 20_000, value_parser = limited(params::DATA_SAMPLES))]
         samples: usize,
         /// Edge probability p on the active block.
         #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
@@ -172,13 +172,13 @@ enum Command {
         #[arg(long)]
         data: String,
         /// Hidden width n (at most 2^20).
-        #[arg(long, value_parser = width)]
+        #[arg(long, value_parser = limited(params::WIDTH))]
         width: usize,
         /// Kept fraction ρ in (0, 1).
         #[arg(long, allow_negative_numbers = true)]
         density: f64,
         /// Pruning batch size (default: the whole data set).
-        #[arg(long, value_parser = batch)]
+        #[arg(long, value_parser = limited(params::BATCH))]
         batch: Option<usize>,
         /// Master seed: default, random, or hexadecimal.
         #[arg(long, default_value = "default")]
@@ -187,7 +187,7 @@ enum Command {
         #[arg(long, value_enum)]
         snip_residual: Option<ResidualArg>,
         /// Pruning rounds (1 = single shot; synflow with 100 = iterative SynFlow; at most 10000).
-        #[arg(long, default_value_t = 1, value_parser = rounds)]
+        #[arg(long, default_value_t = 1, value_parser = limited(params::ROUNDS))]
         rounds: usize,
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
@@ -240,7 +240,7 @@ enum Command {
         #[arg(long)]
         data: Option<String>,
         /// The pruning batch of --against method:… (as `prune --batch`; default: the whole set).
-        #[arg(long, value_parser = batch)]
+        #[arg(long, value_parser = limited(params::BATCH))]
         batch: Option<usize>,
         /// Master seed of --against method:…'s reference networks: default, random, or
         /// hexadecimal (their streams `check/reference/K` are never used by `prune`).
@@ -275,7 +275,7 @@ enum Command {
         /// N inputs (unit-normalised; at most 8192): a seeded stratified subset, as many rows of
         /// each class as possible (the remainder to the smallest labels), drawn from the streams
         /// data/subset/SET/n=N/label=L, in file order; N = all rows takes the whole set.
-        #[arg(long, default_value_t = 500, value_parser = kernel_samples)]
+        #[arg(long, default_value_t = 500, value_parser = limited(params::KERNEL_SAMPLES))]
         samples: usize,
         /// Kept fraction ρ in (0, 1].
         #[arg(long, allow_negative_numbers = true)]
@@ -284,10 +284,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LayersArg::First)]
         layers: LayersArg,
         /// Gauss–Legendre nodes over u (fsm graphons; at most 4096).
-        #[arg(long, default_value_t = 64, value_parser = nodes)]
+        #[arg(long, default_value_t = 64, value_parser = limited(params::NODES))]
         nodes: usize,
         /// Hidden width of the pruned network (--method; at most 2^20).
-        #[arg(long, default_value_t = 256, value_parser = width)]
+        #[arg(long, default_value_t = 256, value_parser = limited(params::WIDTH))]
         width: usize,
         /// Failure probability δ of the generalisation bound.
         #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
@@ -380,50 +380,11 @@ enum Failure {
     PipeClosed,
 }
 
-/// The size parsers of the flags: each a [`params::Limit`], checked before anything is
-/// allocated.
-fn width(s: &str) -> Result<usize, params::ParamError> {
-    params::WIDTH.parse(s)
-}
-
-fn square_width(s: &str) -> Result<usize, params::ParamError> {
-    params::SQUARE_WIDTH.parse(s)
-}
-
-fn kernel_samples(s: &str) -> Result<usize, params::ParamError> {
-    params::KERNEL_SAMPLES.parse(s)
-}
-
-fn data_samples(s: &str) -> Result<usize, params::ParamError> {
-    params::DATA_SAMPLES.parse(s)
-}
-
-fn dimension(s: &str) -> Result<usize, params::ParamError> {
-    params::DIMENSION.parse(s)
-}
-
-fn features(s: &str) -> Result<usize, params::ParamError> {
-    params::FEATURES.parse(s)
-}
-
-fn seeds(s: &str) -> Result<usize, params::ParamError> {
-    params::SEEDS.parse(s)
-}
-
-fn rounds(s: &str) -> Result<usize, params::ParamError> {
-    params::ROUNDS.parse(s)
-}
-
-fn nodes(s: &str) -> Result<usize, params::ParamError> {
-    params::NODES.parse(s)
-}
-
-fn blocks(s: &str) -> Result<usize, params::ParamError> {
-    params::BLOCKS.parse(s)
-}
-
-fn batch(s: &str) -> Result<usize, params::ParamError> {
-    params::BATCH.parse(s)
+/// The parser of a size flag: its [`params::Limit`], checked before anything is allocated.
+fn limited(
+    limit: params::Limit,
+) -> impl Fn(&str) -> Result<usize, params::ParamError> + Clone + Send + Sync + 'static {
+    move |s| limit.parse(s)
 }
 
 /// A line on stderr; a failure to write it is ignored (there is nowhere left to report it).
