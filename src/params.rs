@@ -274,6 +274,19 @@ pub const SEEDS: Limit = Limit {
     why: "a cap on time: each seed repeats the whole run, 10^4 already takes hours",
 };
 
+/// Monte Carlo replicates per null of `check` (`--replicates`): at most 10⁵. A cap on time: each
+/// replicate draws a whole stack (10⁵ stacks of 8 × 512 × 512 take about five minutes); δ = 1e-5
+/// needs 10⁵.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::REPLICATES.max, 100_000);
+/// ```
+pub const REPLICATES: Limit = Limit {
+    name: "replicates",
+    max: 100_000,
+    why: "a cap on time: each replicate draws a whole stack of masks",
+};
+
 /// Pruning rounds (`prune --rounds`): at most 10⁴. A cap on time: each round rescores the whole
 /// network on the batch; iterative SynFlow uses 100.
 ///

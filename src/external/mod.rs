@@ -69,6 +69,30 @@ use crate::taxonomy::stats::{
 };
 use crate::tol::{dkw_massart, hoeffding, Tail};
 use crate::Error;
+use std::fmt;
+
+/// Bad input to the checks of masks made elsewhere.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExternalError {
+    /// A stack of no masks.
+    NoMasks,
+    /// δ outside (0, 1).
+    Delta(f64),
+    /// `--null` is neither `limit` nor `sampler`.
+    UnknownNull,
+}
+
+impl fmt::Display for ExternalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExternalError::NoMasks => write!(f, "no masks to check (a stack of S = 0)"),
+            ExternalError::Delta(d) => write!(f, "δ = {d} must lie in (0, 1)"),
+            ExternalError::UnknownNull => write!(f, "unknown null: use limit or sampler"),
+        }
+    }
+}
+
+impl std::error::Error for ExternalError {}
 
 /// Grid points per axis at which the limit's degree functions are bracketed.
 pub(crate) const DEGREE_GRID: usize = 1024;
@@ -76,6 +100,9 @@ pub(crate) const DEGREE_GRID: usize = 1024;
 pub(crate) const C4_CELLS: usize = 64;
 /// Number of checks per mask (δ is split evenly over them and the masks).
 pub(crate) const CHECKS_PER_MASK: usize = 4;
+
+pub mod sharp;
+pub mod simulate;
 
 /// One check of one mask.
 ///
@@ -91,13 +118,13 @@ pub(crate) const CHECKS_PER_MASK: usize = 4;
 /// let verdicts = check_masks(&[mask], &fsm.limit_graphon(0.5).unwrap(), 1e-3).unwrap();
 /// let names: Vec<&str> = verdicts.iter().map(|v| v.check).collect();
 /// assert_eq!(names, ["density", "column degrees", "row degrees", "heterogeneity"]);
-/// assert!(verdicts.iter().all(|v| v.mask == 0 && v.observed <= v.threshold));
+/// assert!(verdicts.iter().all(|v| v.mask == Some(0) && v.observed <= v.threshold));
 /// assert!(verdicts.iter().all(|v| v.status == Status::Pass && v.threshold < v.max));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
-    /// Index of the mask in the stack (0 for a single mask).
-    pub mask: usize,
+    /// Index of the mask in the stack (0 for a single mask); `None` for a check of the pooled stack.
+    pub mask: Option<usize>,
     /// `density`, `column degrees`, `row degrees` or `heterogeneity`.
     pub check: &'static str,
     /// The statistic.
@@ -112,7 +139,7 @@ pub struct Verdict {
 
 impl Verdict {
     /// Check `check` of mask `mask`, whose statistic lies in `[0, max]`.
-    fn new(mask: usize, check: &'static str, observed: f64, threshold: f64, max: f64) -> Self {
+    fn new(mask: Option<usize>, check: &'static str, observed: f64, threshold: f64, max: f64) -> Self {
         let status = Check::new(observed, threshold, Relation::AtMost)
             .within(0.0, max)
             .status();
@@ -242,7 +269,7 @@ pub fn check_masks(
     for (index, mask) in masks.iter().enumerate() {
         let (n, d) = (mask.rows(), mask.cols());
         let verdict = |check, (observed, threshold, max)| {
-            Verdict::new(index, check, observed, threshold, max)
+            Verdict::new(Some(index), check, observed, threshold, max)
         };
         let density = mask.kept() as f64 / (n as f64 * d as f64);
         let eps_rho = hoeffding(n, 1.0, per_check, Tail::Two)?;
@@ -341,7 +368,7 @@ pub fn check_against_reference(
         let rho = reference.kept() as f64 / (n as f64 * d as f64);
         // Both statistics are distances between fractions (or CDFs) in [0, 1].
         let verdict =
-            |check, observed, threshold| Verdict::new(index, check, observed, threshold, 1.0);
+            |check, observed, threshold| Verdict::new(Some(index), check, observed, threshold, 1.0);
         let cols = column_degree_distance(mask, reference)?;
         let cols_bound = deterministic_limit_bound(n, d, rho, per_check)?;
         out.push(verdict("column degrees vs reference", cols, cols_bound));
@@ -482,7 +509,7 @@ mod tests {
         let one = check_masks(std::slice::from_ref(&m), &limit, 1e-3 / 3.0).unwrap();
         let all = check_masks(&three(&m), &limit, 1e-3).unwrap();
         for k in 0..3 {
-            let of_k: Vec<_> = all.iter().filter(|v| v.mask == k).cloned().collect();
+            let of_k: Vec<_> = all.iter().filter(|v| v.mask == Some(k)).cloned().collect();
             assert_eq!(fields(&of_k), fields(&one), "check_masks, mask {k}");
         }
         let one = check_against_reference(
@@ -493,7 +520,7 @@ mod tests {
         .unwrap();
         let all = check_against_reference(&three(&m), &three(&r), 1e-3).unwrap();
         for k in 0..3 {
-            let of_k: Vec<_> = all.iter().filter(|v| v.mask == k).cloned().collect();
+            let of_k: Vec<_> = all.iter().filter(|v| v.mask == Some(k)).cloned().collect();
             assert_eq!(
                 fields(&of_k),
                 fields(&one),

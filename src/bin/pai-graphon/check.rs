@@ -9,7 +9,9 @@ use pai_graphon::claims::{Check, Relation, Status};
 use pai_graphon::convergence::limit::{Fsm, LimitGraphon};
 use pai_graphon::convergence::mask::Mask;
 use pai_graphon::convergence::noise::Noise;
-use pai_graphon::external::{check_against_reference, check_masks, Verdict};
+use pai_graphon::external::sharp::{Null, Options, Sharp};
+use pai_graphon::external::simulate::Model;
+use pai_graphon::external::{check_against_reference, Verdict};
 use pai_graphon::net::criteria::{prune, GraspVariant, Method, PruneSpec, Residual};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::net::network::Network;
@@ -28,11 +30,15 @@ pub struct Args<'a> {
     pub batch: Option<usize>,
     pub density: Option<f64>,
     pub delta: f64,
+    pub null: Null,
+    pub unordered: bool,
+    pub replicates: Option<usize>,
 }
 
 #[derive(Serialize)]
 struct Row {
-    mask: usize,
+    /// The mask's index in the stack; null for a check of the pooled stack.
+    mask: Option<usize>,
     check: String,
     observed: f64,
     threshold: f64,
@@ -83,13 +89,16 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
                 Some(_) => args.delta * 4.0 / 5.0,
                 None => args.delta,
             };
-            let mut rows: Vec<Row> = check_masks(&masks, &limit, mask_delta)?
-                .into_iter()
-                // ρ taken from the first mask makes its density difference 0 by construction:
-                // that is no check at all, so it is not reported.
-                .filter(|v| args.density.is_some() || (v.mask, v.check) != (0, "density"))
-                .map(row)
-                .collect();
+            let options = Options {
+                null: args.null,
+                unordered: args.unordered,
+                delta: mask_delta,
+                replicates: args.replicates,
+                seed,
+            };
+            let model = Model::from_fsm(&fsm, n, d, rho)?;
+            let sharp = Sharp::new(model, masks.len(), options)?;
+            let mut rows: Vec<Row> = sharp.verdicts(&masks)?.into_iter().map(row).collect();
             if let Some(path) = args.scores {
                 rows.extend(score_rows(path, &masks, &limit, args.delta / 5.0)?);
             }
@@ -274,7 +283,7 @@ fn score_rows(
                 .within(0.0, f64::INFINITY)
                 .status();
             Ok(Row {
-                mask,
+                mask: Some(mask),
                 check: format!("FSM form of the scores ({})", law.name()),
                 observed,
                 threshold: 1.0,
@@ -310,7 +319,7 @@ fn table(r: &Report) -> String {
     for v in &r.verdicts {
         t += &format!(
             "{:>5}  {:<40} {:>12} {:>12}  {}\n",
-            v.mask,
+            v.mask.map_or("all".to_string(), |k| k.to_string()),
             v.check,
             sig(v.observed, 4),
             sig(v.threshold, 4),

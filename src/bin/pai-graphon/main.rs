@@ -252,6 +252,18 @@ enum Command {
         /// Total false-rejection probability of the checks.
         #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
         delta: f64,
+        /// What must pass: `limit` (masks of any algorithm with this limit: top-k and
+        /// frozen-threshold masks) or `sampler` (this crate's top-k law at this size: exact kept
+        /// count).
+        #[arg(long, default_value = "limit")]
+        null: pai_graphon::external::sharp::Null,
+        /// Test only what relabelling rows and columns leaves unchanged (the graphon's
+        /// equivalence class), not positions.
+        #[arg(long)]
+        unordered: bool,
+        /// Monte Carlo replicates per null (default: the fewest that can reject at δ).
+        #[arg(long, value_parser = limited(params::REPLICATES))]
+        replicates: Option<usize>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
@@ -605,6 +617,9 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             seed,
             density,
             delta,
+            null,
+            unordered,
+            replicates,
             format,
         } => {
             let args = check::Args {
@@ -615,6 +630,9 @@ fn dispatch(command: Command) -> Result<(), Failure> {
                 batch,
                 density,
                 delta,
+                null,
+                unordered,
+                replicates,
             };
             check::run(&args, master_seed(&seed)?, format.into())
         }

@@ -1,0 +1,799 @@
+//! Sharp checks of a mask stack against an FSM limit (`pai-graphon check`, theory/external.md,
+//! "Sharp checks").
+//!
+//! The stack is pooled (S masks are S independent draws) and summarised by a few statistics:
+//! position by position when the spec fixes the positions (rows at `(i + ½)/n`, columns at
+//! `(j + ½)/d`), or only through what relabelling rows and columns leaves unchanged (`unordered`).
+//! Each statistic is standardised by a pilot simulation, the largest standardised value `T` is the
+//! test statistic, and `T` is calibrated by a Monte Carlo test against stacks drawn from this
+//! crate's own simulator ([`super::simulate`]): the rank p-value `(1 + #{T_b ≥ T}) / (B + 1)`
+//! (Besag–Clifford: stopped early once `h` replicates reach `T`, `p = h / l`) is exactly valid at
+//! any B. Under [`Null::Limit`] the p-value is the larger of the ones against frozen-threshold
+//! and top-k replicates (a test valid for each of the two laws); under [`Null::Sampler`] it is
+//! the top-k one, and every mask must keep exactly `k = round(ρnd)` entries.
+//!
+//! Second-order dependence that leaves the marginals intact (a row reusing another row's noise)
+//! is caught by the largest row-pair and column-pair overlap, each against a Bernstein bound
+//! with a union bound over the pairs; top-k masks are covered by a sandwich (below a
+//! frozen-threshold mask at a certified lower threshold, with probability ≥ 1 − δ_τ).
+
+use super::simulate::{Draw, Model};
+use super::Verdict;
+use crate::claims::Status;
+use crate::convergence::mask::{kept_count, threshold_window, Mask, MaskSpec};
+use crate::normal::normal_cdf;
+use crate::seed::MasterSeed;
+use crate::taxonomy::stats::mask_stats;
+use crate::Error;
+use rayon::prelude::*;
+use std::str::FromStr;
+
+/// Which masks must pass: the two questions `check` can answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Null {
+    /// The masks converge to this limit: top-k masks and frozen-threshold masks must both pass.
+    Limit,
+    /// The masks have the finite-size law of this crate's top-k sampler (exact kept count).
+    Sampler,
+}
+
+impl FromStr for Null {
+    type Err = super::ExternalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "limit" => Ok(Null::Limit),
+            "sampler" => Ok(Null::Sampler),
+            _ => Err(super::ExternalError::UnknownNull),
+        }
+    }
+}
+
+/// Settings of a sharp check.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The null hypothesis.
+    pub null: Null,
+    /// Test only what is invariant under relabelling rows and columns.
+    pub unordered: bool,
+    /// The total false-rejection probability.
+    pub delta: f64,
+    /// Monte Carlo replicates per null (at most); `None`: the fewest that can reject at δ.
+    pub replicates: Option<usize>,
+    /// The master seed of the simulations (streams `check/pilot/B`, `check/null/KIND/B`).
+    pub seed: MasterSeed,
+}
+
+/// Share of δ spent on the two pair-overlap bounds (half each); the rest is the Monte Carlo test's.
+pub const PAIR_SHARE: f64 = 0.1;
+/// Pilot replicates (frozen-threshold stacks) that fix the centre and scale of the unordered
+/// statistics without closed-form moments.
+pub const PILOT: usize = 100;
+/// Besag–Clifford: stop once this many replicates reach the observed statistic.
+pub const STOP_AFTER: usize = 10;
+/// Row and column blocks per side of the block statistics.
+pub const BLOCKS: usize = 16;
+/// Largest number of Monte Carlo replicates per null.
+pub const MAX_REPLICATES: usize = crate::params::REPLICATES.max;
+/// Replicates simulated per parallel round (fixed, so results do not depend on the thread count).
+const ROUND: usize = 32;
+/// The unordered statistics the pilot standardises: the two dispersions and t(C4).
+const UNORDERED_PILOTED: [usize; 3] = [3, 4, 5];
+/// Added to every count variance before standardising: a cell that expects almost nothing (the
+/// corner of an exponential profile keeps an entry with probability ~1e-6) would otherwise turn
+/// one kept entry into a value of 10⁶ and swamp the statistic, and the test's power with it.
+const COUNT_FLOOR: f64 = 1.0;
+/// Rows per group in the pair bounds' expected overlaps (keeps their cost at ≤ 256² · d).
+const PAIR_GROUPS: usize = 256;
+
+/// The frozen-threshold model's means and variances of the pooled counts, one mask's worth.
+struct Moments {
+    row_mean: Vec<f64>,
+    row_var: Vec<f64>,
+    col_mean: Vec<f64>,
+    col_var: Vec<f64>,
+    /// Row-major `row_blocks × col_blocks`.
+    block_mean: Vec<f64>,
+    block_var: Vec<f64>,
+    row_blocks: usize,
+    col_blocks: usize,
+    /// Mean and variance of one mask's kept count.
+    total_mean: f64,
+    total_var: f64,
+    /// The smooth components' block weights, orthonormal for one mask's block covariance.
+    smooth: Vec<Vec<f64>>,
+}
+
+/// Shifted Legendre polynomials P₀..P₃ on [0, 1].
+fn legendre(k: usize, x: f64) -> f64 {
+    let y = 2.0 * x - 1.0;
+    match k {
+        0 => 1.0,
+        1 => y,
+        2 => (3.0 * y * y - 1.0) / 2.0,
+        _ => (5.0 * y * y * y - 3.0 * y) / 2.0,
+    }
+}
+
+/// Largest total degree of the smooth components `P_a(u) P_b(v)`, 1 ≤ a + b ≤ 3 (the constant is
+/// the density's).
+const SMOOTH_DEGREE: usize = 3;
+
+/// The products `P_a(u_block) P_b(v_block)`, Gram–Schmidt orthonormalised for the inner product
+/// `Σ_blocks w w' var_block`; a direction with (numerically) no variance left is dropped.
+fn smooth_basis(block_var: &[f64], rb: usize, cb: usize) -> Vec<Vec<f64>> {
+    let mut basis: Vec<Vec<f64>> = Vec::new();
+    let inner = |x: &[f64], y: &[f64]| -> f64 {
+        x.iter().zip(y).zip(block_var).map(|((a, b), v)| a * b * v).sum()
+    };
+    for total in 1..=SMOOTH_DEGREE {
+        for a in 0..=total {
+            let mut w: Vec<f64> = (0..rb * cb)
+                .map(|k| {
+                    let (u, v) = ((k / cb) as f64 + 0.5, (k % cb) as f64 + 0.5);
+                    legendre(a, u / rb as f64) * legendre(total - a, v / cb as f64)
+                })
+                .collect();
+            let norm0 = inner(&w, &w).sqrt();
+            for e in &basis {
+                let c = inner(&w, e);
+                w.iter_mut().zip(e).for_each(|(x, y)| *x -= c * y);
+            }
+            let norm = inner(&w, &w).sqrt();
+            // Relative to its own size: a direction the earlier ones (nearly) span adds nothing.
+            if norm > 1e-6 * norm0 && norm > 0.0 {
+                w.iter_mut().for_each(|x| *x /= norm);
+                basis.push(w);
+            }
+        }
+    }
+    basis
+}
+
+fn block_of(index: usize, len: usize, blocks: usize) -> usize {
+    index * blocks / len
+}
+
+impl Moments {
+    fn new(model: &Model) -> Moments {
+        let (n, d) = (model.phi.len(), model.psi.len());
+        let (rb, cb) = (BLOCKS.min(n), BLOCKS.min(d));
+        let rows: Vec<Vec<f64>> = (0..n)
+            .into_par_iter()
+            .map(|i| (0..d).map(|j| model.keep_probability(i, j)).collect())
+            .collect();
+        let mut m = Moments {
+            row_mean: vec![0.0; n],
+            row_var: vec![0.0; n],
+            col_mean: vec![0.0; d],
+            col_var: vec![0.0; d],
+            block_mean: vec![0.0; rb * cb],
+            block_var: vec![0.0; rb * cb],
+            row_blocks: rb,
+            col_blocks: cb,
+            total_mean: 0.0,
+            total_var: 0.0,
+            smooth: Vec::new(),
+        };
+        for (i, p) in rows.iter().enumerate() {
+            let a = block_of(i, n, rb);
+            for (j, &p) in p.iter().enumerate() {
+                let v = p * (1.0 - p);
+                m.row_mean[i] += p;
+                m.row_var[i] += v;
+                m.col_mean[j] += p;
+                m.col_var[j] += v;
+                let b = a * cb + block_of(j, d, cb);
+                m.block_mean[b] += p;
+                m.block_var[b] += v;
+            }
+        }
+        m.total_mean = m.row_mean.iter().sum();
+        m.total_var = m.row_var.iter().sum();
+        m.smooth = smooth_basis(&m.block_var, rb, cb);
+        m
+    }
+}
+
+/// The pooled counts of a stack.
+struct Counts {
+    rows: Vec<u64>,
+    cols: Vec<u64>,
+    blocks: Vec<u64>,
+}
+
+/// Kept entries of `words` (one bit-packed row) in columns `lo..hi`.
+fn count_range(words: &[u64], lo: usize, hi: usize) -> u64 {
+    let mut total = 0;
+    let mut j = lo;
+    while j < hi {
+        let (w, bit) = (j / 64, j % 64);
+        let span = (64 - bit).min(hi - j);
+        let mask = if span == 64 {
+            u64::MAX
+        } else {
+            ((1u64 << span) - 1) << bit
+        };
+        total += u64::from((words[w] & mask).count_ones());
+        j += span;
+    }
+    total
+}
+
+fn counts(masks: &[Mask], rb: usize, cb: usize) -> Counts {
+    let (n, d) = (masks[0].rows(), masks[0].cols());
+    let mut c = Counts {
+        rows: vec![0; n],
+        cols: vec![0; d],
+        blocks: vec![0; rb * cb],
+    };
+    let edges: Vec<usize> = (0..=cb).map(|b| (b * d).div_ceil(cb)).collect();
+    for m in masks {
+        for (i, g) in m.row_degrees().into_iter().enumerate() {
+            c.rows[i] += u64::from(g);
+        }
+        for (j, g) in m.column_degrees().into_iter().enumerate() {
+            c.cols[j] += u64::from(g);
+        }
+        for i in 0..n {
+            let words = m.row_words(i).unwrap_or(&[]);
+            let a = block_of(i, n, rb);
+            for b in 0..cb {
+                c.blocks[a * cb + b] += count_range(words, edges[b], edges[b + 1]);
+            }
+        }
+    }
+    c
+}
+
+/// `Σ (x − S·mean)² / (S·var + COUNT_FLOOR)` over the cells.
+fn chi_square(observed: &[u64], mean: &[f64], var: &[f64], s: f64) -> f64 {
+    observed
+        .iter()
+        .zip(mean.iter().zip(var))
+        .map(|(&x, (&m, &v))| {
+            let r = x as f64 - s * m;
+            r * r / (s * v + COUNT_FLOOR)
+        })
+        .sum()
+}
+
+/// A chi-square-type sum as a normal deviate: `Σ r²/(S v + F)` has mean `Σ Sv/(Sv + F)` and
+/// (for Gaussian residuals) variance `Σ 2(Sv)²/(Sv + F)²`; matched to a scaled χ²
+/// (Satterthwaite) and mapped by Wilson–Hilferty. A fixed map: the Monte Carlo test calibrates
+/// whatever tails remain.
+fn chi_square_deviate(x: f64, var: &[f64], s: f64, floor: f64) -> f64 {
+    let (mean, spread) = var.iter().fold((0.0, 0.0), |(m, q), &v| {
+        let f = s * v / (s * v + floor);
+        (m + f, q + 2.0 * f * f)
+    });
+    wilson_hilferty(x, mean, spread)
+}
+
+/// Wilson–Hilferty for `x ≈ g·χ²_h` with the given mean and variance (g = var/2mean,
+/// h = 2mean²/var); 0 when the statistic cannot vary.
+fn wilson_hilferty(x: f64, mean: f64, var: f64) -> f64 {
+    if !(mean > 0.0 && var > 0.0) {
+        return 0.0;
+    }
+    let (g, h) = (var / (2.0 * mean), 2.0 * mean * mean / var);
+    let c = 2.0 / (9.0 * h);
+    ((x / (g * h)).cbrt() - (1.0 - c)) / c.sqrt()
+}
+
+/// A maximum of `count` standard normal deviates as one normal deviate (Bonferroni):
+/// `Φ̄⁻¹(min(½, count · Φ̄(m)))`, 0 below the median.
+fn max_deviate(m: f64, count: usize) -> f64 {
+    let p = (count as f64 * crate::normal::normal_sf(m).unwrap_or(1.0)).min(0.5);
+    crate::normal::normal_quantile(1.0 - p).unwrap_or(0.0).max(0.0)
+}
+
+/// A KS distance over `count` values as a normal deviate through DKW–Massart's tail
+/// `2 exp(−2 count D²)`.
+fn ks_deviate(distance: f64, count: usize) -> f64 {
+    let p = (2.0 * (-2.0 * count as f64 * distance * distance).exp()).min(0.5);
+    crate::normal::normal_quantile(1.0 - p).unwrap_or(0.0).max(0.0)
+}
+
+/// The largest standardised cumulative residual over the rectangles `[0, a) × [0, b)` of blocks.
+fn cumulative(counts: &[u64], mean: &[f64], var: &[f64], rb: usize, cb: usize, s: f64) -> f64 {
+    // Returned as a normal deviate over the rb·cb rectangles.
+    let mut resid = vec![0.0; (rb + 1) * (cb + 1)];
+    let mut vars = vec![0.0; (rb + 1) * (cb + 1)];
+    let at = |a: usize, b: usize| a * (cb + 1) + b;
+    let mut worst: f64 = 0.0;
+    for a in 1..=rb {
+        for b in 1..=cb {
+            let k = (a - 1) * cb + (b - 1);
+            resid[at(a, b)] = counts[k] as f64 - s * mean[k] + resid[at(a - 1, b)]
+                + resid[at(a, b - 1)]
+                - resid[at(a - 1, b - 1)];
+            vars[at(a, b)] =
+                s * var[k] + vars[at(a - 1, b)] + vars[at(a, b - 1)] - vars[at(a - 1, b - 1)];
+            let (r, v) = (resid[at(a, b)], vars[at(a, b)]);
+            worst = worst.max(r.abs() / (v + COUNT_FLOOR).sqrt());
+        }
+    }
+    max_deviate(worst, 2 * rb * cb)
+}
+
+/// The smooth components' statistic `Σ_c (Σ_blocks w_c r)² / S` (χ² with one degree per
+/// component under the frozen model, to second order) as a normal deviate.
+fn smooth(counts: &[u64], mean: &[f64], basis: &[Vec<f64>], s: f64) -> f64 {
+    let q: f64 = basis
+        .iter()
+        .map(|w| {
+            let y: f64 = w
+                .iter()
+                .zip(counts.iter().zip(mean))
+                .map(|(w, (&k, &m))| w * (k as f64 - s * m))
+                .sum();
+            y * y / s
+        })
+        .sum();
+    let h = basis.len() as f64;
+    wilson_hilferty(q, h, 2.0 * h).max(0.0)
+}
+
+/// The law of one line's degree under the frozen model, as a normal approximation with
+/// continuity correction: a fixed reference CDF (the Monte Carlo test calibrates whatever it is).
+fn reference_cdf(mean: &[f64], var: &[f64], size: usize) -> Vec<f64> {
+    (0..=size)
+        .map(|x| {
+            let at = x as f64 + 0.5;
+            mean.iter()
+                .zip(var)
+                .map(|(&m, &v)| match v > 0.0 {
+                    true => normal_cdf((at - m) / v.sqrt()).unwrap_or(f64::NAN),
+                    false => f64::from(u8::from(m <= at)),
+                })
+                .sum::<f64>()
+                / mean.len() as f64
+        })
+        .collect()
+}
+
+/// Sup distance between the empirical CDF of `degrees` (values in 0..=size) and `cdf`.
+fn ks_integer(degrees: &[u32], cdf: &[f64]) -> f64 {
+    let mut hist = vec![0u64; cdf.len()];
+    for &g in degrees {
+        hist[g as usize] += 1;
+    }
+    let total = degrees.len() as f64;
+    let mut below = 0u64;
+    let mut worst: f64 = 0.0;
+    for (x, &h) in hist.iter().enumerate() {
+        below += h;
+        worst = worst.max((below as f64 / total - cdf[x]).abs());
+    }
+    worst
+}
+
+fn variance(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let (count, sum) = values.clone().fold((0.0, 0.0), |(c, s), x| (c + 1.0, s + x));
+    let mean = sum / count;
+    values.map(|x| (x - mean) * (x - mean)).sum::<f64>() / count
+}
+
+/// A sharp check prepared for one model, stack size and options: the moments, the reference
+/// degree laws and the pilot's standardisation.
+pub struct Sharp {
+    model: Model,
+    stack: usize,
+    options: Options,
+    moments: Moments,
+    /// Reference degree CDFs of one row and one column (unordered statistics).
+    row_cdf: Vec<f64>,
+    col_cdf: Vec<f64>,
+    /// Centre and scale of each statistic (pilot).
+    centre: Vec<f64>,
+    scale: Vec<f64>,
+}
+
+/// One Monte Carlo test against one null law.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MonteCarlo {
+    /// The replicates' law.
+    pub draw: Draw,
+    /// The rank p-value (Besag–Clifford when stopped early).
+    pub p: f64,
+    /// Replicates drawn.
+    pub replicates: usize,
+    /// The critical value of T (the test rejects when T exceeds it), or, when the simulation
+    /// stopped early, the smallest of the replicates that reached T (a lower bound of it).
+    pub critical: f64,
+}
+
+impl Sharp {
+    /// Prepares the check of stacks of `stack` masks drawn from `model`'s shape.
+    pub fn new(model: Model, stack: usize, options: Options) -> Result<Sharp, Error> {
+        if stack == 0 {
+            return Err(super::ExternalError::NoMasks.into());
+        }
+        if !(options.delta > 0.0 && options.delta < 1.0) {
+            return Err(super::ExternalError::Delta(options.delta).into());
+        }
+        let moments = Moments::new(&model);
+        let (n, d) = (model.phi.len(), model.psi.len());
+        let row_cdf = reference_cdf(&moments.row_mean, &moments.row_var, d);
+        let col_cdf = reference_cdf(&moments.col_mean, &moments.col_var, n);
+        let mut sharp = Sharp {
+            model,
+            stack,
+            options,
+            moments,
+            row_cdf,
+            col_cdf,
+            centre: Vec::new(),
+            scale: Vec::new(),
+        };
+        sharp.pilot()?;
+        Ok(sharp)
+    }
+
+    /// Names of the statistics, in the order of [`Sharp::statistics`].
+    pub fn names(&self) -> &'static [&'static str] {
+        match self.options.unordered {
+            false => &[
+                "density",
+                "smooth profile (Legendre, degree ≤ 3)",
+                "cumulative residual (blocks)",
+                "row degrees (chi-square)",
+                "column degrees (chi-square)",
+                "block counts (chi-square)",
+            ],
+            true => &[
+                "density",
+                "row-degree law (KS)",
+                "column-degree law (KS)",
+                "row-degree dispersion",
+                "column-degree dispersion",
+                "t(C4)",
+            ],
+        }
+    }
+
+    /// The statistics of a stack, each as a normal deviate (large = far from the null); the
+    /// unordered dispersions and t(C4) are centred and scaled by the pilot.
+    pub fn statistics(&self, masks: &[Mask]) -> Vec<f64> {
+        let raw = self.raw(masks);
+        raw.iter()
+            .zip(self.centre.iter().zip(&self.scale))
+            .map(|(&x, (&c, &s))| match (c.is_nan(), s > 0.0) {
+                (true, _) => x,
+                (false, true) => (x - c).abs() / s,
+                (false, false) if x != c => f64::INFINITY,
+                (false, false) => 0.0,
+            })
+            .collect()
+    }
+
+    /// The statistics before the pilot's standardisation.
+    fn raw(&self, masks: &[Mask]) -> Vec<f64> {
+        let m = &self.moments;
+        let s = masks.len() as f64;
+        let kept: u64 = masks.iter().map(Mask::kept).sum();
+        let density = match m.total_var > 0.0 {
+            true => (kept as f64 - s * m.total_mean).abs() / (s * m.total_var).sqrt(),
+            false if kept as f64 != s * m.total_mean => f64::INFINITY,
+            false => 0.0,
+        };
+        if self.options.unordered {
+            let rows: Vec<u32> = masks.iter().flat_map(Mask::row_degrees).collect();
+            let cols: Vec<u32> = masks.iter().flat_map(Mask::column_degrees).collect();
+            let c4 = masks.iter().map(|m| mask_stats(m).c4_f64()).sum::<f64>() / s;
+            return vec![
+                density,
+                ks_deviate(ks_integer(&rows, &self.row_cdf), rows.len()),
+                ks_deviate(ks_integer(&cols, &self.col_cdf), cols.len()),
+                variance(rows.iter().map(|&g| f64::from(g))),
+                variance(cols.iter().map(|&g| f64::from(g))),
+                c4,
+            ];
+        }
+        let c = counts(masks, m.row_blocks, m.col_blocks);
+        let chi = |x: &[u64], mean: &[f64], var: &[f64]| {
+            chi_square_deviate(chi_square(x, mean, var, s), var, s, COUNT_FLOOR).abs()
+        };
+        vec![
+            density,
+            smooth(&c.blocks, &m.block_mean, &m.smooth, s),
+            cumulative(
+                &c.blocks,
+                &m.block_mean,
+                &m.block_var,
+                m.row_blocks,
+                m.col_blocks,
+                s,
+            ),
+            chi(&c.rows, &m.row_mean, &m.row_var),
+            chi(&c.cols, &m.col_mean, &m.col_var),
+            chi(&c.blocks, &m.block_mean, &m.block_var),
+        ]
+    }
+
+    /// T: the largest statistic.
+    pub fn combined(&self, masks: &[Mask]) -> f64 {
+        self.statistics(masks).into_iter().fold(0.0, f64::max)
+    }
+
+    /// The pilot (unordered only): the dispersions and t(C4) have no closed-form moments, so
+    /// [`PILOT`] frozen-threshold stacks (streams `check/pilot/B`) fix their centre and scale.
+    fn pilot(&mut self) -> Result<(), Error> {
+        let k = self.names().len();
+        self.centre = vec![f64::NAN; k];
+        self.scale = vec![f64::NAN; k];
+        if !self.options.unordered {
+            return Ok(());
+        }
+        let raw: Vec<Vec<f64>> = (0..PILOT)
+            .into_par_iter()
+            .map(|b| {
+                let label = format!("check/pilot/{b}");
+                let masks =
+                    self.model
+                        .draw_stack(Draw::Frozen, self.stack, self.options.seed, &label)?;
+                Ok(self.raw(&masks))
+            })
+            .collect::<Result<_, Error>>()?;
+        for c in UNORDERED_PILOTED {
+            self.centre[c] = raw.iter().map(|r| r[c]).sum::<f64>() / PILOT as f64;
+            self.scale[c] = variance(raw.iter().map(|r| r[c])).sqrt();
+        }
+        Ok(())
+    }
+
+    /// The Monte Carlo share of δ.
+    pub fn mc_delta(&self) -> f64 {
+        self.options.delta * (1.0 - PAIR_SHARE)
+    }
+
+    /// Replicates per null: the option, or the fewest with which the test can reject.
+    pub fn replicates(&self) -> usize {
+        let fewest = (1.0 / self.mc_delta()).ceil() as usize - 1;
+        self.options.replicates.unwrap_or(fewest).min(MAX_REPLICATES)
+    }
+
+    /// Whether the Monte Carlo test can reject at all: `1 / (B + 1) ≤ δ_MC`.
+    pub fn can_reject(&self) -> bool {
+        ((self.replicates() + 1) as f64) * self.mc_delta() >= 1.0
+    }
+
+    /// The combined statistic of `count` replicates from `start` on (streams
+    /// `check/null/{frozen|topk}/B`).
+    pub fn simulate(&self, draw: Draw, start: usize, count: usize) -> Result<Vec<f64>, Error> {
+        let kind = match draw {
+            Draw::Frozen => "frozen",
+            Draw::TopK => "topk",
+        };
+        (start..start + count)
+            .into_par_iter()
+            .map(|b| {
+                let label = format!("check/null/{kind}/{b}");
+                let masks = self
+                    .model
+                    .draw_stack(draw, self.stack, self.options.seed, &label)?;
+                Ok(self.combined(&masks))
+            })
+            .collect()
+    }
+
+    /// The Monte Carlo test of the observed `t` against `draw`'s replicates, stopped after
+    /// [`STOP_AFTER`] replicates reach `t` (Besag–Clifford) or after [`Sharp::replicates`].
+    pub fn monte_carlo(&self, t: f64, draw: Draw) -> Result<MonteCarlo, Error> {
+        let total = self.replicates();
+        let mut reached: Vec<f64> = Vec::new();
+        let mut all: Vec<f64> = Vec::with_capacity(total);
+        while all.len() < total {
+            let start = all.len();
+            for value in self.simulate(draw, start, ROUND.min(total - start))? {
+                all.push(value);
+                if value >= t {
+                    reached.push(value);
+                    if reached.len() == STOP_AFTER {
+                        let critical = reached.iter().copied().fold(f64::INFINITY, f64::min);
+                        return Ok(MonteCarlo {
+                            draw,
+                            p: STOP_AFTER as f64 / all.len() as f64,
+                            replicates: all.len(),
+                            critical,
+                        });
+                    }
+                }
+            }
+        }
+        all.sort_by(|a, b| b.total_cmp(a));
+        // Reject iff #{T_b ≥ T} ≤ g₀ = ⌊δ(B + 1)⌋ − 1, i.e. iff T exceeds the (g₀ + 1)-th largest.
+        let allowed = (self.mc_delta() * (total + 1) as f64).floor() as usize;
+        let critical = match allowed {
+            0 => f64::INFINITY,
+            g => all[g - 1],
+        };
+        Ok(MonteCarlo {
+            draw,
+            p: (reached.len() + 1) as f64 / (total + 1) as f64,
+            replicates: total,
+            critical,
+        })
+    }
+
+    /// The Monte Carlo verdicts: one row per statistic (its standardised value against the
+    /// critical value of T) and one for the p-value, under the options' null.
+    pub fn check(&self, masks: &[Mask]) -> Result<Vec<Verdict>, Error> {
+        let z = self.statistics(masks);
+        let t = z.iter().copied().fold(0.0, f64::max);
+        let delta = self.mc_delta();
+        let mut out = Vec::new();
+        if !self.can_reject() {
+            // No replicate count allowed can bring p down to δ: nothing could fail.
+            for (name, &z) in self.names().iter().zip(&z) {
+                out.push(Verdict::new(None, name, z, f64::INFINITY, 0.0));
+            }
+            return Ok(out);
+        }
+        let mut tests = Vec::new();
+        if self.options.null == Null::Limit {
+            tests.push(self.monte_carlo(t, Draw::Frozen)?);
+        }
+        if tests.iter().all(|m| m.p <= delta) {
+            tests.push(self.monte_carlo(t, Draw::TopK)?);
+        }
+        let p = tests.iter().map(|m| m.p).fold(0.0, f64::max);
+        let critical = tests.iter().map(|m| m.critical).fold(0.0, f64::max);
+        for (name, &z) in self.names().iter().zip(&z) {
+            out.push(Verdict::new(None, name, z, critical, f64::INFINITY));
+        }
+        let status = match p <= delta {
+            true => Status::Fail,
+            false => Status::Pass,
+        };
+        out.push(Verdict {
+            mask: None,
+            check: "Monte Carlo p-value",
+            observed: p,
+            threshold: delta,
+            max: 1.0,
+            status,
+        });
+        Ok(out)
+    }
+
+    /// Exact kept counts (the sampler null): every mask keeps `k = round(ρnd)` entries.
+    pub fn kept_counts(&self, masks: &[Mask]) -> Result<Verdict, Error> {
+        let (n, d) = (masks[0].rows(), masks[0].cols());
+        let k = kept_count(n, d, self.model.rho)?;
+        let off = masks.iter().map(|m| m.kept().abs_diff(k)).max().unwrap_or(0);
+        let max = k.max((n * d) as u64 - k) as f64;
+        Ok(Verdict::new(None, "kept count = round(ρnd)", off as f64, 0.0, max))
+    }
+
+    /// The two pair-overlap verdicts (rows, then columns), each at `δ · PAIR_SHARE / 2`.
+    pub fn pairs(&self, masks: &[Mask]) -> Result<Vec<Verdict>, Error> {
+        let delta = self.options.delta * PAIR_SHARE / 2.0;
+        let model = &self.model;
+        let (n, d) = (model.phi.len(), model.psi.len());
+        // Sandwich: each top-k mask lies below the frozen mask at τ_lo except with δ/2 over the
+        // stack; frozen masks at τ* ≤ ... lie below it surely.
+        let spec = MaskSpec::from_grids(model.phi.clone(), model.psi.clone(), model.rho)?;
+        let window = threshold_window(&spec, &*model.law, delta / 2.0 / masks.len() as f64)?;
+        let tau_lo = window.lo.min(model.tau) * (1.0 - 1e-12);
+        let keep = |i: usize, j: usize| {
+            let s = model.phi[i] * model.psi[j];
+            match s > 0.0 {
+                true => model.law.tail(tau_lo / s).min(1.0),
+                false => 0.0,
+            }
+        };
+        let rows = pair_verdict(
+            "row-pair overlaps",
+            masks,
+            |i, j| keep(i, j),
+            n,
+            d,
+            delta / 2.0,
+        )?;
+        let t: Vec<Mask> = masks.iter().map(transpose).collect::<Result<_, _>>()?;
+        let cols = pair_verdict(
+            "column-pair overlaps",
+            &t,
+            |j, i| keep(i, j),
+            d,
+            n,
+            delta / 2.0,
+        )?;
+        Ok(vec![rows, cols])
+    }
+
+    /// Every verdict of the sharp check: the Monte Carlo test, the pair bounds and (sampler
+    /// null) the kept counts.
+    pub fn verdicts(&self, masks: &[Mask]) -> Result<Vec<Verdict>, Error> {
+        let mut out = Vec::new();
+        if self.options.null == Null::Sampler {
+            out.push(self.kept_counts(masks)?);
+        }
+        out.extend(self.check(masks)?);
+        out.extend(self.pairs(masks)?);
+        Ok(out)
+    }
+}
+
+fn transpose(m: &Mask) -> Result<Mask, Error> {
+    let (n, d) = (m.rows(), m.cols());
+    let mut e = vec![0u8; n * d];
+    for i in 0..n {
+        let words = m.row_words(i).unwrap_or(&[]);
+        for (w, &word) in words.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let j = w * 64 + bits.trailing_zeros() as usize;
+                e[j * n + i] = 1;
+                bits &= bits - 1;
+            }
+        }
+    }
+    Ok(Mask::from_entries(d, n, &e)?)
+}
+
+/// The largest `(O − μ̄) / t` over line pairs of every mask, where O is a pair's overlap, μ̄ an
+/// upper bound of its mean under the dominating frozen mask (keep probabilities `keep(line, x)`,
+/// taken at the largest over each group of lines) and t Bernstein's deviation at δ over all pairs.
+fn pair_verdict(
+    name: &'static str,
+    masks: &[Mask],
+    keep: impl Fn(usize, usize) -> f64 + Sync,
+    lines: usize,
+    size: usize,
+    delta: f64,
+) -> Result<Verdict, Error> {
+    if lines < 2 {
+        return Ok(Verdict::new(None, name, 0.0, 1.0, 0.0));
+    }
+    let per_group = lines.div_ceil(PAIR_GROUPS);
+    let groups = lines.div_ceil(per_group);
+    let top: Vec<Vec<f64>> = (0..groups)
+        .into_par_iter()
+        .map(|g| {
+            (0..size)
+                .map(|x| {
+                    (g * per_group..((g + 1) * per_group).min(lines))
+                        .map(|l| keep(l, x))
+                        .fold(0.0, f64::max)
+                })
+                .collect()
+        })
+        .collect();
+    let mean: Vec<f64> = (0..groups * groups)
+        .into_par_iter()
+        .map(|k| {
+            let (a, b) = (k / groups, k % groups);
+            top[a].iter().zip(&top[b]).map(|(x, y)| x * y).sum()
+        })
+        .collect();
+    let pairs = masks.len() as f64 * (lines * (lines - 1) / 2) as f64;
+    let log = (pairs / delta).ln();
+    // Bernstein: P(O − μ̄ ≥ t) ≤ exp(−t² / (2(μ̄ + t/3))) for a sum of independent indicators
+    // with mean ≤ μ̄ (variance ≤ μ̄), so t = L/3 + sqrt(L²/9 + 2 μ̄ L) with L = ln(pairs/δ).
+    let bound = |mu: f64| log / 3.0 + (log * log / 9.0 + 2.0 * mu * log).sqrt();
+    let worst = masks
+        .par_iter()
+        .map(|m| {
+            let mut worst: f64 = f64::NEG_INFINITY;
+            let mut most: f64 = f64::NEG_INFINITY;
+            for i in 0..lines {
+                let a = m.row_words(i).unwrap_or(&[]);
+                for i2 in i + 1..lines {
+                    let b = m.row_words(i2).unwrap_or(&[]);
+                    let o: u32 = a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum();
+                    let mu = mean[(i / per_group) * groups + i2 / per_group];
+                    let t = bound(mu);
+                    worst = worst.max((f64::from(o) - mu) / t);
+                    most = most.max((size as f64 - mu) / t);
+                }
+            }
+            (worst, most)
+        })
+        .reduce(
+            || (f64::NEG_INFINITY, f64::NEG_INFINITY),
+            |a, b| (a.0.max(b.0), a.1.max(b.1)),
+        );
+    Ok(Verdict::new(None, name, worst.0.max(0.0), 1.0, worst.1.max(0.0)))
+}
