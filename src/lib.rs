@@ -107,6 +107,8 @@ pub enum Error {
     Seed(seed::SeedError),
     /// A figure could not be drawn from the given data.
     Plot(plot::PlotError),
+    /// Invalid input to the checks against reference masks (`check --against method:NAME`).
+    Reference(external::reference::ReferenceError),
     /// `--scale` must be a positive finite number.
     Scale(f64),
     /// At this scale a claim's check would spend more false-alarm probability than its budget
@@ -138,6 +140,7 @@ impl fmt::Display for Error {
             Error::Npy(e) => e.fmt(f),
             Error::Seed(e) => e.fmt(f),
             Error::Plot(e) => e.fmt(f),
+            Error::Reference(e) => e.fmt(f),
             Error::Scale(s) => write!(f, "scale {s} must be a positive finite number"),
             Error::Budget { id, spent, budget } => write!(
                 f,
@@ -170,7 +173,8 @@ from_error!(
     UnknownClaim(claims::UnknownClaim),
     Npy(npy::NpyError),
     Seed(seed::SeedError),
-    Plot(plot::PlotError)
+    Plot(plot::PlotError),
+    Reference(external::reference::ReferenceError)
 );
 
 /// The theory this crate mirrors, one page per area, as written in `theory/`.
