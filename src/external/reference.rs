@@ -711,7 +711,6 @@ mod tests {
     use crate::net::criteria::Method;
     use crate::net::data::{load, DataSpec};
     use crate::tol::{hoeffding, Tail};
-    use std::time::Instant;
 
     /// The level of the checks in these tests.
     const DELTA: f64 = 1e-3;
@@ -836,5 +835,46 @@ mod tests {
             }
         }
         Mask::from_entries(n, d, &entries).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use crate::net::criteria::Method;
+    use crate::net::data::{load, DataSpec};
+    use std::time::Instant;
+
+    /// Timings for theory/external.md: magnitude on synthetic data with d inputs, S masks
+    /// against the references the sampler null needs at δ = 1e-3.
+    fn time(n: usize, d: usize, s: usize) {
+        let text = format!("synthetic:informative={},noise={},zero=0", d / 2, d - d / 2);
+        let data = load(&DataSpec::parse(&text).unwrap(), MasterSeed::default(), "B").unwrap();
+        let spec = PruneSpec::new(Method::Magnitude, 0.2);
+        let r = references_needed(s, Null::Sampler, 1e-3).unwrap();
+        let user = reference_masks(n, &data, &spec, MasterSeed::new(7), s, |_| {}).unwrap();
+        let start = Instant::now();
+        let refs = reference_masks(n, &data, &spec, MasterSeed::default(), r, |_| {}).unwrap();
+        let pruned = start.elapsed();
+        let v = check_against_references(&user, &refs, Null::Sampler, 1e-3, MasterSeed::default())
+            .unwrap();
+        eprintln!(
+            "{s} × {n} × {d}, R = {r}: references {:.2} s, check {:.2} s; {v:?}",
+            pruned.as_secs_f64(),
+            (start.elapsed() - pruned).as_secs_f64()
+        );
+    }
+
+    #[test]
+    #[ignore = "slow: benchmark (prints timings)"]
+    fn bench_512() {
+        time(512, 512, 8);
+        time(512, 512, 1);
+    }
+
+    #[test]
+    #[ignore = "slow: benchmark (prints timings)"]
+    fn bench_4096() {
+        time(4096, 4096, 8);
     }
 }
