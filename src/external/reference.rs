@@ -502,8 +502,8 @@ pub fn permutation_test(
         for _ in 1..MAX_LABELLINGS {
             // Partial Fisher–Yates: the first s of a uniform permutation.
             for i in 0..s {
-                let j = i + ((uniform_open01(&mut rng) * (total - i) as f64) as usize)
-                    .min(total - i - 1);
+                let j = i
+                    + ((uniform_open01(&mut rng) * (total - i) as f64) as usize).min(total - i - 1);
                 order.swap(i, j);
             }
             let mut group = order[..s].to_vec();
@@ -512,10 +512,7 @@ pub fn permutation_test(
         }
         out
     };
-    let raw: Vec<[f64; 5]> = labellings
-        .par_iter()
-        .map(|g| pool.statistics(g))
-        .collect();
+    let raw: Vec<[f64; 5]> = labellings.par_iter().map(|g| pool.statistics(g)).collect();
     let mut rms = [0.0; 5];
     for t in &raw {
         for (r, x) in rms.iter_mut().zip(t) {
@@ -620,7 +617,11 @@ pub fn check_against_references(
             // other count is impossible under this null (a check with no false alarms).
             let k0 = references[0].kept();
             if references.iter().all(|r| r.kept() == k0) {
-                let off = masks.iter().map(|m| m.kept().abs_diff(k0)).max().unwrap_or(0);
+                let off = masks
+                    .iter()
+                    .map(|m| m.kept().abs_diff(k0))
+                    .max()
+                    .unwrap_or(0);
                 let most = k0.max(n as u64 * d as u64 - k0);
                 out.push(Verdict::new(
                     0,
@@ -672,7 +673,8 @@ fn pooled_limit_checks(
         return Err(ReferenceError::Density(rho_b).into());
     }
     let per_check = delta / 3.0;
-    let verdict = |check, observed, threshold, max| Verdict::new(0, check, observed, threshold, max);
+    let verdict =
+        |check, observed, threshold, max| Verdict::new(0, check, observed, threshold, max);
     // Each pooled density is the mean of S·n i.i.d. row fractions in [0, 1]: empirical
     // Bernstein, both tails, for each of the two groups.
     let bernstein = |fractions: &[f64]| -> Result<f64, Error> {
@@ -716,11 +718,23 @@ mod tests {
     const DELTA: f64 = 1e-3;
 
     fn digits() -> DataSet {
-        load(&DataSpec::parse("digits").unwrap(), MasterSeed::default(), "TEST").unwrap()
+        load(
+            &DataSpec::parse("digits").unwrap(),
+            MasterSeed::default(),
+            "TEST",
+        )
+        .unwrap()
     }
 
     /// `count` masks of `method` at density `rho`, width `n`, master seed `seed`.
-    fn stack(data: &DataSet, method: &str, rho: f64, n: usize, seed: u64, count: usize) -> Vec<Mask> {
+    fn stack(
+        data: &DataSet,
+        method: &str,
+        rho: f64,
+        n: usize,
+        seed: u64,
+        count: usize,
+    ) -> Vec<Mask> {
         let spec = PruneSpec::new(Method::parse(method).unwrap(), rho);
         reference_masks(n, data, &spec, MasterSeed::new(seed), count, |_| {}).unwrap()
     }
@@ -809,7 +823,10 @@ mod tests {
         let refs = stack(&data, "magnitude", 0.2, 512, 1, 8);
         let user = stack(&data, "magnitude", 0.2, 512, 2, 8);
         let copied: Vec<Mask> = user.iter().map(|m| copy_rows(m, 2)).collect();
-        assert!(copied.iter().zip(&user).all(|(c, u)| c.kept() == u.kept() && c != u));
+        assert!(copied
+            .iter()
+            .zip(&user)
+            .all(|(c, u)| c.kept() == u.kept() && c != u));
         let v = check(&copied, &refs, Null::Sampler);
         assert!(failed(&v), "{v:?}");
         assert!(v[0].check.contains("overlaps"), "{v:?}");
