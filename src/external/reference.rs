@@ -834,7 +834,7 @@ mod tests {
     }
 
     /// `m` with `pairs` rows replaced by a copy of another row of the same degree.
-    fn copy_rows(m: &Mask, pairs: usize) -> Mask {
+    pub(super) fn copy_rows(m: &Mask, pairs: usize) -> Mask {
         let (n, d) = (m.rows(), m.cols());
         let degrees = m.row_degrees();
         let mut entries: Vec<u8> = (0..n * d)
@@ -852,6 +852,38 @@ mod tests {
             }
         }
         Mask::from_entries(n, d, &entries).unwrap()
+    }
+
+    /// Magnitude masks at the frozen threshold τ* = half-normal isf(ρ) (independent
+    /// Bernoulli(ρ) entries, weights N(0, 1)): `count` of width `n` on digits, master seed `seed`.
+    fn frozen_magnitude(rho: f64, n: usize, seed: u64, count: usize) -> Vec<Mask> {
+        let tau = crate::normal::half_normal_isf(rho, 1.0).unwrap();
+        (0..count)
+            .map(|k| {
+                let net =
+                    Network::init(n, 64, MasterSeed::new(seed), &format!("TEST/{k}")).unwrap();
+                let e: Vec<u8> = net
+                    .weights()
+                    .iter()
+                    .map(|w| u8::from(w.abs() >= tau))
+                    .collect();
+                Mask::from_entries(n, 64, &e).unwrap()
+            })
+            .collect()
+    }
+
+    /// The two nulls answer two questions: frozen-threshold magnitude masks have magnitude's
+    /// limit (the limit null passes them) but not its finite-size law (their kept counts vary:
+    /// the sampler null rejects them).
+    #[test]
+    fn frozen_threshold_masks_pass_the_limit_null_and_fail_the_sampler_null() {
+        let data = digits();
+        let refs = stack(&data, "magnitude", 0.2, 512, 1, 8);
+        let frozen = frozen_magnitude(0.2, 512, 2, 8);
+        let limit = check(&frozen, &refs, Null::Limit);
+        assert!(limit.iter().all(|v| v.status == Status::Pass), "{limit:?}");
+        let sampler = check(&frozen, &refs, Null::Sampler);
+        assert!(failed(&sampler), "{sampler:?}");
     }
 }
 
@@ -893,5 +925,50 @@ mod bench {
     #[ignore = "slow: benchmark (prints timings)"]
     fn bench_4096() {
         time(4096, 4096, 8);
+    }
+
+    /// Rejection rates over 20 trials at 512 × 64 (digits), S = 8, δ = 1e-3: copied row pairs
+    /// per mask (sampler null), and relative density errors (limit null).
+    #[test]
+    #[ignore = "slow: power measurement (prints rates)"]
+    fn power() {
+        let data = load(
+            &DataSpec::parse("digits").unwrap(),
+            MasterSeed::default(),
+            "B",
+        )
+        .unwrap();
+        let masks = |rho: f64, seed: u64| {
+            let spec = PruneSpec::new(Method::Magnitude, rho);
+            reference_masks(512, &data, &spec, MasterSeed::new(seed), 8, |_| {}).unwrap()
+        };
+        let fails = |v: Vec<Verdict>| v.iter().any(|v| v.status == crate::claims::Status::Fail);
+        let run = |null: Null, rho: f64, pairs: usize| {
+            (0..20)
+                .filter(|&t| {
+                    let refs = masks(0.2, 100 + t);
+                    let user: Vec<Mask> = masks(rho, 200 + t)
+                        .iter()
+                        .map(|m| super::tests::copy_rows(m, pairs))
+                        .collect();
+                    fails(
+                        check_against_references(&user, &refs, null, 1e-3, MasterSeed::default())
+                            .unwrap(),
+                    )
+                })
+                .count()
+        };
+        for pairs in [0, 1, 2] {
+            eprintln!(
+                "sampler, {pairs} copied pairs: {}/20",
+                run(Null::Sampler, 0.2, pairs)
+            );
+        }
+        for e in [0.0, 0.01, 0.02, 0.03, 0.04, 0.05] {
+            eprintln!(
+                "limit, density error {e}: {}/20",
+                run(Null::Limit, 0.2 * (1.0 + e), 0)
+            );
+        }
     }
 }
