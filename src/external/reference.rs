@@ -762,6 +762,10 @@ mod tests {
                 assert!(v.iter().all(|v| v.status == Status::Pass), "{v:?}");
             }
         }
+        // Random and Magnitude masks have one law (a uniform k-subset): they pass as each other.
+        let random = stack(&data, "random", 0.2, n, 2, s);
+        let magnitude = stack(&data, "magnitude", 0.2, n, 1, s);
+        assert!(!failed(&check(&random, &magnitude, Null::Sampler)));
         for (user, refs) in [("snip-centred", "magnitude"), ("magnitude", "snip-centred")] {
             let r = stack(&data, refs, 0.2, n, 1, s);
             let u = stack(&data, user, 0.2, n, 2, s);
