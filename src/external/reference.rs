@@ -218,6 +218,12 @@ pub fn reference_masks(
 }
 
 /// Names of the five statistics of the permutation test, in order.
+///
+/// ```
+/// use pai_graphon::external::reference::STATISTICS;
+/// assert_eq!(STATISTICS.len(), 5);
+/// assert_eq!(STATISTICS[0], "density");
+/// ```
 pub const STATISTICS: [&str; 5] = [
     "density",
     "column degrees",
@@ -271,8 +277,8 @@ fn overlap_statistics(mask: &Mask) -> [f64; 2] {
             let wi = mask.row_words(i).unwrap_or(&[]);
             let ri = degrees[i] as f64;
             let (mut sum, mut max) = (0.0, 0.0f64);
-            for k in i + 1..n {
-                let rk = degrees[k] as f64;
+            for (k, &degree) in degrees.iter().enumerate().skip(i + 1) {
+                let rk = degree as f64;
                 let v = ri * rk * (df - ri) * (df - rk) / (df * df * (df - 1.0));
                 if v <= 0.0 {
                     continue;
@@ -392,6 +398,18 @@ impl<'a> Pool<'a> {
 }
 
 /// The outcome of the permutation test of a stack against references.
+///
+/// ```
+/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::external::reference::permutation_test;
+/// use pai_graphon::seed::MasterSeed;
+/// // Four identical masks: every split gives 0, so p = 1 and nothing can be rejected.
+/// let m = Mask::from_entries(2, 2, &[1, 0, 0, 1]).unwrap();
+/// let t = permutation_test(&[m.clone(), m.clone()], &[m.clone(), m], 0.1, MasterSeed::default())
+///     .unwrap();
+/// assert_eq!((t.labellings, t.p_value, t.observed, t.max), (6, 1.0, 0.0, 0.0));
+/// assert_eq!(t.standardised, [0.0; 5]);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct PermutationTest {
     /// Labellings ranked, the observed one included: all `C(S+R, S)` or [`MAX_LABELLINGS`].
@@ -856,6 +874,26 @@ mod tests {
             }
         }
         Mask::from_entries(n, d, &entries).unwrap()
+    }
+
+    /// Past `MAX_LABELLINGS` splits (S = 8, R = 9: C(17, 8) = 24 310) the observed split and
+    /// seeded uniform draws are ranked: the result is reproducible, a correct stack passes and
+    /// the wrong method fails.
+    #[test]
+    fn drawn_labellings_are_seeded_and_keep_their_power() {
+        let data = digits();
+        let refs = stack(&data, "magnitude", 0.2, 64, 1, 9);
+        let user = stack(&data, "magnitude", 0.2, 64, 2, 8);
+        let t = permutation_test(&user, &refs, DELTA, MasterSeed::default()).unwrap();
+        assert!(!t.exhaustive && t.labellings == MAX_LABELLINGS);
+        assert_eq!(
+            t,
+            permutation_test(&user, &refs, DELTA, MasterSeed::default()).unwrap()
+        );
+        assert!(t.p_value > DELTA, "{t:?}");
+        let wrong = stack(&data, "snip-centred", 0.2, 64, 2, 8);
+        let t = permutation_test(&wrong, &refs, DELTA, MasterSeed::default()).unwrap();
+        assert!(t.p_value <= DELTA && t.observed > t.critical, "{t:?}");
     }
 
     /// Magnitude masks at the frozen threshold τ* = half-normal isf(ρ) (independent
