@@ -876,6 +876,46 @@ mod tests {
         Mask::from_entries(n, d, &entries).unwrap()
     }
 
+    /// Too few references make the permutation test vacuous (no p-value can reach δ), never a
+    /// pass; bad input is a typed error.
+    #[test]
+    fn too_few_references_are_vacuous_and_bad_input_is_an_error() {
+        let data = digits();
+        let refs = stack(&data, "magnitude", 0.2, 64, 1, 2);
+        let user = stack(&data, "magnitude", 0.2, 64, 2, 8);
+        let v = check(&user, &refs, Null::Sampler); // C(10, 8) = 45 < 1/δ
+        assert_eq!(v[0].status, Status::Vacuous, "{v:?}");
+        let run = |m: &[Mask], r: &[Mask], delta: f64| {
+            check_against_references(m, r, Null::Sampler, delta, MasterSeed::default())
+        };
+        let small = stack(&data, "magnitude", 0.2, 32, 1, 1);
+        assert!(matches!(
+            run(&user, &small, DELTA),
+            Err(Error::Reference(ReferenceError::Shapes {
+                index: 8,
+                rows: 32,
+                ..
+            }))
+        ));
+        assert!(matches!(
+            run(&[], &refs, DELTA),
+            Err(Error::Reference(ReferenceError::Empty { masks: 0, .. }))
+        ));
+        for delta in [0.0, 1.0, f64::NAN] {
+            assert!(matches!(
+                run(&user, &refs, delta),
+                Err(Error::Reference(ReferenceError::Delta(_)))
+            ));
+        }
+        assert!(matches!(
+            check_against_references(&user, &refs, Null::Limit, DELTA, MasterSeed::default()),
+            Err(Error::Reference(ReferenceError::TooFewReferences {
+                given: 2,
+                needed: 8
+            }))
+        ));
+    }
+
     /// Past `MAX_LABELLINGS` splits (S = 8, R = 9: C(17, 8) = 24 310) the observed split and
     /// seeded uniform draws are ranked: the result is reproducible, a correct stack passes and
     /// the wrong method fails.
