@@ -18,8 +18,7 @@
 //! - [`Null::Limit`], "converges to the method's limit" (another algorithm, e.g. a
 //!   frozen-threshold variant): the stack pooled (S·n rows) against S pooled references, by
 //!   inequalities valid under the row-independence model at any width (density by empirical
-//!   Bernstein,
-//!   column degrees by Pinelis, row degrees by 2·DKW), δ split evenly over the three.
+//!   Bernstein, column degrees by Pinelis, row degrees by 2·DKW), δ split evenly over the three.
 
 use super::Verdict;
 use crate::convergence::mask::Mask;
