@@ -109,6 +109,8 @@ pub enum Error {
     Plot(plot::PlotError),
     /// Bad input to the checks of masks made elsewhere.
     External(external::ExternalError),
+    /// Invalid input to the checks against reference masks (`check --against method:NAME`).
+    Reference(external::reference::ReferenceError),
     /// `--scale` must be a positive finite number.
     Scale(f64),
     /// At this scale a claim's check would spend more false-alarm probability than its budget
@@ -141,6 +143,7 @@ impl fmt::Display for Error {
             Error::Seed(e) => e.fmt(f),
             Error::Plot(e) => e.fmt(f),
             Error::External(e) => e.fmt(f),
+            Error::Reference(e) => e.fmt(f),
             Error::Scale(s) => write!(f, "scale {s} must be a positive finite number"),
             Error::Budget { id, spent, budget } => write!(
                 f,
@@ -174,7 +177,8 @@ from_error!(
     Npy(npy::NpyError),
     Seed(seed::SeedError),
     Plot(plot::PlotError),
-    External(external::ExternalError)
+    External(external::ExternalError),
+    Reference(external::reference::ReferenceError)
 );
 
 /// The theory this crate mirrors, one page per area, as written in `theory/`.

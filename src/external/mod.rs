@@ -60,6 +60,8 @@
 //! `[0, max(1 − F_up(ε), F_low(1 − ε))]` (0 once ε ≥ 1); the heterogeneity bound below
 //! `heterogeneity_lcb_max`; the reference checks' RMS and sup distances in `[0, 1]`.
 
+pub mod reference;
+
 use crate::claims::{Check, Relation, Status};
 use crate::convergence::limit::{Bracketed, LimitGraphon};
 use crate::convergence::mask::Mask;
@@ -93,6 +95,36 @@ impl fmt::Display for ExternalError {
 }
 
 impl std::error::Error for ExternalError {}
+
+/// Which masks must pass: the two questions `check` answers (`--null`).
+///
+/// ```
+/// use pai_graphon::external::Null;
+/// assert_eq!("sampler".parse::<Null>().unwrap(), Null::Sampler);
+/// assert_eq!(Null::default(), Null::Limit);
+/// assert!("frozen".parse::<Null>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Null {
+    /// The masks converge to this limit: masks of any algorithm with this limit pass (top-k and
+    /// frozen-threshold masks of an FSM; any row-independent pruning for a method's limit).
+    #[default]
+    Limit,
+    /// The masks have the finite-size law of this crate's own sampler or pruning at this size
+    /// (a faster implementation of the same algorithm: exact kept count, same tie rule).
+    Sampler,
+}
+
+impl std::str::FromStr for Null {
+    type Err = ExternalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "limit" => Ok(Null::Limit),
+            "sampler" => Ok(Null::Sampler),
+            _ => Err(ExternalError::UnknownNull),
+        }
+    }
+}
 
 /// Grid points per axis at which the limit's degree functions are bracketed.
 pub(crate) const DEGREE_GRID: usize = 1024;

@@ -18,7 +18,7 @@
 //! frozen-threshold mask at a certified lower threshold, with probability ≥ 1 − δ_τ).
 
 use super::simulate::{Draw, Model};
-use super::Verdict;
+use super::{Null, Verdict};
 use crate::claims::Status;
 use crate::convergence::mask::{kept_count, threshold_window, Mask, MaskSpec};
 use crate::normal::normal_cdf;
@@ -26,27 +26,6 @@ use crate::seed::MasterSeed;
 use crate::taxonomy::stats::mask_stats;
 use crate::Error;
 use rayon::prelude::*;
-use std::str::FromStr;
-
-/// Which masks must pass: the two questions `check` can answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Null {
-    /// The masks converge to this limit: top-k masks and frozen-threshold masks must both pass.
-    Limit,
-    /// The masks have the finite-size law of this crate's top-k sampler (exact kept count).
-    Sampler,
-}
-
-impl FromStr for Null {
-    type Err = super::ExternalError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "limit" => Ok(Null::Limit),
-            "sampler" => Ok(Null::Sampler),
-            _ => Err(super::ExternalError::UnknownNull),
-        }
-    }
-}
 
 /// Settings of a sharp check.
 #[derive(Clone, Copy, Debug)]

@@ -9,12 +9,14 @@ use pai_graphon::claims::{Check, Relation, Status};
 use pai_graphon::convergence::limit::{Fsm, LimitGraphon};
 use pai_graphon::convergence::mask::Mask;
 use pai_graphon::convergence::noise::Noise;
-use pai_graphon::external::sharp::{Null, Options, Sharp};
+use pai_graphon::external::reference::{
+    check_against_references, reference_masks, references_needed,
+};
+use pai_graphon::external::sharp::{Options, Sharp};
 use pai_graphon::external::simulate::Model;
-use pai_graphon::external::{check_against_reference, Verdict};
-use pai_graphon::net::criteria::{prune, GraspVariant, Method, PruneSpec, Residual};
+use pai_graphon::external::{Null, Verdict};
+use pai_graphon::net::criteria::{GraspVariant, Method, PruneSpec, Residual};
 use pai_graphon::net::data::{load, DataSpec};
-use pai_graphon::net::network::Network;
 use pai_graphon::npy::{read_f64, read_masks};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
@@ -105,8 +107,10 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
             rows
         }
         Against::Method(method, data) => {
-            let references = references(&masks, method, data, args.batch, rho, seed)?;
-            check_against_reference(&masks, &references, args.delta)?
+            let null = args.null;
+            let count = references_needed(masks.len(), null, args.delta)?;
+            let references = references(&masks, method, data, args.batch, rho, seed, count)?;
+            check_against_references(&masks, &references, null, args.delta, seed)?
                 .into_iter()
                 .map(row)
                 .collect()
@@ -198,9 +202,10 @@ fn method_against<'a>(name: &str, args: &Args<'a>) -> Result<Against<'a>, Failur
     }
 }
 
-/// One reference mask per mask: `method` at density `rho` on a network of the masks' shape,
-/// initialised on the stream `check/reference/K` (K the mask's index), which `prune` never uses,
-/// so the references are independent of masks this crate made with any seed.
+/// `count` reference masks ([`references_needed`]): `method` at density `rho` on networks of
+/// the masks' shape, initialised on the streams `check/reference/K` (K = 0, 1, …), which
+/// `prune` never uses, so the references are independent of masks this crate made with any
+/// seed. Past 100 references a progress line goes to stderr every tenth of the way.
 fn references(
     masks: &[Mask],
     method: Method,
@@ -208,6 +213,7 @@ fn references(
     batch: Option<usize>,
     rho: f64,
     seed: MasterSeed,
+    count: usize,
 ) -> Result<Vec<Mask>, Failure> {
     let data = load(&DataSpec::parse(data)?, seed, crate::prune::DATA_LABEL)?;
     let (n, d) = (masks[0].rows(), masks[0].cols());
@@ -222,14 +228,13 @@ fn references(
         batch,
         ..PruneSpec::new(method, rho)
     };
-    (0..masks.len())
-        .map(|k| {
-            let label = format!("check/reference/{k}");
-            let net = Network::init(n, d, seed, &label)?;
-            spec.validate(&net, &data)?;
-            Ok(prune(&net, &data, &spec, seed, &label)?.mask)
-        })
-        .collect()
+    let step = count.div_ceil(10);
+    let progress = |done: usize| {
+        if count > 100 && done % step == 0 {
+            eprintln!("check: {done} of {count} reference masks pruned");
+        }
+    };
+    Ok(reference_masks(n, &data, &spec, seed, count, progress)?)
 }
 
 fn row(v: Verdict) -> Row {

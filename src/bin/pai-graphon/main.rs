@@ -256,7 +256,7 @@ enum Command {
         /// frozen-threshold masks) or `sampler` (this crate's top-k law at this size: exact kept
         /// count).
         #[arg(long, default_value = "limit")]
-        null: pai_graphon::external::sharp::Null,
+        null: pai_graphon::external::Null,
         /// Test only what relabelling rows and columns leaves unchanged (the graphon's
         /// equivalence class), not positions.
         #[arg(long)]
