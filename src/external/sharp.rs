@@ -580,19 +580,25 @@ impl Sharp {
                 }
             }
         }
-        all.sort_by(|a, b| b.total_cmp(a));
-        // Reject iff #{T_b ≥ T} ≤ g₀ = ⌊δ(B + 1)⌋ − 1, i.e. iff T exceeds the (g₀ + 1)-th largest.
-        let allowed = (self.mc_delta() * (total + 1) as f64).floor() as usize;
-        let critical = match allowed {
-            0 => f64::INFINITY,
-            g => all[g - 1],
-        };
+        let critical = self.critical_value(&mut all);
         Ok(MonteCarlo {
             draw,
             p: (reached.len() + 1) as f64 / (total + 1) as f64,
             replicates: total,
             critical,
         })
+    }
+
+    /// The critical value of T from a full set of B replicates' values: the test rejects iff
+    /// `#{T_b ≥ T} ≤ g₀ = ⌊δ_MC (B + 1)⌋ − 1`, i.e. iff T exceeds the (g₀ + 1)-th largest value
+    /// (+∞ when g₀ < 0: B too small to reject at δ_MC). Sorts `values`.
+    pub fn critical_value(&self, values: &mut [f64]) -> f64 {
+        values.sort_by(|a, b| b.total_cmp(a));
+        let allowed = (self.mc_delta() * (values.len() + 1) as f64).floor() as usize;
+        match allowed {
+            0 => f64::INFINITY,
+            g => values[g - 1],
+        }
     }
 
     /// The Monte Carlo verdicts: one row per statistic (its standardised value against the
