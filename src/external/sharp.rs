@@ -40,6 +40,9 @@ pub struct Options {
     pub replicates: Option<usize>,
     /// The master seed of the simulations (streams `check/pilot/B`, `check/null/KIND/B`).
     pub seed: MasterSeed,
+    /// Whether the density is tested: false when ρ was read off the masks themselves (then the
+    /// density statistic is 0 and its row is not reported).
+    pub test_density: bool,
 }
 
 /// Share of δ spent on the two pair-overlap bounds (half each); the rest is the Monte Carlo test's.
@@ -97,14 +100,20 @@ fn legendre(k: usize, x: f64) -> f64 {
 /// the density's).
 const SMOOTH_DEGREE: usize = 3;
 
-/// The products `P_a(u_block) P_b(v_block)`, Gram–Schmidt orthonormalised for the inner product
+/// The products `P_a(u_block) P_b(v_block)`, 1 ≤ a + b ≤ 3, Gram–Schmidt orthonormalised for the inner product
 /// `Σ_blocks w w' var_block`; a direction with (numerically) no variance left is dropped.
 fn smooth_basis(block_var: &[f64], rb: usize, cb: usize) -> Vec<Vec<f64>> {
     let mut basis: Vec<Vec<f64>> = Vec::new();
     let inner = |x: &[f64], y: &[f64]| -> f64 {
-        x.iter().zip(y).zip(block_var).map(|((a, b), v)| a * b * v).sum()
+        x.iter()
+            .zip(y)
+            .zip(block_var)
+            .map(|((a, b), v)| a * b * v)
+            .sum()
     };
-    for total in 1..=SMOOTH_DEGREE {
+    // The constant goes first and is dropped at the end: the components are orthogonal to the
+    // density's direction, which has its own statistic (and no variance under top-k).
+    for total in 0..=SMOOTH_DEGREE {
         for a in 0..=total {
             let mut w: Vec<f64> = (0..rb * cb)
                 .map(|k| {
@@ -125,7 +134,10 @@ fn smooth_basis(block_var: &[f64], rb: usize, cb: usize) -> Vec<Vec<f64>> {
             }
         }
     }
-    basis
+    match block_var.iter().any(|&v| v > 0.0) {
+        true => basis.split_off(1),
+        false => Vec::new(),
+    }
 }
 
 fn block_of(index: usize, len: usize, blocks: usize) -> usize {
@@ -263,14 +275,18 @@ fn wilson_hilferty(x: f64, mean: f64, var: f64) -> f64 {
 /// `Φ̄⁻¹(min(½, count · Φ̄(m)))`, 0 below the median.
 fn max_deviate(m: f64, count: usize) -> f64 {
     let p = (count as f64 * crate::normal::normal_sf(m).unwrap_or(1.0)).min(0.5);
-    crate::normal::normal_quantile(1.0 - p).unwrap_or(0.0).max(0.0)
+    crate::normal::normal_quantile(1.0 - p)
+        .unwrap_or(0.0)
+        .max(0.0)
 }
 
 /// A KS distance over `count` values as a normal deviate through DKW–Massart's tail
 /// `2 exp(−2 count D²)`.
 fn ks_deviate(distance: f64, count: usize) -> f64 {
     let p = (2.0 * (-2.0 * count as f64 * distance * distance).exp()).min(0.5);
-    crate::normal::normal_quantile(1.0 - p).unwrap_or(0.0).max(0.0)
+    crate::normal::normal_quantile(1.0 - p)
+        .unwrap_or(0.0)
+        .max(0.0)
 }
 
 /// The largest standardised cumulative residual over the rectangles `[0, a) × [0, b)` of blocks.
@@ -283,9 +299,9 @@ fn cumulative(counts: &[u64], mean: &[f64], var: &[f64], rb: usize, cb: usize, s
     for a in 1..=rb {
         for b in 1..=cb {
             let k = (a - 1) * cb + (b - 1);
-            resid[at(a, b)] = counts[k] as f64 - s * mean[k] + resid[at(a - 1, b)]
-                + resid[at(a, b - 1)]
-                - resid[at(a - 1, b - 1)];
+            resid[at(a, b)] =
+                counts[k] as f64 - s * mean[k] + resid[at(a - 1, b)] + resid[at(a, b - 1)]
+                    - resid[at(a - 1, b - 1)];
             vars[at(a, b)] =
                 s * var[k] + vars[at(a - 1, b)] + vars[at(a, b - 1)] - vars[at(a - 1, b - 1)];
             let (r, v) = (resid[at(a, b)], vars[at(a, b)]);
@@ -348,7 +364,9 @@ fn ks_integer(degrees: &[u32], cdf: &[f64]) -> f64 {
 }
 
 fn variance(values: impl Iterator<Item = f64> + Clone) -> f64 {
-    let (count, sum) = values.clone().fold((0.0, 0.0), |(c, s), x| (c + 1.0, s + x));
+    let (count, sum) = values
+        .clone()
+        .fold((0.0, 0.0), |(c, s), x| (c + 1.0, s + x));
     let mean = sum / count;
     values.map(|x| (x - mean) * (x - mean)).sum::<f64>() / count
 }
@@ -452,6 +470,7 @@ impl Sharp {
         let s = masks.len() as f64;
         let kept: u64 = masks.iter().map(Mask::kept).sum();
         let density = match m.total_var > 0.0 {
+            _ if !self.options.test_density => 0.0,
             true => (kept as f64 - s * m.total_mean).abs() / (s * m.total_var).sqrt(),
             false if kept as f64 != s * m.total_mean => f64::INFINITY,
             false => 0.0,
@@ -529,7 +548,10 @@ impl Sharp {
     /// Replicates per null: the option, or the fewest with which the test can reject.
     pub fn replicates(&self) -> usize {
         let fewest = (1.0 / self.mc_delta()).ceil() as usize - 1;
-        self.options.replicates.unwrap_or(fewest).min(MAX_REPLICATES)
+        self.options
+            .replicates
+            .unwrap_or(fewest)
+            .min(MAX_REPLICATES)
     }
 
     /// Whether the Monte Carlo test can reject at all: `1 / (B + 1) ≤ δ_MC`.
@@ -601,6 +623,16 @@ impl Sharp {
         }
     }
 
+    /// The statistics' names and values to report (the density only when it is tested).
+    fn reported<'a>(&self, z: &'a [f64]) -> impl Iterator<Item = (&'static str, &'a f64)> {
+        let test_density = self.options.test_density;
+        self.names()
+            .iter()
+            .copied()
+            .zip(z)
+            .filter(move |(name, _)| test_density || *name != "density")
+    }
+
     /// The Monte Carlo verdicts: one row per statistic (its standardised value against the
     /// critical value of T) and one for the p-value, under the options' null.
     pub fn check(&self, masks: &[Mask]) -> Result<Vec<Verdict>, Error> {
@@ -610,7 +642,7 @@ impl Sharp {
         let mut out = Vec::new();
         if !self.can_reject() {
             // No replicate count allowed can bring p down to δ: nothing could fail.
-            for (name, &z) in self.names().iter().zip(&z) {
+            for (name, &z) in self.reported(&z) {
                 out.push(Verdict::new(None, name, z, f64::INFINITY, 0.0));
             }
             return Ok(out);
@@ -624,7 +656,7 @@ impl Sharp {
         }
         let p = tests.iter().map(|m| m.p).fold(0.0, f64::max);
         let critical = tests.iter().map(|m| m.critical).fold(0.0, f64::max);
-        for (name, &z) in self.names().iter().zip(&z) {
+        for (name, &z) in self.reported(&z) {
             out.push(Verdict::new(None, name, z, critical, f64::INFINITY));
         }
         let status = match p <= delta {
@@ -646,9 +678,19 @@ impl Sharp {
     pub fn kept_counts(&self, masks: &[Mask]) -> Result<Verdict, Error> {
         let (n, d) = (masks[0].rows(), masks[0].cols());
         let k = kept_count(n, d, self.model.rho)?;
-        let off = masks.iter().map(|m| m.kept().abs_diff(k)).max().unwrap_or(0);
+        let off = masks
+            .iter()
+            .map(|m| m.kept().abs_diff(k))
+            .max()
+            .unwrap_or(0);
         let max = k.max((n * d) as u64 - k) as f64;
-        Ok(Verdict::new(None, "kept count = round(ρnd)", off as f64, 0.0, max))
+        Ok(Verdict::new(
+            None,
+            "kept count = round(ρnd)",
+            off as f64,
+            0.0,
+            max,
+        ))
     }
 
     /// The two pair-overlap verdicts (rows, then columns), each at `δ · PAIR_SHARE / 2`.
@@ -780,5 +822,11 @@ fn pair_verdict(
             || (f64::NEG_INFINITY, f64::NEG_INFINITY),
             |a, b| (a.0.max(b.0), a.1.max(b.1)),
         );
-    Ok(Verdict::new(None, name, worst.0.max(0.0), 1.0, worst.1.max(0.0)))
+    Ok(Verdict::new(
+        None,
+        name,
+        worst.0.max(0.0),
+        1.0,
+        worst.1.max(0.0),
+    ))
 }
