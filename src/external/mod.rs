@@ -60,6 +60,8 @@
 //! `[0, max(1 − F_up(ε), F_low(1 − ε))]` (0 once ε ≥ 1); the heterogeneity bound below
 //! `heterogeneity_lcb_max`; the reference checks' RMS and sup distances in `[0, 1]`.
 
+pub mod simulate;
+
 use crate::claims::{Check, Relation, Status};
 use crate::convergence::limit::{Bracketed, LimitGraphon};
 use crate::convergence::mask::Mask;

@@ -1,0 +1,623 @@
+//! The null simulator of the sharp checks: masks drawn from a Factorised Saliency Model at one
+//! shape n × d, under the top-k law or the frozen-threshold law, fast and exact.
+//!
+//! **Uniforms.** Mask s of a stack reads the ChaCha stream `MasterSeed::stream("{label}/{s}")`
+//! (a single [`Model::draw`] reads `stream(label)`). Entry (r, j) owns the stream's bytes
+//! `8(r·d + j) .. 8(r·d + j) + 8`, read as a little-endian u64 w, and
+//! `U_rj = (⌊w / 2^11⌋ + 1/2) / 2^53` (as [`crate::seed::uniform_open01`]). The layout is
+//! positional, so rows can be drawn in any order or in parallel (each task seeks to its rows),
+//! and the masks are bit-identical for any number of threads.
+//!
+//! **Scores.** `|ξ_rj| = law.tail_inverse(U_rj)` (a draw of |ξ| by inversion) and
+//! `S_ij = (φ_i · ψ_j) · |ξ_(row_source[i]) j|`, in f64, in that order. Both laws are functions
+//! of these scores, so the same seed and label give coupled top-k and frozen masks:
+//! - [`Draw::TopK`]: the `k = kept_count(n, d, ρ)` largest scores, ties to the smaller linear
+//!   index `i·d + j`: the law of `convergence::mask::sample_mask` (which draws |ξ| by a
+//!   ziggurat from other streams: the same law, not the same bits). The threshold is the k-th score.
+//! - [`Draw::Frozen`]: `S_ij > τ`, independent entries of probability `P(S_ij > τ)`
+//!   ([`Model::keep_probability`]); the threshold reported is τ.
+//!
+//! **Fast path (output-sensitive).** The scores are never all computed. A table
+//! `T[h] = tail_inverse(h / 2^12)` brackets |ξ| from the top 12 bits h of U:
+//! `T[h + 1] < |ξ| < T[h]`. An entry with `(φ_i ψ_j)·T[h + 1] > hi·(1 + MARGIN)` surely has
+//! `S_ij > hi`; one with `(φ_i ψ_j)·T[h] < lo / (1 + MARGIN)` surely has `S_ij < lo`; only the
+//! others get their exact score. `MARGIN` = 1e-9 covers the relative error of `tail_inverse`
+//! (≤ 6ε for the half-normal, `normal::HALF_NORMAL_ISF_RELATIVE_BOUND`; 2ε for the uniform law)
+//! and the three roundings between the table and the exact score, with a factor > 10⁵ to spare;
+//! a user-supplied [`NoiseLaw`] must have `tail_inverse` within 1e-10 relative. Frozen: `lo = hi = τ`.
+//! Top-k: `[lo, hi]` is `convergence::mask::threshold_window` at failure probability
+//! [`WINDOW_DELTA`]; the entries above hi are kept, those inside are candidates and the top
+//! `k − #above` of them (by score, then index) are kept. If the window misses the k-th score,
+//! the mask is redrawn from the same uniforms with the window `[0, ∞]` (every score exact, 16
+//! bytes per entry of candidates): the same mask, one more pass ([`Mask::passes`] = 2).
+//!
+//! ```
+//! use pai_graphon::convergence::limit::Fsm;
+//! use pai_graphon::external::simulate::{Draw, Model};
+//! use pai_graphon::seed::MasterSeed;
+//! let model = Model::from_fsm(&Fsm::figure1(), 128, 64, 0.2).unwrap();
+//! let seed = MasterSeed::default();
+//! let stack = model.draw_stack(Draw::TopK, 3, seed, "DOC").unwrap();
+//! assert!(stack.iter().all(|m| m.kept() == 1638)); // round(0.2 · 128 · 64), exactly
+//! assert_eq!(stack[2], model.draw(Draw::TopK, seed, "DOC/2").unwrap());
+//! assert_ne!(stack[0], stack[1]);
+//! ```
+
+use crate::convergence::limit::Fsm;
+use crate::convergence::mask::{
+    grid, kept_count, rank_order, threshold_window, Mask, MaskSpec, Window,
+};
+use crate::convergence::noise::{Noise, NoiseLaw};
+use crate::convergence::ConvergenceError;
+use crate::seed::MasterSeed;
+use crate::Error;
+use rand::Rng;
+use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Top bits of U that index the hot loop's quantile table (4097 f64, 32 KiB: stays in cache).
+const TABLE_BITS: u32 = 12;
+
+/// Bits of U drawn for every entry, which also index the fine table (65537 f64), used only
+/// where the first cannot decide. The other 37 of U's 53 bits are drawn only when needed.
+const FINE_BITS: u32 = 16;
+
+/// Relative margin of every decision taken from the table rather than the exact score (module
+/// doc): far above the error of `tail_inverse` and three roundings, far below any band width.
+const MARGIN: f64 = 1e-9;
+
+/// Probability that the top-k window misses the k-th score (a miss costs one more pass, never
+/// a wrong mask).
+///
+/// ```
+/// assert_eq!(pai_graphon::external::simulate::WINDOW_DELTA, 1e-4);
+/// ```
+pub const WINDOW_DELTA: f64 = 1e-4;
+
+/// Entries per parallel task (rows are grouped until a task holds about this many).
+const ENTRIES_PER_TASK: usize = 1 << 14;
+
+/// 2^−53, the spacing of the uniforms.
+const UNIT: f64 = 1.0 / (1u64 << 53) as f64;
+
+/// Which law a mask is drawn from.
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::external::simulate::{Draw, Model};
+/// use pai_graphon::seed::MasterSeed;
+/// let model = Model::from_fsm(&Fsm::figure1(), 64, 64, 0.2).unwrap();
+/// let top = model.draw(Draw::TopK, MasterSeed::default(), "DOC").unwrap();
+/// let frozen = model.draw(Draw::Frozen, MasterSeed::default(), "DOC").unwrap();
+/// assert_eq!(top.kept(), 819); // exact
+/// assert_eq!(frozen.threshold(), model.tau); // kept count random, threshold frozen
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Draw {
+    /// Exactly `kept_count(n, d, ρ)` largest scores, ties to the smaller linear index.
+    TopK,
+    /// Independent entries, kept iff `S_ij > τ`.
+    Frozen,
+}
+
+/// An FSM at one shape, possibly perturbed: row i's scores are `S_ij = (φ_i·ψ_j)·|ξ_ij|`,
+/// `|ξ| ~ law`, with row i drawing the noise of row `row_source[i]`.
+///
+/// The fields are public so that perturbation families can edit them; every draw re-validates
+/// them (a typed error, never a panic) and rebuilds its tables if they changed.
+///
+/// ```
+/// use pai_graphon::convergence::noise::HalfNormal;
+/// use pai_graphon::external::simulate::{Draw, Model};
+/// use pai_graphon::seed::MasterSeed;
+/// use std::sync::Arc;
+/// let law = Arc::new(HalfNormal { sigma: 1.0 });
+/// let mut model = Model::new(vec![1.0, 2.0, 1.0], vec![1.0; 70], law, 0.5, 1.0).unwrap();
+/// model.row_source = vec![0, 1, 0]; // row 2 reuses row 0's noise (and has its profile)
+/// let m = model.draw(Draw::TopK, MasterSeed::default(), "DOC").unwrap();
+/// assert_eq!(m.row_words(2), m.row_words(0));
+/// model.row_source = vec![0, 1, 3];
+/// assert!(model.draw(Draw::TopK, MasterSeed::default(), "DOC").is_err());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Row profile on the midpoint grid, length n.
+    pub phi: Vec<f64>,
+    /// Column profile, length d.
+    pub psi: Vec<f64>,
+    /// The law of |ξ|.
+    pub law: Arc<dyn NoiseLaw>,
+    /// Density: top-k keeps `kept_count(n, d, rho)` entries.
+    pub rho: f64,
+    /// The frozen threshold (the limit's τ*).
+    pub tau: f64,
+    /// Row i uses the noise of row `row_source[i]` (the identity for the model itself).
+    pub row_source: Vec<usize>,
+    prepared: Prepared,
+}
+
+/// What a draw needs beyond the fields, built once per model; `matches` says whether it is
+/// still the model's (the fields are public).
+#[derive(Clone, Debug)]
+struct Prepared {
+    law: Arc<dyn NoiseLaw>,
+    phi: Vec<f64>,
+    psi: Vec<f64>,
+    rho: f64,
+    /// `T[g] = tail_inverse(g / 2^FINE_BITS)`, `T[0] = ∞`.
+    table16: Vec<f64>,
+    /// Every 16th entry of `table16`: `tail_inverse(h / 2^TABLE_BITS)`.
+    table12: Vec<f64>,
+    window: Window,
+}
+
+impl Prepared {
+    fn build(phi: &[f64], psi: &[f64], law: &Arc<dyn NoiseLaw>, rho: f64) -> Result<Self, Error> {
+        // from_grids validates the profiles and ρ and stores −0 as +0 (equal scores must tie)
+        let spec = MaskSpec::from_grids(phi.to_vec(), psi.to_vec(), rho)?;
+        let window = threshold_window(&spec, law.as_ref(), WINDOW_DELTA)?;
+        let cells = 1usize << FINE_BITS;
+        let table16: Vec<f64> = (0..=cells)
+            .map(|g| match g {
+                0 => f64::INFINITY,
+                _ => law.tail_inverse(g as f64 / cells as f64),
+            })
+            .collect();
+        let table12 = table16
+            .iter()
+            .step_by(1 << (FINE_BITS - TABLE_BITS))
+            .copied()
+            .collect();
+        let monotone = table16.windows(2).all(|w| w[1] <= w[0]);
+        if !(monotone && table16[1..].iter().all(|x| x.is_finite() && *x >= 0.0)) {
+            return Err(ConvergenceError::Spec(format!(
+                "noise law {}: tail_inverse is not finite, non-negative and non-increasing",
+                law.spec()
+            ))
+            .into());
+        }
+        Ok(Prepared {
+            law: law.clone(),
+            phi: spec.phi().to_vec(),
+            psi: spec.psi().to_vec(),
+            rho,
+            table16,
+            table12,
+            window,
+        })
+    }
+
+    fn matches(&self, m: &Model) -> bool {
+        Arc::ptr_eq(&self.law, &m.law)
+            && self.rho == m.rho
+            && self.phi == m.phi
+            && self.psi == m.psi
+    }
+}
+
+/// What one pass over the uniforms found: the bits of the entries surely kept, their count,
+/// and the undecided (primary word, linear index) pairs.
+struct Pass {
+    bits: Vec<u64>,
+    above: u64,
+    band: Vec<(u16, u64)>,
+}
+
+impl Model {
+    /// A model from grid profiles, a law, a density and a frozen threshold (identity
+    /// `row_source`). Errors: empty or non-finite/negative profiles, ρ outside (0, 1) or keeping
+    /// no entry, τ not finite and non-negative, a law whose quantiles are not finite.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::noise::UniformAbs;
+    /// use pai_graphon::external::simulate::Model;
+    /// use std::sync::Arc;
+    /// let law = Arc::new(UniformAbs { a: 1.0 });
+    /// let m = Model::new(vec![1.0; 4], vec![2.0; 3], law.clone(), 0.5, 1.0).unwrap();
+    /// assert_eq!((m.row_source.clone(), m.keep_probability(0, 0)), (vec![0, 1, 2, 3], 0.5));
+    /// assert!(Model::new(vec![-1.0], vec![1.0], law.clone(), 0.5, 1.0).is_err());
+    /// assert!(Model::new(vec![1.0], vec![1.0], law, 0.5, f64::NAN).is_err());
+    /// ```
+    pub fn new(
+        phi: Vec<f64>,
+        psi: Vec<f64>,
+        law: Arc<dyn NoiseLaw>,
+        rho: f64,
+        tau: f64,
+    ) -> Result<Model, Error> {
+        let prepared = Prepared::build(&phi, &psi, &law, rho)?;
+        let model = Model {
+            row_source: (0..phi.len()).collect(),
+            phi: prepared.phi.clone(),
+            psi: prepared.psi.clone(),
+            law,
+            rho,
+            tau,
+            prepared,
+        };
+        model.validate()?;
+        Ok(model)
+    }
+
+    /// The model of an FSM at n × d and density ρ: profiles on the midpoint grid
+    /// (`convergence::mask::grid`) and τ = `fsm.tau_star(ρ)`.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::limit::Fsm;
+    /// use pai_graphon::external::simulate::Model;
+    /// let fsm = Fsm::figure1();
+    /// let m = Model::from_fsm(&fsm, 4, 2, 0.2).unwrap();
+    /// assert_eq!(m.tau, fsm.tau_star(0.2).unwrap().value);
+    /// assert_eq!(m.phi, pai_graphon::convergence::mask::grid(&fsm.row, 4));
+    /// assert!(Model::from_fsm(&fsm, 0, 2, 0.2).is_err());
+    /// ```
+    pub fn from_fsm(fsm: &Fsm, n: usize, d: usize, rho: f64) -> Result<Model, Error> {
+        kept_count(n, d, rho)?; // shape and density first, before any grid is built
+        let law: Arc<dyn NoiseLaw> = match fsm.noise {
+            Noise::Gaussian(l) => Arc::new(l),
+            Noise::Uniform(l) => Arc::new(l),
+        };
+        let tau = fsm.tau_star(rho)?.value;
+        Model::new(grid(&fsm.row, n), grid(&fsm.col, d), law, rho, tau)
+    }
+
+    /// n.
+    ///
+    /// ```
+    /// # use pai_graphon::{convergence::limit::Fsm, external::simulate::Model};
+    /// assert_eq!(Model::from_fsm(&Fsm::figure1(), 5, 3, 0.2).unwrap().rows(), 5);
+    /// ```
+    pub fn rows(&self) -> usize {
+        self.phi.len()
+    }
+
+    /// d.
+    ///
+    /// ```
+    /// # use pai_graphon::{convergence::limit::Fsm, external::simulate::Model};
+    /// assert_eq!(Model::from_fsm(&Fsm::figure1(), 5, 3, 0.2).unwrap().cols(), 3);
+    /// ```
+    pub fn cols(&self) -> usize {
+        self.psi.len()
+    }
+
+    /// `P(S_ij > τ) = law.tail(τ / (φ_i ψ_j))`, 0 when `φ_i ψ_j = 0`: the frozen law's keep
+    /// probability (f64; exact up to the law's tail error). Panics if i ≥ n or j ≥ d, as
+    /// slice indexing does.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::noise::UniformAbs;
+    /// use pai_graphon::external::simulate::Model;
+    /// use std::sync::Arc;
+    /// let m = Model::new(vec![0.0, 1.0], vec![4.0], Arc::new(UniformAbs { a: 1.0 }), 0.5, 1.0).unwrap();
+    /// assert_eq!((m.keep_probability(0, 0), m.keep_probability(1, 0)), (0.0, 0.75));
+    /// ```
+    pub fn keep_probability(&self, i: usize, j: usize) -> f64 {
+        let product = self.phi[i] * self.psi[j];
+        if product == 0.0 {
+            0.0
+        } else {
+            self.law.tail(self.tau / product)
+        }
+    }
+
+    /// One mask from the stream `label` (module doc).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::limit::Fsm;
+    /// use pai_graphon::external::simulate::{Draw, Model};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let model = Model::from_fsm(&Fsm::figure1(), 100, 50, 0.2).unwrap();
+    /// let seed = MasterSeed::default();
+    /// let top = model.draw(Draw::TopK, seed, "DOC").unwrap();
+    /// let frozen = model.draw(Draw::Frozen, seed, "DOC").unwrap();
+    /// assert_eq!((top.kept(), top.passes()), (1000, 1));
+    /// // Coupled by the same scores: whichever keeps more entries keeps a superset.
+    /// let (big, small) = if frozen.kept() > top.kept() { (&frozen, &top) } else { (&top, &frozen) };
+    /// assert!((0..100).all(|i| (0..50).all(|j| small.get(i, j) <= big.get(i, j))));
+    /// ```
+    pub fn draw(&self, how: Draw, seed: MasterSeed, label: &str) -> Result<Mask, Error> {
+        let k = self.validate()?;
+        let rebuilt;
+        let prep = if self.prepared.matches(self) {
+            &self.prepared
+        } else {
+            rebuilt = Prepared::build(&self.phi, &self.psi, &self.law, self.rho)?;
+            &rebuilt
+        };
+        let stream = seed.stream(label);
+        let (n, d) = (self.rows(), self.cols());
+        match how {
+            Draw::Frozen => {
+                let pass = self.pass(prep, &stream, (self.tau, self.tau), true)?;
+                Ok(Mask::from_parts(n, d, pass.bits, pass.above, self.tau, 1))
+            }
+            Draw::TopK => {
+                let window = (prep.window.lo, prep.window.hi);
+                let pass = self.pass(prep, &stream, window, false)?;
+                if let Some(mask) = self.select(prep, &stream, pass, k, window, 1)? {
+                    return Ok(mask);
+                }
+                let every = (0.0, f64::INFINITY);
+                let pass = self.pass(prep, &stream, every, false)?;
+                Ok(self
+                    .select(prep, &stream, pass, k, every, 2)?
+                    .expect("the window [0, ∞] holds every score"))
+            }
+        }
+    }
+
+    /// `masks` masks, mask s from the stream `"{label}/{s}"`, in parallel (bit-identical for
+    /// any number of threads). An empty stack for `masks = 0`.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::limit::Fsm;
+    /// use pai_graphon::external::simulate::{Draw, Model};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let model = Model::from_fsm(&Fsm::figure1(), 64, 32, 0.2).unwrap();
+    /// let seed = MasterSeed::default();
+    /// let stack = model.draw_stack(Draw::Frozen, 2, seed, "DOC").unwrap();
+    /// assert_eq!(stack[1], model.draw(Draw::Frozen, seed, "DOC/1").unwrap());
+    /// assert!(model.draw_stack(Draw::Frozen, 0, seed, "DOC").unwrap().is_empty());
+    /// ```
+    pub fn draw_stack(
+        &self,
+        how: Draw,
+        masks: usize,
+        seed: MasterSeed,
+        label: &str,
+    ) -> Result<Vec<Mask>, Error> {
+        (0..masks)
+            .into_par_iter()
+            .map(|s| self.draw(how, seed, &format!("{label}/{s}")))
+            .collect()
+    }
+
+    /// The exact scores `S_ij` of the stream `label`, row-major, every one computed from its
+    /// 53-bit uniform: the reference the fast path is tested against.
+    #[cfg(test)]
+    fn scores(&self, seed: MasterSeed, label: &str) -> Result<Vec<f64>, Error> {
+        self.validate()?;
+        let (n, d) = (self.rows(), self.cols());
+        let (mut rng, law) = (seed.stream(label), self.law.as_ref());
+        let stride = d.div_ceil(2);
+        let (mut primary, mut refine) = (vec![0u8; 4 * stride], vec![0u8; 8 * d]);
+        let mut scores = Vec::with_capacity(n * d);
+        for i in 0..n {
+            let r = self.row_source[i];
+            rng.set_word_pos((r * stride) as u128);
+            rng.fill_bytes(&mut primary);
+            rng.set_word_pos((n * stride + 2 * r * d) as u128);
+            rng.fill_bytes(&mut refine);
+            for j in 0..d {
+                let a = u16::from_le_bytes(primary[2 * j..2 * j + 2].try_into().expect("2"));
+                let b = u64::from_le_bytes(refine[8 * j..8 * j + 8].try_into().expect("8"));
+                let u53 = (a as u64) << 37 | b >> 27;
+                let y = self.prepared.phi[i] * self.prepared.psi[j];
+                scores.push(y * law.tail_inverse((u53 as f64 + 0.5) * UNIT));
+            }
+        }
+        Ok(scores)
+    }
+
+    /// Checks the public fields; returns k.
+    fn validate(&self) -> Result<u64, Error> {
+        let (n, d) = (self.rows(), self.cols());
+        let k = kept_count(n, d, self.rho)?;
+        for (side, values) in [("row", &self.phi), ("column", &self.psi)] {
+            if let Some(x) = values.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
+                return Err(ConvergenceError::Profile(format!(
+                    "{side} profile value {x} is not finite and non-negative"
+                ))
+                .into());
+            }
+        }
+        if !(self.tau.is_finite() && self.tau >= 0.0) {
+            return Err(ConvergenceError::Domain {
+                what: "frozen threshold τ",
+                value: self.tau,
+                min: 0.0,
+                max: f64::MAX,
+            }
+            .into());
+        }
+        if self.row_source.len() != n {
+            return Err(ConvergenceError::Size(format!(
+                "row_source has {} entries for {n} rows",
+                self.row_source.len()
+            ))
+            .into());
+        }
+        if let Some((i, r)) = self.row_source.iter().enumerate().find(|(_, r)| **r >= n) {
+            return Err(ConvergenceError::Size(format!(
+                "row {i} takes its noise from row {r}, outside the {n} rows"
+            ))
+            .into());
+        }
+        Ok(k)
+    }
+
+    /// The exact score of entry (i, j) whose primary word is `a`: reads the refinement word
+    /// of its noise row `r = row_source[i]` (`rng` is any clone of the mask's stream).
+    fn exact_score(
+        &self,
+        prep: &Prepared,
+        rng: &mut ChaCha20Rng,
+        a: u16,
+        (i, j): (usize, usize),
+    ) -> Result<f64, ConvergenceError> {
+        let y = prep.phi[i] * prep.psi[j];
+        if y == 0.0 {
+            return Ok(0.0); // 0 · |ξ| whatever the uniform: no refinement needed
+        }
+        let (n, d) = (self.rows(), self.cols());
+        let entry = self.row_source[i] * d + j;
+        rng.set_word_pos((n * d.div_ceil(2) + 2 * entry) as u128);
+        let u53 = (a as u64) << 37 | rng.next_u64() >> 27;
+        let s = y * prep.law.tail_inverse((u53 as f64 + 0.5) * UNIT);
+        if s.is_finite() && s >= 0.0 {
+            Ok(s)
+        } else {
+            Err(ConvergenceError::Spec(format!(
+                "noise law {} gave score {s} at entry ({i}, {j})",
+                prep.law.spec()
+            )))
+        }
+    }
+
+    /// One pass over every entry's primary word. Sets the bits of the scores surely above `hi`;
+    /// the entries the 12-bit table cannot place below `lo` or above `hi` are, for top-k
+    /// (`frozen` false), returned as band entries (primary word, linear index) for
+    /// [`Model::select`], and for the frozen law (`lo = hi = τ`) decided at once, by the 16-bit
+    /// table or else the exact score.
+    fn pass(
+        &self,
+        prep: &Prepared,
+        stream: &ChaCha20Rng,
+        (lo, hi): (f64, f64),
+        frozen: bool,
+    ) -> Result<Pass, Error> {
+        let (n, d) = (self.rows(), self.cols());
+        let wpr = d.div_ceil(64);
+        let rows_per_task = ENTRIES_PER_TASK.div_ceil(d).max(1);
+        let keep_above = hi * (1.0 + MARGIN);
+        let drop_below = lo / (1.0 + MARGIN);
+        // fixed-size tables: every index `h + 1`, `g + 1` of a 12- or 16-bit h, g is in range
+        let t12: &[f64; (1 << TABLE_BITS) + 1] = prep.table12[..].try_into().expect("4097");
+        let t16: &[f64; (1 << FINE_BITS) + 1] = prep.table16[..].try_into().expect("65537");
+        let mut bits = vec![0u64; n * wpr];
+        let found: Vec<(u64, Vec<(u16, u64)>)> = bits
+            .par_chunks_mut(rows_per_task * wpr)
+            .enumerate()
+            .map(|(task, words)| {
+                let (keep_above, drop_below, phi, psi) =
+                    (keep_above, drop_below, &prep.phi, &prep.psi);
+                let (mut rng, mut refine) = (stream.clone(), stream.clone());
+                let stride = d.div_ceil(2); // 32-bit words per row of 16-bit draws
+                let mut buf = vec![0u8; 4 * stride];
+                let (mut above, mut band) = (0u64, Vec::new());
+                let mut position = u128::MAX;
+                for (local, row_words) in words.chunks_mut(wpr).enumerate() {
+                    let i = task * rows_per_task + local;
+                    let start = (self.row_source[i] * stride) as u128;
+                    if start != position {
+                        rng.set_word_pos(start);
+                    }
+                    rng.fill_bytes(&mut buf);
+                    position = start + stride as u128;
+                    let (phi_i, base) = (phi[i], (i * d) as u64);
+                    for (c, (chunk, psi)) in buf.chunks(128).zip(psi.chunks(64)).enumerate() {
+                        let chunk: &[[u8; 2]] = chunk.as_chunks().0;
+                        // Branch-free over 64 entries: the kept and the undecided bits.
+                        let (mut kept, mut undecided) = (0u64, 0u64);
+                        for (t, (bytes, &psi_j)) in chunk.iter().zip(psi).enumerate() {
+                            let a = u16::from_le_bytes([bytes[0], bytes[1]]) as usize;
+                            let h = a >> (FINE_BITS - TABLE_BITS);
+                            let y = phi_i * psi_j;
+                            // NaN (0 · ∞ at h = 0) decides nothing, as it should
+                            let keep = y * t12[h + 1] > keep_above;
+                            let drop = y * t12[h] < drop_below;
+                            kept |= (keep as u64) << t;
+                            undecided |= (!(keep | drop) as u64) << t;
+                        }
+                        while undecided != 0 {
+                            let t = undecided.trailing_zeros() as usize;
+                            undecided &= undecided - 1;
+                            let j = c * 64 + t;
+                            let a = u16::from_le_bytes([chunk[t][0], chunk[t][1]]);
+                            if frozen {
+                                let (g, y) = (a as usize, phi_i * psi[t]);
+                                let keep = y * t16[g + 1] > keep_above
+                                    || (y * t16[g] >= drop_below
+                                        && self.exact_score(prep, &mut refine, a, (i, j))? > hi);
+                                kept |= (keep as u64) << t;
+                            } else {
+                                band.push((a, base + j as u64));
+                            }
+                        }
+                        row_words[c] = kept;
+                        above += kept.count_ones() as u64;
+                    }
+                }
+                Ok((above, band))
+            })
+            .collect::<Result<_, ConvergenceError>>()?;
+        let above = found.iter().map(|f| f.0).sum();
+        let mut band = Vec::with_capacity(found.iter().map(|f| f.1.len()).sum());
+        for (_, b) in found {
+            band.extend(b);
+        }
+        Ok(Pass { bits, above, band })
+    }
+
+    /// Completes a top-k pass with window `[lo, hi]`, or `None` if the k-th score is not in
+    /// the band. With m = k − #above, the m-th largest lower (upper) bound of the band's
+    /// scores from the 16-bit table, `L_m` (`U_m`), brackets the m-th score s*: entries with
+    /// lower bound above `U_m` are surely among the top m, those with upper bound below `L_m`
+    /// surely not, and only the others get exact scores and a selection in rank order. The
+    /// mask is the top k iff `lo ≤ s* ≤ hi` (then every sure entry ranks on its side of s*).
+    fn select(
+        &self,
+        prep: &Prepared,
+        stream: &ChaCha20Rng,
+        mut pass: Pass,
+        k: u64,
+        (lo, hi): (f64, f64),
+        passes: u32,
+    ) -> Result<Option<Mask>, Error> {
+        let (n, d) = (self.rows(), self.cols());
+        if !(pass.above < k && k <= pass.above + pass.band.len() as u64) {
+            return Ok(None);
+        }
+        let m = (k - pass.above) as usize;
+        let at = |index: u64| ((index / d as u64) as usize, (index % d as u64) as usize);
+        let bounds: Vec<(f64, f64)> = pass
+            .band
+            .iter()
+            .map(|&(a, index)| {
+                let (i, j) = at(index);
+                let y = prep.phi[i] * prep.psi[j];
+                let g = a as usize;
+                if y == 0.0 {
+                    (0.0, 0.0)
+                } else {
+                    (
+                        y * prep.table16[g + 1] / (1.0 + MARGIN),
+                        y * prep.table16[g] * (1.0 + MARGIN),
+                    )
+                }
+            })
+            .collect();
+        let mth_largest = |mut v: Vec<f64>| {
+            v.select_nth_unstable_by(m - 1, |x, y| y.total_cmp(x));
+            v[m - 1]
+        };
+        let lower_m = mth_largest(bounds.iter().map(|b| b.0).collect());
+        let upper_m = mth_largest(bounds.iter().map(|b| b.1).collect());
+        let mut rng = stream.clone();
+        let mut sure = Vec::new();
+        let mut ranked = Vec::new();
+        for (&(a, index), &(l, u)) in pass.band.iter().zip(&bounds) {
+            if l > upper_m {
+                sure.push(index);
+            } else if u >= lower_m {
+                ranked.push((self.exact_score(prep, &mut rng, a, at(index))?, index));
+            }
+        }
+        let need = m - sure.len(); // ≥ 1: s* is neither sure nor excluded
+        ranked.select_nth_unstable_by(need - 1, rank_order);
+        let threshold = ranked[need - 1].0;
+        if !(lo <= threshold && threshold <= hi) {
+            return Ok(None);
+        }
+        let wpr = d.div_ceil(64);
+        for index in sure.into_iter().chain(ranked[..need].iter().map(|r| r.1)) {
+            let (i, j) = at(index);
+            pass.bits[i * wpr + j / 64] |= 1u64 << (j % 64);
+        }
+        Ok(Some(Mask::from_parts(
+            n, d, pass.bits, k, threshold, passes,
+        )))
+    }
+}
