@@ -2,11 +2,14 @@
 //! shape n × d, under the top-k law or the frozen-threshold law, fast and exact.
 //!
 //! **Uniforms.** Mask s of a stack reads the ChaCha stream `MasterSeed::stream("{label}/{s}")`
-//! (a single [`Model::draw`] reads `stream(label)`). Entry (r, j) owns the stream's bytes
-//! `8(r·d + j) .. 8(r·d + j) + 8`, read as a little-endian u64 w, and
-//! `U_rj = (⌊w / 2^11⌋ + 1/2) / 2^53` (as [`crate::seed::uniform_open01`]). The layout is
-//! positional, so rows can be drawn in any order or in parallel (each task seeks to its rows),
-//! and the masks are bit-identical for any number of threads.
+//! (a single [`Model::draw`] reads `stream(label)`), addressed in 32-bit words. With
+//! `w = ⌈d/2⌉` words per row, entry (r, j) owns the 16-bit little-endian draw `a_rj` at bytes
+//! `4·r·w + 2j ..+2` (primary region) and the 64-bit little-endian draw `b_rj` at words
+//! `n·w + 2(r·d + j) ..+2` (refinement region), and
+//! `U_rj = (a_rj·2^37 + ⌊b_rj / 2^27⌋ + 1/2) / 2^53`, a uniform on the grid of
+//! [`crate::seed::uniform_open01`]. The layout is positional: rows can be drawn in any order or
+//! in parallel (each task seeks to its rows), so masks are bit-identical for any number of
+//! threads, and a refinement word is read only when an entry needs it.
 //!
 //! **Scores.** `|ξ_rj| = law.tail_inverse(U_rj)` (a draw of |ξ| by inversion) and
 //! `S_ij = (φ_i · ψ_j) · |ξ_(row_source[i]) j|`, in f64, in that order. Both laws are functions
@@ -17,19 +20,26 @@
 //! - [`Draw::Frozen`]: `S_ij > τ`, independent entries of probability `P(S_ij > τ)`
 //!   ([`Model::keep_probability`]); the threshold reported is τ.
 //!
-//! **Fast path (output-sensitive).** The scores are never all computed. A table
-//! `T[h] = tail_inverse(h / 2^12)` brackets |ξ| from the top 12 bits h of U:
-//! `T[h + 1] < |ξ| < T[h]`. An entry with `(φ_i ψ_j)·T[h + 1] > hi·(1 + MARGIN)` surely has
-//! `S_ij > hi`; one with `(φ_i ψ_j)·T[h] < lo / (1 + MARGIN)` surely has `S_ij < lo`; only the
-//! others get their exact score. `MARGIN` = 1e-9 covers the relative error of `tail_inverse`
-//! (≤ 6ε for the half-normal, `normal::HALF_NORMAL_ISF_RELATIVE_BOUND`; 2ε for the uniform law)
-//! and the three roundings between the table and the exact score, with a factor > 10⁵ to spare;
-//! a user-supplied [`NoiseLaw`] must have `tail_inverse` within 1e-10 relative. Frozen: `lo = hi = τ`.
-//! Top-k: `[lo, hi]` is `convergence::mask::threshold_window` at failure probability
-//! [`WINDOW_DELTA`]; the entries above hi are kept, those inside are candidates and the top
-//! `k − #above` of them (by score, then index) are kept. If the window misses the k-th score,
-//! the mask is redrawn from the same uniforms with the window `[0, ∞]` (every score exact, 16
-//! bytes per entry of candidates): the same mask, one more pass ([`Mask::passes`] = 2).
+//! **Fast path (output-sensitive).** Most scores are never computed. The tables
+//! `T[g] = tail_inverse(g / 2^16)` (`T[0] = ∞`) and its every 16th entry bracket |ξ| from the
+//! primary draw: `T[a + 1] < |ξ| < T[a]`, and from its top 12 bits h, `T[16(h+1)] < |ξ| < T[16h]`.
+//! An entry with `(φ_i ψ_j)·lower > hi·(1 + MARGIN)` surely has `S_ij > hi`, one with
+//! `(φ_i ψ_j)·upper < lo / (1 + MARGIN)` surely has `S_ij < lo`. `MARGIN` = 1e-9 covers the
+//! relative error of `tail_inverse` (≤ 6ε for the half-normal,
+//! `normal::HALF_NORMAL_ISF_RELATIVE_BOUND`; 2ε for the uniform law) and the roundings between
+//! the tables and the exact score, a factor > 10⁵ to spare; a user-supplied [`NoiseLaw`] must
+//! have `tail_inverse` within 1e-10 relative.
+//! - Frozen (`lo = hi = τ`): the 12-bit bracket decides all but ~1 entry in 4000, the 16-bit
+//!   one all but ~1 in 60000; those get their exact score.
+//! - Top-k: `[lo, hi]` is `convergence::mask::threshold_window` at failure probability
+//!   [`WINDOW_DELTA`]. Entries surely above hi are kept; the undecided ones (the band, ~1 %)
+//!   keep only their 16-bit draw. With m = k − #kept, the m-th largest lower and upper 16-bit
+//!   bounds in the band bracket the m-th band score s*; entries whose bracket lies above it
+//!   are kept, below it dropped, and only the few that overlap it get exact scores and a
+//!   selection in rank order (score, then index). The result is the top k iff
+//!   `lo ≤ s* ≤ hi`; otherwise (the window missed) the mask is redrawn from the same uniforms
+//!   with the window `[0, ∞]`: the same mask, one more pass ([`Mask::passes`] = 2), and 26
+//!   bytes per entry of band while it lasts.
 //!
 //! ```
 //! use pai_graphon::convergence::limit::Fsm;
@@ -394,7 +404,7 @@ impl Model {
                 let a = u16::from_le_bytes(primary[2 * j..2 * j + 2].try_into().expect("2"));
                 let b = u64::from_le_bytes(refine[8 * j..8 * j + 8].try_into().expect("8"));
                 let u53 = (a as u64) << 37 | b >> 27;
-                let y = self.prepared.phi[i] * self.prepared.psi[j];
+                let y = (self.phi[i] + 0.0) * (self.psi[j] + 0.0);
                 scores.push(y * law.tail_inverse((u53 as f64 + 0.5) * UNIT));
             }
         }
@@ -619,5 +629,450 @@ impl Model {
         Ok(Some(Mask::from_parts(
             n, d, pass.bits, k, threshold, passes,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::convergence::mask::{sample_mask_for, sample_mask_in_memory, top_k_mask};
+    use crate::convergence::noise::{HalfNormal, UniformAbs};
+    use crate::tol::{hoeffding, Tail};
+
+    const DELTA: f64 = 1e-6;
+
+    impl Model {
+        /// The model with another top-k window (a deliberately wrong one exercises the redraw).
+        fn with_window(mut self, window: Window) -> Self {
+            self.prepared.window = window;
+            self
+        }
+    }
+
+    fn gaussian() -> Arc<dyn NoiseLaw> {
+        Arc::new(HalfNormal { sigma: 1.0 })
+    }
+
+    fn uniform() -> Arc<dyn NoiseLaw> {
+        Arc::new(UniformAbs { a: 2.0 })
+    }
+
+    /// The model of `row;col;noise` at n × d and ρ.
+    fn fsm_model(spec: &str, n: usize, d: usize, rho: f64) -> Model {
+        Model::from_fsm(&Fsm::parse_spec(spec).unwrap(), n, d, rho).unwrap()
+    }
+
+    /// McDiarmid's inequality: a function of `variables` independent variables that moves by at
+    /// most `c` when one of them changes deviates from its mean by more than
+    /// `t = c·sqrt(variables · ln(2/δ) / 2)` with probability at most δ. (Hoeffding's `t` for
+    /// the mean of `variables` terms of range c, times `variables`.)
+    fn mcdiarmid(variables: usize, c: f64, delta: f64) -> f64 {
+        variables as f64 * hoeffding(variables, c, delta, Tail::Two).unwrap()
+    }
+
+    /// Models on which the fast path must agree exactly with the selection over every score:
+    /// both laws, a zero row profile (ties at score 0 decided by index), a non-identity
+    /// row_source, odd widths and a single row.
+    fn exactness_cases() -> Vec<(&'static str, Model)> {
+        let mut zero_rows = Model::new(
+            (0..40)
+                .map(|i| if i < 25 { 0.0 } else { 1.0 + i as f64 })
+                .collect(),
+            vec![1.0; 33],
+            uniform(),
+            0.7,
+            0.5,
+        )
+        .unwrap();
+        zero_rows.tau = 0.0;
+        let mut shared = fsm_model("exp:3;exp:3;gaussian:1", 70, 45, 0.2);
+        shared.row_source = (0..70)
+            .map(|i| if i % 7 == 3 { i / 2 } else { i })
+            .collect();
+        vec![
+            (
+                "figure1 97x61",
+                fsm_model("exp:3;exp:3;gaussian:1", 97, 61, 0.2),
+            ),
+            (
+                "uniform 64x130",
+                fsm_model("exp:2;affine:1,2;uniform:1", 64, 130, 0.3),
+            ),
+            ("zero rows, ties at 0", zero_rows),
+            ("shared noise rows", shared),
+            ("one row", fsm_model("exp:3;exp:3;gaussian:1", 1, 257, 0.1)),
+        ]
+    }
+
+    #[test]
+    fn top_k_and_frozen_equal_the_selection_over_every_exact_score() {
+        let seed = MasterSeed::default();
+        for (name, model) in exactness_cases() {
+            let (n, d) = (model.rows(), model.cols());
+            let k = kept_count(n, d, model.rho).unwrap();
+            for rep in 0..3 {
+                let label = format!("SIM-T/{name}/rep={rep}");
+                let scores = model.scores(seed, &label).unwrap();
+                let top = model.draw(Draw::TopK, seed, &label).unwrap();
+                let reference = top_k_mask(n, d, &scores, k).unwrap();
+                assert_eq!(
+                    top, reference,
+                    "{name}: top-k differs from the exact selection ({label})"
+                );
+                assert_eq!(top.passes(), 1, "{name}: the window missed ({label})");
+                let frozen = model.draw(Draw::Frozen, seed, &label).unwrap();
+                let above: Vec<u8> = scores.iter().map(|s| (*s > model.tau) as u8).collect();
+                let expected = Mask::from_entries(n, d, &above).unwrap();
+                assert_eq!(
+                    frozen.row_degrees(),
+                    expected.row_degrees(),
+                    "{name} ({label})"
+                );
+                for i in 0..n {
+                    assert_eq!(
+                        frozen.row_words(i),
+                        expected.row_words(i),
+                        "{name}, row {i}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ties_at_zero_go_to_the_smaller_index() {
+        // Row 0 has φ = 0: its three scores are 0 and tie; k = 4 keeps row 1 and entry (0, 0).
+        let model = Model::new(vec![0.0, 1.0], vec![1.0; 3], gaussian(), 4.0 / 6.0, 1.0).unwrap();
+        for rep in 0..5 {
+            let m = model
+                .draw(
+                    Draw::TopK,
+                    MasterSeed::default(),
+                    &format!("SIM-T/ties/{rep}"),
+                )
+                .unwrap();
+            let kept: Vec<bool> = (0..6).map(|x| m.get(x / 3, x % 3).unwrap()).collect();
+            assert_eq!(kept, [true, false, false, true, true, true]);
+            assert_eq!(m.threshold(), 0.0);
+        }
+    }
+
+    #[test]
+    fn a_missed_window_redraws_the_same_mask() {
+        let seed = MasterSeed::default();
+        for (name, model) in exactness_cases() {
+            let label = format!("SIM-T/miss/{name}");
+            let good = model.draw(Draw::TopK, seed, &label).unwrap();
+            for window in [Window { lo: 1e9, hi: 2e9 }, Window { lo: 0.0, hi: 0.0 }] {
+                let missed = model
+                    .clone()
+                    .with_window(window)
+                    .draw(Draw::TopK, seed, &label)
+                    .unwrap();
+                assert_eq!(missed, good, "{name}, window {window:?}");
+                let holds = window.lo <= good.threshold() && good.threshold() <= window.hi;
+                assert_eq!(
+                    missed.passes(),
+                    2 - holds as u32,
+                    "{name}, window {window:?}"
+                );
+            }
+        }
+    }
+
+    /// Two-sample test of the law of a tiny top-k mask: the frequency of each of the 2^6 masks
+    /// of a 2 × 3 shape over `draws` draws of `ours` and of the reference sampler. Under the
+    /// same law each frequency is within Hoeffding's bound of its probability (union over the
+    /// 2 · 64 frequencies, two-sided, total δ), so the two differ by at most twice the bound.
+    /// Returns (largest difference, threshold).
+    fn tiny_law_distance(
+        ours: &Model,
+        draw: Draw,
+        reference_phi: &[f64],
+        draws: usize,
+    ) -> (f64, f64) {
+        let psi = ours.psi.clone();
+        let spec = MaskSpec::from_grids(reference_phi.to_vec(), psi, ours.rho).unwrap();
+        let law = HalfNormal { sigma: 1.0 };
+        let seed = MasterSeed::default();
+        let code = |m: &Mask| {
+            (0..6).fold(0usize, |c, x| {
+                c | (m.get(x / 3, x % 3).unwrap() as usize) << x
+            })
+        };
+        let mut counts = [[0usize; 64]; 2];
+        for r in 0..draws {
+            let a = ours
+                .draw(draw, seed, &format!("SIM-T/tiny/ours/{r}"))
+                .unwrap();
+            let b =
+                sample_mask_in_memory(&spec, &law, seed, &format!("SIM-T/tiny/ref/{r}")).unwrap();
+            counts[0][code(&a)] += 1;
+            counts[1][code(&b)] += 1;
+        }
+        let worst = (0..64)
+            .map(|c| (counts[0][c] as f64 - counts[1][c] as f64).abs() / draws as f64)
+            .fold(0.0, f64::max);
+        (
+            worst,
+            2.0 * hoeffding(draws, 1.0, DELTA / 128.0, Tail::Two).unwrap(),
+        )
+    }
+
+    #[test]
+    fn tiny_top_k_law_matches_the_reference_sampler_with_negative_controls() {
+        let phi = [1.0, 2.0];
+        let ours = Model::new(
+            phi.to_vec(),
+            vec![1.0, 1.5, 3.0],
+            gaussian(),
+            1.0 / 3.0,
+            2.0,
+        )
+        .unwrap();
+        let draws = 20_000;
+        let (observed, threshold) = tiny_law_distance(&ours, Draw::TopK, &phi, draws);
+        println!("SIM tiny law: max |freq diff| {observed:.4} vs threshold {threshold:.4}");
+        assert!(
+            observed <= threshold,
+            "top-k law differs: {observed} > {threshold}"
+        );
+        // Negative controls: the frozen law (random kept count), and a wrong row profile.
+        let (frozen, _) = tiny_law_distance(&ours, Draw::Frozen, &phi, draws);
+        assert!(
+            frozen > threshold,
+            "frozen draws not rejected: {frozen} ≤ {threshold}"
+        );
+        let (wrong, _) = tiny_law_distance(&ours, Draw::TopK, &[1.0, 1.5], draws);
+        println!("SIM tiny law, control φ = (1, 1.5): {wrong:.4} vs {threshold:.4}");
+        assert!(
+            wrong > threshold,
+            "a wrong profile is not rejected: {wrong} ≤ {threshold}"
+        );
+    }
+
+    /// Pooled block fractions of R masks: 4 × 4 blocks, 4 row bands, 4 column bands.
+    fn block_fractions(masks: &[Mask]) -> Vec<(f64, usize)> {
+        let (n, d) = (masks[0].rows(), masks[0].cols());
+        let (bn, bd) = (n / 4, d / 4);
+        let mut sums = vec![0u64; 16];
+        for m in masks {
+            crate::convergence::mask::accumulate_blocks(&mut sums, m, bn, bd).unwrap();
+        }
+        let r = masks.len();
+        let mut out: Vec<(f64, usize)> = sums
+            .iter()
+            .map(|s| (*s as f64 / (r * bn * bd) as f64, bn * bd))
+            .collect();
+        for band in 0..4 {
+            let row: u64 = sums[4 * band..4 * band + 4].iter().sum();
+            let col: u64 = (0..4).map(|b| sums[4 * b + band]).sum();
+            out.push((row as f64 / (r * bn * d) as f64, bn * d));
+            out.push((col as f64 / (r * n * bd) as f64, n * bd));
+        }
+        out
+    }
+
+    /// Largest difference over the block statistics between `ours` and the crate's sampler for
+    /// `reference` (R masks each), and whether every one is within its McDiarmid threshold.
+    fn moderate_distance(ours: &Model, reference: &str, r: usize) -> (f64, bool) {
+        let (n, d) = (ours.rows(), ours.cols());
+        let fsm = Fsm::parse_spec(reference).unwrap();
+        let spec = MaskSpec::new(n, d, ours.rho, &fsm.row, &fsm.col).unwrap();
+        let seed = MasterSeed::default();
+        let a = ours
+            .draw_stack(Draw::TopK, r, seed, "SIM-T/moderate/ours")
+            .unwrap();
+        let k = spec.kept();
+        assert!(a
+            .iter()
+            .all(|m| m.kept() == k && m.row_degrees().iter().map(|&x| x as u64).sum::<u64>() == k));
+        let hint = threshold_window(&spec, fsm.noise.law(), 1e-6).unwrap();
+        let b: Vec<Mask> = (0..r)
+            .into_par_iter()
+            .map(|s| {
+                let label = format!("SIM-T/moderate/ref/{s}");
+                sample_mask_for(&spec, &fsm.noise, seed, &label, Some(hint)).unwrap()
+            })
+            .collect();
+        let (fa, fb) = (block_fractions(&a), block_fractions(&b));
+        // One score change moves a top-k mask by at most one entry in and one out, so a block
+        // count by at most 1: c = 1/(R·B) over R·n·d independent scores; 2 samplers × 24
+        // statistics share δ, and two deviations make a difference.
+        let statistics = 2 * fa.len();
+        let mut worst: f64 = 0.0;
+        let mut within = true;
+        for ((x, size), (y, _)) in fa.iter().zip(&fb) {
+            let t = mcdiarmid(
+                r * n * d,
+                1.0 / (r * size) as f64,
+                DELTA / statistics as f64,
+            );
+            worst = worst.max((x - y).abs() / (2.0 * t));
+            within &= (x - y).abs() <= 2.0 * t;
+        }
+        (worst, within)
+    }
+
+    #[test]
+    fn moderate_top_k_matches_the_sampler_on_blocks_with_a_negative_control() {
+        for (spec, wrong) in [
+            ("exp:3;exp:3;gaussian:1", "exp:2.5;exp:2.5;gaussian:1"),
+            ("exp:3;exp:3;uniform:1", "exp:2.5;exp:2.5;uniform:1"),
+        ] {
+            let ours = fsm_model(spec, 256, 128, 0.2);
+            let (ratio, within) = moderate_distance(&ours, spec, 256);
+            println!("SIM moderate {spec}: largest |diff| / threshold {ratio:.3}");
+            assert!(
+                within,
+                "{spec}: block fractions differ from the sampler's ({ratio})"
+            );
+            let (ratio, within) = moderate_distance(&ours, wrong, 256);
+            println!("SIM moderate control {wrong}: largest |diff| / threshold {ratio:.3}");
+            assert!(
+                !within,
+                "{spec}: the sampler for {wrong} is not rejected ({ratio})"
+            );
+        }
+    }
+
+    /// Frozen masks pooled over R draws: the total kept count and each row's, against the sums
+    /// of `keep` (entries independent: Hoeffding over R·n·d, resp. R·d, entries; union over the
+    /// n + 1 statistics). Returns the largest |observed − expected| / threshold.
+    fn frozen_ratio(model: &Model, keep: impl Fn(usize, usize) -> f64, r: usize) -> f64 {
+        let (n, d) = (model.rows(), model.cols());
+        let masks = model
+            .draw_stack(Draw::Frozen, r, MasterSeed::default(), "SIM-T/frozen")
+            .unwrap();
+        let delta = DELTA / (n + 1) as f64;
+        let mut worst: f64 = 0.0;
+        let mut total = (0.0, 0.0);
+        for i in 0..n {
+            let expected: f64 = (0..d).map(|j| keep(i, j)).sum::<f64>() * r as f64;
+            let observed: f64 = masks.iter().map(|m| m.row_degrees()[i] as f64).sum();
+            let t = (r * d) as f64 * hoeffding(r * d, 1.0, delta, Tail::Two).unwrap();
+            worst = worst.max((observed - expected).abs() / t);
+            total.0 += observed;
+            total.1 += expected;
+        }
+        let t = (r * n * d) as f64 * hoeffding(r * n * d, 1.0, delta, Tail::Two).unwrap();
+        worst.max((total.0 - total.1).abs() / t)
+    }
+
+    #[test]
+    fn frozen_counts_follow_the_keep_probabilities_with_a_negative_control() {
+        for spec in ["exp:3;exp:3;gaussian:1", "exp:3;exp:3;uniform:1"] {
+            let model = fsm_model(spec, 256, 128, 0.2);
+            let ratio = frozen_ratio(&model, |i, j| model.keep_probability(i, j), 16);
+            println!("SIM frozen {spec}: largest |observed − expected| / threshold {ratio:.3}");
+            assert!(ratio <= 1.0, "{spec}: frozen counts off ({ratio})");
+            let mut shifted = model.clone();
+            shifted.tau *= 1.05;
+            let ratio = frozen_ratio(&model, |i, j| shifted.keep_probability(i, j), 16);
+            println!("SIM frozen control τ·1.05 {spec}: {ratio:.3}");
+            assert!(
+                ratio > 1.0,
+                "{spec}: a 5 % wrong threshold is not rejected ({ratio})"
+            );
+        }
+    }
+
+    #[test]
+    fn rows_sharing_noise_and_profile_are_equal() {
+        let phi = vec![1.0, 2.0, 1.0, 3.0, 2.0];
+        let psi: Vec<f64> = (0..150).map(|j| 1.0 + j as f64 / 150.0).collect();
+        let own = Model::new(phi.clone(), psi.clone(), gaussian(), 0.3, 1.5).unwrap();
+        let mut shared = own.clone();
+        shared.row_source = vec![0, 1, 0, 3, 1];
+        let seed = MasterSeed::default();
+        for how in [Draw::TopK, Draw::Frozen] {
+            let m = shared.draw(how, seed, "SIM-T/shared").unwrap();
+            assert_eq!(m.row_words(2), m.row_words(0), "{how:?}");
+            assert_eq!(m.row_words(4), m.row_words(1), "{how:?}");
+        }
+        // Frozen entries are per-entry functions: rows that keep their noise are unchanged.
+        let (a, b) = (
+            own.draw(Draw::Frozen, seed, "SIM-T/shared").unwrap(),
+            shared.draw(Draw::Frozen, seed, "SIM-T/shared").unwrap(),
+        );
+        for i in [0, 1, 3] {
+            assert_eq!(a.row_words(i), b.row_words(i));
+        }
+        assert_ne!(a.row_words(2), b.row_words(2));
+    }
+
+    #[test]
+    fn draws_are_identical_for_one_and_two_threads_and_stacks_differ() {
+        let model = fsm_model("exp:3;exp:3;gaussian:1", 300, 200, 0.2);
+        let seed = MasterSeed::default();
+        for how in [Draw::TopK, Draw::Frozen] {
+            let run = |threads| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                pool.install(|| model.draw_stack(how, 3, seed, "SIM-T/threads").unwrap())
+            };
+            let (one, two) = (run(1), run(2));
+            assert_eq!(one, two, "{how:?}");
+            assert_ne!(one[0], one[1]);
+            assert_eq!(one[2], model.draw(how, seed, "SIM-T/threads/2").unwrap());
+        }
+    }
+
+    #[test]
+    fn invalid_models_are_typed_errors() {
+        let seed = MasterSeed::default();
+        let model = fsm_model("exp:3;exp:3;gaussian:1", 8, 8, 0.2);
+        let broken = [
+            Model {
+                row_source: vec![0; 7],
+                ..model.clone()
+            },
+            Model {
+                row_source: vec![8; 8],
+                ..model.clone()
+            },
+            Model {
+                tau: f64::NAN,
+                ..model.clone()
+            },
+            Model {
+                tau: -1.0,
+                ..model.clone()
+            },
+            Model {
+                rho: 1.0,
+                ..model.clone()
+            },
+            Model {
+                phi: vec![f64::INFINITY; 8],
+                ..model.clone()
+            },
+            Model {
+                psi: vec![],
+                ..model.clone()
+            },
+        ];
+        for (case, m) in broken.iter().enumerate() {
+            for how in [Draw::TopK, Draw::Frozen] {
+                assert!(
+                    m.draw(how, seed, "SIM-T/bad").is_err(),
+                    "case {case}, {how:?}"
+                );
+            }
+        }
+        assert!(Model::new(vec![], vec![1.0], gaussian(), 0.5, 1.0).is_err());
+        assert!(Model::from_fsm(&Fsm::figure1(), 8, 8, 0.0).is_err());
+        // An edited profile is picked up (tables rebuilt), not ignored.
+        let mut edited = model.clone();
+        edited.phi = vec![1.0; 8];
+        let k = kept_count(8, 8, 0.2).unwrap();
+        let scores = edited.scores(seed, "SIM-T/edit").unwrap();
+        let reference = top_k_mask(8, 8, &scores, k).unwrap();
+        assert_eq!(
+            edited.draw(Draw::TopK, seed, "SIM-T/edit").unwrap(),
+            reference
+        );
     }
 }
