@@ -149,7 +149,7 @@ pub struct Model {
 
 /// What a draw needs beyond the fields, built once per model; `matches` says whether it is
 /// still the model's (the fields are public).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct Prepared {
     law: Arc<dyn NoiseLaw>,
     phi: Vec<f64>,
@@ -160,6 +160,15 @@ struct Prepared {
     /// Every 16th entry of `table16`: `tail_inverse(h / 2^TABLE_BITS)`.
     table12: Vec<f64>,
     window: Window,
+}
+
+impl std::fmt::Debug for Prepared {
+    /// The window only: the tables are 65537 + 4097 numbers.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Prepared {
@@ -270,6 +279,29 @@ impl Model {
         };
         let tau = fsm.tau_star(rho)?.value;
         Model::new(grid(&fsm.row, n), grid(&fsm.col, d), law, rho, tau)
+    }
+
+    /// Rebuilds the cached tables and window after `phi`, `psi`, `law` or `rho` were edited.
+    /// Without it every draw of an edited model rebuilds them itself (the same masks, but the
+    /// window alone costs ~0.3 s); `tau` and `row_source` need no refresh.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::limit::Fsm;
+    /// use pai_graphon::external::simulate::{Draw, Model};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let mut model = Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
+    /// let before = model.draw(Draw::TopK, MasterSeed::default(), "DOC").unwrap();
+    /// model.phi.iter_mut().for_each(|p| *p = p.powf(2.0 / 3.0)); // exp:3 → exp:2 rows
+    /// model.refresh().unwrap();
+    /// let after = model.draw(Draw::TopK, MasterSeed::default(), "DOC").unwrap();
+    /// assert_eq!(after.kept(), before.kept());
+    /// assert_ne!(after, before);
+    /// model.phi[0] = f64::NAN;
+    /// assert!(model.refresh().is_err());
+    /// ```
+    pub fn refresh(&mut self) -> Result<(), Error> {
+        self.prepared = Prepared::build(&self.phi, &self.psi, &self.law, self.rho)?;
+        Ok(())
     }
 
     /// n.
@@ -518,10 +550,9 @@ impl Model {
                     position = start + stride as u128;
                     let (phi_i, base) = (phi[i], (i * d) as u64);
                     for (c, (chunk, psi)) in buf.chunks(128).zip(psi.chunks(64)).enumerate() {
-                        let chunk: &[[u8; 2]] = chunk.as_chunks().0;
                         // Branch-free over 64 entries: the kept and the undecided bits.
                         let (mut kept, mut undecided) = (0u64, 0u64);
-                        for (t, (bytes, &psi_j)) in chunk.iter().zip(psi).enumerate() {
+                        for (t, (bytes, &psi_j)) in chunk.chunks_exact(2).zip(psi).enumerate() {
                             let a = u16::from_le_bytes([bytes[0], bytes[1]]) as usize;
                             let h = a >> (FINE_BITS - TABLE_BITS);
                             let y = phi_i * psi_j;
@@ -535,7 +566,7 @@ impl Model {
                             let t = undecided.trailing_zeros() as usize;
                             undecided &= undecided - 1;
                             let j = c * 64 + t;
-                            let a = u16::from_le_bytes([chunk[t][0], chunk[t][1]]);
+                            let a = u16::from_le_bytes([chunk[2 * t], chunk[2 * t + 1]]);
                             if frozen {
                                 let (g, y) = (a as usize, phi_i * psi[t]);
                                 let keep = y * t16[g + 1] > keep_above
