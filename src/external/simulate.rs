@@ -64,7 +64,7 @@ use crate::Error;
 use rand::Rng;
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Top bits of U that index the hot loop's quantile table (4097 f64, 32 KiB: stays in cache).
 const TABLE_BITS: u32 = 12;
@@ -160,6 +160,77 @@ struct Prepared {
     /// Every 16th entry of `table16`: `tail_inverse(h / 2^TABLE_BITS)`.
     table12: Vec<f64>,
     window: Window,
+    /// Per-entry 16-bit cuts of the top-k window, built at the first top-k draw.
+    top_k_cuts: Arc<OnceLock<Vec<Cut>>>,
+    /// Per-entry cuts at τ, built at the first frozen draw, with that τ.
+    frozen_cuts: Arc<OnceLock<(f64, Vec<Cut>)>>,
+}
+
+/// An entry's decisions on its 16-bit draw a: kept surely iff `a < cut[0]`, dropped surely iff
+/// `a > cut[1]`, undecided otherwise. Both are conservative roundings of the exact 16-bit cells
+/// (see [`cuts`]), so an entry is never decided wrongly, at worst left undecided.
+type Cut = [u16; 2];
+
+/// The first index in `[lo, hi]` where the monotone (true, then false) `pred` is false (`hi`
+/// if none), by galloping from `hint` (any value; close is fast) and bisection.
+fn first_false(lo: usize, hi: usize, hint: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let h = hint.clamp(lo, hi);
+    let (mut a, mut b) = (lo, hi);
+    let mut step = 1;
+    if h < hi && pred(h) {
+        a = h + 1;
+        while h + step < hi {
+            if !pred(h + step) {
+                b = h + step;
+                break;
+            }
+            a = h + step + 1;
+            step *= 2;
+        }
+    } else {
+        b = h;
+        while h >= lo + step {
+            if pred(h - step) {
+                a = h - step + 1;
+                break;
+            }
+            b = h - step;
+            step *= 2;
+        }
+    }
+    while a < b {
+        let mid = a + (b - a) / 2;
+        if pred(mid) {
+            a = mid + 1;
+        } else {
+            b = mid;
+        }
+    }
+    a
+}
+
+/// The cuts of every entry for the window `[lo, hi]` (4 bytes per entry): with
+/// `y = φ_i ψ_j`, cell a is surely above hi iff `y·T[a + 1] > hi·(1 + MARGIN)` (a prefix
+/// `a < K` of the cells, T decreasing) and surely below lo iff `y·T[a] < lo / (1 + MARGIN)` (a
+/// suffix `a ≥ D`). Stored as `min(K, 65535)` and `max(D − 1, 0)`: the two cells that do not
+/// fit are left undecided.
+fn cuts(phi: &[f64], psi: &[f64], t16: &[f64], (lo, hi): (f64, f64)) -> Vec<Cut> {
+    let (keep_above, drop_below) = (hi * (1.0 + MARGIN), lo / (1.0 + MARGIN));
+    let cells = 1usize << FINE_BITS;
+    let mut out = vec![[0u16; 2]; phi.len() * psi.len()];
+    out.par_chunks_mut(psi.len().max(1))
+        .zip(phi)
+        .for_each(|(row, &p)| {
+            let (mut k, mut d) = (0, cells);
+            for (cut, &q) in row.iter_mut().zip(psi) {
+                let y = p * q;
+                k = first_false(1, cells + 1, k + 1, |m| y * t16[m] > keep_above) - 1;
+                d = first_false(0, cells, d, |a| !(y * t16[a] < drop_below));
+                let max = u16::MAX as usize;
+                *cut = [k.min(max) as u16, d.saturating_sub(1).min(max) as u16];
+            }
+        });
+    out
 }
 
 impl std::fmt::Debug for Prepared {
@@ -204,6 +275,8 @@ impl Prepared {
             table16,
             table12,
             window,
+            top_k_cuts: Arc::default(),
+            frozen_cuts: Arc::default(),
         })
     }
 
@@ -372,17 +445,26 @@ impl Model {
         let (n, d) = (self.rows(), self.cols());
         match how {
             Draw::Frozen => {
-                let pass = self.pass(prep, &stream, (self.tau, self.tau), true)?;
+                let at_tau = (self.tau, self.tau);
+                let (tau, cut) = prep
+                    .frozen_cuts
+                    .get_or_init(|| (self.tau, cuts(&prep.phi, &prep.psi, &prep.table16, at_tau)));
+                // an edited τ: the table path (no cuts) rather than a rebuild per draw
+                let cut = (*tau == self.tau).then_some(&cut[..]);
+                let pass = self.pass(prep, &stream, at_tau, cut, true)?;
                 Ok(Mask::from_parts(n, d, pass.bits, pass.above, self.tau, 1))
             }
             Draw::TopK => {
                 let window = (prep.window.lo, prep.window.hi);
-                let pass = self.pass(prep, &stream, window, false)?;
+                let cut = prep
+                    .top_k_cuts
+                    .get_or_init(|| cuts(&prep.phi, &prep.psi, &prep.table16, window));
+                let pass = self.pass(prep, &stream, window, Some(cut), false)?;
                 if let Some(mask) = self.select(prep, &stream, pass, k, window, 1)? {
                     return Ok(mask);
                 }
                 let every = (0.0, f64::INFINITY);
-                let pass = self.pass(prep, &stream, every, false)?;
+                let pass = self.pass(prep, &stream, every, None, false)?;
                 Ok(self
                     .select(prep, &stream, pass, k, every, 2)?
                     .expect("the window [0, ∞] holds every score"))
@@ -509,7 +591,8 @@ impl Model {
     }
 
     /// One pass over every entry's primary word. Sets the bits of the scores surely above `hi`;
-    /// the entries the 12-bit table cannot place below `lo` or above `hi` are, for top-k
+    /// the entries that the per-entry `cut`s (or, without them, the 12-bit table) cannot place
+    /// below `lo` or above `hi` are, for top-k
     /// (`frozen` false), returned as band entries (primary word, linear index) for
     /// [`Model::select`], and for the frozen law (`lo = hi = τ`) decided at once, by the 16-bit
     /// table or else the exact score.
@@ -518,6 +601,7 @@ impl Model {
         prep: &Prepared,
         stream: &ChaCha20Rng,
         (lo, hi): (f64, f64),
+        cut: Option<&[Cut]>,
         frozen: bool,
     ) -> Result<Pass, Error> {
         let (n, d) = (self.rows(), self.cols());
@@ -549,18 +633,29 @@ impl Model {
                     rng.fill_bytes(&mut buf);
                     position = start + stride as u128;
                     let (phi_i, base) = (phi[i], (i * d) as u64);
+                    let row_cut = cut.map(|c| &c[i * d..(i + 1) * d]);
                     for (c, (chunk, psi)) in buf.chunks(128).zip(psi.chunks(64)).enumerate() {
                         // Branch-free over 64 entries: the kept and the undecided bits.
                         let (mut kept, mut undecided) = (0u64, 0u64);
-                        for (t, (bytes, &psi_j)) in chunk.chunks_exact(2).zip(psi).enumerate() {
-                            let a = u16::from_le_bytes([bytes[0], bytes[1]]) as usize;
-                            let h = a >> (FINE_BITS - TABLE_BITS);
-                            let y = phi_i * psi_j;
-                            // NaN (0 · ∞ at h = 0) decides nothing, as it should
-                            let keep = y * t12[h + 1] > keep_above;
-                            let drop = y * t12[h] < drop_below;
-                            kept |= (keep as u64) << t;
-                            undecided |= (!(keep | drop) as u64) << t;
+                        if let Some(row_cut) = row_cut {
+                            let cuts = &row_cut[64 * c..(64 * c + 64).min(d)];
+                            for (t, (bytes, cut)) in chunk.chunks_exact(2).zip(cuts).enumerate() {
+                                let a = u16::from_le_bytes([bytes[0], bytes[1]]);
+                                let keep = a < cut[0];
+                                kept |= (keep as u64) << t;
+                                undecided |= ((!keep & (a <= cut[1])) as u64) << t;
+                            }
+                        } else {
+                            for (t, (bytes, &psi_j)) in chunk.chunks_exact(2).zip(psi).enumerate() {
+                                let a = u16::from_le_bytes([bytes[0], bytes[1]]) as usize;
+                                let h = a >> (FINE_BITS - TABLE_BITS);
+                                let y = phi_i * psi_j;
+                                // NaN (0 · ∞ at h = 0) decides nothing, as it should
+                                let keep = y * t12[h + 1] > keep_above;
+                                let drop = y * t12[h] < drop_below;
+                                kept |= (keep as u64) << t;
+                                undecided |= (!(keep | drop) as u64) << t;
+                            }
                         }
                         while undecided != 0 {
                             let t = undecided.trailing_zeros() as usize;
@@ -766,6 +861,28 @@ mod tests {
                         "{name}, row {i}"
                     );
                 }
+                // τ edited after the cuts were built: the 12-bit table path, same law
+                let mut edited = model.clone();
+                edited.tau = model.tau * 1.1 + 0.01;
+                let frozen = edited.draw(Draw::Frozen, seed, &label).unwrap();
+                let above: Vec<u8> = scores.iter().map(|s| (*s > edited.tau) as u8).collect();
+                let expected = Mask::from_entries(n, d, &above).unwrap();
+                for i in 0..n {
+                    let (got, want) = (frozen.row_words(i), expected.row_words(i));
+                    assert_eq!(got, want, "{name}, τ edited, row {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn first_false_finds_the_boundary_from_any_hint() {
+        for boundary in [0, 1, 2, 7, 64, 99, 100] {
+            for hint in [0, 1, 5, 50, 99, 100, 1000] {
+                let found = first_false(0, 100, hint, |x| x < boundary);
+                assert_eq!(found, boundary, "hint {hint}");
+                let shifted = first_false(1, 101, hint, |x| x < boundary + 1);
+                assert_eq!(shifted, boundary + 1, "hint {hint}");
             }
         }
     }
