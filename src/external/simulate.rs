@@ -64,6 +64,7 @@ use crate::Error;
 use rand::Rng;
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
+use std::cmp::Ordering::Less;
 use std::sync::{Arc, OnceLock};
 
 /// Top bits of U that index the hot loop's quantile table (4097 f64, 32 KiB: stays in cache).
@@ -225,7 +226,9 @@ fn cuts(phi: &[f64], psi: &[f64], t16: &[f64], (lo, hi): (f64, f64)) -> Vec<Cut>
             for (cut, &q) in row.iter_mut().zip(psi) {
                 let y = p * q;
                 k = first_false(1, cells + 1, k + 1, |m| y * t16[m] > keep_above) - 1;
-                d = first_false(0, cells, d, |a| !(y * t16[a] < drop_below));
+                // not surely below lo (NaN, from 0 · ∞ at a = 0, is not)
+                let not_below = |a: usize| (y * t16[a]).partial_cmp(&drop_below) != Some(Less);
+                d = first_false(0, cells, d, not_below);
                 let max = u16::MAX as usize;
                 *cut = [k.min(max) as u16, d.saturating_sub(1).min(max) as u16];
             }
