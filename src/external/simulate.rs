@@ -29,8 +29,12 @@
 //! `normal::HALF_NORMAL_ISF_RELATIVE_BOUND`; 2ε for the uniform law) and the roundings between
 //! the tables and the exact score, a factor > 10⁵ to spare; a user-supplied [`NoiseLaw`] must
 //! have `tail_inverse` within 1e-10 relative.
-//! - Frozen (`lo = hi = τ`): the 12-bit bracket decides all but ~1 entry in 4000, the 16-bit
-//!   one all but ~1 in 60000; those get their exact score.
+//!
+//! These decisions, at 16-bit resolution, are stored per entry as two 16-bit cuts (4 bytes per
+//! entry and law, built at the first draw of each law and shared by clones), so the hot loop
+//! only compares integers; without cuts (an edited τ, the redraw below) it evaluates the
+//! 12-bit bracket. Frozen (`lo = hi = τ`): all but ~1 entry in 60000 are decided; those get
+//! their exact score.
 //! - Top-k: `[lo, hi]` is `convergence::mask::threshold_window` at failure probability
 //!   [`WINDOW_DELTA`]. Entries surely above hi are kept; the undecided ones (the band, ~1 %)
 //!   keep only their 16-bit draw. With m = k − #kept, the m-th largest lower and upper 16-bit
