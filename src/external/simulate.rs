@@ -164,7 +164,8 @@ struct Prepared {
     table16: Vec<f64>,
     /// Every 16th entry of `table16`: `tail_inverse(h / 2^TABLE_BITS)`.
     table12: Vec<f64>,
-    window: Window,
+    /// The top-k window, computed at the first top-k draw (~0.3 s; frozen draws never need it).
+    window: Arc<OnceLock<Window>>,
     /// Per-entry 16-bit cuts of the top-k window, built at the first top-k draw.
     top_k_cuts: Arc<OnceLock<Vec<Cut>>>,
     /// Per-entry cuts at τ, built at the first frozen draw, with that τ.
@@ -244,7 +245,7 @@ impl std::fmt::Debug for Prepared {
     /// The window only: the tables are 65537 + 4097 numbers.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Prepared")
-            .field("window", &self.window)
+            .field("window", &self.window.get())
             .finish_non_exhaustive()
     }
 }
@@ -253,7 +254,6 @@ impl Prepared {
     fn build(phi: &[f64], psi: &[f64], law: &Arc<dyn NoiseLaw>, rho: f64) -> Result<Self, Error> {
         // from_grids validates the profiles and ρ and stores −0 as +0 (equal scores must tie)
         let spec = MaskSpec::from_grids(phi.to_vec(), psi.to_vec(), rho)?;
-        let window = threshold_window(&spec, law.as_ref(), WINDOW_DELTA)?;
         let cells = 1usize << FINE_BITS;
         let table16: Vec<f64> = (0..=cells)
             .map(|g| match g {
@@ -281,7 +281,7 @@ impl Prepared {
             rho,
             table16,
             table12,
-            window,
+            window: Arc::default(),
             top_k_cuts: Arc::default(),
             frozen_cuts: Arc::default(),
         })
@@ -462,7 +462,17 @@ impl Model {
                 Ok(Mask::from_parts(n, d, pass.bits, pass.above, self.tau, 1))
             }
             Draw::TopK => {
-                let window = (prep.window.lo, prep.window.hi);
+                let window = prep.window.get_or_init(|| {
+                    // threshold_window fails only for an invalid δ; the window is a hint,
+                    // and [0, ∞] (every score exact) is always right
+                    let spec = MaskSpec::from_grids(prep.phi.clone(), prep.psi.clone(), prep.rho);
+                    spec.and_then(|spec| threshold_window(&spec, prep.law.as_ref(), WINDOW_DELTA))
+                        .unwrap_or(Window {
+                            lo: 0.0,
+                            hi: f64::INFINITY,
+                        })
+                });
+                let window = (window.lo, window.hi);
                 let cut = prep
                     .top_k_cuts
                     .get_or_init(|| cuts(&prep.phi, &prep.psi, &prep.table16, window));
@@ -777,7 +787,8 @@ mod tests {
     impl Model {
         /// The model with another top-k window (a deliberately wrong one exercises the redraw).
         fn with_window(mut self, window: Window) -> Self {
-            self.prepared.window = window;
+            self.prepared.window = Arc::new(OnceLock::from(window));
+            self.prepared.top_k_cuts = Arc::default(); // the cuts belong to the window
             self
         }
     }
