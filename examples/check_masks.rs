@@ -43,7 +43,7 @@ fn main() -> Result<(), pai_graphon::Error> {
         );
         for v in failed.iter().take(4) {
             println!(
-                "  mask {} {}: {:.4} against {:.4}, {}",
+                "  mask {:?} {}: {:.4} against {:.4}, {}",
                 v.mask, v.check, v.observed, v.threshold, v.status
             );
         }

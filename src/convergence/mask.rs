@@ -438,6 +438,28 @@ impl Mask {
         }
     }
 
+    /// A mask from its packed row words (the layout above), kept count, threshold and passes,
+    /// for samplers outside this module (`external::simulate`); the caller guarantees the layout.
+    pub(crate) fn from_parts(
+        rows: usize,
+        cols: usize,
+        bits: Vec<u64>,
+        kept: u64,
+        threshold: f64,
+        passes: u32,
+    ) -> Self {
+        debug_assert_eq!(bits.len(), rows * cols.div_ceil(64));
+        Mask {
+            rows,
+            cols,
+            words_per_row: cols.div_ceil(64),
+            bits,
+            kept,
+            threshold,
+            passes,
+        }
+    }
+
     fn set(&mut self, index: u64) {
         let (i, j) = (
             (index / self.cols as u64) as usize,
@@ -705,7 +727,7 @@ pub fn accumulate_blocks(
 /// The order of the top-k: larger score first, then smaller index. Scores are finite and −0 is
 /// stored as +0 (sampled scores are non-negative; [`top_k_mask`] normalises −0), so `total_cmp`
 /// is the numeric order.
-fn rank_order(a: &(f64, u64), b: &(f64, u64)) -> CmpOrdering {
+pub(crate) fn rank_order(a: &(f64, u64), b: &(f64, u64)) -> CmpOrdering {
     b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
