@@ -23,7 +23,9 @@ use crate::claims::Status;
 use crate::convergence::mask::{kept_count, threshold_window, Mask, MaskSpec};
 use crate::normal::normal_cdf;
 use crate::seed::MasterSeed;
+use crate::stats::ks::ks_statistic;
 use crate::taxonomy::stats::mask_stats;
+use crate::tol::{dkw_massart, UNIT_ROUNDOFF};
 use crate::Error;
 use rayon::prelude::*;
 
@@ -728,6 +730,38 @@ impl Sharp {
             delta / 2.0,
         )?;
         Ok(vec![rows, cols])
+    }
+
+    /// The scores' law: every score over its profile product `S_ij / (φ_i ψ_j)` (entries with
+    /// φψ > 0, all masks pooled) is a draw of |ξ| under both nulls, so their KS distance to the
+    /// law's CDF is within DKW–Massart at δ. The normalisation's rounding (two roundings, a
+    /// relative 2u) moves a CDF value by at most `sup_t t f(t) · 2u/(1 − 2u)` ≤ 4u for the laws
+    /// here (half-normal: 0.48; uniform: 1), allowed for by subtracting 4u from the statistic.
+    /// `scores` holds the stack's scores in the masks' layout.
+    pub fn score_law(&self, scores: &[f64], delta: f64) -> Result<Verdict, Error> {
+        let (n, d) = (self.model.phi.len(), self.model.psi.len());
+        let normalised: Vec<f64> = scores
+            .iter()
+            .enumerate()
+            .filter_map(|(k, &x)| {
+                let (i, j) = ((k / d) % n, k % d);
+                let p = self.model.phi[i] * self.model.psi[j];
+                (p > 0.0).then_some(x / p)
+            })
+            .collect();
+        let law = &self.model.law;
+        let distance = ks_statistic(&normalised, |x| {
+            (1.0 - law.tail(x.max(0.0))).clamp(0.0, 1.0)
+        })?;
+        let observed = (distance - 4.0 * UNIT_ROUNDOFF).max(0.0);
+        let threshold = dkw_massart(normalised.len(), delta)?;
+        Ok(Verdict::new(
+            None,
+            "scores' law (normalised, KS)",
+            observed,
+            threshold,
+            1.0,
+        ))
     }
 
     /// Every verdict of the sharp check: the Monte Carlo test, the pair bounds and (sampler

@@ -103,7 +103,10 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
             let sharp = Sharp::new(model, masks.len(), options)?;
             let mut rows: Vec<Row> = sharp.verdicts(&masks)?.into_iter().map(row).collect();
             if let Some(path) = args.scores {
-                rows.extend(score_rows(path, &masks, &limit, args.delta / 5.0)?);
+                // δ/5 for the scores: half to their law, half to the FSM form.
+                let scores = read_scores(path, &masks)?;
+                rows.push(row(sharp.score_law(&scores, args.delta / 10.0)?));
+                rows.extend(score_rows(&scores, &masks, &limit, args.delta / 10.0)?);
             }
             rows
         }
@@ -250,14 +253,8 @@ fn row(v: Verdict) -> Row {
     }
 }
 
-/// The FSM-form test of each mask's scores (interaction contrasts against the law of the
-/// spec's noise), δ split evenly over the masks.
-fn score_rows(
-    path: &Path,
-    masks: &[Mask],
-    limit: &LimitGraphon,
-    delta: f64,
-) -> Result<Vec<Row>, Failure> {
+/// The scores of `--scores`, in the masks' shape.
+fn read_scores(path: &Path, masks: &[Mask]) -> Result<Vec<f64>, Failure> {
     let (n, d) = (masks[0].rows(), masks[0].cols());
     let a = read_f64(path)?;
     let expected = if masks.len() == 1 {
@@ -273,11 +270,23 @@ fn score_rows(
         )
         .into());
     }
+    Ok(a.data)
+}
+
+/// The FSM-form test of each mask's scores (interaction contrasts against the law of the
+/// spec's noise), δ split evenly over the masks.
+fn score_rows(
+    scores: &[f64],
+    masks: &[Mask],
+    limit: &LimitGraphon,
+    delta: f64,
+) -> Result<Vec<Row>, Failure> {
+    let (n, d) = (masks[0].rows(), masks[0].cols());
     let law = match limit.fsm.noise {
         Noise::Gaussian(_) => ContrastLaw::Gaussian,
         Noise::Uniform(_) => ContrastLaw::Uniform,
     };
-    a.data
+    scores
         .chunks_exact(n * d)
         .enumerate()
         .map(|(mask, scores)| {
