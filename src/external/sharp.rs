@@ -712,22 +712,23 @@ impl Sharp {
                 false => 0.0,
             }
         };
+        let unordered = self.options.unordered;
         let rows = pair_verdict(
             "row-pair overlaps",
             masks,
             |i, j| keep(i, j),
-            n,
-            d,
+            (n, d),
             delta / 2.0,
+            unordered,
         )?;
         let t: Vec<Mask> = masks.iter().map(transpose).collect::<Result<_, _>>()?;
         let cols = pair_verdict(
             "column-pair overlaps",
             &t,
             |j, i| keep(i, j),
-            d,
-            n,
+            (d, n),
             delta / 2.0,
+            unordered,
         )?;
         Ok(vec![rows, cols])
     }
@@ -797,13 +798,15 @@ fn transpose(m: &Mask) -> Result<Mask, Error> {
 /// The largest `(O − μ̄) / t` over line pairs of every mask, where O is a pair's overlap, μ̄ an
 /// upper bound of its mean under the dominating frozen mask (keep probabilities `keep(line, x)`,
 /// taken at the largest over each group of lines) and t Bernstein's deviation at δ over all pairs.
+/// `unordered`: the lines may have been relabelled, so a pair's positions are unknown and every
+/// pair gets the largest μ̄ of any two groups.
 fn pair_verdict(
     name: &'static str,
     masks: &[Mask],
     keep: impl Fn(usize, usize) -> f64 + Sync,
-    lines: usize,
-    size: usize,
+    (lines, size): (usize, usize),
     delta: f64,
+    unordered: bool,
 ) -> Result<Verdict, Error> {
     if lines < 2 {
         return Ok(Verdict::new(None, name, 0.0, 1.0, 0.0));
@@ -822,13 +825,17 @@ fn pair_verdict(
                 .collect()
         })
         .collect();
-    let mean: Vec<f64> = (0..groups * groups)
+    let mut mean: Vec<f64> = (0..groups * groups)
         .into_par_iter()
         .map(|k| {
             let (a, b) = (k / groups, k % groups);
             top[a].iter().zip(&top[b]).map(|(x, y)| x * y).sum()
         })
         .collect();
+    if unordered {
+        let most = mean.iter().copied().fold(0.0, f64::max);
+        mean.iter_mut().for_each(|m| *m = most);
+    }
     let pairs = masks.len() as f64 * (lines * (lines - 1) / 2) as f64;
     let log = (pairs / delta).ln();
     // Bernstein: P(O − μ̄ ≥ t) ≤ exp(−t² / (2(μ̄ + t/3))) for a sum of independent indicators
