@@ -83,6 +83,9 @@ impl NoiseLaw for Mixture {
         if !(q > 0.0 && q <= 1.0) {
             return f64::NAN;
         }
+        if self.tail(0.0) <= q {
+            return 0.0;
+        }
         let (mut lo, mut hi) = (0.0f64, 40.0f64);
         loop {
             let mid = 0.5 * (lo + hi);
@@ -261,12 +264,7 @@ struct Moments {
 impl Moments {
     /// Adds one term on a finite outcome space with laws `p0` and `p1`.
     fn add(&mut self, p0: &[f64], p1: &[f64]) {
-        let floor = f64::MIN_POSITIVE;
-        let l: Vec<f64> = p0
-            .iter()
-            .zip(p1)
-            .map(|(&a, &b)| (b.max(floor) / a.max(floor)).ln())
-            .collect();
+        let l: Vec<f64> = p0.iter().zip(p1).map(|(&a, &b)| log_ratio(a, b)).collect();
         let moments = |p: &[f64]| {
             let m: f64 = p.iter().zip(&l).map(|(p, l)| p * l).sum();
             let v: f64 = p.iter().zip(&l).map(|(p, l)| p * (l - m) * (l - m)).sum();
@@ -280,20 +278,22 @@ impl Moments {
     }
 }
 
-/// The Neyman–Pearson test's moments for one mask of frozen-threshold masks: H0 `null`, H1
-/// `alt`. Entries are independent except a copied row and its source row (nested threshold
-/// events of one |ξ|: both kept with probability min(p, q)).
-fn np_moments(null: &Model, alt: &Model) -> Moments {
+/// Calls `term(i, j, source, p0, p1)` for every independent term of one mask's log-likelihood
+/// ratio, H0 `null` against H1 `alt` (frozen-threshold masks): entries whose keep probability
+/// changes (`source = None`, outcomes [0, 1]), and each copied row's entry with its source row's
+/// (`source = Some(r)`, outcomes [00, 10, 01, 11] for (row, source); nested threshold events of
+/// one |ξ| under H1, so both are kept with probability min(p, q)).
+fn for_each_term(
+    null: &Model,
+    alt: &Model,
+    mut term: impl FnMut(usize, usize, Option<usize>, &[f64], &[f64]),
+) {
     let (n, d) = (null.phi.len(), null.psi.len());
-    let mut m = Moments::default();
     let copied: Vec<bool> = (0..n).map(|i| alt.row_source[i] != i).collect();
-    let is_source: Vec<bool> = {
-        let mut s = vec![false; n];
-        (0..n)
-            .filter(|&i| copied[i])
-            .for_each(|i| s[alt.row_source[i]] = true);
-        s
-    };
+    let mut is_source = vec![false; n];
+    (0..n)
+        .filter(|&i| copied[i])
+        .for_each(|i| is_source[alt.row_source[i]] = true);
     for i in 0..n {
         if is_source[i] {
             continue; // counted with the row that copies it
@@ -302,17 +302,43 @@ fn np_moments(null: &Model, alt: &Model) -> Moments {
             let (p, q) = (null.keep_probability(i, j), alt.keep_probability(i, j));
             if !copied[i] {
                 if p != q {
-                    m.add(&[1.0 - p, p], &[1.0 - q, q]);
+                    term(i, j, None, &[1.0 - p, p], &[1.0 - q, q]);
                 }
                 continue;
             }
             let r = alt.row_source[i];
             let (p2, q2) = (null.keep_probability(r, j), alt.keep_probability(r, j));
             let law = |a: f64, b: f64, both: f64| [1.0 - a - b + both, a - both, b - both, both];
-            m.add(&law(p, p2, p * p2), &law(q, q2, q.min(q2)));
+            term(i, j, Some(r), &law(p, p2, p * p2), &law(q, q2, q.min(q2)));
         }
     }
+}
+
+/// `ln(p1 / p0)` with both floored at the smallest positive f64 (an outcome one law never
+/// produces weighs ±708, and its probability is 0 under that law).
+fn log_ratio(p0: f64, p1: f64) -> f64 {
+    (p1.max(f64::MIN_POSITIVE) / p0.max(f64::MIN_POSITIVE)).ln()
+}
+
+/// The Neyman–Pearson test's exact LLR moments for one mask.
+fn np_moments(null: &Model, alt: &Model) -> Moments {
+    let mut m = Moments::default();
+    for_each_term(null, alt, |_, _, _, p0, p1| m.add(p0, p1));
     m
+}
+
+/// The log-likelihood ratio of one mask (H1 `alt` against H0 `null`, frozen-threshold laws).
+fn np_llr(null: &Model, alt: &Model, mask: &Mask) -> f64 {
+    let mut total = 0.0;
+    for_each_term(null, alt, |i, j, source, p0, p1| {
+        let kept = |r: usize| usize::from(mask.get(r, j).unwrap_or(false));
+        let k = match source {
+            None => kept(i),
+            Some(r) => kept(i) + 2 * kept(r),
+        };
+        total += log_ratio(p0[k], p1[k]);
+    });
+    total
 }
 
 /// The Neyman–Pearson test's power for S pooled masks at δ under the normal law of the
@@ -327,8 +353,85 @@ fn np_power(m: &Moments, stack: usize, delta: f64) -> f64 {
     }
 }
 
+/// Null replicates of the simulated Neyman–Pearson test (copied rows): its critical value is the
+/// Monte Carlo rank test's, exactly of level δ at this B.
+pub const NP_NULL_REPLICATES: usize = 20_000;
+/// Alternative replicates of the simulated Neyman–Pearson test (binomial sd ≤ 0.0067 at 0.9).
+pub const NP_ALT_REPLICATES: usize = 2_000;
+
+/// The LLR of one simulated stack whose terms are drawn from `laws` (index 0: H0, 1: H1).
+fn simulated_llr(
+    terms: &[([f64; 4], [f64; 4])],
+    which: usize,
+    stack: usize,
+    rng: &mut ChaCha20Rng,
+) -> f64 {
+    let mut total = 0.0;
+    for _ in 0..stack {
+        for (p0, p1) in terms {
+            let law = if which == 0 { p0 } else { p1 };
+            let u = uniform_open01(rng);
+            let mut acc = 0.0;
+            let mut k = 3;
+            for (o, &p) in law.iter().enumerate() {
+                acc += p;
+                if u < acc {
+                    k = o;
+                    break;
+                }
+            }
+            total += log_ratio(p0[k], p1[k]);
+        }
+    }
+    total
+}
+
+/// The simulated Neyman–Pearson power (used for copied rows, whose LLR is dominated by rare
+/// outcomes that H1 nearly forbids, so its normal law is no approximation): the critical value
+/// from [`NP_NULL_REPLICATES`] H0 stacks (rank rule, level ≤ δ), the power from
+/// [`NP_ALT_REPLICATES`] H1 stacks; streams `power/np/{family}/{eps}/{h0|h1}/{b}`.
+fn np_power_simulated(
+    null: &Model,
+    alt: &Model,
+    label: &str,
+    stack: usize,
+    delta: f64,
+    seed: MasterSeed,
+) -> f64 {
+    use rayon::prelude::*;
+    let mut terms = Vec::new();
+    for_each_term(null, alt, |_, _, _, p0, p1| {
+        let pad = |p: &[f64]| {
+            let mut q = [0.0; 4];
+            q[..p.len()].copy_from_slice(p);
+            q
+        };
+        terms.push((pad(p0), pad(p1)));
+    });
+    let draw = |which: usize, count: usize| -> Vec<f64> {
+        (0..count)
+            .into_par_iter()
+            .map(|b| {
+                let h = ["h0", "h1"][which];
+                let mut rng = seed.stream(&format!("power/np/{label}/{h}/{b}"));
+                simulated_llr(&terms, which, stack, &mut rng)
+            })
+            .collect()
+    };
+    let mut h0 = draw(0, NP_NULL_REPLICATES);
+    h0.sort_by(|a, b| b.total_cmp(a));
+    let allowed = (delta * (NP_NULL_REPLICATES + 1) as f64).floor() as usize;
+    let critical = match allowed {
+        0 => f64::INFINITY,
+        g => h0[g - 1],
+    };
+    let h1 = draw(1, NP_ALT_REPLICATES);
+    h1.iter().filter(|&&x| x > critical).count() as f64 / NP_ALT_REPLICATES as f64
+}
+
 /// The Neyman–Pearson power of the simple alternative `family` at ε against the Figure-1 model,
-/// frozen-threshold masks of shape `n × d`, S pooled (normal law of the LLR).
+/// frozen-threshold masks of shape `n × d`, S pooled: the normal law of the LLR from its exact
+/// moments, except for copied rows (simulated at the default master seed).
 ///
 /// ```
 /// use pai_graphon::external::power::{np_power_at, Family};
@@ -346,6 +449,17 @@ pub fn np_power_at(
 ) -> Result<f64, Error> {
     let null = Family::Density.model(0.0, n, d)?;
     let alt = family.model(eps, n, d)?;
+    if family == Family::CopiedRows {
+        let label = format!("{}/{eps}", family.name());
+        return Ok(np_power_simulated(
+            &null,
+            &alt,
+            &label,
+            stack,
+            delta,
+            MasterSeed::default(),
+        ));
+    }
     Ok(np_power(&np_moments(&null, &alt), stack, delta))
 }
 
@@ -359,6 +473,16 @@ pub fn np_epsilon(
     stack: usize,
     delta: f64,
 ) -> Result<Option<f64>, Error> {
+    if family == Family::CopiedRows {
+        // Only c = round(εn) matters: the smallest count of copied rows, up to 64.
+        for c in 1..=64.min(n / 2) {
+            let eps = c as f64 / n as f64;
+            if np_power_at(family, eps, n, d, stack, delta)? >= TARGET {
+                return Ok(Some(eps));
+            }
+        }
+        return Ok(None);
+    }
     let top = match family {
         Family::Density => 0.99 * family.max(),
         _ => family.max(),
@@ -583,4 +707,180 @@ pub fn report(
         });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixture_tail_inverse_brackets_to_adjacent_floats() {
+        for w in [0.0, 0.3, 1.0] {
+            let law = Mixture { weight: w };
+            for q in [1e-9, 0.01, 0.2, 0.5, 0.99, 1.0] {
+                let x = law.tail_inverse(q);
+                let below = f64::from_bits(x.to_bits() - 1);
+                // Containment: x is the first float at which the tail drops to q or below.
+                assert!(
+                    law.tail(x) <= q && (x == 0.0 || law.tail(below) > q),
+                    "w = {w}, q = {q}: x = {x}, tail = {}, tail(x⁻) = {}",
+                    law.tail(x),
+                    law.tail(below)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn mixture_at_weight_zero_is_the_half_normal() {
+        let (law, hn) = (Mixture { weight: 0.0 }, HalfNormal { sigma: 1.0 });
+        for x in [0.0, 0.1, 1.0, 1.7, 2.5, 6.0] {
+            assert_eq!(law.tail(x), hn.tail(x));
+            assert_eq!(law.density(x), hn.density(x));
+        }
+    }
+
+    #[test]
+    fn mixture_has_unit_second_moment_and_its_own_threshold() {
+        // E|ξ|² = ∫ 2x tail(x) dx; both parts have second moment 1 (midpoint rule on [0, 12]).
+        let law = Mixture { weight: 0.5 };
+        let h = 1e-4;
+        let m2: f64 = (0..120_000)
+            .map(|k| {
+                let x = (k as f64 + 0.5) * h;
+                2.0 * x * law.tail(x) * h
+            })
+            .sum();
+        assert!((m2 - 1.0).abs() < 1e-6, "E|ξ|² = {m2}");
+        // Its limit threshold differs from the half-normal's (the alternative is not the null).
+        let fsm = Fsm::figure1();
+        let tau = mixture_tau(&fsm, &law, RHO);
+        let tau0 = mixture_tau(&fsm, &Mixture { weight: 0.0 }, RHO);
+        let exact = fsm.tau_star(RHO).unwrap().value;
+        assert!((tau0 / exact - 1.0).abs() < 1e-5, "{tau0} vs τ* = {exact}");
+        assert!((tau / tau0 - 1.0).abs() > 1e-3, "{tau} vs {tau0}");
+    }
+
+    #[test]
+    fn copied_rows_read_the_row_before_and_are_never_sources() {
+        let n = 512;
+        let source = copied_rows(n, 0.1);
+        let copied: Vec<usize> = (0..n).filter(|&i| source[i] != i).collect();
+        assert_eq!(copied.len(), 51);
+        for &i in &copied {
+            assert_eq!(source[i], i - 1);
+            assert_eq!(source[i - 1], i - 1, "row {i}'s source is itself copied");
+        }
+        assert_eq!(copied_rows(n, 0.5).iter().filter(|&&_r| true).count(), n);
+        assert_eq!((0..n).filter(|&i| copied_rows(n, 0.5)[i] != i).count(), 256);
+    }
+
+    /// The LLR's exact moments against simulated frozen-threshold masks, and its sign: H1 draws
+    /// average far above H0 draws. Tolerance: 5 standard errors of a mean of R draws.
+    #[test]
+    fn np_statistic_prefers_h1_on_h1_draws() {
+        let (n, d, reps) = (48, 48, 200);
+        let seed = MasterSeed::default();
+        let null = Family::Density.model(0.0, n, d).unwrap();
+        for (family, eps) in [
+            (Family::Density, 0.1),
+            (Family::Exponent, 0.1),
+            (Family::Noise, 0.5),
+        ] {
+            let alt = family.model(eps, n, d).unwrap();
+            let m = np_moments(&null, &alt);
+            assert!(m.mean0 < 0.0 && m.mean1 > 0.0, "{family:?}: {m:?}");
+            for (model, mean, var, h) in [
+                (&null, m.mean0, m.var0, "H0"),
+                (&alt, m.mean1, m.var1, "H1"),
+            ] {
+                let avg = (0..reps)
+                    .map(|r| {
+                        let label = format!("test/power/np/{}/{h}/{r}", family.name());
+                        let mask = model.draw(Draw::Frozen, seed, &label).unwrap();
+                        np_llr(&null, &alt, &mask)
+                    })
+                    .sum::<f64>()
+                    / reps as f64;
+                let se = (var / reps as f64).sqrt();
+                assert!(
+                    (avg - mean).abs() <= 5.0 * se,
+                    "{family:?} {h}: mean LLR {avg} vs exact {mean} (se {se})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn np_copied_rows_moments_are_those_of_the_pair_law() {
+        // One pair with p = q: under H0 independent, under H1 nested; KL(H1‖H0) > 0 = change
+        // of the marginals.
+        let null = Family::Density.model(0.0, 64, 64).unwrap();
+        let alt = Family::CopiedRows.model(0.1, 64, 64).unwrap();
+        let m = np_moments(&null, &alt);
+        assert!(m.mean0 < 0.0 && m.mean1 > 0.0 && m.var0 > 0.0, "{m:?}");
+        let unchanged = np_moments(&null, &Family::CopiedRows.model(0.0, 64, 64).unwrap());
+        assert_eq!(unchanged, Moments::default());
+        // One copied row is already plain to the NP test (adjacent rows have nearly equal keep
+        // probabilities, so under H1 the pair's entries are nearly always equal); none is not.
+        let p = |e| np_power_at(Family::CopiedRows, e, 64, 64, 1, DELTA).unwrap();
+        assert!(p(1.0 / 64.0) >= TARGET, "{}", p(1.0 / 64.0));
+        assert_eq!(p(0.25 / 64.0), 0.0);
+    }
+
+    /// A tiny power run is bit-identical on one thread and on the default pool, and the check
+    /// rejects a gross alternative but (negative control) almost never a null-sized one.
+    #[test]
+    fn tiny_power_run_is_deterministic_and_discriminates() {
+        let seed = MasterSeed::default();
+        let run = || {
+            let check = Check::new(24, 24, 1, DELTA, seed).unwrap();
+            let gross = check
+                .rejections(Family::Density, 0.8, Draw::Frozen, 10, seed)
+                .unwrap();
+            let tiny = check
+                .rejections(Family::Density, 1e-6, Draw::TopK, 10, seed)
+                .unwrap();
+            (check.critical, gross, tiny)
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let one = pool.install(run);
+        let many = run();
+        assert_eq!(one.0.map(f64::to_bits), many.0.map(f64::to_bits));
+        assert_eq!((one.1, one.2), (many.1, many.2));
+        assert_eq!(one.1, 10, "ρ·1.8 not rejected: {one:?}");
+        // P(Bin(10, 1e-3 + tiny shift) ≥ 2) < 1e-4.
+        assert!(
+            one.2 <= 1,
+            "a null-sized alternative rejected {} / 10 times",
+            one.2
+        );
+    }
+
+    #[test]
+    fn report_smoke_at_a_tiny_size() {
+        let mut lines = 0;
+        let rows = report(
+            &[Family::Density],
+            24,
+            24,
+            1,
+            10,
+            MasterSeed::default(),
+            &mut |_| lines += 1,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        let r = &rows[0];
+        let np = r.eps_np.unwrap();
+        assert!(np > 0.0 && np < 1.0, "{r:?}");
+        assert!(
+            r.eps_check.is_some() && r.ratio().unwrap() >= 1.0 / 2f64.sqrt(),
+            "{r:?}"
+        );
+        assert!(lines >= 3);
+    }
 }
