@@ -327,6 +327,7 @@ fn np_moments(null: &Model, alt: &Model) -> Moments {
     m
 }
 
+#[cfg(test)]
 /// The log-likelihood ratio of one mask (H1 `alt` against H0 `null`, frozen-threshold laws).
 fn np_llr(null: &Model, alt: &Model, mask: &Mask) -> f64 {
     let mut total = 0.0;

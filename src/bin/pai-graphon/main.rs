@@ -275,6 +275,9 @@ enum Command {
         /// Shapes N:S (N × N masks, S per stack), repeatable (default 512:8 and 2048:1).
         #[arg(long = "shape", value_parser = parse_shape)]
         shapes: Vec<(usize, usize, usize)>,
+        /// Only these families (density, exponent, noise, copied-rows), repeatable (default all).
+        #[arg(long = "family", value_parser = parse_family)]
+        families: Vec<pai_graphon::external::power::Family>,
         /// Alternative stacks per ε.
         #[arg(long, default_value_t = 50, value_parser = limited(params::REPLICATES))]
         reps: usize,
@@ -732,6 +735,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Reference { table, prec } => reference(table, prec),
         Command::Power {
             shapes,
+            families,
             reps,
             seed,
             format,
@@ -740,7 +744,11 @@ fn dispatch(command: Command) -> Result<(), Failure> {
                 true => vec![(512, 512, 8), (2048, 2048, 1)],
                 false => shapes,
             };
-            power::run(&shapes, reps, master_seed(&seed)?, format.into())
+            let families = match families.is_empty() {
+                true => pai_graphon::external::power::Family::ALL.to_vec(),
+                false => families,
+            };
+            power::run(&shapes, &families, reps, master_seed(&seed)?, format.into())
         }
     }
 }
@@ -831,6 +839,14 @@ fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
 
 /// The master seed of `--seed default|random|HEX`; a drawn seed is printed so the run can be
 /// repeated.
+/// A power-report family by name.
+fn parse_family(text: &str) -> Result<pai_graphon::external::power::Family, String> {
+    pai_graphon::external::power::Family::ALL
+        .into_iter()
+        .find(|f| f.name().replace(' ', "-") == text)
+        .ok_or_else(|| format!("unknown family {text:?}: density, exponent, noise or copied-rows"))
+}
+
 /// `N:S` (N × N masks, S per stack), both positive.
 fn parse_shape(text: &str) -> Result<(usize, usize, usize), String> {
     let bad = || format!("shape {text:?}: expected N:S with positive integers, e.g. 512:8");

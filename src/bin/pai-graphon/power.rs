@@ -73,11 +73,17 @@ fn table(rows: &[Printed], reps: usize) -> String {
 }
 
 /// Runs the report for every shape and prints it.
-pub fn run(shapes: &[Shape], reps: usize, seed: MasterSeed, format: Format) -> Result<(), Failure> {
+pub fn run(
+    shapes: &[Shape],
+    families: &[Family],
+    reps: usize,
+    seed: MasterSeed,
+    format: Format,
+) -> Result<(), Failure> {
     let mut rows = Vec::new();
     for &(n, d, s) in shapes {
         let mut progress = |line: &str| crate::note(&format!("{line}\n"));
-        for r in report(&Family::ALL, n, d, s, reps, seed, &mut progress)? {
+        for r in report(families, n, d, s, reps, seed, &mut progress)? {
             rows.push(printed(&r, reps));
         }
     }
