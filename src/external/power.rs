@@ -165,7 +165,7 @@ impl Family {
     /// ```
     /// use pai_graphon::external::power::Family;
     /// let m = Family::CopiedRows.model(0.25, 8, 4).unwrap();
-    /// assert_eq!(m.row_source, vec![0, 0, 2, 3, 4, 4, 6, 7]);
+    /// assert_eq!(m.row_source, vec![0, 1, 1, 3, 4, 5, 5, 7]); // rows ⌊(2k + 1)·8/4⌋ = 2, 6
     /// assert!(Family::Density.model(1.5, 8, 4).is_err());
     /// ```
     pub fn model(self, eps: f64, n: usize, d: usize) -> Result<Model, Error> {
@@ -467,6 +467,13 @@ pub fn np_power_at(
 /// The smallest ε at which the Neyman–Pearson test reaches [`TARGET`] power (bisection on
 /// log ε to relative precision [`NP_PRECISION`]); `None` if even the family's largest ε
 /// does not.
+///
+/// ```
+/// use pai_graphon::external::power::{np_epsilon, np_power_at, Family};
+/// let eps = np_epsilon(Family::Density, 32, 32, 1, 1e-3).unwrap().unwrap();
+/// assert!(np_power_at(Family::Density, eps, 32, 32, 1, 1e-3).unwrap() >= 0.9);
+/// assert!(np_power_at(Family::Density, eps / 1.002, 32, 32, 1, 1e-3).unwrap() < 0.9);
+/// ```
 pub fn np_epsilon(
     family: Family,
     n: usize,
@@ -503,6 +510,16 @@ pub fn np_epsilon(
 }
 
 /// `check`'s rejection rule with one reference set of null replicates (default null, positions).
+///
+/// ```
+/// use pai_graphon::external::power::{Check, Family, DELTA};
+/// use pai_graphon::external::simulate::Draw;
+/// use pai_graphon::seed::MasterSeed;
+/// let check = Check::new(16, 16, 1, DELTA, MasterSeed::default()).unwrap();
+/// assert_eq!(check.replicates, 1111); // the fewest with which δ_MC = 0.9e-3 can reject
+/// let hits = check.rejections(Family::Density, 0.9, Draw::Frozen, 5, MasterSeed::default());
+/// assert_eq!(hits.unwrap(), 5); // ρ · 1.9 is plain at any size
+/// ```
 pub struct Check {
     sharp: Sharp,
     shape: (usize, usize),
