@@ -82,6 +82,15 @@ pub enum ExternalError {
     Delta(f64),
     /// `--null` is neither `limit` nor `sampler`.
     UnknownNull,
+    /// A power-report perturbation size outside its family's range (`external::power`).
+    Perturbation {
+        /// The family's name.
+        family: &'static str,
+        /// The size asked for.
+        eps: f64,
+        /// The largest size the family allows.
+        max: f64,
+    },
 }
 
 impl fmt::Display for ExternalError {
@@ -90,6 +99,9 @@ impl fmt::Display for ExternalError {
             ExternalError::NoMasks => write!(f, "no masks to check (a stack of S = 0)"),
             ExternalError::Delta(d) => write!(f, "δ = {d} must lie in (0, 1)"),
             ExternalError::UnknownNull => write!(f, "unknown null: use limit or sampler"),
+            ExternalError::Perturbation { family, eps, max } => {
+                write!(f, "{family} perturbation ε = {eps} must lie in (0, {max}]")
+            }
         }
     }
 }
@@ -133,6 +145,7 @@ pub(crate) const C4_CELLS: usize = 64;
 /// Number of checks per mask (δ is split evenly over them and the masks).
 pub(crate) const CHECKS_PER_MASK: usize = 4;
 
+pub mod power;
 pub mod sharp;
 pub mod simulate;
 

@@ -268,6 +268,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
+    /// The power of `check`: for four perturbations of the Figure-1 model (density, profile
+    /// exponent, noise law, copied rows) the smallest ε rejected with probability ≥ 0.9 at
+    /// δ = 1e-3, beside the Neyman–Pearson test's (slow: minutes per shape).
+    Power {
+        /// Shapes N:S (N × N masks, S per stack), repeatable (default 512:8 and 2048:1).
+        #[arg(long = "shape", value_parser = parse_shape)]
+        shapes: Vec<(usize, usize, usize)>,
+        /// Only these families (density, exponent, noise, copied-rows), repeatable (default all).
+        #[arg(long = "family", value_parser = parse_family)]
+        families: Vec<pai_graphon::external::power::Family>,
+        /// Alternative stacks per ε.
+        #[arg(long, default_value_t = 50, value_parser = limited(params::REPLICATES))]
+        reps: usize,
+        /// Master seed: default, random, or hexadecimal.
+        #[arg(long, default_value = "default")]
+        seed: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
     /// The graphon NTK K_W of a graphon (or of a pruning method's mask) on a data set: λ_min
     /// (certified), λ_max, yᵀK⁻¹y, the generalisation bound and the path density p_W. Exit 3
     /// when the bound is vacuous: ≥ 1 (it bounds a loss in [0, 1]), not certified, or the
@@ -713,6 +733,23 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             ntk::run(&args, master, format.into(), out.as_deref())
         }
         Command::Reference { table, prec } => reference(table, prec),
+        Command::Power {
+            shapes,
+            families,
+            reps,
+            seed,
+            format,
+        } => {
+            let shapes = match shapes.is_empty() {
+                true => vec![(512, 512, 8), (2048, 2048, 1)],
+                false => shapes,
+            };
+            let families = match families.is_empty() {
+                true => pai_graphon::external::power::Family::ALL.to_vec(),
+                false => families,
+            };
+            power::run(&shapes, &families, reps, master_seed(&seed)?, format.into())
+        }
     }
 }
 
@@ -723,6 +760,7 @@ mod html;
 mod limit;
 mod ntk;
 mod output;
+mod power;
 mod prune;
 mod uat;
 
@@ -801,6 +839,25 @@ fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
 
 /// The master seed of `--seed default|random|HEX`; a drawn seed is printed so the run can be
 /// repeated.
+/// A power-report family by name.
+fn parse_family(text: &str) -> Result<pai_graphon::external::power::Family, String> {
+    pai_graphon::external::power::Family::ALL
+        .into_iter()
+        .find(|f| f.name().replace(' ', "-") == text)
+        .ok_or_else(|| format!("unknown family {text:?}: density, exponent, noise or copied-rows"))
+}
+
+/// `N:S` (N × N masks, S per stack), both positive.
+fn parse_shape(text: &str) -> Result<(usize, usize, usize), String> {
+    let bad = || format!("shape {text:?}: expected N:S with positive integers, e.g. 512:8");
+    let (n, s) = text.split_once(':').ok_or_else(bad)?;
+    let (n, s): (usize, usize) = (n.parse().map_err(|_| bad())?, s.parse().map_err(|_| bad())?);
+    match n >= 2 && s >= 1 {
+        true => Ok((n, n, s)),
+        false => Err(bad()),
+    }
+}
+
 fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
     let master = MasterSeed::parse(text)?;
     if text == "random" {
