@@ -546,6 +546,7 @@ impl Check {
             delta,
             replicates: None,
             seed,
+            test_density: true,
         };
         let sharp = Sharp::new(model, stack, options)?;
         let b = sharp.replicates();
