@@ -85,6 +85,39 @@ struct Moments {
     total_var: f64,
     /// The smooth components' block weights, orthonormal for one mask's block covariance.
     smooth: Vec<Vec<f64>>,
+    /// Each entry's keep-probability level (row-major), and per level the mean, variance and
+    /// smooth components, as for the blocks.
+    level: Vec<u8>,
+    level_mean: Vec<f64>,
+    level_var: Vec<f64>,
+    level_smooth: Vec<Vec<f64>>,
+}
+
+/// Levels of the keep probability: an FSM's p_ij depends on (i, j) only through φ_i ψ_j, and a
+/// change of the noise law (or of a profile's shape) bends the curve of p against that level;
+/// grouping the entries by their null p into levels of equal variance sees the bend with all of
+/// a level's entries at once, where the blocks mix levels.
+pub const LEVELS: usize = 32;
+/// Resolution of the histogram of p from which the levels' edges are read.
+const LEVEL_RESOLUTION: usize = 1 << 16;
+
+/// Each entry's level: the histogram of p (at [`LEVEL_RESOLUTION`]) weighted by p(1 − p), cut
+/// into [`LEVELS`] parts of equal weight.
+fn levels(rows: &[Vec<f64>]) -> Vec<u8> {
+    let fine = |p: f64| ((p * LEVEL_RESOLUTION as f64) as usize).min(LEVEL_RESOLUTION - 1);
+    let mut weight = vec![0.0; LEVEL_RESOLUTION];
+    for &p in rows.iter().flatten() {
+        weight[fine(p)] += p * (1.0 - p);
+    }
+    let total: f64 = weight.iter().sum();
+    let mut coarse = vec![0u8; LEVEL_RESOLUTION];
+    let mut below = 0.0;
+    for (c, w) in coarse.iter_mut().zip(&weight) {
+        let share = if total > 0.0 { below / total } else { 0.0 };
+        *c = ((share * LEVELS as f64) as usize).min(LEVELS - 1) as u8;
+        below += w;
+    }
+    rows.iter().flatten().map(|&p| coarse[fine(p)]).collect()
 }
 
 /// Shifted Legendre polynomials P₀..P₃ on [0, 1].
@@ -166,11 +199,18 @@ impl Moments {
             total_mean: 0.0,
             total_var: 0.0,
             smooth: Vec::new(),
+            level: levels(&rows),
+            level_mean: vec![0.0; LEVELS],
+            level_var: vec![0.0; LEVELS],
+            level_smooth: Vec::new(),
         };
         for (i, p) in rows.iter().enumerate() {
             let a = block_of(i, n, rb);
             for (j, &p) in p.iter().enumerate() {
                 let v = p * (1.0 - p);
+                let l = usize::from(m.level[i * d + j]);
+                m.level_mean[l] += p;
+                m.level_var[l] += v;
                 m.row_mean[i] += p;
                 m.row_var[i] += v;
                 m.col_mean[j] += p;
@@ -183,6 +223,7 @@ impl Moments {
         m.total_mean = m.row_mean.iter().sum();
         m.total_var = m.row_var.iter().sum();
         m.smooth = smooth_basis(&m.block_var, rb, cb);
+        m.level_smooth = smooth_basis(&m.level_var, LEVELS, 1);
         m
     }
 }
@@ -192,6 +233,7 @@ struct Counts {
     rows: Vec<u64>,
     cols: Vec<u64>,
     blocks: Vec<u64>,
+    levels: Vec<u64>,
 }
 
 /// Kept entries of `words` (one bit-packed row) in columns `lo..hi`.
@@ -212,12 +254,15 @@ fn count_range(words: &[u64], lo: usize, hi: usize) -> u64 {
     total
 }
 
-fn counts(masks: &[Mask], rb: usize, cb: usize) -> Counts {
+fn counts(masks: &[Mask], m: &Moments) -> Counts {
+    let (rb, cb) = (m.row_blocks, m.col_blocks);
+    let level = &m.level;
     let (n, d) = (masks[0].rows(), masks[0].cols());
     let mut c = Counts {
         rows: vec![0; n],
         cols: vec![0; d],
         blocks: vec![0; rb * cb],
+        levels: vec![0; LEVELS],
     };
     let edges: Vec<usize> = (0..=cb).map(|b| (b * d).div_ceil(cb)).collect();
     for m in masks {
@@ -232,6 +277,14 @@ fn counts(masks: &[Mask], rb: usize, cb: usize) -> Counts {
             let a = block_of(i, n, rb);
             for b in 0..cb {
                 c.blocks[a * cb + b] += count_range(words, edges[b], edges[b + 1]);
+            }
+            for (w, &word) in words.iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let j = w * 64 + bits.trailing_zeros() as usize;
+                    c.levels[usize::from(level[i * d + j])] += 1;
+                    bits &= bits - 1;
+                }
             }
         }
     }
@@ -435,6 +488,7 @@ impl Sharp {
             false => &[
                 "density",
                 "smooth profile (Legendre, degree ≤ 3)",
+                "keep-probability levels (Legendre, degree ≤ 3)",
                 "cumulative residual (blocks)",
                 "row degrees (chi-square)",
                 "column degrees (chi-square)",
@@ -490,13 +544,14 @@ impl Sharp {
                 c4,
             ];
         }
-        let c = counts(masks, m.row_blocks, m.col_blocks);
+        let c = counts(masks, m);
         let chi = |x: &[u64], mean: &[f64], var: &[f64]| {
             chi_square_deviate(chi_square(x, mean, var, s), var, s, COUNT_FLOOR).abs()
         };
         vec![
             density,
             smooth(&c.blocks, &m.block_mean, &m.smooth, s),
+            smooth(&c.levels, &m.level_mean, &m.level_smooth, s),
             cumulative(
                 &c.blocks,
                 &m.block_mean,
