@@ -133,6 +133,7 @@ pub(crate) const C4_CELLS: usize = 64;
 /// Number of checks per mask (δ is split evenly over them and the masks).
 pub(crate) const CHECKS_PER_MASK: usize = 4;
 
+pub(crate) mod claims;
 pub mod sharp;
 pub mod simulate;
 
