@@ -963,8 +963,10 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
     let table = String::from_utf8_lossy(&ok.stdout).into_owned();
     assert_eq!(ok.status.code(), Some(0), "{table}{}", stderr(&ok));
     assert!(
-        // 4 checks per mask, less the first mask's density (ρ is its own: 0 by construction).
-        table.contains("3 masks of 1024 × 64") && table.contains("11 of 11 checks passed\n"),
+        // The pooled stack (mask "all"): 6 statistics, their Monte Carlo p-value, 2 pair bounds.
+        table.contains("3 masks of 1024 × 64")
+            && table.contains("  all  density")
+            && table.contains("9 of 9 checks passed\n"),
         "{table}"
     );
     // The negative control: SNIP's masks keep heterogeneous limits (TAX-2) and cut off the
@@ -993,7 +995,7 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
         .filter(|v| v["passed"] == false)
         .map(|v| v["check"].as_str().unwrap())
         .collect();
-    assert!(failed.contains(&"heterogeneity"), "{failed:?}");
+    assert!(failed.contains(&"Monte Carlo p-value"), "{failed:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -1082,7 +1084,7 @@ fn check_tests_the_fsm_form_of_scores() {
     let table = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(o.status.code(), Some(0), "{table}{}", stderr(&o));
     assert!(
-        table.contains("FSM form of the scores") && table.contains("5 of 5 checks passed"),
+        table.contains("FSM form of the scores") && table.contains("10 of 10 checks passed"),
         "{table}"
     );
     std::fs::remove_dir_all(dir).unwrap();
