@@ -32,7 +32,10 @@ fn main() -> Result<(), pai_graphon::Error> {
         };
         let verdicts = Sharp::new(limit, stack, options)?.verdicts(&masks)?;
         let fails = verdicts.iter().filter(|v| v.status == Status::Fail).count();
-        println!("against {limit_spec}: {fails} of {} verdicts fail", verdicts.len());
+        println!(
+            "against {limit_spec}: {fails} of {} verdicts fail",
+            verdicts.len()
+        );
         for v in &verdicts {
             println!(
                 "  {:<40} {:>10.4} against {:>10.4}  {}",

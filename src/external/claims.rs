@@ -273,7 +273,14 @@ fn check_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
         .into_par_iter()
         .map(|t| {
             let masks: Vec<Mask> = (0..stack)
-                .map(|s| reused_mask(&data, reuse, ctx.seed, &ctx.label(&format!("reuse/{t}/{s}"))))
+                .map(|s| {
+                    reused_mask(
+                        &data,
+                        reuse,
+                        ctx.seed,
+                        &ctx.label(&format!("reuse/{t}/{s}")),
+                    )
+                })
                 .collect::<Result<_, Error>>()?;
             pair_rejects(&masks)
         })
@@ -294,7 +301,10 @@ fn check_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
     .detail("n = d", n as f64)
     .detail("masks per stack S", stack as f64)
     .detail("stacks R", r as f64)
-    .detail("pair level δ_c · PAIR_SHARE", level * super::sharp::PAIR_SHARE)
+    .detail(
+        "pair level δ_c · PAIR_SHARE",
+        level * super::sharp::PAIR_SHARE,
+    )
     .detail("control rejections", count(&control)))
 }
 

@@ -125,7 +125,13 @@ pub struct Verdict {
 
 impl Verdict {
     /// Check `check` of mask `mask`, whose statistic lies in `[0, max]`.
-    pub(crate) fn new(mask: Option<usize>, check: &'static str, observed: f64, threshold: f64, max: f64) -> Self {
+    pub(crate) fn new(
+        mask: Option<usize>,
+        check: &'static str,
+        observed: f64,
+        threshold: f64,
+        max: f64,
+    ) -> Self {
         let status = Check::new(observed, threshold, Relation::AtMost)
             .within(0.0, max)
             .status();

@@ -32,7 +32,6 @@ use crate::Error;
 use rayon::prelude::*;
 use std::fmt;
 
-
 /// Invalid input to the reference checks.
 ///
 /// ```
