@@ -32,6 +32,7 @@ use crate::Error;
 use rayon::prelude::*;
 use std::fmt;
 
+
 /// Invalid input to the reference checks.
 ///
 /// ```

@@ -102,11 +102,7 @@ const SMOOTH_DEGREE: usize = 3;
 fn smooth_basis(block_var: &[f64], rb: usize, cb: usize) -> Vec<Vec<f64>> {
     let mut basis: Vec<Vec<f64>> = Vec::new();
     let inner = |x: &[f64], y: &[f64]| -> f64 {
-        x.iter()
-            .zip(y)
-            .zip(block_var)
-            .map(|((a, b), v)| a * b * v)
-            .sum()
+        x.iter().zip(y).zip(block_var).map(|((a, b), v)| a * b * v).sum()
     };
     for total in 1..=SMOOTH_DEGREE {
         for a in 0..=total {
@@ -267,18 +263,14 @@ fn wilson_hilferty(x: f64, mean: f64, var: f64) -> f64 {
 /// `Φ̄⁻¹(min(½, count · Φ̄(m)))`, 0 below the median.
 fn max_deviate(m: f64, count: usize) -> f64 {
     let p = (count as f64 * crate::normal::normal_sf(m).unwrap_or(1.0)).min(0.5);
-    crate::normal::normal_quantile(1.0 - p)
-        .unwrap_or(0.0)
-        .max(0.0)
+    crate::normal::normal_quantile(1.0 - p).unwrap_or(0.0).max(0.0)
 }
 
 /// A KS distance over `count` values as a normal deviate through DKW–Massart's tail
 /// `2 exp(−2 count D²)`.
 fn ks_deviate(distance: f64, count: usize) -> f64 {
     let p = (2.0 * (-2.0 * count as f64 * distance * distance).exp()).min(0.5);
-    crate::normal::normal_quantile(1.0 - p)
-        .unwrap_or(0.0)
-        .max(0.0)
+    crate::normal::normal_quantile(1.0 - p).unwrap_or(0.0).max(0.0)
 }
 
 /// The largest standardised cumulative residual over the rectangles `[0, a) × [0, b)` of blocks.
@@ -291,9 +283,9 @@ fn cumulative(counts: &[u64], mean: &[f64], var: &[f64], rb: usize, cb: usize, s
     for a in 1..=rb {
         for b in 1..=cb {
             let k = (a - 1) * cb + (b - 1);
-            resid[at(a, b)] =
-                counts[k] as f64 - s * mean[k] + resid[at(a - 1, b)] + resid[at(a, b - 1)]
-                    - resid[at(a - 1, b - 1)];
+            resid[at(a, b)] = counts[k] as f64 - s * mean[k] + resid[at(a - 1, b)]
+                + resid[at(a, b - 1)]
+                - resid[at(a - 1, b - 1)];
             vars[at(a, b)] =
                 s * var[k] + vars[at(a - 1, b)] + vars[at(a, b - 1)] - vars[at(a - 1, b - 1)];
             let (r, v) = (resid[at(a, b)], vars[at(a, b)]);
@@ -356,9 +348,7 @@ fn ks_integer(degrees: &[u32], cdf: &[f64]) -> f64 {
 }
 
 fn variance(values: impl Iterator<Item = f64> + Clone) -> f64 {
-    let (count, sum) = values
-        .clone()
-        .fold((0.0, 0.0), |(c, s), x| (c + 1.0, s + x));
+    let (count, sum) = values.clone().fold((0.0, 0.0), |(c, s), x| (c + 1.0, s + x));
     let mean = sum / count;
     values.map(|x| (x - mean) * (x - mean)).sum::<f64>() / count
 }
@@ -539,10 +529,7 @@ impl Sharp {
     /// Replicates per null: the option, or the fewest with which the test can reject.
     pub fn replicates(&self) -> usize {
         let fewest = (1.0 / self.mc_delta()).ceil() as usize - 1;
-        self.options
-            .replicates
-            .unwrap_or(fewest)
-            .min(MAX_REPLICATES)
+        self.options.replicates.unwrap_or(fewest).min(MAX_REPLICATES)
     }
 
     /// Whether the Monte Carlo test can reject at all: `1 / (B + 1) ≤ δ_MC`.
@@ -659,19 +646,9 @@ impl Sharp {
     pub fn kept_counts(&self, masks: &[Mask]) -> Result<Verdict, Error> {
         let (n, d) = (masks[0].rows(), masks[0].cols());
         let k = kept_count(n, d, self.model.rho)?;
-        let off = masks
-            .iter()
-            .map(|m| m.kept().abs_diff(k))
-            .max()
-            .unwrap_or(0);
+        let off = masks.iter().map(|m| m.kept().abs_diff(k)).max().unwrap_or(0);
         let max = k.max((n * d) as u64 - k) as f64;
-        Ok(Verdict::new(
-            None,
-            "kept count = round(ρnd)",
-            off as f64,
-            0.0,
-            max,
-        ))
+        Ok(Verdict::new(None, "kept count = round(ρnd)", off as f64, 0.0, max))
     }
 
     /// The two pair-overlap verdicts (rows, then columns), each at `δ · PAIR_SHARE / 2`.
@@ -803,11 +780,5 @@ fn pair_verdict(
             || (f64::NEG_INFINITY, f64::NEG_INFINITY),
             |a, b| (a.0.max(b.0), a.1.max(b.1)),
         );
-    Ok(Verdict::new(
-        None,
-        name,
-        worst.0.max(0.0),
-        1.0,
-        worst.1.max(0.0),
-    ))
+    Ok(Verdict::new(None, name, worst.0.max(0.0), 1.0, worst.1.max(0.0)))
 }

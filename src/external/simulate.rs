@@ -22,22 +22,9 @@ pub enum Draw {
     Frozen,
 }
 impl Model {
-    pub fn new(
-        phi: Vec<f64>,
-        psi: Vec<f64>,
-        law: Arc<dyn NoiseLaw>,
-        rho: f64,
-        tau: f64,
-    ) -> Result<Model, Error> {
+    pub fn new(phi: Vec<f64>, psi: Vec<f64>, law: Arc<dyn NoiseLaw>, rho: f64, tau: f64) -> Result<Model, Error> {
         let n = phi.len();
-        Ok(Model {
-            phi,
-            psi,
-            law,
-            rho,
-            tau,
-            row_source: (0..n).collect(),
-        })
+        Ok(Model { phi, psi, law, rho, tau, row_source: (0..n).collect() })
     }
     pub fn from_fsm(fsm: &Fsm, n: usize, d: usize, rho: f64) -> Result<Model, Error> {
         let tau = fsm.tau_star(rho)?.value;
@@ -49,11 +36,7 @@ impl Model {
     }
     pub fn keep_probability(&self, i: usize, j: usize) -> f64 {
         let s = self.phi[i] * self.psi[j];
-        if s > 0.0 {
-            self.law.tail(self.tau / s)
-        } else {
-            0.0
-        }
+        if s > 0.0 { self.law.tail(self.tau / s) } else { 0.0 }
     }
     pub fn draw(&self, how: Draw, seed: MasterSeed, label: &str) -> Result<Mask, Error> {
         let (n, d) = (self.phi.len(), self.psi.len());
@@ -65,24 +48,13 @@ impl Model {
             Draw::Frozen => {
                 let mut rng = seed.stream(label);
                 let e: Vec<u8> = (0..n * d)
-                    .map(|k| {
-                        u8::from(uniform_open01(&mut rng) < self.keep_probability(k / d, k % d))
-                    })
+                    .map(|k| u8::from(uniform_open01(&mut rng) < self.keep_probability(k / d, k % d)))
                     .collect();
                 Ok(Mask::from_entries(n, d, &e)?)
             }
         }
     }
-    pub fn draw_stack(
-        &self,
-        how: Draw,
-        masks: usize,
-        seed: MasterSeed,
-        label: &str,
-    ) -> Result<Vec<Mask>, Error> {
-        (0..masks)
-            .into_par_iter()
-            .map(|s| self.draw(how, seed, &format!("{label}/{s}")))
-            .collect()
+    pub fn draw_stack(&self, how: Draw, masks: usize, seed: MasterSeed, label: &str) -> Result<Vec<Mask>, Error> {
+        (0..masks).into_par_iter().map(|s| self.draw(how, seed, &format!("{label}/{s}"))).collect()
     }
 }
