@@ -591,6 +591,7 @@ pub fn registry() -> Vec<Claim> {
     all.extend(crate::taxonomy::claims());
     all.extend(crate::approximation::claims());
     all.extend(crate::ntk::claims());
+    all.extend(crate::external::claims::claims());
     all
 }
 

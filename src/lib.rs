@@ -217,6 +217,7 @@ pub mod theory {
             include_str!("../theory/approximation.md"),
         ),
         ("ntk.md", include_str!("../theory/ntk.md")),
+        ("external.md", include_str!("../theory/external.md")),
         ("tolerances.md", include_str!("../theory/tolerances.md")),
         ("provenance.md", include_str!("../theory/provenance.md")),
     ];

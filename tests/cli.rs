@@ -963,8 +963,10 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
     let table = String::from_utf8_lossy(&ok.stdout).into_owned();
     assert_eq!(ok.status.code(), Some(0), "{table}{}", stderr(&ok));
     assert!(
-        // 4 checks per mask, less the first mask's density (ρ is its own: 0 by construction).
-        table.contains("3 masks of 1024 × 64") && table.contains("11 of 11 checks passed\n"),
+        // The pooled stack (mask "all"): 6 statistics, their Monte Carlo p-value, 2 pair bounds.
+        table.contains("3 masks of 1024 × 64")
+            && table.contains("  all  density")
+            && table.contains("9 of 9 checks passed\n"),
         "{table}"
     );
     // The negative control: SNIP's masks keep heterogeneous limits (TAX-2) and cut off the
@@ -993,7 +995,7 @@ fn check_passes_magnitude_stacks_and_rejects_snip_against_the_constant_graphon()
         .filter(|v| v["passed"] == false)
         .map(|v| v["check"].as_str().unwrap())
         .collect();
-    assert!(failed.contains(&"heterogeneity"), "{failed:?}");
+    assert!(failed.contains(&"Monte Carlo p-value"), "{failed:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -1082,7 +1084,7 @@ fn check_tests_the_fsm_form_of_scores() {
     let table = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(o.status.code(), Some(0), "{table}{}", stderr(&o));
     assert!(
-        table.contains("FSM form of the scores") && table.contains("5 of 5 checks passed"),
+        table.contains("FSM form of the scores") && table.contains("10 of 10 checks passed"),
         "{table}"
     );
     std::fs::remove_dir_all(dir).unwrap();
@@ -1233,5 +1235,198 @@ fn bad_files_are_rejected_by_check_and_prune() {
     let o2 = pai_owned(&args);
     assert_eq!(o2.status.code(), Some(2));
     assert!(stderr(&o2).contains("cannot write") && !stderr(&o2).contains("panicked"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A stack of `masks` n × n masks of the Figure-1 FSM with both profile exponents `exponent` at
+/// density `rho`, drawn as `how` (streams `cli/LABEL/s`), rows and columns permuted by
+/// `i ↦ 7i + 3 mod n` when `permute`, saved as an (S, n, n) `.npy`.
+fn figure1_stack(
+    dir: &std::path::Path,
+    label: &str,
+    (exponent, rho): (f64, f64),
+    how: pai_graphon::external::simulate::Draw,
+    permute: bool,
+) -> PathBuf {
+    use pai_graphon::convergence::limit::Fsm;
+    use pai_graphon::external::simulate::Model;
+    use pai_graphon::seed::MasterSeed;
+    let (n, masks) = (128, 4);
+    let profile = format!("exp:{exponent}");
+    let fsm = Fsm::parse(&profile, &profile, "gaussian:1").unwrap();
+    let model = Model::from_fsm(&fsm, n, n, rho).unwrap();
+    let stack = model
+        .draw_stack(how, masks, MasterSeed::default(), &format!("cli/{label}"))
+        .unwrap();
+    let at = |i: usize| if permute { (7 * i + 3) % n } else { i };
+    let data: Vec<u8> = stack
+        .iter()
+        .flat_map(|m| (0..n * n).map(move |k| u8::from(m.get(at(k / n), at(k % n)).unwrap())))
+        .collect();
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(format!("{label}.npy"));
+    std::fs::write(
+        &path,
+        pai_graphon::npy::encode_u8(&[masks, n, n], &data).unwrap(),
+    )
+    .unwrap();
+    path
+}
+
+/// `check` of a stack against the Figure-1 limit at ρ = 0.2: its exit code and table.
+fn check_figure1(stack: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
+    let mut args = vec![
+        "check",
+        "--masks",
+        stack.to_str().unwrap(),
+        "--against",
+        "fsm:exp:3;exp:3;gaussian:1",
+        "--density",
+        "0.2",
+    ];
+    args.extend_from_slice(extra);
+    let o = pai(&args);
+    let table = String::from_utf8_lossy(&o.stdout).into_owned();
+    (o.status.code(), format!("{args:?}\n{table}{}", stderr(&o)))
+}
+
+#[test]
+fn check_passes_correct_figure1_stacks_and_fails_the_issues_wrong_ones() {
+    use pai_graphon::external::simulate::Draw;
+    let dir = scratch("check-figure1");
+    let stack = |label, model, how| figure1_stack(&dir, label, model, how, false);
+    let topk = stack("topk", (3.0, 0.2), Draw::TopK);
+    let frozen = stack("frozen", (3.0, 0.2), Draw::Frozen);
+    // Both kinds pass the limit null; only top-k masks have the sampler's exact kept count.
+    for (s, null, code) in [
+        (&topk, "limit", 0),
+        (&frozen, "limit", 0),
+        (&topk, "sampler", 0),
+        (&frozen, "sampler", 1),
+    ] {
+        let (got, table) = check_figure1(s, &["--null", null]);
+        assert_eq!(got, Some(code), "{table}");
+        assert!(table.contains("  all  "), "pooled rows: {table}");
+    }
+    // The issue's examples: masks made at ρ = 0.25, and masks made with profiles exp:2.
+    for wrong in [
+        stack("density-25", (3.0, 0.25), Draw::TopK),
+        stack("exp2", (2.0, 0.2), Draw::TopK),
+    ] {
+        let (got, table) = check_figure1(&wrong, &[]);
+        assert_eq!(got, Some(1), "{table}");
+    }
+    // Relabelled rows and columns: the ordered check compares positions and fails them.
+    let permuted = figure1_stack(&dir, "permuted", (3.0, 0.2), Draw::TopK, true);
+    let (got, table) = check_figure1(&permuted, &[]);
+    assert_eq!(got, Some(1), "{table}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+#[ignore = "open defect: under --unordered the pair-overlap bounds still use each line's position \
+            (Sharp::pairs), so a relabelled correct stack fails them; un-ignore once fixed"]
+fn check_unordered_passes_a_relabelled_correct_stack() {
+    let dir = scratch("check-unordered");
+    let permuted = figure1_stack(
+        &dir,
+        "permuted",
+        (3.0, 0.2),
+        pai_graphon::external::simulate::Draw::TopK,
+        true,
+    );
+    let (got, table) = check_figure1(&permuted, &["--unordered"]);
+    assert_eq!(got, Some(0), "{table}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn check_rejects_bad_options_of_the_sharp_check() {
+    let dir = scratch("check-sharp-bad");
+    let good = figure1_stack(
+        &dir,
+        "good",
+        (3.0, 0.2),
+        pai_graphon::external::simulate::Draw::TopK,
+        false,
+    );
+    let g = good.to_str().unwrap();
+    let empty = dir.join("empty.npy");
+    std::fs::write(
+        &empty,
+        pai_graphon::npy::encode_u8(&[0, 4, 4], &[]).unwrap(),
+    )
+    .unwrap();
+    let fsm = "fsm:exp:3;exp:3;gaussian:1";
+    for (extra, needle) in [
+        (&["--null", "frozen"][..], "unknown null"),
+        (&["--replicates", "0"][..], "at least 1"),
+        (&["--replicates", "100001"][..], "at most 100000"),
+        (&["--delta", "0"][..], "(0, 1)"),
+        (&["--delta", "1"][..], "(0, 1)"),
+        (&["--delta", "-0.5"][..], "(0, 1)"),
+    ] {
+        let args = [&["check", "--masks", g, "--against", fsm][..], extra].concat();
+        assert_rejected(&args, needle);
+    }
+    assert_rejected(
+        &[
+            "check",
+            "--masks",
+            empty.to_str().unwrap(),
+            "--against",
+            fsm,
+        ],
+        "",
+    );
+    assert_rejected(
+        &[
+            "check",
+            "--masks",
+            g,
+            "--against",
+            "method:magnitude",
+            "--data",
+            "synthetic",
+            "--unordered",
+        ],
+        "--unordered",
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn check_accepts_the_sampler_null_for_every_kind_of_limit() {
+    let dir = scratch("check-sampler-every");
+    let m = dir.join("m.npy");
+    std::fs::create_dir_all(&dir).unwrap();
+    saved_mask("magnitude", "0x1", &m, None);
+    let m = m.to_str().unwrap();
+    for against in [
+        &["--against", "constant"][..],
+        &[
+            "--against",
+            "fsm:const:1;const:1;gaussian:1",
+            "--density",
+            "0.2",
+        ][..],
+        &[
+            "--against",
+            "method:magnitude",
+            "--data",
+            "digits",
+            "--replicates",
+            "20",
+        ][..],
+    ] {
+        let args = [&["check", "--masks", m, "--null", "sampler"][..], against].concat();
+        let o = pai(&args);
+        // Accepted: a verdict (pass, fail or vacuous), never a bad-input refusal.
+        assert!(
+            matches!(o.status.code(), Some(0 | 1 | 3)),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -625,38 +625,6 @@ pub fn heterogeneity_lcb(mask: &Mask, delta: f64) -> Result<HeterogeneityLcb, Er
     })
 }
 
-/// The largest population variance of `m` values in [0, 1]: half of them at 0, half at 1,
-/// `⌊m/2⌋⌈m/2⌉/m²` (0 for a single value).
-fn max_variance(m: usize) -> f64 {
-    let (lo, hi) = (m / 2, m.div_ceil(2));
-    lo as f64 * hi as f64 / (m as f64 * m as f64)
-}
-
-/// An upper bound on [`heterogeneity_lcb`]'s `lcb` for every n × d mask at this δ: each term of
-/// its construction at its extreme (the degree variances at [`max_variance`], the slacks at
-/// zero sample variance, where Bernstein's bounds are smallest, ρ at its top `1 + 1/(2nd)`),
-/// with an allowance of γ(ROUNDING_STEPS) for the roundings. 0 when the slacks exceed every
-/// possible variance: then no mask of this shape can show heterogeneity, and a check of the lcb
-/// against a threshold ≥ 0 is vacuous. For n < 2, where no bound is computed, it is 0.
-pub(crate) fn heterogeneity_lcb_max(n: usize, d: usize, delta: f64) -> Result<f64, Error> {
-    if n < 2 || d == 0 {
-        return Ok(0.0);
-    }
-    check_delta(delta)?;
-    let gamma = tol::gamma(ROUNDING_STEPS)?;
-    let df = d as f64;
-    let col_eps = tol::bernstein(n, 0.0, df.sqrt(), delta / 2.0, Tail::Two)? / df.sqrt();
-    let col = (max_variance(d).sqrt() - col_eps + gamma).max(0.0).powi(2);
-    let row_slack = tol::empirical_bernstein(n, 0.0, delta / 2.0)? + 0.25 / df;
-    let row = (max_variance(n) - row_slack + gamma).max(0.0);
-    let variance = row.max(col);
-    if variance == 0.0 {
-        return Ok(0.0);
-    }
-    let rho = 1.0 + 0.5 / (n as f64 * df);
-    Ok(excess_from_variance(rho, variance) * (1.0 + gamma) + gamma)
-}
-
 fn same_shape(a: &Mask, b: &Mask) -> Result<(), Error> {
     if (a.rows(), a.cols()) == (b.rows(), b.cols()) {
         Ok(())

@@ -197,6 +197,13 @@ fn method_against<'a>(name: &str, args: &Args<'a>) -> Result<Against<'a>, Failur
     if args.scores.is_some() {
         return Err("--scores is checked against constant or fsm:…, not method:NAME".into());
     }
+    if args.unordered {
+        // The columns are the data's features: their order is part of the method's limit.
+        return Err(format!(
+            "--unordered does not apply to method:{name}: its columns are the data's features"
+        )
+        .into());
+    }
     match args.data {
         Some(data) => Ok(Against::Method(method, data)),
         None => Err(format!(
