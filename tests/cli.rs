@@ -1324,8 +1324,6 @@ fn check_passes_correct_figure1_stacks_and_fails_the_issues_wrong_ones() {
 }
 
 #[test]
-#[ignore = "open defect: under --unordered the pair-overlap bounds still use each line's position \
-            (Sharp::pairs), so a relabelled correct stack fails them; un-ignore once fixed"]
 fn check_unordered_passes_a_relabelled_correct_stack() {
     let dir = scratch("check-unordered");
     let permuted = figure1_stack(

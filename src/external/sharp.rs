@@ -771,7 +771,7 @@ impl Sharp {
         let rows = pair_verdict(
             "row-pair overlaps",
             masks,
-            |i, j| keep(i, j),
+            keep,
             (n, d),
             delta / 2.0,
             unordered,
