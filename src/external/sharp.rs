@@ -850,7 +850,8 @@ fn transpose(m: &Mask) -> Result<Mask, Error> {
     Ok(Mask::from_entries(d, n, &e)?)
 }
 
-/// The largest `(O − μ̄) / t` over line pairs of every mask, where O is a pair's overlap, μ̄ an
+/// The largest `(O − μ̄) / t` over line pairs (pooled over the stack unless `unordered`), where O
+/// is a pair's overlap, μ̄ an
 /// upper bound of its mean under the dominating frozen mask (keep probabilities `keep(line, x)`,
 /// taken at the largest over each group of lines) and t Bernstein's deviation at δ over all pairs.
 /// `unordered`: the lines may have been relabelled, so a pair's positions are unknown and every
@@ -891,33 +892,45 @@ fn pair_verdict(
         let most = mean.iter().copied().fold(0.0, f64::max);
         mean.iter_mut().for_each(|m| *m = most);
     }
-    let pairs = masks.len() as f64 * (lines * (lines - 1) / 2) as f64;
+    // Ordered: a pair's overlaps are pooled over the stack (the same two lines in every mask, a
+    // sum of S·size independent indicators with mean ≤ S·μ̄). Unordered: each mask's lines may be
+    // relabelled on their own, so every mask's pairs are tested apart.
+    let (units, per_unit): (Vec<&[Mask]>, f64) = match unordered {
+        false => (vec![masks], masks.len() as f64),
+        true => (masks.chunks(1).collect(), 1.0),
+    };
+    let pairs = units.len() as f64 * (lines * (lines - 1) / 2) as f64;
     let log = (pairs / delta).ln();
     // Bernstein: P(O − μ̄ ≥ t) ≤ exp(−t² / (2(μ̄ + t/3))) for a sum of independent indicators
     // with mean ≤ μ̄ (variance ≤ μ̄), so t = L/3 + sqrt(L²/9 + 2 μ̄ L) with L = ln(pairs/δ).
     let bound = |mu: f64| log / 3.0 + (log * log / 9.0 + 2.0 * mu * log).sqrt();
-    let worst = masks
-        .par_iter()
-        .map(|m| {
-            let mut worst: f64 = f64::NEG_INFINITY;
-            let mut most: f64 = f64::NEG_INFINITY;
-            for i in 0..lines {
-                let a = m.row_words(i).unwrap_or(&[]);
-                for i2 in i + 1..lines {
-                    let b = m.row_words(i2).unwrap_or(&[]);
-                    let o: u32 = a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum();
-                    let mu = mean[(i / per_group) * groups + i2 / per_group];
-                    let t = bound(mu);
-                    worst = worst.max((f64::from(o) - mu) / t);
-                    most = most.max((size as f64 - mu) / t);
-                }
-            }
-            (worst, most)
+    let most_of = |mu: f64| (per_unit * size as f64 - mu) / bound(mu);
+    let fold = |a: (f64, f64), b: (f64, f64)| (a.0.max(b.0), a.1.max(b.1));
+    let none = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+    let worst = units
+        .iter()
+        .map(|unit| {
+            (0..lines)
+                .into_par_iter()
+                .map(|i| {
+                    let mut acc = none;
+                    for i2 in i + 1..lines {
+                        let o: u32 = unit
+                            .iter()
+                            .map(|m| {
+                                let a = m.row_words(i).unwrap_or(&[]);
+                                let b = m.row_words(i2).unwrap_or(&[]);
+                                a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum::<u32>()
+                            })
+                            .sum();
+                        let mu = per_unit * mean[(i / per_group) * groups + i2 / per_group];
+                        acc = fold(acc, ((f64::from(o) - mu) / bound(mu), most_of(mu)));
+                    }
+                    acc
+                })
+                .reduce(|| none, fold)
         })
-        .reduce(
-            || (f64::NEG_INFINITY, f64::NEG_INFINITY),
-            |a, b| (a.0.max(b.0), a.1.max(b.1)),
-        );
+        .fold(none, fold);
     Ok(Verdict::new(
         None,
         name,
