@@ -709,7 +709,19 @@ impl Sharp {
             tests.push(self.monte_carlo(t, Draw::Frozen)?);
         }
         if tests.iter().all(|m| m.p <= delta) {
-            tests.push(self.monte_carlo(t, Draw::TopK)?);
+            // Every top-k mask keeps exactly k entries: a stack with another count is impossible
+            // under the top-k law (p = 0 exactly) and needs no replicates.
+            let (n, d) = (self.model.phi.len(), self.model.psi.len());
+            let k = kept_count(n, d, self.model.rho)?;
+            tests.push(match masks.iter().all(|m| m.kept() == k) {
+                true => self.monte_carlo(t, Draw::TopK)?,
+                false => MonteCarlo {
+                    draw: Draw::TopK,
+                    p: 0.0,
+                    replicates: 0,
+                    critical: 0.0,
+                },
+            });
         }
         let p = tests.iter().map(|m| m.p).fold(0.0, f64::max);
         let critical = tests.iter().map(|m| m.critical).fold(0.0, f64::max);
