@@ -2,7 +2,7 @@
 //!
 //! The stack of S masks is pooled and checked at once: against an FSM spec by [`sharp`] (a Monte
 //! Carlo rank test against this crate's own simulator, [`simulate`], plus pair-overlap bounds),
-//! against a method's limit by [`reference`] (pooled reference masks). [`Null`] chooses the
+//! against a method's limit by [`mod@reference`] (pooled reference masks). [`Null`] chooses the
 //! question: the limit (any algorithm with this limit passes) or the sampler (the same finite-size
 //! law). Every check answers with [`Verdict`] rows; the check's own guarantees are the claims
 //! CHECK-1 … CHECK-4 (theory/external.md, "Claims").
@@ -36,6 +36,11 @@ use crate::claims::{Check, Relation, Status};
 use std::fmt;
 
 /// Bad input to the checks of masks made elsewhere.
+///
+/// ```
+/// use pai_graphon::external::ExternalError;
+/// assert_eq!(ExternalError::Delta(1.5).to_string(), "δ = 1.5 must lie in (0, 1)");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExternalError {
     /// A stack of no masks.

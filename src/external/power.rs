@@ -14,7 +14,13 @@
 //!   whose means and variances under H0 and H1 are exact; the critical value and the power
 //!   use the normal law of the sum (a normal approximation, not a simulation: stated as such).
 //! - The smallest ε: `check` on the geometric grid `ε_NP · 2^(k/2)` (resolution √2), the NP ε
-//!   by bisection to relative precision [`NP_PRECISION`].
+//!   by bisection to relative precision `NP_PRECISION` (10⁻³).
+//!
+//! ```
+//! use pai_graphon::external::power::{Family, DELTA, TARGET};
+//! assert_eq!((DELTA, TARGET), (1e-3, 0.9));
+//! assert_eq!(Family::CopiedRows.name(), "copied rows");
+//! ```
 
 use super::sharp::{Options, Sharp};
 use super::simulate::{Draw, Model};
@@ -31,13 +37,21 @@ use rand_chacha::ChaCha20Rng;
 use std::sync::Arc;
 
 /// The density of the Figure-1 model's power report.
-pub const RHO: f64 = 0.2;
+pub(crate) const RHO: f64 = 0.2;
 /// The false-rejection probability of the check whose power is reported.
+///
+/// ```
+/// assert_eq!(pai_graphon::external::power::DELTA, 1e-3);
+/// ```
 pub const DELTA: f64 = 1e-3;
 /// The power a reported ε must reach.
+///
+/// ```
+/// assert_eq!(pai_graphon::external::power::TARGET, 0.9);
+/// ```
 pub const TARGET: f64 = 0.9;
 /// Relative precision of the Neyman–Pearson ε (bisection).
-pub const NP_PRECISION: f64 = 1e-3;
+pub(crate) const NP_PRECISION: f64 = 1e-3;
 /// Grid points per side of the midpoint rule that fixes the mixture's limit threshold.
 const MIXTURE_GRID: usize = 1024;
 
@@ -132,6 +146,11 @@ pub enum Family {
 
 impl Family {
     /// The four families, in report order.
+    ///
+    /// ```
+    /// use pai_graphon::external::power::Family;
+    /// assert_eq!(Family::ALL.len(), 4);
+    /// ```
     pub const ALL: [Family; 4] = [
         Family::Density,
         Family::Exponent,
@@ -140,6 +159,11 @@ impl Family {
     ];
 
     /// The family's name (stream labels and tables).
+    ///
+    /// ```
+    /// use pai_graphon::external::power::Family;
+    /// assert_eq!((Family::Density.name(), Family::Noise.name()), ("density", "noise"));
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Family::Density => "density",
@@ -151,6 +175,11 @@ impl Family {
 
     /// The largest ε: densities below 1 (ρ = 0.2), a positive exponent, a weight, rows copied
     /// from rows that are not copied themselves.
+    ///
+    /// ```
+    /// use pai_graphon::external::power::Family;
+    /// assert_eq!((Family::Density.max(), Family::CopiedRows.max()), (1.0, 0.5));
+    /// ```
     pub fn max(self) -> f64 {
         match self {
             Family::Density => 1.0,
@@ -356,9 +385,9 @@ fn np_power(m: &Moments, stack: usize, delta: f64) -> f64 {
 
 /// Null replicates of the simulated Neyman–Pearson test (copied rows): its critical value is the
 /// Monte Carlo rank test's, exactly of level δ at this B.
-pub const NP_NULL_REPLICATES: usize = 20_000;
+pub(crate) const NP_NULL_REPLICATES: usize = 20_000;
 /// Alternative replicates of the simulated Neyman–Pearson test (binomial sd ≤ 0.0067 at 0.9).
-pub const NP_ALT_REPLICATES: usize = 2_000;
+pub(crate) const NP_ALT_REPLICATES: usize = 2_000;
 
 /// The LLR of one simulated stack whose terms are drawn from `laws` (index 0: H0, 1: H1).
 fn simulated_llr(
@@ -465,7 +494,7 @@ pub fn np_power_at(
 }
 
 /// The smallest ε at which the Neyman–Pearson test reaches [`TARGET`] power (bisection on
-/// log ε to relative precision [`NP_PRECISION`]); `None` if even the family's largest ε
+/// log ε to relative precision `NP_PRECISION` (10⁻³)); `None` if even the family's largest ε
 /// does not.
 ///
 /// ```
@@ -532,6 +561,14 @@ pub struct Check {
 
 impl Check {
     /// Prepares the check of S-stacks of shape `n × d` at δ: simulates the null replicates once.
+    ///
+    /// ```
+    /// use pai_graphon::external::power::{Check, Family, DELTA};
+    /// use pai_graphon::external::simulate::{Draw, Model};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let check = Check::new(16, 16, 1, DELTA, MasterSeed::default()).unwrap();
+    /// assert!(check.critical.iter().all(|c| c.is_finite() && *c >= 0.0));
+    /// ```
     pub fn new(
         n: usize,
         d: usize,
@@ -564,6 +601,16 @@ impl Check {
     }
 
     /// Whether `check` rejects the stack: T above both critical values, or a pair bound fails.
+    ///
+    /// ```
+    /// use pai_graphon::external::power::{Check, Family, DELTA};
+    /// use pai_graphon::external::simulate::{Draw, Model};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let check = Check::new(16, 16, 1, DELTA, MasterSeed::default()).unwrap();
+    /// let wrong = Family::Density.model(0.9, 16, 16).unwrap(); // ρ · 1.9
+    /// let masks = wrong.draw_stack(Draw::TopK, 1, MasterSeed::default(), "DOC").unwrap();
+    /// assert!(check.rejects(&masks).unwrap());
+    /// ```
     pub fn rejects(&self, masks: &[Mask]) -> Result<bool, Error> {
         let t = self.sharp.combined(masks);
         if self.critical.iter().all(|&c| t > c) {
@@ -578,6 +625,15 @@ impl Check {
 
     /// Rejections among `reps` alternative stacks of `family` at ε (streams
     /// `power/{family}/{eps}/{frozen|topk}/{r}`), in order.
+    ///
+    /// ```
+    /// use pai_graphon::external::power::{Check, Family, DELTA};
+    /// use pai_graphon::external::simulate::{Draw, Model};
+    /// use pai_graphon::seed::MasterSeed;
+    /// let check = Check::new(16, 16, 1, DELTA, MasterSeed::default()).unwrap();
+    /// let hits = check.rejections(Family::Density, 0.9, Draw::Frozen, 3, MasterSeed::default());
+    /// assert_eq!(hits.unwrap(), 3);
+    /// ```
     pub fn rejections(
         &self,
         family: Family,
@@ -606,7 +662,7 @@ impl Check {
 /// walking down from `start` while it passes or up while it fails (at most [`GRID_STEPS`]
 /// steps, never beyond the family's largest ε). Returns the smallest passing grid point (if
 /// any) and its rejection count.
-pub fn check_epsilon(
+pub(crate) fn check_epsilon(
     check: &Check,
     family: Family,
     draw: Draw,
@@ -664,9 +720,15 @@ pub fn check_epsilon(
 }
 
 /// Largest number of grid steps of [`check_epsilon`] from its start.
-pub const GRID_STEPS: usize = 12;
+pub(crate) const GRID_STEPS: usize = 12;
 
 /// One row of the power report.
+///
+/// ```
+/// use pai_graphon::external::power::{Family, Row};
+/// let r = Row { family: Family::Density, shape: (512, 512, 8), eps_np: Some(0.004), eps_check: Some((0.0056, 46)), eps_check_topk: None };
+/// assert!((r.ratio().unwrap() - 1.4).abs() < 1e-12);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     /// The perturbation family.
@@ -683,6 +745,12 @@ pub struct Row {
 
 impl Row {
     /// `ε_check / ε_NP` (frozen-threshold stacks), when both exist.
+    ///
+    /// ```
+    /// use pai_graphon::external::power::{Family, Row};
+    /// let r = Row { family: Family::Exponent, shape: (8, 8, 1), eps_np: None, eps_check: Some((0.1, 50)), eps_check_topk: None };
+    /// assert_eq!(r.ratio(), None); // no NP ε to compare with
+    /// ```
     pub fn ratio(&self) -> Option<f64> {
         Some(self.eps_check?.0 / self.eps_np?)
     }

@@ -19,6 +19,13 @@
 //!   frozen-threshold variant): the stack pooled (S·n rows) against S pooled references, by
 //!   inequalities valid under the row-independence model at any width (density by empirical
 //!   Bernstein, column degrees by Pinelis, row degrees by 2·DKW), δ split evenly over the three.
+//!
+//! ```
+//! use pai_graphon::external::reference::references_needed;
+//! use pai_graphon::external::Null;
+//! // S = 8 masks need 8 references for an exact permutation test at δ = 1e-3: C(16, 8) = 12870.
+//! assert_eq!(references_needed(8, Null::Sampler, 1e-3).unwrap(), 8);
+//! ```
 
 use super::{Null, Verdict};
 use crate::convergence::mask::Mask;
@@ -396,7 +403,7 @@ impl<'a> Pool<'a> {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct PermutationTest {
-    /// Labellings ranked, the observed one included: all `C(S+R, S)` or [`MAX_LABELLINGS`].
+    /// Labellings ranked, the observed one included: all `C(S+R, S)` or `MAX_LABELLINGS` (20 000).
     pub labellings: usize,
     /// Whether every labelling was enumerated (else seeded uniform draws).
     pub exhaustive: bool,
@@ -457,7 +464,7 @@ fn validate(masks: &[Mask], references: &[Mask], delta: f64) -> Result<(usize, u
 
 /// The mask-level permutation test of `masks` (the user's S) against `references` (R of this
 /// crate's own pruning), at level `delta` (module doc). Labellings: all `C(S+R, S)` when at most
-/// [`MAX_LABELLINGS`] (lexicographic, the observed one first), else the observed one and
+/// `MAX_LABELLINGS` (20 000) (lexicographic, the observed one first), else the observed one and
 /// `MAX_LABELLINGS − 1` uniform draws from the stream `check/reference/labellings` of `seed`.
 /// Each statistic is divided by its RMS over the labellings (a symmetric function of them, so
 /// the standardised values stay exchangeable) and T is their max.

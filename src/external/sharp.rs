@@ -16,6 +16,22 @@
 //! is caught by the largest row-pair and column-pair overlap, each against a Bernstein bound
 //! with a union bound over the pairs; top-k masks are covered by a sandwich (below a
 //! frozen-threshold mask at a certified lower threshold, with probability ≥ 1 − δ_τ).
+//!
+//! ```
+//! use pai_graphon::claims::Status;
+//! use pai_graphon::convergence::limit::Fsm;
+//! use pai_graphon::external::sharp::{Options, Sharp};
+//! use pai_graphon::external::simulate::{Draw, Model};
+//! use pai_graphon::external::Null;
+//! use pai_graphon::seed::MasterSeed;
+//! let model = |rho| Model::from_fsm(&Fsm::figure1(), 64, 64, rho).unwrap();
+//! let seed = MasterSeed::default();
+//! let options = Options { null: Null::Limit, unordered: false, delta: 0.2, replicates: None, seed, test_density: true };
+//! let sharp = Sharp::new(model(0.2), 2, options).unwrap();
+//! // Twice the density is plain: some verdict fails.
+//! let wrong = model(0.4).draw_stack(Draw::TopK, 2, seed, "DOC/wrong").unwrap();
+//! assert!(sharp.verdicts(&wrong).unwrap().iter().any(|v| v.status == Status::Fail));
+//! ```
 
 use super::simulate::{Draw, Model};
 use super::{Null, Verdict};
@@ -30,6 +46,14 @@ use crate::Error;
 use rayon::prelude::*;
 
 /// Settings of a sharp check.
+///
+/// ```
+/// use pai_graphon::external::sharp::Options;
+/// use pai_graphon::external::Null;
+/// use pai_graphon::seed::MasterSeed;
+/// let o = Options { null: Null::Sampler, unordered: true, delta: 1e-3, replicates: Some(4999), seed: MasterSeed::default(), test_density: true };
+/// assert_eq!((o.null, o.replicates), (Null::Sampler, Some(4999)));
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
     /// The null hypothesis.
@@ -48,16 +72,16 @@ pub struct Options {
 }
 
 /// Share of δ spent on the two pair-overlap bounds (half each); the rest is the Monte Carlo test's.
-pub const PAIR_SHARE: f64 = 0.1;
+pub(crate) const PAIR_SHARE: f64 = 0.1;
 /// Pilot replicates (frozen-threshold stacks) that fix the centre and scale of the unordered
 /// statistics without closed-form moments.
-pub const PILOT: usize = 100;
+pub(crate) const PILOT: usize = 100;
 /// Besag–Clifford: stop once this many replicates reach the observed statistic.
-pub const STOP_AFTER: usize = 10;
+pub(crate) const STOP_AFTER: usize = 10;
 /// Row and column blocks per side of the block statistics.
-pub const BLOCKS: usize = 16;
+pub(crate) const BLOCKS: usize = 16;
 /// Largest number of Monte Carlo replicates per null.
-pub const MAX_REPLICATES: usize = crate::params::REPLICATES.max;
+pub(crate) const MAX_REPLICATES: usize = crate::params::REPLICATES.max;
 /// Replicates simulated per parallel round (fixed, so results do not depend on the thread count).
 const ROUND: usize = 32;
 /// The unordered statistics the pilot standardises: the two dispersions and t(C4).
@@ -97,7 +121,7 @@ struct Moments {
 /// change of the noise law (or of a profile's shape) bends the curve of p against that level;
 /// grouping the entries by their null p into levels of equal variance sees the bend with all of
 /// a level's entries at once, where the blocks mix levels.
-pub const LEVELS: usize = 32;
+pub(crate) const LEVELS: usize = 32;
 /// Resolution of the histogram of p from which the levels' edges are read.
 const LEVEL_RESOLUTION: usize = 1 << 16;
 
@@ -428,6 +452,17 @@ fn variance(values: impl Iterator<Item = f64> + Clone) -> f64 {
 
 /// A sharp check prepared for one model, stack size and options: the moments, the reference
 /// degree laws and the pilot's standardisation.
+///
+/// ```
+/// use pai_graphon::convergence::limit::Fsm;
+/// use pai_graphon::external::sharp::{Options, Sharp};
+/// use pai_graphon::external::simulate::Model;
+/// use pai_graphon::external::Null;
+/// use pai_graphon::seed::MasterSeed;
+/// let model = Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
+/// let options = Options { null: Null::Limit, unordered: false, delta: 1e-3, replicates: None, seed: MasterSeed::default(), test_density: true };
+/// assert!(Sharp::new(model, 0, options).is_err()); // a stack of no masks
+/// ```
 pub struct Sharp {
     model: Model,
     stack: usize,
@@ -443,7 +478,7 @@ pub struct Sharp {
 
 /// One Monte Carlo test against one null law.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct MonteCarlo {
+pub(crate) struct MonteCarlo {
     /// The replicates' law.
     pub draw: Draw,
     /// The rank p-value (Besag–Clifford when stopped early).
@@ -457,6 +492,20 @@ pub struct MonteCarlo {
 
 impl Sharp {
     /// Prepares the check of stacks of `stack` masks drawn from `model`'s shape.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::limit::Fsm;
+    /// use pai_graphon::external::sharp::{Options, Sharp};
+    /// use pai_graphon::external::simulate::{Draw, Model};
+    /// use pai_graphon::external::Null;
+    /// use pai_graphon::seed::MasterSeed;
+    /// let model = || Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
+    /// let seed = MasterSeed::default();
+    /// let options = Options { null: Null::Limit, unordered: false, delta: 1.5, replicates: None, seed, test_density: true };
+    /// assert!(Sharp::new(model(), 2, options).is_err()); // δ outside (0, 1)
+    /// let options = Options { delta: 0.01, ..options };
+    /// assert!(Sharp::new(model(), 2, options).is_ok());
+    /// ```
     pub fn new(model: Model, stack: usize, options: Options) -> Result<Sharp, Error> {
         if stack == 0 {
             return Err(super::ExternalError::NoMasks.into());
@@ -483,7 +532,7 @@ impl Sharp {
     }
 
     /// Names of the statistics, in the order of [`Sharp::statistics`].
-    pub fn names(&self) -> &'static [&'static str] {
+    pub(crate) fn names(&self) -> &'static [&'static str] {
         match self.options.unordered {
             false => &[
                 "density",
@@ -507,7 +556,7 @@ impl Sharp {
 
     /// The statistics of a stack, each as a normal deviate (large = far from the null); the
     /// unordered dispersions and t(C4) are centred and scaled by the pilot.
-    pub fn statistics(&self, masks: &[Mask]) -> Vec<f64> {
+    pub(crate) fn statistics(&self, masks: &[Mask]) -> Vec<f64> {
         let raw = self.raw(masks);
         raw.iter()
             .zip(self.centre.iter().zip(&self.scale))
@@ -567,7 +616,7 @@ impl Sharp {
     }
 
     /// T: the largest statistic.
-    pub fn combined(&self, masks: &[Mask]) -> f64 {
+    pub(crate) fn combined(&self, masks: &[Mask]) -> f64 {
         self.statistics(masks).into_iter().fold(0.0, f64::max)
     }
 
@@ -598,12 +647,12 @@ impl Sharp {
     }
 
     /// The Monte Carlo share of δ.
-    pub fn mc_delta(&self) -> f64 {
+    pub(crate) fn mc_delta(&self) -> f64 {
         self.options.delta * (1.0 - PAIR_SHARE)
     }
 
     /// Replicates per null: the option, or the fewest with which the test can reject.
-    pub fn replicates(&self) -> usize {
+    pub(crate) fn replicates(&self) -> usize {
         let fewest = (1.0 / self.mc_delta()).ceil() as usize - 1;
         self.options
             .replicates
@@ -612,13 +661,18 @@ impl Sharp {
     }
 
     /// Whether the Monte Carlo test can reject at all: `1 / (B + 1) ≤ δ_MC`.
-    pub fn can_reject(&self) -> bool {
+    pub(crate) fn can_reject(&self) -> bool {
         ((self.replicates() + 1) as f64) * self.mc_delta() >= 1.0
     }
 
     /// The combined statistic of `count` replicates from `start` on (streams
     /// `check/null/{frozen|topk}/B`).
-    pub fn simulate(&self, draw: Draw, start: usize, count: usize) -> Result<Vec<f64>, Error> {
+    pub(crate) fn simulate(
+        &self,
+        draw: Draw,
+        start: usize,
+        count: usize,
+    ) -> Result<Vec<f64>, Error> {
         let kind = match draw {
             Draw::Frozen => "frozen",
             Draw::TopK => "topk",
@@ -637,7 +691,7 @@ impl Sharp {
 
     /// The Monte Carlo test of the observed `t` against `draw`'s replicates, stopped after
     /// [`STOP_AFTER`] replicates reach `t` (Besag–Clifford) or after [`Sharp::replicates`].
-    pub fn monte_carlo(&self, t: f64, draw: Draw) -> Result<MonteCarlo, Error> {
+    pub(crate) fn monte_carlo(&self, t: f64, draw: Draw) -> Result<MonteCarlo, Error> {
         let total = self.replicates();
         let mut reached: Vec<f64> = Vec::new();
         let mut all: Vec<f64> = Vec::with_capacity(total);
@@ -671,7 +725,7 @@ impl Sharp {
     /// The critical value of T from a full set of B replicates' values: the test rejects iff
     /// `#{T_b ≥ T} ≤ g₀ = ⌊δ_MC (B + 1)⌋ − 1`, i.e. iff T exceeds the (g₀ + 1)-th largest value
     /// (+∞ when g₀ < 0: B too small to reject at δ_MC). Sorts `values`.
-    pub fn critical_value(&self, values: &mut [f64]) -> f64 {
+    pub(crate) fn critical_value(&self, values: &mut [f64]) -> f64 {
         values.sort_by(|a, b| b.total_cmp(a));
         let allowed = (self.mc_delta() * (values.len() + 1) as f64).floor() as usize;
         match allowed {
@@ -692,7 +746,7 @@ impl Sharp {
 
     /// The Monte Carlo verdicts: one row per statistic (its standardised value against the
     /// critical value of T) and one for the p-value, under the options' null.
-    pub fn check(&self, masks: &[Mask]) -> Result<Vec<Verdict>, Error> {
+    pub(crate) fn check(&self, masks: &[Mask]) -> Result<Vec<Verdict>, Error> {
         let z = self.statistics(masks);
         let t = z.iter().copied().fold(0.0, f64::max);
         let delta = self.mc_delta();
@@ -744,6 +798,21 @@ impl Sharp {
     }
 
     /// Exact kept counts (the sampler null): every mask keeps `k = round(ρnd)` entries.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::limit::Fsm;
+    /// use pai_graphon::external::sharp::{Options, Sharp};
+    /// use pai_graphon::external::simulate::{Draw, Model};
+    /// use pai_graphon::external::Null;
+    /// use pai_graphon::seed::MasterSeed;
+    /// let model = || Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
+    /// let seed = MasterSeed::default();
+    /// let options = Options { null: Null::Sampler, unordered: false, delta: 0.2, replicates: None, seed, test_density: true };
+    /// let sharp = Sharp::new(model(), 2, options).unwrap();
+    /// let frozen = model().draw_stack(Draw::Frozen, 2, seed, "DOC").unwrap();
+    /// let v = sharp.kept_counts(&frozen).unwrap();
+    /// assert!(v.observed > 0.0); // frozen-threshold masks keep a random number of entries
+    /// ```
     pub fn kept_counts(&self, masks: &[Mask]) -> Result<Verdict, Error> {
         let (n, d) = (masks[0].rows(), masks[0].cols());
         let k = kept_count(n, d, self.model.rho)?;
@@ -763,7 +832,7 @@ impl Sharp {
     }
 
     /// The two pair-overlap verdicts (rows, then columns), each at `δ · PAIR_SHARE / 2`.
-    pub fn pairs(&self, masks: &[Mask]) -> Result<Vec<Verdict>, Error> {
+    pub(crate) fn pairs(&self, masks: &[Mask]) -> Result<Vec<Verdict>, Error> {
         let delta = self.options.delta * PAIR_SHARE / 2.0;
         let model = &self.model;
         let (n, d) = (model.phi.len(), model.psi.len());
@@ -806,6 +875,23 @@ impl Sharp {
     /// relative 2u) moves a CDF value by at most `sup_t t f(t) · 2u/(1 − 2u)` ≤ 4u for the laws
     /// here (half-normal: 0.48; uniform: 1), allowed for by subtracting 4u from the statistic.
     /// `scores` holds the stack's scores in the masks' layout.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::limit::Fsm;
+    /// use pai_graphon::external::sharp::{Options, Sharp};
+    /// use pai_graphon::external::simulate::{Draw, Model};
+    /// use pai_graphon::external::Null;
+    /// use pai_graphon::seed::MasterSeed;
+    /// let model = || Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
+    /// let seed = MasterSeed::default();
+    /// use pai_graphon::claims::Status;
+    /// let options = Options { null: Null::Limit, unordered: false, delta: 0.2, replicates: None, seed, test_density: true };
+    /// let sharp = Sharp::new(model(), 1, options).unwrap();
+    /// // Scores 10 times too large are not draws of |ξ| times the profiles.
+    /// let m = model();
+    /// let scores: Vec<f64> = (0..32 * 32).map(|k| 10.0 * m.phi[k / 32] * m.psi[k % 32]).collect();
+    /// assert_eq!(sharp.score_law(&scores, 1e-3).unwrap().status, Status::Fail);
+    /// ```
     pub fn score_law(&self, scores: &[f64], delta: f64) -> Result<Verdict, Error> {
         let (n, d) = (self.model.phi.len(), self.model.psi.len());
         let normalised: Vec<f64> = scores
@@ -834,6 +920,23 @@ impl Sharp {
 
     /// Every verdict of the sharp check: the Monte Carlo test, the pair bounds and (sampler
     /// null) the kept counts.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::limit::Fsm;
+    /// use pai_graphon::external::sharp::{Options, Sharp};
+    /// use pai_graphon::external::simulate::{Draw, Model};
+    /// use pai_graphon::external::Null;
+    /// use pai_graphon::seed::MasterSeed;
+    /// let model = || Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
+    /// let seed = MasterSeed::default();
+    /// let options = Options { null: Null::Sampler, unordered: false, delta: 0.2, replicates: None, seed, test_density: true };
+    /// let sharp = Sharp::new(model(), 2, options).unwrap();
+    /// let masks = model().draw_stack(Draw::TopK, 2, seed, "DOC").unwrap();
+    /// let v = sharp.verdicts(&masks).unwrap();
+    /// // The kept count, 7 statistics, the p-value, 2 pair bounds; all of the pooled stack.
+    /// assert_eq!(v.len(), 11);
+    /// assert!(v.iter().all(|v| v.mask.is_none()));
+    /// ```
     pub fn verdicts(&self, masks: &[Mask]) -> Result<Vec<Verdict>, Error> {
         let mut out = Vec::new();
         if self.options.null == Null::Sampler {
@@ -932,7 +1035,10 @@ fn pair_verdict(
                             .map(|m| {
                                 let a = m.row_words(i).unwrap_or(&[]);
                                 let b = m.row_words(i2).unwrap_or(&[]);
-                                a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum::<u32>()
+                                a.iter()
+                                    .zip(b)
+                                    .map(|(x, y)| (x & y).count_ones())
+                                    .sum::<u32>()
                             })
                             .sum();
                         let mu = per_unit * mean[(i / per_group) * groups + i2 / per_group];
