@@ -735,7 +735,10 @@ impl Sharp {
     }
 
     /// The statistics' names and values to report (the density only when it is tested).
-    fn reported<'a>(&self, z: &'a [f64]) -> impl Iterator<Item = (&'static str, &'a f64)> {
+    fn reported<'a>(
+        &self,
+        z: &'a [f64],
+    ) -> impl Iterator<Item = (&'static str, &'a f64)> + use<'a> {
         let test_density = self.options.test_density;
         self.names()
             .iter()

@@ -529,7 +529,7 @@ pub fn row_moments(
     let range = counts
         .iter()
         .zip(&per_node)
-        .filter(|(&c, _)| c > 0)
+        .filter(|&(&c, _)| c > 0)
         .map(|(_, v)| v.1)
         .fold(0.0, f64::max)
         * 2f64.sqrt();

@@ -514,7 +514,7 @@ fn mnist_cut_off(ctx: &ClaimContext) -> Result<Vec<(String, f64)>, Error> {
             .column_degrees()
             .iter()
             .enumerate()
-            .filter(|(_, &c)| c == 0)
+            .filter(|&(_, &c)| c == 0)
             .map(|(j, _)| j)
             .collect();
         let constant_cut = cut.iter().filter(|j| constant.contains(j)).count();
