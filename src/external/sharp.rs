@@ -43,6 +43,7 @@ use crate::stats::ks::ks_statistic;
 use crate::taxonomy::stats::mask_stats;
 use crate::tol::{dkw_massart, UNIT_ROUNDOFF};
 use crate::Error;
+use rand::Rng;
 use rayon::prelude::*;
 
 /// Settings of a sharp check.
@@ -90,6 +91,9 @@ const UNORDERED_PILOTED: [usize; 3] = [3, 4, 5];
 /// corner of an exponential profile keeps an entry with probability ~1e-6) would otherwise turn
 /// one kept entry into a value of 10⁶ and swamp the statistic, and the test's power with it.
 const COUNT_FLOOR: f64 = 1.0;
+/// Largest stack whose frozen replicates are drawn as pooled binomial counts ([`pooled_frozen`]);
+/// larger stacks (and the unordered statistics, which see each mask) draw every mask.
+const POOLED_MAX_STACK: usize = 64;
 /// Rows per group in the pair bounds' expected overlaps (keeps their cost at ≤ 256² · d).
 const PAIR_GROUPS: usize = 256;
 
@@ -115,6 +119,8 @@ struct Moments {
     level_mean: Vec<f64>,
     level_var: Vec<f64>,
     level_smooth: Vec<Vec<f64>>,
+    /// Each entry's keep probability p_ij (row-major): the pooled frozen replicates draw from it.
+    keep: Vec<f64>,
 }
 
 /// Levels of the keep probability: an FSM's p_ij depends on (i, j) only through φ_i ψ_j, and a
@@ -127,10 +133,10 @@ const LEVEL_RESOLUTION: usize = 1 << 16;
 
 /// Each entry's level: the histogram of p (at [`LEVEL_RESOLUTION`]) weighted by p(1 − p), cut
 /// into [`LEVELS`] parts of equal weight.
-fn levels(rows: &[Vec<f64>]) -> Vec<u8> {
+fn levels(keep: &[f64]) -> Vec<u8> {
     let fine = |p: f64| ((p * LEVEL_RESOLUTION as f64) as usize).min(LEVEL_RESOLUTION - 1);
     let mut weight = vec![0.0; LEVEL_RESOLUTION];
-    for &p in rows.iter().flatten() {
+    for &p in keep {
         weight[fine(p)] += p * (1.0 - p);
     }
     let total: f64 = weight.iter().sum();
@@ -141,7 +147,7 @@ fn levels(rows: &[Vec<f64>]) -> Vec<u8> {
         *c = ((share * LEVELS as f64) as usize).min(LEVELS - 1) as u8;
         below += w;
     }
-    rows.iter().flatten().map(|&p| coarse[fine(p)]).collect()
+    keep.iter().map(|&p| coarse[fine(p)]).collect()
 }
 
 /// Shifted Legendre polynomials P₀..P₃ on [0, 1].
@@ -207,9 +213,9 @@ impl Moments {
     fn new(model: &Model) -> Moments {
         let (n, d) = (model.phi.len(), model.psi.len());
         let (rb, cb) = (BLOCKS.min(n), BLOCKS.min(d));
-        let rows: Vec<Vec<f64>> = (0..n)
+        let keep: Vec<f64> = (0..n * d)
             .into_par_iter()
-            .map(|i| (0..d).map(|j| model.keep_probability(i, j)).collect())
+            .map(|e| model.keep_probability(e / d, e % d))
             .collect();
         let mut m = Moments {
             row_mean: vec![0.0; n],
@@ -223,12 +229,13 @@ impl Moments {
             total_mean: 0.0,
             total_var: 0.0,
             smooth: Vec::new(),
-            level: levels(&rows),
+            level: levels(&keep),
             level_mean: vec![0.0; LEVELS],
             level_var: vec![0.0; LEVELS],
             level_smooth: Vec::new(),
+            keep: Vec::new(),
         };
-        for (i, p) in rows.iter().enumerate() {
+        for (i, p) in keep.chunks(d.max(1)).enumerate() {
             let a = block_of(i, n, rb);
             for (j, &p) in p.iter().enumerate() {
                 let v = p * (1.0 - p);
@@ -248,6 +255,7 @@ impl Moments {
         m.total_var = m.row_var.iter().sum();
         m.smooth = smooth_basis(&m.block_var, rb, cb);
         m.level_smooth = smooth_basis(&m.level_var, LEVELS, 1);
+        m.keep = keep;
         m
     }
 }
@@ -313,6 +321,167 @@ fn counts(masks: &[Mask], m: &Moments) -> Counts {
         }
     }
     c
+}
+
+/// Bin(s, p) by inversion of one uniform `u ∈ (0, 1)` (53 bits): the smallest k with
+/// `u < P(K ≤ k)`. For `p > ½` the mirror image `s − Bin(s, 1 − p)` at `1 − u` (K ≤ k iff
+/// s − K ≥ s − k, so the map stays increasing in u), so the pmf recurrence always starts from
+/// `min(p, 1 − p)`, whose `(1 − p)^s ≥ 2^-s` does not underflow for `s ≤` [`POOLED_MAX_STACK`].
+#[cfg(test)]
+fn binomial(s: u32, p: f64, u: f64) -> u32 {
+    let side = Side::new(s, p);
+    side.count(s, side.inversion(s, side.uniform(u)))
+}
+
+/// One entry's binomial law seen from the side of the smaller probability: the recurrence's
+/// start `P(K' = 0) = (1 − p')^s` and ratio `p' / (1 − p')`, with `p' = min(p, 1 − p)`.
+#[derive(Clone, Copy)]
+struct Side {
+    zero: f64,
+    ratio: f64,
+    mirrored: bool,
+}
+
+impl Side {
+    fn new(s: u32, p: f64) -> Side {
+        let mirrored = p > 0.5;
+        let p = if mirrored { 1.0 - p } else { p };
+        let q = 1.0 - p;
+        Side {
+            zero: q.powi(s as i32),
+            ratio: p / q,
+            mirrored,
+        }
+    }
+
+    /// The uniform the inversion runs on.
+    fn uniform(self, u: f64) -> f64 {
+        if self.mirrored {
+            1.0 - u
+        } else {
+            u
+        }
+    }
+
+    /// The count from the inversion's result.
+    fn count(self, s: u32, k: u32) -> u32 {
+        if self.mirrored {
+            s - k
+        } else {
+            k
+        }
+    }
+
+    /// The smallest k with `u < P(K' ≤ k)`.
+    fn inversion(self, s: u32, u: f64) -> u32 {
+        let (mut pmf, mut k) = (self.zero, 0);
+        let mut cdf = pmf;
+        while u >= cdf && k < s {
+            pmf *= self.ratio * STEP[s as usize][k as usize];
+            cdf += pmf;
+            k += 1;
+        }
+        k
+    }
+
+    /// The 16-bit cut of `P(K = 0)`: a 16-bit uniform `a < cut` puts the whole 53-bit uniform
+    /// `(a·2³⁷ + v) 2⁻⁵³` below `zero` (shrunk by the rounding of `1 − p` and of the power), so
+    /// the inversion would return 0 and needs not run. 0 (no shortcut) on the mirrored side.
+    fn cut(self, s: u32) -> u16 {
+        let shrink = 1.0 - 4.0 * f64::from(s + 1) * UNIT_ROUNDOFF;
+        match self.mirrored {
+            true => 0,
+            false => (self.zero * 65536.0 * shrink).floor().min(65535.0) as u16,
+        }
+    }
+}
+
+/// `STEP[s][k] = (s − k) / (k + 1)`, the pmf ratio's factor of k: no division in the loop.
+static STEP: std::sync::LazyLock<Vec<Vec<f64>>> = std::sync::LazyLock::new(|| {
+    (0..=POOLED_MAX_STACK as u32)
+        .map(|s| {
+            (0..s)
+                .map(|k| f64::from(s - k) / f64::from(k + 1))
+                .collect()
+        })
+        .collect()
+});
+
+/// The per-entry tables of pooled frozen replicates for stacks of `s` masks: every entry's
+/// [`Side`] (where `n d ≤` [`POOL_CACHE`], else rebuilt from p when needed) and 16-bit cut.
+struct Pool {
+    s: u32,
+    sides: Vec<Side>,
+    cut: Vec<u16>,
+}
+
+/// Largest number of entries whose [`Side`]s are kept (24 bytes each: 96 MiB); larger masks
+/// rebuild an entry's side (a power and a division) when its 16 bits pass the cut.
+const POOL_CACHE: usize = 1 << 22;
+
+impl Pool {
+    fn new(keep: &[f64], s: u32) -> Pool {
+        let side = |&p: &f64| Side::new(s, p);
+        let cut = keep.iter().map(|p| side(p).cut(s)).collect();
+        let sides = match keep.len() <= POOL_CACHE {
+            true => keep.iter().map(side).collect(),
+            false => Vec::new(),
+        };
+        Pool { s, sides, cut }
+    }
+
+    /// Entry `e`'s count from its 53-bit uniform `u`.
+    fn count(&self, keep: &[f64], e: usize, u: f64) -> u32 {
+        let side = match self.sides.get(e) {
+            Some(&side) => side,
+            None => Side::new(self.s, keep[e]),
+        };
+        side.count(self.s, side.inversion(self.s, side.uniform(u)))
+    }
+}
+
+/// The pooled counts of one frozen-threshold stack drawn directly: the ordered statistics see a
+/// stack only through its pooled counts `K_ij = Σ_s M_s,ij`, and under the frozen law the
+/// `K_ij ~ Bin(S, p_ij)` are independent, so one uniform per entry replaces `S`: its first 16
+/// bits (stream `label`) against the entry's cut, and, past the cut, 37 more (stream
+/// `label/refine`) and the inversion. Returns the counts and the total kept.
+fn pooled_frozen(m: &Moments, pool: &Pool, label: &str, seed: MasterSeed) -> (Counts, u64) {
+    let (n, d) = (m.row_mean.len(), m.col_mean.len());
+    let (rb, cb) = (m.row_blocks, m.col_blocks);
+    let col_block: Vec<usize> = (0..d).map(|j| block_of(j, d, cb)).collect();
+    let (mut primary, mut refine) = (seed.stream(label), seed.stream(&format!("{label}/refine")));
+    let mut c = Counts {
+        rows: vec![0; n],
+        cols: vec![0; d],
+        blocks: vec![0; rb * cb],
+        levels: vec![0; LEVELS],
+    };
+    let mut kept = 0;
+    let mut buf = vec![0u8; 2 * d];
+    for i in 0..n {
+        primary.fill_bytes(&mut buf);
+        let a = block_of(i, n, rb) * cb;
+        let mut row = 0;
+        for (j, bytes) in buf.chunks_exact(2).enumerate() {
+            let e = i * d + j;
+            let high = u16::from_le_bytes([bytes[0], bytes[1]]);
+            if high < pool.cut[e] {
+                continue;
+            }
+            let u53 = u64::from(high) << 37 | refine.next_u64() >> 27;
+            let k = u64::from(pool.count(&m.keep, e, (u53 as f64 + 0.5) * UNIT_ROUNDOFF));
+            if k == 0 {
+                continue;
+            }
+            row += k;
+            c.cols[j] += k;
+            c.blocks[a + col_block[j]] += k;
+            c.levels[usize::from(m.level[e])] += k;
+        }
+        c.rows[i] = row;
+        kept += row;
+    }
+    (c, kept)
 }
 
 /// `Σ (x − S·mean)² / (S·var + COUNT_FLOOR)` over the cells.
@@ -442,6 +611,11 @@ fn ks_integer(degrees: &[u32], cdf: &[f64]) -> f64 {
     worst
 }
 
+/// The largest of `values` and 0.
+fn max_of(values: Vec<f64>) -> f64 {
+    values.into_iter().fold(0.0, f64::max)
+}
+
 fn variance(values: impl Iterator<Item = f64> + Clone) -> f64 {
     let (count, sum) = values
         .clone()
@@ -474,6 +648,8 @@ pub struct Sharp {
     /// Centre and scale of each statistic (pilot).
     centre: Vec<f64>,
     scale: Vec<f64>,
+    /// The pooled frozen replicates' tables (`None` when not pooled).
+    pool: Option<Pool>,
 }
 
 /// One Monte Carlo test against one null law.
@@ -526,7 +702,11 @@ impl Sharp {
             col_cdf,
             centre: Vec::new(),
             scale: Vec::new(),
+            pool: None,
         };
+        if sharp.pooled() {
+            sharp.pool = Some(Pool::new(&sharp.moments.keep, stack as u32));
+        }
         sharp.pilot()?;
         Ok(sharp)
     }
@@ -557,7 +737,11 @@ impl Sharp {
     /// The statistics of a stack, each as a normal deviate (large = far from the null); the
     /// unordered dispersions and t(C4) are centred and scaled by the pilot.
     pub(crate) fn statistics(&self, masks: &[Mask]) -> Vec<f64> {
-        let raw = self.raw(masks);
+        self.standardise(&self.raw(masks))
+    }
+
+    /// Raw statistics centred and scaled by the pilot (unchanged where it has no centre).
+    fn standardise(&self, raw: &[f64]) -> Vec<f64> {
         raw.iter()
             .zip(self.centre.iter().zip(&self.scale))
             .map(|(&x, (&c, &s))| match (c.is_nan(), s > 0.0) {
@@ -569,18 +753,24 @@ impl Sharp {
             .collect()
     }
 
+    /// The density statistic of a stack of `s` masks keeping `kept` entries in all.
+    fn density(&self, kept: u64, s: f64) -> f64 {
+        let m = &self.moments;
+        match m.total_var > 0.0 {
+            _ if !self.options.test_density => 0.0,
+            true => (kept as f64 - s * m.total_mean).abs() / (s * m.total_var).sqrt(),
+            false if kept as f64 != s * m.total_mean => f64::INFINITY,
+            false => 0.0,
+        }
+    }
+
     /// The statistics before the pilot's standardisation.
     fn raw(&self, masks: &[Mask]) -> Vec<f64> {
         let m = &self.moments;
         let s = masks.len() as f64;
         let kept: u64 = masks.iter().map(Mask::kept).sum();
-        let density = match m.total_var > 0.0 {
-            _ if !self.options.test_density => 0.0,
-            true => (kept as f64 - s * m.total_mean).abs() / (s * m.total_var).sqrt(),
-            false if kept as f64 != s * m.total_mean => f64::INFINITY,
-            false => 0.0,
-        };
         if self.options.unordered {
+            let density = self.density(kept, s);
             let rows: Vec<u32> = masks.iter().flat_map(Mask::row_degrees).collect();
             let cols: Vec<u32> = masks.iter().flat_map(Mask::column_degrees).collect();
             let c4 = masks.iter().map(|m| mask_stats(m).c4_f64()).sum::<f64>() / s;
@@ -593,7 +783,14 @@ impl Sharp {
                 c4,
             ];
         }
-        let c = counts(masks, m);
+        self.ordered(&counts(masks, m), kept, s)
+    }
+
+    /// The ordered statistics of a stack's pooled counts and total kept (before the (identity)
+    /// standardisation).
+    fn ordered(&self, c: &Counts, kept: u64, s: f64) -> Vec<f64> {
+        let m = &self.moments;
+        let density = self.density(kept, s);
         let chi = |x: &[u64], mean: &[f64], var: &[f64]| {
             chi_square_deviate(chi_square(x, mean, var, s), var, s, COUNT_FLOOR).abs()
         };
@@ -617,7 +814,25 @@ impl Sharp {
 
     /// T: the largest statistic.
     pub(crate) fn combined(&self, masks: &[Mask]) -> f64 {
-        self.statistics(masks).into_iter().fold(0.0, f64::max)
+        max_of(self.statistics(masks))
+    }
+
+    /// Whether frozen replicates are drawn as pooled binomial counts ([`pooled_frozen`]).
+    fn pooled(&self) -> bool {
+        !self.options.unordered && self.stack <= POOLED_MAX_STACK
+    }
+
+    /// T of one null replicate from the stream `label`.
+    fn replicate(&self, draw: Draw, label: &str) -> Result<f64, Error> {
+        if let (Draw::Frozen, Some(pool)) = (draw, &self.pool) {
+            let (c, kept) = pooled_frozen(&self.moments, pool, label, self.options.seed);
+            let s = f64::from(pool.s);
+            return Ok(max_of(self.standardise(&self.ordered(&c, kept, s))));
+        }
+        let masks = self
+            .model
+            .draw_stack(draw, self.stack, self.options.seed, label)?;
+        Ok(self.combined(&masks))
     }
 
     /// The pilot (unordered only): the dispersions and t(C4) have no closed-form moments, so
@@ -679,13 +894,7 @@ impl Sharp {
         };
         (start..start + count)
             .into_par_iter()
-            .map(|b| {
-                let label = format!("check/null/{kind}/{b}");
-                let masks = self
-                    .model
-                    .draw_stack(draw, self.stack, self.options.seed, &label)?;
-                Ok(self.combined(&masks))
-            })
+            .map(|b| self.replicate(draw, &format!("check/null/{kind}/{b}")))
             .collect()
     }
 
@@ -1059,4 +1268,105 @@ fn pair_verdict(
         1.0,
         worst.1.max(0.0),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::convergence::limit::Fsm;
+    use crate::stats::ks::{two_sample_counts, two_sample_sf};
+    use statrs::distribution::{Binomial, DiscreteCDF};
+
+    /// Distance of the test points from each CDF value: far above the rounding of either CDF
+    /// (≤ 64 terms of relative error 2⁻⁵³ each), far below the gaps between CDF values tested.
+    const SIDE: f64 = 1e-9;
+
+    #[test]
+    fn binomial_inverts_the_exact_cdf_on_both_sides_of_every_value() {
+        for s in [1u32, 8, 64] {
+            for p in [0.0, 1e-6, 0.2, 0.5, 0.7, 1.0 - 1e-9, 1.0] {
+                let law = Binomial::new(p, u64::from(s)).unwrap();
+                for k in 0..s {
+                    let f = law.cdf(u64::from(k));
+                    if f > SIDE {
+                        assert!(binomial(s, p, f - SIDE) <= k, "s {s} p {p} k {k}");
+                    }
+                    if f < 1.0 - SIDE {
+                        assert!(binomial(s, p, f + SIDE) > k, "s {s} p {p} k {k}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn below_the_zero_cut_the_inversion_gives_zero() {
+        for s in [1u32, 8, 64] {
+            let keep: Vec<f64> = (0..=1000).map(|t| f64::from(t) / 1000.0).collect();
+            for (&p, &cut) in keep.iter().zip(&Pool::new(&keep, s).cut) {
+                if cut > 0 {
+                    // the largest 53-bit uniform whose first 16 bits are below the cut
+                    let u = (((u64::from(cut) << 37) - 1) as f64 + 0.5) * UNIT_ROUNDOFF;
+                    assert_eq!(binomial(s, p, u), 0, "s {s} p {p}");
+                }
+            }
+        }
+    }
+
+    /// T of `r` replicates drawn as pooled counts, and of `r` drawn mask by mask.
+    fn replicate_pairs(sharp: &Sharp, r: usize) -> (Vec<f64>, Vec<f64>) {
+        let seed = MasterSeed::new(7);
+        let pooled = (0..r)
+            .map(|b| sharp.replicate(Draw::Frozen, &format!("TEST/pooled/{b}")))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let stacked = (0..r)
+            .map(|b| {
+                let masks = sharp
+                    .model
+                    .draw_stack(
+                        Draw::Frozen,
+                        sharp.stack,
+                        seed,
+                        &format!("TEST/stacked/{b}"),
+                    )
+                    .unwrap();
+                sharp.combined(&masks)
+            })
+            .collect();
+        (pooled, stacked)
+    }
+
+    /// The exact two-sample KS p-value of equal samples (ties stepped over together: conservative).
+    fn two_sample_p(a: &[f64], b: &[f64]) -> f64 {
+        let (c, _) = two_sample_counts(a, b).unwrap();
+        two_sample_sf(a.len(), c, false).unwrap()
+    }
+
+    #[test]
+    fn pooled_frozen_replicates_have_the_law_of_stacked_ones_with_a_negative_control() {
+        const R: usize = 300;
+        const DELTA: f64 = 1e-3;
+        let model = Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
+        let options = Options {
+            null: Null::Limit,
+            unordered: false,
+            delta: DELTA,
+            replicates: None,
+            seed: MasterSeed::new(3),
+            test_density: true,
+        };
+        let mut sharp = Sharp::new(model, 8, options).unwrap();
+        let (pooled, stacked) = replicate_pairs(&sharp, R);
+        assert!(two_sample_p(&pooled, &stacked) > DELTA);
+        // Control: pooled counts from keep probabilities 10 % too high.
+        sharp
+            .moments
+            .keep
+            .iter_mut()
+            .for_each(|p| *p = (*p * 1.1).min(1.0));
+        sharp.pool = Some(Pool::new(&sharp.moments.keep, 8));
+        let (wrong, stacked) = replicate_pairs(&sharp, R);
+        assert!(two_sample_p(&wrong, &stacked) <= DELTA);
+    }
 }
