@@ -8,7 +8,7 @@ use pai_graphon::claims::{Row, Status};
 use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 use pai_graphon::ntk::figure2::{figure2, Figure2Config};
 use pai_graphon::plot::Rendered;
-use pai_graphon::report::sig;
+use pai_graphon::report::{margin_text, sig, threshold_text};
 use pai_graphon::seed::MasterSeed;
 
 /// Figure 1 in the report: three widths, 20 seeds (the `figure1` command draws the paper's five
@@ -153,20 +153,19 @@ fn claim_table(rows: &[Row]) -> String {
                     "NOT rejected"
                 },
                 sig(c.observed, 4),
-                sig(c.threshold, 4),
+                threshold_text(r.relation, c.threshold),
                 escape(&c.note)
             )
         });
         t += &format!(
-            "<tr class=\"{status}\"><td>{id}</td><td class=\"status\">{status}</td><td>{source:?}</td><td>{kind:?}</td><td class=\"num\">{obs}</td><td class=\"num\">{rel:?} {thr}</td><td class=\"num\">{margin}</td><td class=\"num\">{delta}</td><td>{control}</td><td>{title}</td></tr>\n",
+            "<tr class=\"{status}\"><td>{id}</td><td class=\"status\">{status}</td><td>{source}</td><td>{kind}</td><td class=\"num\">{obs}</td><td class=\"num\">{thr}</td><td class=\"num\">{margin}</td><td class=\"num\">{delta}</td><td>{control}</td><td>{title}</td></tr>\n",
             status = r.status,
             id = r.id,
-            source = r.source,
-            kind = r.kind,
+            source = r.source.label(),
+            kind = r.kind.label(),
             obs = sig(r.observed, 4),
-            rel = r.relation,
-            thr = sig(r.threshold, 4),
-            margin = sig(r.margin, 3),
+            thr = escape(&threshold_text(r.relation, r.threshold)),
+            margin = margin_text(r.threshold, r.margin),
             delta = sig(r.failure_probability, 2),
             title = escape(r.title),
         );
