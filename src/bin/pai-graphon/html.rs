@@ -153,7 +153,7 @@ fn claim_table(rows: &[Row]) -> String {
                     "NOT rejected"
                 },
                 sig(c.observed, 4),
-                threshold_text(r.relation, c.threshold),
+                escape(&threshold_text(r.relation, c.threshold)),
                 escape(&c.note)
             )
         });
@@ -224,6 +224,64 @@ mod tests {
             assert_eq!(base64(raw.as_bytes()), coded);
         }
         assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
+    }
+
+    /// The claim table reads as the CLI table and theory/ do: relations, `> 0` for strict
+    /// positivity, `—` for a margin that measures nothing, kinds and sources as their labels.
+    #[test]
+    fn claim_table_shows_no_debug_names() {
+        use pai_graphon::claims::{ControlRow, Kind, Relation, Source};
+        let row = |kind, observed: f64, threshold, relation| Row {
+            id: "DOC-1",
+            title: "a row for the report",
+            source: Source::Paper,
+            kind,
+            observed,
+            threshold,
+            relation,
+            margin: pai_graphon::claims::Check::new(observed, threshold, relation).margin(),
+            failure_probability: 0.0,
+            status: Status::Pass,
+            control: Some(ControlRow {
+                note: "a wrong input".into(),
+                observed: 0.0,
+                threshold,
+                rejected: true,
+            }),
+            seed_label: "DOC-1".into(),
+            seed: "0x260206675eed0001".into(),
+            details: vec![],
+        };
+        let table = claim_table(&[
+            row(Kind::Exact, 0.0, 0.0, Relation::AtMost),
+            row(
+                Kind::HighPrecision,
+                0.525,
+                f64::MIN_POSITIVE,
+                Relation::AtLeast,
+            ),
+            row(Kind::Statistical, 0.1079, 1.0, Relation::AtMost),
+        ]);
+        for name in [
+            "AtMost",
+            "AtLeast",
+            "HighPrecision",
+            "Exact",
+            "Statistical",
+            "Paper",
+            "2.225e-308",
+            "e306",
+        ] {
+            assert!(!table.contains(name), "report.html shows {name}:\n{table}");
+        }
+        for shown in [
+            "<td>paper</td><td>exact</td><td class=\"num\">0</td><td class=\"num\">≤ 0</td><td class=\"num\">—</td>",
+            "<td>high-precision</td><td class=\"num\">0.525</td><td class=\"num\">&gt; 0</td><td class=\"num\">—</td>",
+            "<td class=\"num\">≤ 1</td><td class=\"num\">9.268</td>",
+            "rejected (observed 0 vs &gt; 0)",
+        ] {
+            assert!(table.contains(shown), "report.html lacks {shown}:\n{table}");
+        }
     }
 
     #[test]
