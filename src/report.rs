@@ -12,7 +12,7 @@
 //! assert!(table.contains("| TOOL-7 | reconstructed | high-precision |"));
 //! ```
 
-use crate::claims::{Row, Status};
+use crate::claims::{Relation, Row, Status};
 use std::io::Write;
 use std::path::Path;
 
@@ -88,6 +88,51 @@ pub fn sig(x: f64, digits: usize) -> String {
     }
 }
 
+/// A check's threshold as `theory/` writes it, for every human-readable output (the table, the
+/// markdown and `report.html`): `≤ 0.05`, `≥ 2`, and `> 0` for a lower threshold of
+/// `f64::MIN_POSITIVE`, which the checks use to state strict positivity (among normal f64s).
+///
+/// ```
+/// use pai_graphon::claims::Relation;
+/// use pai_graphon::report::threshold_text;
+/// assert_eq!(threshold_text(Relation::AtMost, 0.0), "≤ 0");
+/// assert_eq!(threshold_text(Relation::AtLeast, 0.81), "≥ 0.81");
+/// assert_eq!(threshold_text(Relation::AtLeast, f64::MIN_POSITIVE), "> 0");
+/// ```
+pub fn threshold_text(relation: Relation, threshold: f64) -> String {
+    match relation {
+        Relation::AtLeast if threshold == f64::MIN_POSITIVE => "> 0".into(),
+        Relation::AtLeast => format!("≥ {}", sig4(threshold)),
+        Relation::AtMost => format!("≤ {}", sig4(threshold)),
+    }
+}
+
+/// Whether `threshold / observed` (or its inverse) measures anything: not for a threshold of 0
+/// (an exact `≤ 0` or `≥ 0`), `f64::MIN_POSITIVE` (strict positivity, where the ratio is about
+/// 10³⁰⁸ times the observed value) or a non-finite one.
+fn margin_is_meaningful(threshold: f64) -> bool {
+    threshold.is_finite() && threshold.abs() > f64::MIN_POSITIVE
+}
+
+/// A check's margin for every human-readable output, four significant figures, and `—` where
+/// the ratio measures nothing (a threshold of 0, of `f64::MIN_POSITIVE` standing for `> 0`, or
+/// not finite). The JSON keeps the number.
+///
+/// ```
+/// use pai_graphon::report::margin_text;
+/// assert_eq!(margin_text(1.0, 9.2654), "9.265");
+/// assert_eq!(margin_text(1.0, f64::INFINITY), "∞"); // observed exactly 0 under a bound of 1
+/// assert_eq!(margin_text(0.0, f64::INFINITY), "—"); // an exact ≤ 0 that held
+/// assert_eq!(margin_text(f64::MIN_POSITIVE, 2.36e306), "—"); // > 0
+/// ```
+pub fn margin_text(threshold: f64, margin: f64) -> String {
+    if margin_is_meaningful(threshold) {
+        sig4(margin)
+    } else {
+        "—".into()
+    }
+}
+
 const HEADER: [&str; 11] = [
     "id",
     "source",
@@ -103,10 +148,6 @@ const HEADER: [&str; 11] = [
 ];
 
 fn cells(row: &Row) -> [String; 11] {
-    let rel = match row.relation {
-        crate::claims::Relation::AtMost => "≤",
-        crate::claims::Relation::AtLeast => "≥",
-    };
     let control = match &row.control {
         None => "none".to_string(),
         Some(c) if c.rejected => format!("rejected ({})", sig4(c.observed)),
@@ -117,8 +158,8 @@ fn cells(row: &Row) -> [String; 11] {
         row.source.label().to_string(),
         row.kind.label().to_string(),
         sig4(row.observed),
-        format!("{rel} {}", sig4(row.threshold)),
-        sig4(row.margin),
+        threshold_text(row.relation, row.threshold),
+        margin_text(row.threshold, row.margin),
         sig4(row.failure_probability),
         control,
         row.status.to_string(),
@@ -251,4 +292,153 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::{ControlRow, Kind, Source};
+
+    /// What `{:?}` of the claim types and of `f64::MIN_POSITIVE` prints: none may reach a reader.
+    const DEBUG_NAMES: [&str; 9] = [
+        "AtMost",
+        "AtLeast",
+        "HighPrecision",
+        "Exact",
+        "Statistical",
+        "Paper",
+        "Reconstructed",
+        "2.225e-308",
+        "2.2250738585072014e-308",
+    ];
+
+    /// A row as `claims::run` builds it, with the margin computed the same way.
+    fn row(kind: Kind, observed: f64, threshold: f64, relation: Relation) -> Row {
+        let check = crate::claims::Check::new(observed, threshold, relation);
+        Row {
+            id: "DOC-1",
+            title: "a row for the renderers",
+            source: Source::Reconstructed,
+            kind,
+            observed,
+            threshold,
+            relation,
+            margin: check.margin(),
+            failure_probability: 0.0,
+            status: Status::Pass,
+            control: Some(ControlRow {
+                note: "a wrong input".into(),
+                observed: -observed,
+                threshold,
+                rejected: true,
+            }),
+            seed_label: "DOC-1/rep=0".into(),
+            seed: "0x260206675eed0001".into(),
+            details: vec![],
+        }
+    }
+
+    /// Every relation and kind, and the special thresholds: 0 (exact), the smallest positive
+    /// f64 (strict positivity), infinity (vacuous), with a margin that is finite, infinite or
+    /// meaningless.
+    fn rows() -> Vec<Row> {
+        vec![
+            row(Kind::Exact, 0.0, 0.0, Relation::AtMost),
+            row(
+                Kind::HighPrecision,
+                0.525,
+                f64::MIN_POSITIVE,
+                Relation::AtLeast,
+            ),
+            row(Kind::Statistical, 0.1079, 1.0, Relation::AtMost),
+            row(Kind::Statistical, 0.0, 0.0163, Relation::AtMost),
+            row(Kind::HighPrecision, 3.0, 0.0, Relation::AtLeast),
+            row(Kind::Statistical, 0.9, 0.81, Relation::AtLeast),
+            row(Kind::Statistical, 0.5, f64::INFINITY, Relation::AtMost),
+        ]
+    }
+
+    #[test]
+    fn thresholds_read_as_theory_writes_them() {
+        for (relation, threshold, text) in [
+            (Relation::AtMost, 0.0, "≤ 0"),
+            (Relation::AtMost, 1.0, "≤ 1"),
+            (Relation::AtMost, 0.016_349, "≤ 0.01635"),
+            (Relation::AtMost, 1e-10, "≤ 1e-10"),
+            (Relation::AtMost, f64::INFINITY, "≤ ∞"),
+            (Relation::AtMost, f64::MIN_POSITIVE, "≤ 2.225e-308"),
+            (Relation::AtLeast, 0.0, "≥ 0"),
+            (Relation::AtLeast, 0.81, "≥ 0.81"),
+            (Relation::AtLeast, 20.1, "≥ 20.1"),
+            (Relation::AtLeast, f64::MIN_POSITIVE, "> 0"),
+        ] {
+            assert_eq!(
+                threshold_text(relation, threshold),
+                text,
+                "{relation:?} {threshold:e}"
+            );
+        }
+    }
+
+    #[test]
+    fn margins_show_only_what_they_measure() {
+        for r in rows() {
+            let shown = margin_text(r.threshold, r.margin);
+            let meaningful = r.threshold.is_finite() && r.threshold.abs() > f64::MIN_POSITIVE;
+            assert_eq!(
+                shown == "—",
+                !meaningful,
+                "threshold {:e}: {shown}",
+                r.threshold
+            );
+        }
+        assert_eq!(margin_text(1.0, 9.2654), "9.265");
+        assert_eq!(margin_text(0.0163, f64::INFINITY), "∞");
+        assert_eq!(
+            margin_text(f64::MIN_POSITIVE, 0.525 / f64::MIN_POSITIVE),
+            "—"
+        );
+        assert_eq!(margin_text(0.0, f64::INFINITY), "—");
+        assert_eq!(margin_text(f64::INFINITY, 0.0), "—");
+    }
+
+    #[test]
+    fn kinds_and_sources_read_as_words() {
+        for (kind, text) in [
+            (Kind::Exact, "exact"),
+            (Kind::HighPrecision, "high-precision"),
+            (Kind::Statistical, "statistical"),
+        ] {
+            assert_eq!(kind.label(), text);
+            assert!(cells(&row(kind, 0.0, 0.0, Relation::AtMost)).contains(&text.to_string()));
+        }
+    }
+
+    #[test]
+    fn table_and_markdown_show_no_debug_names() {
+        let rows = rows();
+        for format in [Format::Table, Format::Markdown] {
+            let text = render(&rows, format);
+            for name in DEBUG_NAMES {
+                assert!(!text.contains(name), "{format:?} shows {name}:\n{text}");
+            }
+            for shown in ["≤ 0 ", "> 0 ", "≥ 0.81 ", "high-precision", "reconstructed"] {
+                assert!(text.contains(shown), "{format:?} lacks {shown:?}:\n{text}");
+            }
+        }
+        let strict = &cells(&rows[1]);
+        assert_eq!((strict[4].as_str(), strict[5].as_str()), ("> 0", "—"));
+    }
+
+    /// The JSON is the regression baseline: it keeps the enum names and the numbers as they are.
+    #[test]
+    fn json_keeps_the_numbers() {
+        let json: serde_json::Value = serde_json::from_str(&render(&rows(), Format::Json)).unwrap();
+        assert_eq!(json[1]["kind"], "high-precision");
+        assert_eq!(json[1]["relation"], "at-least");
+        assert_eq!(json[1]["threshold"], f64::MIN_POSITIVE);
+        assert_eq!(json[1]["margin"], 0.525 / f64::MIN_POSITIVE);
+        assert_eq!(json[0]["relation"], "at-most");
+        assert!(json[0]["margin"].is_null());
+    }
 }

@@ -275,6 +275,14 @@ fn audit_out_writes_json_markdown_and_a_self_contained_report() {
     ] {
         assert!(!html.contains(external), "report.html refers to {external}");
     }
+    // TOOL-4 is exact, `≤ 0`: the relation reads as in the CLI table, not as Rust's `AtMost 0`.
+    assert!(
+        html.contains("<td>reconstructed</td><td>exact</td><td class=\"num\">0</td><td class=\"num\">≤ 0</td><td class=\"num\">—</td>"),
+        "claim cells"
+    );
+    for debug in ["AtMost", "AtLeast", "Exact", "Reconstructed"] {
+        assert!(!html.contains(debug), "report.html shows {debug}");
+    }
     assert_eq!(
         html.matches("src=\"data:image/png;base64,").count(),
         8,

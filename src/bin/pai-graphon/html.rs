@@ -8,7 +8,7 @@ use pai_graphon::claims::{Row, Status};
 use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 use pai_graphon::ntk::figure2::{figure2, Figure2Config};
 use pai_graphon::plot::Rendered;
-use pai_graphon::report::sig;
+use pai_graphon::report::{margin_text, sig, threshold_text};
 use pai_graphon::seed::MasterSeed;
 
 /// Figure 1 in the report: three widths, 20 seeds (the `figure1` command draws the paper's five
@@ -153,20 +153,19 @@ fn claim_table(rows: &[Row]) -> String {
                     "NOT rejected"
                 },
                 sig(c.observed, 4),
-                sig(c.threshold, 4),
+                escape(&threshold_text(r.relation, c.threshold)),
                 escape(&c.note)
             )
         });
         t += &format!(
-            "<tr class=\"{status}\"><td>{id}</td><td class=\"status\">{status}</td><td>{source:?}</td><td>{kind:?}</td><td class=\"num\">{obs}</td><td class=\"num\">{rel:?} {thr}</td><td class=\"num\">{margin}</td><td class=\"num\">{delta}</td><td>{control}</td><td>{title}</td></tr>\n",
+            "<tr class=\"{status}\"><td>{id}</td><td class=\"status\">{status}</td><td>{source}</td><td>{kind}</td><td class=\"num\">{obs}</td><td class=\"num\">{thr}</td><td class=\"num\">{margin}</td><td class=\"num\">{delta}</td><td>{control}</td><td>{title}</td></tr>\n",
             status = r.status,
             id = r.id,
-            source = r.source,
-            kind = r.kind,
+            source = r.source.label(),
+            kind = r.kind.label(),
             obs = sig(r.observed, 4),
-            rel = r.relation,
-            thr = sig(r.threshold, 4),
-            margin = sig(r.margin, 3),
+            thr = escape(&threshold_text(r.relation, r.threshold)),
+            margin = margin_text(r.threshold, r.margin),
             delta = sig(r.failure_probability, 2),
             title = escape(r.title),
         );
@@ -225,6 +224,64 @@ mod tests {
             assert_eq!(base64(raw.as_bytes()), coded);
         }
         assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
+    }
+
+    /// The claim table reads as the CLI table and theory/ do: relations, `> 0` for strict
+    /// positivity, `—` for a margin that measures nothing, kinds and sources as their labels.
+    #[test]
+    fn claim_table_shows_no_debug_names() {
+        use pai_graphon::claims::{ControlRow, Kind, Relation, Source};
+        let row = |kind, observed: f64, threshold, relation| Row {
+            id: "DOC-1",
+            title: "a row for the report",
+            source: Source::Paper,
+            kind,
+            observed,
+            threshold,
+            relation,
+            margin: pai_graphon::claims::Check::new(observed, threshold, relation).margin(),
+            failure_probability: 0.0,
+            status: Status::Pass,
+            control: Some(ControlRow {
+                note: "a wrong input".into(),
+                observed: 0.0,
+                threshold,
+                rejected: true,
+            }),
+            seed_label: "DOC-1".into(),
+            seed: "0x260206675eed0001".into(),
+            details: vec![],
+        };
+        let table = claim_table(&[
+            row(Kind::Exact, 0.0, 0.0, Relation::AtMost),
+            row(
+                Kind::HighPrecision,
+                0.525,
+                f64::MIN_POSITIVE,
+                Relation::AtLeast,
+            ),
+            row(Kind::Statistical, 0.1079, 1.0, Relation::AtMost),
+        ]);
+        for name in [
+            "AtMost",
+            "AtLeast",
+            "HighPrecision",
+            "Exact",
+            "Statistical",
+            "Paper",
+            "2.225e-308",
+            "e306",
+        ] {
+            assert!(!table.contains(name), "report.html shows {name}:\n{table}");
+        }
+        for shown in [
+            "<td>paper</td><td>exact</td><td class=\"num\">0</td><td class=\"num\">≤ 0</td><td class=\"num\">—</td>",
+            "<td>high-precision</td><td class=\"num\">0.525</td><td class=\"num\">&gt; 0</td><td class=\"num\">—</td>",
+            "<td class=\"num\">≤ 1</td><td class=\"num\">9.268</td>",
+            "rejected (observed 0 vs &gt; 0)",
+        ] {
+            assert!(table.contains(shown), "report.html lacks {shown}:\n{table}");
+        }
     }
 
     #[test]
