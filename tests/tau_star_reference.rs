@@ -82,3 +82,43 @@ fn f64_erfc_within_the_certificates_error_model() {
         );
     }
 }
+
+/// The binary's `limit --prec` (built only with MPFR) prints a τ* inside the certified f64
+/// interval the same command prints; without MPFR `--prec` is a one-line error with exit 2.
+#[test]
+fn limit_prec_agrees_with_the_certified_interval() {
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pai-graphon"))
+            .args(["limit", "--row-profile", "exp:3", "--col-profile", "exp:3"])
+            .args(["--density", "0.2"])
+            .args(extra)
+            .output()
+            .expect("the binary runs")
+    };
+    let f64_run = String::from_utf8(run(&[]).stdout).unwrap();
+    let certified = f64_run
+        .lines()
+        .find(|l| l.starts_with("tau_star "))
+        .and_then(|l| l.split_once(" in ["))
+        .and_then(|(_, r)| r.strip_suffix(']'))
+        .and_then(|r| r.split_once(", "))
+        .map(|(lo, hi)| (lo.parse::<f64>().unwrap(), hi.parse::<f64>().unwrap()))
+        .expect("a certified interval");
+    let out = run(&["--prec", "128"]);
+    if cfg!(feature = "mpfr") {
+        let text = String::from_utf8(out.stdout).unwrap();
+        let tau: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("tau_star (MPFR)"))
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .expect("an MPFR τ*");
+        assert!(
+            certified.0 <= tau && tau <= certified.1,
+            "{tau} outside {certified:?}: {text}"
+        );
+    } else {
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(String::from_utf8(out.stderr).unwrap().lines().count(), 1);
+    }
+}

@@ -369,7 +369,7 @@ fn reference_value(function: &str, argument: f64, prec: u32) -> Result<Float, No
     }
 }
 
-extern "C" {
+unsafe extern "C" {
     // Provided by the MPFR and GMP libraries that gmp-mpfr-sys links for rug.
     fn mpfr_get_version() -> *const c_char;
     static __gmp_version: *const c_char;
