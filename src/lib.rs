@@ -61,6 +61,7 @@ pub mod seed;
 pub mod stats;
 pub mod taxonomy;
 pub mod tol;
+pub mod verdict;
 
 use std::fmt;
 

@@ -12,7 +12,7 @@
 //! assert!(table.contains("| TOOL-7 | reconstructed | high-precision |"));
 //! ```
 
-use crate::claims::{Row, Status};
+use crate::verdict::{Row, Status};
 use std::io::Write;
 use std::path::Path;
 
@@ -104,8 +104,8 @@ const HEADER: [&str; 11] = [
 
 fn cells(row: &Row) -> [String; 11] {
     let rel = match row.relation {
-        crate::claims::Relation::AtMost => "≤",
-        crate::claims::Relation::AtLeast => "≥",
+        crate::verdict::Relation::AtMost => "≤",
+        crate::verdict::Relation::AtLeast => "≥",
     };
     let control = match &row.control {
         None => "none".to_string(),

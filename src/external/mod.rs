@@ -26,13 +26,12 @@
 //! assert_eq!(sharp.kept_counts(&frozen).unwrap().status, Status::Fail);
 //! ```
 
-pub(crate) mod claims;
 pub mod power;
 pub mod reference;
 pub mod sharp;
 pub mod simulate;
 
-use crate::claims::{Check, Relation, Status};
+use crate::verdict::{Check, Relation, Status};
 use std::fmt;
 
 /// Bad input to the checks of masks made elsewhere.

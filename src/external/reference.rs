@@ -719,10 +719,10 @@ fn pooled_limit_checks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::Status;
     use crate::net::criteria::Method;
     use crate::net::data::{load, DataSpec};
     use crate::tol::{hoeffding, Tail};
+    use crate::verdict::Status;
 
     /// The level of the checks in these tests.
     const DELTA: f64 = 1e-3;
@@ -1016,7 +1016,7 @@ mod bench {
             let spec = PruneSpec::new(Method::Magnitude, rho);
             reference_masks(512, &data, &spec, MasterSeed::new(seed), 8, |_| {}).unwrap()
         };
-        let fails = |v: Vec<Verdict>| v.iter().any(|v| v.status == crate::claims::Status::Fail);
+        let fails = |v: Vec<Verdict>| v.iter().any(|v| v.status == crate::verdict::Status::Fail);
         let run = |null: Null, rho: f64, pairs: usize| {
             (0..20)
                 .filter(|&t| {

@@ -35,13 +35,13 @@
 
 use super::simulate::{Draw, Model};
 use super::{Null, Verdict};
-use crate::claims::Status;
 use crate::convergence::mask::{kept_count, threshold_window, Mask, MaskSpec};
 use crate::normal::normal_cdf;
 use crate::seed::MasterSeed;
 use crate::stats::ks::ks_statistic;
 use crate::taxonomy::stats::mask_stats;
 use crate::tol::{dkw_massart, UNIT_ROUNDOFF};
+use crate::verdict::Status;
 use crate::Error;
 use rayon::prelude::*;
 

@@ -7,12 +7,12 @@
 //! verdicts of different stacks are independent and their rejection count is a sum of
 //! independent Bernoulli variables (Chernoff).
 
-use super::sharp::{Options, Sharp};
-use super::simulate::{Draw, Model};
-use super::Null;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, Status};
 use crate::convergence::limit::Fsm;
 use crate::convergence::mask::Mask;
+use crate::external::sharp::{Options, Sharp};
+use crate::external::simulate::{Draw, Model};
+use crate::external::Null;
 use crate::seed::{uniform_open01, MasterSeed};
 use crate::tol::chernoff_upper;
 use crate::Error;
@@ -290,7 +290,7 @@ fn check_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
         .collect::<Result<_, Error>>()?;
     let count = |v: &[bool]| v.iter().filter(|&&x| x).count() as f64;
     // Each stack's pair verdicts reject a correct stack with probability ≤ δ_c · PAIR_SHARE.
-    let mean = r as f64 * level * super::sharp::PAIR_SHARE;
+    let mean = r as f64 * level * crate::external::sharp::PAIR_SHARE;
     let bound = chernoff_upper(mean, ctx.delta / 2.0)?;
     Ok(Outcome::new(
         Check::new(count(&correct), bound, Relation::AtMost).within(0.0, r as f64),
@@ -306,13 +306,18 @@ fn check_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
     .detail("stacks R", r as f64)
     .detail(
         "pair level δ_c · PAIR_SHARE",
-        level * super::sharp::PAIR_SHARE,
+        level * crate::external::sharp::PAIR_SHARE,
     )
     .detail("control rejections", count(&control)))
 }
 
 /// The check's claims, for [`crate::claims::registry`].
-pub(crate) fn claims() -> Vec<Claim> {
+///
+/// ```
+/// let ids: Vec<&str> = pai_graphon::claims::check::claims().iter().map(|c| c.id).collect();
+/// assert!(ids.iter().all(|id| id.starts_with("CHECK-")));
+/// ```
+pub fn claims() -> Vec<Claim> {
     let claim = |id, title, delta, run| Claim {
         id,
         title,

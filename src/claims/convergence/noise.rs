@@ -16,10 +16,10 @@
 //! assert_eq!((w.tau.value, w.w(0.1, 0.9)), (0.75, 0.25));
 //! ```
 
-use super::mask::{sample_mask, sample_scores, threshold_window, MaskSpec, ROW_BLOCK};
-use super::noise::{HalfNormal, NoiseLaw, UniformAbs};
-use super::profile::Profile;
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::convergence::mask::{sample_mask, sample_scores, threshold_window, MaskSpec, ROW_BLOCK};
+use crate::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
+use crate::convergence::profile::Profile;
 use crate::normal::{
     half_normal_isf, half_normal_sf, HALF_NORMAL_ISF_RELATIVE_BOUND, SF_RELATIVE_BOUND,
 };
@@ -36,7 +36,7 @@ use rayon::prelude::*;
 /// Claims of this file: CONV-4 and CONV-5, each with a false-alarm budget of 1e-4.
 ///
 /// ```
-/// use pai_graphon::convergence::claims_noise::claims;
+/// use pai_graphon::claims::convergence::noise::claims;
 /// let ids: Vec<&str> = claims().iter().map(|c| c.id).collect();
 /// assert_eq!(ids, ["CONV-4", "CONV-5"]);
 /// assert!(claims().iter().all(|c| c.delta == 1e-4));
@@ -323,8 +323,8 @@ fn closed_forms() -> Result<ClosedForms, Error> {
                 out.cases += 1;
                 let a_q = rational(a);
                 let tau = &a_q * &product * (&one - &r);
-                let rows = super::mask::grid(&Profile::Constant(phi), 3);
-                let cols = super::mask::grid(&Profile::Constant(psi), 2);
+                let rows = crate::convergence::mask::grid(&Profile::Constant(phi), 3);
+                let cols = crate::convergence::mask::grid(&Profile::Constant(psi), 2);
                 let cells: Vec<BigRational> = rows
                     .iter()
                     .flat_map(|p| {
