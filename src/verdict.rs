@@ -396,3 +396,37 @@ fn finite_or_null<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error
         s.serialize_none()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Vacuity is at the range's edge inclusive, either relation, and never for NaN.
+    #[test]
+    fn vacuous_at_and_beyond_the_range() {
+        let at_most = |t: f64| Check::new(0.0, t, Relation::AtMost).within(0.0, 1.0);
+        let at_least = |t: f64| Check::new(1.0, t, Relation::AtLeast).within(0.0, 1.0);
+        assert_eq!(
+            [0.99, 1.0, 2.0, f64::NAN].map(|t| at_most(t).vacuous()),
+            [false, true, true, false]
+        );
+        assert_eq!(
+            [0.01, 0.0, -1.0, f64::NAN].map(|t| at_least(t).vacuous()),
+            [false, true, true, false]
+        );
+        // Undeclared ranges: only an infinite threshold cannot be crossed.
+        assert!(!Check::new(0.0, 1e300, Relation::AtMost).vacuous());
+        assert!(Check::new(0.0, f64::INFINITY, Relation::AtMost).vacuous());
+        assert!(!Check::exact(0).vacuous());
+    }
+
+    /// The serialised statuses, as the audit JSON shows them (pass and fail as before).
+    #[test]
+    fn statuses_serialise_as_their_labels() {
+        for s in [Status::Pass, Status::Fail, Status::Vacuous] {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.label()));
+            assert!(s == s.label());
+        }
+    }
+}

@@ -17,7 +17,9 @@
 
 use crate::approximation::fit::{held_out, Fit, Reach, Target};
 use crate::approximation::wiring::{band_coordinate, WiringGraphon};
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::stats::ks::{two_sample_counts, two_sample_sf};
 use crate::tol;
 use crate::Error;
@@ -123,7 +125,7 @@ fn fit_claims() -> Vec<Claim> {
         title,
         source: Source::Reconstructed,
         kind: Kind::Statistical,
-        delta: 1e-4,
+        delta: STATISTICAL_DELTA,
         run,
     };
     vec![

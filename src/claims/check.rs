@@ -6,8 +6,15 @@
 //! simulates its own null replicates under a master seed drawn from its own stream, so the
 //! verdicts of different stacks are independent and their rejection count is a sum of
 //! independent Bernoulli variables (Chernoff).
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::check::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["CHECK-1", "CHECK-2", "CHECK-3", "CHECK-4"]);
+//! ```
 
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, Status};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, Status, STATISTICAL_DELTA,
+};
 use crate::convergence::limit::Fsm;
 use crate::convergence::mask::Mask;
 use crate::external::sharp::{Options, Sharp};
@@ -330,25 +337,25 @@ pub fn claims() -> Vec<Claim> {
         claim(
             "CHECK-1",
             "check under the limit null rejects correct top-k and frozen-threshold stacks with probability at most δ",
-            1e-4,
+            STATISTICAL_DELTA,
             check_1 as fn(&ClaimContext) -> Result<Outcome, Error>,
         ),
         claim(
             "CHECK-2",
             "check under the sampler null rejects correct top-k stacks with probability at most δ and rejects frozen-threshold stacks",
-            1e-4,
+            STATISTICAL_DELTA,
             check_2,
         ),
         claim(
             "CHECK-3",
             "at 8 × 512 × 512 of the Figure-1 model, check rejects density errors of 1 % and profile-exponent errors of 2 % with probability ≥ 0.9 at δ = 1e-3",
-            1e-4,
+            STATISTICAL_DELTA,
             check_3,
         ),
         claim(
             "CHECK-4",
             "the pair-overlap verdicts reject stacks in which rows reuse another row's noise, and correct stacks with probability at most their share of δ",
-            1e-4,
+            STATISTICAL_DELTA,
             check_4,
         ),
     ]

@@ -19,7 +19,9 @@
 //! assert!(a < c && c < tau && tau < d && d < b);
 //! ```
 
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::convergence::figure1::loglog_slope;
 use crate::convergence::limit::{Fsm, LimitGraphon, FIGURE1_DENSITY};
 use crate::convergence::mask::{sample_mask_for, sample_scores, threshold_window, MaskSpec};
@@ -321,12 +323,16 @@ fn edge_probabilities(spec: &MaskSpec, limit: &LimitGraphon) -> Mat<f64> {
     })
 }
 
+/// The relative allowance by which an f64 sum used as an upper bound (a line variance, the
+/// monotone L1 bound) is inflated for its rounding; one value for both.
+const BOUND_ROUNDING: f64 = 1e-12;
+
 /// The matrix-Bernstein variance proxy of M − P: the largest row or column sum of P(1 − P).
 fn max_line_variance(p: &Mat<f64>) -> f64 {
     let var = |x: f64| x * (1.0 - x);
     let rows = (0..p.nrows()).map(|i| (0..p.ncols()).map(|j| var(p[(i, j)])).sum::<f64>());
     let cols = (0..p.ncols()).map(|j| (0..p.nrows()).map(|i| var(p[(i, j)])).sum::<f64>());
-    rows.chain(cols).fold(0.0, f64::max) * (1.0 + 1e-12)
+    rows.chain(cols).fold(0.0, f64::max) * (1.0 + BOUND_ROUNDING)
 }
 
 /// ‖W_P − W‖₁ ≤ Σ_cells |cell| (W(upper corner) − W(lower corner)), which telescopes to the
@@ -349,7 +355,7 @@ pub fn monotone_l1_bound(limit: &LimitGraphon, n: usize, d: usize) -> f64 {
         + (1..n).map(|i| limit.w(i as f64 / nf, 1.0)).sum::<f64>();
     let bottom: f64 = (0..d).map(|j| limit.w(0.0, j as f64 / df)).sum::<f64>()
         + (1..n).map(|i| limit.w(i as f64 / nf, 0.0)).sum::<f64>();
-    ((top - bottom) / (nf * df)).max(0.0) * (1.0 + 1e-12)
+    ((top - bottom) / (nf * df)).max(0.0) * (1.0 + BOUND_ROUNDING)
 }
 
 fn conv_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
@@ -478,7 +484,7 @@ fn limit_claims() -> Vec<Claim> {
             title: "The empirical threshold τ_n lies in the Hoeffding interval around τ*",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: conv_1,
         },
         Claim {
@@ -486,7 +492,7 @@ fn limit_claims() -> Vec<Claim> {
             title: "Frozen at τ*, ‖W_M − W_P‖_□ stays below the Hoeffding union bound",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: conv_2,
         },
         Claim {
@@ -494,7 +500,7 @@ fn limit_claims() -> Vec<Claim> {
             title: "The certified distance ‖W_M − W‖_□ stays below a rate bound that shrinks like sqrt(log n / n)",
             source: Source::Paper,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: conv_3,
         },
     ]

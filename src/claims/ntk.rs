@@ -1,5 +1,11 @@
 //! The NTK claims NTK-* (`theory/ntk.md`). Each submodule checks the kernel module of the same
 //! name in [`crate::ntk`].
+//!
+//! ```
+//! use pai_graphon::claims::ntk;
+//! assert_eq!(ntk::claims().len(), 15);
+//! assert_eq!(ntk::deep::claims()[0].id, "NTK-1");
+//! ```
 
 use super::Claim;
 

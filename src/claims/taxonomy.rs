@@ -19,7 +19,9 @@
 //! assert_eq!(once.mask.kept(), 26); // round(0.2 · 16 · 8)
 //! ```
 
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::convergence::figure1::loglog_slope;
 use crate::convergence::mask::Mask;
 use crate::graphon::cutnorm::{cut_norm, CutNormOptions};
@@ -70,7 +72,7 @@ pub fn claims() -> Vec<Claim> {
             "Random and Magnitude masks converge to the constant graphon: t(C4) − ρ⁴, degree variances and ‖M − ρ‖_□ vanish",
             Source::Paper,
             Kind::Statistical,
-            1e-4,
+            STATISTICAL_DELTA,
             tax_1 as fn(&ClaimContext) -> Result<Outcome, Error>,
         ),
         claim(
@@ -78,7 +80,7 @@ pub fn claims() -> Vec<Claim> {
             "SNIP, GraSP and SynFlow masks stay heterogeneous: t(C4) − ρ⁴ has a positive lower confidence bound at every width",
             Source::Paper,
             Kind::Statistical,
-            1e-4,
+            STATISTICAL_DELTA,
             tax_2,
         ),
         claim(
@@ -86,7 +88,7 @@ pub fn claims() -> Vec<Claim> {
             "Magnitude, SynFlow and single-sample SNIP/GraSP scores are exact FSMs; batch SNIP and GraSP are not, at any width",
             Source::Reconstructed,
             Kind::Statistical,
-            1e-4,
+            STATISTICAL_DELTA,
             tax_4,
         ),
         claim(
@@ -102,7 +104,7 @@ pub fn claims() -> Vec<Claim> {
             "Masks from independent initialisations share one limit (SynFlow, centred SNIP), but not plain SNIP; GraSP reported",
             Source::Reconstructed,
             Kind::Statistical,
-            1e-4,
+            STATISTICAL_DELTA,
             tax_7,
         ),
         claim(
@@ -110,7 +112,7 @@ pub fn claims() -> Vec<Claim> {
             "SNIP and GraSP cut off exactly the constant-zero inputs and, at a clear signal, favour informative ones; data-free criteria never empty a column",
             Source::Paper,
             Kind::Statistical,
-            1e-4,
+            STATISTICAL_DELTA,
             tax_8,
         ),
     ]

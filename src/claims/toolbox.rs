@@ -2,6 +2,12 @@
 //! ([`kolmogorov`]), the KS statistic ([`ks`]), step graphons ([`step`]), cut-norm intervals
 //! ([`cutnorm`]) and the normal tail ([`normal`]). Each submodule checks the kernel module of
 //! the same name.
+//!
+//! ```
+//! use pai_graphon::claims::toolbox;
+//! assert_eq!(toolbox::ks::claims()[0].id, "TOOL-3");
+//! assert_eq!(toolbox::claims().len(), 7);
+//! ```
 
 use super::Claim;
 

@@ -1,7 +1,14 @@
 //! The claims on [`crate::approximation::wiring`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::approximation::wiring::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["UAT-1"]);
+//! ```
 
 use crate::approximation::wiring::*;
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::convergence::limit::{Fsm, LimitGraphon, FIGURE1_DENSITY};
 use crate::Error;
 
@@ -28,7 +35,7 @@ pub fn claims() -> Vec<Claim> {
         title: "Wiring: the number of neurons wired to all k active coordinates is at least the Chernoff bound from α n p^k at every width",
         source: Source::Reconstructed,
         kind: Kind::Statistical,
-        delta: 1e-4,
+        delta: STATISTICAL_DELTA,
         run: uat_1,
     }]
 }

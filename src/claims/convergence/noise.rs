@@ -16,7 +16,9 @@
 //! assert_eq!((w.tau.value, w.w(0.1, 0.9)), (0.75, 0.25));
 //! ```
 
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::convergence::mask::{sample_mask, sample_scores, threshold_window, MaskSpec, ROW_BLOCK};
 use crate::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use crate::convergence::profile::Profile;
@@ -48,16 +50,16 @@ pub fn claims() -> Vec<Claim> {
             title: "Within every row, the normalised scores S_ij/(φ_i ψ_j) follow the law of |ξ|",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
-            run: conv_4_check,
+            delta: STATISTICAL_DELTA,
+            run: conv_4,
         },
         Claim {
             id: "CONV-5",
             title: "Random and Magnitude pruning give W ≡ ρ: closed-form τ*, binomial degrees",
             source: Source::Paper,
             kind: Kind::Statistical,
-            delta: 1e-4,
-            run: conv_5_check,
+            delta: STATISTICAL_DELTA,
+            run: conv_5,
         },
     ]
 }
@@ -190,7 +192,7 @@ fn holm_miss_probability(m: usize, d: usize, alpha: f64, gap: f64, eta: f64) -> 
     Ok((m as f64 * q.ln()).exp())
 }
 
-fn conv_4_check(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn conv_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let n = ctx.scaled(CONV_4_WIDTH);
     let d = n;
     let exp3 = Profile::Exp(3.0);
@@ -593,7 +595,7 @@ fn heterogeneous_control(
     })
 }
 
-fn conv_5_check(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn conv_5(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let forms = closed_forms()?;
     let n = ctx.scaled(CONV_5_WIDTH);
     let rho = CONV_5_DENSITY;

@@ -1,4 +1,9 @@
 //! The claims on [`crate::ntk::deep`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::ntk::deep::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["NTK-1", "NTK-15"]);
+//! ```
 
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::net::data::{load, DataSpec};
@@ -14,6 +19,11 @@ use std::f64::consts::PI;
 // Claims.
 
 /// This module's NTK claims: NTK-1 and NTK-15.
+///
+/// ```
+/// let c = pai_graphon::claims::ntk::deep::claims();
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// ```
 pub fn claims() -> Vec<Claim> {
     vec![
         Claim {

@@ -1,6 +1,13 @@
 //! The claims on [`crate::ntk::figure2`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::ntk::figure2::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["NTK-10", "NTK-11", "NTK-12"]);
+//! ```
 
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::net::data::{load, DataSpec};
 use crate::ntk::figure2::*;
 use crate::ntk::kernel::KernelGraphon;
@@ -23,13 +30,18 @@ const NTK10_PAIR: (u8, u8) = (3, 8);
 const PAIRS: [(u8, u8); 5] = [(0, 1), (3, 8), (4, 9), (1, 7), (2, 5)];
 
 /// This module's NTK claims.
+///
+/// ```
+/// let c = pai_graphon::claims::ntk::figure2::claims();
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// ```
 pub fn claims() -> Vec<Claim> {
     let claim = |id, title, source, run| Claim {
         id,
         title,
         source,
         kind: Kind::Statistical,
-        delta: 1e-4,
+        delta: STATISTICAL_DELTA,
         run,
     };
     vec![

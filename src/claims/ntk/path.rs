@@ -1,4 +1,9 @@
 //! The claims on [`crate::ntk::path`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::ntk::path::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["NTK-6", "NTK-7", "NTK-8", "NTK-9"]);
+//! ```
 
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::net::data::{load, DataSet, DataSpec, SyntheticSpec};
@@ -57,6 +62,11 @@ pub const HOLDING_PAIR: [[f64; 3]; 2] = [
 const PAIR_INFORMATIVE: [usize; 2] = [0, 1];
 
 /// This module's NTK claims.
+///
+/// ```
+/// let c = pai_graphon::claims::ntk::path::claims();
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// ```
 pub fn claims() -> Vec<Claim> {
     vec![
         Claim {
@@ -65,7 +75,7 @@ pub fn claims() -> Vec<Claim> {
             source: Source::Reconstructed,
             kind: Kind::HighPrecision,
             delta: 0.0,
-            run: ntk_6_positive_definite,
+            run: ntk_6,
         },
         Claim {
             id: "NTK-7",
@@ -73,7 +83,7 @@ pub fn claims() -> Vec<Claim> {
             source: Source::Reconstructed,
             kind: Kind::HighPrecision,
             delta: 0.0,
-            run: ntk_7_linear_alignment,
+            run: ntk_7,
         },
         Claim {
             id: "NTK-8",
@@ -81,7 +91,7 @@ pub fn claims() -> Vec<Claim> {
             source: Source::Reconstructed,
             kind: Kind::HighPrecision,
             delta: 0.0,
-            run: ntk_8_counterexample,
+            run: ntk_8,
         },
         Claim {
             id: "NTK-9",
@@ -89,7 +99,7 @@ pub fn claims() -> Vec<Claim> {
             source: Source::Reconstructed,
             kind: Kind::HighPrecision,
             delta: 0.0,
-            run: ntk_9_corrected_alignment,
+            run: ntk_9,
         },
     ]
 }
@@ -191,7 +201,7 @@ fn certified_or_zero(x: MatRef<'_, f64>, g: &KernelGraphon) -> f64 {
     certify_positive_definite(x, g).map_or(0.0, |c| c.lambda_min_lower)
 }
 
-fn ntk_6_positive_definite(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn ntk_6(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let n = ctx.scaled(500);
     let mut worst = f64::INFINITY;
     let mut details = Vec::new();
@@ -290,7 +300,7 @@ fn violation_ratio(
     Ok(c * qa.lower / qb.upper)
 }
 
-fn ntk_7_linear_alignment(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn ntk_7(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let mnist = image_set(DataSpec::Mnist, ctx)?;
     let rows = distinct_rows(&mnist, ctx.scaled(150))?;
     let informative = live_coordinates(rows.x.as_ref());
@@ -356,7 +366,7 @@ fn pair_closed_form(points: &[[f64; 3]; 2]) -> (f64, f64) {
     (2.0 / k_w, 2.0 / k_i)
 }
 
-fn ntk_8_counterexample(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn ntk_8(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let (ratio, c) = pair_ratio(&COUNTEREXAMPLE)?;
     let (holding, _) = pair_ratio(&HOLDING_PAIR)?;
     let (a, b) = pair_closed_form(&COUNTEREXAMPLE);
@@ -393,7 +403,7 @@ fn corrected_ratios(
     ))
 }
 
-fn ntk_9_corrected_alignment(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn ntk_9(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let x = crate::ntk::kernel::unit_rows(pair(&COUNTEREXAMPLE).as_ref())?;
     let constant = KernelGraphon::constant(DENSITY, 3)?;
     let (pair_damped, pair_linear, _) =

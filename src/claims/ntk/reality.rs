@@ -1,6 +1,13 @@
 //! The claims on [`crate::ntk::reality`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::ntk::reality::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["NTK-13", "NTK-18"]);
+//! ```
 
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::net::data::{load, DataSet, DataSpec};
 use crate::ntk::bound::{complexity, Complexity};
 use crate::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
@@ -16,6 +23,11 @@ use rand::Rng;
 // Claims
 
 /// This module's NTK claims.
+///
+/// ```
+/// let c = pai_graphon::claims::ntk::reality::claims();
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// ```
 pub fn claims() -> Vec<Claim> {
     vec![
         Claim {
@@ -23,7 +35,7 @@ pub fn claims() -> Vec<Claim> {
             title: "The reconstructed Arora-type bound lies above the held-out ramp loss (Hoeffding UCB) of kernel regression with K_W and of trained masked networks",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: ntk_13,
         },
         Claim {

@@ -1,6 +1,13 @@
 //! The claims on [`crate::ntk::selection`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::ntk::selection::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["NTK-5", "NTK-16"]);
+//! ```
 
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::convergence::figure1::loglog_slope;
 use crate::convergence::limit::Fsm;
 use crate::convergence::mask::{grid, Mask};
@@ -84,6 +91,11 @@ const NTK16_WIDTHS: [usize; 3] = [1024, 4096, 16384];
 const NTK5_WIDTHS: [usize; 3] = [4096, 16384, 65536];
 
 /// This module's NTK claims.
+///
+/// ```
+/// let c = pai_graphon::claims::ntk::selection::claims();
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// ```
 pub fn claims() -> Vec<Claim> {
     vec![
         Claim {
@@ -91,7 +103,7 @@ pub fn claims() -> Vec<Claim> {
             title: "Real SNIP: the empirical NTK keeps a gap to the graphon NTK of its own mask at every width; a Random mask of the same density closes it",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: ntk_5 as fn(&ClaimContext) -> Result<Outcome, Error>,
         },
         Claim {
@@ -99,7 +111,7 @@ pub fn claims() -> Vec<Claim> {
             title: "Selection masks at large width: the empirical NTK converges to the second-moment kernel K_{W,S}; the uncorrected K_W is rejected at n = 16384",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: ntk_16,
         },
     ]

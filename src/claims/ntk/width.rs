@@ -1,6 +1,13 @@
 //! The claims on [`crate::ntk::width`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::ntk::width::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["NTK-2", "NTK-17"]);
+//! ```
 
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::convergence::figure1::loglog_slope;
 use crate::convergence::limit::Fsm;
 use crate::convergence::mask::{sample_mask_in_memory, Mask, MaskSpec};
@@ -36,6 +43,11 @@ const NTK4_WIDTHS: [usize; 5] = [1024, 4096, 16384, 65536, 262_144];
 const NTK4_STEP: [[f64; 2]; 2] = [[0.7, 0.3], [0.4, 0.5]];
 
 /// NTK-2 and NTK-17.
+///
+/// ```
+/// let c = pai_graphon::claims::ntk::width::claims();
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// ```
 pub fn claims() -> Vec<Claim> {
     vec![
         Claim {
@@ -43,7 +55,7 @@ pub fn claims() -> Vec<Claim> {
             title: "The empirical NTK of Bernoulli and FSM-masked networks converges to K_W as n and d = n/2 grow, within Pinelis' bound plus the finite-d bias bound",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: ntk_2 as fn(&ClaimContext) -> Result<Outcome, Error>,
         },
         Claim {
@@ -51,7 +63,7 @@ pub fn claims() -> Vec<Claim> {
             title: "At fixed d the empirical NTK converges to the exact fixed-d limit K_d (2^d row masks), not to K_W; fixed inputs, the control's separation guaranteed",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: ntk_17,
         },
     ]

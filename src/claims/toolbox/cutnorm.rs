@@ -1,6 +1,13 @@
 //! The claims on [`crate::graphon::cutnorm`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::toolbox::cutnorm::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["TOOL-5", "TOOL-6"]);
+//! ```
 
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::graphon::cutnorm::*;
 use crate::seed::uniform_open01;
 use crate::tol::{self};
@@ -25,20 +32,20 @@ pub fn claims() -> Vec<Claim> {
             source: Source::Reconstructed,
             kind: Kind::HighPrecision,
             delta: 0.0,
-            run: tool_5_containment,
+            run: tool_5,
         },
         Claim {
             id: "TOOL-6",
             title: "The cut norm of centred Bernoulli noise is below the Hoeffding union bound",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
-            run: tool_6_hoeffding,
+            delta: STATISTICAL_DELTA,
+            run: tool_6,
         },
     ]
 }
 
-fn tool_5_containment(ctx: &ClaimContext) -> Result<Outcome, crate::Error> {
+fn tool_5(ctx: &ClaimContext) -> Result<Outcome, crate::Error> {
     let cases = ctx.scaled(300);
     let opts = CutNormOptions::default();
     let (mut violations, mut control_violations) = (0usize, 0usize);
@@ -88,7 +95,7 @@ const PLANTED_FRACTION: f64 = 0.3;
 const NOISE_DENSITY: f64 = 0.2;
 const TOOL_6_MIN_WIDTH: usize = 200;
 
-fn tool_6_hoeffding(ctx: &ClaimContext) -> Result<Outcome, crate::Error> {
+fn tool_6(ctx: &ClaimContext) -> Result<Outcome, crate::Error> {
     let m = ctx.scaled(1000).max(TOOL_6_MIN_WIDTH);
     let n = m;
     let delta_main = ctx.delta / 2.0;

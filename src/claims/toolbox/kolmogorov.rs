@@ -1,4 +1,9 @@
 //! The claims on [`crate::stats::kolmogorov`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::toolbox::kolmogorov::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["TOOL-1", "TOOL-2"]);
+//! ```
 
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::stats::kolmogorov::*;
@@ -26,7 +31,7 @@ pub fn claims() -> Vec<Claim> {
             source: Source::Reconstructed,
             kind: Kind::Exact,
             delta: 0.0,
-            run: tool_1_check,
+            run: tool_1,
         },
         Claim {
             id: "TOOL-2",
@@ -34,7 +39,7 @@ pub fn claims() -> Vec<Claim> {
             source: Source::Reconstructed,
             kind: Kind::HighPrecision,
             delta: 0.0,
-            run: tool_2_check,
+            run: tool_2,
         },
     ]
 }
@@ -104,7 +109,7 @@ fn count_mismatches(
     Ok((mismatches, last))
 }
 
-fn tool_1_check(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn tool_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let grid = tool_1_grid();
     let (mismatches, _) = count_mismatches(&grid, CornerTerm::Included)?;
     let (control_mismatches, control_at) = count_mismatches(&grid, CornerTerm::Omitted)?;
@@ -166,7 +171,7 @@ fn worst_error(
     Ok(worst)
 }
 
-fn tool_2_check(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn tool_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let mut grid = Vec::new();
     let mut branches = [0usize; 7];
     for (n, j, den) in tool_2_grid() {

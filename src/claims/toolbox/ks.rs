@@ -1,6 +1,13 @@
 //! The claims on [`crate::stats::ks`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::toolbox::ks::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["TOOL-3"]);
+//! ```
 
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::stats::kolmogorov;
 use crate::stats::ks::*;
 use crate::Error;
@@ -21,8 +28,8 @@ pub fn claims() -> Vec<Claim> {
         title: "The KS statistic of seeded U(0,1) draws is below the DKW–Massart bound",
         source: Source::Reconstructed,
         kind: Kind::Statistical,
-        delta: 1e-4,
-        run: tool_3_check,
+        delta: STATISTICAL_DELTA,
+        run: tool_3,
     }]
 }
 
@@ -43,7 +50,7 @@ fn control_power(eps: f64) -> f64 {
     a
 }
 
-fn tool_3_check(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn tool_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
     use crate::seed::uniform_open01;
     let n = ctx.scaled(20_000);
     // Half the budget to the main check, half to the control's miss.

@@ -1,4 +1,9 @@
 //! The claims on [`crate::normal`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::toolbox::normal::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["TOOL-7"]);
+//! ```
 
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
 use crate::normal::*;

@@ -1,4 +1,9 @@
 //! The claims on [`crate::graphon::step`]: their checks and negative controls.
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::toolbox::step::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["TOOL-4"]);
+//! ```
 
 use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Source};
 use crate::graphon::step::*;
