@@ -16,10 +16,10 @@ use crate::claims::{
     Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, Status, STATISTICAL_DELTA,
 };
 use crate::convergence::limit::Fsm;
-use crate::convergence::mask::Mask;
 use crate::external::sharp::{Options, Sharp};
 use crate::external::simulate::{Draw, Model};
 use crate::external::Null;
+use crate::mask::Mask;
 use crate::seed::{uniform_open01, MasterSeed};
 use crate::tol::chernoff_upper;
 use crate::Error;

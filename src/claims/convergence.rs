@@ -24,8 +24,8 @@ use crate::claims::{
 };
 use crate::convergence::figure1::loglog_slope;
 use crate::convergence::limit::{Fsm, LimitGraphon, FIGURE1_DENSITY};
-use crate::convergence::mask::{sample_mask_for, sample_scores, threshold_window, MaskSpec};
 use crate::convergence::noise::Noise;
+use crate::convergence::sampler::{sample_mask_for, sample_scores, threshold_window, MaskSpec};
 use crate::convergence::ConvergenceError;
 use crate::graphon::cutnorm::{cut_norm, cut_norm_hoeffding_bound, CutNormOptions};
 use crate::tol::{hoeffding, matrix_bernstein, Tail};
@@ -90,7 +90,7 @@ fn widths(ctx: &ClaimContext) -> Vec<usize> {
 /// ```
 /// use pai_graphon::claims::convergence::threshold_interval;
 /// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
-/// use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+/// use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec};
 /// use pai_graphon::seed::MasterSeed;
 /// let fsm = Fsm::figure1();
 /// let (lo, hi) = threshold_interval(&fsm, FIGURE1_DENSITY, 200, 200, 1e-4).unwrap();
@@ -184,7 +184,7 @@ fn conv_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
 fn hint_window(
     spec: &MaskSpec,
     noise: &Noise,
-) -> Result<Option<crate::convergence::mask::Window>, Error> {
+) -> Result<Option<crate::convergence::sampler::Window>, Error> {
     Ok(Some(threshold_window(spec, noise.law(), 1e-9)?))
 }
 

@@ -23,9 +23,9 @@ use crate::claims::{
     Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
 };
 use crate::convergence::figure1::loglog_slope;
-use crate::convergence::mask::Mask;
 use crate::graphon::cutnorm::{cut_norm, CutNormOptions};
 use crate::graphon::step::StepGraphon;
+use crate::mask::Mask;
 use crate::net::criteria::{prune, GraspVariant, Method, PruneSpec, Pruned, Residual};
 use crate::net::data::{load, DataSet, DataSpec, SyntheticSpec};
 use crate::net::network::Network;

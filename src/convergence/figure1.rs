@@ -18,9 +18,10 @@
 //! ```
 
 use super::limit::{Fsm, LimitGraphon};
-use super::mask::{accumulate, accumulate_blocks, sample_mask_for, threshold_window, MaskSpec};
 use super::ConvergenceError;
+use crate::convergence::sampler::{sample_mask_for, threshold_window, MaskSpec};
 use crate::graphon::cutnorm::{cut_norm, CutNormOptions};
+use crate::mask::{accumulate, accumulate_blocks};
 use crate::seed::MasterSeed;
 use crate::Error;
 use faer::Mat;

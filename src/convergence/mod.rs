@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use pai_graphon::convergence::limit::Fsm;
-//! use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+//! use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec};
 //! use pai_graphon::seed::MasterSeed;
 //! let fsm = Fsm::figure1();
 //! let spec = MaskSpec::new(64, 64, 0.2, &fsm.row, &fsm.col).unwrap();
@@ -22,9 +22,9 @@
 
 pub mod figure1;
 pub mod limit;
-pub mod mask;
 pub mod noise;
 pub mod profile;
+pub mod sampler;
 
 use std::fmt;
 

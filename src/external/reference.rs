@@ -28,7 +28,7 @@
 //! ```
 
 use super::{Null, Verdict};
-use crate::convergence::mask::Mask;
+use crate::mask::Mask;
 use crate::net::criteria::{prune, PruneSpec};
 use crate::net::data::DataSet;
 use crate::net::network::Network;
@@ -391,7 +391,7 @@ impl<'a> Pool<'a> {
 /// The outcome of the permutation test of a stack against references.
 ///
 /// ```
-/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::mask::Mask;
 /// use pai_graphon::external::reference::permutation_test;
 /// use pai_graphon::seed::MasterSeed;
 /// // Four identical masks: every split gives 0, so p = 1 and nothing can be rejected.
@@ -472,7 +472,7 @@ fn validate(masks: &[Mask], references: &[Mask], delta: f64) -> Result<(usize, u
 /// Errors: an empty stack or no references, masks of different shapes, δ outside (0, 1).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::mask::Mask;
 /// use pai_graphon::external::reference::permutation_test;
 /// use pai_graphon::seed::MasterSeed;
 /// // Three masks: the user's has density 1/2, the references 1/4. C(3, 1) = 3 labellings.

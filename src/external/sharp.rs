@@ -35,7 +35,8 @@
 
 use super::simulate::{Draw, Model};
 use super::{Null, Verdict};
-use crate::convergence::mask::{kept_count, threshold_window, Mask, MaskSpec};
+use crate::convergence::sampler::{threshold_window, MaskSpec};
+use crate::mask::{kept_count, Mask};
 use crate::normal::normal_cdf;
 use crate::seed::MasterSeed;
 use crate::stats::ks::ks_statistic;

@@ -16,8 +16,8 @@
 use super::kernel::KernelGraphon;
 use super::width::frobenius;
 use super::NtkError;
-use crate::convergence::mask::{kept_count, top_k_mask, Mask};
 use crate::linalg::matmul;
+use crate::mask::{kept_count, top_k_mask, Mask};
 use crate::normal::normal_sf;
 use faer::{Accum, Mat, MatRef};
 use rayon::prelude::*;
@@ -154,7 +154,7 @@ pub fn selection_mask(
 /// mean of its empirical NTK (the pre-activations are then Gaussian given M).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::mask::top_k_mask;
 /// use pai_graphon::ntk::selection::mask_graphon;
 /// let m = top_k_mask(2, 2, &[1.0, 0.0, 0.0, 1.0], 2).unwrap();
 /// let g = mask_graphon(&m, None).unwrap();
@@ -237,7 +237,7 @@ pub fn expected_gram_norms(x: MatRef<'_, f64>, g: &KernelGraphon) -> Vec<f64> {
 /// Per mask row i, `‖G_i‖_F²` with `G_i = ρ^(−1) X diag(M_i) Xᵀ` (ρ the mask's density).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::mask::top_k_mask;
 /// use pai_graphon::ntk::selection::row_gram_norms;
 /// let m = top_k_mask(2, 2, &[1.0, 1.0, 0.0, 1.0], 3).unwrap();
 /// let x = faer::mat![[1.0, 0.0], [0.0, 1.0]];

@@ -21,7 +21,7 @@
 
 use super::kernel::{kappa0, kappa1, unit_rows, KernelGraphon, Layers};
 use super::NtkError;
-use crate::convergence::mask::{top_k_mask, Mask};
+use crate::mask::{top_k_mask, Mask};
 use crate::seed::{uniform_open01, MasterSeed};
 use crate::tol;
 use faer::{Mat, MatRef};

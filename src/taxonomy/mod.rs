@@ -3,7 +3,7 @@
 //! Claims TAX-* (`theory/taxonomy.md`).
 //!
 //! ```
-//! use pai_graphon::convergence::mask::top_k_mask;
+//! use pai_graphon::mask::top_k_mask;
 //! use pai_graphon::taxonomy::stats::mask_stats;
 //! use num_rational::BigRational;
 //! // Two full rows out of four: ρ = 1/2 but t(C4) = 1/4, so t(C4) − ρ⁴ = 3/16 > 0.

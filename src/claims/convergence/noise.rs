@@ -3,7 +3,7 @@
 //! binomial degrees). Statements, thresholds and proofs: `theory/convergence.md`.
 //!
 //! ```
-//! use pai_graphon::convergence::{limit::Fsm, mask::{sample_scores, MaskSpec}, noise::UniformAbs};
+//! use pai_graphon::convergence::{limit::Fsm, sampler::{sample_scores, MaskSpec}, noise::UniformAbs};
 //! use pai_graphon::seed::MasterSeed;
 //! // CONV-4: a score over its profile product is a draw of |ξ|, here U(0, 2) (powers of 2
 //! // keep the division exact).
@@ -19,9 +19,11 @@
 use crate::claims::{
     Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
 };
-use crate::convergence::mask::{sample_mask, sample_scores, threshold_window, MaskSpec, ROW_BLOCK};
 use crate::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use crate::convergence::profile::Profile;
+use crate::convergence::sampler::{
+    sample_mask, sample_scores, threshold_window, MaskSpec, ROW_BLOCK,
+};
 use crate::normal::{
     half_normal_isf, half_normal_sf, HALF_NORMAL_ISF_RELATIVE_BOUND, SF_RELATIVE_BOUND,
 };
@@ -325,8 +327,8 @@ fn closed_forms() -> Result<ClosedForms, Error> {
                 out.cases += 1;
                 let a_q = rational(a);
                 let tau = &a_q * &product * (&one - &r);
-                let rows = crate::convergence::mask::grid(&Profile::Constant(phi), 3);
-                let cols = crate::convergence::mask::grid(&Profile::Constant(psi), 2);
+                let rows = crate::convergence::sampler::grid(&Profile::Constant(phi), 3);
+                let cols = crate::convergence::sampler::grid(&Profile::Constant(psi), 2);
                 let cells: Vec<BigRational> = rows
                     .iter()
                     .flat_map(|p| {
@@ -702,7 +704,7 @@ fn conv_5(ctx: &ClaimContext) -> Result<Outcome, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::convergence::mask::{sample_mask_in_memory, sample_scores};
+    use crate::convergence::sampler::{sample_mask_in_memory, sample_scores};
     use proptest::prelude::*;
 
     fn run(id: &str) -> Outcome {
@@ -894,7 +896,7 @@ mod tests {
         let hoeff = 1000.0 * tol::hoeffding(1000, 1.0, 1e-8, Tail::Two).unwrap();
         assert!(frozen >= hoeff && frozen - hoeff < 1e-10);
         // The top-k bound adds about d·s/N to the frozen one at the same line level.
-        let k = crate::convergence::mask::kept_count(1000, 1000, 0.2).unwrap();
+        let k = crate::mask::kept_count(1000, 1000, 0.2).unwrap();
         let topk = top_k_line_bound(1000, 1_000_000, k, 0.2, 1e-5, 1e-8).unwrap();
         let s = tol::hoeffding(1_000_000, 1.0, 5e-6, Tail::One).unwrap();
         assert!(topk > frozen && (topk - frozen - 1000.0 * s).abs() < 1e-2);

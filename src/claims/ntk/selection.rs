@@ -10,8 +10,9 @@ use crate::claims::{
 };
 use crate::convergence::figure1::loglog_slope;
 use crate::convergence::limit::Fsm;
-use crate::convergence::mask::{grid, Mask};
+use crate::convergence::sampler::grid;
 use crate::linalg::matmul;
+use crate::mask::Mask;
 use crate::net::criteria::{prune, Method, PruneSpec, Residual};
 use crate::net::data::{load, DataSet, DataSpec};
 use crate::net::network::Network;
@@ -34,7 +35,7 @@ use std::f64::consts::PI;
 /// The density of both claims.
 ///
 /// ```
-/// use pai_graphon::convergence::{limit::Fsm, mask::grid};
+/// use pai_graphon::convergence::{limit::Fsm, sampler::grid};
 /// use pai_graphon::claims::ntk::selection::DENSITY;
 /// use pai_graphon::ntk::selection::second_moment_graphon;
 /// // Figure 1's FSM thresholded at its τ*: the selection graphon keeps a fraction ≈ ρ.
@@ -70,7 +71,7 @@ const NTK3_WIDTHS: [usize; 4] = [512, 1024, 2048, 4096];
 /// NTK-3: n/d.
 ///
 /// ```
-/// use pai_graphon::convergence::{limit::Fsm, mask::grid};
+/// use pai_graphon::convergence::{limit::Fsm, sampler::grid};
 /// use pai_graphon::claims::ntk::selection::{DENSITY, NTK3_ASPECT};
 /// use pai_graphon::ntk::selection::selection_mask;
 /// // A width-64 network of NTK-3 sees d = 16 inputs and keeps round(0.2 · 64 · 16) weights.

@@ -10,8 +10,9 @@ use crate::claims::{
 };
 use crate::convergence::figure1::loglog_slope;
 use crate::convergence::limit::Fsm;
-use crate::convergence::mask::{sample_mask_in_memory, Mask, MaskSpec};
+use crate::convergence::sampler::{sample_mask_in_memory, MaskSpec};
 use crate::graphon::step::StepGraphon;
+use crate::mask::Mask;
 use crate::ntk::empirical::{empirical_ntk, MaskedNet};
 use crate::ntk::kernel::{graphon_ntk, KernelGraphon, Layers};
 use crate::ntk::width::*;
