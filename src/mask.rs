@@ -21,7 +21,8 @@ use crate::convergence::ConvergenceError;
 use rayon::prelude::*;
 use std::cmp::Ordering as CmpOrdering;
 
-/// Largest n·d the in-memory paths ([`sample_scores`], [`sample_mask_in_memory`], [`top_k_mask`])
+/// Largest n·d the in-memory paths ([`crate::convergence::sampler::sample_scores`],
+/// [`crate::convergence::sampler::sample_mask_in_memory`], [`top_k_mask`])
 /// accept: 2^26 scores (512 MiB of f64; `top_k_mask` adds 1 GiB of ranked candidates). Raised
 /// from 2^24 for NTK-16's 16384 × 4096 selection mask.
 ///
