@@ -7,11 +7,12 @@
 //! 32768 × 32768 mask by the exact multi-pass path (no hint), and one with the hint, reporting
 //! time and the peak resident set (VmHWM).
 
-use pai_graphon::convergence::mask::{
-    accumulate, draw_noise, sample_mask, threshold_window, MaskSpec, Window,
-};
 use pai_graphon::convergence::noise::HalfNormal;
 use pai_graphon::convergence::profile::Profile;
+use pai_graphon::convergence::sampler::{
+    draw_noise, sample_mask, threshold_window, MaskSpec, Window,
+};
+use pai_graphon::mask::accumulate;
 use pai_graphon::seed::MasterSeed;
 use std::time::Instant;
 

@@ -5,10 +5,10 @@
 //! `pai-graphon uat` computation (d = 32 and 256, widths 16 … 1024, two targets each). The
 //! target is < 10 s on 2 cores for the claims together.
 
-use pai_graphon::approximation::claims_fit::{SAMPLES, WIDTHS};
 use pai_graphon::approximation::fit::{held_out, Target};
 use pai_graphon::approximation::wiring::WiringGraphon;
 use pai_graphon::claims;
+use pai_graphon::claims::approximation::{SAMPLES, WIDTHS};
 use pai_graphon::seed::MasterSeed;
 use std::time::Instant;
 

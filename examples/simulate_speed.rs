@@ -4,7 +4,7 @@
 //! /proc/self/stat, so other processes sharing the cores do not count) and of wall time.
 
 use pai_graphon::convergence::limit::Fsm;
-use pai_graphon::convergence::mask::{sample_mask_for, threshold_window, MaskSpec};
+use pai_graphon::convergence::sampler::{sample_mask_for, threshold_window, MaskSpec};
 use pai_graphon::external::simulate::{Draw, Model};
 use pai_graphon::seed::MasterSeed;
 use rand::Rng;

@@ -48,6 +48,7 @@ pub mod convergence;
 pub mod external;
 pub mod graphon;
 pub mod linalg;
+pub mod mask;
 #[cfg(feature = "mpfr")]
 pub mod mp;
 pub mod net;
@@ -61,6 +62,7 @@ pub mod seed;
 pub mod stats;
 pub mod taxonomy;
 pub mod tol;
+pub mod verdict;
 
 use std::fmt;
 

@@ -15,7 +15,7 @@
 //! assert_eq!((masks[0].rows(), masks[0].cols(), masks[0].kept()), (2, 3, 3));
 //! ```
 
-use crate::convergence::mask::Mask;
+use crate::mask::Mask;
 use npyz::WriterBuilder;
 use std::fmt;
 use std::io::Cursor;

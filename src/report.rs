@@ -12,7 +12,7 @@
 //! assert!(table.contains("| TOOL-7 | reconstructed | high-precision |"));
 //! ```
 
-use crate::claims::{Relation, Row, Status};
+use crate::verdict::{Relation, Row, Status};
 use std::io::Write;
 use std::path::Path;
 
@@ -297,7 +297,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::{ControlRow, Kind, Source};
+    use crate::verdict::{ControlRow, Kind, Source};
 
     /// What `{:?}` of the claim types and of `f64::MIN_POSITIVE` prints: none may reach a reader.
     const DEBUG_NAMES: [&str; 9] = [
@@ -314,7 +314,7 @@ mod tests {
 
     /// A row as `claims::run` builds it, with the margin computed the same way.
     fn row(kind: Kind, observed: f64, threshold: f64, relation: Relation) -> Row {
-        let check = crate::claims::Check::new(observed, threshold, relation);
+        let check = crate::verdict::Check::new(observed, threshold, relation);
         Row {
             id: "DOC-1",
             title: "a row for the renderers",

@@ -2,12 +2,13 @@
 //! index, bit-identical results across thread counts and across the three selection paths.
 
 mod common;
-use pai_graphon::convergence::mask::{
-    sample_mask, sample_mask_exact, sample_mask_in_memory, sample_scores, threshold_window,
-    top_k_mask, Mask, MaskSpec, Window, CANDIDATE_CAP, ROW_BLOCK,
-};
 use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use pai_graphon::convergence::profile::Profile;
+use pai_graphon::convergence::sampler::{
+    sample_mask, sample_mask_exact, sample_mask_in_memory, sample_scores, threshold_window,
+    MaskSpec, Window, CANDIDATE_CAP, ROW_BLOCK,
+};
+use pai_graphon::mask::{top_k_mask, Mask};
 use pai_graphon::seed::{uniform_open01, MasterSeed};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;

@@ -3,7 +3,7 @@
 //! determinism, data facts and bad input.
 
 mod common;
-use pai_graphon::convergence::mask::{top_k_mask, Mask};
+use pai_graphon::mask::{top_k_mask, Mask};
 use pai_graphon::net::criteria::{
     batch_indices, kept_schedule, prune, scores, GraspVariant, Method, PruneSpec, Residual,
 };

@@ -2,7 +2,7 @@
 //! brute force, thread-count independence, bad input.
 
 mod common;
-use pai_graphon::convergence::mask::{top_k_mask, Mask};
+use pai_graphon::mask::{top_k_mask, Mask};
 use pai_graphon::ntk::bound::complexity;
 use pai_graphon::ntk::empirical::{empirical_ntk, MaskedNet};
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};

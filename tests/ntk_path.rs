@@ -4,11 +4,12 @@
 
 mod common;
 use common::check_claim;
+use pai_graphon::claims::ntk::path::COUNTEREXAMPLE;
 use pai_graphon::linalg::{certified_lambda_min, certified_quadratic_inverse, LinalgError};
 use pai_graphon::ntk::kernel::{unit_rows, KernelGraphon};
 use pai_graphon::ntk::path::{
     certify_positive_definite, check_distinct, damped_informative_kernel, dedup_rows,
-    informative_kernel, path_density, COUNTEREXAMPLE,
+    informative_kernel, path_density,
 };
 use pai_graphon::ntk::NtkError;
 

@@ -20,7 +20,7 @@ fn selection_bias_measurement_prints() {
         scale: 1.0,
         delta: 1e-4,
     };
-    let o = pai_graphon::ntk::selection::selection_bias_measurement(&ctx).unwrap();
+    let o = pai_graphon::claims::ntk::selection::selection_bias_measurement(&ctx).unwrap();
     eprintln!("{o:#?}");
     assert!(
         o.check.holds(),

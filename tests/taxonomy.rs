@@ -5,8 +5,8 @@
 mod common;
 use common::check_claim;
 use num_rational::BigRational;
-use pai_graphon::convergence::mask::top_k_mask;
 use pai_graphon::graphon::step::StepGraphon;
+use pai_graphon::mask::top_k_mask;
 use pai_graphon::taxonomy::stats::mask_stats;
 use proptest::prelude::*;
 

@@ -8,10 +8,11 @@
 //! gross violations they show (margins printed).
 
 use num_rational::BigRational;
-use pai_graphon::convergence::mask::sample_scores;
-use pai_graphon::convergence::mask::{sample_mask_in_memory, top_k_mask, Mask, MaskSpec};
 use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use pai_graphon::convergence::profile::Profile;
+use pai_graphon::convergence::sampler::sample_scores;
+use pai_graphon::convergence::sampler::{sample_mask_in_memory, MaskSpec};
+use pai_graphon::mask::{top_k_mask, Mask};
 use pai_graphon::seed::{uniform_open01, MasterSeed};
 use pai_graphon::taxonomy::fsm::{
     anova_fit, fsm_test, interaction_contrasts, t_over_sinh_integral, ContrastLaw,

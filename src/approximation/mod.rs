@@ -16,24 +16,10 @@
 //! assert_eq!(Target::Product(0, 1).floor(&Reach::Joint(vec![0, 1])), 0.0);
 //! ```
 
-pub mod claims_fit;
 pub mod fit;
 pub mod wiring;
 
-use crate::claims::Claim;
 use std::fmt;
-
-/// The UAT claims, in id order.
-///
-/// ```
-/// let ids: Vec<&str> = pai_graphon::approximation::claims().iter().map(|c| c.id).collect();
-/// assert_eq!(ids, ["UAT-1", "UAT-2", "UAT-3", "UAT-4", "UAT-5"]);
-/// ```
-pub fn claims() -> Vec<Claim> {
-    let mut all = wiring::claims();
-    all.extend(claims_fit::claims());
-    all
-}
 
 /// Invalid input to the approximation module.
 ///

@@ -17,11 +17,11 @@
 //! assert!((mean - 13.0 / 64.0).abs() < 1e-15);
 //! ```
 
-use super::claims_limit::loglog_slope;
 use super::limit::{Fsm, LimitGraphon};
-use super::mask::{accumulate, accumulate_blocks, sample_mask_for, threshold_window, MaskSpec};
 use super::ConvergenceError;
+use crate::convergence::sampler::{sample_mask_for, threshold_window, MaskSpec};
 use crate::graphon::cutnorm::{cut_norm, CutNormOptions};
+use crate::mask::{accumulate, accumulate_blocks};
 use crate::seed::MasterSeed;
 use crate::Error;
 use faer::Mat;
@@ -315,4 +315,34 @@ fn cut_to_p(
     let mut rng = seed.stream(&format!("FIG1/n={n}/d={n}/cut-norm"));
     let cut = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut rng)?;
     Ok((cut.lower, cut.upper))
+}
+/// Least-squares slope of log y against log x, with its standard error.
+///
+/// ```
+/// use pai_graphon::convergence::figure1::loglog_slope;
+/// let xs = [1.0, 4.0, 16.0];
+/// let ys: Vec<f64> = xs.iter().map(|x: &f64| 3.0 / x.sqrt()).collect();
+/// let (slope, se) = loglog_slope(&xs, &ys);
+/// assert!((slope + 0.5).abs() < 1e-12 && se < 1e-12);
+/// assert!(loglog_slope(&xs[..2], &ys[..2]).1.is_nan()); // two points leave no residual
+/// ```
+pub fn loglog_slope(xs: &[f64], ys: &[f64]) -> (f64, f64) {
+    let lx: Vec<f64> = xs.iter().map(|x| x.ln()).collect();
+    let ly: Vec<f64> = ys.iter().map(|y| y.ln()).collect();
+    let k = lx.len() as f64;
+    let (mx, my) = (lx.iter().sum::<f64>() / k, ly.iter().sum::<f64>() / k);
+    let sxx: f64 = lx.iter().map(|x| (x - mx).powi(2)).sum();
+    let sxy: f64 = lx.iter().zip(&ly).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let slope = sxy / sxx;
+    let rss: f64 = lx
+        .iter()
+        .zip(&ly)
+        .map(|(x, y)| (y - my - slope * (x - mx)).powi(2))
+        .sum();
+    let se = if k > 2.0 {
+        (rss / (k - 2.0) / sxx).sqrt()
+    } else {
+        f64::NAN
+    };
+    (slope, se)
 }

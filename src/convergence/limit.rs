@@ -28,7 +28,8 @@ use faer::Mat;
 /// The density of Figure 1.
 ///
 /// ```
-/// use pai_graphon::convergence::{figure1::Figure1Config, limit::FIGURE1_DENSITY, mask::kept_count};
+/// use pai_graphon::convergence::{figure1::Figure1Config, limit::FIGURE1_DENSITY};
+/// use pai_graphon::mask::kept_count;
 /// assert_eq!(Figure1Config::default().density, FIGURE1_DENSITY);
 /// assert_eq!(kept_count(200, 200, FIGURE1_DENSITY).unwrap(), 8000);
 /// ```

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use pai_graphon::convergence::limit::Fsm;
-//! use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+//! use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec};
 //! use pai_graphon::seed::MasterSeed;
 //! let fsm = Fsm::figure1();
 //! let spec = MaskSpec::new(64, 64, 0.2, &fsm.row, &fsm.col).unwrap();
@@ -20,28 +20,13 @@
 //! assert!(deg[..8].iter().sum::<u32>() < deg[56..].iter().sum::<u32>());
 //! ```
 
-pub mod claims_limit;
-pub mod claims_noise;
 pub mod figure1;
 pub mod limit;
-pub mod mask;
 pub mod noise;
 pub mod profile;
+pub mod sampler;
 
-use crate::claims::Claim;
 use std::fmt;
-
-/// The convergence claims, CONV-1 to CONV-5.
-///
-/// ```
-/// let ids: Vec<&str> = pai_graphon::convergence::claims().iter().map(|c| c.id).collect();
-/// assert_eq!(ids, ["CONV-1", "CONV-2", "CONV-3", "CONV-4", "CONV-5"]);
-/// ```
-pub fn claims() -> Vec<Claim> {
-    let mut all = claims_limit::claims();
-    all.extend(claims_noise::claims());
-    all
-}
 
 /// Invalid input to the convergence module.
 ///

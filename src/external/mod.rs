@@ -26,13 +26,12 @@
 //! assert_eq!(sharp.kept_counts(&frozen).unwrap().status, Status::Fail);
 //! ```
 
-pub(crate) mod claims;
 pub mod power;
 pub mod reference;
 pub mod sharp;
 pub mod simulate;
 
-use crate::claims::{Check, Relation, Status};
+use crate::verdict::{Check, Relation, Status};
 use std::fmt;
 
 /// Bad input to the checks of masks made elsewhere.
@@ -196,7 +195,7 @@ mod tests {
             .draw_stack(Draw::Frozen, 2, MasterSeed::default(), "TEST/pairs")
             .unwrap()];
         for fill in [0u8, 1] {
-            let m = crate::convergence::mask::Mask::from_entries(48, 48, &[fill; 48 * 48]).unwrap();
+            let m = crate::mask::Mask::from_entries(48, 48, &[fill; 48 * 48]).unwrap();
             stacks.push(vec![m.clone(), m]);
         }
         for masks in &stacks {

@@ -25,13 +25,14 @@
 use super::sharp::{Options, Sharp};
 use super::simulate::{Draw, Model};
 use super::{ExternalError, Null};
-use crate::claims::Status;
 use crate::convergence::limit::Fsm;
-use crate::convergence::mask::{grid, Mask};
 use crate::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use crate::convergence::profile::Profile;
+use crate::convergence::sampler::grid;
+use crate::mask::Mask;
 use crate::normal::{normal_quantile, normal_sf};
 use crate::seed::{uniform_open01, MasterSeed};
+use crate::verdict::Status;
 use crate::Error;
 use rand_chacha::ChaCha20Rng;
 use std::sync::Arc;

@@ -28,7 +28,7 @@
 //! ```
 
 use super::{Null, Verdict};
-use crate::convergence::mask::Mask;
+use crate::mask::Mask;
 use crate::net::criteria::{prune, PruneSpec};
 use crate::net::data::DataSet;
 use crate::net::network::Network;
@@ -391,7 +391,7 @@ impl<'a> Pool<'a> {
 /// The outcome of the permutation test of a stack against references.
 ///
 /// ```
-/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::mask::Mask;
 /// use pai_graphon::external::reference::permutation_test;
 /// use pai_graphon::seed::MasterSeed;
 /// // Four identical masks: every split gives 0, so p = 1 and nothing can be rejected.
@@ -472,7 +472,7 @@ fn validate(masks: &[Mask], references: &[Mask], delta: f64) -> Result<(usize, u
 /// Errors: an empty stack or no references, masks of different shapes, δ outside (0, 1).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::mask::Mask;
 /// use pai_graphon::external::reference::permutation_test;
 /// use pai_graphon::seed::MasterSeed;
 /// // Three masks: the user's has density 1/2, the references 1/4. C(3, 1) = 3 labellings.
@@ -719,10 +719,10 @@ fn pooled_limit_checks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::Status;
     use crate::net::criteria::Method;
     use crate::net::data::{load, DataSpec};
     use crate::tol::{hoeffding, Tail};
+    use crate::verdict::Status;
 
     /// The level of the checks in these tests.
     const DELTA: f64 = 1e-3;
@@ -1016,7 +1016,7 @@ mod bench {
             let spec = PruneSpec::new(Method::Magnitude, rho);
             reference_masks(512, &data, &spec, MasterSeed::new(seed), 8, |_| {}).unwrap()
         };
-        let fails = |v: Vec<Verdict>| v.iter().any(|v| v.status == crate::claims::Status::Fail);
+        let fails = |v: Vec<Verdict>| v.iter().any(|v| v.status == crate::verdict::Status::Fail);
         let run = |null: Null, rho: f64, pairs: usize| {
             (0..20)
                 .filter(|&t| {

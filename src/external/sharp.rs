@@ -35,13 +35,14 @@
 
 use super::simulate::{Draw, Model};
 use super::{Null, Verdict};
-use crate::claims::Status;
-use crate::convergence::mask::{kept_count, threshold_window, Mask, MaskSpec};
+use crate::convergence::sampler::{threshold_window, MaskSpec};
+use crate::mask::{kept_count, Mask};
 use crate::normal::normal_cdf;
 use crate::seed::MasterSeed;
 use crate::stats::ks::ks_statistic;
 use crate::taxonomy::stats::mask_stats;
 use crate::tol::{dkw_massart, UNIT_ROUNDOFF};
+use crate::verdict::Status;
 use crate::Error;
 use rand::Rng;
 use rayon::prelude::*;

@@ -15,7 +15,7 @@
 //! `S_ij = (φ_i · ψ_j) · |ξ_(row_source[i]) j|`, in f64, in that order. Both laws are functions
 //! of these scores, so the same seed and label give coupled top-k and frozen masks:
 //! - [`Draw::TopK`]: the `k = kept_count(n, d, ρ)` largest scores, ties to the smaller linear
-//!   index `i·d + j`: the law of `convergence::mask::sample_mask` (which draws |ξ| by a
+//!   index `i·d + j`: the law of `convergence::sampler::sample_mask` (which draws |ξ| by a
 //!   ziggurat from other streams: the same law, not the same bits). The threshold is the k-th score.
 //! - [`Draw::Frozen`]: `S_ij > τ`, independent entries of probability `P(S_ij > τ)`
 //!   ([`Model::keep_probability`]); the threshold reported is τ.
@@ -35,7 +35,7 @@
 //! only compares integers; without cuts (an edited τ, the redraw below) it evaluates the
 //! 12-bit bracket. Frozen (`lo = hi = τ`): all but ~1 entry in 60000 are decided; those get
 //! their exact score.
-//! - Top-k: `[lo, hi]` is `convergence::mask::threshold_window` at failure probability
+//! - Top-k: `[lo, hi]` is `convergence::sampler::threshold_window` at failure probability
 //!   [`WINDOW_DELTA`]. Entries surely above hi are kept; the undecided ones (the band, ~1 %)
 //!   keep only their 16-bit draw. With m = k − #kept, the m-th largest lower and upper 16-bit
 //!   bounds in the band bracket the m-th band score s*; entries whose bracket lies above it
@@ -58,11 +58,10 @@
 //! ```
 
 use crate::convergence::limit::Fsm;
-use crate::convergence::mask::{
-    grid, kept_count, rank_order, threshold_window, Mask, MaskSpec, Window,
-};
 use crate::convergence::noise::{Noise, NoiseLaw};
+use crate::convergence::sampler::{grid, threshold_window, MaskSpec, Window};
 use crate::convergence::ConvergenceError;
+use crate::mask::{kept_count, rank_order, Mask};
 use crate::seed::MasterSeed;
 use crate::Error;
 use rand::Rng;
@@ -340,7 +339,7 @@ impl Model {
     }
 
     /// The model of an FSM at n × d and density ρ: profiles on the midpoint grid
-    /// (`convergence::mask::grid`) and τ = `fsm.tau_star(ρ)`.
+    /// (`convergence::sampler::grid`) and τ = `fsm.tau_star(ρ)`.
     ///
     /// ```
     /// use pai_graphon::convergence::limit::Fsm;
@@ -348,7 +347,7 @@ impl Model {
     /// let fsm = Fsm::figure1();
     /// let m = Model::from_fsm(&fsm, 4, 2, 0.2).unwrap();
     /// assert_eq!(m.tau, fsm.tau_star(0.2).unwrap().value);
-    /// assert_eq!(m.phi, pai_graphon::convergence::mask::grid(&fsm.row, 4));
+    /// assert_eq!(m.phi, pai_graphon::convergence::sampler::grid(&fsm.row, 4));
     /// assert!(Model::from_fsm(&fsm, 0, 2, 0.2).is_err());
     /// ```
     pub fn from_fsm(fsm: &Fsm, n: usize, d: usize, rho: f64) -> Result<Model, Error> {
@@ -778,8 +777,9 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::convergence::mask::{sample_mask_for, sample_mask_in_memory, top_k_mask};
     use crate::convergence::noise::{HalfNormal, UniformAbs};
+    use crate::convergence::sampler::{sample_mask_for, sample_mask_in_memory};
+    use crate::mask::top_k_mask;
     use crate::tol::{hoeffding, Tail};
 
     const DELTA: f64 = 1e-6;
@@ -1023,7 +1023,7 @@ mod tests {
         let (bn, bd) = (n / 4, d / 4);
         let mut sums = vec![0u64; 16];
         for m in masks {
-            crate::convergence::mask::accumulate_blocks(&mut sums, m, bn, bd).unwrap();
+            crate::mask::accumulate_blocks(&mut sums, m, bn, bd).unwrap();
         }
         let r = masks.len();
         let mut out: Vec<(f64, usize)> = sums

@@ -14,7 +14,6 @@
 pub mod cutnorm;
 pub mod step;
 
-use crate::claims::Claim;
 use std::fmt;
 
 /// A malformed graphon or matrix.
@@ -81,15 +80,3 @@ impl fmt::Display for GraphonError {
 }
 
 impl std::error::Error for GraphonError {}
-
-/// The graphon claims.
-///
-/// ```
-/// let ids: Vec<&str> = pai_graphon::graphon::claims().iter().map(|c| c.id).collect();
-/// assert_eq!(ids, ["TOOL-4", "TOOL-5", "TOOL-6"]);
-/// ```
-pub fn claims() -> Vec<Claim> {
-    let mut all = step::claims();
-    all.extend(cutnorm::claims());
-    all
-}

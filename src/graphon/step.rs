@@ -35,13 +35,11 @@
 //! ```
 
 use super::GraphonError;
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Source};
 use crate::linalg::ETA;
 use crate::tol;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Num, One, Signed, ToPrimitive};
-use rand::{Rng, RngExt};
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -235,14 +233,14 @@ pub fn degree_roundings(cells: usize) -> usize {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepGraphon<T> {
-    row_widths: Vec<T>,
-    col_widths: Vec<T>,
+    pub(crate) row_widths: Vec<T>,
+    pub(crate) col_widths: Vec<T>,
     /// Row-major, `rows × cols`.
-    values: Vec<T>,
+    pub(crate) values: Vec<T>,
 }
 
 /// `Σ x` from zero; the first addition is exact, so an n-term sum rounds n − 1 times.
-fn sum<T: Scalar>(xs: impl IntoIterator<Item = T>) -> T {
+pub(crate) fn sum<T: Scalar>(xs: impl IntoIterator<Item = T>) -> T {
     xs.into_iter().fold(T::zero(), |acc, x| acc + x)
 }
 
@@ -524,7 +522,7 @@ impl<T: Scalar> StepGraphon<T> {
         (i < m && j < n).then(|| &self.values[i * n + j])
     }
 
-    fn row(&self, i: usize) -> &[T] {
+    pub(crate) fn row(&self, i: usize) -> &[T] {
         let n = self.col_widths.len();
         &self.values[i * n..(i + 1) * n]
     }
@@ -863,79 +861,13 @@ impl StepGraphon<BigRational> {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// TOOL-4
-
-/// Graphons per TOOL-4 run at scale 1.
-const TOOL4_GRAPHONS: usize = 300;
-/// Every this-many-th graphon is constant on purpose, so that the equality case is exercised.
-const TOOL4_CONSTANT_EVERY: usize = 4;
-
-fn ratio(num: usize, den: usize) -> BigRational {
+pub(crate) fn ratio(num: usize, den: usize) -> BigRational {
     BigRational::new(BigInt::from(num), BigInt::from(den))
-}
-
-/// Widths `c_i / Σ c` with small positive integers `c_i`.
-fn random_widths<R: Rng>(rng: &mut R, cells: usize) -> Vec<BigRational> {
-    let counts: Vec<usize> = (0..cells).map(|_| rng.random_range(1..=4)).collect();
-    let total: usize = counts.iter().sum();
-    counts.into_iter().map(|c| ratio(c, total)).collect()
-}
-
-/// A random rational step graphon: 1–5 cells per side, widths with denominators ≤ 20, values
-/// `k/D` with `D ≤ 6`; all values equal when `constant`.
-fn random_rational_graphon<R: Rng>(
-    rng: &mut R,
-    constant: bool,
-) -> Result<StepGraphon<BigRational>, GraphonError> {
-    let (m, n) = (rng.random_range(1..=5), rng.random_range(1..=5));
-    let den = rng.random_range(1..=6);
-    let fixed = rng.random_range(0..=den);
-    let mut value = || {
-        ratio(
-            if constant {
-                fixed
-            } else {
-                rng.random_range(0..=den)
-            },
-            den,
-        )
-    };
-    let values: Vec<Vec<BigRational>> = (0..m).map(|_| (0..n).map(|_| value()).collect()).collect();
-    let rows = random_widths(rng, m);
-    let cols = random_widths(rng, n);
-    StepGraphon::new(rows, cols, values)
-}
-
-/// 0–3 extra breakpoints `k/D` (`D ≤ 8`), sometimes repeating an existing one, 0 or 1.
-fn random_breaks<R: Rng>(rng: &mut R, existing: &[BigRational]) -> Vec<BigRational> {
-    (0..rng.random_range(0..=3))
-        .map(|_| {
-            if rng.random_range(0..4) == 0 {
-                existing[rng.random_range(0..existing.len())].clone()
-            } else {
-                let den = rng.random_range(2..=8);
-                ratio(rng.random_range(1..den), den)
-            }
-        })
-        .collect()
-}
-
-/// The wrong refinement of the negative control: row cell `i` split in two, each piece
-/// keeping the full width α_i (the rescaling to α_i/2 is forgotten). Not a valid graphon.
-fn split_without_rescaling(g: &StepGraphon<BigRational>, i: usize) -> StepGraphon<BigRational> {
-    let mut rows: Vec<usize> = (0..g.row_widths.len()).collect();
-    rows.insert(i, i);
-    StepGraphon {
-        row_widths: rows.iter().map(|&k| g.row_widths[k].clone()).collect(),
-        col_widths: g.col_widths.clone(),
-        values: rows.iter().flat_map(|&k| g.row(k).to_vec()).collect(),
-    }
 }
 
 /// Whether the step function `fine_values` on `fine_breaks` equals `coarse` read at each fine
 /// cell's left endpoint through `cell_of` (which locates points in the coarse partition).
-fn same_step_function(
+pub(crate) fn same_step_function(
     fine_breaks: &[BigRational],
     fine_values: &[BigRational],
     coarse: &[BigRational],
@@ -948,7 +880,10 @@ fn same_step_function(
 }
 
 /// `Σ_k w_k f_k` and `Σ_k w_k f_k²` of a step function.
-fn first_two_moments(widths: &[BigRational], f: &[BigRational]) -> (BigRational, BigRational) {
+pub(crate) fn first_two_moments(
+    widths: &[BigRational],
+    f: &[BigRational],
+) -> (BigRational, BigRational) {
     let mean = sum(widths.iter().zip(f).map(|(w, x)| w * x));
     let square = sum(widths.iter().zip(f).map(|(w, x)| w * x * x));
     (mean, square)
@@ -956,7 +891,10 @@ fn first_two_moments(widths: &[BigRational], f: &[BigRational]) -> (BigRational,
 
 /// TOOL-4 (a): how many of density, t(C4), the two degree functions and the first two moments
 /// of each degree function differ between `g` and `fine` (0 for a true refinement).
-fn refinement_violations(g: &StepGraphon<BigRational>, fine: &StepGraphon<BigRational>) -> usize {
+pub(crate) fn refinement_violations(
+    g: &StepGraphon<BigRational>,
+    fine: &StepGraphon<BigRational>,
+) -> usize {
     let (q, p) = (g.row_degrees(), g.col_degrees());
     let (fq, fp) = (fine.row_degrees(), fine.col_degrees());
     let mismatches = [
@@ -972,63 +910,15 @@ fn refinement_violations(g: &StepGraphon<BigRational>, fine: &StepGraphon<BigRat
 
 /// TOOL-4 (b): 1 if `t(C4) < t(K2)^4`, or if equality holds for a non-constant graphon or
 /// fails for a constant one; else 0.
-fn moment_violations(g: &StepGraphon<BigRational>) -> usize {
+pub(crate) fn moment_violations(g: &StepGraphon<BigRational>) -> usize {
     let (c4, k2_4) = (g.c4_density(), g.density().pow(4));
     usize::from(c4 < k2_4 || (c4 == k2_4) != g.is_constant())
-}
-
-fn tool_4(ctx: &ClaimContext) -> Result<Outcome, crate::Error> {
-    let graphons = ctx.scaled(TOOL4_GRAPHONS);
-    let (mut violations, mut control_violations, mut constant) = (0, 0, 0);
-    for rep in 0..graphons {
-        let mut rng = ctx.stream(&format!("graphon={rep}"));
-        let g = random_rational_graphon(&mut rng, rep % TOOL4_CONSTANT_EVERY == 0)?;
-        constant += usize::from(g.is_constant());
-        let row_breaks = random_breaks(&mut rng, &g.row_breakpoints());
-        let col_breaks = random_breaks(&mut rng, &g.col_breakpoints());
-        let fine = g.refine(&row_breaks, &col_breaks)?;
-        violations += refinement_violations(&g, &fine) + moment_violations(&g);
-        violations += moment_violations(&fine);
-        let wrong = split_without_rescaling(&g, rng.random_range(0..g.shape().0));
-        control_violations += refinement_violations(&g, &wrong) + moment_violations(&g);
-        control_violations += moment_violations(&wrong);
-    }
-    let outcome = Outcome::new(
-        Check::exact(violations),
-        0.0,
-        ctx.label(&format!("graphon=0..{graphons}")),
-    )
-    .with_control(
-        Check::exact(control_violations),
-        "a row cell split in two without halving its width (widths sum to 1 + α_i)",
-    )
-    .detail("graphons", graphons as f64)
-    .detail("constant", constant as f64);
-    Ok(outcome)
-}
-
-/// Claims of this file: TOOL-4.
-///
-/// ```
-/// let claims = pai_graphon::graphon::step::claims();
-/// assert_eq!(claims[0].id, "TOOL-4");
-/// ```
-pub fn claims() -> Vec<Claim> {
-    vec![Claim {
-        id: "TOOL-4",
-        title:
-            "Step graphons: exact refinement invariance, t(C4) ≥ t(K2)^4 with equality iff constant",
-        source: Source::Reconstructed,
-        kind: Kind::Exact,
-        delta: 0.0,
-        run: tool_4,
-    }]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::MasterSeed;
+
     use proptest::prelude::*;
 
     fn r(a: i64, b: i64) -> BigRational {
@@ -1158,25 +1048,6 @@ mod tests {
         assert_eq!(b.l1_distance(&a), a.l1_distance(&b));
         assert_eq!(a.l2_distance_squared(&b), r(1, 16) + r(9, 64) + r(1, 32));
         assert_eq!(a.l1_distance(&a), r(0, 1));
-    }
-
-    #[test]
-    fn claim_passes_and_control_is_rejected() {
-        let claim = &claims()[0];
-        let ctx = ClaimContext::new(claim, MasterSeed::default(), 1.0);
-        let out = (claim.run)(&ctx).unwrap();
-        assert_eq!(
-            out.check.observed, 0.0,
-            "TOOL-4 violations at {}",
-            out.seed_label
-        );
-        assert!(
-            out.control_rejected().unwrap(),
-            "TOOL-4 control not rejected"
-        );
-        assert!(out.passed());
-        let detail = |name: &str| out.details.iter().find(|(k, _)| k == name).unwrap().1;
-        assert!(detail("constant") >= (TOOL4_GRAPHONS / TOOL4_CONSTANT_EVERY) as f64);
     }
 
     /// Random rational step graphon from proptest's own choices (so that it shrinks).

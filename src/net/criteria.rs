@@ -3,7 +3,7 @@
 //!
 //! Scores of the first layer, n × d row-major, on the network masked by M (all ones in the
 //! first round); the mask keeps the k = round(ρ n d) largest scores, ties to the smaller linear
-//! index ([`crate::convergence::mask::top_k_mask`]'s order).
+//! index ([`crate::mask::top_k_mask`]'s order).
 //! - **Random**: i.i.d. N(0, 1) from the stream `{label}/random` (row-major), drawn once.
 //! - **Magnitude**: `|w_ij|`.
 //! - **SNIP**: `|w ⊙ ∂L/∂w|` with the residual `r_b = f(x_b) − y_b` ([`Residual::Plain`]) or
@@ -46,7 +46,7 @@
 use super::data::DataSet;
 use super::network::{Activations, Network};
 use super::NetError;
-use crate::convergence::mask::{for_each_set, kept_count, top_k_of, Mask};
+use crate::mask::{for_each_set, kept_count, top_k_of, Mask};
 use crate::seed::MasterSeed;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};

@@ -33,8 +33,8 @@
 //! ```
 
 use super::NetError;
-use crate::convergence::mask::Mask;
 use crate::linalg::matmul;
+use crate::mask::Mask;
 use crate::seed::MasterSeed;
 use faer::{Accum, MatMut, MatRef};
 use rand_distr::{Distribution, StandardNormal};
@@ -64,7 +64,7 @@ const BATCH_CHUNK: usize = 256;
 /// weights a (n).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::mask::Mask;
 /// use pai_graphon::net::network::Network;
 /// let net = Network::from_weights(2, 2, vec![1.0, 1.0, -1.0, 2.0], vec![1.0, -1.0]).unwrap();
 /// let x = [1.0, 1.0];
@@ -383,12 +383,12 @@ fn check_shape(n: usize, d: usize) -> Result<(), NetError> {
         )));
     }
     n.checked_mul(d)
-        .filter(|&cells| cells <= crate::convergence::mask::IN_MEMORY_LIMIT)
+        .filter(|&cells| cells <= crate::mask::IN_MEMORY_LIMIT)
         .map(|_| ())
         .ok_or_else(|| {
             NetError::Size(format!(
                 "a {n} × {d} layer exceeds {} weights",
-                crate::convergence::mask::IN_MEMORY_LIMIT
+                crate::mask::IN_MEMORY_LIMIT
             ))
         })
 }

@@ -12,8 +12,8 @@
 
 use super::kernel::Layers;
 use super::NtkError;
-use crate::convergence::mask::Mask;
 use crate::linalg::matmul;
+use crate::mask::Mask;
 use faer::{Accum, Mat, MatRef};
 use rayon::prelude::*;
 
@@ -40,7 +40,7 @@ pub const NEURON_CHUNK: usize = 32;
 /// weights a (n), an optional mask (n × d; all kept when absent) and the density ρ used in z.
 ///
 /// ```
-/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::mask::Mask;
 /// use pai_graphon::ntk::empirical::{empirical_ntk, MaskedNet};
 /// use pai_graphon::ntk::kernel::Layers;
 /// // One neuron, w = (1, 1), a = 1; the mask keeps coordinate 0 only, ρ = ½.

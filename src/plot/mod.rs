@@ -33,7 +33,7 @@
 //! assert_eq!(fig.size, (900, 760));
 //! assert_eq!(fig.rgb.len(), 3 * 900 * 760);
 //! ```
-use crate::convergence::mask::Mask;
+use crate::mask::Mask;
 use faer::{Mat, MatRef};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -643,7 +643,7 @@ fn sorted_blocks(order: &[usize], blocks: usize) -> Vec<usize> {
 /// Errors: `max_blocks = 0` ([`PlotError::Blocks`]).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::mask::top_k_mask;
 /// use pai_graphon::plot::degree_sorted_blocks;
 /// // Row 1 keeps 2, row 0 keeps 1; column 1 keeps 2: sorted, the full entries sit top left.
 /// let m = top_k_mask(2, 3, &[0.0, 1.0, 0.0, 1.0, 1.0, 0.0], 3).unwrap();
@@ -1447,7 +1447,7 @@ mod tests {
 
     #[test]
     fn degree_sorted_blocks_equal_block_average_of_the_sorted_dense_mask() {
-        use crate::convergence::mask::top_k_mask;
+        use crate::mask::top_k_mask;
         // 13 × 130: three words per row.
         let (n, d) = (13, 130);
         let scores: Vec<f64> = (0..n * d).map(|x| ((x * 7919) % 1009) as f64).collect();

@@ -11,7 +11,6 @@
 pub mod kolmogorov;
 pub mod ks;
 
-use crate::claims::Claim;
 use std::fmt;
 
 /// Invalid input to a statistics function.
@@ -44,15 +43,3 @@ impl fmt::Display for StatsError {
 }
 
 impl std::error::Error for StatsError {}
-
-/// The statistics claims.
-///
-/// ```
-/// let ids: Vec<&str> = pai_graphon::stats::claims().iter().map(|c| c.id).collect();
-/// assert_eq!(ids, ["TOOL-1", "TOOL-2", "TOOL-3"]);
-/// ```
-pub fn claims() -> Vec<Claim> {
-    let mut all = kolmogorov::claims();
-    all.extend(ks::claims());
-    all
-}

@@ -3,7 +3,7 @@
 //! Claims TAX-* (`theory/taxonomy.md`).
 //!
 //! ```
-//! use pai_graphon::convergence::mask::top_k_mask;
+//! use pai_graphon::mask::top_k_mask;
 //! use pai_graphon::taxonomy::stats::mask_stats;
 //! use num_rational::BigRational;
 //! // Two full rows out of four: ρ = 1/2 but t(C4) = 1/4, so t(C4) − ρ⁴ = 3/16 > 0.
@@ -15,23 +15,11 @@
 //! assert_eq!(full.heterogeneity_f64, 0.0);
 //! ```
 
-pub mod claims;
 pub mod fsm;
 pub mod stats;
 pub mod synflow;
 
-use crate::claims::Claim;
 use std::fmt;
-
-/// The taxonomy claims (TAX-3 and TAX-5 retired).
-///
-/// ```
-/// let ids: Vec<&str> = pai_graphon::taxonomy::claims().iter().map(|c| c.id).collect();
-/// assert_eq!(ids, ["TAX-1", "TAX-2", "TAX-4", "TAX-6", "TAX-7", "TAX-8"]);
-/// ```
-pub fn claims() -> Vec<Claim> {
-    claims::claims()
-}
 
 /// Invalid input to the taxonomy statistics.
 ///

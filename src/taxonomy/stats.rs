@@ -15,7 +15,7 @@
 //!   masks of the same data from independent initialisations.
 //!
 //! ```
-//! use pai_graphon::convergence::mask::top_k_mask;
+//! use pai_graphon::mask::top_k_mask;
 //! use pai_graphon::seed::{uniform_open01, MasterSeed};
 //! use pai_graphon::taxonomy::stats::{heterogeneity_lcb, homogeneity_check, homogeneous_bounds, mask_stats};
 //! // A Random mask (top-k of i.i.d. scores) passes the homogeneous null…
@@ -33,7 +33,7 @@
 //! assert!(heterogeneity_lcb(&rows, 1e-3).unwrap().lcb > 0.0);
 //! ```
 
-use crate::convergence::mask::{for_each_set, Mask};
+use crate::mask::{for_each_set, Mask};
 use crate::taxonomy::TaxonomyError;
 use crate::tol::{self, Tail};
 use crate::Error;
@@ -59,7 +59,7 @@ pub const ROUNDING_STEPS: usize = 64;
 /// Min, max, mean and population variance of the degree fractions on one side of a mask.
 ///
 /// ```
-/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::mask::Mask;
 /// use pai_graphon::taxonomy::stats::mask_stats;
 /// // Row degrees 2, 1, 0 of 2 columns: fractions 1, 1/2, 0.
 /// let m = Mask::from_entries(3, 2, &[1, 1, 0, 1, 0, 0]).unwrap();
@@ -97,7 +97,7 @@ impl DegreeSummary {
 /// Exact statistics of a mask (see [`mask_stats`]).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::Mask;
+/// use pai_graphon::mask::Mask;
 /// use pai_graphon::taxonomy::stats::mask_stats;
 /// use num_rational::BigRational;
 /// // A permutation matrix: MᵀM = I, t(C4) = 3/81 = 1/27, ρ = 1/3.
@@ -134,7 +134,7 @@ impl MaskStats {
     /// `t(C4)` rounded to f64.
     ///
     /// ```
-    /// use pai_graphon::convergence::mask::top_k_mask;
+    /// use pai_graphon::mask::top_k_mask;
     /// use pai_graphon::taxonomy::stats::mask_stats;
     /// let m = top_k_mask(2, 2, &[1.0, 1.0, 1.0, 1.0], 4).unwrap();
     /// assert_eq!(mask_stats(&m).c4_f64(), 1.0);
@@ -216,7 +216,7 @@ fn gram_square_sum(lines: &[u64], count: usize, words: usize) -> u128 {
 /// n = 4096, d = 784 takes a few milliseconds.
 ///
 /// ```
-/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::mask::top_k_mask;
 /// use pai_graphon::taxonomy::stats::mask_stats;
 /// use num_rational::BigRational;
 /// // Keep (0,0), (0,1), (1,0): MᵀM = [[2,1],[1,1]], ‖·‖_F² = 7, t(C4) = 7/16.
@@ -404,7 +404,7 @@ impl Comparison {
 /// A mask compared with the homogeneous-null bounds (see [`homogeneity_check`]).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::mask::top_k_mask;
 /// use pai_graphon::taxonomy::stats::{homogeneity_check, homogeneous_bounds, mask_stats};
 /// // Half the rows full: every row deviates by 1/2 from ρ = 1/2, far beyond the bound.
 /// let scores: Vec<f64> = (0..64 * 64).map(|x| if x < 32 * 64 { 1.0 } else { 0.0 }).collect();
@@ -432,7 +432,7 @@ impl HomogeneityCheck {
     /// The largest `observed / (bound · (1 + γ_64))` over the five comparisons: ≤ 1 iff all hold.
     ///
     /// ```
-    /// use pai_graphon::convergence::mask::top_k_mask;
+    /// use pai_graphon::mask::top_k_mask;
     /// use pai_graphon::taxonomy::stats::{homogeneity_check, homogeneous_bounds, mask_stats};
     /// let m = top_k_mask(1, 4, &[1.0, 1.0, 0.0, 0.0], 2).unwrap();
     /// let c = homogeneity_check(&mask_stats(&m), &homogeneous_bounds(1, 4, 2, 0.5).unwrap());
@@ -459,7 +459,7 @@ impl HomogeneityCheck {
     /// Whether every bound holds.
     ///
     /// ```
-    /// use pai_graphon::convergence::mask::top_k_mask;
+    /// use pai_graphon::mask::top_k_mask;
     /// use pai_graphon::taxonomy::stats::{homogeneity_check, homogeneous_bounds, mask_stats};
     /// let m = top_k_mask(2, 2, &[1.0, 0.0, 0.0, 1.0], 2).unwrap();
     /// let s = mask_stats(&m);
@@ -476,7 +476,7 @@ impl HomogeneityCheck {
 /// `γ_64` on the bound ([`Comparison::new`]).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::mask::top_k_mask;
 /// use pai_graphon::taxonomy::stats::{homogeneity_check, homogeneous_bounds, mask_stats};
 /// // A 1 × 4 mask keeping 2: row deviation 0, column deviation 1/2.
 /// let m = top_k_mask(1, 4, &[1.0, 1.0, 0.0, 0.0], 2).unwrap();
@@ -504,7 +504,7 @@ pub fn homogeneity_check(stats: &MaskStats, bounds: &HomogeneousBounds) -> Homog
 /// [`heterogeneity_lcb`]).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::mask::top_k_mask;
 /// use pai_graphon::taxonomy::stats::heterogeneity_lcb;
 /// // The full-rows mask: rows carry the heterogeneity, columns none.
 /// let (n, d) = (512, 32);
@@ -579,7 +579,7 @@ fn excess_from_variance(rho: f64, variance: f64) -> f64 {
 /// Errors: n < 2 ([`TaxonomyError::Shape`]); δ outside (0, 1).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::mask::top_k_mask;
 /// use pai_graphon::taxonomy::stats::heterogeneity_lcb;
 /// // Half the rows full, half empty: sd of the row fractions = 1/2, every column degree n/2.
 /// let (n, d) = (1024, 64);
@@ -646,7 +646,7 @@ fn same_shape(a: &Mask, b: &Mask) -> Result<(), Error> {
 /// Errors: masks of different shapes ([`TaxonomyError::Shape`]).
 ///
 /// ```
-/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::mask::top_k_mask;
 /// use pai_graphon::taxonomy::stats::column_degree_distance;
 /// let a = top_k_mask(2, 2, &[1.0, 0.0, 1.0, 0.0], 2).unwrap(); // column degrees (2, 0)
 /// let b = top_k_mask(2, 2, &[0.0, 1.0, 0.0, 1.0], 2).unwrap(); // column degrees (0, 2)
@@ -742,7 +742,7 @@ fn sorted_block_averages(mask: &Mask, row_blocks: usize, col_blocks: usize) -> V
 /// Errors: different shapes, or block counts outside `1..=n` and `1..=d`.
 ///
 /// ```
-/// use pai_graphon::convergence::mask::top_k_mask;
+/// use pai_graphon::mask::top_k_mask;
 /// use pai_graphon::taxonomy::stats::sorted_block_distance;
 /// // Same row sets up to order: sorting by degree makes them equal.
 /// let a = top_k_mask(2, 2, &[1.0, 1.0, 0.0, 0.0], 2).unwrap();

@@ -5,7 +5,7 @@
 
 use crate::probe::*;
 use pai_graphon::convergence::limit::Fsm;
-use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec};
 use pai_graphon::npy::encode_u8;
 use pai_graphon::seed::MasterSeed;
 use serde_json::Value;

@@ -7,7 +7,6 @@
 use crate::CommandFailure as Failure;
 use pai_graphon::claims::{Check, Relation, Status};
 use pai_graphon::convergence::limit::{Fsm, LimitGraphon};
-use pai_graphon::convergence::mask::Mask;
 use pai_graphon::convergence::noise::Noise;
 use pai_graphon::external::reference::{
     check_against_references, reference_masks, references_needed,
@@ -15,6 +14,7 @@ use pai_graphon::external::reference::{
 use pai_graphon::external::sharp::{Options, Sharp};
 use pai_graphon::external::simulate::Model;
 use pai_graphon::external::{Null, Verdict};
+use pai_graphon::mask::Mask;
 use pai_graphon::net::criteria::{GraspVariant, Method, PruneSpec, Residual};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::npy::{read_f64, read_masks};

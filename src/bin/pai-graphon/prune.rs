@@ -4,7 +4,7 @@
 use crate::output::{commit, emit, Plan};
 use crate::Progress;
 use crate::{output_files, CommandFailure as Failure};
-use pai_graphon::convergence::mask::Mask;
+use pai_graphon::mask::Mask;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;

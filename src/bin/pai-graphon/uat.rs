@@ -4,11 +4,11 @@
 //! floor); the table, and with `--out` a log-log error-vs-width plot, CSV and JSON.
 
 use crate::{write_outputs, CommandFailure as Failure, Progress};
-use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, INACTIVE_BAND};
 use pai_graphon::approximation::fit::{held_out, Reach, Target};
 use pai_graphon::approximation::wiring::{
     band_coordinate, position, wired_lower_bound, WiringGraphon,
 };
+use pai_graphon::claims::approximation::{ACTIVE_BANDS, INACTIVE_BAND};
 use pai_graphon::plot::{loglog, LineSpec, Series, SeriesStyle};
 use pai_graphon::report::sig;
 use pai_graphon::seed::MasterSeed;

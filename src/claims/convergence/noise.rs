@@ -3,7 +3,7 @@
 //! binomial degrees). Statements, thresholds and proofs: `theory/convergence.md`.
 //!
 //! ```
-//! use pai_graphon::convergence::{limit::Fsm, mask::{sample_scores, MaskSpec}, noise::UniformAbs};
+//! use pai_graphon::convergence::{limit::Fsm, sampler::{sample_scores, MaskSpec}, noise::UniformAbs};
 //! use pai_graphon::seed::MasterSeed;
 //! // CONV-4: a score over its profile product is a draw of |ξ|, here U(0, 2) (powers of 2
 //! // keep the division exact).
@@ -16,10 +16,14 @@
 //! assert_eq!((w.tau.value, w.w(0.1, 0.9)), (0.75, 0.25));
 //! ```
 
-use super::mask::{sample_mask, sample_scores, threshold_window, MaskSpec, ROW_BLOCK};
-use super::noise::{HalfNormal, NoiseLaw, UniformAbs};
-use super::profile::Profile;
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
+use crate::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
+use crate::convergence::profile::Profile;
+use crate::convergence::sampler::{
+    sample_mask, sample_scores, threshold_window, MaskSpec, ROW_BLOCK,
+};
 use crate::normal::{
     half_normal_isf, half_normal_sf, HALF_NORMAL_ISF_RELATIVE_BOUND, SF_RELATIVE_BOUND,
 };
@@ -36,7 +40,7 @@ use rayon::prelude::*;
 /// Claims of this file: CONV-4 and CONV-5, each with a false-alarm budget of 1e-4.
 ///
 /// ```
-/// use pai_graphon::convergence::claims_noise::claims;
+/// use pai_graphon::claims::convergence::noise::claims;
 /// let ids: Vec<&str> = claims().iter().map(|c| c.id).collect();
 /// assert_eq!(ids, ["CONV-4", "CONV-5"]);
 /// assert!(claims().iter().all(|c| c.delta == 1e-4));
@@ -48,16 +52,16 @@ pub fn claims() -> Vec<Claim> {
             title: "Within every row, the normalised scores S_ij/(φ_i ψ_j) follow the law of |ξ|",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
-            run: conv_4_check,
+            delta: STATISTICAL_DELTA,
+            run: conv_4,
         },
         Claim {
             id: "CONV-5",
             title: "Random and Magnitude pruning give W ≡ ρ: closed-form τ*, binomial degrees",
             source: Source::Paper,
             kind: Kind::Statistical,
-            delta: 1e-4,
-            run: conv_5_check,
+            delta: STATISTICAL_DELTA,
+            run: conv_5,
         },
     ]
 }
@@ -190,7 +194,7 @@ fn holm_miss_probability(m: usize, d: usize, alpha: f64, gap: f64, eta: f64) -> 
     Ok((m as f64 * q.ln()).exp())
 }
 
-fn conv_4_check(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn conv_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let n = ctx.scaled(CONV_4_WIDTH);
     let d = n;
     let exp3 = Profile::Exp(3.0);
@@ -323,8 +327,8 @@ fn closed_forms() -> Result<ClosedForms, Error> {
                 out.cases += 1;
                 let a_q = rational(a);
                 let tau = &a_q * &product * (&one - &r);
-                let rows = super::mask::grid(&Profile::Constant(phi), 3);
-                let cols = super::mask::grid(&Profile::Constant(psi), 2);
+                let rows = crate::convergence::sampler::grid(&Profile::Constant(phi), 3);
+                let cols = crate::convergence::sampler::grid(&Profile::Constant(psi), 2);
                 let cells: Vec<BigRational> = rows
                     .iter()
                     .flat_map(|p| {
@@ -593,7 +597,7 @@ fn heterogeneous_control(
     })
 }
 
-fn conv_5_check(ctx: &ClaimContext) -> Result<Outcome, Error> {
+fn conv_5(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let forms = closed_forms()?;
     let n = ctx.scaled(CONV_5_WIDTH);
     let rho = CONV_5_DENSITY;
@@ -700,7 +704,7 @@ fn conv_5_check(ctx: &ClaimContext) -> Result<Outcome, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::convergence::mask::{sample_mask_in_memory, sample_scores};
+    use crate::convergence::sampler::{sample_mask_in_memory, sample_scores};
     use proptest::prelude::*;
 
     fn run(id: &str) -> Outcome {
@@ -892,7 +896,7 @@ mod tests {
         let hoeff = 1000.0 * tol::hoeffding(1000, 1.0, 1e-8, Tail::Two).unwrap();
         assert!(frozen >= hoeff && frozen - hoeff < 1e-10);
         // The top-k bound adds about d·s/N to the frozen one at the same line level.
-        let k = crate::convergence::mask::kept_count(1000, 1000, 0.2).unwrap();
+        let k = crate::mask::kept_count(1000, 1000, 0.2).unwrap();
         let topk = top_k_line_bound(1000, 1_000_000, k, 0.2, 1e-5, 1e-8).unwrap();
         let s = tol::hoeffding(1_000_000, 1.0, 5e-6, Tail::One).unwrap();
         assert!(topk > frozen && (topk - frozen - 1000.0 * s).abs() < 1e-2);

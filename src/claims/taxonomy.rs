@@ -2,13 +2,13 @@
 //! pruning criteria, implicit feature selection, FSM validity, deterministic limits and
 //! iterative SynFlow, on one-hidden-layer networks and real data.
 //!
-//! The claims run from [`crate::taxonomy::claims()`]; the constants here are their parameters.
+//! The claims run from [`claims()`]; the constants here are their parameters.
 //!
 //! ```
 //! use pai_graphon::net::criteria::{prune, Method, PruneSpec};
 //! use pai_graphon::net::{data, network::Network};
 //! use pai_graphon::seed::MasterSeed;
-//! use pai_graphon::taxonomy::claims::DENSITY;
+//! use pai_graphon::claims::taxonomy::DENSITY;
 //! // TAX-6 in small: 100 rounds of SynFlow keep exactly the single-shot mask.
 //! let seed = MasterSeed::default();
 //! let set = data::load(&data::DataSpec::parse("synthetic:samples=1,informative=8,noise=0,zero=0").unwrap(), seed, "DOC").unwrap();
@@ -19,20 +19,22 @@
 //! assert_eq!(once.mask.kept(), 26); // round(0.2 · 16 · 8)
 //! ```
 
-use super::fsm::{fsm_test, interaction_contrasts, ContrastLaw};
-use super::stats::{
-    column_degree_distance, deterministic_limit_bound, heterogeneity_lcb, homogeneity_check,
-    homogeneous_bounds, mask_stats, sorted_block_distance,
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
 };
-use super::synflow::{keep_probabilities, synflow_limit};
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
-use crate::convergence::claims_limit::loglog_slope;
-use crate::convergence::mask::Mask;
+use crate::convergence::figure1::loglog_slope;
 use crate::graphon::cutnorm::{cut_norm, CutNormOptions};
 use crate::graphon::step::StepGraphon;
+use crate::mask::Mask;
 use crate::net::criteria::{prune, GraspVariant, Method, PruneSpec, Pruned, Residual};
 use crate::net::data::{load, DataSet, DataSpec, SyntheticSpec};
 use crate::net::network::Network;
+use crate::taxonomy::fsm::{fsm_test, interaction_contrasts, ContrastLaw};
+use crate::taxonomy::stats::{
+    column_degree_distance, deterministic_limit_bound, heterogeneity_lcb, homogeneity_check,
+    homogeneous_bounds, mask_stats, sorted_block_distance,
+};
+use crate::taxonomy::synflow::{keep_probabilities, synflow_limit};
 use crate::tol::{hoeffding, Tail};
 use crate::Error;
 use num_rational::BigRational;
@@ -42,15 +44,20 @@ use num_traits::ToPrimitive;
 ///
 /// ```
 /// use pai_graphon::net::criteria::kept_schedule;
-/// use pai_graphon::taxonomy::{claims::DENSITY, synflow::synflow_limit};
+/// use pai_graphon::{claims::taxonomy::DENSITY, taxonomy::synflow::synflow_limit};
 /// assert_eq!(kept_schedule(100, 64, DENSITY, 1).unwrap(), vec![1280]); // 0.2 · 6400
 /// // TAX-2: SynFlow's limit at this density is heterogeneous.
 /// assert!(synflow_limit(DENSITY, 256).unwrap().c4_excess.lo > 0.0);
 /// ```
 pub const DENSITY: f64 = 0.2;
 
-/// The taxonomy claims (collected by [`crate::taxonomy::claims()`]).
-pub(crate) fn claims() -> Vec<Claim> {
+/// The taxonomy claims (TAX-3 and TAX-5 retired).
+///
+/// ```
+/// let ids: Vec<&str> = pai_graphon::claims::taxonomy::claims().iter().map(|c| c.id).collect();
+/// assert_eq!(ids, ["TAX-1", "TAX-2", "TAX-4", "TAX-6", "TAX-7", "TAX-8"]);
+/// ```
+pub fn claims() -> Vec<Claim> {
     let claim = |id, title, source, kind, delta, run| Claim {
         id,
         title,
@@ -65,7 +72,7 @@ pub(crate) fn claims() -> Vec<Claim> {
             "Random and Magnitude masks converge to the constant graphon: t(C4) − ρ⁴, degree variances and ‖M − ρ‖_□ vanish",
             Source::Paper,
             Kind::Statistical,
-            1e-4,
+            STATISTICAL_DELTA,
             tax_1 as fn(&ClaimContext) -> Result<Outcome, Error>,
         ),
         claim(
@@ -73,7 +80,7 @@ pub(crate) fn claims() -> Vec<Claim> {
             "SNIP, GraSP and SynFlow masks stay heterogeneous: t(C4) − ρ⁴ has a positive lower confidence bound at every width",
             Source::Paper,
             Kind::Statistical,
-            1e-4,
+            STATISTICAL_DELTA,
             tax_2,
         ),
         claim(
@@ -81,7 +88,7 @@ pub(crate) fn claims() -> Vec<Claim> {
             "Magnitude, SynFlow and single-sample SNIP/GraSP scores are exact FSMs; batch SNIP and GraSP are not, at any width",
             Source::Reconstructed,
             Kind::Statistical,
-            1e-4,
+            STATISTICAL_DELTA,
             tax_4,
         ),
         claim(
@@ -97,7 +104,7 @@ pub(crate) fn claims() -> Vec<Claim> {
             "Masks from independent initialisations share one limit (SynFlow, centred SNIP), but not plain SNIP; GraSP reported",
             Source::Reconstructed,
             Kind::Statistical,
-            1e-4,
+            STATISTICAL_DELTA,
             tax_7,
         ),
         claim(
@@ -105,7 +112,7 @@ pub(crate) fn claims() -> Vec<Claim> {
             "SNIP and GraSP cut off exactly the constant-zero inputs and, at a clear signal, favour informative ones; data-free criteria never empty a column",
             Source::Paper,
             Kind::Statistical,
-            1e-4,
+            STATISTICAL_DELTA,
             tax_8,
         ),
     ]
@@ -344,7 +351,7 @@ fn tax_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
 /// column's density at the weak signal (about 0.06 for GraSP-magnitude).
 ///
 /// ```
-/// use pai_graphon::taxonomy::claims::TAX8_WIDTH;
+/// use pai_graphon::claims::taxonomy::TAX8_WIDTH;
 /// use pai_graphon::tol::{hoeffding, Tail};
 /// // δ = 1e-4 shared by 10 masks, then by the 96 columns of TAX-8's design.
 /// let eps = hoeffding(TAX8_WIDTH, 1.0, 1e-4 / 10.0 / 96.0, Tail::One).unwrap();
@@ -358,7 +365,7 @@ pub const TAX8_WIDTH: usize = 16384;
 /// ```
 /// use pai_graphon::net::data::{load, DataSpec};
 /// use pai_graphon::seed::MasterSeed;
-/// use pai_graphon::taxonomy::claims::tax_8_design;
+/// use pai_graphon::claims::taxonomy::tax_8_design;
 /// let set = load(&DataSpec::Synthetic(tax_8_design(0.1)), MasterSeed::default(), "DOC").unwrap();
 /// assert_eq!((set.samples, set.d), (500, 96));
 /// assert_eq!(set.blocks, Some((0..32, 32..64, 64..96)));
@@ -427,7 +434,7 @@ fn synthetic_blocks(
     let spec = DataSpec::Synthetic(tax_8_design(signal));
     let data = load(&spec, ctx.seed, &ctx.label(&format!("data/{name}")))?;
     let Some((informative, noise, _)) = data.blocks.clone() else {
-        return Err(Error::Taxonomy(super::TaxonomyError::Shape(
+        return Err(Error::Taxonomy(crate::taxonomy::TaxonomyError::Shape(
             "the synthetic set has no coordinate blocks".into(),
         )));
     };
@@ -537,7 +544,7 @@ const TAX4_WIDTHS: [usize; 2] = [2048, 4096];
 /// use pai_graphon::net::criteria::{scores, Method, PruneSpec, Residual};
 /// use pai_graphon::net::{data::DataSet, network::Network};
 /// use pai_graphon::seed::MasterSeed;
-/// use pai_graphon::taxonomy::claims::TAX4_BATCH;
+/// use pai_graphon::claims::taxonomy::TAX4_BATCH;
 /// let toy = |samples: usize| DataSet {
 ///     name: "toy".into(), samples, d: 2,
 ///     x: (0..samples).flat_map(|b| [1.0 + (b % 4) as f64, 1.0 + (b % 3) as f64]).collect(),
@@ -564,7 +571,7 @@ pub const TAX4_BATCH: usize = 100;
 /// use pai_graphon::net::criteria::{scores, GraspVariant, Method, PruneSpec};
 /// use pai_graphon::net::{data::DataSet, network::Network};
 /// use pai_graphon::seed::MasterSeed;
-/// use pai_graphon::taxonomy::claims::TAX4_SMALL_BATCH;
+/// use pai_graphon::claims::taxonomy::TAX4_SMALL_BATCH;
 /// let toy = |samples: usize| DataSet {
 ///     name: "toy".into(), samples, d: 2,
 ///     x: (0..samples).flat_map(|b| [1.0 + (b % 4) as f64, 1.0 + (b % 3) as f64]).collect(),
@@ -609,7 +616,7 @@ fn tax_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
         for (name, spec) in exact.iter().chain(&misfit) {
             let suffix = format!("{name}/n={n}");
             let p = mask_of(ctx, &data, n, spec, &suffix)?;
-            let fit = super::fsm::anova_fit(&p.scores, n, data.d)?;
+            let fit = crate::taxonomy::fsm::anova_fit(&p.scores, n, data.d)?;
             let contrasts = interaction_contrasts(&p.scores, n, data.d)?;
             let test = fsm_test(&contrasts.values, ContrastLaw::Gaussian, per_test)?;
             details.push((format!("{suffix}/anova_variance_ratio"), fit.gaussian_ratio));
@@ -656,7 +663,7 @@ const TAX7_WIDTHS: [usize; 3] = [4096, 16384, 65536];
 /// ```
 /// use pai_graphon::net::criteria::batch_indices;
 /// use pai_graphon::seed::MasterSeed;
-/// use pai_graphon::taxonomy::claims::TAX7_SAMPLES;
+/// use pai_graphon::claims::taxonomy::TAX7_SAMPLES;
 /// // The whole set is the batch, whatever the seed of the initialisation.
 /// let a = batch_indices(TAX7_SAMPLES, None, MasterSeed::default(), "init-1").unwrap();
 /// let b = batch_indices(TAX7_SAMPLES, None, MasterSeed::new(7), "init-2").unwrap();

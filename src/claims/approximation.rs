@@ -6,7 +6,7 @@
 //! [`tol::nonnegative_mean_lower`] bound its expectation.
 //!
 //! ```
-//! use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, D, INACTIVE_BAND};
+//! use pai_graphon::claims::approximation::{ACTIVE_BANDS, D, INACTIVE_BAND};
 //! use pai_graphon::approximation::fit::{Reach, Target};
 //! use pai_graphon::approximation::wiring::band_coordinate;
 //! // UAT-4's target: cos(π x_a) + x_b² with x_b in the inactive band keeps x_b²'s variance.
@@ -15,25 +15,29 @@
 //! assert_eq!(Target::CosPlusSquare(a, b).floor(&Reach::Joint(active)), 4.0 / 45.0);
 //! ```
 
-use super::fit::{held_out, Fit, Reach, Target};
-use super::wiring::{band_coordinate, WiringGraphon};
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::approximation::fit::{held_out, Fit, Reach, Target};
+use crate::approximation::wiring::{band_coordinate, WiringGraphon};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
 use crate::stats::ks::{two_sample_counts, two_sample_sf};
 use crate::tol;
 use crate::Error;
 use rayon::prelude::*;
 
+pub mod wiring;
+
 /// Ambient dimension of UAT-2, UAT-4, UAT-5 (and the smaller one of UAT-3).
 ///
 /// ```
-/// use pai_graphon::approximation::{claims_fit::D, wiring::band_coordinate};
+/// use pai_graphon::{approximation::wiring::band_coordinate, claims::approximation::D};
 /// assert_eq!(band_coordinate(1, D).unwrap(), 4); // four coordinates per band
 /// ```
 pub const D: usize = 32;
 /// The larger ambient dimension of UAT-3.
 ///
 /// ```
-/// use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, D, D_LARGE, P};
+/// use pai_graphon::claims::approximation::{ACTIVE_BANDS, D, D_LARGE, P};
 /// use pai_graphon::approximation::wiring::{band_coordinate, position, WiringGraphon, BANDS};
 /// // Band coordinates see the same W at both dimensions: the networks' law is the same.
 /// let g = WiringGraphon::Block { p: P, bands: ACTIVE_BANDS };
@@ -46,7 +50,7 @@ pub const D_LARGE: usize = 256;
 /// Training and held-out points.
 ///
 /// ```
-/// use pai_graphon::approximation::claims_fit::{SAMPLES, WIDTHS};
+/// use pai_graphon::claims::approximation::{SAMPLES, WIDTHS};
 /// // Far more points than the widest fit's coefficients (its neurons and an intercept).
 /// assert!(SAMPLES >= 16 * (WIDTHS[WIDTHS.len() - 1] + 1));
 /// ```
@@ -54,7 +58,7 @@ pub const SAMPLES: usize = 20_000;
 /// The widths (nested).
 ///
 /// ```
-/// use pai_graphon::approximation::claims_fit::WIDTHS;
+/// use pai_graphon::claims::approximation::WIDTHS;
 /// assert!(WIDTHS.windows(2).all(|w| w[1] == 2 * w[0]));
 /// assert_eq!((WIDTHS[0], WIDTHS[6]), (16, 1024));
 /// ```
@@ -67,7 +71,7 @@ const UAT3_CONTROL_WIDTH: usize = 64;
 /// The edge probability on the active block.
 ///
 /// ```
-/// use pai_graphon::approximation::{claims_fit::P, wiring::wired_lower_bound};
+/// use pai_graphon::{approximation::wiring::wired_lower_bound, claims::approximation::P};
 /// // About a quarter of the neurons are wired to both coordinates of a pair.
 /// assert_eq!(wired_lower_bound(1024, P, 2, 1e-4).unwrap().0, 256.0);
 /// ```
@@ -75,7 +79,7 @@ pub const P: f64 = 0.5;
 /// Active column bands of the block graphon (band 6, the inactive coordinate's, is outside).
 ///
 /// ```
-/// use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, P};
+/// use pai_graphon::claims::approximation::{ACTIVE_BANDS, P};
 /// use pai_graphon::approximation::wiring::{WiringGraphon, BANDS};
 /// let g = WiringGraphon::Block { p: P, bands: ACTIVE_BANDS };
 /// let band_start = |r: usize| r as f64 / BANDS as f64;
@@ -85,7 +89,7 @@ pub const ACTIVE_BANDS: usize = 4;
 /// The band of the inactive coordinate.
 ///
 /// ```
-/// use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, D, INACTIVE_BAND, P};
+/// use pai_graphon::claims::approximation::{ACTIVE_BANDS, D, INACTIVE_BAND, P};
 /// use pai_graphon::approximation::wiring::{band_coordinate, position, WiringGraphon};
 /// let g = WiringGraphon::Block { p: P, bands: ACTIVE_BANDS };
 /// let b = band_coordinate(INACTIVE_BAND, D).unwrap();
@@ -97,18 +101,31 @@ pub const INACTIVE_BAND: usize = 6;
 /// achieves n^(−1); half the exponent is claimed).
 ///
 /// ```
-/// use pai_graphon::approximation::claims_fit::{FACTOR, WIDTHS};
+/// use pai_graphon::claims::approximation::{FACTOR, WIDTHS};
 /// assert_eq!(FACTOR, ((WIDTHS[WIDTHS.len() - 1] / WIDTHS[0]) as f64).sqrt());
 /// ```
 pub const FACTOR: f64 = 8.0;
 
-pub(crate) fn claims() -> Vec<Claim> {
+/// The UAT claims, in id order.
+///
+/// ```
+/// let ids: Vec<&str> = pai_graphon::claims::approximation::claims().iter().map(|c| c.id).collect();
+/// assert_eq!(ids, ["UAT-1", "UAT-2", "UAT-3", "UAT-4", "UAT-5"]);
+/// ```
+pub fn claims() -> Vec<Claim> {
+    let mut all = wiring::claims();
+    all.extend(fit_claims());
+    all
+}
+
+/// UAT-2 to UAT-5.
+fn fit_claims() -> Vec<Claim> {
     let claim = |id, title, run| Claim {
         id,
         title,
         source: Source::Reconstructed,
         kind: Kind::Statistical,
-        delta: 1e-4,
+        delta: STATISTICAL_DELTA,
         run,
     };
     vec![

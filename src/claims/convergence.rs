@@ -9,7 +9,7 @@
 //!   from P to W) stays below the matrix-Bernstein rate bound, which shrinks like sqrt(log n / n).
 //!
 //! ```
-//! use pai_graphon::convergence::claims_limit::threshold_interval;
+//! use pai_graphon::claims::convergence::threshold_interval;
 //! use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
 //! // CONV-1's interval for τ_n closes in on τ* as the mask grows.
 //! let fsm = Fsm::figure1();
@@ -19,20 +19,25 @@
 //! assert!(a < c && c < tau && tau < d && d < b);
 //! ```
 
-use super::limit::{Fsm, LimitGraphon, FIGURE1_DENSITY};
-use super::mask::{sample_mask_for, sample_scores, threshold_window, MaskSpec};
-use super::noise::Noise;
-use super::ConvergenceError;
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
+};
+use crate::convergence::figure1::loglog_slope;
+use crate::convergence::limit::{Fsm, LimitGraphon, FIGURE1_DENSITY};
+use crate::convergence::noise::Noise;
+use crate::convergence::sampler::{sample_mask_for, sample_scores, threshold_window, MaskSpec};
+use crate::convergence::ConvergenceError;
 use crate::graphon::cutnorm::{cut_norm, cut_norm_hoeffding_bound, CutNormOptions};
 use crate::tol::{hoeffding, matrix_bernstein, Tail};
 use crate::Error;
 use faer::Mat;
 
+pub mod noise;
+
 /// The widths n = d of the sweep at scale 1 (the paper's Figure-1 widths).
 ///
 /// ```
-/// use pai_graphon::convergence::{claims_limit::WIDTHS, figure1::Figure1Config};
+/// use pai_graphon::{claims::convergence::WIDTHS, convergence::figure1::Figure1Config};
 /// assert_eq!(WIDTHS.to_vec(), Figure1Config::default().widths);
 /// ```
 pub const WIDTHS: [usize; 5] = [200, 500, 1000, 2000, 4000];
@@ -41,7 +46,7 @@ pub const WIDTHS: [usize; 5] = [200, 500, 1000, 2000, 4000];
 /// high.
 ///
 /// ```
-/// use pai_graphon::convergence::claims_limit::{threshold_interval, WIDTHS, WRONG_DENSITY};
+/// use pai_graphon::claims::convergence::{threshold_interval, WIDTHS, WRONG_DENSITY};
 /// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
 /// assert_eq!(WRONG_DENSITY, 1.25 * FIGURE1_DENSITY);
 /// // Already at the smallest width, its interval lies wholly below the right one (CONV-1
@@ -58,7 +63,7 @@ pub const WRONG_DENSITY: f64 = 0.25;
 /// only beyond n ≈ 8000.
 ///
 /// ```
-/// use pai_graphon::convergence::claims_limit::FAR_WRONG_DENSITY;
+/// use pai_graphon::claims::convergence::FAR_WRONG_DENSITY;
 /// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
 /// assert_eq!(FAR_WRONG_DENSITY, 2.0 * FIGURE1_DENSITY);
 /// let (right, far) = (Fsm::figure1().limit_graphon(FIGURE1_DENSITY).unwrap(),
@@ -83,9 +88,9 @@ fn widths(ctx: &ClaimContext) -> Vec<usize> {
 /// certified intervals of τ*(target), so the f64 quadrature error is accounted for.
 ///
 /// ```
-/// use pai_graphon::convergence::claims_limit::threshold_interval;
+/// use pai_graphon::claims::convergence::threshold_interval;
 /// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
-/// use pai_graphon::convergence::mask::{sample_mask_for, MaskSpec};
+/// use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec};
 /// use pai_graphon::seed::MasterSeed;
 /// let fsm = Fsm::figure1();
 /// let (lo, hi) = threshold_interval(&fsm, FIGURE1_DENSITY, 200, 200, 1e-4).unwrap();
@@ -176,7 +181,10 @@ fn conv_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
 }
 
 /// A speed hint for the sampler (never changes the mask): the finite-grid window at 1e-9.
-fn hint_window(spec: &MaskSpec, noise: &Noise) -> Result<Option<super::mask::Window>, Error> {
+fn hint_window(
+    spec: &MaskSpec,
+    noise: &Noise,
+) -> Result<Option<crate::convergence::sampler::Window>, Error> {
     Ok(Some(threshold_window(spec, noise.law(), 1e-9)?))
 }
 
@@ -315,12 +323,16 @@ fn edge_probabilities(spec: &MaskSpec, limit: &LimitGraphon) -> Mat<f64> {
     })
 }
 
+/// The relative allowance by which an f64 sum used as an upper bound (a line variance, the
+/// monotone L1 bound) is inflated for its rounding; one value for both.
+const BOUND_ROUNDING: f64 = 1e-12;
+
 /// The matrix-Bernstein variance proxy of M − P: the largest row or column sum of P(1 − P).
 fn max_line_variance(p: &Mat<f64>) -> f64 {
     let var = |x: f64| x * (1.0 - x);
     let rows = (0..p.nrows()).map(|i| (0..p.ncols()).map(|j| var(p[(i, j)])).sum::<f64>());
     let cols = (0..p.ncols()).map(|j| (0..p.nrows()).map(|i| var(p[(i, j)])).sum::<f64>());
-    rows.chain(cols).fold(0.0, f64::max) * (1.0 + 1e-12)
+    rows.chain(cols).fold(0.0, f64::max) * (1.0 + BOUND_ROUNDING)
 }
 
 /// ‖W_P − W‖₁ ≤ Σ_cells |cell| (W(upper corner) − W(lower corner)), which telescopes to the
@@ -330,7 +342,7 @@ fn max_line_variance(p: &Mat<f64>) -> f64 {
 /// factor (1 + 1e-12).
 ///
 /// ```
-/// use pai_graphon::convergence::{claims_limit::monotone_l1_bound, limit::Fsm};
+/// use pai_graphon::{claims::convergence::monotone_l1_bound, convergence::limit::Fsm};
 /// // A constant W equals its grid values: the bound is exactly 0.
 /// let flat = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap().limit_graphon(0.2).unwrap();
 /// assert_eq!(monotone_l1_bound(&flat, 10, 10), 0.0);
@@ -343,38 +355,7 @@ pub fn monotone_l1_bound(limit: &LimitGraphon, n: usize, d: usize) -> f64 {
         + (1..n).map(|i| limit.w(i as f64 / nf, 1.0)).sum::<f64>();
     let bottom: f64 = (0..d).map(|j| limit.w(0.0, j as f64 / df)).sum::<f64>()
         + (1..n).map(|i| limit.w(i as f64 / nf, 0.0)).sum::<f64>();
-    ((top - bottom) / (nf * df)).max(0.0) * (1.0 + 1e-12)
-}
-
-/// Least-squares slope of log y against log x, with its standard error.
-///
-/// ```
-/// use pai_graphon::convergence::claims_limit::loglog_slope;
-/// let xs = [1.0, 4.0, 16.0];
-/// let ys: Vec<f64> = xs.iter().map(|x: &f64| 3.0 / x.sqrt()).collect();
-/// let (slope, se) = loglog_slope(&xs, &ys);
-/// assert!((slope + 0.5).abs() < 1e-12 && se < 1e-12);
-/// assert!(loglog_slope(&xs[..2], &ys[..2]).1.is_nan()); // two points leave no residual
-/// ```
-pub fn loglog_slope(xs: &[f64], ys: &[f64]) -> (f64, f64) {
-    let lx: Vec<f64> = xs.iter().map(|x| x.ln()).collect();
-    let ly: Vec<f64> = ys.iter().map(|y| y.ln()).collect();
-    let k = lx.len() as f64;
-    let (mx, my) = (lx.iter().sum::<f64>() / k, ly.iter().sum::<f64>() / k);
-    let sxx: f64 = lx.iter().map(|x| (x - mx).powi(2)).sum();
-    let sxy: f64 = lx.iter().zip(&ly).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let slope = sxy / sxx;
-    let rss: f64 = lx
-        .iter()
-        .zip(&ly)
-        .map(|(x, y)| (y - my - slope * (x - mx)).powi(2))
-        .sum();
-    let se = if k > 2.0 {
-        (rss / (k - 2.0) / sxx).sqrt()
-    } else {
-        f64::NAN
-    };
-    (slope, se)
+    ((top - bottom) / (nf * df)).max(0.0) * (1.0 + BOUND_ROUNDING)
 }
 
 fn conv_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
@@ -439,7 +420,7 @@ fn guarantee_control(
 /// The wrong-density control of CONV-2 and CONV-3 is checked from this width on.
 ///
 /// ```
-/// use pai_graphon::convergence::claims_limit::{CONTROL_FROM_WIDTH, WIDTHS};
+/// use pai_graphon::claims::convergence::{CONTROL_FROM_WIDTH, WIDTHS};
 /// assert_eq!(WIDTHS.iter().filter(|&&n| n >= CONTROL_FROM_WIDTH).count(), 3);
 /// ```
 pub const CONTROL_FROM_WIDTH: usize = 1000;
@@ -483,21 +464,27 @@ fn conv_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
     Ok(out)
 }
 
-/// CONV-1 to CONV-3.
+/// The convergence claims, CONV-1 to CONV-5.
 ///
 /// ```
-/// use pai_graphon::convergence::claims_limit::claims;
-/// let ids: Vec<&str> = claims().iter().map(|c| c.id).collect();
-/// assert_eq!(ids, ["CONV-1", "CONV-2", "CONV-3"]);
+/// let ids: Vec<&str> = pai_graphon::claims::convergence::claims().iter().map(|c| c.id).collect();
+/// assert_eq!(ids, ["CONV-1", "CONV-2", "CONV-3", "CONV-4", "CONV-5"]);
 /// ```
 pub fn claims() -> Vec<Claim> {
+    let mut all = limit_claims();
+    all.extend(noise::claims());
+    all
+}
+
+/// CONV-1 to CONV-3.
+fn limit_claims() -> Vec<Claim> {
     vec![
         Claim {
             id: "CONV-1",
             title: "The empirical threshold τ_n lies in the Hoeffding interval around τ*",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: conv_1,
         },
         Claim {
@@ -505,7 +492,7 @@ pub fn claims() -> Vec<Claim> {
             title: "Frozen at τ*, ‖W_M − W_P‖_□ stays below the Hoeffding union bound",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: conv_2,
         },
         Claim {
@@ -513,7 +500,7 @@ pub fn claims() -> Vec<Claim> {
             title: "The certified distance ‖W_M − W‖_□ stays below a rate bound that shrinks like sqrt(log n / n)",
             source: Source::Paper,
             kind: Kind::Statistical,
-            delta: 1e-4,
+            delta: STATISTICAL_DELTA,
             run: conv_3,
         },
     ]

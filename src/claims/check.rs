@@ -6,13 +6,20 @@
 //! simulates its own null replicates under a master seed drawn from its own stream, so the
 //! verdicts of different stacks are independent and their rejection count is a sum of
 //! independent Bernoulli variables (Chernoff).
+//!
+//! ```
+//! let ids: Vec<&str> = pai_graphon::claims::check::claims().iter().map(|c| c.id).collect();
+//! assert_eq!(ids, ["CHECK-1", "CHECK-2", "CHECK-3", "CHECK-4"]);
+//! ```
 
-use super::sharp::{Options, Sharp};
-use super::simulate::{Draw, Model};
-use super::Null;
-use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, Status};
+use crate::claims::{
+    Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, Status, STATISTICAL_DELTA,
+};
 use crate::convergence::limit::Fsm;
-use crate::convergence::mask::Mask;
+use crate::external::sharp::{Options, Sharp};
+use crate::external::simulate::{Draw, Model};
+use crate::external::Null;
+use crate::mask::Mask;
 use crate::seed::{uniform_open01, MasterSeed};
 use crate::tol::chernoff_upper;
 use crate::Error;
@@ -290,7 +297,7 @@ fn check_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
         .collect::<Result<_, Error>>()?;
     let count = |v: &[bool]| v.iter().filter(|&&x| x).count() as f64;
     // Each stack's pair verdicts reject a correct stack with probability ≤ δ_c · PAIR_SHARE.
-    let mean = r as f64 * level * super::sharp::PAIR_SHARE;
+    let mean = r as f64 * level * crate::external::sharp::PAIR_SHARE;
     let bound = chernoff_upper(mean, ctx.delta / 2.0)?;
     Ok(Outcome::new(
         Check::new(count(&correct), bound, Relation::AtMost).within(0.0, r as f64),
@@ -306,13 +313,18 @@ fn check_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
     .detail("stacks R", r as f64)
     .detail(
         "pair level δ_c · PAIR_SHARE",
-        level * super::sharp::PAIR_SHARE,
+        level * crate::external::sharp::PAIR_SHARE,
     )
     .detail("control rejections", count(&control)))
 }
 
 /// The check's claims, for [`crate::claims::registry`].
-pub(crate) fn claims() -> Vec<Claim> {
+///
+/// ```
+/// let ids: Vec<&str> = pai_graphon::claims::check::claims().iter().map(|c| c.id).collect();
+/// assert!(ids.iter().all(|id| id.starts_with("CHECK-")));
+/// ```
+pub fn claims() -> Vec<Claim> {
     let claim = |id, title, delta, run| Claim {
         id,
         title,
@@ -325,25 +337,25 @@ pub(crate) fn claims() -> Vec<Claim> {
         claim(
             "CHECK-1",
             "check under the limit null rejects correct top-k and frozen-threshold stacks with probability at most δ",
-            1e-4,
+            STATISTICAL_DELTA,
             check_1 as fn(&ClaimContext) -> Result<Outcome, Error>,
         ),
         claim(
             "CHECK-2",
             "check under the sampler null rejects correct top-k stacks with probability at most δ and rejects frozen-threshold stacks",
-            1e-4,
+            STATISTICAL_DELTA,
             check_2,
         ),
         claim(
             "CHECK-3",
             "at 8 × 512 × 512 of the Figure-1 model, check rejects density errors of 1 % and profile-exponent errors of 2 % with probability ≥ 0.9 at δ = 1e-3",
-            1e-4,
+            STATISTICAL_DELTA,
             check_3,
         ),
         claim(
             "CHECK-4",
             "the pair-overlap verdicts reject stacks in which rows reuse another row's noise, and correct stacks with probability at most their share of δ",
-            1e-4,
+            STATISTICAL_DELTA,
             check_4,
         ),
     ]

@@ -1,0 +1,256 @@
+//! The import graph between layers: kernels (every module but `claims`) ← claims (`src/claims/`)
+//! ← the binary (`src/bin/`). A file may only name modules of its own layer or below, so the
+//! layers have no cycle: no kernel names `crate::claims`.
+//!
+//! The checker reads the sources as text (no new dependency): it collects the first segment of
+//! every `crate::…` path (also inside `crate::{…}` groups, and `super::…` in a top-level module)
+//! outside comments. `src/lib.rs`, the crate root that declares every module, is not a layer.
+
+use std::path::{Path, PathBuf};
+
+/// The layers, lowest first; a file may name its own layer and the ones below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Layer {
+    Kernel,
+    Claims,
+    Bin,
+}
+
+/// A reference from a file to a module of a higher layer.
+#[derive(Debug, PartialEq)]
+struct Violation {
+    file: String,
+    line: usize,
+    module: String,
+}
+
+/// The layer of a file, by its path relative to the crate (`src/...`); `None` for the root.
+fn file_layer(path: &str) -> Option<Layer> {
+    if path == "src/lib.rs" {
+        None
+    } else if path.starts_with("src/bin/") {
+        Some(Layer::Bin)
+    } else if path.starts_with("src/claims/") {
+        Some(Layer::Claims)
+    } else {
+        Some(Layer::Kernel)
+    }
+}
+
+/// The layer of a top-level module of the library.
+fn module_layer(module: &str) -> Layer {
+    if module == "claims" {
+        Layer::Claims
+    } else {
+        Layer::Kernel
+    }
+}
+
+/// Whether `super::` in this file names the crate root (a top-level module file).
+fn is_top_level(path: &str) -> bool {
+    let rest = path.trim_start_matches("src/");
+    !rest.contains('/') || rest.matches('/').count() == 1 && rest.ends_with("/mod.rs")
+}
+
+fn ident(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+/// The first segments of the paths in a `{…}` group starting just after `{`.
+fn group_heads(s: &str) -> Vec<String> {
+    let (mut depth, mut heads, mut start) = (0usize, Vec::new(), true);
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => break,
+            '}' => depth -= 1,
+            ',' if depth == 0 => start = true,
+            c if start && (c.is_alphanumeric() || c == '_') => {
+                heads.push(ident(&s[i..]).to_string());
+                start = false;
+            }
+            _ => {}
+        }
+    }
+    heads
+}
+
+/// The top-level library modules a source text names, with 1-based line numbers. Comment
+/// lines (`//`, `///`, `//!`) are skipped: doc examples name `pai_graphon::…`, not `crate::…`.
+fn referenced_modules(path: &str, text: &str) -> Vec<(usize, String)> {
+    // Join the lines first so that a `crate::{…}` group may span several of them.
+    let mut code = String::new();
+    let mut line_of = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        if line.starts_with("//") {
+            continue;
+        }
+        let line = line.split(" //").next().unwrap_or(line);
+        line_of.extend(std::iter::repeat_n(n + 1, line.len() + 1));
+        code.push_str(line);
+        code.push('\n');
+    }
+    let mut prefixes = vec!["crate::"];
+    if is_top_level(path) {
+        prefixes.push("super::");
+    }
+    let mut found = Vec::new();
+    for prefix in prefixes {
+        for (at, _) in code.match_indices(prefix) {
+            let before = code[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue; // `pai_graphon::crate::` or `my_crate::` is not this crate
+            }
+            let rest = &code[at + prefix.len()..];
+            let heads = match rest.strip_prefix('{') {
+                Some(group) => group_heads(group),
+                None => vec![ident(rest).to_string()],
+            };
+            for head in heads.into_iter().filter(|h| !h.is_empty() && h != "*") {
+                found.push((line_of[at], head));
+            }
+        }
+    }
+    found
+}
+
+/// Every reference from a file to a module of a higher layer than its own.
+fn violations(files: &[(String, String)]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (path, text) in files {
+        let Some(layer) = file_layer(path) else {
+            continue;
+        };
+        if layer == Layer::Bin {
+            continue; // the top layer; its `crate::` is the binary's own crate
+        }
+        for (line, module) in referenced_modules(path, text) {
+            if module_layer(&module) > layer {
+                out.push(Violation {
+                    file: path.clone(),
+                    line,
+                    module,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable source directory") {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            walk(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn sources() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = Vec::new();
+    walk(&root.join("src"), &mut paths);
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&p).expect("readable source"))
+        })
+        .collect()
+}
+
+fn fake(path: &str, text: &str) -> Vec<(String, String)> {
+    vec![(path.to_string(), text.to_string())]
+}
+
+#[test]
+fn no_kernel_imports_the_claims_layer() {
+    let files = sources();
+    assert!(files.len() > 50, "found only {} source files", files.len());
+    let claims_files = files
+        .iter()
+        .filter(|(p, _)| file_layer(p) == Some(Layer::Claims))
+        .count();
+    assert!(claims_files >= 7, "src/claims/ has {claims_files} files");
+    let bad = violations(&files);
+    assert!(
+        bad.is_empty(),
+        "kernel files naming a higher layer (kernels ← claims ← bin):\n{bad:#?}"
+    );
+}
+
+/// Negative control: the same checker on in-memory kernel files that do name the claims layer.
+#[test]
+fn the_checker_reports_a_kernel_importing_claims() {
+    let v = violations(&fake("src/normal.rs", "use crate::claims::Claim;\n"));
+    assert_eq!(
+        v,
+        [Violation {
+            file: "src/normal.rs".into(),
+            line: 1,
+            module: "claims".into()
+        }]
+    );
+    let grouped = "use std::fmt;\nuse crate::{\n    tol,\n    claims::{Check, Status},\n};\n";
+    assert_eq!(violations(&fake("src/ntk/deep.rs", grouped)).len(), 1);
+    let inline = "fn f() {\n    let s = crate::claims::Status::Pass;\n}\n";
+    assert_eq!(violations(&fake("src/graphon/step.rs", inline))[0].line, 2);
+    // `super::` in a top-level module is the crate root.
+    assert_eq!(
+        violations(&fake("src/report.rs", "use super::claims::Row;\n")).len(),
+        1
+    );
+}
+
+/// What the checker must let through: comments, the claims layer and the binary naming lower
+/// layers, `super::` below the top level, and other crates' paths.
+#[test]
+fn the_checker_allows_downward_references() {
+    let ok = [
+        (
+            "src/normal.rs",
+            "/// use pai_graphon::claims::find;\n// crate::claims\n",
+        ),
+        ("src/normal.rs", "let x = 1; // crate::claims::run\n"),
+        (
+            "src/claims/ntk.rs",
+            "use crate::ntk::deep::*;\nuse crate::claims::Claim;\n",
+        ),
+        (
+            "src/bin/pai-graphon/main.rs",
+            "use pai_graphon::claims;\nuse crate::output;\n",
+        ),
+        ("src/external/sharp.rs", "use super::claims::Thing;\n"),
+        (
+            "src/lib.rs",
+            "pub mod claims;\nuse crate::claims::UnknownClaim;\n",
+        ),
+        ("src/tol.rs", "use other_crate::claims::X;\n"),
+    ];
+    for (path, text) in ok {
+        assert_eq!(violations(&fake(path, text)), [], "{path}: {text}");
+    }
+}
+
+#[test]
+fn layers_are_assigned_by_path() {
+    assert_eq!(file_layer("src/claims/mod.rs"), Some(Layer::Claims));
+    assert_eq!(file_layer("src/claims/ntk/deep.rs"), Some(Layer::Claims));
+    assert_eq!(file_layer("src/bin/pai-graphon/html.rs"), Some(Layer::Bin));
+    assert_eq!(file_layer("src/verdict.rs"), Some(Layer::Kernel));
+    assert_eq!(file_layer("src/lib.rs"), None);
+    assert!(Layer::Kernel < Layer::Claims && Layer::Claims < Layer::Bin);
+    assert!(is_top_level("src/report.rs") && is_top_level("src/ntk/mod.rs"));
+    assert!(!is_top_level("src/ntk/deep.rs"));
+}
