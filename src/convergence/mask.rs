@@ -53,6 +53,7 @@
 use super::noise::{Noise, NoiseLaw};
 use super::profile::Profile;
 use super::ConvergenceError;
+use crate::params::Density;
 use crate::seed::MasterSeed;
 use crate::tol::{hoeffding, Tail};
 use rand_chacha::ChaCha20Rng;
@@ -162,21 +163,20 @@ pub fn grid(profile: &Profile, m: usize) -> Vec<f64> {
 
 /// `k = ⌊ρ·n·d + 1/2⌋`, computed exactly: ρ is the rational `m·2^e` of its f64 and the product
 /// with `n·d` is formed in 128-bit integers, so halves round up with no floating-point error.
-/// Rejects ρ outside (0, 1), n or d = 0, `n·d > MAX_CELLS` and densities so small that k = 0.
+/// Rejects n or d = 0, `n·d > MAX_CELLS` and densities so small that k = 0 (ρ ∈ (0, 1) is the
+/// [`Density`]'s own guarantee).
 ///
 /// ```
 /// use pai_graphon::convergence::mask::kept_count;
-/// assert_eq!(kept_count(1, 3, 0.5).unwrap(), 2); // 1.5 rounds up
-/// assert_eq!(kept_count(1000, 1000, 0.2).unwrap(), 200_000);
-/// assert!(kept_count(10, 10, 1.0).is_err());
+/// use pai_graphon::params::Density;
+/// let rho = |r| Density::new(r).unwrap();
+/// assert_eq!(kept_count(1, 3, rho(0.5)).unwrap(), 2); // 1.5 rounds up
+/// assert_eq!(kept_count(1000, 1000, rho(0.2)).unwrap(), 200_000);
+/// assert!(kept_count(10, 10, rho(1e-300)).is_err()); // keeps nothing
 /// ```
-pub fn kept_count(n: usize, d: usize, rho: f64) -> Result<u64, ConvergenceError> {
+pub fn kept_count(n: usize, d: usize, rho: Density) -> Result<u64, ConvergenceError> {
     let cells = cell_count(n, d)?;
-    if !(rho > 0.0 && rho < 1.0) {
-        return Err(ConvergenceError::Density(format!(
-            "density {rho} must lie in (0, 1)"
-        )));
-    }
+    let rho = rho.get();
     let bits = rho.to_bits();
     let exponent = ((bits >> 52) & 0x7ff) as i32;
     let fraction = bits & ((1u64 << 52) - 1);
@@ -258,7 +258,7 @@ impl MaskSpec {
     /// assert!(MaskSpec::from_grids(vec![-1.0], vec![1.0], 0.5).is_err());
     /// ```
     pub fn from_grids(phi: Vec<f64>, psi: Vec<f64>, rho: f64) -> Result<Self, ConvergenceError> {
-        let kept = kept_count(phi.len(), psi.len(), rho)?;
+        let kept = kept_count(phi.len(), psi.len(), Density::new(rho)?)?;
         let clean =
             |v: Vec<f64>, side: &str| match v.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
                 Some(x) => Err(ConvergenceError::Profile(format!(
@@ -1382,17 +1382,17 @@ mod tests {
 
     #[test]
     fn kept_count_rounds_half_up_exactly() {
+        let rho = |r| Density::new(r).unwrap();
         // 0.1 is slightly above 1/10 as an f64, so 0.1 · 5 = 0.5000000000000000277… → 1.
-        assert_eq!(kept_count(1, 5, 0.1).unwrap(), 1);
+        assert_eq!(kept_count(1, 5, rho(0.1)).unwrap(), 1);
         // 0.3 is slightly below 3/10: 0.3 · 5 = 1.4999999999999999444… → 1.
-        assert_eq!(kept_count(1, 5, 0.3).unwrap(), 1);
-        assert_eq!(kept_count(2, 1, 0.25).unwrap(), 1); // exactly 1/2 rounds up
-        assert_eq!(kept_count(4000, 4000, 0.2).unwrap(), 3_200_000);
-        assert!(kept_count(10, 10, 1e-300).is_err());
-        assert!(kept_count(0, 10, 0.5).is_err());
-        assert!(kept_count(10, 10, f64::NAN).is_err());
-        assert!(kept_count(10, 10, 0.0).is_err());
-        assert_eq!(kept_count(10, 10, 0.999).unwrap(), 100);
+        assert_eq!(kept_count(1, 5, rho(0.3)).unwrap(), 1);
+        assert_eq!(kept_count(2, 1, rho(0.25)).unwrap(), 1); // exactly 1/2 rounds up
+        assert_eq!(kept_count(4000, 4000, rho(0.2)).unwrap(), 3_200_000);
+        assert!(kept_count(10, 10, rho(1e-300)).is_err());
+        assert!(kept_count(0, 10, rho(0.5)).is_err());
+        assert!(Density::new(f64::NAN).is_err() && Density::new(0.0).is_err());
+        assert_eq!(kept_count(10, 10, rho(0.999)).unwrap(), 100);
     }
 
     #[test]

@@ -745,7 +745,10 @@ mod tests {
         seed: u64,
         count: usize,
     ) -> Vec<Mask> {
-        let spec = PruneSpec::new(Method::parse(method).unwrap(), rho);
+        let spec = PruneSpec::new(
+            Method::parse(method).unwrap(),
+            crate::params::Density::new(rho).unwrap(),
+        );
         reference_masks(n, data, &spec, MasterSeed::new(seed), count, |_| {}).unwrap()
     }
 
@@ -973,7 +976,7 @@ mod bench {
     fn time(n: usize, d: usize, s: usize) {
         let text = format!("synthetic:informative={},noise={},zero=0", d / 2, d - d / 2);
         let data = load(&DataSpec::parse(&text).unwrap(), MasterSeed::default(), "B").unwrap();
-        let spec = PruneSpec::new(Method::Magnitude, 0.2);
+        let spec = PruneSpec::new(Method::Magnitude, crate::params::Density::constant(0.2));
         let r = references_needed(s, Null::Sampler, 1e-3).unwrap();
         let user = reference_masks(n, &data, &spec, MasterSeed::new(7), s, |_| {}).unwrap();
         let start = Instant::now();
@@ -1013,7 +1016,7 @@ mod bench {
         )
         .unwrap();
         let masks = |rho: f64, seed: u64| {
-            let spec = PruneSpec::new(Method::Magnitude, rho);
+            let spec = PruneSpec::new(Method::Magnitude, crate::params::Density::new(rho).unwrap());
             reference_masks(512, &data, &spec, MasterSeed::new(seed), 8, |_| {}).unwrap()
         };
         let fails = |v: Vec<Verdict>| v.iter().any(|v| v.status == crate::claims::Status::Fail);

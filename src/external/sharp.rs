@@ -38,6 +38,7 @@ use super::{Null, Verdict};
 use crate::claims::Status;
 use crate::convergence::mask::{kept_count, threshold_window, Mask, MaskSpec};
 use crate::normal::normal_cdf;
+use crate::params::Density;
 use crate::seed::MasterSeed;
 use crate::stats::ks::ks_statistic;
 use crate::taxonomy::stats::mask_stats;
@@ -769,7 +770,7 @@ impl Sharp {
             // Every top-k mask keeps exactly k entries: a stack with another count is impossible
             // under the top-k law (p = 0 exactly) and needs no replicates.
             let (n, d) = (self.model.phi.len(), self.model.psi.len());
-            let k = kept_count(n, d, self.model.rho)?;
+            let k = kept_count(n, d, Density::new(self.model.rho)?)?;
             tests.push(match masks.iter().all(|m| m.kept() == k) {
                 true => self.monte_carlo(t, Draw::TopK)?,
                 false => MonteCarlo {
@@ -818,7 +819,7 @@ impl Sharp {
     /// ```
     pub fn kept_counts(&self, masks: &[Mask]) -> Result<Verdict, Error> {
         let (n, d) = (masks[0].rows(), masks[0].cols());
-        let k = kept_count(n, d, self.model.rho)?;
+        let k = kept_count(n, d, Density::new(self.model.rho)?)?;
         let off = masks
             .iter()
             .map(|m| m.kept().abs_diff(k))

@@ -12,7 +12,8 @@
 //! let seed = MasterSeed::default();
 //! let set = load(&DataSpec::parse("synthetic:samples=20,informative=4,noise=4,zero=8").unwrap(), seed, "DOC").unwrap();
 //! let net = Network::init(8, set.d, seed, "DOC").unwrap();
-//! let pruned = prune(&net, &set, &PruneSpec::new(Method::parse("snip").unwrap(), 0.25), seed, "DOC").unwrap();
+//! let rho = pai_graphon::params::Density::constant(0.25);
+//! let pruned = prune(&net, &set, &PruneSpec::new(Method::parse("snip").unwrap(), rho), seed, "DOC").unwrap();
 //! assert_eq!(pruned.mask.kept(), 32); // round(0.25 · 8 · 16)
 //! // The zero coordinates (12..16) never reach the loss: SNIP scores them 0.
 //! assert!((0..8).all(|i| (12..16).all(|j| pruned.scores[16 * i + j] == 0.0)));

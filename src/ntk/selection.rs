@@ -21,11 +21,13 @@ use crate::claims::{Check, Claim, ClaimContext, Kind, Outcome, Relation, Source}
 use crate::convergence::claims_limit::loglog_slope;
 use crate::convergence::limit::Fsm;
 use crate::convergence::mask::{grid, kept_count, top_k_mask, Mask};
+use crate::convergence::ConvergenceError;
 use crate::linalg::matmul;
 use crate::net::criteria::{prune, Method, PruneSpec, Residual};
 use crate::net::data::{load, DataSet, DataSpec};
 use crate::net::network::Network;
 use crate::normal::normal_sf;
+use crate::params::Density;
 use crate::tol::{self, Tail};
 use crate::Error;
 use faer::{Accum, Mat, MatRef};
@@ -149,7 +151,10 @@ pub fn selection_mask(
     }
     check_profile("row", phi)?;
     check_profile("column", psi)?;
-    let k = kept_count(n, d, rho).map_err(|e| NtkError::Size(e.to_string()))?;
+    let k = Density::new(rho)
+        .map_err(ConvergenceError::from)
+        .and_then(|rho| kept_count(n, d, rho))
+        .map_err(|e| NtkError::Size(e.to_string()))?;
     let mut scores = Vec::with_capacity(n * d);
     for i in 0..n {
         for j in 0..d {
@@ -797,7 +802,7 @@ fn ntk_5(ctx: &ClaimContext) -> Result<Outcome, Error> {
             ("snip", Method::Snip(Residual::Centred)),
             ("random", Method::Random),
         ] {
-            let spec = PruneSpec::new(method, DENSITY);
+            let spec = PruneSpec::new(method, const { Density::constant(DENSITY) });
             let mask = prune(&net, &data, &spec, ctx.seed, &format!("{label}/{name}"))?.mask;
             let g = gap_to_own_graphon(x.as_ref(), w.as_ref(), &a, &mask, delta)?;
             let lcb = g.gap - g.deviation;

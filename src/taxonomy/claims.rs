@@ -13,8 +13,9 @@
 //! let seed = MasterSeed::default();
 //! let set = data::load(&data::DataSpec::parse("synthetic:samples=1,informative=8,noise=0,zero=0").unwrap(), seed, "DOC").unwrap();
 //! let net = Network::init(16, 8, seed, "DOC").unwrap();
-//! let once = prune(&net, &set, &PruneSpec::new(Method::SynFlow, DENSITY), seed, "DOC").unwrap();
-//! let iterated = prune(&net, &set, &PruneSpec::iterative_synflow(DENSITY), seed, "DOC").unwrap();
+//! let rho = pai_graphon::params::Density::constant(DENSITY);
+//! let once = prune(&net, &set, &PruneSpec::new(Method::SynFlow, rho), seed, "DOC").unwrap();
+//! let iterated = prune(&net, &set, &PruneSpec::iterative_synflow(const { crate::params::Density::constant(DENSITY) }), seed, "DOC").unwrap();
 //! assert_eq!(once.mask, iterated.mask);
 //! assert_eq!(once.mask.kept(), 26); // round(0.2 · 16 · 8)
 //! ```
@@ -43,7 +44,8 @@ use num_traits::ToPrimitive;
 /// ```
 /// use pai_graphon::net::criteria::kept_schedule;
 /// use pai_graphon::taxonomy::{claims::DENSITY, synflow::synflow_limit};
-/// assert_eq!(kept_schedule(100, 64, DENSITY, 1).unwrap(), vec![1280]); // 0.2 · 6400
+/// let rho = pai_graphon::params::Density::constant(DENSITY);
+/// assert_eq!(kept_schedule(100, 64, rho, 1).unwrap(), vec![1280]); // 0.2 · 6400
 /// // TAX-2: SynFlow's limit at this density is heterogeneous.
 /// assert!(synflow_limit(DENSITY, 256).unwrap().c4_excess.lo > 0.0);
 /// ```
@@ -153,7 +155,7 @@ fn mask_of(
 }
 
 fn single(method: Method) -> PruneSpec {
-    PruneSpec::new(method, DENSITY)
+    PruneSpec::new(method, const { crate::params::Density::constant(DENSITY) })
 }
 
 fn with_batch(method: Method, batch: usize) -> PruneSpec {
@@ -764,7 +766,7 @@ fn tax_6(ctx: &ClaimContext) -> Result<Outcome, Error> {
         ctx,
         &data,
         n,
-        &PruneSpec::iterative_synflow(DENSITY),
+        &PruneSpec::iterative_synflow(const { crate::params::Density::constant(DENSITY) }),
         "synflow",
     )?;
     let differ = mask_difference(&once.mask, &iterated.mask);

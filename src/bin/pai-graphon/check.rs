@@ -18,6 +18,7 @@ use pai_graphon::external::{Null, Verdict};
 use pai_graphon::net::criteria::{GraspVariant, Method, PruneSpec, Residual};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::npy::{read_f64, read_masks};
+use pai_graphon::params::{Density, Probability};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use pai_graphon::taxonomy::fsm::{fsm_test, interaction_contrasts, ContrastLaw};
@@ -30,8 +31,8 @@ pub struct Args<'a> {
     pub against: &'a str,
     pub data: Option<&'a str>,
     pub batch: Option<usize>,
-    pub density: Option<f64>,
-    pub delta: f64,
+    pub density: Option<Density>,
+    pub delta: Probability,
     pub null: Null,
     pub unordered: bool,
     pub replicates: Option<usize>,
@@ -73,23 +74,21 @@ struct Report {
 }
 
 pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure> {
-    if !(args.delta > 0.0 && args.delta < 1.0) {
-        return Err(format!("--delta {} must lie in (0, 1)", args.delta).into());
-    }
+    let delta = args.delta.get();
     let against = against(args)?;
     let masks = read_masks(args.masks)?;
     let (n, d) = (masks[0].rows(), masks[0].cols());
     let rho = args
         .density
-        .unwrap_or(masks[0].kept() as f64 / (n as f64 * d as f64));
+        .map_or(masks[0].kept() as f64 / (n as f64 * d as f64), Density::get);
     let own_density_dropped = args.density.is_none() && matches!(against, Against::Limit(_));
     let rows: Vec<Row> = match against {
         Against::Limit(fsm) => {
             let limit = fsm.limit_graphon(rho)?;
             // With scores, the FSM-form test takes a share of δ like one more check per mask.
             let mask_delta = match args.scores {
-                Some(_) => args.delta * 4.0 / 5.0,
-                None => args.delta,
+                Some(_) => delta * 4.0 / 5.0,
+                None => delta,
             };
             let options = Options {
                 null: args.null,
@@ -105,16 +104,16 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
             if let Some(path) = args.scores {
                 // δ/5 for the scores: half to their law, half to the FSM form.
                 let scores = read_scores(path, &masks)?;
-                rows.push(row(sharp.score_law(&scores, args.delta / 10.0)?));
-                rows.extend(score_rows(&scores, &masks, &limit, args.delta / 10.0)?);
+                rows.push(row(sharp.score_law(&scores, delta / 10.0)?));
+                rows.extend(score_rows(&scores, &masks, &limit, delta / 10.0)?);
             }
             rows
         }
         Against::Method(method, data) => {
             let null = args.null;
-            let count = references_needed(masks.len(), null, args.delta)?;
+            let count = references_needed(masks.len(), null, delta)?;
             let references = references(&masks, method, data, args.batch, rho, seed, count)?;
-            check_against_references(&masks, &references, null, args.delta, seed)?
+            check_against_references(&masks, &references, null, delta, seed)?
                 .into_iter()
                 .map(row)
                 .collect()
@@ -134,7 +133,7 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
         density: rho,
         density_from_masks: args.density.is_none(),
         own_density_dropped,
-        delta: args.delta,
+        delta,
         verdicts: rows,
         passed: status == Status::Pass,
         status,
@@ -237,7 +236,7 @@ fn references(
     }
     let spec = PruneSpec {
         batch,
-        ..PruneSpec::new(method, rho)
+        ..PruneSpec::new(method, Density::new(rho)?)
     };
     let step = count.div_ceil(10);
     let progress = |done: usize| {

@@ -17,6 +17,7 @@ const REPORT_FIGURE1_WIDTHS: [usize; 3] = [200, 400, 800];
 const REPORT_FIGURE1_SEEDS: usize = 20;
 /// The taxonomy heat maps: MNIST-5k masks at this width.
 const REPORT_TAXONOMY_WIDTH: usize = 1024;
+const REPORT_DENSITY: pai_graphon::params::Density = pai_graphon::params::Density::constant(0.2);
 
 /// One figure of the report: a heading naming its claims, the drawing, a caption.
 struct Figure {
@@ -71,7 +72,13 @@ fn figures(seed: MasterSeed) -> Result<Vec<Figure>, Failure> {
     );
     for method in ["magnitude", "snip"] {
         progress.say(&format!("report: {method} masks"));
-        let drawn = crate::prune::mask_figures(method, "mnist", REPORT_TAXONOMY_WIDTH, 0.2, seed)?;
+        let drawn = crate::prune::mask_figures(
+            method,
+            "mnist",
+            REPORT_TAXONOMY_WIDTH,
+            REPORT_DENSITY,
+            seed,
+        )?;
         for (stem, drawing) in drawn {
             let (heading, caption) = match stem {
                 "mask" => ("TAX-1, TAX-2", format!("The {method} mask on MNIST-5k, n = {REPORT_TAXONOMY_WIDTH}, ρ = 0.2, rows and columns sorted by degree: constant for Magnitude, heterogeneous for SNIP.")),

@@ -2,6 +2,7 @@
 
 use crate::{write_outputs, CommandFailure as Failure};
 use pai_graphon::convergence::limit::{Bracketed, Fsm, LimitGraphon, GRID_MAX};
+use pai_graphon::params::Density;
 use pai_graphon::plot::{heatmap, HeatmapSpec};
 use pai_graphon::report::{sig, Format};
 use serde::Serialize;
@@ -15,7 +16,7 @@ pub struct Args<'a> {
     pub row: &'a str,
     pub col: &'a str,
     pub noise: &'a str,
-    pub density: f64,
+    pub density: Density,
     pub prec: Option<u32>,
     pub grid: usize,
 }
@@ -65,7 +66,7 @@ pub fn run(args: &Args, format: Format, out: Option<&Path>) -> Result<(), Failur
         )));
     }
     let fsm = Fsm::parse(args.row, args.col, args.noise)?;
-    let limit = fsm.limit_graphon(args.density)?;
+    let limit = fsm.limit_graphon(args.density.get())?;
     let summary = summarise(args, &limit)?;
     if let Some(dir) = out {
         write_grid(&limit, args.grid, dir)?;
@@ -80,7 +81,7 @@ pub fn run(args: &Args, format: Format, out: Option<&Path>) -> Result<(), Failur
 }
 
 fn summarise(args: &Args, limit: &LimitGraphon) -> Result<Summary, Failure> {
-    let rho4 = args.density.powi(4);
+    let rho4 = args.density.get().powi(4);
     // The t(C4) bracket comes from a grid of its own, fine enough to be informative.
     let c4 = limit.c4_density(args.grid.max(C4_BRACKET_CELLS))?;
     let k = args.grid;
@@ -97,7 +98,7 @@ fn summarise(args: &Args, limit: &LimitGraphon) -> Result<Summary, Failure> {
         row_profile: args.row.into(),
         col_profile: args.col.into(),
         noise: args.noise.into(),
-        density: args.density,
+        density: args.density.get(),
         tau_star: limit.tau.value,
         tau_star_interval: limit.tau.interval,
         tau_star_mpfr: mpfr_tau(args)?,
@@ -122,7 +123,7 @@ fn mpfr_tau(args: &Args) -> Result<Option<String>, Failure> {
     };
     let fsm = Fsm::parse(args.row, args.col, args.noise)?;
     // ρ enters the MPFR solve as the decimal the user typed (shortest round-trip of the f64).
-    let tau = pai_graphon::mp::limit::tau_star_mp(&fsm, &args.density.to_string(), prec)?;
+    let tau = pai_graphon::mp::limit::tau_star_mp(&fsm, &args.density.get().to_string(), prec)?;
     Ok(Some(format!(
         "{:.45} (agreement with {} bits and {} nodes: {:.2e})",
         tau.value,

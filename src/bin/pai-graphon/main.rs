@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use output::emit;
 use pai_graphon::claims::{self, Claim, Row, Status};
-use pai_graphon::params;
+use pai_graphon::params::{self, Density, Probability};
 use pai_graphon::report::{self, Format};
 use pai_graphon::seed::MasterSeed;
 use std::io::IsTerminal;
@@ -64,7 +64,7 @@ enum Command {
         noise: String,
         /// Density ρ in (0, 1).
         #[arg(long, allow_negative_numbers = true)]
-        density: f64,
+        density: Density,
         /// Also solve τ* with MPFR at this precision (feature `mpfr`).
         #[arg(long)]
         prec: Option<u32>,
@@ -89,8 +89,8 @@ enum Command {
         #[arg(long, default_value_t = 100, value_parser = limited(params::SEEDS))]
         seeds: usize,
         /// Density ρ in (0, 1).
-        #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
-        density: f64,
+        #[arg(long, default_value = "0.2", allow_negative_numbers = true)]
+        density: Density,
         /// Display blocks per axis (at most 181; 2 × blocks² × widths at most 65536).
         #[arg(long, default_value_t = 50, value_parser = limited(params::BLOCKS))]
         blocks: usize,
@@ -176,7 +176,7 @@ enum Command {
         width: usize,
         /// Kept fraction ρ in (0, 1).
         #[arg(long, allow_negative_numbers = true)]
-        density: f64,
+        density: Density,
         /// Pruning batch size (default: the whole data set).
         #[arg(long, value_parser = limited(params::BATCH))]
         batch: Option<usize>,
@@ -248,10 +248,10 @@ enum Command {
         seed: String,
         /// The limit's density ρ in (0, 1) (default: the first mask's density).
         #[arg(long, allow_negative_numbers = true)]
-        density: Option<f64>,
+        density: Option<Density>,
         /// Total false-rejection probability of the checks.
-        #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
-        delta: f64,
+        #[arg(long, default_value = "1e-3", allow_negative_numbers = true)]
+        delta: Probability,
         /// What must pass: `limit` (masks of any algorithm with this limit: top-k and
         /// frozen-threshold masks) or `sampler` (this crate's top-k law at this size: exact kept
         /// count).
@@ -322,8 +322,8 @@ enum Command {
         #[arg(long, default_value_t = 256, value_parser = limited(params::WIDTH))]
         width: usize,
         /// Failure probability δ of the generalisation bound.
-        #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
-        delta: f64,
+        #[arg(long, default_value = "1e-3", allow_negative_numbers = true)]
+        delta: Probability,
         /// Master seed: default, random, or hexadecimal.
         #[arg(long, default_value = "default")]
         seed: String,
@@ -565,7 +565,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             let config = pai_graphon::convergence::figure1::Figure1Config {
                 widths,
                 seeds,
-                density,
+                density: density.get(),
                 blocks,
             };
             figure1::run(&config, master, &out)

@@ -20,6 +20,7 @@ use pai_graphon::ntk::reality::{
     generalisation_bound, lambda_min_bounds, snip_type_graphon, Bound,
 };
 use pai_graphon::ntk::selection::mask_graphon;
+use pai_graphon::params::{Density, Probability};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use serde::Serialize;
@@ -44,7 +45,7 @@ pub struct Args<'a> {
     pub layers: Layers,
     pub nodes: usize,
     pub width: usize,
-    pub delta: f64,
+    pub delta: Probability,
 }
 
 #[derive(Serialize)]
@@ -88,9 +89,6 @@ pub fn run(
     format: Format,
     out: Option<&Path>,
 ) -> Result<(), Failure> {
-    if !(args.delta > 0.0 && args.delta < 1.0) {
-        return Err(format!("--delta {} must lie in (0, 1)", args.delta).into());
-    }
     let progress = Progress::on_terminal();
     progress.say("loading data");
     let set = load(&DataSpec::parse(args.data)?, seed, &format!("{LABEL}/data"))?;
@@ -111,7 +109,7 @@ pub fn run(
         // No enclosure of yᵀK⁻¹y (λ_min too close to the kernel's error): no bound, as below.
         (None, Some(l)) => complexity_upper(bounded.k.as_ref(), &y, bounded.error)
             .ok()
-            .map(|c_up| generalisation_bound(&c_up, y.len(), l, args.delta))
+            .map(|c_up| generalisation_bound(&c_up, y.len(), l, args.delta.get()))
             .transpose()?,
         _ => None,
     };
@@ -138,7 +136,7 @@ pub fn run(
         complexity: c.raw,
         scale: c.scale,
         scale_corrected: c.corrected,
-        delta: args.delta,
+        delta: args.delta.get(),
         bound_main: bound.map(|b| b.main),
         bound_o_term: bound.map(|b| b.o_term),
         bound_total: bound.map(|b| b.total),
@@ -239,7 +237,13 @@ fn graphon(
         Source::Method(name) => {
             let method = Method::parse(name)?;
             let net = Network::init(args.width, set.d, seed, LABEL)?;
-            let pruned = prune(&net, set, &PruneSpec::new(method, rho), seed, LABEL)?;
+            let pruned = prune(
+                &net,
+                set,
+                &PruneSpec::new(method, Density::new(rho)?),
+                seed,
+                LABEL,
+            )?;
             let g = mask_graphon(&pruned.mask, None)?;
             Ok((format!("mask of {} (n = {})", method.name(), args.width), g))
         }

@@ -9,6 +9,7 @@ use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
 use pai_graphon::npy::{encode_f32, encode_f64, encode_u8, read_f64};
+use pai_graphon::params::Density;
 use pai_graphon::plot::{degree_sorted_blocks, heatmap, HeatmapSpec, Rendered};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
@@ -33,7 +34,7 @@ pub struct Args<'a> {
     pub method: &'a str,
     pub data: &'a str,
     pub width: usize,
-    pub density: f64,
+    pub density: Density,
     pub batch: Option<usize>,
     pub rounds: usize,
     /// `Some(true)` for `--snip-residual centred`, `Some(false)` for plain, `None` if not given.
@@ -215,7 +216,7 @@ pub(crate) fn mask_figures(
     method: &str,
     data: &str,
     width: usize,
-    density: f64,
+    density: Density,
     seed: MasterSeed,
 ) -> Result<Vec<(&'static str, Rendered)>, Failure> {
     let args = Args {
@@ -427,7 +428,7 @@ fn summarise(
         samples: data.samples,
         batch: spec.batch,
         rounds: spec.rounds,
-        requested_density: spec.density,
+        requested_density: spec.density.get(),
         kept: stats.kept,
         density: stats.density,
         row_degrees: (&stats.row_degrees).into(),
