@@ -513,6 +513,22 @@ impl Probability {
         open_unit("delta", delta).map(Probability)
     }
 
+    /// A probability written in the source: use it in a `const` item, where a value outside
+    /// (0, 1) stops the build instead of reaching a run.
+    ///
+    /// ```
+    /// use pai_graphon::params::Probability;
+    /// const DELTA: Probability = Probability::constant(1e-3);
+    /// assert_eq!(DELTA.get(), 1e-3);
+    /// ```
+    pub const fn constant(delta: f64) -> Self {
+        if delta > 0.0 && delta < 1.0 {
+            Probability(delta)
+        } else {
+            panic!("a probability constant must lie in (0, 1)")
+        }
+    }
+
     /// The value δ.
     ///
     /// ```

@@ -121,8 +121,9 @@ pub const DENSE_LIMIT: usize = 1 << 22;
 /// ```
 /// use pai_graphon::convergence::mask::{kept_count, MAX_CELLS};
 /// assert_eq!(MAX_CELLS, 1 << 40);
-/// assert_eq!(kept_count(1 << 20, 1 << 20, 0.5).unwrap(), 1 << 39);
-/// assert!(kept_count(1 << 20, (1 << 20) + 1, 0.5).is_err());
+/// let half = pai_graphon::params::Density::constant(0.5);
+/// assert_eq!(kept_count(1 << 20, 1 << 20, half).unwrap(), 1 << 39);
+/// assert!(kept_count(1 << 20, (1 << 20) + 1, half).is_err());
 /// ```
 pub const MAX_CELLS: u64 = 1 << 40;
 

@@ -78,7 +78,7 @@ pub const GRASP_TEMPERATURE: f64 = 200.0;
 /// use pai_graphon::net::criteria::{kept_schedule, PruneSpec, SYNFLOW_ROUNDS};
 /// assert_eq!(PruneSpec::iterative_synflow(Density::constant(0.1)).rounds, SYNFLOW_ROUNDS);
 /// // On 10 × 10 weights at ρ = 0.1: round(0.1^(1/100) · 100) = 98 kept first, 10 at the end.
-/// let k = kept_schedule(10, 10, 0.1, SYNFLOW_ROUNDS).unwrap();
+/// let k = kept_schedule(10, 10, pai_graphon::params::Density::constant(0.1), SYNFLOW_ROUNDS).unwrap();
 /// assert_eq!((k.len(), k[0], k[SYNFLOW_ROUNDS - 1]), (100, 98, 10));
 /// ```
 pub const SYNFLOW_ROUNDS: usize = 100;
@@ -321,8 +321,7 @@ impl PruneSpec {
         // The batch's hidden activations and their gradients, batch × n f64 each, must fit the
         // memory budget (issue #17: 4·10⁶ synthetic rows at width 1024 aborted on 32 GB).
         let rows = self.batch.unwrap_or(data.samples);
-        crate::params::fits_budget("batch × width activations", &[rows, net.width()], 16)
-            .map_err(|e| NetError::Size(e.to_string()))?;
+        crate::params::fits_budget("batch × width activations", &[rows, net.width()], 16)?;
         if !(self.temperature.is_finite() && self.temperature > 0.0) {
             return Err(NetError::Method(format!(
                 "temperature {} must be finite and positive",
@@ -360,9 +359,7 @@ pub fn kept_schedule(
         .map(|e| {
             // ρ^(e/E) ∈ [ρ, 1]: it leaves (0, 1) only by rounding to 1, which keeps every cell.
             let k = match Density::new(density.get().powf(e as f64 / rounds as f64)) {
-                Ok(rho_e) => {
-                    kept_count(n, d, rho_e).map_err(|err| NetError::Size(err.to_string()))?
-                }
+                Ok(rho_e) => kept_count(n, d, rho_e)?,
                 Err(_) => cells,
             };
             previous = previous.min(k);
@@ -590,7 +587,7 @@ pub fn scores(
 /// let seed = MasterSeed::default();
 /// let set = data::load(&data::DataSpec::parse("digits").unwrap(), seed, "DOC").unwrap();
 /// let net = Network::init(8, 64, seed, "DOC").unwrap();
-/// let spec = PruneSpec { batch: Some(100), ..PruneSpec::new(Method::parse("snip").unwrap(), 0.25) };
+/// let spec = PruneSpec { batch: Some(100), ..PruneSpec::new(Method::parse("snip").unwrap(), pai_graphon::params::Density::constant(0.25)) };
 /// let p = prune(&net, &set, &spec, seed, "DOC").unwrap();
 /// assert_eq!(p.mask.kept(), 128);
 /// ```

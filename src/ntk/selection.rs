@@ -61,7 +61,7 @@ pub fn selection_moments(c: f64) -> Result<(f64, f64), NtkError> {
     if c == f64::INFINITY {
         return Ok((0.0, 0.0));
     }
-    let w = 2.0 * normal_sf(c).map_err(|e| NtkError::Graphon(e.to_string()))?;
+    let w = 2.0 * normal_sf(c)?;
     let density = (-0.5 * c * c).exp() / (2.0 * PI).sqrt();
     Ok((w, w + 2.0 * c * density))
 }
@@ -151,17 +151,14 @@ pub fn selection_mask(
     }
     check_profile("row", phi)?;
     check_profile("column", psi)?;
-    let k = Density::new(rho)
-        .map_err(ConvergenceError::from)
-        .and_then(|rho| kept_count(n, d, rho))
-        .map_err(|e| NtkError::Size(e.to_string()))?;
+    let k = kept_count(n, d, Density::new(rho).map_err(ConvergenceError::from)?)?;
     let mut scores = Vec::with_capacity(n * d);
     for i in 0..n {
         for j in 0..d {
             scores.push((phi[i] * psi[j]) * w[(i, j)].abs());
         }
     }
-    top_k_mask(n, d, &scores, k).map_err(|e| NtkError::Data(e.to_string()))
+    Ok(top_k_mask(n, d, &scores, k)?)
 }
 
 /// A mask as a kernel graphon: one node per row (weight 1/n) whose W row is the mask's 0/1

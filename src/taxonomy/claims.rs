@@ -550,7 +550,7 @@ const TAX4_WIDTHS: [usize; 2] = [2048, 4096];
 /// let net = Network::from_weights(2, 2, vec![1.0, -0.5, -0.5, 1.0], vec![1.0, 1.0]).unwrap();
 /// // Under an FSM |S_ij / w_ij| = φ_i ψ_j, whose 2 × 2 cross ratio is 1.
 /// let cross_ratio = |set: &DataSet| {
-///     let spec = PruneSpec::new(Method::Snip(Residual::Plain), 0.5);
+///     let spec = PruneSpec::new(Method::Snip(Residual::Plain), pai_graphon::params::Density::constant(0.5));
 ///     let s = scores(&net, set, &spec, MasterSeed::default(), "DOC").unwrap();
 ///     let h: Vec<f64> = s.iter().zip(net.weights()).map(|(s, w)| s / w.abs()).collect();
 ///     (h[0] * h[3]) / (h[1] * h[2])
@@ -577,7 +577,7 @@ pub const TAX4_BATCH: usize = 100;
 /// let net = Network::from_weights(2, 2, vec![1.0, -0.5, -0.5, 1.0], vec![1.0, 1.0]).unwrap();
 /// // Under an FSM |S_ij / w_ij| = φ_i ψ_j, whose 2 × 2 cross ratio is 1.
 /// let cross_ratio = |set: &DataSet| {
-///     let spec = PruneSpec::new(Method::Grasp(GraspVariant::Magnitude), 0.5);
+///     let spec = PruneSpec::new(Method::Grasp(GraspVariant::Magnitude), pai_graphon::params::Density::constant(0.5));
 ///     let s = scores(&net, set, &spec, MasterSeed::default(), "DOC").unwrap();
 ///     let h: Vec<f64> = s.iter().zip(net.weights()).map(|(s, w)| s / w.abs()).collect();
 ///     (h[0] * h[3]) / (h[1] * h[2])

@@ -12,7 +12,7 @@ use pai_graphon::convergence::noise::Noise;
 use pai_graphon::external::reference::{
     check_against_references, reference_masks, references_needed,
 };
-use pai_graphon::external::sharp::{Options, Sharp};
+use pai_graphon::external::sharp::{DeltaSplit, Options, Sharp};
 use pai_graphon::external::simulate::Model;
 use pai_graphon::external::{Null, Verdict};
 use pai_graphon::net::criteria::{GraspVariant, Method, PruneSpec, Residual};
@@ -74,7 +74,6 @@ struct Report {
 }
 
 pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure> {
-    let delta = args.delta.get();
     let against = against(args)?;
     let masks = read_masks(args.masks)?;
     let (n, d) = (masks[0].rows(), masks[0].cols());
@@ -85,15 +84,11 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
     let rows: Vec<Row> = match against {
         Against::Limit(fsm) => {
             let limit = fsm.limit_graphon(rho)?;
-            // With scores, the FSM-form test takes a share of δ like one more check per mask.
-            let mask_delta = match args.scores {
-                Some(_) => delta * 4.0 / 5.0,
-                None => delta,
-            };
+            let split = DeltaSplit::new(args.delta, args.scores.is_some())?;
             let options = Options {
                 null: args.null,
                 unordered: args.unordered,
-                delta: mask_delta,
+                delta: split.masks,
                 replicates: args.replicates,
                 seed,
                 test_density: args.density.is_some(),
@@ -102,18 +97,17 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
             let sharp = Sharp::new(model, masks.len(), options)?;
             let mut rows: Vec<Row> = sharp.verdicts(&masks)?.into_iter().map(row).collect();
             if let Some(path) = args.scores {
-                // δ/5 for the scores: half to their law, half to the FSM form.
                 let scores = read_scores(path, &masks)?;
-                rows.push(row(sharp.score_law(&scores, delta / 10.0)?));
-                rows.extend(score_rows(&scores, &masks, &limit, delta / 10.0)?);
+                rows.push(row(sharp.score_law(&scores, split.score_law)?));
+                rows.extend(score_rows(&scores, &masks, &limit, split.fsm_form)?);
             }
             rows
         }
         Against::Method(method, data) => {
             let null = args.null;
-            let count = references_needed(masks.len(), null, delta)?;
+            let count = references_needed(masks.len(), null, args.delta)?;
             let references = references(&masks, method, data, args.batch, rho, seed, count)?;
-            check_against_references(&masks, &references, null, delta, seed)?
+            check_against_references(&masks, &references, null, args.delta, seed)?
                 .into_iter()
                 .map(row)
                 .collect()
@@ -133,7 +127,7 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
         density: rho,
         density_from_masks: args.density.is_none(),
         own_density_dropped,
-        delta,
+        delta: args.delta.get(),
         verdicts: rows,
         passed: status == Status::Pass,
         status,
