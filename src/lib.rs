@@ -47,6 +47,7 @@ pub mod claims;
 pub mod convergence;
 pub mod external;
 pub mod graphon;
+pub mod limit_spec;
 pub mod linalg;
 #[cfg(feature = "mpfr")]
 pub mod mp;

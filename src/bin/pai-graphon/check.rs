@@ -15,6 +15,7 @@ use pai_graphon::external::reference::{
 use pai_graphon::external::sharp::{DeltaSplit, Options, Sharp};
 use pai_graphon::external::simulate::Model;
 use pai_graphon::external::{Null, Verdict};
+use pai_graphon::limit_spec::{AgainstSpec, Limit, LimitSpecError};
 use pai_graphon::net::criteria::{GraspVariant, Method, PruneSpec, Residual};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::npy::{read_f64, read_masks};
@@ -28,7 +29,7 @@ use std::path::Path;
 pub struct Args<'a> {
     pub masks: &'a Path,
     pub scores: Option<&'a Path>,
-    pub against: &'a str,
+    pub against: &'a AgainstSpec,
     pub data: Option<&'a str>,
     pub batch: Option<usize>,
     pub density: Option<Density>,
@@ -117,9 +118,9 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
     let report = Report {
         masks: args.masks.display().to_string(),
         against: match (args.data, args.batch) {
-            (Some(data), Some(b)) => format!("{} on {data} (batch {b})", args.against),
-            (Some(data), None) => format!("{} on {data}", args.against),
-            _ => args.against.to_string(),
+            (Some(data), Some(b)) => format!("{} on {data} (batch {b})", args.against.text),
+            (Some(data), None) => format!("{} on {data}", args.against.text),
+            _ => args.against.text.clone(),
         },
         stack: masks.len(),
         rows: n,
@@ -152,32 +153,28 @@ enum Against<'a> {
 
 /// `constant` (W ≡ ρ, as `ntk --graphon constant`), `fsm:ROW;COL[;NOISE]` or `method:NAME`.
 fn against<'a>(args: &Args<'a>) -> Result<Against<'a>, Failure> {
-    let spec = args.against;
-    if let Some(name) = spec.strip_prefix("method:") {
-        return method_against(name, args);
-    }
-    if args.data.is_some() || args.batch.is_some() {
-        return Err("--data and --batch belong to --against method:NAME".into());
-    }
-    if spec == "constant" {
-        return Ok(Against::Limit(Fsm::parse(
-            "const:1",
-            "const:1",
-            "gaussian:1",
-        )?));
-    }
-    match spec.strip_prefix("fsm:") {
-        Some(rest) => Ok(Against::Limit(Fsm::parse_spec(rest)?)),
-        None => Err(format!(
-            "unknown limit {spec:?}: use constant, fsm:ROW;COL[;NOISE] or method:NAME"
-        )
-        .into()),
-    }
+    let fsm = match &args.against.limit {
+        Limit::Method(method) => return method_against(*method, args),
+        _ if args.data.is_some() || args.batch.is_some() => {
+            return Err("--data and --batch belong to --against method:NAME".into());
+        }
+        Limit::Constant => Fsm::parse("const:1", "const:1", "gaussian:1")?,
+        Limit::Fsm(fsm) => fsm.clone(),
+        // An AgainstSpec never names a SNIP graphon (its parser refuses `snip`).
+        Limit::Snip { .. } => {
+            return Err(LimitSpecError::Unknown {
+                flag: "--against",
+                text: args.against.text.clone(),
+            }
+            .into())
+        }
+    };
+    Ok(Against::Limit(fsm))
 }
 
 /// A method whose masks from independent initialisations share one limit (TAX-1, TAX-7).
-fn method_against<'a>(name: &str, args: &Args<'a>) -> Result<Against<'a>, Failure> {
-    let method = Method::parse(name)?;
+fn method_against<'a>(method: Method, args: &Args<'a>) -> Result<Against<'a>, Failure> {
+    let name = args.against.text.trim_start_matches("method:");
     if let Method::Snip(Residual::Plain)
     | Method::Grasp(GraspVariant::Signed | GraspVariant::Magnitude) = method
     {

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use output::emit;
 use pai_graphon::claims::{self, Claim, Row, Status};
+use pai_graphon::limit_spec::{AgainstSpec, GraphonSpec};
 use pai_graphon::params::{self, Density, Probability};
 use pai_graphon::report::{self, Format};
 use pai_graphon::seed::MasterSeed;
@@ -235,7 +236,7 @@ enum Command {
         /// method:NAME (random, magnitude, snip-centred or synflow), a limit estimated by pruning
         /// networks of the masks' shape with this crate on --data.
         #[arg(long)]
-        against: String,
+        against: AgainstSpec,
         /// The data set of --against method:… (as `prune --data`).
         #[arg(long)]
         data: Option<String>,
@@ -296,7 +297,7 @@ enum Command {
         /// constant, snip[:POWER] (column profile |cov(x_j, y)|^POWER) or fsm:ROW;COL[;NOISE]
         /// (an FSM limit graphon; its row profile must be monotone).
         #[arg(long, conflicts_with = "method", required_unless_present = "method")]
-        graphon: Option<String>,
+        graphon: Option<GraphonSpec>,
         /// Prune a network of --width at the density with this method and use its mask as the
         /// graphon: random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
         #[arg(long)]

@@ -8,6 +8,7 @@ use crate::Progress;
 use crate::{write_outputs, CommandFailure as Failure};
 use pai_graphon::claims::Status;
 use pai_graphon::convergence::limit::Fsm;
+use pai_graphon::limit_spec::{GraphonSpec, Limit, LimitSpecError};
 use pai_graphon::linalg::certified_lambda_min;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
@@ -32,7 +33,7 @@ const LABEL: &str = "ntk";
 /// Where the graphon comes from.
 pub enum Source {
     /// A graphon spec: constant, snip[:POWER], fsm:ROW;COL[;NOISE].
-    Graphon(String),
+    Graphon(GraphonSpec),
     /// A pruning method whose mask is the graphon.
     Method(String),
 }
@@ -215,24 +216,20 @@ fn graphon(
     let rho = args.density;
     match &args.source {
         Source::Graphon(spec) => {
-            let g = match spec.split_once(':') {
-                None if spec == "constant" => KernelGraphon::constant(rho, set.d)?,
-                None if spec == "snip" => snip_type_graphon(x, y, rho, 1.0)?,
-                Some(("snip", power)) => {
-                    let power: f64 = power
-                        .parse()
-                        .map_err(|_| format!("snip power {power:?} is not a number"))?;
-                    snip_type_graphon(x, y, rho, power)?
-                }
-                Some(("fsm", rest)) => fsm_graphon(rest, rho, set.d, args.nodes)?,
-                _ => {
-                    return Err(format!(
-                    "unknown graphon {spec:?}: use constant, snip[:POWER] or fsm:ROW;COL[;NOISE]"
-                )
+            let g = match &spec.limit {
+                Limit::Constant => KernelGraphon::constant(rho, set.d)?,
+                Limit::Snip { power } => snip_type_graphon(x, y, rho, *power)?,
+                Limit::Fsm(fsm) => fsm_graphon(fsm, rho, set.d, args.nodes)?,
+                // A GraphonSpec never names a method (its parser refuses `method:`).
+                Limit::Method(_) => {
+                    return Err(LimitSpecError::Unknown {
+                        flag: "--graphon",
+                        text: spec.text.clone(),
+                    }
                     .into())
                 }
             };
-            Ok((spec.clone(), g))
+            Ok((spec.text.clone(), g))
         }
         Source::Method(name) => {
             let method = Method::parse(name)?;
@@ -252,10 +249,10 @@ fn graphon(
 
 /// `fsm:ROW;COL[;NOISE]`: the FSM limit graphon, integrated over u by Gauss–Legendre with the
 /// Markov–Stieltjes bound, which needs W monotone in u.
-fn fsm_graphon(spec: &str, rho: f64, d: usize, nodes: usize) -> Result<KernelGraphon, Failure> {
+fn fsm_graphon(fsm: &Fsm, rho: f64, d: usize, nodes: usize) -> Result<KernelGraphon, Failure> {
     // Every profile kind is monotone (affine, power, exp; step levels are validated
     // non-decreasing), so W(u, v) = P(|ξ| > τ*/(φ(u) ψ(v))) is monotone in u.
-    let limit = Fsm::parse_spec(spec)?.limit_graphon(rho)?;
+    let limit = fsm.limit_graphon(rho)?;
     Ok(KernelGraphon::monotone_in_u(d, nodes, |u, v| {
         limit.w(u, v)
     })?)
