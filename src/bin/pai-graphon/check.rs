@@ -5,6 +5,7 @@
 //! of its statistic, so no mask could have failed it).
 
 use crate::CommandFailure as Failure;
+use crate::{limited, FormatArg};
 use pai_graphon::claims::{Check, Relation, Status};
 use pai_graphon::convergence::limit::{Fsm, LimitGraphon};
 use pai_graphon::convergence::mask::Mask;
@@ -19,24 +20,58 @@ use pai_graphon::limit_spec::{AgainstSpec, Limit, LimitSpecError};
 use pai_graphon::net::criteria::{GraspVariant, Method, PruneSpec, Residual};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::npy::{read_f64, read_masks};
-use pai_graphon::params::{Density, Probability};
+use pai_graphon::params::{self, Density, Probability};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use pai_graphon::taxonomy::fsm::{fsm_test, interaction_contrasts, ContrastLaw};
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub struct Args<'a> {
-    pub masks: &'a Path,
-    pub scores: Option<&'a Path>,
-    pub against: &'a AgainstSpec,
-    pub data: Option<&'a str>,
+/// `check`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The masks (.npy, uint8 or bool, entries 0/1).
+    #[arg(long)]
+    pub masks: PathBuf,
+    /// Their scores (.npy, float32 or float64, the masks' shape).
+    #[arg(long)]
+    pub scores: Option<PathBuf>,
+    /// The limit: constant (W ≡ ρ), fsm:ROW;COL[;NOISE], e.g. fsm:exp:3;exp:3;gaussian:1, or
+    /// method:NAME (random, magnitude, snip-centred or synflow), a limit estimated by pruning
+    /// networks of the masks' shape with this crate on --data.
+    #[arg(long)]
+    pub against: AgainstSpec,
+    /// The data set of --against method:… (as `prune --data`).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// The pruning batch of --against method:… (as `prune --batch`; default: the whole set).
+    #[arg(long, value_parser = limited(params::BATCH))]
     pub batch: Option<usize>,
+    /// Master seed of --against method:…'s reference networks: default, random, or
+    /// hexadecimal (their streams `check/reference/K` are never used by `prune`).
+    #[arg(long, default_value = "default")]
+    pub seed: String,
+    /// The limit's density ρ in (0, 1) (default: the first mask's density).
+    #[arg(long, allow_negative_numbers = true)]
     pub density: Option<Density>,
+    /// Total false-rejection probability of the checks.
+    #[arg(long, default_value = "1e-3", allow_negative_numbers = true)]
     pub delta: Probability,
+    /// What must pass: `limit` (masks of any algorithm with this limit: top-k and
+    /// frozen-threshold masks) or `sampler` (this crate's top-k law at this size: exact kept
+    /// count).
+    #[arg(long, default_value = "limit")]
     pub null: Null,
+    /// Test only what relabelling rows and columns leaves unchanged (the graphon's
+    /// equivalence class), not positions.
+    #[arg(long)]
     pub unordered: bool,
+    /// Monte Carlo replicates per null (default: the fewest that can reject at δ).
+    #[arg(long, value_parser = limited(params::REPLICATES))]
     pub replicates: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
 }
 
 #[derive(Serialize)]
@@ -74,9 +109,10 @@ struct Report {
     status: Status,
 }
 
-pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure> {
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let (seed, format) = (crate::master_seed(&args.seed)?, Format::from(args.format));
     let against = against(args)?;
-    let masks = read_masks(args.masks)?;
+    let masks = read_masks(&args.masks)?;
     let (n, d) = (masks[0].rows(), masks[0].cols());
     let rho = args
         .density
@@ -97,7 +133,7 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
             let model = Model::from_fsm(&fsm, n, d, rho)?;
             let sharp = Sharp::new(model, masks.len(), options)?;
             let mut rows: Vec<Row> = sharp.verdicts(&masks)?.into_iter().map(row).collect();
-            if let Some(path) = args.scores {
+            if let Some(path) = args.scores.as_deref() {
                 let scores = read_scores(path, &masks)?;
                 rows.push(row(sharp.score_law(&scores, split.score_law)?));
                 rows.extend(score_rows(&scores, &masks, &limit, split.fsm_form)?);
@@ -117,7 +153,7 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
     let status = Status::worst(rows.iter().map(|r| r.status));
     let report = Report {
         masks: args.masks.display().to_string(),
-        against: match (args.data, args.batch) {
+        against: match (args.data.as_deref(), args.batch) {
             (Some(data), Some(b)) => format!("{} on {data} (batch {b})", args.against.text),
             (Some(data), None) => format!("{} on {data}", args.against.text),
             _ => args.against.text.clone(),
@@ -152,7 +188,7 @@ enum Against<'a> {
 }
 
 /// `constant` (W ≡ ρ, as `ntk --graphon constant`), `fsm:ROW;COL[;NOISE]` or `method:NAME`.
-fn against<'a>(args: &Args<'a>) -> Result<Against<'a>, Failure> {
+fn against<'a>(args: &'a Args) -> Result<Against<'a>, Failure> {
     let fsm = match &args.against.limit {
         Limit::Method(method) => return method_against(*method, args),
         _ if args.data.is_some() || args.batch.is_some() => {
@@ -173,7 +209,7 @@ fn against<'a>(args: &Args<'a>) -> Result<Against<'a>, Failure> {
 }
 
 /// A method whose masks from independent initialisations share one limit (TAX-1, TAX-7).
-fn method_against<'a>(method: Method, args: &Args<'a>) -> Result<Against<'a>, Failure> {
+fn method_against<'a>(method: Method, args: &'a Args) -> Result<Against<'a>, Failure> {
     let name = args.against.text.trim_start_matches("method:");
     if let Method::Snip(Residual::Plain)
     | Method::Grasp(GraspVariant::Signed | GraspVariant::Magnitude) = method
@@ -194,7 +230,7 @@ fn method_against<'a>(method: Method, args: &Args<'a>) -> Result<Against<'a>, Fa
         )
         .into());
     }
-    match args.data {
+    match args.data.as_deref() {
         Some(data) => Ok(Against::Method(method, data)),
         None => Err(format!(
             "--against method:{name} needs --data (the set the masks were pruned on)"

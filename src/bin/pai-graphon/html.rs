@@ -58,12 +58,7 @@ fn figures(seed: MasterSeed) -> Result<Vec<Figure>, Failure> {
         crate::figure1::errors(&fig1)?,
     );
     progress.say("report: Figure 2");
-    let args = crate::figure2::Args {
-        data: "mnist",
-        pair: &[3, 8],
-        samples: None,
-    };
-    let task = crate::figure2::task(&args, seed)?;
+    let task = crate::figure2::task("mnist", &[3, 8], None, seed)?;
     let fig2 = figure2(&Figure2Config::default(), &task, seed, &mut |_, _| {})?;
     push(
         "Figure 2 · NTK-10, NTK-11",
@@ -98,6 +93,9 @@ fn figures(seed: MasterSeed) -> Result<Vec<Figure>, Failure> {
         widths: vec![16, 32, 64, 128, 256, 512, 1024],
         samples: 20_000,
         p: 0.5,
+        // compute takes the report's seed itself; these two are `uat`'s command-line options.
+        seed: String::new(),
+        out: None,
     };
     let uat = crate::uat::compute(&args, seed)?;
     push(

@@ -3,8 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use output::emit;
 use pai_graphon::claims::{self, Claim, Row, Status};
-use pai_graphon::limit_spec::{AgainstSpec, GraphonSpec};
-use pai_graphon::params::{self, Density, Probability};
+use pai_graphon::params::{self, Density};
 use pai_graphon::report::{self, Format};
 use pai_graphon::seed::MasterSeed;
 use std::io::IsTerminal;
@@ -53,116 +52,17 @@ enum Command {
     },
     /// The limit graphon of a Factorised Saliency Model: τ*, the density check, t(C4) − ρ⁴ and
     /// the degree functions.
-    Limit {
-        /// Row (hidden) profile, e.g. exp:3, const:1, affine:1,2, power:2, step:0.5;1,2.
-        #[arg(long)]
-        row_profile: String,
-        /// Column (input) profile, same grammar.
-        #[arg(long)]
-        col_profile: String,
-        /// Edge noise: gaussian:SIGMA or uniform:A.
-        #[arg(long, default_value = "gaussian:1")]
-        noise: String,
-        /// Density ρ in (0, 1).
-        #[arg(long, allow_negative_numbers = true)]
-        density: Density,
-        /// Also solve τ* with MPFR at this precision (feature `mpfr`).
-        #[arg(long)]
-        prec: Option<u32>,
-        /// Grid cells per axis for the degree functions, t(C4) and the CSV/heat map.
-        #[arg(long, default_value_t = 16)]
-        grid: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Write W on the grid (w.csv) and a heat map (w.png, w.svg) into this folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Limit(limit::Args),
     /// Figure 1: seed-averaged masks of the Figure-1 model beside the limit graphon, and their
     /// distance to it against the width (images, CSV and JSON in --out).
-    Figure1 {
-        /// Widths n = d, comma separated (each a multiple of --blocks; at most 16384).
-        #[arg(long, value_delimiter = ',', default_values_t = [200, 500, 1000, 2000, 4000],
-              value_parser = limited(params::SQUARE_WIDTH))]
-        widths: Vec<usize>,
-        /// Seeds averaged at each width (at most 10000).
-        #[arg(long, default_value_t = 100, value_parser = limited(params::SEEDS))]
-        seeds: usize,
-        /// Density ρ in (0, 1).
-        #[arg(long, default_value = "0.2", allow_negative_numbers = true)]
-        density: Density,
-        /// Display blocks per axis (at most 181; 2 × blocks² × widths at most 65536).
-        #[arg(long, default_value_t = 50, value_parser = limited(params::BLOCKS))]
-        blocks: usize,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Output folder.
-        #[arg(long, default_value = "figure1")]
-        out: PathBuf,
-    },
+    Figure1(figure1::Args),
     /// Figure 2: the complexity yᵀK⁻¹y (raw and scale-corrected) against the fraction of
     /// randomised labels, homogeneous against SNIP-type graphon, one panel per density.
-    Figure2 {
-        /// mnist or digits (a digit pair, see --pair) or synthetic (8 of 64 coordinates carry the label).
-        #[arg(long, default_value = "mnist")]
-        data: String,
-        /// The digit pair a,b (a → +1, b → −1) for mnist and digits.
-        #[arg(long, value_delimiter = ',', default_values_t = [3, 8])]
-        pair: Vec<u8>,
-        /// Rows per digit, a seeded draw from each digit (streams data/subset/SET/label=D/n=N;
-        /// default: all rows), or rows of the synthetic task (default 1000); at most 8192.
-        #[arg(long, value_parser = limited(params::KERNEL_SAMPLES))]
-        samples: Option<usize>,
-        /// Densities ρ in (0, 1), one panel each, comma separated.
-        #[arg(long, value_delimiter = ',', allow_negative_numbers = true,
-              default_values_t = [0.05, 0.1, 0.2, 0.5, 0.8])]
-        densities: Vec<f64>,
-        /// Fractions of randomised labels in [0, 1], comma separated (default 0, 0.1, …, 1).
-        #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
-        noise_levels: Option<Vec<f64>>,
-        /// Label seeds per noise level (at most 10000).
-        #[arg(long, default_value_t = 10, value_parser = limited(params::SEEDS))]
-        seeds: usize,
-        /// Labels the SNIP profile |cov(x_j, y)| is computed on.
-        #[arg(long, value_enum, default_value_t = ProfileArg::Clean)]
-        profile_labels: ProfileArg,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Write figure2.png/svg, figure2.csv and figure2.json into this folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Figure2(figure2::Args),
     /// Universal approximation on the active subspace: held-out errors of the random-feature
     /// construction at several widths and ambient dimensions, wired counts and their Chernoff
     /// bound, and the exact floor of a target on an inactive coordinate.
-    Uat {
-        /// Ambient dimensions (multiples of 8), comma separated.
-        #[arg(long = "d", value_delimiter = ',', default_values_t = [32, 256],
-              value_parser = limited(params::DIMENSION))]
-        dims: Vec<usize>,
-        /// Active coordinates of the smooth target (1 to 6).
-        #[arg(long, default_value_t = 2)]
-        k: usize,
-        /// Widths, comma separated.
-        #[arg(long, value_delimiter = ',', default_values_t = [16, 32, 64, 128, 256, 512, 1024],
-              value_parser = limited(params::FEATURES))]
-        widths: Vec<usize>,
-        /// Training points (and as many held-out points).
-        #[arg(long, default_value_t = 20_000, value_parser = limited(params::DATA_SAMPLES))]
-        samples: usize,
-        /// Edge probability p on the active block.
-        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
-        p: f64,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Write uat.png/svg, uat.csv and uat.json into this folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Uat(uat::Args),
     /// Prune the one-hidden-layer network at initialisation and print the mask's statistics:
     /// degrees, exact t(C4) − ρ⁴, its lower confidence bound, and the FSM fit and test.
     Prune {
@@ -225,50 +125,7 @@ enum Command {
     /// with --scores the FSM form of the scores. Exit 1 if any check fails, 3 if none fails
     /// but some are vacuous (a threshold beyond the range of the statistic: the mask is too
     /// small or --delta too extreme for the check to fail).
-    Check {
-        /// The masks (.npy, uint8 or bool, entries 0/1).
-        #[arg(long)]
-        masks: PathBuf,
-        /// Their scores (.npy, float32 or float64, the masks' shape).
-        #[arg(long)]
-        scores: Option<PathBuf>,
-        /// The limit: constant (W ≡ ρ), fsm:ROW;COL[;NOISE], e.g. fsm:exp:3;exp:3;gaussian:1, or
-        /// method:NAME (random, magnitude, snip-centred or synflow), a limit estimated by pruning
-        /// networks of the masks' shape with this crate on --data.
-        #[arg(long)]
-        against: AgainstSpec,
-        /// The data set of --against method:… (as `prune --data`).
-        #[arg(long)]
-        data: Option<String>,
-        /// The pruning batch of --against method:… (as `prune --batch`; default: the whole set).
-        #[arg(long, value_parser = limited(params::BATCH))]
-        batch: Option<usize>,
-        /// Master seed of --against method:…'s reference networks: default, random, or
-        /// hexadecimal (their streams `check/reference/K` are never used by `prune`).
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// The limit's density ρ in (0, 1) (default: the first mask's density).
-        #[arg(long, allow_negative_numbers = true)]
-        density: Option<Density>,
-        /// Total false-rejection probability of the checks.
-        #[arg(long, default_value = "1e-3", allow_negative_numbers = true)]
-        delta: Probability,
-        /// What must pass: `limit` (masks of any algorithm with this limit: top-k and
-        /// frozen-threshold masks) or `sampler` (this crate's top-k law at this size: exact kept
-        /// count).
-        #[arg(long, default_value = "limit")]
-        null: pai_graphon::external::Null,
-        /// Test only what relabelling rows and columns leaves unchanged (the graphon's
-        /// equivalence class), not positions.
-        #[arg(long)]
-        unordered: bool,
-        /// Monte Carlo replicates per null (default: the fewest that can reject at δ).
-        #[arg(long, value_parser = limited(params::REPLICATES))]
-        replicates: Option<usize>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-    },
+    Check(check::Args),
     /// The power of `check`: for four perturbations of the Figure-1 model (density, profile
     /// exponent, noise law, copied rows) the smallest ε rejected with probability ≥ 0.9 at
     /// δ = 1e-3, beside the Neyman–Pearson test's (slow: minutes per shape).
@@ -293,48 +150,7 @@ enum Command {
     /// (certified), λ_max, yᵀK⁻¹y, the generalisation bound and the path density p_W. Exit 3
     /// when the bound is vacuous: ≥ 1 (it bounds a loss in [0, 1]), not certified, or the
     /// samples carry a single label.
-    Ntk {
-        /// constant, snip[:POWER] (column profile |cov(x_j, y)|^POWER) or fsm:ROW;COL[;NOISE]
-        /// (an FSM limit graphon; its row profile must be monotone).
-        #[arg(long, conflicts_with = "method", required_unless_present = "method")]
-        graphon: Option<GraphonSpec>,
-        /// Prune a network of --width at the density with this method and use its mask as the
-        /// graphon: random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
-        #[arg(long)]
-        method: Option<String>,
-        /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
-        #[arg(long)]
-        data: String,
-        /// N inputs (unit-normalised; at most 8192): a seeded stratified subset, as many rows of
-        /// each class as possible (the remainder to the smallest labels), drawn from the streams
-        /// data/subset/SET/n=N/label=L, in file order; N = all rows takes the whole set.
-        #[arg(long, default_value_t = 500, value_parser = limited(params::KERNEL_SAMPLES))]
-        samples: usize,
-        /// Kept fraction ρ in (0, 1].
-        #[arg(long, allow_negative_numbers = true)]
-        density: f64,
-        /// Which layers are trained.
-        #[arg(long, value_enum, default_value_t = LayersArg::First)]
-        layers: LayersArg,
-        /// Gauss–Legendre nodes over u (fsm graphons; at most 4096).
-        #[arg(long, default_value_t = 64, value_parser = limited(params::NODES))]
-        nodes: usize,
-        /// Hidden width of the pruned network (--method; at most 2^20).
-        #[arg(long, default_value_t = 256, value_parser = limited(params::WIDTH))]
-        width: usize,
-        /// Failure probability δ of the generalisation bound.
-        #[arg(long, default_value = "1e-3", allow_negative_numbers = true)]
-        delta: Probability,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Write ntk.json and path_density.csv into this folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Ntk(ntk::Args),
     /// Regenerate a committed high-precision reference table (needs the `mpfr` feature).
     Reference {
         /// Which table.
@@ -347,14 +163,14 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum FormatArg {
+pub(crate) enum FormatArg {
     Table,
     Markdown,
     Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum LayersArg {
+pub(crate) enum LayersArg {
     /// The first layer only (Arora et al.'s H∞).
     First,
     /// Both layers (adds the κ1 term).
@@ -378,7 +194,7 @@ enum ScoresDtype {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum ProfileArg {
+pub(crate) enum ProfileArg {
     /// The clean labels (one SNIP graphon per density).
     Clean,
     /// The randomised labels of each point (one SNIP kernel per density, level and seed: slow).
@@ -414,7 +230,7 @@ enum Failure {
 }
 
 /// The parser of a size flag: its [`params::Limit`], checked before anything is allocated.
-fn limited(
+pub(crate) fn limited(
     limit: params::Limit,
 ) -> impl Fn(&str) -> Result<usize, params::ParamError> + Clone + Send + Sync + 'static {
     move |s| limit.parse(s)
@@ -519,144 +335,11 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             format.into(),
             out.as_deref(),
         ),
-        Command::Limit {
-            row_profile,
-            col_profile,
-            noise,
-            density,
-            prec,
-            grid,
-            format,
-            out,
-        } => {
-            plan_dir(out.as_deref(), &["w.csv", "w.png", "w.svg"])?;
-            limit::run(
-                &limit::Args {
-                    row: &row_profile,
-                    col: &col_profile,
-                    noise: &noise,
-                    density,
-                    prec,
-                    grid,
-                },
-                format.into(),
-                out.as_deref(),
-            )
-        }
-        Command::Figure1 {
-            widths,
-            seeds,
-            density,
-            blocks,
-            seed,
-            out,
-        } => {
-            plan_dir(
-                Some(&out),
-                &[
-                    "figure1.json",
-                    "figure1.csv",
-                    "figure1_panels.png",
-                    "figure1_panels.svg",
-                    "figure1_errors.png",
-                    "figure1_errors.svg",
-                ],
-            )?;
-            let master = master_seed(&seed)?;
-            let config = pai_graphon::convergence::figure1::Figure1Config {
-                widths,
-                seeds,
-                density: density.get(),
-                blocks,
-            };
-            figure1::run(&config, master, &out)
-        }
-        Command::Figure2 {
-            data,
-            pair,
-            samples,
-            densities,
-            noise_levels,
-            seeds,
-            profile_labels,
-            seed,
-            out,
-        } => {
-            plan_dir(
-                out.as_deref(),
-                &["figure2.json", "figure2.csv", "figure2.png", "figure2.svg"],
-            )?;
-            let master = master_seed(&seed)?;
-            let mut config = pai_graphon::ntk::figure2::Figure2Config {
-                densities,
-                seeds,
-                profile: match profile_labels {
-                    ProfileArg::Clean => pai_graphon::ntk::figure2::ProfileLabels::Clean,
-                    ProfileArg::Noisy => pai_graphon::ntk::figure2::ProfileLabels::Noisy,
-                },
-                ..Default::default()
-            };
-            if let Some(levels) = noise_levels {
-                config.noise_levels = levels;
-            }
-            let args = figure2::Args {
-                data: &data,
-                pair: &pair,
-                samples,
-            };
-            figure2::run(&args, &config, master, out.as_deref())
-        }
-        Command::Uat {
-            dims,
-            k,
-            widths,
-            samples,
-            p,
-            seed,
-            out,
-        } => {
-            plan_dir(
-                out.as_deref(),
-                &["uat.json", "uat.csv", "uat.png", "uat.svg"],
-            )?;
-            let master = master_seed(&seed)?;
-            let args = uat::Args {
-                dims,
-                k,
-                widths,
-                samples,
-                p,
-            };
-            uat::run(&args, master, out.as_deref())
-        }
-        Command::Check {
-            masks,
-            scores,
-            against,
-            data,
-            batch,
-            seed,
-            density,
-            delta,
-            null,
-            unordered,
-            replicates,
-            format,
-        } => {
-            let args = check::Args {
-                masks: &masks,
-                scores: scores.as_deref(),
-                against: &against,
-                data: data.as_deref(),
-                batch,
-                density,
-                delta,
-                null,
-                unordered,
-                replicates,
-            };
-            check::run(&args, master_seed(&seed)?, format.into())
-        }
+        Command::Limit(args) => limit::run(&args),
+        Command::Figure1(args) => figure1::run(&args),
+        Command::Figure2(args) => figure2::run(&args),
+        Command::Uat(args) => uat::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Prune {
             method,
             data,
@@ -697,42 +380,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             };
             prune::run(&args, master, format.into(), out.as_deref())
         }
-        Command::Ntk {
-            graphon,
-            method,
-            data,
-            samples,
-            density,
-            layers,
-            nodes,
-            width,
-            delta,
-            seed,
-            format,
-            out,
-        } => {
-            plan_dir(out.as_deref(), &["ntk.json", "path_density.csv"])?;
-            let master = master_seed(&seed)?;
-            let source = match (graphon, method) {
-                (Some(g), _) => ntk::Source::Graphon(g),
-                (None, Some(m)) => ntk::Source::Method(m),
-                (None, None) => return Err("give --graphon or --method".to_string().into()),
-            };
-            let args = ntk::Args {
-                source,
-                data: &data,
-                samples,
-                density,
-                layers: match layers {
-                    LayersArg::First => pai_graphon::ntk::kernel::Layers::First,
-                    LayersArg::Both => pai_graphon::ntk::kernel::Layers::Both,
-                },
-                nodes,
-                width,
-                delta,
-            };
-            ntk::run(&args, master, format.into(), out.as_deref())
-        }
+        Command::Ntk(args) => ntk::run(&args),
         Command::Reference { table, prec } => reference(table, prec),
         Command::Power {
             shapes,
@@ -794,7 +442,7 @@ pub(crate) fn output_files(
 }
 
 /// Validates `--out DIR` and the files `names` in it before anything is computed.
-fn plan_dir(dir: Option<&Path>, names: &[&str]) -> Result<(), Failure> {
+pub(crate) fn plan_dir(dir: Option<&Path>, names: &[&str]) -> Result<(), Failure> {
     match dir {
         Some(dir) => output::Plan::default().dir("--out", dir, names),
         None => Ok(()),
@@ -859,7 +507,7 @@ fn parse_shape(text: &str) -> Result<(usize, usize, usize), String> {
     }
 }
 
-fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
+pub(crate) fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
     let master = MasterSeed::parse(text)?;
     if text == "random" {
         note(&format!(

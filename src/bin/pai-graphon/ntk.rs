@@ -5,7 +5,7 @@
 //! task to learn: the bound is then not given).
 
 use crate::Progress;
-use crate::{write_outputs, CommandFailure as Failure};
+use crate::{limited, write_outputs, CommandFailure as Failure, FormatArg, LayersArg};
 use pai_graphon::claims::Status;
 use pai_graphon::convergence::limit::Fsm;
 use pai_graphon::limit_spec::{GraphonSpec, Limit, LimitSpecError};
@@ -21,32 +21,58 @@ use pai_graphon::ntk::reality::{
     generalisation_bound, lambda_min_bounds, snip_type_graphon, Bound,
 };
 use pai_graphon::ntk::selection::mask_graphon;
-use pai_graphon::params::{Density, Probability};
+use pai_graphon::params::{self, Density, Probability};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The stream label prefix of the data, the network and the pruning.
 const LABEL: &str = "ntk";
 
-/// Where the graphon comes from.
-pub enum Source {
-    /// A graphon spec: constant, snip[:POWER], fsm:ROW;COL[;NOISE].
-    Graphon(GraphonSpec),
-    /// A pruning method whose mask is the graphon.
-    Method(String),
-}
-
-pub struct Args<'a> {
-    pub source: Source,
-    pub data: &'a str,
+/// `ntk`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
+pub struct Args {
+    /// constant, snip[:POWER] (column profile |cov(x_j, y)|^POWER) or fsm:ROW;COL[;NOISE]
+    /// (an FSM limit graphon; its row profile must be monotone).
+    #[arg(long, conflicts_with = "method", required_unless_present = "method")]
+    pub graphon: Option<GraphonSpec>,
+    /// Prune a network of --width at the density with this method and use its mask as the
+    /// graphon: random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
+    #[arg(long)]
+    pub method: Option<String>,
+    /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
+    #[arg(long)]
+    pub data: String,
+    /// N inputs (unit-normalised; at most 8192): a seeded stratified subset, as many rows of
+    /// each class as possible (the remainder to the smallest labels), drawn from the streams
+    /// data/subset/SET/n=N/label=L, in file order; N = all rows takes the whole set.
+    #[arg(long, default_value_t = 500, value_parser = limited(params::KERNEL_SAMPLES))]
     pub samples: usize,
+    /// Kept fraction ρ in (0, 1].
+    #[arg(long, allow_negative_numbers = true)]
     pub density: f64,
-    pub layers: Layers,
+    /// Which layers are trained.
+    #[arg(long, value_enum, default_value_t = LayersArg::First)]
+    pub layers: LayersArg,
+    /// Gauss–Legendre nodes over u (fsm graphons; at most 4096).
+    #[arg(long, default_value_t = 64, value_parser = limited(params::NODES))]
     pub nodes: usize,
+    /// Hidden width of the pruned network (--method; at most 2^20).
+    #[arg(long, default_value_t = 256, value_parser = limited(params::WIDTH))]
     pub width: usize,
+    /// Failure probability δ of the generalisation bound.
+    #[arg(long, default_value = "1e-3", allow_negative_numbers = true)]
     pub delta: Probability,
+    /// Master seed: default, random, or hexadecimal.
+    #[arg(long, default_value = "default")]
+    pub seed: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+    /// Write ntk.json and path_density.csv into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -84,22 +110,28 @@ struct Summary {
     path_density: Vec<f64>,
 }
 
-pub fn run(
-    args: &Args,
-    seed: MasterSeed,
-    format: Format,
-    out: Option<&Path>,
-) -> Result<(), Failure> {
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let (format, out) = (Format::from(args.format), args.out.as_deref());
+    crate::plan_dir(out, &["ntk.json", "path_density.csv"])?;
+    let seed = crate::master_seed(&args.seed)?;
+    let layers = match args.layers {
+        LayersArg::First => Layers::First,
+        LayersArg::Both => Layers::Both,
+    };
     let progress = Progress::on_terminal();
     progress.say("loading data");
-    let set = load(&DataSpec::parse(args.data)?, seed, &format!("{LABEL}/data"))?;
+    let set = load(
+        &DataSpec::parse(&args.data)?,
+        seed,
+        &format!("{LABEL}/data"),
+    )?;
     let (x, y) = inputs(&set, args.samples, seed)?;
     progress.say("building the graphon");
     let (name, graphon) = graphon(args, &set, x.as_ref(), &y, seed)?;
     check_distinct(x.as_ref())?;
     progress.say("computing the kernel");
-    let kernel = graphon_ntk(x.as_ref(), &graphon, args.layers)?;
-    let bounded = bounded_graphon_ntk(x.as_ref(), &graphon, args.layers)?;
+    let kernel = graphon_ntk(x.as_ref(), &graphon, layers)?;
+    let bounded = bounded_graphon_ntk(x.as_ref(), &graphon, layers)?;
     progress.say("certifying λ_min");
     let spectrum = lambda_min_bounds(kernel.k.as_ref())?;
     // λ_min of the exact kernel: rounding and quadrature error enter as the input error.
@@ -123,7 +155,7 @@ pub fn run(
         samples: y.len(),
         dims: set.d,
         density: graphon.density(),
-        layers: match args.layers {
+        layers: match layers {
             Layers::First => "first layer",
             Layers::Both => "both layers",
         },
@@ -214,8 +246,8 @@ fn graphon(
     seed: MasterSeed,
 ) -> Result<(String, KernelGraphon), Failure> {
     let rho = args.density;
-    match &args.source {
-        Source::Graphon(spec) => {
+    match (&args.graphon, &args.method) {
+        (Some(spec), _) => {
             let g = match &spec.limit {
                 Limit::Constant => KernelGraphon::constant(rho, set.d)?,
                 Limit::Snip { power } => snip_type_graphon(x, y, rho, *power)?,
@@ -231,7 +263,7 @@ fn graphon(
             };
             Ok((spec.text.clone(), g))
         }
-        Source::Method(name) => {
+        (None, Some(name)) => {
             let method = Method::parse(name)?;
             let net = Network::init(args.width, set.d, seed, LABEL)?;
             let pruned = prune(
@@ -244,6 +276,7 @@ fn graphon(
             let g = mask_graphon(&pruned.mask, None)?;
             Ok((format!("mask of {} (n = {})", method.name(), args.width), g))
         }
+        (None, None) => Err("give --graphon or --method".to_string().into()),
     }
 }
 
