@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use output::emit;
 use pai_graphon::claims::{self, Claim, Row, Status};
-use pai_graphon::params::{self, Density};
+use pai_graphon::params;
 use pai_graphon::report::{self, Format};
 use pai_graphon::seed::MasterSeed;
 use std::io::IsTerminal;
@@ -33,23 +33,7 @@ enum Command {
     /// Run the claims and print one row per claim; exits 1 if any claim fails, 3 if none fails
     /// but some are vacuous (a threshold beyond the range of its statistic, e.g. at a small
     /// --scale).
-    Audit {
-        /// Only claims whose id starts with this prefix (e.g. TOOL or TOOL-2).
-        #[arg(long)]
-        filter: Option<String>,
-        /// Multiplies sample sizes and widths (1 = the default run; at most 16).
-        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-        scale: f64,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Also write audit.json, audit.md and report.html (claims and figures, self-contained).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Audit(AuditArgs),
     /// The limit graphon of a Factorised Saliency Model: τ*, the density check, t(C4) − ρ⁴ and
     /// the degree functions.
     Limit(limit::Args),
@@ -65,61 +49,7 @@ enum Command {
     Uat(uat::Args),
     /// Prune the one-hidden-layer network at initialisation and print the mask's statistics:
     /// degrees, exact t(C4) − ρ⁴, its lower confidence bound, and the FSM fit and test.
-    Prune {
-        /// random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
-        #[arg(long)]
-        method: String,
-        /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
-        #[arg(long)]
-        data: String,
-        /// Hidden width n (at most 2^20).
-        #[arg(long, value_parser = limited(params::WIDTH))]
-        width: usize,
-        /// Kept fraction ρ in (0, 1).
-        #[arg(long, allow_negative_numbers = true)]
-        density: Density,
-        /// Pruning batch size (default: the whole data set).
-        #[arg(long, value_parser = limited(params::BATCH))]
-        batch: Option<usize>,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// SNIP's residual: plain (f(x) − y) or centred (−y, the initial output removed).
-        #[arg(long, value_enum)]
-        snip_residual: Option<ResidualArg>,
-        /// Pruning rounds (1 = single shot; synflow with 100 = iterative SynFlow; at most 10000).
-        #[arg(long, default_value_t = 1, value_parser = limited(params::ROUNDS))]
-        rounds: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Write mask.png/svg, inputs.png/svg (image data) and stats.json into this folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Write the first-layer mask (n × d, uint8 0/1) to this .npy file.
-        #[arg(long)]
-        save_mask: Option<PathBuf>,
-        /// Write the last round's scores (n × d) to this .npy file.
-        #[arg(long)]
-        save_scores: Option<PathBuf>,
-        /// Element type of --save-scores.
-        #[arg(long, value_enum, default_value_t = ScoresDtype::Float64)]
-        scores_dtype: ScoresDtype,
-        /// Write the initial first-layer weights (n × d, float64) to this .npy file.
-        #[arg(long)]
-        save_weights: Option<PathBuf>,
-        /// Write the initial readout weights (n, float64) to this .npy file.
-        #[arg(long)]
-        save_readout: Option<PathBuf>,
-        /// Take the initial first-layer weights from this .npy file (n × d, float32 or float64)
-        /// instead of drawing them.
-        #[arg(long)]
-        weights: Option<PathBuf>,
-        /// Take the initial readout weights from this .npy file (n or 1 × n, float32 or
-        /// float64) instead of drawing them.
-        #[arg(long)]
-        readout: Option<PathBuf>,
-    },
+    Prune(prune::Args),
     /// Check masks made anywhere (one n × d uint8/bool .npy mask, or a stack S × n × d over
     /// seeds) against a limit graphon: density, column- and row-degree laws, heterogeneity, and
     /// with --scores the FSM form of the scores. Exit 1 if any check fails, 3 if none fails
@@ -129,23 +59,7 @@ enum Command {
     /// The power of `check`: for four perturbations of the Figure-1 model (density, profile
     /// exponent, noise law, copied rows) the smallest ε rejected with probability ≥ 0.9 at
     /// δ = 1e-3, beside the Neyman–Pearson test's (slow: minutes per shape).
-    Power {
-        /// Shapes N:S (N × N masks, S per stack), repeatable (default 512:8 and 2048:1).
-        #[arg(long = "shape", value_parser = parse_shape)]
-        shapes: Vec<(usize, usize, usize)>,
-        /// Only these families (density, exponent, noise, copied-rows), repeatable (default all).
-        #[arg(long = "family", value_parser = parse_family)]
-        families: Vec<pai_graphon::external::power::Family>,
-        /// Alternative stacks per ε.
-        #[arg(long, default_value_t = 50, value_parser = limited(params::REPLICATES))]
-        reps: usize,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-    },
+    Power(power::Args),
     /// The graphon NTK K_W of a graphon (or of a pruning method's mask) on a data set: λ_min
     /// (certified), λ_max, yᵀK⁻¹y, the generalisation bound and the path density p_W. Exit 3
     /// when the bound is vacuous: ≥ 1 (it bounds a loss in [0, 1]), not certified, or the
@@ -175,22 +89,6 @@ pub(crate) enum LayersArg {
     First,
     /// Both layers (adds the κ1 term).
     Both,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ResidualArg {
-    /// r = f(x) − y.
-    Plain,
-    /// r = −y.
-    Centred,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ScoresDtype {
-    /// float32 (the scores rounded to nearest).
-    Float32,
-    /// float64 (the scores exactly).
-    Float64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -300,106 +198,45 @@ fn main() -> ExitCode {
 
 fn dispatch(command: Command) -> Result<(), Failure> {
     match command {
-        Command::List => {
-            let mut text = String::new();
-            for c in claims::registry() {
-                text += &format!(
-                    "{:<8} {:<13} {:<14} δ={:<8} {}\n",
-                    c.id,
-                    c.source.label(),
-                    c.kind.label(),
-                    report::sig4(c.delta),
-                    c.title
-                );
-            }
-            text += &format!(
-                "suite false-alarm probability (union bound): {}\n",
-                report::sig4(claims::false_alarm_budget())
-            );
-            emit(&text)
-        }
-        Command::Show { id } => {
-            claims::find(&id)?;
-            emit(&format!("{}\n", claims::statement(&id)?.text))
-        }
-        Command::Audit {
-            filter,
-            scale,
-            seed,
-            format,
-            out,
-        } => audit(
-            filter.as_deref(),
-            scale,
-            &seed,
-            format.into(),
-            out.as_deref(),
-        ),
+        Command::List => list(),
+        Command::Show { id } => show(&id),
+        Command::Audit(args) => audit(&args),
         Command::Limit(args) => limit::run(&args),
         Command::Figure1(args) => figure1::run(&args),
         Command::Figure2(args) => figure2::run(&args),
         Command::Uat(args) => uat::run(&args),
         Command::Check(args) => check::run(&args),
-        Command::Prune {
-            method,
-            data,
-            width,
-            density,
-            batch,
-            seed,
-            snip_residual,
-            rounds,
-            format,
-            out,
-            save_mask,
-            save_scores,
-            scores_dtype,
-            save_weights,
-            save_readout,
-            weights,
-            readout,
-        } => {
-            let master = master_seed(&seed)?;
-            let args = prune::Args {
-                method: &method,
-                data: &data,
-                width,
-                density,
-                batch,
-                rounds,
-                centred: snip_residual.map(|r| matches!(r, ResidualArg::Centred)),
-                files: prune::Files {
-                    save_mask: save_mask.as_deref(),
-                    save_scores: save_scores.as_deref(),
-                    scores_f32: matches!(scores_dtype, ScoresDtype::Float32),
-                    save_weights: save_weights.as_deref(),
-                    save_readout: save_readout.as_deref(),
-                    weights: weights.as_deref(),
-                    readout: readout.as_deref(),
-                },
-            };
-            prune::run(&args, master, format.into(), out.as_deref())
-        }
+        Command::Prune(args) => prune::run(&args),
         Command::Ntk(args) => ntk::run(&args),
         Command::Reference { table, prec } => reference(table, prec),
-        Command::Power {
-            shapes,
-            families,
-            reps,
-            seed,
-            format,
-        } => {
-            let shapes = match shapes.is_empty() {
-                true => vec![(512, 512, 8), (2048, 2048, 1)],
-                false => shapes,
-            };
-            let families = match families.is_empty() {
-                true => pai_graphon::external::power::Family::ALL.to_vec(),
-                false => families,
-            };
-            power::run(&shapes, &families, reps, master_seed(&seed)?, format.into())
-        }
+        Command::Power(args) => power::run(&args),
     }
+}
+
+/// `list`: one line per registered claim and the suite's false-alarm budget.
+fn list() -> Result<(), Failure> {
+    let mut text = String::new();
+    for c in claims::registry() {
+        text += &format!(
+            "{:<8} {:<13} {:<14} δ={:<8} {}\n",
+            c.id,
+            c.source.label(),
+            c.kind.label(),
+            report::sig4(c.delta),
+            c.title
+        );
+    }
+    text += &format!(
+        "suite false-alarm probability (union bound): {}\n",
+        report::sig4(claims::false_alarm_budget())
+    );
+    emit(&text)
+}
+
+/// `show`: a claim's statement from theory/.
+fn show(id: &str) -> Result<(), Failure> {
+    claims::find(id)?;
+    emit(&format!("{}\n", claims::statement(id)?.text))
 }
 
 mod check;
@@ -486,27 +323,6 @@ fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
     Ok(chosen)
 }
 
-/// The master seed of `--seed default|random|HEX`; a drawn seed is printed so the run can be
-/// repeated.
-/// A power-report family by name.
-fn parse_family(text: &str) -> Result<pai_graphon::external::power::Family, String> {
-    pai_graphon::external::power::Family::ALL
-        .into_iter()
-        .find(|f| f.name().replace(' ', "-") == text)
-        .ok_or_else(|| format!("unknown family {text:?}: density, exponent, noise or copied-rows"))
-}
-
-/// `N:S` (N × N masks, S per stack), both positive.
-fn parse_shape(text: &str) -> Result<(usize, usize, usize), String> {
-    let bad = || format!("shape {text:?}: expected N:S with positive integers, e.g. 512:8");
-    let (n, s) = text.split_once(':').ok_or_else(bad)?;
-    let (n, s): (usize, usize) = (n.parse().map_err(|_| bad())?, s.parse().map_err(|_| bad())?);
-    match n >= 2 && s >= 1 {
-        true => Ok((n, n, s)),
-        false => Err(bad()),
-    }
-}
-
 pub(crate) fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
     let master = MasterSeed::parse(text)?;
     if text == "random" {
@@ -517,13 +333,29 @@ pub(crate) fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
     Ok(master)
 }
 
-fn audit(
-    filter: Option<&str>,
+/// `audit`'s options.
+#[derive(clap::Args)]
+struct AuditArgs {
+    /// Only claims whose id starts with this prefix (e.g. TOOL or TOOL-2).
+    #[arg(long)]
+    filter: Option<String>,
+    /// Multiplies sample sizes and widths (1 = the default run; at most 16).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     scale: f64,
-    seed: &str,
-    format: Format,
-    out: Option<&Path>,
-) -> Result<(), Failure> {
+    /// Master seed: default, random, or hexadecimal.
+    #[arg(long, default_value = "default")]
+    seed: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+    /// Also write audit.json, audit.md and report.html (claims and figures, self-contained).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn audit(args: &AuditArgs) -> Result<(), Failure> {
+    let (filter, scale, seed) = (args.filter.as_deref(), args.scale, args.seed.as_str());
+    let (format, out) = (Format::from(args.format), args.out.as_deref());
     if !(scale.is_finite() && scale > 0.0) {
         return Err(pai_graphon::Error::Scale(scale).into());
     }

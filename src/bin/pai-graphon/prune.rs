@@ -3,20 +3,20 @@
 
 use crate::output::{commit, emit, Plan};
 use crate::Progress;
-use crate::{output_files, CommandFailure as Failure};
+use crate::{limited, output_files, CommandFailure as Failure, FormatArg};
 use pai_graphon::convergence::mask::Mask;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
 use pai_graphon::npy::{encode_f32, encode_f64, encode_u8, read_f64};
-use pai_graphon::params::Density;
+use pai_graphon::params::{self, Density};
 use pai_graphon::plot::{degree_sorted_blocks, heatmap, HeatmapSpec, Rendered};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use pai_graphon::taxonomy::fsm::{anova_fit, fsm_test, interaction_contrasts, ContrastLaw};
 use pai_graphon::taxonomy::stats::{heterogeneity_lcb, mask_stats, DegreeSummary};
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Failure probability of the heterogeneity lower confidence bound.
 const LCB_DELTA: f64 = 1e-3;
@@ -30,28 +30,86 @@ const LABEL: &str = "prune";
 /// The stream label of the data (only the synthetic set draws from it).
 pub(crate) const DATA_LABEL: &str = "prune/data";
 
-pub struct Args<'a> {
-    pub method: &'a str,
-    pub data: &'a str,
+/// `prune`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
+pub struct Args {
+    /// random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
+    #[arg(long)]
+    pub method: String,
+    /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
+    #[arg(long)]
+    pub data: String,
+    /// Hidden width n (at most 2^20).
+    #[arg(long, value_parser = limited(params::WIDTH))]
     pub width: usize,
+    /// Kept fraction ρ in (0, 1).
+    #[arg(long, allow_negative_numbers = true)]
     pub density: Density,
+    /// Pruning batch size (default: the whole data set).
+    #[arg(long, value_parser = limited(params::BATCH))]
     pub batch: Option<usize>,
+    /// Master seed: default, random, or hexadecimal.
+    #[arg(long, default_value = "default")]
+    pub seed: String,
+    /// SNIP's residual: plain (f(x) − y) or centred (−y, the initial output removed).
+    #[arg(long, value_enum)]
+    pub snip_residual: Option<ResidualArg>,
+    /// Pruning rounds (1 = single shot; synflow with 100 = iterative SynFlow; at most 10000).
+    #[arg(long, default_value_t = 1, value_parser = limited(params::ROUNDS))]
     pub rounds: usize,
-    /// `Some(true)` for `--snip-residual centred`, `Some(false)` for plain, `None` if not given.
-    pub centred: Option<bool>,
-    pub files: Files<'a>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+    /// Write mask.png/svg, inputs.png/svg (image data) and stats.json into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: Files,
 }
 
 /// The `.npy` files to read the initial weights from and to write arrays to.
-#[derive(Default)]
-pub struct Files<'a> {
-    pub save_mask: Option<&'a Path>,
-    pub save_scores: Option<&'a Path>,
-    pub scores_f32: bool,
-    pub save_weights: Option<&'a Path>,
-    pub save_readout: Option<&'a Path>,
-    pub weights: Option<&'a Path>,
-    pub readout: Option<&'a Path>,
+#[derive(clap::Args, Default)]
+pub struct Files {
+    /// Write the first-layer mask (n × d, uint8 0/1) to this .npy file.
+    #[arg(long)]
+    pub save_mask: Option<PathBuf>,
+    /// Write the last round's scores (n × d) to this .npy file.
+    #[arg(long)]
+    pub save_scores: Option<PathBuf>,
+    /// Element type of --save-scores.
+    #[arg(long, value_enum, default_value_t = ScoresDtype::Float64)]
+    pub scores_dtype: ScoresDtype,
+    /// Write the initial first-layer weights (n × d, float64) to this .npy file.
+    #[arg(long)]
+    pub save_weights: Option<PathBuf>,
+    /// Write the initial readout weights (n, float64) to this .npy file.
+    #[arg(long)]
+    pub save_readout: Option<PathBuf>,
+    /// Take the initial first-layer weights from this .npy file (n × d, float32 or float64)
+    /// instead of drawing them.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Take the initial readout weights from this .npy file (n or 1 × n, float32 or
+    /// float64) instead of drawing them.
+    #[arg(long)]
+    pub readout: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ResidualArg {
+    /// r = f(x) − y.
+    Plain,
+    /// r = −y.
+    Centred,
+}
+
+#[derive(Clone, Copy, Default, clap::ValueEnum)]
+pub enum ScoresDtype {
+    /// float32 (the scores rounded to nearest).
+    Float32,
+    /// float64 (the scores exactly).
+    #[default]
+    Float64,
 }
 
 #[derive(Serialize)]
@@ -136,12 +194,9 @@ struct Summary {
 }
 
 /// Progress lines on stderr, only on a terminal.
-pub fn run(
-    args: &Args,
-    seed: MasterSeed,
-    format: Format,
-    out: Option<&Path>,
-) -> Result<(), Failure> {
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let seed = crate::master_seed(&args.seed)?;
+    let (format, out) = (Format::from(args.format), args.out.as_deref());
     plan(args, out)?;
     let progress = Progress::on_terminal();
     let Pruning {
@@ -192,17 +247,20 @@ fn plan(args: &Args, out: Option<&Path>) -> Result<(), Failure> {
     }
     let f = &args.files;
     let saved = [
-        ("--save-mask", f.save_mask),
-        ("--save-scores", f.save_scores),
-        ("--save-weights", f.save_weights),
-        ("--save-readout", f.save_readout),
+        ("--save-mask", f.save_mask.as_deref()),
+        ("--save-scores", f.save_scores.as_deref()),
+        ("--save-weights", f.save_weights.as_deref()),
+        ("--save-readout", f.save_readout.as_deref()),
     ];
     for (flag, path) in saved {
         if let Some(path) = path {
             plan.file(flag, path)?;
         }
     }
-    for (flag, path) in [("--weights", f.weights), ("--readout", f.readout)] {
+    for (flag, path) in [
+        ("--weights", f.weights.as_deref()),
+        ("--readout", f.readout.as_deref()),
+    ] {
         if let Some(path) = path {
             plan.input(flag, path)?;
         }
@@ -219,14 +277,18 @@ pub(crate) fn mask_figures(
     density: Density,
     seed: MasterSeed,
 ) -> Result<Vec<(&'static str, Rendered)>, Failure> {
+    // The defaults of `prune` (seed, format and out are the command line's, unused here).
     let args = Args {
-        method,
-        data,
+        method: method.into(),
+        data: data.into(),
         width,
         density,
         batch: None,
+        seed: String::new(),
+        snip_residual: None,
         rounds: 1,
-        centred: None,
+        format: FormatArg::Table,
+        out: None,
         files: Files::default(),
     };
     // Silent: the audit that draws the report shows its own progress.
@@ -243,8 +305,8 @@ struct Pruning {
 }
 
 fn pruning(args: &Args, seed: MasterSeed, progress: &Progress) -> Result<Pruning, Failure> {
-    let method = method(args.method, args.centred)?;
-    let data_spec = DataSpec::parse(args.data)?;
+    let method = method(&args.method, args.snip_residual)?;
+    let data_spec = DataSpec::parse(&args.data)?;
     progress.say("loading data");
     let data = load(&data_spec, seed, DATA_LABEL)?;
     progress.say("initialising the network");
@@ -273,7 +335,7 @@ fn network(args: &Args, d: usize, seed: MasterSeed) -> Result<Network, Failure> 
     if files.weights.is_none() && files.readout.is_none() {
         return Ok(drawn);
     }
-    let w = match files.weights {
+    let w = match files.weights.as_deref() {
         Some(path) => loaded(
             path,
             &[&[n, d]],
@@ -282,7 +344,7 @@ fn network(args: &Args, d: usize, seed: MasterSeed) -> Result<Network, Failure> 
         )?,
         None => drawn.weights().to_vec(),
     };
-    let a = match files.readout {
+    let a = match files.readout.as_deref() {
         Some(path) => loaded(
             path,
             &[&[n], &[1, n]],
@@ -314,39 +376,40 @@ fn loaded(
 
 /// The `.npy` files to write and their bytes, all encoded before any is written.
 fn arrays<'a>(
-    files: &Files<'a>,
+    files: &'a Files,
     net: &Network,
     pruned: &Pruned,
 ) -> Result<Vec<(&'a Path, Vec<u8>)>, Failure> {
     let (n, d) = (net.width(), net.input_dim());
     let mut out = Vec::new();
-    if let Some(path) = files.save_mask {
+    if let Some(path) = files.save_mask.as_deref() {
         let entries: Vec<u8> = (0..n)
             .flat_map(|i| (0..d).map(move |j| (i, j)))
             .map(|(i, j)| u8::from(pruned.mask.get(i, j) == Some(true)))
             .collect();
         out.push((path, encode_u8(&[n, d], &entries)?));
     }
-    if let Some(path) = files.save_scores {
-        let encode = if files.scores_f32 {
+    if let Some(path) = files.save_scores.as_deref() {
+        let encode = if matches!(files.scores_dtype, ScoresDtype::Float32) {
             encode_f32
         } else {
             encode_f64
         };
         out.push((path, encode(&[n, d], &pruned.scores)?));
     }
-    if let Some(path) = files.save_weights {
+    if let Some(path) = files.save_weights.as_deref() {
         out.push((path, encode_f64(&[n, d], net.weights())?));
     }
-    if let Some(path) = files.save_readout {
+    if let Some(path) = files.save_readout.as_deref() {
         out.push((path, encode_f64(&[n], net.output_weights())?));
     }
     Ok(out)
 }
 
 /// The method, with `--snip-residual` applied (only meaningful for SNIP).
-fn method(name: &str, centred: Option<bool>) -> Result<Method, Failure> {
+fn method(name: &str, residual: Option<ResidualArg>) -> Result<Method, Failure> {
     let method = Method::parse(name)?;
+    let centred = residual.map(|r| matches!(r, ResidualArg::Centred));
     match (method, centred) {
         (_, None) => Ok(method),
         (Method::Snip(r), Some(c)) if r == Residual::Plain || c => Ok(Method::Snip(if c {
