@@ -15,7 +15,7 @@
 //! let net = Network::init(16, 8, seed, "DOC").unwrap();
 //! let rho = pai_graphon::params::Density::constant(DENSITY);
 //! let once = prune(&net, &set, &PruneSpec::new(Method::SynFlow, rho), seed, "DOC").unwrap();
-//! let iterated = prune(&net, &set, &PruneSpec::iterative_synflow(const { crate::params::Density::constant(DENSITY) }), seed, "DOC").unwrap();
+//! let iterated = prune(&net, &set, &PruneSpec::iterative_synflow(rho), seed, "DOC").unwrap();
 //! assert_eq!(once.mask, iterated.mask);
 //! assert_eq!(once.mask.kept(), 26); // round(0.2 · 16 · 8)
 //! ```
