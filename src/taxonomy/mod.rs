@@ -18,6 +18,7 @@
 pub mod claims;
 pub mod fsm;
 pub mod stats;
+pub mod summary;
 pub mod synflow;
 
 use crate::claims::Claim;

@@ -13,15 +13,9 @@ use pai_graphon::params::{self, Density};
 use pai_graphon::plot::{degree_sorted_blocks, heatmap, HeatmapSpec, Rendered};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
-use pai_graphon::taxonomy::fsm::{anova_fit, fsm_test, interaction_contrasts, ContrastLaw};
-use pai_graphon::taxonomy::stats::{heterogeneity_lcb, mask_stats, DegreeSummary};
-use serde::Serialize;
+use pai_graphon::taxonomy::summary::{summarise, Degrees, Summary};
 use std::path::{Path, PathBuf};
 
-/// Failure probability of the heterogeneity lower confidence bound.
-const LCB_DELTA: f64 = 1e-3;
-/// False-rejection probability of the FSM interaction-contrast test.
-const FSM_DELTA: f64 = 1e-3;
 /// Most display blocks per axis of the mask heat map.
 const MAX_DISPLAY_BLOCKS: usize = 256;
 
@@ -110,87 +104,6 @@ pub enum ScoresDtype {
     /// float64 (the scores exactly).
     #[default]
     Float64,
-}
-
-#[derive(Serialize)]
-struct Degrees {
-    min: f64,
-    max: f64,
-    mean: f64,
-    variance: f64,
-    zeros: usize,
-}
-
-impl From<&DegreeSummary> for Degrees {
-    fn from(s: &DegreeSummary) -> Self {
-        Degrees {
-            min: s.min,
-            max: s.max,
-            mean: s.mean,
-            variance: s.variance,
-            zeros: s.zeros,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct Lcb {
-    delta: f64,
-    lcb: f64,
-    row: f64,
-    col: f64,
-}
-
-#[derive(Serialize)]
-struct Anova {
-    block_rows: usize,
-    block_cols: usize,
-    zeros_excluded: usize,
-    residual_variance: f64,
-    gaussian_ratio: f64,
-}
-
-#[derive(Serialize)]
-struct ContrastTest {
-    law: &'static str,
-    delta: f64,
-    count: usize,
-    skipped: usize,
-    ks_statistic: f64,
-    ks_threshold: f64,
-    ks_accepts: bool,
-    variance_ratio: f64,
-    ratio_low: f64,
-    ratio_high: f64,
-    variance_accepts: bool,
-    accepted: bool,
-}
-
-#[derive(Serialize)]
-struct Summary {
-    method: String,
-    data: String,
-    seed: String,
-    width: usize,
-    input_dim: usize,
-    samples: usize,
-    batch: Option<usize>,
-    rounds: usize,
-    requested_density: f64,
-    kept: u64,
-    density: f64,
-    row_degrees: Degrees,
-    col_degrees: Degrees,
-    constant_columns: usize,
-    zero_columns_constant: usize,
-    c4: f64,
-    heterogeneity: f64,
-    heterogeneity_exact: String,
-    heterogeneity_lcb: Option<Lcb>,
-    fsm_anova: Option<Anova>,
-    fsm_contrasts: Option<ContrastTest>,
-    /// Why a section is missing (the library's message), if one is.
-    unavailable: Vec<String>,
 }
 
 /// Progress lines on stderr, only on a terminal.
@@ -423,88 +336,6 @@ fn method(name: &str, residual: Option<ResidualArg>) -> Result<Method, Failure> 
         _ => Err(Failure::Message(format!(
             "--snip-residual applies to snip only, not to {method}"
         ))),
-    }
-}
-
-fn summarise(
-    spec: &PruneSpec,
-    data: &DataSet,
-    pruned: &Pruned,
-    seed: MasterSeed,
-    width: usize,
-) -> Summary {
-    let stats = mask_stats(&pruned.mask);
-    let constant = data.constant_columns();
-    let col_deg = pruned.mask.column_degrees();
-    let mut unavailable = Vec::new();
-    let mut keep = |what: &str, e: pai_graphon::Error| unavailable.push(format!("{what}: {e}"));
-    let lcb = match heterogeneity_lcb(&pruned.mask, LCB_DELTA) {
-        Ok(h) => Some(Lcb {
-            delta: LCB_DELTA,
-            lcb: h.lcb,
-            row: h.row,
-            col: h.col,
-        }),
-        Err(e) => {
-            keep("heterogeneity LCB", e);
-            None
-        }
-    };
-    let (d, scores) = (data.d, &pruned.scores);
-    let anova = match anova_fit(scores, width, d) {
-        Ok(f) => Some(Anova {
-            block_rows: f.rows.len(),
-            block_cols: f.cols.len(),
-            zeros_excluded: f.zeros_excluded,
-            residual_variance: f.residual_variance,
-            gaussian_ratio: f.gaussian_ratio,
-        }),
-        Err(e) => {
-            keep("FSM fit", e);
-            None
-        }
-    };
-    let contrasts = interaction_contrasts(scores, width, d).and_then(|c| {
-        let t = fsm_test(&c.values, ContrastLaw::Gaussian, FSM_DELTA)?;
-        Ok(ContrastTest {
-            law: ContrastLaw::Gaussian.name(),
-            delta: FSM_DELTA,
-            count: t.count,
-            skipped: c.skipped,
-            ks_statistic: t.ks_statistic,
-            ks_threshold: t.ks_threshold,
-            ks_accepts: t.ks_accepts,
-            variance_ratio: t.variance_ratio,
-            ratio_low: t.ratio_low,
-            ratio_high: t.ratio_high,
-            variance_accepts: t.variance_accepts,
-            accepted: t.accepted(),
-        })
-    });
-    let contrasts = contrasts.map_err(|e| keep("FSM contrast test", e)).ok();
-    Summary {
-        method: spec.method.name().into(),
-        data: data.name.clone(),
-        seed: seed.to_string(),
-        width,
-        input_dim: d,
-        samples: data.samples,
-        batch: spec.batch,
-        rounds: spec.rounds,
-        requested_density: spec.density.get(),
-        kept: stats.kept,
-        density: stats.density,
-        row_degrees: (&stats.row_degrees).into(),
-        col_degrees: (&stats.col_degrees).into(),
-        constant_columns: constant.len(),
-        zero_columns_constant: constant.iter().filter(|&&j| col_deg[j] == 0).count(),
-        c4: stats.c4_f64(),
-        heterogeneity: stats.heterogeneity_f64,
-        heterogeneity_exact: stats.heterogeneity.to_string(),
-        heterogeneity_lcb: lcb,
-        fsm_anova: anova,
-        fsm_contrasts: contrasts,
-        unavailable,
     }
 }
 
