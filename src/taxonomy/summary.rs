@@ -39,7 +39,7 @@ pub const FSM_DELTA: f64 = 1e-3;
 /// let net = Network::init(16, set.d, seed, "DOC").unwrap();
 /// let spec = PruneSpec::new(Method::Magnitude, Density::constant(0.25));
 /// let s = summarise(&spec, &set, &prune(&net, &set, &spec, seed, "DOC").unwrap(), seed, 16);
-/// assert_eq!(s.row_degrees.mean, 16.0); // 0.25 · 64 inputs per neuron
+/// assert_eq!(s.row_degrees.mean, 0.25); // degrees as fractions: ρ on average
 /// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Degrees {
