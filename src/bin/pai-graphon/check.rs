@@ -4,8 +4,9 @@
 //! exit 3 when nothing failed but some check was vacuous (its threshold at or beyond the range
 //! of its statistic, so no mask could have failed it).
 
+use crate::limited;
 use crate::CommandFailure as Failure;
-use crate::{limited, FormatArg};
+use crate::FormatOpt;
 use pai_graphon::claims::{Check, Relation, Status};
 use pai_graphon::convergence::limit::{Fsm, LimitGraphon};
 use pai_graphon::convergence::mask::Mask;
@@ -69,9 +70,8 @@ pub struct Args {
     /// Monte Carlo replicates per null (default: the fewest that can reject at δ).
     #[arg(long, value_parser = limited(params::REPLICATES))]
     pub replicates: Option<usize>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    #[command(flatten)]
+    pub format: FormatOpt,
 }
 
 #[derive(Serialize)]
@@ -110,7 +110,7 @@ struct Report {
 }
 
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let (seed, format) = (crate::master_seed(&args.seed)?, Format::from(args.format));
+    let (seed, format) = (crate::master_seed(&args.seed)?, args.format.get());
     let against = against(args)?;
     let masks = read_masks(&args.masks)?;
     let (n, d) = (masks[0].rows(), masks[0].cols());

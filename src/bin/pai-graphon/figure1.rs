@@ -1,6 +1,7 @@
 //! `pai-graphon figure1`: the seed-averaged masks beside the limit graphon, and the errors
 //! against n, as images, CSV and JSON.
 
+use crate::SeedOpt;
 use crate::{limited, write_outputs, CommandFailure as Failure};
 use pai_graphon::convergence::figure1::{figure1, Figure1, Figure1Config};
 use pai_graphon::params::{self, Density};
@@ -25,9 +26,8 @@ pub struct Args {
     /// Display blocks per axis (at most 181; 2 × blocks² × widths at most 65536).
     #[arg(long, default_value_t = 50, value_parser = limited(params::BLOCKS))]
     pub blocks: usize,
-    /// Master seed: default, random, or hexadecimal.
-    #[arg(long, default_value = "default")]
-    pub seed: String,
+    #[command(flatten)]
+    pub seed: SeedOpt,
     /// Output folder.
     #[arg(long, default_value = "figure1")]
     pub out: PathBuf,
@@ -46,7 +46,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             "figure1_errors.svg",
         ],
     )?;
-    let seed = crate::master_seed(&args.seed)?;
+    let seed = args.seed.master()?;
     let config = &Figure1Config {
         widths: args.widths.clone(),
         seeds: args.seeds,

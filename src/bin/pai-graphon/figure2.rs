@@ -2,6 +2,7 @@
 //! of randomised labels, homogeneous against SNIP-type graphon, one panel per density; images,
 //! CSV and JSON with `--out`.
 
+use crate::SeedOpt;
 use crate::{limited, write_outputs, CommandFailure as Failure, ProfileArg};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::ntk::figure2::{
@@ -46,9 +47,8 @@ pub struct Args {
     /// Labels the SNIP profile |cov(x_j, y)| is computed on.
     #[arg(long, value_enum, default_value_t = ProfileArg::Clean)]
     pub profile_labels: ProfileArg,
-    /// Master seed: default, random, or hexadecimal.
-    #[arg(long, default_value = "default")]
-    pub seed: String,
+    #[command(flatten)]
+    pub seed: SeedOpt,
     /// Write figure2.png/svg, figure2.csv and figure2.json into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -93,7 +93,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         out,
         &["figure2.json", "figure2.csv", "figure2.png", "figure2.svg"],
     )?;
-    let seed = crate::master_seed(&args.seed)?;
+    let seed = args.seed.master()?;
     let mut config = Figure2Config {
         densities: args.densities.clone(),
         seeds: args.seeds,

@@ -94,7 +94,9 @@ fn figures(seed: MasterSeed) -> Result<Vec<Figure>, Failure> {
         samples: 20_000,
         p: 0.5,
         // compute takes the report's seed itself; these two are `uat`'s command-line options.
-        seed: String::new(),
+        seed: crate::SeedOpt {
+            seed: String::new(),
+        },
         out: None,
     };
     let uat = crate::uat::compute(&args, seed)?;

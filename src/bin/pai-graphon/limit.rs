@@ -1,6 +1,7 @@
 //! `pai-graphon limit`: print the limit graphon's numbers; optionally write W on a grid.
 
-use crate::{write_outputs, CommandFailure as Failure, FormatArg};
+use crate::FormatOpt;
+use crate::{write_outputs, CommandFailure as Failure};
 use pai_graphon::convergence::limit::{Bracketed, Fsm, LimitGraphon, GRID_MAX};
 use pai_graphon::params::Density;
 use pai_graphon::plot::{heatmap, HeatmapSpec};
@@ -33,9 +34,8 @@ pub struct Args {
     /// Grid cells per axis for the degree functions, t(C4) and the CSV/heat map.
     #[arg(long, default_value_t = 16)]
     pub grid: usize,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    #[command(flatten)]
+    pub format: FormatOpt,
     /// Write W on the grid (w.csv) and a heat map (w.png, w.svg) into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -76,7 +76,7 @@ struct Summary {
 }
 
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let (format, out) = (Format::from(args.format), args.out.as_deref());
+    let (format, out) = (args.format.get(), args.out.as_deref());
     crate::plan_dir(out, &["w.csv", "w.png", "w.svg"])?;
     if args.grid == 0 {
         return Err(Failure::Message("--grid must be at least 1".into()));

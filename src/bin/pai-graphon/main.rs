@@ -76,6 +76,36 @@ enum Command {
     },
 }
 
+// The options several commands share, declared once and flattened into each command's
+// options (plain comments: a doc comment here would become help text).
+#[derive(clap::Args)]
+pub(crate) struct SeedOpt {
+    /// Master seed: default, random, or hexadecimal.
+    #[arg(long, default_value = "default")]
+    pub(crate) seed: String,
+}
+
+impl SeedOpt {
+    /// The master seed (a note on stderr when it is drawn at random).
+    pub(crate) fn master(&self) -> Result<MasterSeed, Failure> {
+        master_seed(&self.seed)
+    }
+}
+
+#[derive(clap::Args)]
+pub(crate) struct FormatOpt {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub(crate) format: FormatArg,
+}
+
+impl FormatOpt {
+    /// The library's format.
+    pub(crate) fn get(&self) -> Format {
+        self.format.into()
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum FormatArg {
     Table,
@@ -342,20 +372,18 @@ struct AuditArgs {
     /// Multiplies sample sizes and widths (1 = the default run; at most 16).
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     scale: f64,
-    /// Master seed: default, random, or hexadecimal.
-    #[arg(long, default_value = "default")]
-    seed: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    format: FormatArg,
+    #[command(flatten)]
+    seed: SeedOpt,
+    #[command(flatten)]
+    format: FormatOpt,
     /// Also write audit.json, audit.md and report.html (claims and figures, self-contained).
     #[arg(long)]
     out: Option<PathBuf>,
 }
 
 fn audit(args: &AuditArgs) -> Result<(), Failure> {
-    let (filter, scale, seed) = (args.filter.as_deref(), args.scale, args.seed.as_str());
-    let (format, out) = (Format::from(args.format), args.out.as_deref());
+    let (filter, scale, seed) = (args.filter.as_deref(), args.scale, args.seed.seed.as_str());
+    let (format, out) = (args.format.get(), args.out.as_deref());
     if !(scale.is_finite() && scale > 0.0) {
         return Err(pai_graphon::Error::Scale(scale).into());
     }

@@ -5,7 +5,8 @@
 //! task to learn: the bound is then not given).
 
 use crate::Progress;
-use crate::{limited, write_outputs, CommandFailure as Failure, FormatArg, LayersArg};
+use crate::{limited, write_outputs, CommandFailure as Failure, LayersArg};
+use crate::{FormatOpt, SeedOpt};
 use pai_graphon::claims::Status;
 use pai_graphon::convergence::limit::Fsm;
 use pai_graphon::limit_spec::{GraphonSpec, Limit, LimitSpecError};
@@ -64,12 +65,10 @@ pub struct Args {
     /// Failure probability δ of the generalisation bound.
     #[arg(long, default_value = "1e-3", allow_negative_numbers = true)]
     pub delta: Probability,
-    /// Master seed: default, random, or hexadecimal.
-    #[arg(long, default_value = "default")]
-    pub seed: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    #[command(flatten)]
+    pub seed: SeedOpt,
+    #[command(flatten)]
+    pub format: FormatOpt,
     /// Write ntk.json and path_density.csv into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -111,9 +110,9 @@ struct Summary {
 }
 
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let (format, out) = (Format::from(args.format), args.out.as_deref());
+    let (format, out) = (args.format.get(), args.out.as_deref());
     crate::plan_dir(out, &["ntk.json", "path_density.csv"])?;
-    let seed = crate::master_seed(&args.seed)?;
+    let seed = args.seed.master()?;
     let layers = match args.layers {
         LayersArg::First => Layers::First,
         LayersArg::Both => Layers::Both,

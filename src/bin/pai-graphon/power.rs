@@ -1,7 +1,8 @@
 //! `pai-graphon power`: the smallest perturbation `check` rejects, beside the Neyman–Pearson test
 //! (external::power; theory/external.md, "Power").
 
-use crate::{limited, CommandFailure as Failure, FormatArg};
+use crate::{limited, CommandFailure as Failure};
+use crate::{FormatOpt, SeedOpt};
 use pai_graphon::external::power::{report, Family, Row, DELTA, TARGET};
 use pai_graphon::params;
 use pai_graphon::report::{sig, Format};
@@ -84,12 +85,10 @@ pub struct Args {
     /// Alternative stacks per ε.
     #[arg(long, default_value_t = 50, value_parser = limited(params::REPLICATES))]
     pub reps: usize,
-    /// Master seed: default, random, or hexadecimal.
-    #[arg(long, default_value = "default")]
-    pub seed: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    #[command(flatten)]
+    pub seed: SeedOpt,
+    #[command(flatten)]
+    pub format: FormatOpt,
 }
 
 /// Runs the report for every shape (default 512:8 and 2048:1) and family (default all) and
@@ -103,8 +102,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         true => Family::ALL.to_vec(),
         false => args.families.clone(),
     };
-    let (reps, seed) = (args.reps, crate::master_seed(&args.seed)?);
-    let format = Format::from(args.format);
+    let (reps, seed) = (args.reps, args.seed.master()?);
+    let format = args.format.get();
     let mut rows = Vec::new();
     for &(n, d, s) in &shapes {
         let mut progress = |line: &str| crate::note(&format!("{line}\n"));

@@ -4,6 +4,7 @@
 use crate::output::{commit, emit, Plan};
 use crate::Progress;
 use crate::{limited, output_files, CommandFailure as Failure, FormatArg};
+use crate::{FormatOpt, SeedOpt};
 use pai_graphon::convergence::mask::Mask;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
@@ -42,18 +43,16 @@ pub struct Args {
     /// Pruning batch size (default: the whole data set).
     #[arg(long, value_parser = limited(params::BATCH))]
     pub batch: Option<usize>,
-    /// Master seed: default, random, or hexadecimal.
-    #[arg(long, default_value = "default")]
-    pub seed: String,
+    #[command(flatten)]
+    pub seed: SeedOpt,
     /// SNIP's residual: plain (f(x) − y) or centred (−y, the initial output removed).
     #[arg(long, value_enum)]
     pub snip_residual: Option<ResidualArg>,
     /// Pruning rounds (1 = single shot; synflow with 100 = iterative SynFlow; at most 10000).
     #[arg(long, default_value_t = 1, value_parser = limited(params::ROUNDS))]
     pub rounds: usize,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    #[command(flatten)]
+    pub format: FormatOpt,
     /// Write mask.png/svg, inputs.png/svg (image data) and stats.json into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -108,8 +107,8 @@ pub enum ScoresDtype {
 
 /// Progress lines on stderr, only on a terminal.
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let seed = crate::master_seed(&args.seed)?;
-    let (format, out) = (Format::from(args.format), args.out.as_deref());
+    let seed = args.seed.master()?;
+    let (format, out) = (args.format.get(), args.out.as_deref());
     plan(args, out)?;
     let progress = Progress::on_terminal();
     let Pruning {
@@ -197,10 +196,14 @@ pub(crate) fn mask_figures(
         width,
         density,
         batch: None,
-        seed: String::new(),
+        seed: crate::SeedOpt {
+            seed: String::new(),
+        },
         snip_residual: None,
         rounds: 1,
-        format: FormatArg::Table,
+        format: crate::FormatOpt {
+            format: FormatArg::Table,
+        },
         out: None,
         files: Files::default(),
     };

@@ -3,6 +3,7 @@
 //! target of k active coordinates and of a target on an inactive coordinate (with its exact
 //! floor); the table, and with `--out` a log-log error-vs-width plot, CSV and JSON.
 
+use crate::SeedOpt;
 use crate::{limited, write_outputs, CommandFailure as Failure, Progress};
 use pai_graphon::approximation::claims_fit::{ACTIVE_BANDS, INACTIVE_BAND};
 use pai_graphon::approximation::fit::{held_out, Reach, Target};
@@ -39,9 +40,8 @@ pub struct Args {
     /// Edge probability p on the active block.
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub p: f64,
-    /// Master seed: default, random, or hexadecimal.
-    #[arg(long, default_value = "default")]
-    pub seed: String,
+    #[command(flatten)]
+    pub seed: SeedOpt,
     /// Write uat.png/svg, uat.csv and uat.json into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -114,7 +114,7 @@ fn check(args: &Args) -> Result<Vec<usize>, Failure> {
 pub fn run(args: &Args) -> Result<(), Failure> {
     let out = args.out.as_deref();
     crate::plan_dir(out, &["uat.json", "uat.csv", "uat.png", "uat.svg"])?;
-    let report = compute(args, crate::master_seed(&args.seed)?)?;
+    let report = compute(args, args.seed.master()?)?;
     if let Some(dir) = out {
         let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         let files = [("uat.json", json), ("uat.csv", csv(&report))];
