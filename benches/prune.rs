@@ -15,6 +15,7 @@ use common::cpu_seconds;
 
 const TARGET_SECONDS: f64 = 5.0;
 const DENSITY: f64 = 0.2;
+const RHO: pai_graphon::params::Density = pai_graphon::params::Density::constant(DENSITY);
 
 fn main() {
     let small = std::env::args().any(|a| a == "small");
@@ -33,9 +34,9 @@ fn main() {
     let net = Network::init(width, set.d, seed, "BENCH-PRUNE/net").expect("valid width");
     let mut specs: Vec<PruneSpec> = Method::ALL
         .iter()
-        .map(|&m| PruneSpec::new(m, DENSITY))
+        .map(|&m| PruneSpec::new(m, RHO))
         .collect();
-    specs.push(PruneSpec::iterative_synflow(DENSITY));
+    specs.push(PruneSpec::iterative_synflow(RHO));
     println!(
         "n = {width}, d = {}, batch = all {} samples, rho = {DENSITY}",
         set.d, set.samples

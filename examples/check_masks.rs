@@ -26,7 +26,7 @@ fn main() -> Result<(), pai_graphon::Error> {
         let options = Options {
             null: Null::Limit,
             unordered: false,
-            delta,
+            delta: pai_graphon::params::Probability::new(delta)?,
             replicates: None,
             seed,
             test_density: true,

@@ -47,6 +47,7 @@ pub mod claims;
 pub mod convergence;
 pub mod external;
 pub mod graphon;
+pub mod limit_spec;
 pub mod linalg;
 pub mod mask;
 #[cfg(feature = "mpfr")]
@@ -113,6 +114,10 @@ pub enum Error {
     External(external::ExternalError),
     /// Invalid input to the checks against reference masks (`check --against method:NAME`).
     Reference(external::reference::ReferenceError),
+    /// A size parameter beyond its range.
+    Param(params::ParamError),
+    /// A density or probability outside (0, 1).
+    Fraction(params::FractionError),
     /// `--scale` must be a positive finite number.
     Scale(f64),
     /// At this scale a claim's check would spend more false-alarm probability than its budget
@@ -146,6 +151,8 @@ impl fmt::Display for Error {
             Error::Plot(e) => e.fmt(f),
             Error::External(e) => e.fmt(f),
             Error::Reference(e) => e.fmt(f),
+            Error::Param(e) => e.fmt(f),
+            Error::Fraction(e) => e.fmt(f),
             Error::Scale(s) => write!(f, "scale {s} must be a positive finite number"),
             Error::Budget { id, spent, budget } => write!(
                 f,
@@ -180,7 +187,9 @@ from_error!(
     Seed(seed::SeedError),
     Plot(plot::PlotError),
     External(external::ExternalError),
-    Reference(external::reference::ReferenceError)
+    Reference(external::reference::ReferenceError),
+    Param(params::ParamError),
+    Fraction(params::FractionError)
 );
 
 /// The theory this crate mirrors, one page per area, as written in `theory/`.

@@ -12,12 +12,13 @@
 //!
 //! ```
 //! use pai_graphon::mask::{kept_count, top_k_mask};
-//! let k = kept_count(2, 3, 0.5).unwrap();
+//! let k = kept_count(2, 3, pai_graphon::params::Density::constant(0.5)).unwrap();
 //! let m = top_k_mask(2, 3, &[0.1, 0.9, 0.5, 0.3, 0.8, 0.2], k).unwrap();
 //! assert_eq!((m.kept(), m.threshold(), m.row_degrees()), (3, 0.5, vec![2, 1]));
 //! ```
 
 use crate::convergence::ConvergenceError;
+use crate::params::Density;
 use rayon::prelude::*;
 use std::cmp::Ordering as CmpOrdering;
 
@@ -52,28 +53,28 @@ pub const DENSE_LIMIT: usize = 1 << 22;
 /// ```
 /// use pai_graphon::mask::{kept_count, MAX_CELLS};
 /// assert_eq!(MAX_CELLS, 1 << 40);
-/// assert_eq!(kept_count(1 << 20, 1 << 20, 0.5).unwrap(), 1 << 39);
-/// assert!(kept_count(1 << 20, (1 << 20) + 1, 0.5).is_err());
+/// let half = pai_graphon::params::Density::constant(0.5);
+/// assert_eq!(kept_count(1 << 20, 1 << 20, half).unwrap(), 1 << 39);
+/// assert!(kept_count(1 << 20, (1 << 20) + 1, half).is_err());
 /// ```
 pub const MAX_CELLS: u64 = 1 << 40;
 
 /// `k = ⌊ρ·n·d + 1/2⌋`, computed exactly: ρ is the rational `m·2^e` of its f64 and the product
 /// with `n·d` is formed in 128-bit integers, so halves round up with no floating-point error.
-/// Rejects ρ outside (0, 1), n or d = 0, `n·d > MAX_CELLS` and densities so small that k = 0.
+/// Rejects n or d = 0, `n·d > MAX_CELLS` and densities so small that k = 0 (ρ ∈ (0, 1) is the
+/// [`Density`]'s own guarantee).
 ///
 /// ```
 /// use pai_graphon::mask::kept_count;
-/// assert_eq!(kept_count(1, 3, 0.5).unwrap(), 2); // 1.5 rounds up
-/// assert_eq!(kept_count(1000, 1000, 0.2).unwrap(), 200_000);
-/// assert!(kept_count(10, 10, 1.0).is_err());
+/// use pai_graphon::params::Density;
+/// let rho = |r| Density::new(r).unwrap();
+/// assert_eq!(kept_count(1, 3, rho(0.5)).unwrap(), 2); // 1.5 rounds up
+/// assert_eq!(kept_count(1000, 1000, rho(0.2)).unwrap(), 200_000);
+/// assert!(kept_count(10, 10, rho(1e-300)).is_err()); // keeps nothing
 /// ```
-pub fn kept_count(n: usize, d: usize, rho: f64) -> Result<u64, ConvergenceError> {
+pub fn kept_count(n: usize, d: usize, rho: Density) -> Result<u64, ConvergenceError> {
     let cells = cell_count(n, d)?;
-    if !(rho > 0.0 && rho < 1.0) {
-        return Err(ConvergenceError::Density(format!(
-            "density {rho} must lie in (0, 1)"
-        )));
-    }
+    let rho = rho.get();
     let bits = rho.to_bits();
     let exponent = ((bits >> 52) & 0x7ff) as i32;
     let fraction = bits & ((1u64 << 52) - 1);
@@ -530,17 +531,17 @@ mod tests {
 
     #[test]
     fn kept_count_rounds_half_up_exactly() {
+        let rho = |r| Density::new(r).unwrap();
         // 0.1 is slightly above 1/10 as an f64, so 0.1 · 5 = 0.5000000000000000277… → 1.
-        assert_eq!(kept_count(1, 5, 0.1).unwrap(), 1);
+        assert_eq!(kept_count(1, 5, rho(0.1)).unwrap(), 1);
         // 0.3 is slightly below 3/10: 0.3 · 5 = 1.4999999999999999444… → 1.
-        assert_eq!(kept_count(1, 5, 0.3).unwrap(), 1);
-        assert_eq!(kept_count(2, 1, 0.25).unwrap(), 1); // exactly 1/2 rounds up
-        assert_eq!(kept_count(4000, 4000, 0.2).unwrap(), 3_200_000);
-        assert!(kept_count(10, 10, 1e-300).is_err());
-        assert!(kept_count(0, 10, 0.5).is_err());
-        assert!(kept_count(10, 10, f64::NAN).is_err());
-        assert!(kept_count(10, 10, 0.0).is_err());
-        assert_eq!(kept_count(10, 10, 0.999).unwrap(), 100);
+        assert_eq!(kept_count(1, 5, rho(0.3)).unwrap(), 1);
+        assert_eq!(kept_count(2, 1, rho(0.25)).unwrap(), 1); // exactly 1/2 rounds up
+        assert_eq!(kept_count(4000, 4000, rho(0.2)).unwrap(), 3_200_000);
+        assert!(kept_count(10, 10, rho(1e-300)).is_err());
+        assert!(kept_count(0, 10, rho(0.5)).is_err());
+        assert!(Density::new(f64::NAN).is_err() && Density::new(0.0).is_err());
+        assert_eq!(kept_count(10, 10, rho(0.999)).unwrap(), 100);
     }
 
     #[test]

@@ -348,3 +348,220 @@ pub const BATCH: Limit = Limit {
 /// assert_eq!(pai_graphon::params::MAX_SCALE, 16.0);
 /// ```
 pub const MAX_SCALE: f64 = 16.0;
+
+/// Why a fraction (a density ρ or a failure probability δ) was refused: the text is not a
+/// number, or the number lies outside the open interval (0, 1).
+///
+/// ```
+/// use pai_graphon::params::{Density, FractionError};
+/// let e = Density::new(1.5).unwrap_err();
+/// assert_eq!(e, FractionError::Outside { name: "density", value: 1.5 });
+/// assert_eq!(e.to_string(), "density 1.5 must lie in (0, 1)");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum FractionError {
+    /// The text is not a decimal number.
+    NotANumber {
+        /// The parameter.
+        name: &'static str,
+        /// The text given.
+        text: String,
+    },
+    /// The value is NaN or outside (0, 1).
+    Outside {
+        /// The parameter.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+    },
+}
+
+impl fmt::Display for FractionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FractionError::NotANumber { name, text } => {
+                write!(f, "{name} {text:?} is not a number")
+            }
+            FractionError::Outside { name, value } => {
+                write!(f, "{name} {value} must lie in (0, 1)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FractionError {}
+
+/// `value` if it lies in the open interval (0, 1) (NaN does not).
+fn open_unit(name: &'static str, value: f64) -> Result<f64, FractionError> {
+    if value > 0.0 && value < 1.0 {
+        Ok(value)
+    } else {
+        Err(FractionError::Outside { name, value })
+    }
+}
+
+/// Parses a decimal number for [`open_unit`].
+fn parse_open_unit(name: &'static str, text: &str) -> Result<f64, FractionError> {
+    let value = text
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| FractionError::NotANumber {
+            name,
+            text: text.to_string(),
+        })?;
+    open_unit(name, value)
+}
+
+/// A density ρ ∈ (0, 1): the kept fraction of a mask. Checked once, here; every function that
+/// takes a `Density` relies on the range and does not test it again.
+///
+/// ```
+/// use pai_graphon::params::Density;
+/// let rho: Density = "0.25".parse().unwrap();
+/// assert_eq!(rho.get(), 0.25);
+/// assert!(Density::new(0.0).is_err() && Density::new(1.0).is_err());
+/// assert_eq!("nan".parse::<Density>().unwrap_err().to_string(), "density NaN must lie in (0, 1)");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Density(f64);
+
+impl Density {
+    /// `rho` if it lies in (0, 1).
+    ///
+    /// ```
+    /// use pai_graphon::params::Density;
+    /// assert_eq!(Density::new(0.2).unwrap().get(), 0.2);
+    /// assert!(Density::new(f64::NAN).is_err());
+    /// ```
+    pub fn new(rho: f64) -> Result<Self, FractionError> {
+        open_unit("density", rho).map(Density)
+    }
+
+    /// A density written in the source: use it in a `const` item, where a value outside (0, 1)
+    /// stops the build instead of reaching a run.
+    ///
+    /// ```
+    /// use pai_graphon::params::Density;
+    /// const RHO: Density = Density::constant(0.2);
+    /// assert_eq!(RHO.get(), 0.2);
+    /// ```
+    pub const fn constant(rho: f64) -> Self {
+        if rho > 0.0 && rho < 1.0 {
+            Density(rho)
+        } else {
+            panic!("a density constant must lie in (0, 1)")
+        }
+    }
+
+    /// The value ρ.
+    ///
+    /// ```
+    /// use pai_graphon::params::Density;
+    /// assert_eq!(Density::new(0.5).unwrap().get(), 0.5);
+    /// ```
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// Prints ρ as its f64 does.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::Density::constant(0.25).to_string(), "0.25");
+/// ```
+impl fmt::Display for Density {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for Density {
+    type Err = FractionError;
+
+    /// A decimal number in (0, 1).
+    ///
+    /// ```
+    /// use pai_graphon::params::Density;
+    /// assert_eq!("0.1".parse::<Density>().unwrap().get(), 0.1);
+    /// assert!("x".parse::<Density>().is_err());
+    /// ```
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_open_unit("density", text).map(Density)
+    }
+}
+
+/// A probability δ ∈ (0, 1): a check's false-alarm probability (`--delta`). Checked once, here.
+///
+/// ```
+/// use pai_graphon::params::Probability;
+/// let delta: Probability = "1e-4".parse().unwrap();
+/// assert_eq!(delta.get(), 1e-4);
+/// assert_eq!(Probability::new(2.0).unwrap_err().to_string(), "delta 2 must lie in (0, 1)");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Probability(f64);
+
+impl Probability {
+    /// `delta` if it lies in (0, 1).
+    ///
+    /// ```
+    /// use pai_graphon::params::Probability;
+    /// assert_eq!(Probability::new(0.01).unwrap().get(), 0.01);
+    /// assert!(Probability::new(0.0).is_err());
+    /// ```
+    pub fn new(delta: f64) -> Result<Self, FractionError> {
+        open_unit("delta", delta).map(Probability)
+    }
+
+    /// A probability written in the source: use it in a `const` item, where a value outside
+    /// (0, 1) stops the build instead of reaching a run.
+    ///
+    /// ```
+    /// use pai_graphon::params::Probability;
+    /// const DELTA: Probability = Probability::constant(1e-3);
+    /// assert_eq!(DELTA.get(), 1e-3);
+    /// ```
+    pub const fn constant(delta: f64) -> Self {
+        if delta > 0.0 && delta < 1.0 {
+            Probability(delta)
+        } else {
+            panic!("a probability constant must lie in (0, 1)")
+        }
+    }
+
+    /// The value δ.
+    ///
+    /// ```
+    /// use pai_graphon::params::Probability;
+    /// assert_eq!(Probability::new(0.5).unwrap().get(), 0.5);
+    /// ```
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// Prints δ as its f64 does.
+///
+/// ```
+/// assert_eq!(pai_graphon::params::Probability::new(0.001).unwrap().to_string(), "0.001");
+/// ```
+impl fmt::Display for Probability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for Probability {
+    type Err = FractionError;
+
+    /// A decimal number in (0, 1).
+    ///
+    /// ```
+    /// use pai_graphon::params::Probability;
+    /// assert_eq!("0.001".parse::<Probability>().unwrap().get(), 0.001);
+    /// assert!("1".parse::<Probability>().is_err());
+    /// ```
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_open_unit("delta", text).map(Probability)
+    }
+}

@@ -11,6 +11,7 @@ use pai_graphon::net::data::{
     load, sha256_hex, upsample, DataSet, DataSpec, DIGITS_SHA256, MNIST_SHA256,
 };
 use pai_graphon::net::{NetError, Network};
+use pai_graphon::params::Density;
 use pai_graphon::seed::MasterSeed;
 use pai_graphon::tol::{gamma, UNIT_ROUNDOFF};
 use pai_graphon::Error;
@@ -303,7 +304,7 @@ fn every_method_keeps_exactly_the_top_k() {
         for batch in [None, Some(50)] {
             let spec = PruneSpec {
                 batch,
-                ..PruneSpec::new(method, 0.3)
+                ..PruneSpec::new(method, Density::constant(0.3))
             };
             let p = prune(&net, &set, &spec, seed(), "TEST-NET/topk").unwrap();
             let s = scores(&net, &set, &spec, seed(), "TEST-NET/topk").unwrap();
@@ -321,7 +322,7 @@ fn signed_grasp_has_negative_scores_and_keeps_the_largest() {
     let signed = prune(
         &net,
         &set,
-        &PruneSpec::new(Method::Grasp(GraspVariant::Signed), 0.5),
+        &PruneSpec::new(Method::Grasp(GraspVariant::Signed), Density::constant(0.5)),
         seed(),
         "G",
     )
@@ -329,7 +330,10 @@ fn signed_grasp_has_negative_scores_and_keeps_the_largest() {
     let abs = scores(
         &net,
         &set,
-        &PruneSpec::new(Method::Grasp(GraspVariant::Magnitude), 0.5),
+        &PruneSpec::new(
+            Method::Grasp(GraspVariant::Magnitude),
+            Density::constant(0.5),
+        ),
         seed(),
         "G",
     )
@@ -358,7 +362,7 @@ fn ties_are_kept_by_smaller_index() {
     let p = prune(
         &net,
         &set,
-        &PruneSpec::new(Method::Magnitude, 5.0 / 6.0),
+        &PruneSpec::new(Method::Magnitude, Density::constant(5.0 / 6.0)),
         seed(),
         "T",
     )
@@ -369,7 +373,7 @@ fn ties_are_kept_by_smaller_index() {
     let s = prune(
         &net,
         &set,
-        &PruneSpec::new(Method::SynFlow, 0.5),
+        &PruneSpec::new(Method::SynFlow, Density::constant(0.5)),
         seed(),
         "T",
     )
@@ -382,7 +386,7 @@ fn ties_are_kept_by_smaller_index() {
 fn iterative_synflow_equals_single_shot_bit_for_bit() {
     let set = digits();
     let net = Network::init(64, 64, seed(), "TEST-NET/synflow").unwrap();
-    for density in [0.5, 0.1, 0.013] {
+    for density in [0.5, 0.1, 0.013].map(Density::constant) {
         let once = prune(
             &net,
             &set,
@@ -413,7 +417,7 @@ fn iterative_snip_differs_from_single_shot() {
     let net = Network::init(32, 64, seed(), "TEST-NET/snip").unwrap();
     let once = PruneSpec {
         batch: Some(200),
-        ..PruneSpec::new(Method::Snip(Residual::Plain), 0.1)
+        ..PruneSpec::new(Method::Snip(Residual::Plain), Density::constant(0.1))
     };
     let iterated = PruneSpec { rounds: 10, ..once };
     let a = prune(&net, &set, &once, seed(), "S").unwrap();
@@ -439,7 +443,7 @@ fn synflow_score_is_theta_times_the_gradient_of_r() {
     let s = scores(
         &net,
         &set,
-        &PruneSpec::new(Method::SynFlow, 0.5),
+        &PruneSpec::new(Method::SynFlow, Density::constant(0.5)),
         seed(),
         "R",
     )
@@ -457,7 +461,7 @@ fn synflow_score_is_theta_times_the_gradient_of_r() {
 
 #[test]
 fn kept_schedule_is_exponential_and_ends_at_round_rho_nd() {
-    let k = kept_schedule(100, 100, 0.2, 100).unwrap();
+    let k = kept_schedule(100, 100, Density::constant(0.2), 100).unwrap();
     assert_eq!((k.len(), k[99]), (100, 2000));
     assert!(k.windows(2).all(|p| p[0] >= p[1]));
     assert_eq!(k[49], 4472); // round(0.2^(1/2) · 10^4) = round(4472.13…)
@@ -471,7 +475,16 @@ fn scores_do_not_depend_on_the_thread_count() {
         common::on_threads(threads, || {
             Method::ALL
                 .iter()
-                .map(|&m| scores(&net, &set, &PruneSpec::new(m, 0.2), seed(), "TH").unwrap())
+                .map(|&m| {
+                    scores(
+                        &net,
+                        &set,
+                        &PruneSpec::new(m, Density::constant(0.2)),
+                        seed(),
+                        "TH",
+                    )
+                    .unwrap()
+                })
                 .collect::<Vec<_>>()
         })
     };
@@ -625,9 +638,13 @@ fn bad_input_is_a_typed_error() {
         Network::init(0, 5, seed(), "B"),
         Err(NetError::Size(_))
     ));
+    // A density outside (0, 1) cannot reach a spec: the type refuses it.
+    assert!([0.0, 1.0, f64::NAN]
+        .iter()
+        .all(|&r| Density::new(r).is_err()));
     let set = digits();
     let net = Network::init(4, 64, seed(), "B").unwrap();
-    let base = PruneSpec::new(Method::Snip(Residual::Plain), 0.5);
+    let base = PruneSpec::new(Method::Snip(Residual::Plain), Density::constant(0.5));
     let cases = [
         PruneSpec {
             batch: Some(0),
@@ -637,16 +654,9 @@ fn bad_input_is_a_typed_error() {
             batch: Some(1798),
             ..base
         },
+        // ρ n d = 2.56e-7 rounds to no kept weight.
         PruneSpec {
-            density: 0.0,
-            ..base
-        },
-        PruneSpec {
-            density: 1.0,
-            ..base
-        },
-        PruneSpec {
-            density: f64::NAN,
+            density: Density::constant(1e-9),
             ..base
         },
         PruneSpec { rounds: 0, ..base },
@@ -655,7 +665,7 @@ fn bad_input_is_a_typed_error() {
         assert!(
             matches!(
                 net_error(prune(&net, &set, &spec, seed(), "B")),
-                NetError::Size(_)
+                NetError::Size(_) | NetError::Mask(_)
             ),
             "{spec:?}"
         );

@@ -64,7 +64,7 @@ fn rejects(
     let options = Options {
         null,
         unordered: false,
-        delta,
+        delta: crate::params::Probability::new(delta)?,
         replicates: None,
         seed: seed_of(ctx, &format!("{}/null", case.label)),
         test_density: true,
@@ -177,7 +177,7 @@ fn check_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let options = Options {
         null: Null::Limit,
         unordered: false,
-        delta,
+        delta: crate::params::Probability::new(delta)?,
         replicates: None,
         seed: seed_of(ctx, "null"),
         test_density: true,
@@ -260,7 +260,7 @@ fn check_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let options = Options {
         null: Null::Limit,
         unordered: false,
-        delta: level,
+        delta: crate::params::Probability::new(level)?,
         replicates: None,
         seed: seed_of(ctx, "null"),
         test_density: true,

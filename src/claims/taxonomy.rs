@@ -13,8 +13,9 @@
 //! let seed = MasterSeed::default();
 //! let set = data::load(&data::DataSpec::parse("synthetic:samples=1,informative=8,noise=0,zero=0").unwrap(), seed, "DOC").unwrap();
 //! let net = Network::init(16, 8, seed, "DOC").unwrap();
-//! let once = prune(&net, &set, &PruneSpec::new(Method::SynFlow, DENSITY), seed, "DOC").unwrap();
-//! let iterated = prune(&net, &set, &PruneSpec::iterative_synflow(DENSITY), seed, "DOC").unwrap();
+//! let rho = pai_graphon::params::Density::constant(DENSITY);
+//! let once = prune(&net, &set, &PruneSpec::new(Method::SynFlow, rho), seed, "DOC").unwrap();
+//! let iterated = prune(&net, &set, &PruneSpec::iterative_synflow(rho), seed, "DOC").unwrap();
 //! assert_eq!(once.mask, iterated.mask);
 //! assert_eq!(once.mask.kept(), 26); // round(0.2 · 16 · 8)
 //! ```
@@ -45,7 +46,8 @@ use num_traits::ToPrimitive;
 /// ```
 /// use pai_graphon::net::criteria::kept_schedule;
 /// use pai_graphon::{claims::taxonomy::DENSITY, taxonomy::synflow::synflow_limit};
-/// assert_eq!(kept_schedule(100, 64, DENSITY, 1).unwrap(), vec![1280]); // 0.2 · 6400
+/// let rho = pai_graphon::params::Density::constant(DENSITY);
+/// assert_eq!(kept_schedule(100, 64, rho, 1).unwrap(), vec![1280]); // 0.2 · 6400
 /// // TAX-2: SynFlow's limit at this density is heterogeneous.
 /// assert!(synflow_limit(DENSITY, 256).unwrap().c4_excess.lo > 0.0);
 /// ```
@@ -160,7 +162,7 @@ fn mask_of(
 }
 
 fn single(method: Method) -> PruneSpec {
-    PruneSpec::new(method, DENSITY)
+    PruneSpec::new(method, const { crate::params::Density::constant(DENSITY) })
 }
 
 fn with_batch(method: Method, batch: usize) -> PruneSpec {
@@ -555,7 +557,7 @@ const TAX4_WIDTHS: [usize; 2] = [2048, 4096];
 /// let net = Network::from_weights(2, 2, vec![1.0, -0.5, -0.5, 1.0], vec![1.0, 1.0]).unwrap();
 /// // Under an FSM |S_ij / w_ij| = φ_i ψ_j, whose 2 × 2 cross ratio is 1.
 /// let cross_ratio = |set: &DataSet| {
-///     let spec = PruneSpec::new(Method::Snip(Residual::Plain), 0.5);
+///     let spec = PruneSpec::new(Method::Snip(Residual::Plain), pai_graphon::params::Density::constant(0.5));
 ///     let s = scores(&net, set, &spec, MasterSeed::default(), "DOC").unwrap();
 ///     let h: Vec<f64> = s.iter().zip(net.weights()).map(|(s, w)| s / w.abs()).collect();
 ///     (h[0] * h[3]) / (h[1] * h[2])
@@ -582,7 +584,7 @@ pub const TAX4_BATCH: usize = 100;
 /// let net = Network::from_weights(2, 2, vec![1.0, -0.5, -0.5, 1.0], vec![1.0, 1.0]).unwrap();
 /// // Under an FSM |S_ij / w_ij| = φ_i ψ_j, whose 2 × 2 cross ratio is 1.
 /// let cross_ratio = |set: &DataSet| {
-///     let spec = PruneSpec::new(Method::Grasp(GraspVariant::Magnitude), 0.5);
+///     let spec = PruneSpec::new(Method::Grasp(GraspVariant::Magnitude), pai_graphon::params::Density::constant(0.5));
 ///     let s = scores(&net, set, &spec, MasterSeed::default(), "DOC").unwrap();
 ///     let h: Vec<f64> = s.iter().zip(net.weights()).map(|(s, w)| s / w.abs()).collect();
 ///     (h[0] * h[3]) / (h[1] * h[2])
@@ -771,7 +773,7 @@ fn tax_6(ctx: &ClaimContext) -> Result<Outcome, Error> {
         ctx,
         &data,
         n,
-        &PruneSpec::iterative_synflow(DENSITY),
+        &PruneSpec::iterative_synflow(const { crate::params::Density::constant(DENSITY) }),
         "synflow",
     )?;
     let differ = mask_difference(&once.mask, &iterated.mask);

@@ -31,7 +31,7 @@ use faer::Mat;
 /// use pai_graphon::convergence::{figure1::Figure1Config, limit::FIGURE1_DENSITY};
 /// use pai_graphon::mask::kept_count;
 /// assert_eq!(Figure1Config::default().density, FIGURE1_DENSITY);
-/// assert_eq!(kept_count(200, 200, FIGURE1_DENSITY).unwrap(), 8000);
+/// assert_eq!(kept_count(200, 200, pai_graphon::params::Density::constant(FIGURE1_DENSITY)).unwrap(), 8000);
 /// ```
 pub const FIGURE1_DENSITY: f64 = 0.2;
 

@@ -60,6 +60,8 @@ pub enum ConvergenceError {
         /// The largest allowed value.
         max: f64,
     },
+    /// A density outside (0, 1), refused by [`crate::params::Density`].
+    Fraction(crate::params::FractionError),
     /// A size above its documented maximum, refused before allocating.
     TooLarge {
         /// The parameter, e.g. `"grid cells per axis"`.
@@ -81,12 +83,27 @@ pub enum ConvergenceError {
     },
 }
 
+/// A refused density keeps its fields.
+///
+/// ```
+/// use pai_graphon::convergence::ConvergenceError;
+/// use pai_graphon::params::Density;
+/// let e: ConvergenceError = Density::new(2.0).unwrap_err().into();
+/// assert_eq!(e.to_string(), "invalid density: density 2 must lie in (0, 1)");
+/// ```
+impl From<crate::params::FractionError> for ConvergenceError {
+    fn from(e: crate::params::FractionError) -> Self {
+        ConvergenceError::Fraction(e)
+    }
+}
+
 impl fmt::Display for ConvergenceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConvergenceError::Spec(m) => write!(f, "invalid spec {m}"),
             ConvergenceError::Profile(m) => write!(f, "invalid profile: {m}"),
             ConvergenceError::Density(m) => write!(f, "invalid density: {m}"),
+            ConvergenceError::Fraction(e) => write!(f, "invalid density: {e}"),
             ConvergenceError::Size(m) => write!(f, "invalid size: {m}"),
             ConvergenceError::Domain {
                 what,

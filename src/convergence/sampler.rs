@@ -52,6 +52,7 @@ use super::noise::{Noise, NoiseLaw};
 use super::profile::Profile;
 use super::ConvergenceError;
 use crate::mask::{cell_count, kept_count, select_top, top_k_mask, Mask, IN_MEMORY_LIMIT};
+use crate::params::Density;
 use crate::seed::MasterSeed;
 use crate::tol::{hoeffding, Tail};
 use rand_chacha::ChaCha20Rng;
@@ -168,7 +169,7 @@ impl MaskSpec {
     /// assert!(MaskSpec::from_grids(vec![-1.0], vec![1.0], 0.5).is_err());
     /// ```
     pub fn from_grids(phi: Vec<f64>, psi: Vec<f64>, rho: f64) -> Result<Self, ConvergenceError> {
-        let kept = kept_count(phi.len(), psi.len(), rho)?;
+        let kept = kept_count(phi.len(), psi.len(), Density::new(rho)?)?;
         let clean =
             |v: Vec<f64>, side: &str| match v.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
                 Some(x) => Err(ConvergenceError::Profile(format!(

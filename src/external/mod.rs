@@ -8,6 +8,7 @@
 //! CHECK-1 … CHECK-4 (theory/external.md, "Claims").
 //!
 //! ```
+//! use pai_graphon::params::Probability;
 //! use pai_graphon::claims::Status;
 //! use pai_graphon::convergence::limit::Fsm;
 //! use pai_graphon::external::sharp::{Options, Sharp};
@@ -17,7 +18,7 @@
 //! let fsm = Fsm::parse("exp:3", "exp:3", "gaussian:1").unwrap();
 //! let model = || Model::from_fsm(&fsm, 32, 32, 0.2).unwrap();
 //! let seed = MasterSeed::default();
-//! let options = Options { null: Null::Sampler, unordered: false, delta: 0.2, replicates: None, seed, test_density: true };
+//! let options = Options { null: Null::Sampler, unordered: false, delta: Probability::new(0.2).unwrap(), replicates: None, seed, test_density: true };
 //! let sharp = Sharp::new(model(), 4, options).unwrap();
 //! // Top-k masks keep exactly round(ρnd) = 205 entries; frozen-threshold masks almost never all do.
 //! let topk = model().draw_stack(Draw::TopK, 4, seed, "DOC/topk").unwrap();
@@ -38,14 +39,12 @@ use std::fmt;
 ///
 /// ```
 /// use pai_graphon::external::ExternalError;
-/// assert_eq!(ExternalError::Delta(1.5).to_string(), "δ = 1.5 must lie in (0, 1)");
+/// assert_eq!(ExternalError::NoMasks.to_string(), "no masks to check (a stack of S = 0)");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExternalError {
     /// A stack of no masks.
     NoMasks,
-    /// δ outside (0, 1).
-    Delta(f64),
     /// `--null` is neither `limit` nor `sampler`.
     UnknownNull,
     /// A power-report perturbation size outside its family's range (`external::power`).
@@ -63,7 +62,6 @@ impl fmt::Display for ExternalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ExternalError::NoMasks => write!(f, "no masks to check (a stack of S = 0)"),
-            ExternalError::Delta(d) => write!(f, "δ = {d} must lie in (0, 1)"),
             ExternalError::UnknownNull => write!(f, "unknown null: use limit or sampler"),
             ExternalError::Perturbation { family, eps, max } => {
                 write!(f, "{family} perturbation ε = {eps} must lie in (0, {max}]")
@@ -107,6 +105,7 @@ impl std::str::FromStr for Null {
 /// One check of a stack (or of one mask of it).
 ///
 /// ```
+/// use pai_graphon::params::Probability;
 /// use pai_graphon::claims::Status;
 /// use pai_graphon::convergence::limit::Fsm;
 /// use pai_graphon::external::sharp::{Options, Sharp};
@@ -116,7 +115,7 @@ impl std::str::FromStr for Null {
 /// let fsm = Fsm::parse("exp:3", "exp:3", "gaussian:1").unwrap();
 /// let model = || Model::from_fsm(&fsm, 32, 32, 0.2).unwrap();
 /// let seed = MasterSeed::default();
-/// let options = Options { null: Null::Sampler, unordered: false, delta: 0.2, replicates: None, seed, test_density: true };
+/// let options = Options { null: Null::Sampler, unordered: false, delta: Probability::new(0.2).unwrap(), replicates: None, seed, test_density: true };
 /// let sharp = Sharp::new(model(), 2, options).unwrap();
 /// let masks = model().draw_stack(Draw::TopK, 2, seed, "DOC").unwrap();
 /// let v = sharp.kept_counts(&masks).unwrap();
@@ -179,7 +178,7 @@ mod tests {
         let options = Options {
             null: Null::Limit,
             unordered: false,
-            delta,
+            delta: crate::params::Probability::new(delta).unwrap(),
             replicates,
             seed: MasterSeed::default(),
             test_density: true,

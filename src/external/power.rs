@@ -581,7 +581,7 @@ impl Check {
         let options = Options {
             null: Null::Limit,
             unordered: false,
-            delta,
+            delta: crate::params::Probability::new(delta)?,
             replicates: None,
             seed,
             test_density: true,

@@ -23,8 +23,10 @@
 //! ```
 //! use pai_graphon::external::reference::references_needed;
 //! use pai_graphon::external::Null;
+//! use pai_graphon::params::Probability;
+//! const DELTA: Probability = Probability::constant(1e-3);
 //! // S = 8 masks need 8 references for an exact permutation test at δ = 1e-3: C(16, 8) = 12870.
-//! assert_eq!(references_needed(8, Null::Sampler, 1e-3).unwrap(), 8);
+//! assert_eq!(references_needed(8, Null::Sampler, DELTA).unwrap(), 8);
 //! ```
 
 use super::{Null, Verdict};
@@ -32,6 +34,7 @@ use crate::mask::Mask;
 use crate::net::criteria::{prune, PruneSpec};
 use crate::net::data::DataSet;
 use crate::net::network::Network;
+use crate::params::Probability;
 use crate::seed::{uniform_open01, MasterSeed};
 use crate::taxonomy::stats::deterministic_limit_bound;
 use crate::tol::{dkw_massart, empirical_bernstein};
@@ -66,8 +69,6 @@ pub enum ReferenceError {
         /// Mask 0's (rows, columns).
         expected: (usize, usize),
     },
-    /// δ outside (0, 1).
-    Delta(f64),
     /// Too few references for the null: at least this many are needed.
     TooFewReferences {
         /// References given.
@@ -96,7 +97,6 @@ impl fmt::Display for ReferenceError {
                 "mask {index} is {rows} × {cols}, but mask 0 is {} × {}",
                 expected.0, expected.1
             ),
-            ReferenceError::Delta(d) => write!(f, "δ = {d} must lie in (0, 1)"),
             ReferenceError::TooFewReferences { given, needed } => write!(
                 f,
                 "{given} references given, {needed} needed for this stack and δ"
@@ -138,17 +138,21 @@ fn binomial(m: usize, k: usize) -> u64 {
 /// ```
 /// use pai_graphon::external::reference::references_needed;
 /// use pai_graphon::external::Null;
-/// assert_eq!(references_needed(8, Null::Sampler, 1e-3).unwrap(), 8); // C(16, 8) = 12870
-/// assert_eq!(references_needed(1, Null::Sampler, 1e-3).unwrap(), 999);
-/// assert_eq!(references_needed(2, Null::Sampler, 1e-3).unwrap(), 44); // C(46, 2) = 1035
-/// assert_eq!(references_needed(8, Null::Limit, 1e-3).unwrap(), 8);
-/// assert!(references_needed(0, Null::Sampler, 1e-3).is_err());
-/// assert!(references_needed(8, Null::Sampler, 1.0).is_err());
+/// use pai_graphon::params::Probability;
+/// const DELTA: Probability = Probability::constant(1e-3);
+/// assert_eq!(references_needed(8, Null::Sampler, DELTA).unwrap(), 8); // C(16, 8) = 12870
+/// assert_eq!(references_needed(1, Null::Sampler, DELTA).unwrap(), 999);
+/// assert_eq!(references_needed(2, Null::Sampler, DELTA).unwrap(), 44); // C(46, 2) = 1035
+/// assert_eq!(references_needed(8, Null::Limit, DELTA).unwrap(), 8);
+/// assert!(references_needed(0, Null::Sampler, DELTA).is_err());
+/// assert!(references_needed(0, Null::Limit, DELTA).is_err());
 /// ```
-pub fn references_needed(stack: usize, null: Null, delta: f64) -> Result<usize, ReferenceError> {
-    if !(delta > 0.0 && delta < 1.0) {
-        return Err(ReferenceError::Delta(delta));
-    }
+pub fn references_needed(
+    stack: usize,
+    null: Null,
+    delta: Probability,
+) -> Result<usize, ReferenceError> {
+    let delta = delta.get();
     if stack == 0 {
         return Err(ReferenceError::Empty {
             masks: 0,
@@ -181,7 +185,7 @@ pub fn references_needed(stack: usize, null: Null, delta: f64) -> Result<usize, 
 /// use pai_graphon::seed::MasterSeed;
 /// let seed = MasterSeed::default();
 /// let set = data::load(&data::DataSpec::parse("digits").unwrap(), seed, "DOC").unwrap();
-/// let spec = PruneSpec::new(Method::Magnitude, 0.25);
+/// let spec = PruneSpec::new(Method::Magnitude, pai_graphon::params::Density::constant(0.25));
 /// let refs = reference_masks(16, &set, &spec, seed, 3, |_| {}).unwrap();
 /// assert_eq!(refs.len(), 3);
 /// assert!(refs.iter().all(|m| m.kept() == 256 && (m.rows(), m.cols()) == (16, 64)));
@@ -396,7 +400,8 @@ impl<'a> Pool<'a> {
 /// use pai_graphon::seed::MasterSeed;
 /// // Four identical masks: every split gives 0, so p = 1 and nothing can be rejected.
 /// let m = Mask::from_entries(2, 2, &[1, 0, 0, 1]).unwrap();
-/// let t = permutation_test(&[m.clone(), m.clone()], &[m.clone(), m], 0.1, MasterSeed::default())
+/// let delta = pai_graphon::params::Probability::constant(0.1);
+/// let t = permutation_test(&[m.clone(), m.clone()], &[m.clone(), m], delta, MasterSeed::default())
 ///     .unwrap();
 /// assert_eq!((t.labellings, t.p_value, t.observed, t.max), (6, 1.0, 0.0, 0.0));
 /// assert_eq!(t.standardised, [0.0; 5]);
@@ -436,10 +441,7 @@ fn next_combination(c: &mut [usize], m: usize) -> bool {
 }
 
 /// Checks shapes and sizes common to both nulls; returns (n, d).
-fn validate(masks: &[Mask], references: &[Mask], delta: f64) -> Result<(usize, usize), Error> {
-    if !(delta > 0.0 && delta < 1.0) {
-        return Err(ReferenceError::Delta(delta).into());
-    }
+fn validate(masks: &[Mask], references: &[Mask]) -> Result<(usize, usize), Error> {
     if masks.is_empty() || references.is_empty() {
         return Err(ReferenceError::Empty {
             masks: masks.len(),
@@ -479,7 +481,8 @@ fn validate(masks: &[Mask], references: &[Mask], delta: f64) -> Result<(usize, u
 /// let m = |e: [u8; 4]| Mask::from_entries(2, 2, &e).unwrap();
 /// let user = [m([1, 1, 0, 0])];
 /// let refs = [m([1, 0, 0, 0]), m([0, 0, 0, 1])];
-/// let t = permutation_test(&user, &refs, 0.5, MasterSeed::default()).unwrap();
+/// let half = pai_graphon::params::Probability::constant(0.5);
+/// let t = permutation_test(&user, &refs, half, MasterSeed::default()).unwrap();
 /// assert!(t.exhaustive && t.labellings == 3);
 /// assert_eq!(t.p_value, 1.0 / 3.0); // the observed labelling is the most extreme of three
 /// assert!(t.observed > t.critical); // rejected at δ = 1/2
@@ -487,10 +490,11 @@ fn validate(masks: &[Mask], references: &[Mask], delta: f64) -> Result<(usize, u
 pub fn permutation_test(
     masks: &[Mask],
     references: &[Mask],
-    delta: f64,
+    delta: Probability,
     seed: MasterSeed,
 ) -> Result<PermutationTest, Error> {
-    let (n, _) = validate(masks, references, delta)?;
+    let (n, _) = validate(masks, references)?;
+    let delta = delta.get();
     let all: Vec<&Mask> = masks.iter().chain(references).collect();
     let summaries: Vec<Summary> = all.par_iter().map(|m| Summary::new(m)).collect();
     let pool = Pool::new(&summaries, n);
@@ -586,22 +590,24 @@ fn permutation_name(t: &PermutationTest) -> &'static str {
 /// use pai_graphon::external::reference::{check_against_references, reference_masks};
 /// use pai_graphon::external::Null;
 /// use pai_graphon::net::{criteria::{Method, PruneSpec}, data};
+/// use pai_graphon::params::{Density, Probability};
 /// use pai_graphon::seed::MasterSeed;
+/// const DELTA: Probability = Probability::constant(1e-3);
 /// let set = data::load(&data::DataSpec::parse("digits").unwrap(), MasterSeed::default(), "DOC")
 ///     .unwrap();
 /// let draw = |method: &str, seed: u64, count: usize| {
-///     let spec = PruneSpec::new(Method::parse(method).unwrap(), 0.2);
+///     let spec = PruneSpec::new(Method::parse(method).unwrap(), Density::constant(0.2));
 ///     reference_masks(64, &set, &spec, MasterSeed::new(seed), count, |_| {}).unwrap()
 /// };
 /// let refs = draw("magnitude", 1, 8);
-/// let ok = check_against_references(&draw("magnitude", 2, 8), &refs, Null::Sampler, 1e-3,
+/// let ok = check_against_references(&draw("magnitude", 2, 8), &refs, Null::Sampler, DELTA,
 ///     MasterSeed::default()).unwrap();
 /// assert_eq!(ok.len(), 2); // the permutation test and the exact kept count
 /// assert!(ok.iter().all(|v| v.status == Status::Pass));
-/// let bad = check_against_references(&draw("snip-centred", 2, 8), &refs, Null::Sampler, 1e-3,
+/// let bad = check_against_references(&draw("snip-centred", 2, 8), &refs, Null::Sampler, DELTA,
 ///     MasterSeed::default()).unwrap();
 /// assert_eq!(bad[0].status, Status::Fail);
-/// let pooled = check_against_references(&draw("magnitude", 2, 8), &refs, Null::Limit, 1e-3,
+/// let pooled = check_against_references(&draw("magnitude", 2, 8), &refs, Null::Limit, DELTA,
 ///     MasterSeed::default()).unwrap();
 /// assert!(pooled.len() == 3 && pooled.iter().all(|v| v.status == Status::Pass));
 /// ```
@@ -609,10 +615,10 @@ pub fn check_against_references(
     masks: &[Mask],
     references: &[Mask],
     null: Null,
-    delta: f64,
+    delta: Probability,
     seed: MasterSeed,
 ) -> Result<Vec<Verdict>, Error> {
-    let (n, d) = validate(masks, references, delta)?;
+    let (n, d) = validate(masks, references)?;
     match null {
         Null::Sampler => {
             let t = permutation_test(masks, references, delta, seed)?;
@@ -643,7 +649,7 @@ pub fn check_against_references(
             }
             Ok(out)
         }
-        Null::Limit => pooled_limit_checks(masks, references, n, d, delta),
+        Null::Limit => pooled_limit_checks(masks, references, n, d, delta.get()),
     }
 }
 
@@ -726,6 +732,7 @@ mod tests {
 
     /// The level of the checks in these tests.
     const DELTA: f64 = 1e-3;
+    const LEVEL: Probability = Probability::constant(DELTA);
 
     fn digits() -> DataSet {
         load(
@@ -745,12 +752,15 @@ mod tests {
         seed: u64,
         count: usize,
     ) -> Vec<Mask> {
-        let spec = PruneSpec::new(Method::parse(method).unwrap(), rho);
+        let spec = PruneSpec::new(
+            Method::parse(method).unwrap(),
+            crate::params::Density::new(rho).unwrap(),
+        );
         reference_masks(n, data, &spec, MasterSeed::new(seed), count, |_| {}).unwrap()
     }
 
     fn check(masks: &[Mask], refs: &[Mask], null: Null) -> Vec<Verdict> {
-        check_against_references(masks, refs, null, DELTA, MasterSeed::default()).unwrap()
+        check_against_references(masks, refs, null, LEVEL, MasterSeed::default()).unwrap()
     }
 
     fn failed(v: &[Verdict]) -> bool {
@@ -800,9 +810,14 @@ mod tests {
                 .filter(|&t| {
                     let refs = stack(&data, "magnitude", 0.25, 16, 1000 + t as u64, 4);
                     let user = stack(&data, method, 0.25, 16, 5000 + t as u64, 2);
-                    permutation_test(&user, &refs, ALPHA, MasterSeed::default())
-                        .unwrap()
-                        .p_value
+                    permutation_test(
+                        &user,
+                        &refs,
+                        Probability::constant(ALPHA),
+                        MasterSeed::default(),
+                    )
+                    .unwrap()
+                    .p_value
                         <= ALPHA
                 })
                 .count();
@@ -877,12 +892,12 @@ mod tests {
         let user = stack(&data, "magnitude", 0.2, 64, 2, 8);
         let v = check(&user, &refs, Null::Sampler); // C(10, 8) = 45 < 1/δ
         assert_eq!(v[0].status, Status::Vacuous, "{v:?}");
-        let run = |m: &[Mask], r: &[Mask], delta: f64| {
+        let run = |m: &[Mask], r: &[Mask], delta: Probability| {
             check_against_references(m, r, Null::Sampler, delta, MasterSeed::default())
         };
         let small = stack(&data, "magnitude", 0.2, 32, 1, 1);
         assert!(matches!(
-            run(&user, &small, DELTA),
+            run(&user, &small, LEVEL),
             Err(Error::Reference(ReferenceError::Shapes {
                 index: 8,
                 rows: 32,
@@ -890,17 +905,15 @@ mod tests {
             }))
         ));
         assert!(matches!(
-            run(&[], &refs, DELTA),
+            run(&[], &refs, LEVEL),
             Err(Error::Reference(ReferenceError::Empty { masks: 0, .. }))
         ));
-        for delta in [0.0, 1.0, f64::NAN] {
-            assert!(matches!(
-                run(&user, &refs, delta),
-                Err(Error::Reference(ReferenceError::Delta(_)))
-            ));
-        }
+        // δ outside (0, 1) cannot reach the check: the type refuses it.
+        assert!([0.0, 1.0, f64::NAN]
+            .iter()
+            .all(|&d| Probability::new(d).is_err()));
         assert!(matches!(
-            check_against_references(&user, &refs, Null::Limit, DELTA, MasterSeed::default()),
+            check_against_references(&user, &refs, Null::Limit, LEVEL, MasterSeed::default()),
             Err(Error::Reference(ReferenceError::TooFewReferences {
                 given: 2,
                 needed: 8
@@ -916,15 +929,15 @@ mod tests {
         let data = digits();
         let refs = stack(&data, "magnitude", 0.2, 64, 1, 9);
         let user = stack(&data, "magnitude", 0.2, 64, 2, 8);
-        let t = permutation_test(&user, &refs, DELTA, MasterSeed::default()).unwrap();
+        let t = permutation_test(&user, &refs, LEVEL, MasterSeed::default()).unwrap();
         assert!(!t.exhaustive && t.labellings == MAX_LABELLINGS);
         assert_eq!(
             t,
-            permutation_test(&user, &refs, DELTA, MasterSeed::default()).unwrap()
+            permutation_test(&user, &refs, LEVEL, MasterSeed::default()).unwrap()
         );
         assert!(t.p_value > DELTA, "{t:?}");
         let wrong = stack(&data, "snip-centred", 0.2, 64, 2, 8);
-        let t = permutation_test(&wrong, &refs, DELTA, MasterSeed::default()).unwrap();
+        let t = permutation_test(&wrong, &refs, LEVEL, MasterSeed::default()).unwrap();
         assert!(t.p_value <= DELTA && t.observed > t.critical, "{t:?}");
     }
 
@@ -973,14 +986,20 @@ mod bench {
     fn time(n: usize, d: usize, s: usize) {
         let text = format!("synthetic:informative={},noise={},zero=0", d / 2, d - d / 2);
         let data = load(&DataSpec::parse(&text).unwrap(), MasterSeed::default(), "B").unwrap();
-        let spec = PruneSpec::new(Method::Magnitude, 0.2);
-        let r = references_needed(s, Null::Sampler, 1e-3).unwrap();
+        let spec = PruneSpec::new(Method::Magnitude, crate::params::Density::constant(0.2));
+        let r = references_needed(s, Null::Sampler, Probability::constant(1e-3)).unwrap();
         let user = reference_masks(n, &data, &spec, MasterSeed::new(7), s, |_| {}).unwrap();
         let start = Instant::now();
         let refs = reference_masks(n, &data, &spec, MasterSeed::default(), r, |_| {}).unwrap();
         let pruned = start.elapsed();
-        let v = check_against_references(&user, &refs, Null::Sampler, 1e-3, MasterSeed::default())
-            .unwrap();
+        let v = check_against_references(
+            &user,
+            &refs,
+            Null::Sampler,
+            Probability::constant(1e-3),
+            MasterSeed::default(),
+        )
+        .unwrap();
         eprintln!(
             "{s} × {n} × {d}, R = {r}: references {:.2} s, check {:.2} s; {v:?}",
             pruned.as_secs_f64(),
@@ -1013,7 +1032,7 @@ mod bench {
         )
         .unwrap();
         let masks = |rho: f64, seed: u64| {
-            let spec = PruneSpec::new(Method::Magnitude, rho);
+            let spec = PruneSpec::new(Method::Magnitude, crate::params::Density::new(rho).unwrap());
             reference_masks(512, &data, &spec, MasterSeed::new(seed), 8, |_| {}).unwrap()
         };
         let fails = |v: Vec<Verdict>| v.iter().any(|v| v.status == crate::verdict::Status::Fail);
@@ -1026,8 +1045,14 @@ mod bench {
                         .map(|m| super::tests::copy_rows(m, pairs))
                         .collect();
                     fails(
-                        check_against_references(&user, &refs, null, 1e-3, MasterSeed::default())
-                            .unwrap(),
+                        check_against_references(
+                            &user,
+                            &refs,
+                            null,
+                            Probability::constant(1e-3),
+                            MasterSeed::default(),
+                        )
+                        .unwrap(),
                     )
                 })
                 .count()

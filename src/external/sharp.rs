@@ -18,6 +18,7 @@
 //! frozen-threshold mask at a certified lower threshold, with probability ≥ 1 − δ_τ).
 //!
 //! ```
+//! use pai_graphon::params::Probability;
 //! use pai_graphon::claims::Status;
 //! use pai_graphon::convergence::limit::Fsm;
 //! use pai_graphon::external::sharp::{Options, Sharp};
@@ -26,7 +27,7 @@
 //! use pai_graphon::seed::MasterSeed;
 //! let model = |rho| Model::from_fsm(&Fsm::figure1(), 64, 64, rho).unwrap();
 //! let seed = MasterSeed::default();
-//! let options = Options { null: Null::Limit, unordered: false, delta: 0.2, replicates: None, seed, test_density: true };
+//! let options = Options { null: Null::Limit, unordered: false, delta: Probability::new(0.2).unwrap(), replicates: None, seed, test_density: true };
 //! let sharp = Sharp::new(model(0.2), 2, options).unwrap();
 //! // Twice the density is plain: some verdict fails.
 //! let wrong = model(0.4).draw_stack(Draw::TopK, 2, seed, "DOC/wrong").unwrap();
@@ -38,6 +39,7 @@ use super::{Null, Verdict};
 use crate::convergence::sampler::{threshold_window, MaskSpec};
 use crate::mask::{kept_count, Mask};
 use crate::normal::normal_cdf;
+use crate::params::{Density, Probability};
 use crate::seed::MasterSeed;
 use crate::stats::ks::ks_statistic;
 use crate::taxonomy::stats::mask_stats;
@@ -47,13 +49,66 @@ use crate::Error;
 use rand::Rng;
 use rayon::prelude::*;
 
+/// How `check` shares its total δ: without scores all of it goes to the mask verdicts; with
+/// scores the FSM-form test takes a share like one more check per mask, δ/5, half to the score
+/// law and half to the per-mask FSM-form tests, and the masks keep 4δ/5.
+///
+/// ```
+/// use pai_graphon::external::sharp::DeltaSplit;
+/// use pai_graphon::params::Probability;
+/// let delta = Probability::new(1e-3).unwrap();
+/// assert_eq!(DeltaSplit::new(delta, false).unwrap().masks, delta);
+/// let s = DeltaSplit::new(delta, true).unwrap();
+/// assert_eq!((s.masks.get(), s.score_law, s.fsm_form), (1e-3 * 4.0 / 5.0, 1e-4, 1e-4));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeltaSplit {
+    /// The mask verdicts' share ([`Options::delta`]).
+    pub masks: Probability,
+    /// The score law's share (0 without scores).
+    pub score_law: f64,
+    /// The FSM-form tests' share, over all masks (0 without scores).
+    pub fsm_form: f64,
+}
+
+impl DeltaSplit {
+    /// The split of `delta`, with or without scores. 4δ/5 of a δ ∈ (0, 1) stays in (0, 1)
+    /// (even the least subnormal δ rounds to itself), so the error is never seen in practice.
+    ///
+    /// ```
+    /// use pai_graphon::external::sharp::DeltaSplit;
+    /// use pai_graphon::params::Probability;
+    /// let tiny = Probability::new(f64::from_bits(1)).unwrap();
+    /// assert!(DeltaSplit::new(tiny, true).unwrap().masks.get() > 0.0);
+    /// ```
+    pub fn new(
+        delta: Probability,
+        with_scores: bool,
+    ) -> Result<Self, crate::params::FractionError> {
+        let d = delta.get();
+        Ok(match with_scores {
+            true => DeltaSplit {
+                masks: Probability::new(d * 4.0 / 5.0)?,
+                score_law: d / 10.0,
+                fsm_form: d / 10.0,
+            },
+            false => DeltaSplit {
+                masks: delta,
+                score_law: 0.0,
+                fsm_form: 0.0,
+            },
+        })
+    }
+}
+
 /// Settings of a sharp check.
 ///
 /// ```
+/// use pai_graphon::params::Probability;
 /// use pai_graphon::external::sharp::Options;
 /// use pai_graphon::external::Null;
 /// use pai_graphon::seed::MasterSeed;
-/// let o = Options { null: Null::Sampler, unordered: true, delta: 1e-3, replicates: Some(4999), seed: MasterSeed::default(), test_density: true };
+/// let o = Options { null: Null::Sampler, unordered: true, delta: Probability::new(1e-3).unwrap(), replicates: Some(4999), seed: MasterSeed::default(), test_density: true };
 /// assert_eq!((o.null, o.replicates), (Null::Sampler, Some(4999)));
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -63,7 +118,7 @@ pub struct Options {
     /// Test only what is invariant under relabelling rows and columns.
     pub unordered: bool,
     /// The total false-rejection probability.
-    pub delta: f64,
+    pub delta: Probability,
     /// Monte Carlo replicates per null (at most); `None`: the fewest that can reject at δ.
     pub replicates: Option<usize>,
     /// The master seed of the simulations (streams `check/pilot/B`, `check/null/KIND/B`).
@@ -629,13 +684,14 @@ fn variance(values: impl Iterator<Item = f64> + Clone) -> f64 {
 /// degree laws and the pilot's standardisation.
 ///
 /// ```
+/// use pai_graphon::params::Probability;
 /// use pai_graphon::convergence::limit::Fsm;
 /// use pai_graphon::external::sharp::{Options, Sharp};
 /// use pai_graphon::external::simulate::Model;
 /// use pai_graphon::external::Null;
 /// use pai_graphon::seed::MasterSeed;
 /// let model = Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
-/// let options = Options { null: Null::Limit, unordered: false, delta: 1e-3, replicates: None, seed: MasterSeed::default(), test_density: true };
+/// let options = Options { null: Null::Limit, unordered: false, delta: Probability::new(1e-3).unwrap(), replicates: None, seed: MasterSeed::default(), test_density: true };
 /// assert!(Sharp::new(model, 0, options).is_err()); // a stack of no masks
 /// ```
 pub struct Sharp {
@@ -671,6 +727,7 @@ impl Sharp {
     /// Prepares the check of stacks of `stack` masks drawn from `model`'s shape.
     ///
     /// ```
+    /// use pai_graphon::params::Probability;
     /// use pai_graphon::convergence::limit::Fsm;
     /// use pai_graphon::external::sharp::{Options, Sharp};
     /// use pai_graphon::external::simulate::{Draw, Model};
@@ -678,17 +735,13 @@ impl Sharp {
     /// use pai_graphon::seed::MasterSeed;
     /// let model = || Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
     /// let seed = MasterSeed::default();
-    /// let options = Options { null: Null::Limit, unordered: false, delta: 1.5, replicates: None, seed, test_density: true };
-    /// assert!(Sharp::new(model(), 2, options).is_err()); // δ outside (0, 1)
-    /// let options = Options { delta: 0.01, ..options };
+    /// let options = Options { null: Null::Limit, unordered: false, delta: Probability::new(0.01).unwrap(), replicates: None, seed, test_density: true };
+    /// assert!(Sharp::new(model(), 0, options).is_err()); // no masks
     /// assert!(Sharp::new(model(), 2, options).is_ok());
     /// ```
     pub fn new(model: Model, stack: usize, options: Options) -> Result<Sharp, Error> {
         if stack == 0 {
             return Err(super::ExternalError::NoMasks.into());
-        }
-        if !(options.delta > 0.0 && options.delta < 1.0) {
-            return Err(super::ExternalError::Delta(options.delta).into());
         }
         let moments = Moments::new(&model);
         let (n, d) = (model.phi.len(), model.psi.len());
@@ -864,7 +917,7 @@ impl Sharp {
 
     /// The Monte Carlo share of δ.
     pub(crate) fn mc_delta(&self) -> f64 {
-        self.options.delta * (1.0 - PAIR_SHARE)
+        self.options.delta.get() * (1.0 - PAIR_SHARE)
     }
 
     /// Replicates per null: the option, or the fewest with which the test can reject.
@@ -979,7 +1032,7 @@ impl Sharp {
             // Every top-k mask keeps exactly k entries: a stack with another count is impossible
             // under the top-k law (p = 0 exactly) and needs no replicates.
             let (n, d) = (self.model.phi.len(), self.model.psi.len());
-            let k = kept_count(n, d, self.model.rho)?;
+            let k = kept_count(n, d, Density::new(self.model.rho)?)?;
             tests.push(match masks.iter().all(|m| m.kept() == k) {
                 true => self.monte_carlo(t, Draw::TopK)?,
                 false => MonteCarlo {
@@ -1013,6 +1066,7 @@ impl Sharp {
     /// Exact kept counts (the sampler null): every mask keeps `k = round(ρnd)` entries.
     ///
     /// ```
+    /// use pai_graphon::params::Probability;
     /// use pai_graphon::convergence::limit::Fsm;
     /// use pai_graphon::external::sharp::{Options, Sharp};
     /// use pai_graphon::external::simulate::{Draw, Model};
@@ -1020,7 +1074,7 @@ impl Sharp {
     /// use pai_graphon::seed::MasterSeed;
     /// let model = || Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
     /// let seed = MasterSeed::default();
-    /// let options = Options { null: Null::Sampler, unordered: false, delta: 0.2, replicates: None, seed, test_density: true };
+    /// let options = Options { null: Null::Sampler, unordered: false, delta: Probability::new(0.2).unwrap(), replicates: None, seed, test_density: true };
     /// let sharp = Sharp::new(model(), 2, options).unwrap();
     /// let frozen = model().draw_stack(Draw::Frozen, 2, seed, "DOC").unwrap();
     /// let v = sharp.kept_counts(&frozen).unwrap();
@@ -1028,7 +1082,7 @@ impl Sharp {
     /// ```
     pub fn kept_counts(&self, masks: &[Mask]) -> Result<Verdict, Error> {
         let (n, d) = (masks[0].rows(), masks[0].cols());
-        let k = kept_count(n, d, self.model.rho)?;
+        let k = kept_count(n, d, Density::new(self.model.rho)?)?;
         let off = masks
             .iter()
             .map(|m| m.kept().abs_diff(k))
@@ -1046,7 +1100,7 @@ impl Sharp {
 
     /// The two pair-overlap verdicts (rows, then columns), each at `δ · PAIR_SHARE / 2`.
     pub(crate) fn pairs(&self, masks: &[Mask]) -> Result<Vec<Verdict>, Error> {
-        let delta = self.options.delta * PAIR_SHARE / 2.0;
+        let delta = self.options.delta.get() * PAIR_SHARE / 2.0;
         let model = &self.model;
         let (n, d) = (model.phi.len(), model.psi.len());
         // Sandwich: each top-k mask lies below the frozen mask at τ_lo except with δ/2 over the
@@ -1090,6 +1144,7 @@ impl Sharp {
     /// `scores` holds the stack's scores in the masks' layout.
     ///
     /// ```
+    /// use pai_graphon::params::Probability;
     /// use pai_graphon::convergence::limit::Fsm;
     /// use pai_graphon::external::sharp::{Options, Sharp};
     /// use pai_graphon::external::simulate::{Draw, Model};
@@ -1098,7 +1153,7 @@ impl Sharp {
     /// let model = || Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
     /// let seed = MasterSeed::default();
     /// use pai_graphon::claims::Status;
-    /// let options = Options { null: Null::Limit, unordered: false, delta: 0.2, replicates: None, seed, test_density: true };
+    /// let options = Options { null: Null::Limit, unordered: false, delta: Probability::new(0.2).unwrap(), replicates: None, seed, test_density: true };
     /// let sharp = Sharp::new(model(), 1, options).unwrap();
     /// // Scores 10 times too large are not draws of |ξ| times the profiles.
     /// let m = model();
@@ -1135,6 +1190,7 @@ impl Sharp {
     /// null) the kept counts.
     ///
     /// ```
+    /// use pai_graphon::params::Probability;
     /// use pai_graphon::convergence::limit::Fsm;
     /// use pai_graphon::external::sharp::{Options, Sharp};
     /// use pai_graphon::external::simulate::{Draw, Model};
@@ -1142,7 +1198,7 @@ impl Sharp {
     /// use pai_graphon::seed::MasterSeed;
     /// let model = || Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
     /// let seed = MasterSeed::default();
-    /// let options = Options { null: Null::Sampler, unordered: false, delta: 0.2, replicates: None, seed, test_density: true };
+    /// let options = Options { null: Null::Sampler, unordered: false, delta: Probability::new(0.2).unwrap(), replicates: None, seed, test_density: true };
     /// let sharp = Sharp::new(model(), 2, options).unwrap();
     /// let masks = model().draw_stack(Draw::TopK, 2, seed, "DOC").unwrap();
     /// let v = sharp.verdicts(&masks).unwrap();
@@ -1352,7 +1408,7 @@ mod tests {
         let options = Options {
             null: Null::Limit,
             unordered: false,
-            delta: DELTA,
+            delta: crate::params::Probability::new(DELTA).unwrap(),
             replicates: None,
             seed: MasterSeed::new(3),
             test_density: true,

@@ -62,6 +62,7 @@ use crate::convergence::noise::{Noise, NoiseLaw};
 use crate::convergence::sampler::{grid, threshold_window, MaskSpec, Window};
 use crate::convergence::ConvergenceError;
 use crate::mask::{kept_count, rank_order, Mask};
+use crate::params::Density;
 use crate::seed::MasterSeed;
 use crate::Error;
 use rand::Rng;
@@ -351,7 +352,7 @@ impl Model {
     /// assert!(Model::from_fsm(&fsm, 0, 2, 0.2).is_err());
     /// ```
     pub fn from_fsm(fsm: &Fsm, n: usize, d: usize, rho: f64) -> Result<Model, Error> {
-        kept_count(n, d, rho)?; // shape and density first, before any grid is built
+        kept_count(n, d, Density::new(rho)?)?; // shape and density first, before any grid is built
         let law: Arc<dyn NoiseLaw> = match fsm.noise {
             Noise::Gaussian(l) => Arc::new(l),
             Noise::Uniform(l) => Arc::new(l),
@@ -544,7 +545,7 @@ impl Model {
     /// Checks the public fields; returns k.
     fn validate(&self) -> Result<u64, Error> {
         let (n, d) = (self.rows(), self.cols());
-        let k = kept_count(n, d, self.rho)?;
+        let k = kept_count(n, d, Density::new(self.rho)?)?;
         for (side, values) in [("row", &self.phi), ("column", &self.psi)] {
             if let Some(x) = values.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
                 return Err(ConvergenceError::Profile(format!(
@@ -853,7 +854,7 @@ mod tests {
         let seed = MasterSeed::default();
         for (name, model) in exactness_cases() {
             let (n, d) = (model.rows(), model.cols());
-            let k = kept_count(n, d, model.rho).unwrap();
+            let k = kept_count(n, d, Density::new(model.rho).unwrap()).unwrap();
             for rep in 0..3 {
                 let label = format!("SIM-T/{name}/rep={rep}");
                 let scores = model.scores(seed, &label).unwrap();
@@ -1233,7 +1234,7 @@ mod tests {
         // An edited profile is picked up (tables rebuilt), not ignored.
         let mut edited = model.clone();
         edited.phi = vec![1.0; 8];
-        let k = kept_count(8, 8, 0.2).unwrap();
+        let k = kept_count(8, 8, Density::constant(0.2)).unwrap();
         let scores = edited.scores(seed, "SIM-T/edit").unwrap();
         let reference = top_k_mask(8, 8, &scores, k).unwrap();
         assert_eq!(

@@ -28,6 +28,7 @@
 //! return. E = 1 is single shot.
 //!
 //! ```
+//! use pai_graphon::params::Density;
 //! use pai_graphon::net::criteria::{prune, Method, PruneSpec};
 //! use pai_graphon::net::{data, network::Network};
 //! use pai_graphon::seed::MasterSeed;
@@ -36,8 +37,8 @@
 //! let set = data::load(&spec, seed, "DOC").unwrap();
 //! let net = Network::init(6, 8, seed, "DOC").unwrap();
 //! // Magnitude scores do not change under the mask: three rounds keep what one round keeps.
-//! let once = prune(&net, &set, &PruneSpec::new(Method::Magnitude, 0.25), seed, "DOC").unwrap();
-//! let spec = PruneSpec { rounds: 3, ..PruneSpec::new(Method::Magnitude, 0.25) };
+//! let once = prune(&net, &set, &PruneSpec::new(Method::Magnitude, Density::constant(0.25)), seed, "DOC").unwrap();
+//! let spec = PruneSpec { rounds: 3, ..PruneSpec::new(Method::Magnitude, Density::constant(0.25)) };
 //! let thrice = prune(&net, &set, &spec, seed, "DOC").unwrap();
 //! assert_eq!(once.mask, thrice.mask);
 //! assert_eq!(once.mask.kept(), 12); // round(0.25 · 6 · 8)
@@ -47,6 +48,7 @@ use super::data::DataSet;
 use super::network::{Activations, Network};
 use super::NetError;
 use crate::mask::{for_each_set, kept_count, top_k_of, Mask};
+use crate::params::Density;
 use crate::seed::MasterSeed;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -56,9 +58,10 @@ use std::fmt;
 /// GraSP's temperature T.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::net::criteria::{GraspVariant, Method, PruneSpec, GRASP_TEMPERATURE};
 /// use pai_graphon::net::{data::DataSet, network::Network};
-/// let spec = PruneSpec::new(Method::Grasp(GraspVariant::Signed), 0.5);
+/// let spec = PruneSpec::new(Method::Grasp(GraspVariant::Signed), Density::constant(0.5));
 /// assert_eq!(spec.temperature, GRASP_TEMPERATURE);
 /// // Any finite T > 0 may replace it; T = 0 is rejected.
 /// let net = Network::from_weights(1, 2, vec![1.0, 2.0], vec![1.0]).unwrap();
@@ -71,10 +74,11 @@ pub const GRASP_TEMPERATURE: f64 = 200.0;
 /// Rounds of iterative SynFlow.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::net::criteria::{kept_schedule, PruneSpec, SYNFLOW_ROUNDS};
-/// assert_eq!(PruneSpec::iterative_synflow(0.1).rounds, SYNFLOW_ROUNDS);
+/// assert_eq!(PruneSpec::iterative_synflow(Density::constant(0.1)).rounds, SYNFLOW_ROUNDS);
 /// // On 10 × 10 weights at ρ = 0.1: round(0.1^(1/100) · 100) = 98 kept first, 10 at the end.
-/// let k = kept_schedule(10, 10, 0.1, SYNFLOW_ROUNDS).unwrap();
+/// let k = kept_schedule(10, 10, pai_graphon::params::Density::constant(0.1), SYNFLOW_ROUNDS).unwrap();
 /// assert_eq!((k.len(), k[0], k[SYNFLOW_ROUNDS - 1]), (100, 98, 10));
 /// ```
 pub const SYNFLOW_ROUNDS: usize = 100;
@@ -82,6 +86,7 @@ pub const SYNFLOW_ROUNDS: usize = 100;
 /// The residual SNIP differentiates.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::net::criteria::{scores, Method, PruneSpec, Residual};
 /// use pai_graphon::net::{data::DataSet, network::Network};
 /// use pai_graphon::seed::MasterSeed;
@@ -90,7 +95,7 @@ pub const SYNFLOW_ROUNDS: usize = 100;
 /// let set = DataSet { name: "one".into(), samples: 1, d: 4, x: vec![2.0, 1.0, 5.0, -2.0],
 ///     y: vec![1.0], labels: vec![0], image_side: None, blocks: None };
 /// let snip = |r| {
-///     let spec = PruneSpec::new(Method::Snip(r), 0.5);
+///     let spec = PruneSpec::new(Method::Snip(r), Density::constant(0.5));
 ///     scores(&net, &set, &spec, MasterSeed::default(), "DOC").unwrap()
 /// };
 /// // |w ⊙ r ∇f| with r = f − y = 8, and with r = −y = −1.
@@ -108,6 +113,7 @@ pub enum Residual {
 /// Signed or absolute GraSP scores.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::net::criteria::{scores, GraspVariant, Method, PruneSpec};
 /// use pai_graphon::net::{data::DataSet, network::Network};
 /// use pai_graphon::seed::MasterSeed;
@@ -115,7 +121,7 @@ pub enum Residual {
 /// let set = DataSet { name: "one".into(), samples: 1, d: 4, x: vec![2.0, 1.0, 5.0, -2.0],
 ///     y: vec![1.0], labels: vec![0], image_side: None, blocks: None };
 /// let grasp = |v| {
-///     let spec = PruneSpec::new(Method::Grasp(v), 0.5);
+///     let spec = PruneSpec::new(Method::Grasp(v), Density::constant(0.5));
 ///     scores(&net, &set, &spec, MasterSeed::default(), "DOC").unwrap()
 /// };
 /// let (signed, magnitude) = (grasp(GraspVariant::Signed), grasp(GraspVariant::Magnitude));
@@ -220,12 +226,13 @@ impl fmt::Display for Method {
 /// temperature.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::net::criteria::{Method, PruneSpec};
 /// use pai_graphon::net::{data::DataSet, network::Network};
 /// let net = Network::from_weights(1, 2, vec![1.0, 2.0], vec![1.0]).unwrap();
 /// let set = DataSet { name: "two".into(), samples: 2, d: 2, x: vec![1.0, 0.0, 0.0, 1.0],
 ///     y: vec![1.0, -1.0], labels: vec![0, 1], image_side: None, blocks: None };
-/// let spec = PruneSpec { batch: Some(2), rounds: 2, ..PruneSpec::new(Method::Magnitude, 0.5) };
+/// let spec = PruneSpec { batch: Some(2), rounds: 2, ..PruneSpec::new(Method::Magnitude, Density::constant(0.5)) };
 /// assert!(spec.validate(&net, &set).is_ok());
 /// // A batch larger than the data set is rejected.
 /// assert!(PruneSpec { batch: Some(3), ..spec }.validate(&net, &set).is_err());
@@ -235,7 +242,7 @@ pub struct PruneSpec {
     /// The criterion.
     pub method: Method,
     /// The kept fraction ρ ∈ (0, 1).
-    pub density: f64,
+    pub density: Density,
     /// The pruning batch size (`None`: the whole data set).
     pub batch: Option<usize>,
     /// The number of rounds E ≥ 1 (1 = single shot).
@@ -248,11 +255,12 @@ impl PruneSpec {
     /// Single shot on the whole data set, T = [`GRASP_TEMPERATURE`].
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::net::criteria::{Method, PruneSpec};
-    /// let s = PruneSpec::new(Method::Magnitude, 0.2);
+    /// let s = PruneSpec::new(Method::Magnitude, Density::constant(0.2));
     /// assert_eq!((s.batch, s.rounds, s.temperature), (None, 1, 200.0));
     /// ```
-    pub fn new(method: Method, density: f64) -> Self {
+    pub fn new(method: Method, density: Density) -> Self {
         PruneSpec {
             method,
             density,
@@ -265,11 +273,12 @@ impl PruneSpec {
     /// SynFlow with its standard [`SYNFLOW_ROUNDS`] = 100 rounds.
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::net::criteria::{Method, PruneSpec};
-    /// let s = PruneSpec::iterative_synflow(0.1);
+    /// let s = PruneSpec::iterative_synflow(Density::constant(0.1));
     /// assert_eq!((s.method, s.rounds), (Method::SynFlow, 100));
     /// ```
-    pub fn iterative_synflow(density: f64) -> Self {
+    pub fn iterative_synflow(density: Density) -> Self {
         PruneSpec {
             rounds: SYNFLOW_ROUNDS,
             ..PruneSpec::new(Method::SynFlow, density)
@@ -281,13 +290,15 @@ impl PruneSpec {
     /// batch × width activations within [`crate::params::MEMORY_BUDGET`] (16 bytes each).
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::net::{criteria::{Method, PruneSpec}, data, network::Network};
     /// use pai_graphon::seed::MasterSeed;
     /// let seed = MasterSeed::default();
     /// let set = data::load(&data::DataSpec::parse("digits").unwrap(), seed, "DOC").unwrap();
     /// let net = Network::init(10, 64, seed, "DOC").unwrap();
-    /// assert!(PruneSpec::new(Method::Random, 0.5).validate(&net, &set).is_ok());
-    /// assert!(PruneSpec::new(Method::Random, 1.0).validate(&net, &set).is_err());
+    /// assert!(PruneSpec::new(Method::Random, Density::constant(0.5)).validate(&net, &set).is_ok());
+    /// // 10^-6 of 10 × 64 weights rounds to none kept.
+    /// assert!(PruneSpec::new(Method::Random, Density::constant(1e-6)).validate(&net, &set).is_err());
     /// ```
     pub fn validate(&self, net: &Network, data: &DataSet) -> Result<(), NetError> {
         if net.input_dim() != data.d {
@@ -310,8 +321,7 @@ impl PruneSpec {
         // The batch's hidden activations and their gradients, batch × n f64 each, must fit the
         // memory budget (issue #17: 4·10⁶ synthetic rows at width 1024 aborted on 32 GB).
         let rows = self.batch.unwrap_or(data.samples);
-        crate::params::fits_budget("batch × width activations", &[rows, net.width()], 16)
-            .map_err(|e| NetError::Size(e.to_string()))?;
+        crate::params::fits_budget("batch × width activations", &[rows, net.width()], 16)?;
         if !(self.temperature.is_finite() && self.temperature > 0.0) {
             return Err(NetError::Method(format!(
                 "temperature {} must be finite and positive",
@@ -323,37 +333,34 @@ impl PruneSpec {
 }
 
 /// The kept counts `k_0 ≥ … ≥ k_(E−1)` of E rounds: `k_e = round(ρ^((e+1)/E) n d)` (by
-/// [`kept_count`]; all n·d when the power rounds to 1), capped by the previous count.
+/// [`kept_count`]; all n·d when the power rounds to 1), capped by the previous count. ρ ∈ (0, 1)
+/// is the [`Density`]'s guarantee, not checked again.
 ///
 /// ```
 /// use pai_graphon::net::criteria::kept_schedule;
-/// assert_eq!(kept_schedule(10, 10, 0.25, 2).unwrap(), vec![50, 25]);
-/// assert!(kept_schedule(10, 10, 0.25, 0).is_err());
-/// assert!(kept_schedule(10, 10, 0.001, 1).is_err()); // keeps nothing
+/// use pai_graphon::params::Density;
+/// let rho = |r| Density::new(r).unwrap();
+/// assert_eq!(kept_schedule(10, 10, rho(0.25), 2).unwrap(), vec![50, 25]);
+/// assert!(kept_schedule(10, 10, rho(0.25), 0).is_err());
+/// assert!(kept_schedule(10, 10, rho(0.001), 1).is_err()); // keeps nothing
 /// ```
 pub fn kept_schedule(
     n: usize,
     d: usize,
-    density: f64,
+    density: Density,
     rounds: usize,
 ) -> Result<Vec<u64>, NetError> {
     if rounds == 0 {
         return Err(NetError::Size("rounds must be at least 1".into()));
     }
-    if !(density > 0.0 && density < 1.0) {
-        return Err(NetError::Size(format!(
-            "density {density} must lie in (0, 1)"
-        )));
-    }
     let cells = (n as u64).saturating_mul(d as u64);
     let mut previous = cells;
     (1..=rounds)
         .map(|e| {
-            let rho_e = density.powf(e as f64 / rounds as f64);
-            let k = if rho_e >= 1.0 {
-                cells
-            } else {
-                kept_count(n, d, rho_e).map_err(|err| NetError::Size(err.to_string()))?
+            // ρ^(e/E) ∈ [ρ, 1]: it leaves (0, 1) only by rounding to 1, which keeps every cell.
+            let k = match Density::new(density.get().powf(e as f64 / rounds as f64)) {
+                Ok(rho_e) => kept_count(n, d, rho_e)?,
+                Err(_) => cells,
             };
             previous = previous.min(k);
             Ok(previous)
@@ -412,13 +419,14 @@ pub fn batch_indices(
 /// A mask and the scores that chose its last round.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::net::criteria::{prune, Method, PruneSpec};
 /// use pai_graphon::net::{data::DataSet, network::Network};
 /// use pai_graphon::seed::MasterSeed;
 /// let net = Network::from_weights(2, 2, vec![0.5, -3.0, 1.0, 2.0], vec![1.0, 1.0]).unwrap();
 /// let set = DataSet { name: "one".into(), samples: 1, d: 2, x: vec![1.0, 1.0], y: vec![1.0],
 ///     labels: vec![0], image_side: None, blocks: None };
-/// let p = prune(&net, &set, &PruneSpec::new(Method::Magnitude, 0.5), MasterSeed::default(), "DOC")
+/// let p = prune(&net, &set, &PruneSpec::new(Method::Magnitude, Density::constant(0.5)), MasterSeed::default(), "DOC")
 ///     .unwrap();
 /// // The two largest |w| are kept: w_01 = −3 and w_11 = 2.
 /// assert_eq!(p.scores, vec![0.5, 3.0, 1.0, 2.0]);
@@ -551,12 +559,13 @@ fn alive(scores: &[f64], d: usize, mask: Option<&Mask>) -> Vec<(f64, u64)> {
 /// The criterion's scores (n × d row-major) on the full network: the first round's scores.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::net::{criteria::{scores, Method, PruneSpec}, data, network::Network};
 /// use pai_graphon::seed::MasterSeed;
 /// let seed = MasterSeed::default();
 /// let set = data::load(&data::DataSpec::parse("digits").unwrap(), seed, "DOC").unwrap();
 /// let net = Network::init(4, 64, seed, "DOC").unwrap();
-/// let s = scores(&net, &set, &PruneSpec::new(Method::Magnitude, 0.5), seed, "DOC").unwrap();
+/// let s = scores(&net, &set, &PruneSpec::new(Method::Magnitude, Density::constant(0.5)), seed, "DOC").unwrap();
 /// assert_eq!(s[5], net.weights()[5].abs());
 /// ```
 pub fn scores(
@@ -578,7 +587,7 @@ pub fn scores(
 /// let seed = MasterSeed::default();
 /// let set = data::load(&data::DataSpec::parse("digits").unwrap(), seed, "DOC").unwrap();
 /// let net = Network::init(8, 64, seed, "DOC").unwrap();
-/// let spec = PruneSpec { batch: Some(100), ..PruneSpec::new(Method::parse("snip").unwrap(), 0.25) };
+/// let spec = PruneSpec { batch: Some(100), ..PruneSpec::new(Method::parse("snip").unwrap(), pai_graphon::params::Density::constant(0.25)) };
 /// let p = prune(&net, &set, &spec, seed, "DOC").unwrap();
 /// assert_eq!(p.mask.kept(), 128);
 /// ```

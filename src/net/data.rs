@@ -209,7 +209,7 @@ impl SyntheticSpec {
             .checked_add(self.noise)
             .and_then(|d| d.checked_add(self.zero))
             .unwrap_or(usize::MAX);
-        let too_large = |e: crate::params::ParamError| NetError::Size(e.to_string());
+        let too_large = NetError::Param;
         if self.samples > DATA_SAMPLES.max {
             DATA_SAMPLES.check(self.samples).map_err(too_large)?;
         }

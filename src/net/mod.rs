@@ -12,7 +12,8 @@
 //! let seed = MasterSeed::default();
 //! let set = load(&DataSpec::parse("synthetic:samples=20,informative=4,noise=4,zero=8").unwrap(), seed, "DOC").unwrap();
 //! let net = Network::init(8, set.d, seed, "DOC").unwrap();
-//! let pruned = prune(&net, &set, &PruneSpec::new(Method::parse("snip").unwrap(), 0.25), seed, "DOC").unwrap();
+//! let rho = pai_graphon::params::Density::constant(0.25);
+//! let pruned = prune(&net, &set, &PruneSpec::new(Method::parse("snip").unwrap(), rho), seed, "DOC").unwrap();
 //! assert_eq!(pruned.mask.kept(), 32); // round(0.25 · 8 · 16)
 //! // The zero coordinates (12..16) never reach the loss: SNIP scores them 0.
 //! assert!((0..8).all(|i| (12..16).all(|j| pruned.scores[16 * i + j] == 0.0)));
@@ -45,6 +46,10 @@ pub enum NetError {
     Method(String),
     /// A width, batch size or density outside its range: what and why.
     Size(String),
+    /// A size beyond its documented limit or the memory budget ([`crate::params`]).
+    Param(crate::params::ParamError),
+    /// A mask the pruning cannot make: a density that keeps no weight, a shape too large.
+    Mask(crate::convergence::ConvergenceError),
     /// A subset of `requested` rows asked of a data set that has `available` (and at least 1
     /// must be asked for).
     Subset {
@@ -63,6 +68,8 @@ impl fmt::Display for NetError {
             NetError::Data(m) => write!(f, "invalid data set: {m}"),
             NetError::Method(m) => write!(f, "invalid method: {m}"),
             NetError::Size(m) => write!(f, "invalid size: {m}"),
+            NetError::Param(e) => write!(f, "invalid size: {e}"),
+            NetError::Mask(e) => write!(f, "invalid size: {e}"),
             NetError::Subset {
                 set,
                 requested,
@@ -77,3 +84,30 @@ impl fmt::Display for NetError {
 }
 
 impl std::error::Error for NetError {}
+
+/// A refused size keeps its fields.
+///
+/// ```
+/// use pai_graphon::net::NetError;
+/// let e: NetError = pai_graphon::params::ROUNDS.parse("0").unwrap_err().into();
+/// assert_eq!(e.to_string(), "invalid size: rounds must be at least 1");
+/// ```
+impl From<crate::params::ParamError> for NetError {
+    fn from(e: crate::params::ParamError) -> Self {
+        NetError::Param(e)
+    }
+}
+
+/// A mask that cannot be made keeps its cause.
+///
+/// ```
+/// use pai_graphon::mask::kept_count;
+/// use pai_graphon::net::NetError;
+/// let e: NetError = kept_count(0, 3, pai_graphon::params::Density::constant(0.5)).unwrap_err().into();
+/// assert!(matches!(e, NetError::Mask(_)) && e.to_string().starts_with("invalid size: "));
+/// ```
+impl From<crate::convergence::ConvergenceError> for NetError {
+    fn from(e: crate::convergence::ConvergenceError) -> Self {
+        NetError::Mask(e)
+    }
+}

@@ -233,7 +233,7 @@ fn is_exact_product(a: f64, b: f64) -> bool {
 
 /// `γ_n` from `tol::gamma`, as an NTK size error.
 pub(crate) fn gamma_n(n: usize) -> Result<f64, NtkError> {
-    gamma(n).map_err(|e| NtkError::Size(e.to_string()))
+    Ok(gamma(n)?)
 }
 
 /// The lower-triangle pairs (i, j), j ≤ i, in row order.

@@ -331,7 +331,7 @@ impl KernelGraphon {
         let cols: Vec<usize> = (0..d)
             .map(|j| g.col_cell(&((j as f64 + 0.5) / d as f64)))
             .collect::<Result<_, _>>()
-            .map_err(|e| NtkError::Graphon(e.to_string()))?;
+            .map_err(NtkError::Step)?;
         let w = Mat::from_fn(widths.len(), d, |i, j| *g.value(i, cols[j]).unwrap_or(&0.0));
         let total: f64 = widths.iter().sum();
         Self::new(nodes, widths.iter().map(|x| x / total).collect(), w)

@@ -42,6 +42,8 @@ use std::fmt;
 /// assert!(matches!(KernelGraphon::constant(0.0, 2), Err(NtkError::Size(_))));
 /// let indefinite = faer::mat![[1.0, 2.0], [2.0, 1.0]];
 /// assert!(matches!(complexity(indefinite.as_ref(), &[1.0, 1.0]), Err(NtkError::Indefinite(_))));
+/// let tol: NtkError = pai_graphon::tol::gamma(usize::MAX).unwrap_err().into();
+/// assert!(matches!(tol, NtkError::Tol(_)) && tol.to_string().starts_with("invalid size: "));
 /// let big = NtkError::TooLarge { quantity: "inputs", size: 20_000, max: 16_384 };
 /// assert_eq!(big.to_string(), "20000 inputs exceed the limit 16384");
 /// ```
@@ -56,6 +58,14 @@ pub enum NtkError {
     Size(String),
     /// A kernel matrix that is not (certifiably) positive definite.
     Indefinite(String),
+    /// A size a rounding-error bound cannot take (`tol`).
+    Tol(crate::tol::TolError),
+    /// A mask that cannot be made from the scores (kept count, shape).
+    Mask(crate::convergence::ConvergenceError),
+    /// A normal-law evaluation refused the graphon's threshold.
+    Normal(crate::normal::NormalError),
+    /// A step graphon refused a cell lookup.
+    Step(crate::graphon::GraphonError),
     /// A graphon outside the domain where the kernel is computed in f64 without overflow or
     /// total underflow: a density below [`kernel::MIN_KERNEL_DENSITY`] (W/ρ would overflow, and
     /// ρ itself would carry no relative accuracy), or a second moment with `S/ρ` beyond f64.
@@ -80,6 +90,21 @@ pub enum NtkError {
     },
 }
 
+macro_rules! ntk_from {
+    ($($variant:ident($ty:ty)),*) => {$(
+        impl From<$ty> for NtkError {
+            fn from(e: $ty) -> Self { NtkError::$variant(e) }
+        }
+    )*};
+}
+// Each keeps its cause; the text keeps the prefix the former string variant printed.
+ntk_from!(
+    Tol(crate::tol::TolError),
+    Mask(crate::convergence::ConvergenceError),
+    Normal(crate::normal::NormalError),
+    Step(crate::graphon::GraphonError)
+);
+
 impl fmt::Display for NtkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -87,6 +112,10 @@ impl fmt::Display for NtkError {
             NtkError::Graphon(m) => write!(f, "invalid graphon: {m}"),
             NtkError::Size(m) => write!(f, "invalid size: {m}"),
             NtkError::Indefinite(m) => write!(f, "kernel not positive definite: {m}"),
+            NtkError::Tol(e) => write!(f, "invalid size: {e}"),
+            NtkError::Mask(e) => write!(f, "invalid size: {e}"),
+            NtkError::Normal(e) => write!(f, "invalid graphon: {e}"),
+            NtkError::Step(e) => write!(f, "invalid graphon: {e}"),
             NtkError::OutOfDomain {
                 quantity,
                 value,

@@ -228,7 +228,7 @@ pub fn rayleigh_upper(k: MatRef<'_, f64>, v: &[f64]) -> Result<f64, NtkError> {
         abs += v[i].abs() * row_abs;
     }
     let den: f64 = v.iter().map(|x| x * x).sum();
-    let g = |m: usize| gamma(m).map_err(|e| NtkError::Size(e.to_string()));
+    let g = |m: usize| gamma(m).map_err(NtkError::Tol);
     // The allowance itself is computed in f64: inflate it by γ_(2N) once more.
     let top = num + g(2 * n)? * abs * (1.0 + g(2 * n)?);
     let (g_n, g_3) = (g(n)?, g(3)?);

@@ -16,9 +16,11 @@
 use super::kernel::KernelGraphon;
 use super::width::frobenius;
 use super::NtkError;
+use crate::convergence::ConvergenceError;
 use crate::linalg::matmul;
 use crate::mask::{kept_count, top_k_mask, Mask};
 use crate::normal::normal_sf;
+use crate::params::Density;
 use faer::{Accum, Mat, MatRef};
 use rayon::prelude::*;
 use std::f64::consts::PI;
@@ -48,7 +50,7 @@ pub fn selection_moments(c: f64) -> Result<(f64, f64), NtkError> {
     if c == f64::INFINITY {
         return Ok((0.0, 0.0));
     }
-    let w = 2.0 * normal_sf(c).map_err(|e| NtkError::Graphon(e.to_string()))?;
+    let w = 2.0 * normal_sf(c)?;
     let density = (-0.5 * c * c).exp() / (2.0 * PI).sqrt();
     Ok((w, w + 2.0 * c * density))
 }
@@ -138,14 +140,14 @@ pub fn selection_mask(
     }
     check_profile("row", phi)?;
     check_profile("column", psi)?;
-    let k = kept_count(n, d, rho).map_err(|e| NtkError::Size(e.to_string()))?;
+    let k = kept_count(n, d, Density::new(rho).map_err(ConvergenceError::from)?)?;
     let mut scores = Vec::with_capacity(n * d);
     for i in 0..n {
         for j in 0..d {
             scores.push((phi[i] * psi[j]) * w[(i, j)].abs());
         }
     }
-    top_k_mask(n, d, &scores, k).map_err(|e| NtkError::Data(e.to_string()))
+    Ok(top_k_mask(n, d, &scores, k)?)
 }
 
 /// A mask as a kernel graphon: one node per row (weight 1/n) whose W row is the mask's 0/1

@@ -173,7 +173,7 @@ pub fn bernoulli_mask(
         return Err(NtkError::Size(format!("the {n} × {d} mask keeps no entry")));
     }
     // The kept entries are exactly the top `kept` scores.
-    top_k_mask(n, d, &scores, kept).map_err(|e| NtkError::Size(e.to_string()))
+    Ok(top_k_mask(n, d, &scores, kept)?)
 }
 
 /// `ρ^(−1) Σ_j m_j x_bj x_b'j` for all pairs (full matrix), m given by the 0/1 weights `keep`.
@@ -543,8 +543,7 @@ pub fn row_moments(
 /// assert!(concentration_bound(0, m, 1e-4).is_err());
 /// ```
 pub fn concentration_bound(n: usize, moments: RowMoments, delta: f64) -> Result<f64, NtkError> {
-    tol::pinelis(n, moments.variance, moments.range, delta)
-        .map_err(|e| NtkError::Size(e.to_string()))
+    Ok(tol::pinelis(n, moments.variance, moments.range, delta)?)
 }
 
 /// The Frobenius norm.

@@ -17,6 +17,7 @@
 
 pub mod fsm;
 pub mod stats;
+pub mod summary;
 pub mod synflow;
 
 use std::fmt;

@@ -4,37 +4,74 @@
 //! exit 3 when nothing failed but some check was vacuous (its threshold at or beyond the range
 //! of its statistic, so no mask could have failed it).
 
+use crate::limited;
 use crate::CommandFailure as Failure;
+use crate::FormatOpt;
 use pai_graphon::claims::{Check, Relation, Status};
 use pai_graphon::convergence::limit::{Fsm, LimitGraphon};
 use pai_graphon::convergence::noise::Noise;
 use pai_graphon::external::reference::{
     check_against_references, reference_masks, references_needed,
 };
-use pai_graphon::external::sharp::{Options, Sharp};
+use pai_graphon::external::sharp::{DeltaSplit, Options, Sharp};
 use pai_graphon::external::simulate::Model;
 use pai_graphon::external::{Null, Verdict};
+use pai_graphon::limit_spec::{AgainstSpec, Limit, LimitSpecError};
 use pai_graphon::mask::Mask;
 use pai_graphon::net::criteria::{GraspVariant, Method, PruneSpec, Residual};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::npy::{read_f64, read_masks};
+use pai_graphon::params::{self, Density, Probability};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use pai_graphon::taxonomy::fsm::{fsm_test, interaction_contrasts, ContrastLaw};
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub struct Args<'a> {
-    pub masks: &'a Path,
-    pub scores: Option<&'a Path>,
-    pub against: &'a str,
-    pub data: Option<&'a str>,
+/// `check`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The masks (.npy, uint8 or bool, entries 0/1).
+    #[arg(long)]
+    pub masks: PathBuf,
+    /// Their scores (.npy, float32 or float64, the masks' shape).
+    #[arg(long)]
+    pub scores: Option<PathBuf>,
+    /// The limit: constant (W ≡ ρ), fsm:ROW;COL[;NOISE], e.g. fsm:exp:3;exp:3;gaussian:1, or
+    /// method:NAME (random, magnitude, snip-centred or synflow), a limit estimated by pruning
+    /// networks of the masks' shape with this crate on --data.
+    #[arg(long)]
+    pub against: AgainstSpec,
+    /// The data set of --against method:… (as `prune --data`).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// The pruning batch of --against method:… (as `prune --batch`; default: the whole set).
+    #[arg(long, value_parser = limited(params::BATCH))]
     pub batch: Option<usize>,
-    pub density: Option<f64>,
-    pub delta: f64,
+    /// Master seed of --against method:…'s reference networks: default, random, or
+    /// hexadecimal (their streams `check/reference/K` are never used by `prune`).
+    #[arg(long, default_value = "default")]
+    pub seed: String,
+    /// The limit's density ρ in (0, 1) (default: the first mask's density).
+    #[arg(long, allow_negative_numbers = true)]
+    pub density: Option<Density>,
+    /// Total false-rejection probability of the checks.
+    #[arg(long, default_value = "1e-3", allow_negative_numbers = true)]
+    pub delta: Probability,
+    /// What must pass: `limit` (masks of any algorithm with this limit: top-k and
+    /// frozen-threshold masks) or `sampler` (this crate's top-k law at this size: exact kept
+    /// count).
+    #[arg(long, default_value = "limit")]
     pub null: Null,
+    /// Test only what relabelling rows and columns leaves unchanged (the graphon's
+    /// equivalence class), not positions.
+    #[arg(long)]
     pub unordered: bool,
+    /// Monte Carlo replicates per null (default: the fewest that can reject at δ).
+    #[arg(long, value_parser = limited(params::REPLICATES))]
     pub replicates: Option<usize>,
+    #[command(flatten)]
+    pub format: FormatOpt,
 }
 
 #[derive(Serialize)]
@@ -72,29 +109,23 @@ struct Report {
     status: Status,
 }
 
-pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure> {
-    if !(args.delta > 0.0 && args.delta < 1.0) {
-        return Err(format!("--delta {} must lie in (0, 1)", args.delta).into());
-    }
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let (seed, format) = (crate::master_seed(&args.seed)?, args.format.get());
     let against = against(args)?;
-    let masks = read_masks(args.masks)?;
+    let masks = read_masks(&args.masks)?;
     let (n, d) = (masks[0].rows(), masks[0].cols());
     let rho = args
         .density
-        .unwrap_or(masks[0].kept() as f64 / (n as f64 * d as f64));
+        .map_or(masks[0].kept() as f64 / (n as f64 * d as f64), Density::get);
     let own_density_dropped = args.density.is_none() && matches!(against, Against::Limit(_));
     let rows: Vec<Row> = match against {
         Against::Limit(fsm) => {
             let limit = fsm.limit_graphon(rho)?;
-            // With scores, the FSM-form test takes a share of δ like one more check per mask.
-            let mask_delta = match args.scores {
-                Some(_) => args.delta * 4.0 / 5.0,
-                None => args.delta,
-            };
+            let split = DeltaSplit::new(args.delta, args.scores.is_some())?;
             let options = Options {
                 null: args.null,
                 unordered: args.unordered,
-                delta: mask_delta,
+                delta: split.masks,
                 replicates: args.replicates,
                 seed,
                 test_density: args.density.is_some(),
@@ -102,11 +133,10 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
             let model = Model::from_fsm(&fsm, n, d, rho)?;
             let sharp = Sharp::new(model, masks.len(), options)?;
             let mut rows: Vec<Row> = sharp.verdicts(&masks)?.into_iter().map(row).collect();
-            if let Some(path) = args.scores {
-                // δ/5 for the scores: half to their law, half to the FSM form.
+            if let Some(path) = args.scores.as_deref() {
                 let scores = read_scores(path, &masks)?;
-                rows.push(row(sharp.score_law(&scores, args.delta / 10.0)?));
-                rows.extend(score_rows(&scores, &masks, &limit, args.delta / 10.0)?);
+                rows.push(row(sharp.score_law(&scores, split.score_law)?));
+                rows.extend(score_rows(&scores, &masks, &limit, split.fsm_form)?);
             }
             rows
         }
@@ -123,10 +153,10 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
     let status = Status::worst(rows.iter().map(|r| r.status));
     let report = Report {
         masks: args.masks.display().to_string(),
-        against: match (args.data, args.batch) {
-            (Some(data), Some(b)) => format!("{} on {data} (batch {b})", args.against),
-            (Some(data), None) => format!("{} on {data}", args.against),
-            _ => args.against.to_string(),
+        against: match (args.data.as_deref(), args.batch) {
+            (Some(data), Some(b)) => format!("{} on {data} (batch {b})", args.against.text),
+            (Some(data), None) => format!("{} on {data}", args.against.text),
+            _ => args.against.text.clone(),
         },
         stack: masks.len(),
         rows: n,
@@ -134,7 +164,7 @@ pub fn run(args: &Args, seed: MasterSeed, format: Format) -> Result<(), Failure>
         density: rho,
         density_from_masks: args.density.is_none(),
         own_density_dropped,
-        delta: args.delta,
+        delta: args.delta.get(),
         verdicts: rows,
         passed: status == Status::Pass,
         status,
@@ -158,33 +188,29 @@ enum Against<'a> {
 }
 
 /// `constant` (W ≡ ρ, as `ntk --graphon constant`), `fsm:ROW;COL[;NOISE]` or `method:NAME`.
-fn against<'a>(args: &Args<'a>) -> Result<Against<'a>, Failure> {
-    let spec = args.against;
-    if let Some(name) = spec.strip_prefix("method:") {
-        return method_against(name, args);
-    }
-    if args.data.is_some() || args.batch.is_some() {
-        return Err("--data and --batch belong to --against method:NAME".into());
-    }
-    if spec == "constant" {
-        return Ok(Against::Limit(Fsm::parse(
-            "const:1",
-            "const:1",
-            "gaussian:1",
-        )?));
-    }
-    match spec.strip_prefix("fsm:") {
-        Some(rest) => Ok(Against::Limit(Fsm::parse_spec(rest)?)),
-        None => Err(format!(
-            "unknown limit {spec:?}: use constant, fsm:ROW;COL[;NOISE] or method:NAME"
-        )
-        .into()),
-    }
+fn against<'a>(args: &'a Args) -> Result<Against<'a>, Failure> {
+    let fsm = match &args.against.limit {
+        Limit::Method(method) => return method_against(*method, args),
+        _ if args.data.is_some() || args.batch.is_some() => {
+            return Err("--data and --batch belong to --against method:NAME".into());
+        }
+        Limit::Constant => Fsm::parse("const:1", "const:1", "gaussian:1")?,
+        Limit::Fsm(fsm) => fsm.clone(),
+        // An AgainstSpec never names a SNIP graphon (its parser refuses `snip`).
+        Limit::Snip { .. } => {
+            return Err(LimitSpecError::Unknown {
+                flag: "--against",
+                text: args.against.text.clone(),
+            }
+            .into())
+        }
+    };
+    Ok(Against::Limit(fsm))
 }
 
 /// A method whose masks from independent initialisations share one limit (TAX-1, TAX-7).
-fn method_against<'a>(name: &str, args: &Args<'a>) -> Result<Against<'a>, Failure> {
-    let method = Method::parse(name)?;
+fn method_against<'a>(method: Method, args: &'a Args) -> Result<Against<'a>, Failure> {
+    let name = args.against.text.trim_start_matches("method:");
     if let Method::Snip(Residual::Plain)
     | Method::Grasp(GraspVariant::Signed | GraspVariant::Magnitude) = method
     {
@@ -204,7 +230,7 @@ fn method_against<'a>(name: &str, args: &Args<'a>) -> Result<Against<'a>, Failur
         )
         .into());
     }
-    match args.data {
+    match args.data.as_deref() {
         Some(data) => Ok(Against::Method(method, data)),
         None => Err(format!(
             "--against method:{name} needs --data (the set the masks were pruned on)"
@@ -237,7 +263,7 @@ fn references(
     }
     let spec = PruneSpec {
         batch,
-        ..PruneSpec::new(method, rho)
+        ..PruneSpec::new(method, Density::new(rho)?)
     };
     let step = count.div_ceil(10);
     let progress = |done: usize| {

@@ -1,15 +1,58 @@
 //! `pai-graphon figure1`: the seed-averaged masks beside the limit graphon, and the errors
 //! against n, as images, CSV and JSON.
 
-use crate::{write_outputs, CommandFailure as Failure};
+use crate::SeedOpt;
+use crate::{limited, write_outputs, CommandFailure as Failure};
 use pai_graphon::convergence::figure1::{figure1, Figure1, Figure1Config};
+use pai_graphon::params::{self, Density};
 use pai_graphon::plot::{heatmap_grid, loglog, HeatmapSpec, LineSpec, Series, SeriesStyle};
 use pai_graphon::report::sig;
-use pai_graphon::seed::MasterSeed;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::PathBuf;
 
-pub fn run(config: &Figure1Config, seed: MasterSeed, out: &Path) -> Result<(), Failure> {
+/// `figure1`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Widths n = d, comma separated (each a multiple of --blocks; at most 16384).
+    #[arg(long, value_delimiter = ',', default_values_t = [200, 500, 1000, 2000, 4000],
+          value_parser = limited(params::SQUARE_WIDTH))]
+    pub widths: Vec<usize>,
+    /// Seeds averaged at each width (at most 10000).
+    #[arg(long, default_value_t = 100, value_parser = limited(params::SEEDS))]
+    pub seeds: usize,
+    /// Density ρ in (0, 1).
+    #[arg(long, default_value = "0.2", allow_negative_numbers = true)]
+    pub density: Density,
+    /// Display blocks per axis (at most 181; 2 × blocks² × widths at most 65536).
+    #[arg(long, default_value_t = 50, value_parser = limited(params::BLOCKS))]
+    pub blocks: usize,
+    #[command(flatten)]
+    pub seed: SeedOpt,
+    /// Output folder.
+    #[arg(long, default_value = "figure1")]
+    pub out: PathBuf,
+}
+
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let out = args.out.as_path();
+    crate::plan_dir(
+        Some(out),
+        &[
+            "figure1.json",
+            "figure1.csv",
+            "figure1_panels.png",
+            "figure1_panels.svg",
+            "figure1_errors.png",
+            "figure1_errors.svg",
+        ],
+    )?;
+    let seed = args.seed.master()?;
+    let config = &Figure1Config {
+        widths: args.widths.clone(),
+        seeds: args.seeds,
+        density: args.density.get(),
+        blocks: args.blocks,
+    };
     // The panels figure draws two blocks × blocks panels per width: refused now rather than
     // after every mask is drawn.
     let cells = (config.blocks * config.blocks).saturating_mul(2 * config.widths.len());

@@ -2,39 +2,73 @@
 //! of randomised labels, homogeneous against SNIP-type graphon, one panel per density; images,
 //! CSV and JSON with `--out`.
 
-use crate::{write_outputs, CommandFailure as Failure};
+use crate::SeedOpt;
+use crate::{limited, write_outputs, CommandFailure as Failure, ProfileArg};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::ntk::figure2::{
     digit_pair, figure2, figure2_synthetic, synthetic_task, BinaryTask, Curve, Figure2,
     Figure2Config, ProfileLabels,
 };
+use pai_graphon::params;
 use pai_graphon::plot::{lines_grid, LineSpec, Rendered, Series, SeriesStyle};
 use pai_graphon::report::sig;
 use pai_graphon::seed::MasterSeed;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::PathBuf;
 
 /// Rows of the synthetic task when `--samples` is not given.
 const SYNTHETIC_SAMPLES: usize = 1000;
 /// Stream label of the synthetic data set.
 const DATA_LABEL: &str = "figure2/data";
 
-pub struct Args<'a> {
-    pub data: &'a str,
-    pub pair: &'a [u8],
+/// `figure2`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
+pub struct Args {
+    /// mnist or digits (a digit pair, see --pair) or synthetic (8 of 64 coordinates carry the label).
+    #[arg(long, default_value = "mnist")]
+    pub data: String,
+    /// The digit pair a,b (a → +1, b → −1) for mnist and digits.
+    #[arg(long, value_delimiter = ',', default_values_t = [3, 8])]
+    pub pair: Vec<u8>,
+    /// Rows per digit, a seeded draw from each digit (streams data/subset/SET/label=D/n=N;
+    /// default: all rows), or rows of the synthetic task (default 1000); at most 8192.
+    #[arg(long, value_parser = limited(params::KERNEL_SAMPLES))]
     pub samples: Option<usize>,
+    /// Densities ρ in (0, 1), one panel each, comma separated.
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true,
+          default_values_t = [0.05, 0.1, 0.2, 0.5, 0.8])]
+    pub densities: Vec<f64>,
+    /// Fractions of randomised labels in [0, 1], comma separated (default 0, 0.1, …, 1).
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub noise_levels: Option<Vec<f64>>,
+    /// Label seeds per noise level (at most 10000).
+    #[arg(long, default_value_t = 10, value_parser = limited(params::SEEDS))]
+    pub seeds: usize,
+    /// Labels the SNIP profile |cov(x_j, y)| is computed on.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Clean)]
+    pub profile_labels: ProfileArg,
+    #[command(flatten)]
+    pub seed: SeedOpt,
+    /// Write figure2.png/svg, figure2.csv and figure2.json into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// The task of `--data`, `--pair` and `--samples`.
-pub(crate) fn task(args: &Args<'_>, seed: MasterSeed) -> Result<BinaryTask, Failure> {
-    if args.samples == Some(0) {
+pub(crate) fn task(
+    data: &str,
+    pair: &[u8],
+    samples: Option<usize>,
+    seed: MasterSeed,
+) -> Result<BinaryTask, Failure> {
+    if samples == Some(0) {
         return Err(Failure::Message("--samples must be at least 1".into()));
     }
-    let spec = match args.data {
+    let spec = match data {
         "mnist" => DataSpec::Mnist,
         "digits" => DataSpec::Digits { side: 8 },
         "synthetic" => {
-            let spec = figure2_synthetic(args.samples.unwrap_or(SYNTHETIC_SAMPLES));
+            let spec = figure2_synthetic(samples.unwrap_or(SYNTHETIC_SAMPLES));
             return Ok(synthetic_task(&spec, seed, DATA_LABEL)?);
         }
         other => {
@@ -43,23 +77,37 @@ pub(crate) fn task(args: &Args<'_>, seed: MasterSeed) -> Result<BinaryTask, Fail
             )))
         }
     };
-    let &[a, b] = args.pair else {
+    let &[a, b] = pair else {
         return Err(Failure::Message(format!(
             "--pair needs two digits a,b, got {} values",
-            args.pair.len()
+            pair.len()
         )));
     };
     let set = load(&spec, seed, DATA_LABEL)?;
-    Ok(digit_pair(&set, a, b, args.samples, seed)?)
+    Ok(digit_pair(&set, a, b, samples, seed)?)
 }
 
-pub fn run(
-    args: &Args<'_>,
-    config: &Figure2Config,
-    seed: MasterSeed,
-    out: Option<&Path>,
-) -> Result<(), Failure> {
-    let task = task(args, seed)?;
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let out = args.out.as_deref();
+    crate::plan_dir(
+        out,
+        &["figure2.json", "figure2.csv", "figure2.png", "figure2.svg"],
+    )?;
+    let seed = args.seed.master()?;
+    let mut config = Figure2Config {
+        densities: args.densities.clone(),
+        seeds: args.seeds,
+        profile: match args.profile_labels {
+            ProfileArg::Clean => ProfileLabels::Clean,
+            ProfileArg::Noisy => ProfileLabels::Noisy,
+        },
+        ..Default::default()
+    };
+    if let Some(levels) = &args.noise_levels {
+        config.noise_levels = levels.clone();
+    }
+    let config = &config;
+    let task = task(&args.data, &args.pair, args.samples, seed)?;
     // The N × N kernel's copies (params::KERNEL_SAMPLES), before anything N × N is allocated.
     let rows = task.y.len();
     pai_graphon::params::fits_budget("kernel entries", &[rows, rows], 64)?;

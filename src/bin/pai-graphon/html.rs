@@ -17,6 +17,7 @@ const REPORT_FIGURE1_WIDTHS: [usize; 3] = [200, 400, 800];
 const REPORT_FIGURE1_SEEDS: usize = 20;
 /// The taxonomy heat maps: MNIST-5k masks at this width.
 const REPORT_TAXONOMY_WIDTH: usize = 1024;
+const REPORT_DENSITY: pai_graphon::params::Density = pai_graphon::params::Density::constant(0.2);
 
 /// One figure of the report: a heading naming its claims, the drawing, a caption.
 struct Figure {
@@ -57,12 +58,7 @@ fn figures(seed: MasterSeed) -> Result<Vec<Figure>, Failure> {
         crate::figure1::errors(&fig1)?,
     );
     progress.say("report: Figure 2");
-    let args = crate::figure2::Args {
-        data: "mnist",
-        pair: &[3, 8],
-        samples: None,
-    };
-    let task = crate::figure2::task(&args, seed)?;
+    let task = crate::figure2::task("mnist", &[3, 8], None, seed)?;
     let fig2 = figure2(&Figure2Config::default(), &task, seed, &mut |_, _| {})?;
     push(
         "Figure 2 · NTK-10, NTK-11",
@@ -71,7 +67,13 @@ fn figures(seed: MasterSeed) -> Result<Vec<Figure>, Failure> {
     );
     for method in ["magnitude", "snip"] {
         progress.say(&format!("report: {method} masks"));
-        let drawn = crate::prune::mask_figures(method, "mnist", REPORT_TAXONOMY_WIDTH, 0.2, seed)?;
+        let drawn = crate::prune::mask_figures(
+            method,
+            "mnist",
+            REPORT_TAXONOMY_WIDTH,
+            REPORT_DENSITY,
+            seed,
+        )?;
         for (stem, drawing) in drawn {
             let (heading, caption) = match stem {
                 "mask" => ("TAX-1, TAX-2", format!("The {method} mask on MNIST-5k, n = {REPORT_TAXONOMY_WIDTH}, ρ = 0.2, rows and columns sorted by degree: constant for Magnitude, heterogeneous for SNIP.")),
@@ -91,6 +93,11 @@ fn figures(seed: MasterSeed) -> Result<Vec<Figure>, Failure> {
         widths: vec![16, 32, 64, 128, 256, 512, 1024],
         samples: 20_000,
         p: 0.5,
+        // compute takes the report's seed itself; these two are `uat`'s command-line options.
+        seed: crate::SeedOpt {
+            seed: String::new(),
+        },
+        out: None,
     };
     let uat = crate::uat::compute(&args, seed)?;
     push(

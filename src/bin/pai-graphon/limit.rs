@@ -1,23 +1,44 @@
 //! `pai-graphon limit`: print the limit graphon's numbers; optionally write W on a grid.
 
+use crate::FormatOpt;
 use crate::{write_outputs, CommandFailure as Failure};
 use pai_graphon::convergence::limit::{Bracketed, Fsm, LimitGraphon, GRID_MAX};
+use pai_graphon::params::Density;
 use pai_graphon::plot::{heatmap, HeatmapSpec};
 use pai_graphon::report::{sig, Format};
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Cells per axis of the monotone bracket of t(C4) (its cost grows like the cube); `--grid`
 /// raises it up to its maximum `GRID_MAX`.
 const C4_BRACKET_CELLS: usize = 256;
 
-pub struct Args<'a> {
-    pub row: &'a str,
-    pub col: &'a str,
-    pub noise: &'a str,
-    pub density: f64,
+/// `limit`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Row (hidden) profile, e.g. exp:3, const:1, affine:1,2, power:2, step:0.5;1,2.
+    #[arg(long)]
+    pub row_profile: String,
+    /// Column (input) profile, same grammar.
+    #[arg(long)]
+    pub col_profile: String,
+    /// Edge noise: gaussian:SIGMA or uniform:A.
+    #[arg(long, default_value = "gaussian:1")]
+    pub noise: String,
+    /// Density ρ in (0, 1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub density: Density,
+    /// Also solve τ* with MPFR at this precision (feature `mpfr`).
+    #[arg(long)]
     pub prec: Option<u32>,
+    /// Grid cells per axis for the degree functions, t(C4) and the CSV/heat map.
+    #[arg(long, default_value_t = 16)]
     pub grid: usize,
+    #[command(flatten)]
+    pub format: FormatOpt,
+    /// Write W on the grid (w.csv) and a heat map (w.png, w.svg) into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -54,7 +75,9 @@ struct Summary {
     col_degrees: Vec<Interval>,
 }
 
-pub fn run(args: &Args, format: Format, out: Option<&Path>) -> Result<(), Failure> {
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let (format, out) = (args.format.get(), args.out.as_deref());
+    crate::plan_dir(out, &["w.csv", "w.png", "w.svg"])?;
     if args.grid == 0 {
         return Err(Failure::Message("--grid must be at least 1".into()));
     }
@@ -64,8 +87,8 @@ pub fn run(args: &Args, format: Format, out: Option<&Path>) -> Result<(), Failur
             args.grid
         )));
     }
-    let fsm = Fsm::parse(args.row, args.col, args.noise)?;
-    let limit = fsm.limit_graphon(args.density)?;
+    let fsm = Fsm::parse(&args.row_profile, &args.col_profile, &args.noise)?;
+    let limit = fsm.limit_graphon(args.density.get())?;
     let summary = summarise(args, &limit)?;
     if let Some(dir) = out {
         write_grid(&limit, args.grid, dir)?;
@@ -80,7 +103,7 @@ pub fn run(args: &Args, format: Format, out: Option<&Path>) -> Result<(), Failur
 }
 
 fn summarise(args: &Args, limit: &LimitGraphon) -> Result<Summary, Failure> {
-    let rho4 = args.density.powi(4);
+    let rho4 = args.density.get().powi(4);
     // The t(C4) bracket comes from a grid of its own, fine enough to be informative.
     let c4 = limit.c4_density(args.grid.max(C4_BRACKET_CELLS))?;
     let k = args.grid;
@@ -94,10 +117,10 @@ fn summarise(args: &Args, limit: &LimitGraphon) -> Result<Summary, Failure> {
         .map(|&v| limit.col_degree(v).map(Interval::from))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Summary {
-        row_profile: args.row.into(),
-        col_profile: args.col.into(),
-        noise: args.noise.into(),
-        density: args.density,
+        row_profile: args.row_profile.clone(),
+        col_profile: args.col_profile.clone(),
+        noise: args.noise.clone(),
+        density: args.density.get(),
         tau_star: limit.tau.value,
         tau_star_interval: limit.tau.interval,
         tau_star_mpfr: mpfr_tau(args)?,
@@ -120,9 +143,9 @@ fn mpfr_tau(args: &Args) -> Result<Option<String>, Failure> {
     let Some(prec) = args.prec else {
         return Ok(None);
     };
-    let fsm = Fsm::parse(args.row, args.col, args.noise)?;
+    let fsm = Fsm::parse(&args.row_profile, &args.col_profile, &args.noise)?;
     // ρ enters the MPFR solve as the decimal the user typed (shortest round-trip of the f64).
-    let tau = pai_graphon::mp::limit::tau_star_mp(&fsm, &args.density.to_string(), prec)?;
+    let tau = pai_graphon::mp::limit::tau_star_mp(&fsm, &args.density.get().to_string(), prec)?;
     Ok(Some(format!(
         "{:.45} (agreement with {} bits and {} nodes: {:.2e})",
         tau.value,

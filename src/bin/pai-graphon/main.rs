@@ -33,307 +33,38 @@ enum Command {
     /// Run the claims and print one row per claim; exits 1 if any claim fails, 3 if none fails
     /// but some are vacuous (a threshold beyond the range of its statistic, e.g. at a small
     /// --scale).
-    Audit {
-        /// Only claims whose id starts with this prefix (e.g. TOOL or TOOL-2).
-        #[arg(long)]
-        filter: Option<String>,
-        /// Multiplies sample sizes and widths (1 = the default run; at most 16).
-        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-        scale: f64,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Also write audit.json, audit.md and report.html (claims and figures, self-contained).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Audit(AuditArgs),
     /// The limit graphon of a Factorised Saliency Model: τ*, the density check, t(C4) − ρ⁴ and
     /// the degree functions.
-    Limit {
-        /// Row (hidden) profile, e.g. exp:3, const:1, affine:1,2, power:2, step:0.5;1,2.
-        #[arg(long)]
-        row_profile: String,
-        /// Column (input) profile, same grammar.
-        #[arg(long)]
-        col_profile: String,
-        /// Edge noise: gaussian:SIGMA or uniform:A.
-        #[arg(long, default_value = "gaussian:1")]
-        noise: String,
-        /// Density ρ in (0, 1).
-        #[arg(long, allow_negative_numbers = true)]
-        density: f64,
-        /// Also solve τ* with MPFR at this precision (feature `mpfr`).
-        #[arg(long)]
-        prec: Option<u32>,
-        /// Grid cells per axis for the degree functions, t(C4) and the CSV/heat map.
-        #[arg(long, default_value_t = 16)]
-        grid: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Write W on the grid (w.csv) and a heat map (w.png, w.svg) into this folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Limit(limit::Args),
     /// Figure 1: seed-averaged masks of the Figure-1 model beside the limit graphon, and their
     /// distance to it against the width (images, CSV and JSON in --out).
-    Figure1 {
-        /// Widths n = d, comma separated (each a multiple of --blocks; at most 16384).
-        #[arg(long, value_delimiter = ',', default_values_t = [200, 500, 1000, 2000, 4000],
-              value_parser = limited(params::SQUARE_WIDTH))]
-        widths: Vec<usize>,
-        /// Seeds averaged at each width (at most 10000).
-        #[arg(long, default_value_t = 100, value_parser = limited(params::SEEDS))]
-        seeds: usize,
-        /// Density ρ in (0, 1).
-        #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
-        density: f64,
-        /// Display blocks per axis (at most 181; 2 × blocks² × widths at most 65536).
-        #[arg(long, default_value_t = 50, value_parser = limited(params::BLOCKS))]
-        blocks: usize,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Output folder.
-        #[arg(long, default_value = "figure1")]
-        out: PathBuf,
-    },
+    Figure1(figure1::Args),
     /// Figure 2: the complexity yᵀK⁻¹y (raw and scale-corrected) against the fraction of
     /// randomised labels, homogeneous against SNIP-type graphon, one panel per density.
-    Figure2 {
-        /// mnist or digits (a digit pair, see --pair) or synthetic (8 of 64 coordinates carry the label).
-        #[arg(long, default_value = "mnist")]
-        data: String,
-        /// The digit pair a,b (a → +1, b → −1) for mnist and digits.
-        #[arg(long, value_delimiter = ',', default_values_t = [3, 8])]
-        pair: Vec<u8>,
-        /// Rows per digit, a seeded draw from each digit (streams data/subset/SET/label=D/n=N;
-        /// default: all rows), or rows of the synthetic task (default 1000); at most 8192.
-        #[arg(long, value_parser = limited(params::KERNEL_SAMPLES))]
-        samples: Option<usize>,
-        /// Densities ρ in (0, 1), one panel each, comma separated.
-        #[arg(long, value_delimiter = ',', allow_negative_numbers = true,
-              default_values_t = [0.05, 0.1, 0.2, 0.5, 0.8])]
-        densities: Vec<f64>,
-        /// Fractions of randomised labels in [0, 1], comma separated (default 0, 0.1, …, 1).
-        #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
-        noise_levels: Option<Vec<f64>>,
-        /// Label seeds per noise level (at most 10000).
-        #[arg(long, default_value_t = 10, value_parser = limited(params::SEEDS))]
-        seeds: usize,
-        /// Labels the SNIP profile |cov(x_j, y)| is computed on.
-        #[arg(long, value_enum, default_value_t = ProfileArg::Clean)]
-        profile_labels: ProfileArg,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Write figure2.png/svg, figure2.csv and figure2.json into this folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Figure2(figure2::Args),
     /// Universal approximation on the active subspace: held-out errors of the random-feature
     /// construction at several widths and ambient dimensions, wired counts and their Chernoff
     /// bound, and the exact floor of a target on an inactive coordinate.
-    Uat {
-        /// Ambient dimensions (multiples of 8), comma separated.
-        #[arg(long = "d", value_delimiter = ',', default_values_t = [32, 256],
-              value_parser = limited(params::DIMENSION))]
-        dims: Vec<usize>,
-        /// Active coordinates of the smooth target (1 to 6).
-        #[arg(long, default_value_t = 2)]
-        k: usize,
-        /// Widths, comma separated.
-        #[arg(long, value_delimiter = ',', default_values_t = [16, 32, 64, 128, 256, 512, 1024],
-              value_parser = limited(params::FEATURES))]
-        widths: Vec<usize>,
-        /// Training points (and as many held-out points).
-        #[arg(long, default_value_t = 20_000, value_parser = limited(params::DATA_SAMPLES))]
-        samples: usize,
-        /// Edge probability p on the active block.
-        #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
-        p: f64,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Write uat.png/svg, uat.csv and uat.json into this folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Uat(uat::Args),
     /// Prune the one-hidden-layer network at initialisation and print the mask's statistics:
     /// degrees, exact t(C4) − ρ⁴, its lower confidence bound, and the FSM fit and test.
-    Prune {
-        /// random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
-        #[arg(long)]
-        method: String,
-        /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
-        #[arg(long)]
-        data: String,
-        /// Hidden width n (at most 2^20).
-        #[arg(long, value_parser = limited(params::WIDTH))]
-        width: usize,
-        /// Kept fraction ρ in (0, 1).
-        #[arg(long, allow_negative_numbers = true)]
-        density: f64,
-        /// Pruning batch size (default: the whole data set).
-        #[arg(long, value_parser = limited(params::BATCH))]
-        batch: Option<usize>,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// SNIP's residual: plain (f(x) − y) or centred (−y, the initial output removed).
-        #[arg(long, value_enum)]
-        snip_residual: Option<ResidualArg>,
-        /// Pruning rounds (1 = single shot; synflow with 100 = iterative SynFlow; at most 10000).
-        #[arg(long, default_value_t = 1, value_parser = limited(params::ROUNDS))]
-        rounds: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Write mask.png/svg, inputs.png/svg (image data) and stats.json into this folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Write the first-layer mask (n × d, uint8 0/1) to this .npy file.
-        #[arg(long)]
-        save_mask: Option<PathBuf>,
-        /// Write the last round's scores (n × d) to this .npy file.
-        #[arg(long)]
-        save_scores: Option<PathBuf>,
-        /// Element type of --save-scores.
-        #[arg(long, value_enum, default_value_t = ScoresDtype::Float64)]
-        scores_dtype: ScoresDtype,
-        /// Write the initial first-layer weights (n × d, float64) to this .npy file.
-        #[arg(long)]
-        save_weights: Option<PathBuf>,
-        /// Write the initial readout weights (n, float64) to this .npy file.
-        #[arg(long)]
-        save_readout: Option<PathBuf>,
-        /// Take the initial first-layer weights from this .npy file (n × d, float32 or float64)
-        /// instead of drawing them.
-        #[arg(long)]
-        weights: Option<PathBuf>,
-        /// Take the initial readout weights from this .npy file (n or 1 × n, float32 or
-        /// float64) instead of drawing them.
-        #[arg(long)]
-        readout: Option<PathBuf>,
-    },
+    Prune(prune::Args),
     /// Check masks made anywhere (one n × d uint8/bool .npy mask, or a stack S × n × d over
     /// seeds) against a limit graphon: density, column- and row-degree laws, heterogeneity, and
     /// with --scores the FSM form of the scores. Exit 1 if any check fails, 3 if none fails
     /// but some are vacuous (a threshold beyond the range of the statistic: the mask is too
     /// small or --delta too extreme for the check to fail).
-    Check {
-        /// The masks (.npy, uint8 or bool, entries 0/1).
-        #[arg(long)]
-        masks: PathBuf,
-        /// Their scores (.npy, float32 or float64, the masks' shape).
-        #[arg(long)]
-        scores: Option<PathBuf>,
-        /// The limit: constant (W ≡ ρ), fsm:ROW;COL[;NOISE], e.g. fsm:exp:3;exp:3;gaussian:1, or
-        /// method:NAME (random, magnitude, snip-centred or synflow), a limit estimated by pruning
-        /// networks of the masks' shape with this crate on --data.
-        #[arg(long)]
-        against: String,
-        /// The data set of --against method:… (as `prune --data`).
-        #[arg(long)]
-        data: Option<String>,
-        /// The pruning batch of --against method:… (as `prune --batch`; default: the whole set).
-        #[arg(long, value_parser = limited(params::BATCH))]
-        batch: Option<usize>,
-        /// Master seed of --against method:…'s reference networks: default, random, or
-        /// hexadecimal (their streams `check/reference/K` are never used by `prune`).
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// The limit's density ρ in (0, 1) (default: the first mask's density).
-        #[arg(long, allow_negative_numbers = true)]
-        density: Option<f64>,
-        /// Total false-rejection probability of the checks.
-        #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
-        delta: f64,
-        /// What must pass: `limit` (masks of any algorithm with this limit: top-k and
-        /// frozen-threshold masks) or `sampler` (this crate's top-k law at this size: exact kept
-        /// count).
-        #[arg(long, default_value = "limit")]
-        null: pai_graphon::external::Null,
-        /// Test only what relabelling rows and columns leaves unchanged (the graphon's
-        /// equivalence class), not positions.
-        #[arg(long)]
-        unordered: bool,
-        /// Monte Carlo replicates per null (default: the fewest that can reject at δ).
-        #[arg(long, value_parser = limited(params::REPLICATES))]
-        replicates: Option<usize>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-    },
+    Check(check::Args),
     /// The power of `check`: for four perturbations of the Figure-1 model (density, profile
     /// exponent, noise law, copied rows) the smallest ε rejected with probability ≥ 0.9 at
     /// δ = 1e-3, beside the Neyman–Pearson test's (slow: minutes per shape).
-    Power {
-        /// Shapes N:S (N × N masks, S per stack), repeatable (default 512:8 and 2048:1).
-        #[arg(long = "shape", value_parser = parse_shape)]
-        shapes: Vec<(usize, usize, usize)>,
-        /// Only these families (density, exponent, noise, copied-rows), repeatable (default all).
-        #[arg(long = "family", value_parser = parse_family)]
-        families: Vec<pai_graphon::external::power::Family>,
-        /// Alternative stacks per ε.
-        #[arg(long, default_value_t = 50, value_parser = limited(params::REPLICATES))]
-        reps: usize,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-    },
+    Power(power::Args),
     /// The graphon NTK K_W of a graphon (or of a pruning method's mask) on a data set: λ_min
     /// (certified), λ_max, yᵀK⁻¹y, the generalisation bound and the path density p_W. Exit 3
     /// when the bound is vacuous: ≥ 1 (it bounds a loss in [0, 1]), not certified, or the
     /// samples carry a single label.
-    Ntk {
-        /// constant, snip[:POWER] (column profile |cov(x_j, y)|^POWER) or fsm:ROW;COL[;NOISE]
-        /// (an FSM limit graphon; its row profile must be monotone).
-        #[arg(long, conflicts_with = "method", required_unless_present = "method")]
-        graphon: Option<String>,
-        /// Prune a network of --width at the density with this method and use its mask as the
-        /// graphon: random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
-        #[arg(long)]
-        method: Option<String>,
-        /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
-        #[arg(long)]
-        data: String,
-        /// N inputs (unit-normalised; at most 8192): a seeded stratified subset, as many rows of
-        /// each class as possible (the remainder to the smallest labels), drawn from the streams
-        /// data/subset/SET/n=N/label=L, in file order; N = all rows takes the whole set.
-        #[arg(long, default_value_t = 500, value_parser = limited(params::KERNEL_SAMPLES))]
-        samples: usize,
-        /// Kept fraction ρ in (0, 1].
-        #[arg(long, allow_negative_numbers = true)]
-        density: f64,
-        /// Which layers are trained.
-        #[arg(long, value_enum, default_value_t = LayersArg::First)]
-        layers: LayersArg,
-        /// Gauss–Legendre nodes over u (fsm graphons; at most 4096).
-        #[arg(long, default_value_t = 64, value_parser = limited(params::NODES))]
-        nodes: usize,
-        /// Hidden width of the pruned network (--method; at most 2^20).
-        #[arg(long, default_value_t = 256, value_parser = limited(params::WIDTH))]
-        width: usize,
-        /// Failure probability δ of the generalisation bound.
-        #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
-        delta: f64,
-        /// Master seed: default, random, or hexadecimal.
-        #[arg(long, default_value = "default")]
-        seed: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
-        /// Write ntk.json and path_density.csv into this folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Ntk(ntk::Args),
     /// Regenerate a committed high-precision reference table (needs the `mpfr` feature).
     Reference {
         /// Which table.
@@ -345,15 +76,45 @@ enum Command {
     },
 }
 
+// The options several commands share, declared once and flattened into each command's
+// options (plain comments: a doc comment here would become help text).
+#[derive(clap::Args)]
+pub(crate) struct SeedOpt {
+    /// Master seed: default, random, or hexadecimal.
+    #[arg(long, default_value = "default")]
+    pub(crate) seed: String,
+}
+
+impl SeedOpt {
+    /// The master seed (a note on stderr when it is drawn at random).
+    pub(crate) fn master(&self) -> Result<MasterSeed, Failure> {
+        master_seed(&self.seed)
+    }
+}
+
+#[derive(clap::Args)]
+pub(crate) struct FormatOpt {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub(crate) format: FormatArg,
+}
+
+impl FormatOpt {
+    /// The library's format.
+    pub(crate) fn get(&self) -> Format {
+        self.format.into()
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
-enum FormatArg {
+pub(crate) enum FormatArg {
     Table,
     Markdown,
     Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum LayersArg {
+pub(crate) enum LayersArg {
     /// The first layer only (Arora et al.'s H∞).
     First,
     /// Both layers (adds the κ1 term).
@@ -361,23 +122,7 @@ enum LayersArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum ResidualArg {
-    /// r = f(x) − y.
-    Plain,
-    /// r = −y.
-    Centred,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ScoresDtype {
-    /// float32 (the scores rounded to nearest).
-    Float32,
-    /// float64 (the scores exactly).
-    Float64,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ProfileArg {
+pub(crate) enum ProfileArg {
     /// The clean labels (one SNIP graphon per density).
     Clean,
     /// The randomised labels of each point (one SNIP kernel per density, level and seed: slow).
@@ -413,7 +158,7 @@ enum Failure {
 }
 
 /// The parser of a size flag: its [`params::Limit`], checked before anything is allocated.
-fn limited(
+pub(crate) fn limited(
     limit: params::Limit,
 ) -> impl Fn(&str) -> Result<usize, params::ParamError> + Clone + Send + Sync + 'static {
     move |s| limit.parse(s)
@@ -483,274 +228,45 @@ fn main() -> ExitCode {
 
 fn dispatch(command: Command) -> Result<(), Failure> {
     match command {
-        Command::List => {
-            let mut text = String::new();
-            for c in claims::registry() {
-                text += &format!(
-                    "{:<8} {:<13} {:<14} δ={:<8} {}\n",
-                    c.id,
-                    c.source.label(),
-                    c.kind.label(),
-                    report::sig4(c.delta),
-                    c.title
-                );
-            }
-            text += &format!(
-                "suite false-alarm probability (union bound): {}\n",
-                report::sig4(claims::false_alarm_budget())
-            );
-            emit(&text)
-        }
-        Command::Show { id } => {
-            claims::find(&id)?;
-            emit(&format!("{}\n", claims::statement(&id)?.text))
-        }
-        Command::Audit {
-            filter,
-            scale,
-            seed,
-            format,
-            out,
-        } => audit(
-            filter.as_deref(),
-            scale,
-            &seed,
-            format.into(),
-            out.as_deref(),
-        ),
-        Command::Limit {
-            row_profile,
-            col_profile,
-            noise,
-            density,
-            prec,
-            grid,
-            format,
-            out,
-        } => {
-            plan_dir(out.as_deref(), &["w.csv", "w.png", "w.svg"])?;
-            limit::run(
-                &limit::Args {
-                    row: &row_profile,
-                    col: &col_profile,
-                    noise: &noise,
-                    density,
-                    prec,
-                    grid,
-                },
-                format.into(),
-                out.as_deref(),
-            )
-        }
-        Command::Figure1 {
-            widths,
-            seeds,
-            density,
-            blocks,
-            seed,
-            out,
-        } => {
-            plan_dir(
-                Some(&out),
-                &[
-                    "figure1.json",
-                    "figure1.csv",
-                    "figure1_panels.png",
-                    "figure1_panels.svg",
-                    "figure1_errors.png",
-                    "figure1_errors.svg",
-                ],
-            )?;
-            let master = master_seed(&seed)?;
-            let config = pai_graphon::convergence::figure1::Figure1Config {
-                widths,
-                seeds,
-                density,
-                blocks,
-            };
-            figure1::run(&config, master, &out)
-        }
-        Command::Figure2 {
-            data,
-            pair,
-            samples,
-            densities,
-            noise_levels,
-            seeds,
-            profile_labels,
-            seed,
-            out,
-        } => {
-            plan_dir(
-                out.as_deref(),
-                &["figure2.json", "figure2.csv", "figure2.png", "figure2.svg"],
-            )?;
-            let master = master_seed(&seed)?;
-            let mut config = pai_graphon::ntk::figure2::Figure2Config {
-                densities,
-                seeds,
-                profile: match profile_labels {
-                    ProfileArg::Clean => pai_graphon::ntk::figure2::ProfileLabels::Clean,
-                    ProfileArg::Noisy => pai_graphon::ntk::figure2::ProfileLabels::Noisy,
-                },
-                ..Default::default()
-            };
-            if let Some(levels) = noise_levels {
-                config.noise_levels = levels;
-            }
-            let args = figure2::Args {
-                data: &data,
-                pair: &pair,
-                samples,
-            };
-            figure2::run(&args, &config, master, out.as_deref())
-        }
-        Command::Uat {
-            dims,
-            k,
-            widths,
-            samples,
-            p,
-            seed,
-            out,
-        } => {
-            plan_dir(
-                out.as_deref(),
-                &["uat.json", "uat.csv", "uat.png", "uat.svg"],
-            )?;
-            let master = master_seed(&seed)?;
-            let args = uat::Args {
-                dims,
-                k,
-                widths,
-                samples,
-                p,
-            };
-            uat::run(&args, master, out.as_deref())
-        }
-        Command::Check {
-            masks,
-            scores,
-            against,
-            data,
-            batch,
-            seed,
-            density,
-            delta,
-            null,
-            unordered,
-            replicates,
-            format,
-        } => {
-            let args = check::Args {
-                masks: &masks,
-                scores: scores.as_deref(),
-                against: &against,
-                data: data.as_deref(),
-                batch,
-                density,
-                delta,
-                null,
-                unordered,
-                replicates,
-            };
-            check::run(&args, master_seed(&seed)?, format.into())
-        }
-        Command::Prune {
-            method,
-            data,
-            width,
-            density,
-            batch,
-            seed,
-            snip_residual,
-            rounds,
-            format,
-            out,
-            save_mask,
-            save_scores,
-            scores_dtype,
-            save_weights,
-            save_readout,
-            weights,
-            readout,
-        } => {
-            let master = master_seed(&seed)?;
-            let args = prune::Args {
-                method: &method,
-                data: &data,
-                width,
-                density,
-                batch,
-                rounds,
-                centred: snip_residual.map(|r| matches!(r, ResidualArg::Centred)),
-                files: prune::Files {
-                    save_mask: save_mask.as_deref(),
-                    save_scores: save_scores.as_deref(),
-                    scores_f32: matches!(scores_dtype, ScoresDtype::Float32),
-                    save_weights: save_weights.as_deref(),
-                    save_readout: save_readout.as_deref(),
-                    weights: weights.as_deref(),
-                    readout: readout.as_deref(),
-                },
-            };
-            prune::run(&args, master, format.into(), out.as_deref())
-        }
-        Command::Ntk {
-            graphon,
-            method,
-            data,
-            samples,
-            density,
-            layers,
-            nodes,
-            width,
-            delta,
-            seed,
-            format,
-            out,
-        } => {
-            plan_dir(out.as_deref(), &["ntk.json", "path_density.csv"])?;
-            let master = master_seed(&seed)?;
-            let source = match (graphon, method) {
-                (Some(g), _) => ntk::Source::Graphon(g),
-                (None, Some(m)) => ntk::Source::Method(m),
-                (None, None) => return Err("give --graphon or --method".to_string().into()),
-            };
-            let args = ntk::Args {
-                source,
-                data: &data,
-                samples,
-                density,
-                layers: match layers {
-                    LayersArg::First => pai_graphon::ntk::kernel::Layers::First,
-                    LayersArg::Both => pai_graphon::ntk::kernel::Layers::Both,
-                },
-                nodes,
-                width,
-                delta,
-            };
-            ntk::run(&args, master, format.into(), out.as_deref())
-        }
+        Command::List => list(),
+        Command::Show { id } => show(&id),
+        Command::Audit(args) => audit(&args),
+        Command::Limit(args) => limit::run(&args),
+        Command::Figure1(args) => figure1::run(&args),
+        Command::Figure2(args) => figure2::run(&args),
+        Command::Uat(args) => uat::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Prune(args) => prune::run(&args),
+        Command::Ntk(args) => ntk::run(&args),
         Command::Reference { table, prec } => reference(table, prec),
-        Command::Power {
-            shapes,
-            families,
-            reps,
-            seed,
-            format,
-        } => {
-            let shapes = match shapes.is_empty() {
-                true => vec![(512, 512, 8), (2048, 2048, 1)],
-                false => shapes,
-            };
-            let families = match families.is_empty() {
-                true => pai_graphon::external::power::Family::ALL.to_vec(),
-                false => families,
-            };
-            power::run(&shapes, &families, reps, master_seed(&seed)?, format.into())
-        }
+        Command::Power(args) => power::run(&args),
     }
+}
+
+/// `list`: one line per registered claim and the suite's false-alarm budget.
+fn list() -> Result<(), Failure> {
+    let mut text = String::new();
+    for c in claims::registry() {
+        text += &format!(
+            "{:<8} {:<13} {:<14} δ={:<8} {}\n",
+            c.id,
+            c.source.label(),
+            c.kind.label(),
+            report::sig4(c.delta),
+            c.title
+        );
+    }
+    text += &format!(
+        "suite false-alarm probability (union bound): {}\n",
+        report::sig4(claims::false_alarm_budget())
+    );
+    emit(&text)
+}
+
+/// `show`: a claim's statement from theory/.
+fn show(id: &str) -> Result<(), Failure> {
+    claims::find(id)?;
+    emit(&format!("{}\n", claims::statement(id)?.text))
 }
 
 mod check;
@@ -793,7 +309,7 @@ pub(crate) fn output_files(
 }
 
 /// Validates `--out DIR` and the files `names` in it before anything is computed.
-fn plan_dir(dir: Option<&Path>, names: &[&str]) -> Result<(), Failure> {
+pub(crate) fn plan_dir(dir: Option<&Path>, names: &[&str]) -> Result<(), Failure> {
     match dir {
         Some(dir) => output::Plan::default().dir("--out", dir, names),
         None => Ok(()),
@@ -837,28 +353,7 @@ fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
     Ok(chosen)
 }
 
-/// The master seed of `--seed default|random|HEX`; a drawn seed is printed so the run can be
-/// repeated.
-/// A power-report family by name.
-fn parse_family(text: &str) -> Result<pai_graphon::external::power::Family, String> {
-    pai_graphon::external::power::Family::ALL
-        .into_iter()
-        .find(|f| f.name().replace(' ', "-") == text)
-        .ok_or_else(|| format!("unknown family {text:?}: density, exponent, noise or copied-rows"))
-}
-
-/// `N:S` (N × N masks, S per stack), both positive.
-fn parse_shape(text: &str) -> Result<(usize, usize, usize), String> {
-    let bad = || format!("shape {text:?}: expected N:S with positive integers, e.g. 512:8");
-    let (n, s) = text.split_once(':').ok_or_else(bad)?;
-    let (n, s): (usize, usize) = (n.parse().map_err(|_| bad())?, s.parse().map_err(|_| bad())?);
-    match n >= 2 && s >= 1 {
-        true => Ok((n, n, s)),
-        false => Err(bad()),
-    }
-}
-
-fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
+pub(crate) fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
     let master = MasterSeed::parse(text)?;
     if text == "random" {
         note(&format!(
@@ -868,13 +363,27 @@ fn master_seed(text: &str) -> Result<MasterSeed, Failure> {
     Ok(master)
 }
 
-fn audit(
-    filter: Option<&str>,
+/// `audit`'s options.
+#[derive(clap::Args)]
+struct AuditArgs {
+    /// Only claims whose id starts with this prefix (e.g. TOOL or TOOL-2).
+    #[arg(long)]
+    filter: Option<String>,
+    /// Multiplies sample sizes and widths (1 = the default run; at most 16).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     scale: f64,
-    seed: &str,
-    format: Format,
-    out: Option<&Path>,
-) -> Result<(), Failure> {
+    #[command(flatten)]
+    seed: SeedOpt,
+    #[command(flatten)]
+    format: FormatOpt,
+    /// Also write audit.json, audit.md and report.html (claims and figures, self-contained).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn audit(args: &AuditArgs) -> Result<(), Failure> {
+    let (filter, scale, seed) = (args.filter.as_deref(), args.scale, args.seed.seed.as_str());
+    let (format, out) = (args.format.get(), args.out.as_deref());
     if !(scale.is_finite() && scale > 0.0) {
         return Err(pai_graphon::Error::Scale(scale).into());
     }

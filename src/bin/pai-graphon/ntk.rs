@@ -5,9 +5,11 @@
 //! task to learn: the bound is then not given).
 
 use crate::Progress;
-use crate::{write_outputs, CommandFailure as Failure};
+use crate::{limited, write_outputs, CommandFailure as Failure, LayersArg};
+use crate::{FormatOpt, SeedOpt};
 use pai_graphon::claims::Status;
 use pai_graphon::convergence::limit::Fsm;
+use pai_graphon::limit_spec::{GraphonSpec, Limit, LimitSpecError};
 use pai_graphon::linalg::certified_lambda_min;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
@@ -20,31 +22,56 @@ use pai_graphon::ntk::reality::{
     generalisation_bound, lambda_min_bounds, snip_type_graphon, Bound,
 };
 use pai_graphon::ntk::selection::mask_graphon;
+use pai_graphon::params::{self, Density, Probability};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The stream label prefix of the data, the network and the pruning.
 const LABEL: &str = "ntk";
 
-/// Where the graphon comes from.
-pub enum Source {
-    /// A graphon spec: constant, snip[:POWER], fsm:ROW;COL[;NOISE].
-    Graphon(String),
-    /// A pruning method whose mask is the graphon.
-    Method(String),
-}
-
-pub struct Args<'a> {
-    pub source: Source,
-    pub data: &'a str,
+/// `ntk`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
+pub struct Args {
+    /// constant, snip[:POWER] (column profile |cov(x_j, y)|^POWER) or fsm:ROW;COL[;NOISE]
+    /// (an FSM limit graphon; its row profile must be monotone).
+    #[arg(long, conflicts_with = "method", required_unless_present = "method")]
+    pub graphon: Option<GraphonSpec>,
+    /// Prune a network of --width at the density with this method and use its mask as the
+    /// graphon: random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
+    #[arg(long)]
+    pub method: Option<String>,
+    /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
+    #[arg(long)]
+    pub data: String,
+    /// N inputs (unit-normalised; at most 8192): a seeded stratified subset, as many rows of
+    /// each class as possible (the remainder to the smallest labels), drawn from the streams
+    /// data/subset/SET/n=N/label=L, in file order; N = all rows takes the whole set.
+    #[arg(long, default_value_t = 500, value_parser = limited(params::KERNEL_SAMPLES))]
     pub samples: usize,
+    /// Kept fraction ρ in (0, 1].
+    #[arg(long, allow_negative_numbers = true)]
     pub density: f64,
-    pub layers: Layers,
+    /// Which layers are trained.
+    #[arg(long, value_enum, default_value_t = LayersArg::First)]
+    pub layers: LayersArg,
+    /// Gauss–Legendre nodes over u (fsm graphons; at most 4096).
+    #[arg(long, default_value_t = 64, value_parser = limited(params::NODES))]
     pub nodes: usize,
+    /// Hidden width of the pruned network (--method; at most 2^20).
+    #[arg(long, default_value_t = 256, value_parser = limited(params::WIDTH))]
     pub width: usize,
-    pub delta: f64,
+    /// Failure probability δ of the generalisation bound.
+    #[arg(long, default_value = "1e-3", allow_negative_numbers = true)]
+    pub delta: Probability,
+    #[command(flatten)]
+    pub seed: SeedOpt,
+    #[command(flatten)]
+    pub format: FormatOpt,
+    /// Write ntk.json and path_density.csv into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -82,25 +109,28 @@ struct Summary {
     path_density: Vec<f64>,
 }
 
-pub fn run(
-    args: &Args,
-    seed: MasterSeed,
-    format: Format,
-    out: Option<&Path>,
-) -> Result<(), Failure> {
-    if !(args.delta > 0.0 && args.delta < 1.0) {
-        return Err(format!("--delta {} must lie in (0, 1)", args.delta).into());
-    }
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let (format, out) = (args.format.get(), args.out.as_deref());
+    crate::plan_dir(out, &["ntk.json", "path_density.csv"])?;
+    let seed = args.seed.master()?;
+    let layers = match args.layers {
+        LayersArg::First => Layers::First,
+        LayersArg::Both => Layers::Both,
+    };
     let progress = Progress::on_terminal();
     progress.say("loading data");
-    let set = load(&DataSpec::parse(args.data)?, seed, &format!("{LABEL}/data"))?;
+    let set = load(
+        &DataSpec::parse(&args.data)?,
+        seed,
+        &format!("{LABEL}/data"),
+    )?;
     let (x, y) = inputs(&set, args.samples, seed)?;
     progress.say("building the graphon");
     let (name, graphon) = graphon(args, &set, x.as_ref(), &y, seed)?;
     check_distinct(x.as_ref())?;
     progress.say("computing the kernel");
-    let kernel = graphon_ntk(x.as_ref(), &graphon, args.layers)?;
-    let bounded = bounded_graphon_ntk(x.as_ref(), &graphon, args.layers)?;
+    let kernel = graphon_ntk(x.as_ref(), &graphon, layers)?;
+    let bounded = bounded_graphon_ntk(x.as_ref(), &graphon, layers)?;
     progress.say("certifying λ_min");
     let spectrum = lambda_min_bounds(kernel.k.as_ref())?;
     // λ_min of the exact kernel: rounding and quadrature error enter as the input error.
@@ -111,7 +141,7 @@ pub fn run(
         // No enclosure of yᵀK⁻¹y (λ_min too close to the kernel's error): no bound, as below.
         (None, Some(l)) => complexity_upper(bounded.k.as_ref(), &y, bounded.error)
             .ok()
-            .map(|c_up| generalisation_bound(&c_up, y.len(), l, args.delta))
+            .map(|c_up| generalisation_bound(&c_up, y.len(), l, args.delta.get()))
             .transpose()?,
         _ => None,
     };
@@ -124,7 +154,7 @@ pub fn run(
         samples: y.len(),
         dims: set.d,
         density: graphon.density(),
-        layers: match args.layers {
+        layers: match layers {
             Layers::First => "first layer",
             Layers::Both => "both layers",
         },
@@ -138,7 +168,7 @@ pub fn run(
         complexity: c.raw,
         scale: c.scale,
         scale_corrected: c.corrected,
-        delta: args.delta,
+        delta: args.delta.get(),
         bound_main: bound.map(|b| b.main),
         bound_o_term: bound.map(|b| b.o_term),
         bound_total: bound.map(|b| b.total),
@@ -215,43 +245,46 @@ fn graphon(
     seed: MasterSeed,
 ) -> Result<(String, KernelGraphon), Failure> {
     let rho = args.density;
-    match &args.source {
-        Source::Graphon(spec) => {
-            let g = match spec.split_once(':') {
-                None if spec == "constant" => KernelGraphon::constant(rho, set.d)?,
-                None if spec == "snip" => snip_type_graphon(x, y, rho, 1.0)?,
-                Some(("snip", power)) => {
-                    let power: f64 = power
-                        .parse()
-                        .map_err(|_| format!("snip power {power:?} is not a number"))?;
-                    snip_type_graphon(x, y, rho, power)?
-                }
-                Some(("fsm", rest)) => fsm_graphon(rest, rho, set.d, args.nodes)?,
-                _ => {
-                    return Err(format!(
-                    "unknown graphon {spec:?}: use constant, snip[:POWER] or fsm:ROW;COL[;NOISE]"
-                )
+    match (&args.graphon, &args.method) {
+        (Some(spec), _) => {
+            let g = match &spec.limit {
+                Limit::Constant => KernelGraphon::constant(rho, set.d)?,
+                Limit::Snip { power } => snip_type_graphon(x, y, rho, *power)?,
+                Limit::Fsm(fsm) => fsm_graphon(fsm, rho, set.d, args.nodes)?,
+                // A GraphonSpec never names a method (its parser refuses `method:`).
+                Limit::Method(_) => {
+                    return Err(LimitSpecError::Unknown {
+                        flag: "--graphon",
+                        text: spec.text.clone(),
+                    }
                     .into())
                 }
             };
-            Ok((spec.clone(), g))
+            Ok((spec.text.clone(), g))
         }
-        Source::Method(name) => {
+        (None, Some(name)) => {
             let method = Method::parse(name)?;
             let net = Network::init(args.width, set.d, seed, LABEL)?;
-            let pruned = prune(&net, set, &PruneSpec::new(method, rho), seed, LABEL)?;
+            let pruned = prune(
+                &net,
+                set,
+                &PruneSpec::new(method, Density::new(rho)?),
+                seed,
+                LABEL,
+            )?;
             let g = mask_graphon(&pruned.mask, None)?;
             Ok((format!("mask of {} (n = {})", method.name(), args.width), g))
         }
+        (None, None) => Err("give --graphon or --method".to_string().into()),
     }
 }
 
 /// `fsm:ROW;COL[;NOISE]`: the FSM limit graphon, integrated over u by Gauss–Legendre with the
 /// Markov–Stieltjes bound, which needs W monotone in u.
-fn fsm_graphon(spec: &str, rho: f64, d: usize, nodes: usize) -> Result<KernelGraphon, Failure> {
+fn fsm_graphon(fsm: &Fsm, rho: f64, d: usize, nodes: usize) -> Result<KernelGraphon, Failure> {
     // Every profile kind is monotone (affine, power, exp; step levels are validated
     // non-decreasing), so W(u, v) = P(|ξ| > τ*/(φ(u) ψ(v))) is monotone in u.
-    let limit = Fsm::parse_spec(spec)?.limit_graphon(rho)?;
+    let limit = fsm.limit_graphon(rho)?;
     Ok(KernelGraphon::monotone_in_u(d, nodes, |u, v| {
         limit.w(u, v)
     })?)

@@ -1,10 +1,11 @@
 //! `pai-graphon power`: the smallest perturbation `check` rejects, beside the Neyman–Pearson test
 //! (external::power; theory/external.md, "Power").
 
-use crate::CommandFailure as Failure;
+use crate::{limited, CommandFailure as Failure};
+use crate::{FormatOpt, SeedOpt};
 use pai_graphon::external::power::{report, Family, Row, DELTA, TARGET};
+use pai_graphon::params;
 use pai_graphon::report::{sig, Format};
-use pai_graphon::seed::MasterSeed;
 use serde::Serialize;
 
 /// One shape of the report: rows, columns, masks per stack.
@@ -72,18 +73,41 @@ fn table(rows: &[Printed], reps: usize) -> String {
     out
 }
 
-/// Runs the report for every shape and prints it.
-pub fn run(
-    shapes: &[Shape],
-    families: &[Family],
-    reps: usize,
-    seed: MasterSeed,
-    format: Format,
-) -> Result<(), Failure> {
+/// `power`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Shapes N:S (N × N masks, S per stack), repeatable (default 512:8 and 2048:1).
+    #[arg(long = "shape", value_parser = parse_shape)]
+    pub shapes: Vec<Shape>,
+    /// Only these families (density, exponent, noise, copied-rows), repeatable (default all).
+    #[arg(long = "family", value_parser = parse_family)]
+    pub families: Vec<pai_graphon::external::power::Family>,
+    /// Alternative stacks per ε.
+    #[arg(long, default_value_t = 50, value_parser = limited(params::REPLICATES))]
+    pub reps: usize,
+    #[command(flatten)]
+    pub seed: SeedOpt,
+    #[command(flatten)]
+    pub format: FormatOpt,
+}
+
+/// Runs the report for every shape (default 512:8 and 2048:1) and family (default all) and
+/// prints it.
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let shapes = match args.shapes.is_empty() {
+        true => vec![(512, 512, 8), (2048, 2048, 1)],
+        false => args.shapes.clone(),
+    };
+    let families = match args.families.is_empty() {
+        true => Family::ALL.to_vec(),
+        false => args.families.clone(),
+    };
+    let (reps, seed) = (args.reps, args.seed.master()?);
+    let format = args.format.get();
     let mut rows = Vec::new();
-    for &(n, d, s) in shapes {
+    for &(n, d, s) in &shapes {
         let mut progress = |line: &str| crate::note(&format!("{line}\n"));
-        for r in report(families, n, d, s, reps, seed, &mut progress)? {
+        for r in report(&families, n, d, s, reps, seed, &mut progress)? {
             rows.push(printed(&r, reps));
         }
     }
@@ -93,5 +117,26 @@ pub fn run(
             serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
         )),
         _ => crate::output::emit(&table(&rows, reps)),
+    }
+}
+
+/// The master seed of `--seed default|random|HEX`; a drawn seed is printed so the run can be
+/// repeated.
+/// A power-report family by name.
+fn parse_family(text: &str) -> Result<pai_graphon::external::power::Family, String> {
+    pai_graphon::external::power::Family::ALL
+        .into_iter()
+        .find(|f| f.name().replace(' ', "-") == text)
+        .ok_or_else(|| format!("unknown family {text:?}: density, exponent, noise or copied-rows"))
+}
+
+/// `N:S` (N × N masks, S per stack), both positive.
+fn parse_shape(text: &str) -> Result<Shape, String> {
+    let bad = || format!("shape {text:?}: expected N:S with positive integers, e.g. 512:8");
+    let (n, s) = text.split_once(':').ok_or_else(bad)?;
+    let (n, s): (usize, usize) = (n.parse().map_err(|_| bad())?, s.parse().map_err(|_| bad())?);
+    match n >= 2 && s >= 1 {
+        true => Ok((n, n, s)),
+        false => Err(bad()),
     }
 }

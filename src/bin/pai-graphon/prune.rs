@@ -3,24 +3,20 @@
 
 use crate::output::{commit, emit, Plan};
 use crate::Progress;
-use crate::{output_files, CommandFailure as Failure};
+use crate::{limited, output_files, CommandFailure as Failure, FormatArg};
+use crate::{FormatOpt, SeedOpt};
 use pai_graphon::mask::Mask;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
 use pai_graphon::npy::{encode_f32, encode_f64, encode_u8, read_f64};
+use pai_graphon::params::{self, Density};
 use pai_graphon::plot::{degree_sorted_blocks, heatmap, HeatmapSpec, Rendered};
 use pai_graphon::report::{sig, Format};
 use pai_graphon::seed::MasterSeed;
-use pai_graphon::taxonomy::fsm::{anova_fit, fsm_test, interaction_contrasts, ContrastLaw};
-use pai_graphon::taxonomy::stats::{heterogeneity_lcb, mask_stats, DegreeSummary};
-use serde::Serialize;
-use std::path::Path;
+use pai_graphon::taxonomy::summary::{summarise, Degrees, Summary};
+use std::path::{Path, PathBuf};
 
-/// Failure probability of the heterogeneity lower confidence bound.
-const LCB_DELTA: f64 = 1e-3;
-/// False-rejection probability of the FSM interaction-contrast test.
-const FSM_DELTA: f64 = 1e-3;
 /// Most display blocks per axis of the mask heat map.
 const MAX_DISPLAY_BLOCKS: usize = 256;
 
@@ -29,118 +25,90 @@ const LABEL: &str = "prune";
 /// The stream label of the data (only the synthetic set draws from it).
 pub(crate) const DATA_LABEL: &str = "prune/data";
 
-pub struct Args<'a> {
-    pub method: &'a str,
-    pub data: &'a str,
+/// `prune`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
+pub struct Args {
+    /// random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow.
+    #[arg(long)]
+    pub method: String,
+    /// digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...
+    #[arg(long)]
+    pub data: String,
+    /// Hidden width n (at most 2^20).
+    #[arg(long, value_parser = limited(params::WIDTH))]
     pub width: usize,
-    pub density: f64,
+    /// Kept fraction ρ in (0, 1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub density: Density,
+    /// Pruning batch size (default: the whole data set).
+    #[arg(long, value_parser = limited(params::BATCH))]
     pub batch: Option<usize>,
+    #[command(flatten)]
+    pub seed: SeedOpt,
+    /// SNIP's residual: plain (f(x) − y) or centred (−y, the initial output removed).
+    #[arg(long, value_enum)]
+    pub snip_residual: Option<ResidualArg>,
+    /// Pruning rounds (1 = single shot; synflow with 100 = iterative SynFlow; at most 10000).
+    #[arg(long, default_value_t = 1, value_parser = limited(params::ROUNDS))]
     pub rounds: usize,
-    /// `Some(true)` for `--snip-residual centred`, `Some(false)` for plain, `None` if not given.
-    pub centred: Option<bool>,
-    pub files: Files<'a>,
+    #[command(flatten)]
+    pub format: FormatOpt,
+    /// Write mask.png/svg, inputs.png/svg (image data) and stats.json into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: Files,
 }
 
 /// The `.npy` files to read the initial weights from and to write arrays to.
-#[derive(Default)]
-pub struct Files<'a> {
-    pub save_mask: Option<&'a Path>,
-    pub save_scores: Option<&'a Path>,
-    pub scores_f32: bool,
-    pub save_weights: Option<&'a Path>,
-    pub save_readout: Option<&'a Path>,
-    pub weights: Option<&'a Path>,
-    pub readout: Option<&'a Path>,
+#[derive(clap::Args, Default)]
+pub struct Files {
+    /// Write the first-layer mask (n × d, uint8 0/1) to this .npy file.
+    #[arg(long)]
+    pub save_mask: Option<PathBuf>,
+    /// Write the last round's scores (n × d) to this .npy file.
+    #[arg(long)]
+    pub save_scores: Option<PathBuf>,
+    /// Element type of --save-scores.
+    #[arg(long, value_enum, default_value_t = ScoresDtype::Float64)]
+    pub scores_dtype: ScoresDtype,
+    /// Write the initial first-layer weights (n × d, float64) to this .npy file.
+    #[arg(long)]
+    pub save_weights: Option<PathBuf>,
+    /// Write the initial readout weights (n, float64) to this .npy file.
+    #[arg(long)]
+    pub save_readout: Option<PathBuf>,
+    /// Take the initial first-layer weights from this .npy file (n × d, float32 or float64)
+    /// instead of drawing them.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Take the initial readout weights from this .npy file (n or 1 × n, float32 or
+    /// float64) instead of drawing them.
+    #[arg(long)]
+    pub readout: Option<PathBuf>,
 }
 
-#[derive(Serialize)]
-struct Degrees {
-    min: f64,
-    max: f64,
-    mean: f64,
-    variance: f64,
-    zeros: usize,
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ResidualArg {
+    /// r = f(x) − y.
+    Plain,
+    /// r = −y.
+    Centred,
 }
 
-impl From<&DegreeSummary> for Degrees {
-    fn from(s: &DegreeSummary) -> Self {
-        Degrees {
-            min: s.min,
-            max: s.max,
-            mean: s.mean,
-            variance: s.variance,
-            zeros: s.zeros,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct Lcb {
-    delta: f64,
-    lcb: f64,
-    row: f64,
-    col: f64,
-}
-
-#[derive(Serialize)]
-struct Anova {
-    block_rows: usize,
-    block_cols: usize,
-    zeros_excluded: usize,
-    residual_variance: f64,
-    gaussian_ratio: f64,
-}
-
-#[derive(Serialize)]
-struct ContrastTest {
-    law: &'static str,
-    delta: f64,
-    count: usize,
-    skipped: usize,
-    ks_statistic: f64,
-    ks_threshold: f64,
-    ks_accepts: bool,
-    variance_ratio: f64,
-    ratio_low: f64,
-    ratio_high: f64,
-    variance_accepts: bool,
-    accepted: bool,
-}
-
-#[derive(Serialize)]
-struct Summary {
-    method: String,
-    data: String,
-    seed: String,
-    width: usize,
-    input_dim: usize,
-    samples: usize,
-    batch: Option<usize>,
-    rounds: usize,
-    requested_density: f64,
-    kept: u64,
-    density: f64,
-    row_degrees: Degrees,
-    col_degrees: Degrees,
-    constant_columns: usize,
-    zero_columns_constant: usize,
-    c4: f64,
-    heterogeneity: f64,
-    heterogeneity_exact: String,
-    heterogeneity_lcb: Option<Lcb>,
-    fsm_anova: Option<Anova>,
-    fsm_contrasts: Option<ContrastTest>,
-    /// Why a section is missing (the library's message), if one is.
-    unavailable: Vec<String>,
+#[derive(Clone, Copy, Default, clap::ValueEnum)]
+pub enum ScoresDtype {
+    /// float32 (the scores rounded to nearest).
+    Float32,
+    /// float64 (the scores exactly).
+    #[default]
+    Float64,
 }
 
 /// Progress lines on stderr, only on a terminal.
-pub fn run(
-    args: &Args,
-    seed: MasterSeed,
-    format: Format,
-    out: Option<&Path>,
-) -> Result<(), Failure> {
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let seed = args.seed.master()?;
+    let (format, out) = (args.format.get(), args.out.as_deref());
     plan(args, out)?;
     let progress = Progress::on_terminal();
     let Pruning {
@@ -191,17 +159,20 @@ fn plan(args: &Args, out: Option<&Path>) -> Result<(), Failure> {
     }
     let f = &args.files;
     let saved = [
-        ("--save-mask", f.save_mask),
-        ("--save-scores", f.save_scores),
-        ("--save-weights", f.save_weights),
-        ("--save-readout", f.save_readout),
+        ("--save-mask", f.save_mask.as_deref()),
+        ("--save-scores", f.save_scores.as_deref()),
+        ("--save-weights", f.save_weights.as_deref()),
+        ("--save-readout", f.save_readout.as_deref()),
     ];
     for (flag, path) in saved {
         if let Some(path) = path {
             plan.file(flag, path)?;
         }
     }
-    for (flag, path) in [("--weights", f.weights), ("--readout", f.readout)] {
+    for (flag, path) in [
+        ("--weights", f.weights.as_deref()),
+        ("--readout", f.readout.as_deref()),
+    ] {
         if let Some(path) = path {
             plan.input(flag, path)?;
         }
@@ -215,17 +186,25 @@ pub(crate) fn mask_figures(
     method: &str,
     data: &str,
     width: usize,
-    density: f64,
+    density: Density,
     seed: MasterSeed,
 ) -> Result<Vec<(&'static str, Rendered)>, Failure> {
+    // The defaults of `prune` (seed, format and out are the command line's, unused here).
     let args = Args {
-        method,
-        data,
+        method: method.into(),
+        data: data.into(),
         width,
         density,
         batch: None,
+        seed: crate::SeedOpt {
+            seed: String::new(),
+        },
+        snip_residual: None,
         rounds: 1,
-        centred: None,
+        format: crate::FormatOpt {
+            format: FormatArg::Table,
+        },
+        out: None,
         files: Files::default(),
     };
     // Silent: the audit that draws the report shows its own progress.
@@ -242,8 +221,8 @@ struct Pruning {
 }
 
 fn pruning(args: &Args, seed: MasterSeed, progress: &Progress) -> Result<Pruning, Failure> {
-    let method = method(args.method, args.centred)?;
-    let data_spec = DataSpec::parse(args.data)?;
+    let method = method(&args.method, args.snip_residual)?;
+    let data_spec = DataSpec::parse(&args.data)?;
     progress.say("loading data");
     let data = load(&data_spec, seed, DATA_LABEL)?;
     progress.say("initialising the network");
@@ -272,7 +251,7 @@ fn network(args: &Args, d: usize, seed: MasterSeed) -> Result<Network, Failure> 
     if files.weights.is_none() && files.readout.is_none() {
         return Ok(drawn);
     }
-    let w = match files.weights {
+    let w = match files.weights.as_deref() {
         Some(path) => loaded(
             path,
             &[&[n, d]],
@@ -281,7 +260,7 @@ fn network(args: &Args, d: usize, seed: MasterSeed) -> Result<Network, Failure> 
         )?,
         None => drawn.weights().to_vec(),
     };
-    let a = match files.readout {
+    let a = match files.readout.as_deref() {
         Some(path) => loaded(
             path,
             &[&[n], &[1, n]],
@@ -313,39 +292,40 @@ fn loaded(
 
 /// The `.npy` files to write and their bytes, all encoded before any is written.
 fn arrays<'a>(
-    files: &Files<'a>,
+    files: &'a Files,
     net: &Network,
     pruned: &Pruned,
 ) -> Result<Vec<(&'a Path, Vec<u8>)>, Failure> {
     let (n, d) = (net.width(), net.input_dim());
     let mut out = Vec::new();
-    if let Some(path) = files.save_mask {
+    if let Some(path) = files.save_mask.as_deref() {
         let entries: Vec<u8> = (0..n)
             .flat_map(|i| (0..d).map(move |j| (i, j)))
             .map(|(i, j)| u8::from(pruned.mask.get(i, j) == Some(true)))
             .collect();
         out.push((path, encode_u8(&[n, d], &entries)?));
     }
-    if let Some(path) = files.save_scores {
-        let encode = if files.scores_f32 {
+    if let Some(path) = files.save_scores.as_deref() {
+        let encode = if matches!(files.scores_dtype, ScoresDtype::Float32) {
             encode_f32
         } else {
             encode_f64
         };
         out.push((path, encode(&[n, d], &pruned.scores)?));
     }
-    if let Some(path) = files.save_weights {
+    if let Some(path) = files.save_weights.as_deref() {
         out.push((path, encode_f64(&[n, d], net.weights())?));
     }
-    if let Some(path) = files.save_readout {
+    if let Some(path) = files.save_readout.as_deref() {
         out.push((path, encode_f64(&[n], net.output_weights())?));
     }
     Ok(out)
 }
 
 /// The method, with `--snip-residual` applied (only meaningful for SNIP).
-fn method(name: &str, centred: Option<bool>) -> Result<Method, Failure> {
+fn method(name: &str, residual: Option<ResidualArg>) -> Result<Method, Failure> {
     let method = Method::parse(name)?;
+    let centred = residual.map(|r| matches!(r, ResidualArg::Centred));
     match (method, centred) {
         (_, None) => Ok(method),
         (Method::Snip(r), Some(c)) if r == Residual::Plain || c => Ok(Method::Snip(if c {
@@ -359,88 +339,6 @@ fn method(name: &str, centred: Option<bool>) -> Result<Method, Failure> {
         _ => Err(Failure::Message(format!(
             "--snip-residual applies to snip only, not to {method}"
         ))),
-    }
-}
-
-fn summarise(
-    spec: &PruneSpec,
-    data: &DataSet,
-    pruned: &Pruned,
-    seed: MasterSeed,
-    width: usize,
-) -> Summary {
-    let stats = mask_stats(&pruned.mask);
-    let constant = data.constant_columns();
-    let col_deg = pruned.mask.column_degrees();
-    let mut unavailable = Vec::new();
-    let mut keep = |what: &str, e: pai_graphon::Error| unavailable.push(format!("{what}: {e}"));
-    let lcb = match heterogeneity_lcb(&pruned.mask, LCB_DELTA) {
-        Ok(h) => Some(Lcb {
-            delta: LCB_DELTA,
-            lcb: h.lcb,
-            row: h.row,
-            col: h.col,
-        }),
-        Err(e) => {
-            keep("heterogeneity LCB", e);
-            None
-        }
-    };
-    let (d, scores) = (data.d, &pruned.scores);
-    let anova = match anova_fit(scores, width, d) {
-        Ok(f) => Some(Anova {
-            block_rows: f.rows.len(),
-            block_cols: f.cols.len(),
-            zeros_excluded: f.zeros_excluded,
-            residual_variance: f.residual_variance,
-            gaussian_ratio: f.gaussian_ratio,
-        }),
-        Err(e) => {
-            keep("FSM fit", e);
-            None
-        }
-    };
-    let contrasts = interaction_contrasts(scores, width, d).and_then(|c| {
-        let t = fsm_test(&c.values, ContrastLaw::Gaussian, FSM_DELTA)?;
-        Ok(ContrastTest {
-            law: ContrastLaw::Gaussian.name(),
-            delta: FSM_DELTA,
-            count: t.count,
-            skipped: c.skipped,
-            ks_statistic: t.ks_statistic,
-            ks_threshold: t.ks_threshold,
-            ks_accepts: t.ks_accepts,
-            variance_ratio: t.variance_ratio,
-            ratio_low: t.ratio_low,
-            ratio_high: t.ratio_high,
-            variance_accepts: t.variance_accepts,
-            accepted: t.accepted(),
-        })
-    });
-    let contrasts = contrasts.map_err(|e| keep("FSM contrast test", e)).ok();
-    Summary {
-        method: spec.method.name().into(),
-        data: data.name.clone(),
-        seed: seed.to_string(),
-        width,
-        input_dim: d,
-        samples: data.samples,
-        batch: spec.batch,
-        rounds: spec.rounds,
-        requested_density: spec.density,
-        kept: stats.kept,
-        density: stats.density,
-        row_degrees: (&stats.row_degrees).into(),
-        col_degrees: (&stats.col_degrees).into(),
-        constant_columns: constant.len(),
-        zero_columns_constant: constant.iter().filter(|&&j| col_deg[j] == 0).count(),
-        c4: stats.c4_f64(),
-        heterogeneity: stats.heterogeneity_f64,
-        heterogeneity_exact: stats.heterogeneity.to_string(),
-        heterogeneity_lcb: lcb,
-        fsm_anova: anova,
-        fsm_contrasts: contrasts,
-        unavailable,
     }
 }
 

@@ -3,27 +3,48 @@
 //! target of k active coordinates and of a target on an inactive coordinate (with its exact
 //! floor); the table, and with `--out` a log-log error-vs-width plot, CSV and JSON.
 
-use crate::{write_outputs, CommandFailure as Failure, Progress};
+use crate::SeedOpt;
+use crate::{limited, write_outputs, CommandFailure as Failure, Progress};
 use pai_graphon::approximation::fit::{held_out, Reach, Target};
 use pai_graphon::approximation::wiring::{
     band_coordinate, position, wired_lower_bound, WiringGraphon,
 };
 use pai_graphon::claims::approximation::{ACTIVE_BANDS, INACTIVE_BAND};
+use pai_graphon::params;
 use pai_graphon::plot::{loglog, LineSpec, Series, SeriesStyle};
 use pai_graphon::report::sig;
 use pai_graphon::seed::MasterSeed;
 use serde::Serialize;
-use std::path::Path;
+use std::path::PathBuf;
 
 /// Failure probability of the printed Chernoff bounds (per width).
 const CHERNOFF_DELTA: f64 = 1e-4;
 
+/// `uat`'s options (the command's doc is in main.rs).
+#[derive(clap::Args)]
 pub struct Args {
+    /// Ambient dimensions (multiples of 8), comma separated.
+    #[arg(long = "d", value_delimiter = ',', default_values_t = [32, 256],
+          value_parser = limited(params::DIMENSION))]
     pub dims: Vec<usize>,
+    /// Active coordinates of the smooth target (1 to 6).
+    #[arg(long, default_value_t = 2)]
     pub k: usize,
+    /// Widths, comma separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [16, 32, 64, 128, 256, 512, 1024],
+          value_parser = limited(params::FEATURES))]
     pub widths: Vec<usize>,
+    /// Training points (and as many held-out points).
+    #[arg(long, default_value_t = 20_000, value_parser = limited(params::DATA_SAMPLES))]
     pub samples: usize,
+    /// Edge probability p on the active block.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub p: f64,
+    #[command(flatten)]
+    pub seed: SeedOpt,
+    /// Write uat.png/svg, uat.csv and uat.json into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// One target at one ambient dimension.
@@ -90,8 +111,10 @@ fn check(args: &Args) -> Result<Vec<usize>, Failure> {
     Ok(widths)
 }
 
-pub fn run(args: &Args, seed: MasterSeed, out: Option<&Path>) -> Result<(), Failure> {
-    let report = compute(args, seed)?;
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let out = args.out.as_deref();
+    crate::plan_dir(out, &["uat.json", "uat.csv", "uat.png", "uat.svg"])?;
+    let report = compute(args, args.seed.master()?)?;
     if let Some(dir) = out {
         let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         let files = [("uat.json", json), ("uat.csv", csv(&report))];

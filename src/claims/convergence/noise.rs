@@ -896,7 +896,7 @@ mod tests {
         let hoeff = 1000.0 * tol::hoeffding(1000, 1.0, 1e-8, Tail::Two).unwrap();
         assert!(frozen >= hoeff && frozen - hoeff < 1e-10);
         // The top-k bound adds about d·s/N to the frozen one at the same line level.
-        let k = crate::mask::kept_count(1000, 1000, 0.2).unwrap();
+        let k = crate::mask::kept_count(1000, 1000, crate::params::Density::constant(0.2)).unwrap();
         let topk = top_k_line_bound(1000, 1_000_000, k, 0.2, 1e-5, 1e-8).unwrap();
         let s = tol::hoeffding(1_000_000, 1.0, 5e-6, Tail::One).unwrap();
         assert!(topk > frozen && (topk - frozen - 1000.0 * s).abs() < 1e-2);

@@ -21,6 +21,7 @@ use crate::ntk::kernel::{graphon_ntk, kappa0, unit_rows, KernelGraphon, Layers};
 use crate::ntk::selection::*;
 use crate::ntk::width::frobenius;
 use crate::ntk::NtkError;
+use crate::params::Density;
 use crate::tol::{self, Tail};
 use crate::Error;
 use faer::{Accum, Mat, MatRef};
@@ -528,7 +529,7 @@ fn ntk_5(ctx: &ClaimContext) -> Result<Outcome, Error> {
             ("snip", Method::Snip(Residual::Centred)),
             ("random", Method::Random),
         ] {
-            let spec = PruneSpec::new(method, DENSITY);
+            let spec = PruneSpec::new(method, const { Density::constant(DENSITY) });
             let mask = prune(&net, &data, &spec, ctx.seed, &format!("{label}/{name}"))?.mask;
             let g = gap_to_own_graphon(x.as_ref(), w.as_ref(), &a, &mask, delta)?;
             let lcb = g.gap - g.deviation;
