@@ -100,10 +100,22 @@ pub fn sig(x: f64, digits: usize) -> String {
 /// assert_eq!(threshold_text(Relation::AtLeast, f64::MIN_POSITIVE), "> 0");
 /// ```
 pub fn threshold_text(relation: Relation, threshold: f64) -> String {
+    threshold_text_sig(relation, threshold, 4)
+}
+
+/// [`threshold_text`] with `digits` significant figures (the snapshots keep 3).
+///
+/// ```
+/// use pai_graphon::report::threshold_text_sig;
+/// use pai_graphon::verdict::Relation;
+/// assert_eq!(threshold_text_sig(Relation::AtMost, 2.0 / 3.0, 3), "≤ 0.667");
+/// assert_eq!(threshold_text_sig(Relation::AtLeast, f64::MIN_POSITIVE, 3), "> 0");
+/// ```
+pub fn threshold_text_sig(relation: Relation, threshold: f64, digits: usize) -> String {
     match relation {
         Relation::AtLeast if threshold == f64::MIN_POSITIVE => "> 0".into(),
-        Relation::AtLeast => format!("≥ {}", sig4(threshold)),
-        Relation::AtMost => format!("≤ {}", sig4(threshold)),
+        Relation::AtLeast => format!("≥ {}", sig(threshold, digits)),
+        Relation::AtMost => format!("≤ {}", sig(threshold, digits)),
     }
 }
 
@@ -126,8 +138,19 @@ fn margin_is_meaningful(threshold: f64) -> bool {
 /// assert_eq!(margin_text(f64::MIN_POSITIVE, 2.36e306), "—"); // > 0
 /// ```
 pub fn margin_text(threshold: f64, margin: f64) -> String {
+    margin_text_sig(threshold, margin, 4)
+}
+
+/// [`margin_text`] with `digits` significant figures (the snapshots keep 3).
+///
+/// ```
+/// use pai_graphon::report::margin_text_sig;
+/// assert_eq!(margin_text_sig(1.0, 2.0 / 3.0, 3), "0.667");
+/// assert_eq!(margin_text_sig(0.0, 5.0, 3), "—");
+/// ```
+pub fn margin_text_sig(threshold: f64, margin: f64, digits: usize) -> String {
     if margin_is_meaningful(threshold) {
-        sig4(margin)
+        sig(margin, digits)
     } else {
         "—".into()
     }

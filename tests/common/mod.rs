@@ -2,7 +2,7 @@
 //! snapshot a short readable table of what it measured.
 
 use pai_graphon::claims::{self, Row, Status};
-use pai_graphon::report::sig;
+use pai_graphon::report::{margin_text_sig, sig, threshold_text_sig};
 use pai_graphon::seed::MasterSeed;
 
 /// Significant figures in snapshots: coarser than any check's slack, fine enough to see drift.
@@ -36,12 +36,11 @@ pub fn check_claim(id: &str) -> Row {
 
 fn snapshot_text(row: &Row) -> String {
     let mut s = format!(
-        "claim     {}\nobserved  {}\nthreshold {} ({:?})\nmargin    {}\nfailure probability {}\nseed label {}\n",
+        "claim     {}\nobserved  {}\nthreshold {}\nmargin    {}\nfailure probability {}\nseed label {}\n",
         row.id,
         sig(row.observed, SNAPSHOT_DIGITS),
-        sig(row.threshold, SNAPSHOT_DIGITS),
-        row.relation,
-        sig(row.margin, SNAPSHOT_DIGITS),
+        threshold_text_sig(row.relation, row.threshold, SNAPSHOT_DIGITS),
+        margin_text_sig(row.threshold, row.margin, SNAPSHOT_DIGITS),
         sig(row.failure_probability, SNAPSHOT_DIGITS),
         row.seed_label
     );
