@@ -565,10 +565,10 @@ fn check_symmetric(a: MatRef<'_, f64>) -> Result<(), LinalgError> {
             let v = a[(i, j)];
             if !v.is_finite() {
                 return Err(LinalgError::NonFinite {
-                        row: i,
-                        col: j,
-                        value: v,
-                    });
+                    row: i,
+                    col: j,
+                    value: v,
+                });
             }
             if v != a[(j, i)] {
                 return Err(LinalgError::Asymmetric { row: i, col: j });
