@@ -22,7 +22,6 @@ const PENDING: &[(&str, &str)] = &[
     ("src/convergence/mod.rs", "ConvergenceError"),
     ("src/graphon/mod.rs", "GraphonError"),
     ("src/net/mod.rs", "NetError"),
-    ("src/normal.rs", "NormalError"),
     ("src/npy.rs", "NpyError"),
     ("src/ntk/mod.rs", "NtkError"),
     ("src/plot/mod.rs", "PlotError"),
