@@ -25,7 +25,6 @@ const PENDING: &[(&str, &str)] = &[
     ("src/npy.rs", "NpyError"),
     ("src/ntk/mod.rs", "NtkError"),
     ("src/plot/mod.rs", "PlotError"),
-    ("src/taxonomy/mod.rs", "TaxonomyError"),
 ];
 
 /// The code of a line, without a `//` comment (doc comments included).
