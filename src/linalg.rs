@@ -54,9 +54,9 @@ pub const MAX_DENSE_ORDER: usize = 16_384;
 /// use faer::mat;
 /// use pai_graphon::linalg::{certified_lambda_min, Cholesky, LinalgError};
 /// let shape = Cholesky::factor(mat![[1.0, 2.0]].as_ref()).unwrap_err();
-/// assert!(matches!(shape, LinalgError::Shape(_)));
+/// assert_eq!(shape, LinalgError::Shape { rows: 1, cols: 2 });
 /// let nan = Cholesky::factor(mat![[f64::NAN]].as_ref()).unwrap_err();
-/// assert!(matches!(nan, LinalgError::NonFinite(_)));
+/// assert!(matches!(nan, LinalgError::NonFinite { row: 0, col: 0, .. }));
 /// // Eigenvalues 3 and −1: the second pivot, 1 − 2²/1, is negative.
 /// let indefinite = Cholesky::factor(mat![[1.0, 2.0], [2.0, 1.0]].as_ref()).unwrap_err();
 /// assert_eq!(indefinite, LinalgError::NotPositiveDefinite { pivot: 1 });
@@ -69,10 +69,46 @@ pub const MAX_DENSE_ORDER: usize = 16_384;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinalgError {
-    /// Not square, empty, or a right-hand side of the wrong length.
-    Shape(String),
-    /// A non-finite entry.
-    NonFinite(String),
+    /// Not a non-empty square matrix.
+    Shape {
+        /// Rows of the matrix given.
+        rows: usize,
+        /// Columns of the matrix given.
+        cols: usize,
+    },
+    /// A right-hand side whose length is not the matrix order.
+    RhsLength {
+        /// Length of the right-hand side.
+        len: usize,
+        /// Order of the matrix.
+        order: usize,
+    },
+    /// Entries (row, col) and (col, row) differ where an exactly symmetric matrix is needed.
+    Asymmetric {
+        /// Row of the first entry.
+        row: usize,
+        /// Column of the first entry.
+        col: usize,
+    },
+    /// A non-finite matrix entry.
+    NonFinite {
+        /// Row of the entry.
+        row: usize,
+        /// Column of the entry.
+        col: usize,
+        /// Its value.
+        value: f64,
+    },
+    /// A non-finite right-hand side entry.
+    NonFiniteRhs {
+        /// Its value.
+        value: f64,
+    },
+    /// A stated input-error bound that is negative or not finite.
+    InputError {
+        /// The bound given.
+        value: f64,
+    },
     /// The factorisation met a pivot that is not positive (the matrix is not positive definite
     /// in floating point).
     NotPositiveDefinite {
@@ -105,8 +141,29 @@ pub enum LinalgError {
 impl fmt::Display for LinalgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LinalgError::Shape(m) => write!(f, "invalid matrix shape: {m}"),
-            LinalgError::NonFinite(m) => write!(f, "non-finite matrix entry: {m}"),
+            LinalgError::Shape { rows, cols } => write!(
+                f,
+                "invalid matrix shape: need a non-empty square matrix, got {rows}×{cols}"
+            ),
+            LinalgError::RhsLength { len, order } => write!(
+                f,
+                "invalid matrix shape: right-hand side has length {len}, the matrix order is {order}"
+            ),
+            LinalgError::Asymmetric { row, col } => write!(
+                f,
+                "invalid matrix shape: entries ({row}, {col}) and ({col}, {row}) differ: \
+                 the certificates need an exactly symmetric matrix"
+            ),
+            LinalgError::NonFinite { row, col, value } => {
+                write!(f, "non-finite matrix entry: entry ({row}, {col}) is {value}")
+            }
+            LinalgError::NonFiniteRhs { value } => {
+                write!(f, "non-finite matrix entry: right-hand side entry {value}")
+            }
+            LinalgError::InputError { value } => write!(
+                f,
+                "non-finite matrix entry: input error bound {value} must be finite and non-negative"
+            ),
             LinalgError::NotPositiveDefinite { pivot } => write!(
                 f,
                 "matrix is not positive definite (Cholesky pivot {pivot} is not positive)"
@@ -188,11 +245,10 @@ impl Cholesky {
     pub fn factor(a: MatRef<'_, f64>) -> Result<Self, LinalgError> {
         let n = a.nrows();
         if n == 0 || a.ncols() != n {
-            return Err(LinalgError::Shape(format!(
-                "need a non-empty square matrix, got {}×{}",
-                a.nrows(),
-                a.ncols()
-            )));
+            return Err(LinalgError::Shape {
+                rows: a.nrows(),
+                cols: a.ncols(),
+            });
         }
         check_dense_order(n)?;
         let mut l = vec![0.0; n * n];
@@ -207,7 +263,11 @@ impl Cholesky {
                     0.5 * x + 0.5 * y
                 };
                 if !v.is_finite() {
-                    return Err(LinalgError::NonFinite(format!("entry ({i}, {j}) is {v}")));
+                    return Err(LinalgError::NonFinite {
+                        row: i,
+                        col: j,
+                        value: v,
+                    });
                 }
                 l[j * n + i] = v;
             }
@@ -308,14 +368,13 @@ impl Cholesky {
 
     fn check_rhs(&self, b: &[f64]) -> Result<(), LinalgError> {
         if b.len() != self.n {
-            return Err(LinalgError::Shape(format!(
-                "right-hand side has length {}, the matrix order is {}",
-                b.len(),
-                self.n
-            )));
+            return Err(LinalgError::RhsLength {
+                len: b.len(),
+                order: self.n,
+            });
         }
         if let Some(v) = b.iter().find(|v| !v.is_finite()) {
-            return Err(LinalgError::NonFinite(format!("right-hand side entry {v}")));
+            return Err(LinalgError::NonFiniteRhs { value: *v });
         }
         Ok(())
     }
@@ -495,23 +554,24 @@ pub(crate) fn sum_of_squares_upper<'a>(values: impl Iterator<Item = &'a f64>, co
 fn check_symmetric(a: MatRef<'_, f64>) -> Result<(), LinalgError> {
     let n = a.nrows();
     if n == 0 || a.ncols() != n {
-        return Err(LinalgError::Shape(format!(
-            "need a non-empty square matrix, got {}×{}",
-            a.nrows(),
-            a.ncols()
-        )));
+        return Err(LinalgError::Shape {
+            rows: a.nrows(),
+            cols: a.ncols(),
+        });
     }
     check_dense_order(n)?;
     for j in 0..n {
         for i in j..n {
             let v = a[(i, j)];
             if !v.is_finite() {
-                return Err(LinalgError::NonFinite(format!("entry ({i}, {j}) is {v}")));
+                return Err(LinalgError::NonFinite {
+                    row: i,
+                    col: j,
+                    value: v,
+                });
             }
             if v != a[(j, i)] {
-                return Err(LinalgError::Shape(format!(
-                    "entries ({i}, {j}) and ({j}, {i}) differ: the certificates need an exactly symmetric matrix"
-                )));
+                return Err(LinalgError::Asymmetric { row: i, col: j });
             }
         }
     }
@@ -619,9 +679,7 @@ pub fn certify_lambda_min_above(a: MatRef<'_, f64>, mu: f64, input_error: f64) -
 pub fn certified_lambda_min(a: MatRef<'_, f64>, input_error: f64) -> Result<f64, LinalgError> {
     check_symmetric(a)?;
     if !(input_error >= 0.0 && input_error.is_finite()) {
-        return Err(LinalgError::NonFinite(format!(
-            "input error bound {input_error} must be finite and non-negative"
-        )));
+        return Err(LinalgError::InputError { value: input_error });
     }
     let chol = Cholesky::factor(a)?;
     let theta = lambda_min_estimate(a, &chol)?;

@@ -61,18 +61,30 @@ use std::fmt;
 /// Invalid input to a normal-law function.
 ///
 /// ```
-/// use pai_graphon::normal::{normal_quantile, parse_reference_table, NormalError};
+/// use pai_graphon::normal::{check_reference_table, normal_quantile, parse_reference_table};
+/// use pai_graphon::normal::{Implementation, NormalError};
 /// assert!(matches!(normal_quantile(1.0), Err(NormalError::Domain(_, p)) if p == 1.0));
 /// // Line numbers count comment lines too.
 /// let bad = parse_reference_table("# header\nerf\t0\t0\n");
-/// assert!(matches!(bad, Err(NormalError::ReferenceTable(2, _))));
+/// assert!(matches!(bad, Err(NormalError::ReferenceTable { line: 2, .. })));
+/// let empty = check_reference_table("# only a comment\n", Implementation::Accurate);
+/// assert_eq!(empty.unwrap_err(), NormalError::EmptyReferenceTable);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum NormalError {
     /// An argument outside its domain.
     Domain(&'static str, f64),
-    /// A malformed line in a reference table (1-based line number, what is wrong).
-    ReferenceTable(usize, String),
+    /// A malformed line in a reference table.
+    ReferenceTable {
+        /// 1-based line number, comment lines included.
+        line: usize,
+        /// What is wrong with it.
+        why: &'static str,
+        /// The line as read.
+        text: String,
+    },
+    /// A reference table with no rows.
+    EmptyReferenceTable,
     /// An MPFR precision outside the supported range (bits).
     Precision(u32),
     /// An MPFR Newton iteration did not converge (should not happen for valid input).
@@ -83,9 +95,10 @@ impl fmt::Display for NormalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NormalError::Domain(what, x) => write!(f, "{x} is outside the domain: {what}"),
-            NormalError::ReferenceTable(line, why) => {
-                write!(f, "reference table line {line}: {why}")
+            NormalError::ReferenceTable { line, why, text } => {
+                write!(f, "reference table line {line}: {why}: {text:?}")
             }
+            NormalError::EmptyReferenceTable => write!(f, "reference table line 0: no rows"),
             NormalError::Precision(p) => write!(f, "precision {p} bits is not supported"),
             NormalError::NotConverged(what) => write!(f, "Newton iteration for {what} stalled"),
         }
@@ -544,7 +557,11 @@ pub fn parse_reference_table(text: &str) -> Result<Vec<RefRow>, NormalError> {
 }
 
 fn parse_row(line_no: usize, line: &str) -> Result<RefRow, NormalError> {
-    let bad = |why: &str| NormalError::ReferenceTable(line_no, format!("{why}: {line:?}"));
+    let bad = |why: &'static str| NormalError::ReferenceTable {
+        line: line_no,
+        why,
+        text: line.to_string(),
+    };
     let fields: Vec<&str> = line.split('\t').collect();
     if fields.len() != 3 {
         return Err(bad("expected 3 tab-separated fields"));
@@ -728,7 +745,7 @@ pub fn check_reference_table(
             }
         }
     }
-    let worst = worst.ok_or(NormalError::ReferenceTable(0, "no rows".into()))?;
+    let worst = worst.ok_or(NormalError::EmptyReferenceTable)?;
     Ok(ReferenceSummary {
         rows: rows.len(),
         worst,

@@ -92,7 +92,7 @@ fn certificates_bracket_known_spectra() {
     let b = faer::mat![[1.0, 0.1], [0.0, 1.0]];
     assert!(matches!(
         certified_lambda_min(b.as_ref(), 0.0),
-        Err(LinalgError::Shape(_))
+        Err(LinalgError::Asymmetric { row: 1, col: 0 })
     ));
 }
 

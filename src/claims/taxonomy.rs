@@ -436,9 +436,7 @@ fn synthetic_blocks(
     let spec = DataSpec::Synthetic(tax_8_design(signal));
     let data = load(&spec, ctx.seed, &ctx.label(&format!("data/{name}")))?;
     let Some((informative, noise, _)) = data.blocks.clone() else {
-        return Err(Error::Taxonomy(crate::taxonomy::TaxonomyError::Shape(
-            "the synthetic set has no coordinate blocks".into(),
-        )));
+        return Err(Error::Taxonomy(crate::taxonomy::TaxonomyError::NoBlocks));
     };
     Ok((data, informative, noise))
 }

@@ -78,8 +78,8 @@ impl LogBlock {
     /// The block of `scores` (n × d, row-major): drops the rows and columns whose scores are all
     /// 0 and takes `log|S_ij|` of the rest; zero entries left inside the block are `None`.
     ///
-    /// Errors: `scores.len() ≠ n·d` ([`TaxonomyError::Shape`]), a non-finite score
-    /// ([`TaxonomyError::Scores`]).
+    /// Errors: `scores.len() ≠ n·d` ([`TaxonomyError::ScoreCount`]), a non-finite score
+    /// ([`TaxonomyError::NonFinite`]).
     ///
     /// ```
     /// use pai_graphon::taxonomy::fsm::LogBlock;
@@ -89,15 +89,17 @@ impl LogBlock {
     /// ```
     pub fn new(scores: &[f64], n: usize, d: usize) -> Result<Self, Error> {
         if n.checked_mul(d) != Some(scores.len()) {
-            return Err(Error::Taxonomy(TaxonomyError::Shape(format!(
-                "{} scores do not form a {n} × {d} matrix",
-                scores.len()
-            ))));
+            return Err(Error::Taxonomy(TaxonomyError::ScoreCount {
+                len: scores.len(),
+                n,
+                d,
+            }));
         }
         if let Some(x) = scores.iter().find(|x| !x.is_finite()) {
-            return Err(Error::Taxonomy(TaxonomyError::Scores(format!(
-                "score {x} is not finite"
-            ))));
+            return Err(Error::Taxonomy(TaxonomyError::NonFinite {
+                what: "score",
+                value: *x,
+            }));
         }
         let nonzero = |i: usize, j: usize| scores[i * d + j] != 0.0;
         let rows: Vec<usize> = (0..n).filter(|&i| (0..d).any(|j| nonzero(i, j))).collect();
@@ -169,7 +171,7 @@ pub struct AnovaFit {
 /// which is the case under an exact FSM almost surely.
 ///
 /// Errors: as [`LogBlock::new`], and a block with fewer than 2 rows or columns or no residual
-/// degree of freedom ([`TaxonomyError::Shape`]).
+/// degree of freedom ([`TaxonomyError::NoResidualDf`]).
 ///
 /// ```
 /// use pai_graphon::taxonomy::fsm::anova_fit;
@@ -185,9 +187,11 @@ pub fn anova_fit(scores: &[f64], n: usize, d: usize) -> Result<AnovaFit, Error> 
     let (np, dp) = (block.rows.len(), block.cols.len());
     let used = np * dp - block.zeros();
     if np < 2 || dp < 2 || used < np + dp {
-        return Err(Error::Taxonomy(TaxonomyError::Shape(format!(
-            "a {np} × {dp} block with {used} non-zero entries leaves no residual degree of freedom"
-        ))));
+        return Err(Error::Taxonomy(TaxonomyError::NoResidualDf {
+            rows: np,
+            cols: dp,
+            used,
+        }));
     }
     let (mut row_sum, mut row_count) = (vec![0.0; np], vec![0usize; np]);
     let (mut col_sum, mut col_count) = (vec![0.0; dp], vec![0usize; dp]);
@@ -640,9 +644,10 @@ pub fn fsm_test(contrasts: &[f64], law: ContrastLaw, delta: f64) -> Result<FsmTe
     let part = delta / 3.0;
     let ks_threshold = tol::dkw_massart(m, part)? + cdf_allowance();
     if let Some(x) = contrasts.iter().find(|x| !x.is_finite()) {
-        return Err(Error::Taxonomy(TaxonomyError::Scores(format!(
-            "contrast {x} is not finite"
-        ))));
+        return Err(Error::Taxonomy(TaxonomyError::NonFinite {
+            what: "contrast",
+            value: *x,
+        }));
     }
     let ks = ks_statistic(contrasts, |s| law.cdf(s))?;
     let truncation = law.truncation(m, part);

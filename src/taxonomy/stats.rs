@@ -295,8 +295,8 @@ pub(crate) fn check_delta(delta: f64) -> Result<f64, Error> {
     }
 }
 
-fn shape_error(message: String) -> Error {
-    Error::Taxonomy(TaxonomyError::Shape(message))
+fn shape_error(e: TaxonomyError) -> Error {
+    Error::Taxonomy(e)
 }
 
 /// Bounds for the homogeneous null: M is a uniformly random k-subset of the n × d cells (Random
@@ -315,7 +315,7 @@ fn shape_error(message: String) -> Error {
 ///
 /// δ split: δ/2 for the operator-norm event, δ/4 for the rows, δ/4 for the columns.
 ///
-/// Errors: n or d = 0, k > nd ([`TaxonomyError::Shape`]); δ outside (0, 1) (`Error::Tol`).
+/// Errors: n or d = 0, k > nd ([`TaxonomyError::KeptCount`]); δ outside (0, 1) (`Error::Tol`).
 ///
 /// ```
 /// use pai_graphon::taxonomy::stats::homogeneous_bounds;
@@ -334,9 +334,7 @@ pub fn homogeneous_bounds(
 ) -> Result<HomogeneousBounds, Error> {
     let cells = (n as u128) * (d as u128);
     if n == 0 || d == 0 || kept as u128 > cells {
-        return Err(shape_error(format!(
-            "{kept} kept entries do not fit a {n} × {d} mask"
-        )));
+        return Err(shape_error(TaxonomyError::KeptCount { kept, n, d }));
     }
     check_delta(delta)?;
     let cells = cells as f64;
@@ -576,7 +574,7 @@ fn excess_from_variance(rho: f64, variance: f64) -> f64 {
 /// - ρ in `ρ² + L` is the limit density, within `1/(2nd)` of the mask's `k/(nd)`: the bound uses
 ///   the upper end, which only lowers it.
 ///
-/// Errors: n < 2 ([`TaxonomyError::Shape`]); δ outside (0, 1).
+/// Errors: n < 2 ([`TaxonomyError::TooFewRows`]); δ outside (0, 1).
 ///
 /// ```
 /// use pai_graphon::mask::top_k_mask;
@@ -592,9 +590,7 @@ fn excess_from_variance(rho: f64, variance: f64) -> f64 {
 pub fn heterogeneity_lcb(mask: &Mask, delta: f64) -> Result<HeterogeneityLcb, Error> {
     let (n, d) = (mask.rows(), mask.cols());
     if n < 2 {
-        return Err(shape_error(format!(
-            "a heterogeneity bound needs n ≥ 2 rows, got {n}"
-        )));
+        return Err(shape_error(TaxonomyError::TooFewRows { rows: n }));
     }
     check_delta(delta)?;
     let rows = degree_summary(&mask.row_degrees(), d);
@@ -629,13 +625,10 @@ fn same_shape(a: &Mask, b: &Mask) -> Result<(), Error> {
     if (a.rows(), a.cols()) == (b.rows(), b.cols()) {
         Ok(())
     } else {
-        Err(shape_error(format!(
-            "masks of shapes {} × {} and {} × {} differ",
-            a.rows(),
-            a.cols(),
-            b.rows(),
-            b.cols()
-        )))
+        Err(shape_error(TaxonomyError::MaskShapes {
+            first: (a.rows(), a.cols()),
+            second: (b.rows(), b.cols()),
+        }))
     }
 }
 
@@ -643,7 +636,7 @@ fn same_shape(a: &Mask, b: &Mask) -> Result<(), Error> {
 /// (columns aligned by coordinate), `p̂_j = deg_j/n`. The squared differences are summed exactly
 /// in integers; Δ is then `sqrt(S/d)/n` in f64 (three roundings).
 ///
-/// Errors: masks of different shapes ([`TaxonomyError::Shape`]).
+/// Errors: masks of different shapes ([`TaxonomyError::MaskShapes`]).
 ///
 /// ```
 /// use pai_graphon::mask::top_k_mask;
@@ -688,7 +681,7 @@ pub fn deterministic_limit_bound(n: usize, d: usize, rho: f64, delta: f64) -> Re
         return Err(Error::Tol(tol::TolError::NoSamples));
     }
     if !(rho > 0.0 && rho < 1.0) {
-        return Err(shape_error(format!("density {rho} must lie in (0, 1)")));
+        return Err(shape_error(TaxonomyError::Density { rho }));
     }
     let df = d as f64;
     let variance = 2.0 * df * rho * (1.0 - rho);
@@ -759,11 +752,12 @@ pub fn sorted_block_distance(
 ) -> Result<f64, Error> {
     same_shape(a, b)?;
     if !(1..=a.rows()).contains(&row_blocks) || !(1..=a.cols()).contains(&col_blocks) {
-        return Err(shape_error(format!(
-            "{row_blocks} × {col_blocks} blocks do not fit a {} × {} mask",
-            a.rows(),
-            a.cols()
-        )));
+        return Err(shape_error(TaxonomyError::Blocks {
+            row_blocks,
+            col_blocks,
+            rows: a.rows(),
+            cols: a.cols(),
+        }));
     }
     let (x, y) = (
         sorted_block_averages(a, row_blocks, col_blocks),

@@ -27,9 +27,7 @@ fn check_density(rho: f64) -> Result<f64, TaxonomyError> {
     if rho > 0.0 && rho < 1.0 {
         Ok(rho)
     } else {
-        Err(TaxonomyError::Shape(format!(
-            "density {rho} must lie in (0, 1)"
-        )))
+        Err(TaxonomyError::Density { rho })
     }
 }
 
@@ -78,9 +76,7 @@ fn bisect(holds: impl Fn(f64) -> bool) -> (f64, f64) {
 pub fn keep_probabilities(a: &[f64], rho: f64) -> Result<(f64, Vec<f64>), TaxonomyError> {
     let rho = check_density(rho)?;
     if a.is_empty() || a.iter().any(|x| !x.is_finite()) {
-        return Err(TaxonomyError::Shape(
-            "the output weights must be a non-empty list of finite numbers".into(),
-        ));
+        return Err(TaxonomyError::OutputWeights);
     }
     let mean = |tau: f64| {
         a.iter()
@@ -89,9 +85,7 @@ pub fn keep_probabilities(a: &[f64], rho: f64) -> Result<(f64, Vec<f64>), Taxono
             / a.len() as f64
     };
     if mean(0.0) < rho {
-        return Err(TaxonomyError::Shape(format!(
-            "too many zero output weights to keep a fraction {rho}"
-        )));
+        return Err(TaxonomyError::ZeroOutputWeights { rho });
     }
     let tau = bisect(|t| mean(t) >= rho).0;
     Ok((
@@ -165,7 +159,7 @@ fn riemann_sums(tau: f64, quantiles: &[f64], h: impl Fn(f64) -> f64) -> (f64, f6
 pub fn synflow_limit(rho: f64, cells: usize) -> Result<SynflowLimit, TaxonomyError> {
     let rho = check_density(rho)?;
     if cells < 2 {
-        return Err(TaxonomyError::Shape("at least 2 quadrature cells".into()));
+        return Err(TaxonomyError::QuadratureCells { cells });
     }
     // Q(u) = half-normal quantile at u = k/cells; Q(0) = 0, Q(1) = ∞.
     let quantiles: Vec<f64> = (0..=cells)
