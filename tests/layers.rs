@@ -292,11 +292,6 @@ const OPEN_UNIT_ALLOWED: &[(&str, usize, &str)] = &[
         "snip_graphon and the config re-check --densities: to take Density (#19, item 2)",
     ),
     (
-        "src/ntk/reality.rs",
-        1,
-        "re-checks ntk --delta: to take a Probability (#19, item 2)",
-    ),
-    (
         "src/taxonomy/stats.rs",
         2,
         "check_delta and deterministic_limit_bound: public bounds' δ and ρ",
