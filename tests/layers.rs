@@ -254,3 +254,99 @@ fn layers_are_assigned_by_path() {
     assert!(is_top_level("src/report.rs") && is_top_level("src/ntk/mod.rs"));
     assert!(!is_top_level("src/ntk/deep.rs"));
 }
+
+// "Validated once": the open-interval test `(0, 1)` of a density or probability belongs in
+// `params.rs` (`Density`, `Probability`). The scan counts such tests per file elsewhere and
+// compares with an allow-list, so a new re-check of a user parameter fails here.
+
+/// Files allowed to test `(0, 1)` themselves: (path, count, why).
+const OPEN_UNIT_ALLOWED: &[(&str, usize, &str)] = &[
+    (
+        "src/convergence/limit.rs",
+        1,
+        "Fsm::tau_star re-checks --density: to take a Density (#19, item 2)",
+    ),
+    (
+        "src/convergence/profile.rs",
+        1,
+        "the breakpoints of a step profile, checked where the profile spec is parsed",
+    ),
+    (
+        "src/external/reference.rs",
+        2,
+        "the reference port's own guards on its internal p and rho_b",
+    ),
+    (
+        "src/graphon/cutnorm.rs",
+        1,
+        "cut_norm_hoeffding_bound: a public bound's δ, claims pass constants",
+    ),
+    (
+        "src/normal.rs",
+        1,
+        "check_open_unit: the argument of a quantile, a computed probability",
+    ),
+    (
+        "src/ntk/figure2.rs",
+        2,
+        "snip_graphon and the config re-check --densities: to take Density (#19, item 2)",
+    ),
+    (
+        "src/taxonomy/stats.rs",
+        2,
+        "check_delta and deterministic_limit_bound: public bounds' δ and ρ",
+    ),
+    (
+        "src/taxonomy/synflow.rs",
+        1,
+        "check_density of the public SynFlow threshold function",
+    ),
+    (
+        "src/tol.rs",
+        1,
+        "check_delta of the tolerance helpers: claims pass named constants",
+    ),
+];
+
+/// Code lines (not comments, not assertions) that test `x > 0.0 && x < 1.0` or `0.0 < x && x < 1.0`.
+fn open_unit_tests(text: &str) -> usize {
+    text.lines()
+        .map(str::trim_start)
+        .filter(|l| !l.starts_with("//") && !l.contains("assert"))
+        .filter(|l| {
+            let lower = l.find("> 0.0 && ").or_else(|| l.find("0.0 < "));
+            lower.is_some_and(|i| l[i..].contains(" < 1.0"))
+        })
+        .count()
+}
+
+fn open_unit_counts(files: &[(String, String)]) -> Vec<(String, usize)> {
+    files
+        .iter()
+        .filter(|(path, _)| path != "src/params.rs")
+        .map(|(path, text)| (path.clone(), open_unit_tests(text)))
+        .filter(|&(_, n)| n > 0)
+        .collect()
+}
+
+#[test]
+fn open_unit_range_is_checked_only_where_allowed() {
+    let allowed: Vec<(String, usize)> = OPEN_UNIT_ALLOWED
+        .iter()
+        .map(|&(p, n, _)| (p.to_string(), n))
+        .collect();
+    assert_eq!(open_unit_counts(&sources()), allowed);
+}
+
+#[test]
+fn the_scan_finds_a_new_density_check() {
+    let text = "fn f(rho: f64) -> bool {\n    if !(rho > 0.0 && rho < 1.0) { return false }\n    0.0 < rho && rho < 1.0\n}\n";
+    assert_eq!(
+        open_unit_counts(&fake("src/net/new.rs", text)),
+        vec![("src/net/new.rs".to_string(), 2)]
+    );
+    // params.rs, comments and assertions are not counted.
+    let quiet = "// x > 0.0 && x < 1.0\nassert!(x > 0.0 && x < 1.0);\n";
+    assert!(open_unit_counts(&fake("src/net/new.rs", quiet)).is_empty());
+    assert!(open_unit_counts(&fake("src/params.rs", text)).is_empty());
+}

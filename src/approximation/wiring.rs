@@ -33,6 +33,26 @@ use rand::RngExt;
 /// }
 /// ```
 pub const BANDS: usize = 8;
+/// Active column bands of the block graphon of the UAT claims and of `uat` (band
+/// [`INACTIVE_BAND`], the inactive coordinate's, is outside).
+///
+/// ```
+/// use pai_graphon::approximation::wiring::{WiringGraphon, ACTIVE_BANDS, BANDS};
+/// let g = WiringGraphon::Block { p: 0.5, bands: ACTIVE_BANDS };
+/// let band_start = |r: usize| r as f64 / BANDS as f64;
+/// assert_eq!((g.w(0.5, band_start(ACTIVE_BANDS - 1)), g.w(0.5, band_start(ACTIVE_BANDS))), (0.5, 0.0));
+/// ```
+pub const ACTIVE_BANDS: usize = 4;
+/// The band of the inactive coordinate.
+///
+/// ```
+/// use pai_graphon::approximation::wiring::{band_coordinate, position, WiringGraphon};
+/// use pai_graphon::approximation::wiring::{ACTIVE_BANDS, INACTIVE_BAND};
+/// let g = WiringGraphon::Block { p: 0.5, bands: ACTIVE_BANDS };
+/// let b = band_coordinate(INACTIVE_BAND, 32).unwrap();
+/// assert_eq!(g.w(1.0, position(b, 32)), 0.0); // no neuron ever sees it
+/// ```
+pub const INACTIVE_BAND: usize = 6;
 
 /// A bipartite graphon over hidden positions u and input positions v, as the UAT claims use it.
 ///

@@ -76,26 +76,7 @@ const UAT3_CONTROL_WIDTH: usize = 64;
 /// assert_eq!(wired_lower_bound(1024, P, 2, 1e-4).unwrap().0, 256.0);
 /// ```
 pub const P: f64 = 0.5;
-/// Active column bands of the block graphon (band 6, the inactive coordinate's, is outside).
-///
-/// ```
-/// use pai_graphon::claims::approximation::{ACTIVE_BANDS, P};
-/// use pai_graphon::approximation::wiring::{WiringGraphon, BANDS};
-/// let g = WiringGraphon::Block { p: P, bands: ACTIVE_BANDS };
-/// let band_start = |r: usize| r as f64 / BANDS as f64;
-/// assert_eq!((g.w(0.5, band_start(ACTIVE_BANDS - 1)), g.w(0.5, band_start(ACTIVE_BANDS))), (P, 0.0));
-/// ```
-pub const ACTIVE_BANDS: usize = 4;
-/// The band of the inactive coordinate.
-///
-/// ```
-/// use pai_graphon::claims::approximation::{ACTIVE_BANDS, D, INACTIVE_BAND, P};
-/// use pai_graphon::approximation::wiring::{band_coordinate, position, WiringGraphon};
-/// let g = WiringGraphon::Block { p: P, bands: ACTIVE_BANDS };
-/// let b = band_coordinate(INACTIVE_BAND, D).unwrap();
-/// assert_eq!(g.w(1.0, position(b, D)), 0.0); // no neuron ever sees it
-/// ```
-pub const INACTIVE_BAND: usize = 6;
+pub use crate::approximation::wiring::{ACTIVE_BANDS, INACTIVE_BAND};
 /// UAT-2: the factor by which the error must fall from the smallest to the largest width:
 /// `sqrt(1024/16) = 8`, the rate n^(−1/2) (random-feature approximation of smooth targets
 /// achieves n^(−1); half the exponent is claimed).

@@ -25,7 +25,8 @@
 //! assert_eq!(held_out(&f, &y).unwrap().zero_one, 0.0);
 //! // The bound needs a certified λ_min; with three points it is vacuous (above 1).
 //! let lambda = lambda_min_bounds(k.as_ref()).unwrap().lower.unwrap();
-//! let b = generalisation_bound(&complexity(k.as_ref(), &y).unwrap(), 3, lambda, 0.05).unwrap();
+//! let delta = pai_graphon::params::Probability::new(0.05).unwrap();
+//! let b = generalisation_bound(&complexity(k.as_ref(), &y).unwrap(), 3, lambda, delta).unwrap();
 //! assert!(b.total > 1.0);
 //! ```
 
@@ -36,6 +37,7 @@ use super::NtkError;
 use crate::linalg::{certify_lambda_min_above, Cholesky};
 use crate::mask::{top_k_mask, Mask};
 use crate::net::network::Network;
+use crate::params::Probability;
 use crate::seed::{uniform_open01, MasterSeed};
 use crate::tol::gamma;
 use crate::Error;
@@ -51,11 +53,12 @@ use faer::{Mat, MatRef, Par};
 ///
 /// ```
 /// use pai_graphon::ntk::bound::Complexity;
+/// use pai_graphon::params::Probability;
 /// use pai_graphon::ntk::reality::{generalisation_bound, BOUND_CONSTANT};
 /// // s = 1, N/λ0 = 100 ≥ 4, ln(N/(λ0 δ)) ≈ 9.2 ≥ 1: the explicit O-term stays below the stated form.
 /// let c = Complexity { raw: 1.0, scale: 1.0, corrected: 1.0 };
 /// let (n, lambda0, delta) = (100, 1.0, 0.01);
-/// let b = generalisation_bound(&c, n, lambda0, delta).unwrap();
+/// let b = generalisation_bound(&c, n, lambda0, Probability::new(delta).unwrap()).unwrap();
 /// let n = n as f64;
 /// assert!(b.o_term <= BOUND_CONSTANT * ((n / (lambda0 * delta)).ln() / n).sqrt());
 /// ```
@@ -69,7 +72,8 @@ pub const BOUND_CONSTANT: f64 = 5.0 / std::f64::consts::SQRT_2;
 /// // Orthogonal inputs (the dense kernel ½ I): yᵀK⁻¹y = 2N, so main = sqrt(2 · 2N / N) = 2.
 /// let k = faer::Mat::from_fn(50, 50, |i, j| if i == j { 0.5 } else { 0.0 });
 /// let y: Vec<f64> = (0..50).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
-/// let b = generalisation_bound(&complexity(k.as_ref(), &y).unwrap(), 50, 0.5, 0.05).unwrap();
+/// let delta = pai_graphon::params::Probability::new(0.05).unwrap();
+/// let b = generalisation_bound(&complexity(k.as_ref(), &y).unwrap(), 50, 0.5, delta).unwrap();
 /// assert!((b.main - 2.0).abs() < 1e-14);
 /// assert_eq!(b.total, b.main + b.o_term); // vacuous: nothing is learned from orthogonal inputs
 /// ```
@@ -96,21 +100,24 @@ pub struct Bound {
 ///
 /// ```
 /// use pai_graphon::ntk::bound::Complexity;
+/// use pai_graphon::params::Probability;
 /// use pai_graphon::ntk::reality::generalisation_bound;
 /// let c = Complexity { raw: 50.0, scale: 1.0, corrected: 50.0 };
-/// let b = generalisation_bound(&c, 100, 0.01, 0.01).unwrap();
+/// let delta = Probability::new(0.01).unwrap();
+/// let b = generalisation_bound(&c, 100, 0.01, delta).unwrap();
 /// assert_eq!(b.main, 1.0); // sqrt(2 · 50 / 100)
 /// // I = ⌈sqrt(100 / 0.01)⌉ = 100: sqrt(0.02) + 3 sqrt(ln(2 · 100 / 0.01) / 200).
 /// let o = 0.02f64.sqrt() + 3.0 * (20_000f64.ln() / 200.0).sqrt();
 /// assert!((b.o_term - o).abs() < 1e-15 && (b.total - 1.0 - o).abs() < 1e-15);
-/// assert!(generalisation_bound(&c, 100, 0.0, 0.01).is_err());
+/// assert!(generalisation_bound(&c, 100, 0.0, delta).is_err());
 /// ```
 pub fn generalisation_bound(
     c: &Complexity,
     n: usize,
     lambda_min: f64,
-    delta: f64,
+    delta: Probability,
 ) -> Result<Bound, NtkError> {
+    let delta = delta.get();
     let finite_nonneg = |v: f64| v.is_finite() && v >= 0.0;
     if !(finite_nonneg(c.corrected) && c.scale.is_finite() && c.scale > 0.0) {
         return Err(NtkError::Size(format!(
@@ -118,7 +125,7 @@ pub fn generalisation_bound(
             c.corrected, c.scale
         )));
     }
-    if n == 0 || !(lambda_min.is_finite() && lambda_min > 0.0) || !(delta > 0.0 && delta < 1.0) {
+    if n == 0 || !(lambda_min.is_finite() && lambda_min > 0.0) {
         return Err(NtkError::Size(format!(
             "need N ≥ 1 (got {n}), λ0 > 0 (got {lambda_min}) and δ in (0, 1) (got {delta})"
         )));

@@ -141,7 +141,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         // No enclosure of yᵀK⁻¹y (λ_min too close to the kernel's error): no bound, as below.
         (None, Some(l)) => complexity_upper(bounded.k.as_ref(), &y, bounded.error)
             .ok()
-            .map(|c_up| generalisation_bound(&c_up, y.len(), l, args.delta.get()))
+            .map(|c_up| generalisation_bound(&c_up, y.len(), l, args.delta))
             .transpose()?,
         _ => None,
     };

@@ -7,9 +7,8 @@ use crate::SeedOpt;
 use crate::{limited, write_outputs, CommandFailure as Failure, Progress};
 use pai_graphon::approximation::fit::{held_out, Reach, Target};
 use pai_graphon::approximation::wiring::{
-    band_coordinate, position, wired_lower_bound, WiringGraphon,
+    band_coordinate, position, wired_lower_bound, WiringGraphon, ACTIVE_BANDS, INACTIVE_BAND,
 };
-use pai_graphon::claims::approximation::{ACTIVE_BANDS, INACTIVE_BAND};
 use pai_graphon::params;
 use pai_graphon::plot::{loglog, LineSpec, Series, SeriesStyle};
 use pai_graphon::report::sig;

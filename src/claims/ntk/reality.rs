@@ -13,6 +13,7 @@ use crate::ntk::bound::{complexity, Complexity};
 use crate::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use crate::ntk::reality::*;
 use crate::ntk::NtkError;
+use crate::params::Probability;
 use crate::seed::uniform_open01;
 use crate::tol::{hoeffding, Tail};
 use crate::Error;
@@ -148,7 +149,7 @@ fn evaluate_kernel(
     y_train: &[f64],
     y_test: &[f64],
     g: &KernelGraphon,
-    delta_bound: f64,
+    delta_bound: Probability,
 ) -> Result<KernelEval, Error> {
     let n = x_train.nrows();
     let m = x_test.nrows();
@@ -289,7 +290,7 @@ fn ntk_13(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let configs = ntk13_configurations();
     let networks = NTK13_NOISE.len() * 2;
     // δ/2 for the bounds (one per configuration), δ/2 for the Hoeffding UCBs (kernel and net).
-    let delta_bound = ctx.delta / 2.0 / configs as f64;
+    let delta_bound = Probability::new(ctx.delta / 2.0 / configs as f64)?;
     let delta_ucb = ctx.delta / 2.0 / (configs + networks) as f64;
     let training = Training {
         width: 2 * ctx.scaled(NTK13_TRAINING.width / 2),
@@ -460,7 +461,7 @@ const NTK14_POWERS: [f64; 5] = [1.0, 2.0, 4.0, 8.0, 16.0];
 const NTK14_DENSITIES: [f64; 4] = [0.5, 0.1, 0.03, 0.01];
 /// The bound's failure probability in NTK-18 (a parameter of the bound, not a claim budget:
 /// NTK-18 is deterministic given the split).
-const NTK14_BOUND_DELTA: f64 = 1e-4;
+const NTK14_BOUND_DELTA: Probability = Probability::constant(1e-4);
 
 /// One kernel of the sweep: λ_min bounds and the bound (∞ when K̂ is not certifiably
 /// positive definite or its Cholesky factorisation fails).
