@@ -571,32 +571,38 @@ pub fn graphon_ntk(
         })
         .collect();
     let mut bound = (g.exact_in_u || g.brackets.is_some()).then_some(0.0);
-    for node in 0..g.nodes.len() {
-        let w_row = g.w.as_ref().row(node);
-        let yw = scaled_rows(x, w_row, rho);
-        let ys =
-            g.s.as_ref()
-                .map(|s| scaled_rows(x, s.as_ref().row(node), rho));
-        let qw = row_norms2(&yw);
-        let node_data = NodeData {
-            qs: ys.as_ref().map(row_norms2),
-            yw,
-            ys,
-            spread: g.brackets.as_ref().map(|(lo, hi)| {
-                let a = spreads(x, w_row, lo.as_ref().row(node), hi.as_ref().row(node), rho);
-                Spread::new(&a, &qw)
-            }),
-            qw,
-            omega: g.weights[node],
-            layers,
-        };
-        let worst = chunks
-            .par_iter_mut()
-            .enumerate()
-            .map(|(c, block)| node_data.add_to_chunk(block, chunk_rows(c, n).0))
-            .reduce(|| 0.0, f64::max);
-        if let Some(b) = bound.as_mut() {
-            *b += node_data.omega * worst;
+    // Nodes in parallel batches, each node's terms into its own zeroed blocks; the blocks are
+    // then added in node order, so K is bit-identical to the sequential sum for any thread count.
+    let nodes = g.nodes.len();
+    for start in (0..nodes).step_by(NODE_BATCH) {
+        let parts: Vec<(Vec<Mat<f64>>, f64, f64)> = (start..(start + NODE_BATCH).min(nodes))
+            .into_par_iter()
+            .map(|node| {
+                let node_data = node_data(x, g, node, rho, layers);
+                let mut blocks: Vec<Mat<f64>> = chunks
+                    .iter()
+                    .map(|b| Mat::zeros(b.nrows(), b.ncols()))
+                    .collect();
+                let worst = blocks
+                    .iter_mut()
+                    .enumerate()
+                    .map(|(c, block)| node_data.add_to_chunk(block, chunk_rows(c, n).0))
+                    .fold(0.0, f64::max);
+                (blocks, node_data.omega, worst)
+            })
+            .collect();
+        for (blocks, omega, worst) in parts {
+            for (chunk, part) in chunks.iter_mut().zip(&blocks) {
+                for j in 0..chunk.ncols() {
+                    let out = chunk.col_as_slice_mut(j);
+                    for (o, p) in out.iter_mut().zip(part.col_as_slice(j)) {
+                        *o += p;
+                    }
+                }
+            }
+            if let Some(b) = bound.as_mut() {
+                *b += omega * worst;
+            }
         }
     }
     let mut k = Mat::<f64>::zeros(n, n);
@@ -613,6 +619,37 @@ pub fn graphon_ntk(
         k,
         quadrature_bound: bound,
     })
+}
+
+/// Graphon nodes per parallel batch of [`graphon_ntk`] (bounds the per-node blocks held at once).
+const NODE_BATCH: usize = 256;
+
+/// One node's scaled inputs and their row norms (and spreads, if the graphon has brackets).
+fn node_data(
+    x: MatRef<'_, f64>,
+    g: &KernelGraphon,
+    node: usize,
+    rho: f64,
+    layers: Layers,
+) -> NodeData {
+    let w_row = g.w.as_ref().row(node);
+    let yw = scaled_rows(x, w_row, rho);
+    let ys =
+        g.s.as_ref()
+            .map(|s| scaled_rows(x, s.as_ref().row(node), rho));
+    let qw = row_norms2(&yw);
+    NodeData {
+        qs: ys.as_ref().map(row_norms2),
+        yw,
+        ys,
+        spread: g.brackets.as_ref().map(|(lo, hi)| {
+            let a = spreads(x, w_row, lo.as_ref().row(node), hi.as_ref().row(node), rho);
+            Spread::new(&a, &qw)
+        }),
+        qw,
+        omega: g.weights[node],
+        layers,
+    }
 }
 
 /// Refuse N inputs whose dense N × N kernel exceeds [`MAX_DENSE_ORDER`], before allocating.

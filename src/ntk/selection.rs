@@ -281,7 +281,9 @@ fn per_row(n: usize, f: impl Fn(usize) -> f64 + Sync) -> Vec<f64> {
 
 /// The full N × N matrix `X diag(weight) Xᵀ`, column-major entries (sequential product).
 pub(crate) fn weighted_gram(x: MatRef<'_, f64>, weight: impl Fn(usize) -> f64) -> Vec<f64> {
-    let scaled = Mat::from_fn(x.nrows(), x.ncols(), |b, j| x[(b, j)] * weight(j));
+    // One weight per column, not per entry: the same products, without N-fold re-evaluation.
+    let w: Vec<f64> = (0..x.ncols()).map(weight).collect();
+    let scaled = Mat::from_fn(x.nrows(), x.ncols(), |b, j| x[(b, j)] * w[j]);
     let mut g = Mat::<f64>::zeros(x.nrows(), x.nrows());
     matmul(
         g.as_mut(),
