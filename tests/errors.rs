@@ -4,7 +4,7 @@
 //! The checker reads `src/**/*.rs` as text (the binary, `src/bin/`, is out of scope): inside
 //! every `enum … { … }` declaration it reports a variant whose tuple payload names `String`.
 
-use std::path::{Path, PathBuf};
+mod sources;
 
 /// A `String` payload in a library enum.
 #[derive(Debug, PartialEq)]
@@ -89,34 +89,10 @@ fn string_payloads(path: &str, text: &str) -> Vec<Violation> {
     out
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("readable source directory") {
-        let path = entry.expect("directory entry").path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
-/// The library's sources as (path relative to the crate, text), without `src/bin/`.
+/// The library's sources, without `src/bin/`.
 fn library_sources() -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut paths = Vec::new();
-    walk(&root.join("src"), &mut paths);
-    paths.sort();
-    paths
+    sources::all()
         .into_iter()
-        .map(|p| {
-            let rel = p
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            let text = std::fs::read_to_string(&p).expect("readable source");
-            (rel, text)
-        })
         .filter(|(rel, _)| !rel.starts_with("src/bin/"))
         .collect()
 }

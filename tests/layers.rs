@@ -6,7 +6,7 @@
 //! every `crate::…` path (also inside `crate::{…}` groups, and `super::…` in a top-level module)
 //! outside comments. `src/lib.rs`, the crate root that declares every module, is not a layer.
 
-use std::path::{Path, PathBuf};
+mod sources;
 
 /// The layers, lowest first; a file may name its own layer and the ones below.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -141,33 +141,8 @@ fn violations(files: &[(String, String)]) -> Vec<Violation> {
     out
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("readable source directory") {
-        let path = entry.expect("directory entry").path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 fn sources() -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut paths = Vec::new();
-    walk(&root.join("src"), &mut paths);
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let rel = p
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read_to_string(&p).expect("readable source"))
-        })
-        .collect()
+    sources::all()
 }
 
 fn fake(path: &str, text: &str) -> Vec<(String, String)> {
