@@ -173,8 +173,7 @@ const HEADER: [&str; 11] = [
 fn cells(row: &Row) -> [String; 11] {
     let control = match &row.control {
         None => "none".to_string(),
-        Some(c) if c.rejected => format!("rejected ({})", sig4(c.observed)),
-        Some(c) => format!("NOT rejected ({})", sig4(c.observed)),
+        Some(c) => format!("{} ({})", c.verdict(), sig4(c.observed)),
     };
     [
         row.id.to_string(),

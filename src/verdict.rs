@@ -3,7 +3,7 @@
 //! with the claim's [`Source`] and [`Kind`].
 //!
 //! It sits below the claims layer so that kernels which judge their own results (the external
-//! masks' checks, the report) use it without importing [`crate::claims`].
+//! masks' checks, the report) use it without importing the claims layer.
 //!
 //! ```
 //! use pai_graphon::verdict::{Check, Relation, Status};
@@ -255,9 +255,9 @@ impl Check {
 /// Where a claim comes from.
 ///
 /// ```
-/// use pai_graphon::claims::{find, Source};
-/// assert_eq!(find("CONV-5").unwrap().source, Source::Paper);
-/// assert_eq!(find("TOOL-1").unwrap().source, Source::Reconstructed);
+/// use pai_graphon::verdict::Source;
+/// assert_eq!(serde_json::to_string(&Source::Reconstructed).unwrap(), "\"reconstructed\"");
+/// assert_ne!(Source::Paper, Source::Reconstructed);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -271,11 +271,9 @@ pub enum Source {
 /// How a claim is checked.
 ///
 /// ```
-/// use pai_graphon::claims::{find, Kind};
-/// assert_eq!(find("TOOL-1").unwrap().kind, Kind::Exact);
-/// assert_eq!(find("TOOL-3").unwrap().kind, Kind::Statistical);
-/// // Only statistical claims spend a false-alarm budget.
-/// assert_eq!(find("TOOL-1").unwrap().delta, 0.0);
+/// use pai_graphon::verdict::Kind;
+/// assert_eq!(serde_json::to_string(&Kind::HighPrecision).unwrap(), "\"high-precision\"");
+/// assert_ne!(Kind::Exact, Kind::Statistical);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -292,7 +290,7 @@ impl Source {
     /// `paper` or `reconstructed`, as in `theory/` and the JSON output.
     ///
     /// ```
-    /// use pai_graphon::claims::Source;
+    /// use pai_graphon::verdict::Source;
     /// assert_eq!(Source::Paper.label(), "paper");
     /// assert_eq!(Source::Reconstructed.label(), "reconstructed");
     /// ```
@@ -308,7 +306,7 @@ impl Kind {
     /// `exact`, `high-precision` or `statistical`, as in the JSON output.
     ///
     /// ```
-    /// assert_eq!(pai_graphon::claims::Kind::HighPrecision.label(), "high-precision");
+    /// assert_eq!(pai_graphon::verdict::Kind::HighPrecision.label(), "high-precision");
     /// ```
     pub fn label(self) -> &'static str {
         match self {
@@ -322,13 +320,16 @@ impl Kind {
 /// One row of an audit: the claim, its outcome and the run's parameters.
 ///
 /// ```
-/// use pai_graphon::claims::{find, run, Relation};
-/// use pai_graphon::seed::MasterSeed;
-/// let row = run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap();
-/// // TOOL-7's observed value is the worst error ratio, which must stay ≤ 1.
-/// assert_eq!((row.relation, row.threshold), (Relation::AtMost, 1.0));
-/// assert!(row.observed <= 1.0 && row.margin >= 1.0);
-/// assert_eq!(row.seed, "0x260206675eed0001");
+/// use pai_graphon::verdict::{Kind, Relation, Row, Source, Status};
+/// let row = Row {
+///     id: "DOC-1", title: "an exact check met with equality", source: Source::Reconstructed,
+///     kind: Kind::Exact, observed: 0.0, threshold: 0.0, relation: Relation::AtMost,
+///     margin: f64::INFINITY, failure_probability: 0.0, status: Status::Pass, control: None,
+///     seed_label: "DOC".into(), seed: "0x1".into(), details: vec![("n".into(), 3.0)],
+/// };
+/// let json = serde_json::to_value(&row).unwrap();
+/// assert!(json["margin"].is_null()); // an infinite margin is written as null
+/// assert_eq!((json["status"].as_str(), json["kind"].as_str()), (Some("pass"), Some("exact")));
 /// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Row {
@@ -368,12 +369,10 @@ pub struct Row {
 /// The negative control's part of a row.
 ///
 /// ```
-/// use pai_graphon::claims::{find, run};
-/// use pai_graphon::seed::MasterSeed;
-/// let row = run(&find("TOOL-7").unwrap(), MasterSeed::default(), 1.0).unwrap();
-/// let control = row.control.unwrap();
-/// assert!(control.rejected && control.observed > control.threshold);
-/// assert!(control.note.starts_with("Abramowitz-Stegun"));
+/// use pai_graphon::verdict::ControlRow;
+/// let control = ControlRow { note: "a wrong input".into(), observed: f64::INFINITY, threshold: 1.0, rejected: true };
+/// let json = serde_json::to_value(&control).unwrap();
+/// assert!(json["observed"].is_null() && json["threshold"] == 1.0 && json["rejected"] == true);
 /// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct ControlRow {
@@ -387,6 +386,24 @@ pub struct ControlRow {
     pub threshold: f64,
     /// Whether the check rejected the wrong input (it must).
     pub rejected: bool,
+}
+
+impl ControlRow {
+    /// The control's verdict as every rendering (table, markdown, HTML) words it.
+    ///
+    /// ```
+    /// use pai_graphon::verdict::ControlRow;
+    /// let c = ControlRow { note: "a wrong input".into(), observed: 2.0, threshold: 1.0, rejected: true };
+    /// assert_eq!(c.verdict(), "rejected");
+    /// assert_eq!(ControlRow { rejected: false, ..c }.verdict(), "NOT rejected");
+    /// ```
+    pub fn verdict(&self) -> &'static str {
+        if self.rejected {
+            "rejected"
+        } else {
+            "NOT rejected"
+        }
+    }
 }
 
 fn finite_or_null<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {

@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use pai_graphon::params::Probability;
-//! use pai_graphon::claims::Status;
+//! use pai_graphon::verdict::Status;
 //! use pai_graphon::convergence::limit::Fsm;
 //! use pai_graphon::external::sharp::{Options, Sharp};
 //! use pai_graphon::external::simulate::{Draw, Model};
@@ -106,7 +106,7 @@ impl std::str::FromStr for Null {
 ///
 /// ```
 /// use pai_graphon::params::Probability;
-/// use pai_graphon::claims::Status;
+/// use pai_graphon::verdict::Status;
 /// use pai_graphon::convergence::limit::Fsm;
 /// use pai_graphon::external::sharp::{Options, Sharp};
 /// use pai_graphon::external::simulate::{Draw, Model};

@@ -586,7 +586,7 @@ fn permutation_name(t: &PermutationTest) -> &'static str {
 /// row-degree sup distance within `2·DKW(S n, δ/6)` (row-independence model, TAX-7).
 ///
 /// ```
-/// use pai_graphon::claims::Status;
+/// use pai_graphon::verdict::Status;
 /// use pai_graphon::external::reference::{check_against_references, reference_masks};
 /// use pai_graphon::external::Null;
 /// use pai_graphon::net::{criteria::{Method, PruneSpec}, data};

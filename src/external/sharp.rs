@@ -19,7 +19,7 @@
 //!
 //! ```
 //! use pai_graphon::params::Probability;
-//! use pai_graphon::claims::Status;
+//! use pai_graphon::verdict::Status;
 //! use pai_graphon::convergence::limit::Fsm;
 //! use pai_graphon::external::sharp::{Options, Sharp};
 //! use pai_graphon::external::simulate::{Draw, Model};
@@ -1152,7 +1152,7 @@ impl Sharp {
     /// use pai_graphon::seed::MasterSeed;
     /// let model = || Model::from_fsm(&Fsm::figure1(), 32, 32, 0.2).unwrap();
     /// let seed = MasterSeed::default();
-    /// use pai_graphon::claims::Status;
+    /// use pai_graphon::verdict::Status;
     /// let options = Options { null: Null::Limit, unordered: false, delta: Probability::new(0.2).unwrap(), replicates: None, seed, test_density: true };
     /// let sharp = Sharp::new(model(), 1, options).unwrap();
     /// // Scores 10 times too large are not draws of |ξ| times the profiles.

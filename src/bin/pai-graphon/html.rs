@@ -8,7 +8,7 @@ use pai_graphon::claims::{Row, Status};
 use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 use pai_graphon::ntk::figure2::{figure2, Figure2Config};
 use pai_graphon::plot::Rendered;
-use pai_graphon::report::{margin_text, sig, threshold_text};
+use pai_graphon::report::{margin_text, sig, sig4, threshold_text};
 use pai_graphon::seed::MasterSeed;
 
 /// Figure 1 in the report: three widths, 20 seeds (the `figure1` command draws the paper's five
@@ -154,12 +154,8 @@ fn claim_table(rows: &[Row]) -> String {
         let control = r.control.as_ref().map_or("—".to_string(), |c| {
             format!(
                 "{} (observed {} vs {}): {}",
-                if c.rejected {
-                    "rejected"
-                } else {
-                    "NOT rejected"
-                },
-                sig(c.observed, 4),
+                c.verdict(),
+                sig4(c.observed),
                 escape(&threshold_text(r.relation, c.threshold)),
                 escape(&c.note)
             )
@@ -170,7 +166,7 @@ fn claim_table(rows: &[Row]) -> String {
             id = r.id,
             source = r.source.label(),
             kind = r.kind.label(),
-            obs = sig(r.observed, 4),
+            obs = sig4(r.observed),
             thr = escape(&threshold_text(r.relation, r.threshold)),
             margin = margin_text(r.threshold, r.margin),
             delta = sig(r.failure_probability, 2),

@@ -139,6 +139,8 @@ struct KernelEval {
     spectrum: Spectrum,
     bound: Bound,
     test: Losses,
+    /// The kernel predictor's values on the test rows (reused by the flipped-label control).
+    predictions: Vec<f64>,
 }
 
 /// K on the stacked [train; test] rows (graphon_ntk takes one set of rows), sliced into the
@@ -175,6 +177,7 @@ fn evaluate_kernel(
         spectrum,
         bound,
         test: held_out(&f, y_test)?,
+        predictions: f,
     })
 }
 
@@ -367,7 +370,8 @@ fn ntk_13(ctx: &ClaimContext) -> Result<Outcome, Error> {
                     if control.is_none() && spec.classes.is_some() && noise == 0.0 {
                         // The same predictor against the flipped test labels: a test sample
                         // from another distribution than the training sample.
-                        let f_flip = held_out_flipped(&x_train, &x_test, &y_train, &y_test, &g)?;
+                        let flipped: Vec<f64> = y_test.iter().map(|v| -v).collect();
+                        let f_flip = held_out(&e.predictions, &flipped)?.ramp;
                         control = Some(((f_flip + h) / e.bound.main, name.clone()));
                     }
                     rows.push(Row13 {
@@ -423,33 +427,6 @@ fn ntk_13(ctx: &ClaimContext) -> Result<Outcome, Error> {
         ),
         None => out.detail("control_unavailable", 1.0),
     })
-}
-
-/// The held-out ramp loss of the kernel predictor against the flipped test labels.
-fn held_out_flipped(
-    x_train: &Mat<f64>,
-    x_test: &Mat<f64>,
-    y_train: &[f64],
-    y_test: &[f64],
-    g: &KernelGraphon,
-) -> Result<f64, Error> {
-    let flipped: Vec<f64> = y_test.iter().map(|v| -v).collect();
-    let n = x_train.nrows();
-    let m = x_test.nrows();
-    let stacked = Mat::from_fn(n + m, x_train.ncols(), |i, j| {
-        if i < n {
-            x_train[(i, j)]
-        } else {
-            x_test[(i - n, j)]
-        }
-    });
-    let k = graphon_ntk(stacked.as_ref(), g, Layers::First)?.k;
-    let f = kernel_regression(
-        k.as_ref().submatrix(0, 0, n, n),
-        k.as_ref().submatrix(n, 0, m, n),
-        y_train,
-    )?;
-    Ok(held_out(&f, &flipped)?.ramp)
 }
 
 // NTK-18 (NTK-14 retired: it asserted a factor COLLAPSE = 2 that depends on the split)
