@@ -27,7 +27,7 @@ fn main() -> Result<(), pai_graphon::Error> {
         println!("p({v}) = ∫ W(u, {v}) du ∈ [{:.6}, {:.6}]", p.lo, p.hi);
     }
     let t = w.c4_density(64)?;
-    let rho4 = FIGURE1_DENSITY.powi(4);
+    let rho4 = FIGURE1_DENSITY.get().powi(4);
     println!(
         "t(C4) − ρ⁴ ∈ [{:.3e}, {:.3e}] (heterogeneous: > 0)",
         t.lo - rho4,

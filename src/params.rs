@@ -459,8 +459,20 @@ impl Density {
     /// use pai_graphon::params::Density;
     /// assert_eq!(Density::new(0.5).unwrap().get(), 0.5);
     /// ```
-    pub fn get(self) -> f64 {
+    pub const fn get(self) -> f64 {
         self.0
+    }
+}
+
+/// Serialised as the bare number ρ (JSON outputs stay as they were).
+///
+/// ```
+/// use pai_graphon::params::Density;
+/// assert_eq!(serde_json::to_string(&Density::constant(0.2)).unwrap(), "0.2");
+/// ```
+impl serde::Serialize for Density {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.0)
     }
 }
 
@@ -535,7 +547,7 @@ impl Probability {
     /// use pai_graphon::params::Probability;
     /// assert_eq!(Probability::new(0.5).unwrap().get(), 0.5);
     /// ```
-    pub fn get(self) -> f64 {
+    pub const fn get(self) -> f64 {
         self.0
     }
 }

@@ -17,6 +17,7 @@ use pai_graphon::convergence::profile::{
     Profile, EXP_RATE_MAX, POWER_MAX, PROFILE_VALUE_MAX, PROFILE_VALUE_MIN,
 };
 use pai_graphon::convergence::ConvergenceError;
+use pai_graphon::params::Density;
 use proptest::prelude::*;
 
 /// Rounding allowance of the outward-rounded ends ρ⁴ and ρ in `c4_density` (8 ε each).
@@ -85,6 +86,11 @@ fn noise() -> impl Strategy<Value = String> {
     })
 }
 
+/// A density written in a test.
+fn rho_(rho: f64) -> Density {
+    Density::new(rho).unwrap()
+}
+
 fn density() -> impl Strategy<Value = f64> {
     prop_oneof![
         1 => Just(DENSITY_MIN),
@@ -104,7 +110,11 @@ fn check_all(row: &str, col: &str, noise: &str, rho: f64) -> Result<(), TestCase
         Err(ConvergenceError::Domain { .. }) => return Ok(()),
         Err(e) => return Err(TestCaseError::fail(format!("{case}: {e}"))),
     };
-    let w = match fsm.limit_graphon(rho) {
+    // Outside (0, 1) ρ is refused by its type, before any model sees it.
+    let Ok(density) = Density::new(rho) else {
+        return Ok(());
+    };
+    let w = match fsm.limit_graphon(density) {
         Ok(w) => w,
         // ρ above the positive measure, or a certificate refused: typed, never a wrong answer
         Err(ConvergenceError::Density(_) | ConvergenceError::NotCertified { .. }) => return Ok(()),
@@ -185,7 +195,7 @@ proptest! {
         let (row, col) = (format!("const:{a:e}"), format!("const:{b:e}"));
         let fsm = Fsm::parse(&row, &col, &noise).unwrap();
         let (a, b) = (constant(&row).unwrap(), constant(&col).unwrap());
-        let t = fsm.tau_star(rho).unwrap();
+        let t = fsm.tau_star(rho_(rho)).unwrap();
         let exact = a * b * fsm.noise.law().tail_inverse(rho);
         let slack = 16.0 * f64::EPSILON * exact;
         prop_assert!(
@@ -210,7 +220,7 @@ proptest! {
         };
         let (row, col, noise) = (spec(&lr), spec(&lc), format!("uniform:{a:e}"));
         let fsm = Fsm::parse(&row, &col, &noise).unwrap();
-        let t = fsm.tau_star(rho).unwrap();
+        let t = fsm.tau_star(rho_(rho)).unwrap();
         let g = |tau: f64| exact_step_uniform_g(&fsm, tau);
         let r = BigRational::from_float(rho).unwrap();
         prop_assert!(
@@ -281,13 +291,13 @@ fn models_built_without_the_parsers_are_refused_outside_the_domain() {
     let mut f = Fsm::figure1();
     f.row = Profile::Power(1e300);
     assert!(matches!(
-        f.tau_star(0.2),
+        f.tau_star(rho_(0.2)),
         Err(ConvergenceError::Domain { .. })
     ));
     let mut f = Fsm::figure1();
     f.noise = Noise::Gaussian(HalfNormal { sigma: 1e-300 });
     assert!(matches!(
-        f.limit_graphon(0.2),
+        f.limit_graphon(rho_(0.2)),
         Err(ConvergenceError::Domain { .. })
     ));
 }
@@ -295,7 +305,7 @@ fn models_built_without_the_parsers_are_refused_outside_the_domain() {
 /// Issue #17: ρ = 1e-300 gave τ* "certified in [0, ∞]".
 #[test]
 fn regression_tiny_density_is_refused() {
-    let e = Fsm::figure1().tau_star(1e-300).unwrap_err();
+    let e = Fsm::figure1().tau_star(rho_(1e-300)).unwrap_err();
     assert!(
         matches!(
             e,
@@ -355,7 +365,7 @@ fn regression_nearly_constant_profiles_are_certified() {
         ),
     ] {
         let f = Fsm::parse(r, c, n).unwrap();
-        let t = f.tau_star(rho).unwrap();
+        let t = f.tau_star(rho_(rho)).unwrap();
         assert!(
             t.interval.0 <= t.value && t.value <= t.interval.1,
             "{r} × {c}: {t:?}"
@@ -370,7 +380,7 @@ fn regression_nearly_constant_profiles_are_certified() {
 fn degree_upper_end_survives_underflow() {
     let w = Fsm::parse("power:16", "power:16", "uniform:1e-50")
         .unwrap()
-        .limit_graphon(1.0 - DENSITY_MIN)
+        .limit_graphon(rho_(1.0 - DENSITY_MIN))
         .unwrap();
     let q = w.row_degree(1e-30).unwrap();
     assert!(q.lo <= q.value && q.value <= q.hi && q.hi <= 1.0, "{q:?}");
@@ -382,7 +392,7 @@ fn degree_upper_end_survives_underflow() {
 /// Issue #17: `--grid 100000000000` aborted on an 800 GB allocation in `c4_density`.
 #[test]
 fn regression_huge_grid_is_refused_before_allocating() {
-    let w = Fsm::figure1().limit_graphon(0.2).unwrap();
+    let w = Fsm::figure1().limit_graphon(rho_(0.2)).unwrap();
     for k in [GRID_MAX + 1, 100_000_000_000] {
         assert!(matches!(
             w.c4_density(k),
@@ -461,7 +471,7 @@ fn regression_c4_bracket_rounding_covers_the_double_sum() {
     let rho = 1.0 - DENSITY_MIN;
     let w = Fsm::parse("const:1e50", "const:1e50", "gaussian:1e50")
         .unwrap()
-        .limit_graphon(rho)
+        .limit_graphon(rho_(rho))
         .unwrap();
     for k in [1, 16, 256, GRID_MAX] {
         let c4 = w.c4_density(k).unwrap();

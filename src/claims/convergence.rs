@@ -14,8 +14,8 @@
 //! // CONV-1's interval for τ_n closes in on τ* as the mask grows.
 //! let fsm = Fsm::figure1();
 //! let tau = fsm.tau_star(FIGURE1_DENSITY).unwrap().value;
-//! let (a, b) = threshold_interval(&fsm, FIGURE1_DENSITY, 200, 200, 1e-4).unwrap();
-//! let (c, d) = threshold_interval(&fsm, FIGURE1_DENSITY, 4000, 4000, 1e-4).unwrap();
+//! let (a, b) = threshold_interval(&fsm, FIGURE1_DENSITY.get(), 200, 200, 1e-4).unwrap();
+//! let (c, d) = threshold_interval(&fsm, FIGURE1_DENSITY.get(), 4000, 4000, 1e-4).unwrap();
 //! assert!(a < c && c < tau && tau < d && d < b);
 //! ```
 
@@ -28,6 +28,7 @@ use crate::convergence::noise::Noise;
 use crate::convergence::sampler::{sample_mask_for, sample_scores, threshold_window, MaskSpec};
 use crate::convergence::ConvergenceError;
 use crate::graphon::cutnorm::{cut_norm, cut_norm_hoeffding_bound, CutNormOptions};
+use crate::params::Density;
 use crate::tol::{hoeffding, matrix_bernstein, Tail};
 use crate::Error;
 use faer::Mat;
@@ -48,11 +49,11 @@ pub const WIDTHS: [usize; 5] = [200, 500, 1000, 2000, 4000];
 /// ```
 /// use pai_graphon::claims::convergence::{threshold_interval, WIDTHS, WRONG_DENSITY};
 /// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
-/// assert_eq!(WRONG_DENSITY, 1.25 * FIGURE1_DENSITY);
+/// assert_eq!(WRONG_DENSITY, 1.25 * FIGURE1_DENSITY.get());
 /// // Already at the smallest width, its interval lies wholly below the right one (CONV-1
 /// // relies on this, with the budget 1e-4 split over the five widths).
 /// let (fsm, n) = (Fsm::figure1(), WIDTHS[0]);
-/// let right = threshold_interval(&fsm, FIGURE1_DENSITY, n, n, 2e-5).unwrap();
+/// let right = threshold_interval(&fsm, FIGURE1_DENSITY.get(), n, n, 2e-5).unwrap();
 /// let wrong = threshold_interval(&fsm, WRONG_DENSITY, n, n, 2e-5).unwrap();
 /// assert!(wrong.1 < right.0);
 /// ```
@@ -65,9 +66,9 @@ pub const WRONG_DENSITY: f64 = 0.25;
 /// ```
 /// use pai_graphon::claims::convergence::FAR_WRONG_DENSITY;
 /// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
-/// assert_eq!(FAR_WRONG_DENSITY, 2.0 * FIGURE1_DENSITY);
+/// assert_eq!(FAR_WRONG_DENSITY, 2.0 * FIGURE1_DENSITY.get());
 /// let (right, far) = (Fsm::figure1().limit_graphon(FIGURE1_DENSITY).unwrap(),
-///                     Fsm::figure1().limit_graphon(FAR_WRONG_DENSITY).unwrap());
+///                     Fsm::figure1().limit_graphon(pai_graphon::params::Density::constant(FAR_WRONG_DENSITY)).unwrap());
 /// assert!(far.tau.interval.1 < right.tau.interval.0); // a lower threshold keeps more
 /// ```
 pub const FAR_WRONG_DENSITY: f64 = 0.4;
@@ -93,12 +94,12 @@ fn widths(ctx: &ClaimContext) -> Vec<usize> {
 /// use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec};
 /// use pai_graphon::seed::MasterSeed;
 /// let fsm = Fsm::figure1();
-/// let (lo, hi) = threshold_interval(&fsm, FIGURE1_DENSITY, 200, 200, 1e-4).unwrap();
-/// let spec = MaskSpec::new(200, 200, FIGURE1_DENSITY, &fsm.row, &fsm.col).unwrap();
+/// let (lo, hi) = threshold_interval(&fsm, FIGURE1_DENSITY.get(), 200, 200, 1e-4).unwrap();
+/// let spec = MaskSpec::new(200, 200, FIGURE1_DENSITY.get(), &fsm.row, &fsm.col).unwrap();
 /// let mask = sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), "DOC", None).unwrap();
 /// assert!(lo < mask.threshold() && mask.threshold() < hi);
 /// // At n = d = 5 the grid gap alone exceeds ρ: no interval.
-/// assert!(threshold_interval(&fsm, FIGURE1_DENSITY, 5, 5, 1e-4).is_err());
+/// assert!(threshold_interval(&fsm, FIGURE1_DENSITY.get(), 5, 5, 1e-4).is_err());
 /// ```
 pub fn threshold_interval(
     fsm: &Fsm,
@@ -119,8 +120,8 @@ pub fn threshold_interval(
         .into());
     }
     Ok((
-        fsm.tau_star(above)?.interval.0,
-        fsm.tau_star(below)?.interval.1,
+        fsm.tau_star(Density::new(above)?)?.interval.0,
+        fsm.tau_star(Density::new(below)?)?.interval.1,
     ))
 }
 
@@ -139,7 +140,7 @@ fn conv_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let (mut worst, mut control_best) = (0.0f64, f64::INFINITY);
     let mut out_details = Vec::new();
     for &n in &ws {
-        let spec = MaskSpec::new(n, n, FIGURE1_DENSITY, &fsm.row, &fsm.col)?;
+        let spec = MaskSpec::new(n, n, FIGURE1_DENSITY.get(), &fsm.row, &fsm.col)?;
         let hint = hint_window(&spec, &fsm.noise)?;
         let mask = sample_mask_for(
             &spec,
@@ -149,7 +150,7 @@ fn conv_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
             hint,
         )?;
         let tau_n = mask.threshold();
-        let right = threshold_interval(&fsm, FIGURE1_DENSITY, n, n, per_width)?;
+        let right = threshold_interval(&fsm, FIGURE1_DENSITY.get(), n, n, per_width)?;
         let wrong = threshold_interval(&fsm, WRONG_DENSITY, n, n, per_width)?;
         if wrong.1 >= right.0 {
             return Err(ConvergenceError::Size(format!(
@@ -260,8 +261,8 @@ pub(crate) fn cut_sweep(
 ) -> Result<Vec<WidthResult>, Error> {
     let fsm = Fsm::figure1();
     let limit = fsm.limit_graphon(FIGURE1_DENSITY)?;
-    let wrong = fsm.limit_graphon(WRONG_DENSITY)?;
-    let far = fsm.limit_graphon(FAR_WRONG_DENSITY)?;
+    let wrong = fsm.limit_graphon(Density::constant(WRONG_DENSITY))?;
+    let far = fsm.limit_graphon(Density::constant(FAR_WRONG_DENSITY))?;
     let g_gap = |l: &LimitGraphon| -> Result<f64, Error> {
         let g = fsm.g(l.tau.value)?;
         Ok((g.value - l.rho).abs() + g.error_bound)
@@ -270,7 +271,7 @@ pub(crate) fn cut_sweep(
     widths
         .iter()
         .map(|&n| {
-            let spec = MaskSpec::new(n, n, FIGURE1_DENSITY, &fsm.row, &fsm.col)?;
+            let spec = MaskSpec::new(n, n, FIGURE1_DENSITY.get(), &fsm.row, &fsm.col)?;
             let prefix = format!("CONV-2/n={n}/d={n}");
             let scores = sample_scores(&spec, fsm.noise.law(), seed, &prefix)?;
             let p = edge_probabilities(&spec, &limit);
@@ -344,9 +345,9 @@ fn max_line_variance(p: &Mat<f64>) -> f64 {
 /// ```
 /// use pai_graphon::{claims::convergence::monotone_l1_bound, convergence::limit::Fsm};
 /// // A constant W equals its grid values: the bound is exactly 0.
-/// let flat = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap().limit_graphon(0.2).unwrap();
+/// let flat = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap().limit_graphon(pai_graphon::params::Density::constant(0.2)).unwrap();
 /// assert_eq!(monotone_l1_bound(&flat, 10, 10), 0.0);
-/// let w = Fsm::figure1().limit_graphon(0.2).unwrap();
+/// let w = Fsm::figure1().limit_graphon(pai_graphon::params::Density::constant(0.2)).unwrap();
 /// assert!(0.0 < monotone_l1_bound(&w, 100, 100) && monotone_l1_bound(&w, 100, 100) < monotone_l1_bound(&w, 10, 10));
 /// ```
 pub fn monotone_l1_bound(limit: &LimitGraphon, n: usize, d: usize) -> f64 {

@@ -9,7 +9,7 @@
 //! ```
 //! use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 //! use pai_graphon::seed::MasterSeed;
-//! let config = Figure1Config { widths: vec![8], seeds: 3, density: 0.2, blocks: 2 };
+//! let config = Figure1Config { widths: vec![8], seeds: 3, density: pai_graphon::params::Density::constant(0.2), blocks: 2 };
 //! let fig = figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap();
 //! // Every mask keeps k = round(0.2 · 64) = 13 entries, so the blocks average to 13/64.
 //! let m = &fig.panels[0].mask_blocks;
@@ -17,11 +17,12 @@
 //! assert!((mean - 13.0 / 64.0).abs() < 1e-15);
 //! ```
 
-use super::limit::{Fsm, LimitGraphon};
+use super::limit::{Fsm, LimitGraphon, FIGURE1_DENSITY};
 use super::ConvergenceError;
 use crate::convergence::sampler::{sample_mask_for, threshold_window, MaskSpec};
 use crate::graphon::cutnorm::{cut_norm, CutNormOptions};
 use crate::mask::{accumulate, accumulate_blocks};
+use crate::params::Density;
 use crate::seed::MasterSeed;
 use crate::Error;
 use faer::Mat;
@@ -33,11 +34,11 @@ use serde::Serialize;
 /// use pai_graphon::convergence::figure1::{figure1, Figure1Config, GRAPHON_SUBCELLS};
 /// use pai_graphon::convergence::limit::Fsm;
 /// use pai_graphon::seed::MasterSeed;
-/// let config = Figure1Config { widths: vec![4], seeds: 1, density: 0.2, blocks: 2 };
+/// let config = Figure1Config { widths: vec![4], seeds: 1, density: pai_graphon::params::Density::constant(0.2), blocks: 2 };
 /// let fig = figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap();
 /// // Block (0, 0) averages W over the first 16 × 16 midpoints of a 32 × 32 grid.
 /// let s = GRAPHON_SUBCELLS;
-/// let fine = Fsm::figure1().limit_graphon(0.2).unwrap().w_grid(2 * s).unwrap();
+/// let fine = Fsm::figure1().limit_graphon(pai_graphon::params::Density::constant(0.2)).unwrap().w_grid(2 * s).unwrap();
 /// let mean = (0..s).flat_map(|a| (0..s).map(move |b| (a, b))).map(|ab| fine[ab]).sum::<f64>() / (s * s) as f64;
 /// assert!((fig.panels[0].graphon_blocks[(0, 0)] - mean).abs() < 1e-15);
 /// ```
@@ -52,7 +53,7 @@ pub const GRAPHON_SUBCELLS: usize = 16;
 /// assert_eq!((paper.widths.len(), paper.seeds, paper.blocks), (5, 100, 50));
 /// assert!(paper.widths.iter().all(|n| n % paper.blocks == 0));
 /// // Widths must be multiples of the display blocks (checked before any sampling).
-/// let bad = Figure1Config { widths: vec![10], seeds: 1, density: 0.2, blocks: 4 };
+/// let bad = Figure1Config { widths: vec![10], seeds: 1, density: pai_graphon::params::Density::constant(0.2), blocks: 4 };
 /// assert!(figure1(&bad, MasterSeed::default(), &mut |_, _| {}).is_err());
 /// ```
 #[derive(Clone, Debug, Serialize)]
@@ -62,7 +63,7 @@ pub struct Figure1Config {
     /// Seeds (independent masks) averaged at each width.
     pub seeds: usize,
     /// The density ρ.
-    pub density: f64,
+    pub density: Density,
     /// Display blocks per axis.
     pub blocks: usize,
 }
@@ -73,7 +74,7 @@ impl Default for Figure1Config {
         Figure1Config {
             widths: vec![200, 500, 1000, 2000, 4000],
             seeds: 100,
-            density: 0.2,
+            density: FIGURE1_DENSITY,
             blocks: 50,
         }
     }
@@ -84,7 +85,7 @@ impl Default for Figure1Config {
 /// ```
 /// use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 /// use pai_graphon::seed::MasterSeed;
-/// let config = Figure1Config { widths: vec![8], seeds: 2, density: 0.2, blocks: 4 };
+/// let config = Figure1Config { widths: vec![8], seeds: 2, density: pai_graphon::params::Density::constant(0.2), blocks: 4 };
 /// let p = &figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap().panels[0];
 /// assert_eq!((p.n, p.mask_blocks.nrows(), p.graphon_blocks.ncols()), (8, 4, 4));
 /// assert!(p.l2 <= p.linf && p.cut_lower <= p.cut_upper); // a mean is at most the max
@@ -116,7 +117,7 @@ pub struct Panel {
 /// ```
 /// use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 /// use pai_graphon::seed::MasterSeed;
-/// let config = Figure1Config { widths: vec![4, 8], seeds: 1, density: 0.2, blocks: 2 };
+/// let config = Figure1Config { widths: vec![4, 8], seeds: 1, density: pai_graphon::params::Density::constant(0.2), blocks: 2 };
 /// let fig = figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap();
 /// let s = &fig.slopes[0];
 /// assert_eq!(s.error, "block L2");
@@ -138,10 +139,10 @@ pub struct Slope {
 /// use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 /// use pai_graphon::convergence::limit::Fsm;
 /// use pai_graphon::seed::MasterSeed;
-/// let config = Figure1Config { widths: vec![4, 8], seeds: 1, density: 0.2, blocks: 2 };
+/// let config = Figure1Config { widths: vec![4, 8], seeds: 1, density: pai_graphon::params::Density::constant(0.2), blocks: 2 };
 /// let fig = figure1(&config, MasterSeed::default(), &mut |_, _| {}).unwrap();
 /// assert_eq!(fig.panels.iter().map(|p| p.n).collect::<Vec<_>>(), config.widths);
-/// assert_eq!(fig.tau_star, Fsm::figure1().tau_star(0.2).unwrap().value);
+/// assert_eq!(fig.tau_star, Fsm::figure1().tau_star(pai_graphon::params::Density::constant(0.2)).unwrap().value);
 /// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Figure1 {
@@ -160,7 +161,7 @@ pub struct Figure1 {
 /// ```
 /// use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 /// use pai_graphon::seed::MasterSeed;
-/// let config = Figure1Config { widths: vec![4, 8], seeds: 2, density: 0.2, blocks: 2 };
+/// let config = Figure1Config { widths: vec![4, 8], seeds: 2, density: pai_graphon::params::Density::constant(0.2), blocks: 2 };
 /// let mut calls = Vec::new();
 /// let fig = figure1(&config, MasterSeed::default(), &mut |done, total| calls.push((done, total))).unwrap();
 /// assert_eq!(calls, [(1, 4), (2, 4), (3, 4), (4, 4)]);
@@ -240,7 +241,7 @@ fn panel(
     seed: MasterSeed,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Panel, Error> {
-    let spec = MaskSpec::new(n, n, config.density, &fsm.row, &fsm.col)?;
+    let spec = MaskSpec::new(n, n, config.density.get(), &fsm.row, &fsm.col)?;
     let hint = Some(threshold_window(&spec, fsm.noise.law(), 1e-9)?);
     let k = config.blocks;
     let side = n / k;

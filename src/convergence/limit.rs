@@ -23,6 +23,7 @@
 use super::noise::{HalfNormal, Noise, NoiseLaw};
 use super::profile::Profile;
 use super::ConvergenceError;
+use crate::params::Density;
 use faer::Mat;
 
 /// The density of Figure 1.
@@ -31,9 +32,9 @@ use faer::Mat;
 /// use pai_graphon::convergence::{figure1::Figure1Config, limit::FIGURE1_DENSITY};
 /// use pai_graphon::mask::kept_count;
 /// assert_eq!(Figure1Config::default().density, FIGURE1_DENSITY);
-/// assert_eq!(kept_count(200, 200, pai_graphon::params::Density::constant(FIGURE1_DENSITY)).unwrap(), 8000);
+/// assert_eq!(kept_count(200, 200, FIGURE1_DENSITY).unwrap(), 8000);
 /// ```
-pub const FIGURE1_DENSITY: f64 = 0.2;
+pub const FIGURE1_DENSITY: Density = Density::constant(0.2);
 
 /// Relative error allowed for one f64 tail evaluation. `normal::erfc` was measured against MPFR
 /// at (8 + z²) ε relative at most for z ≤ 26 (`tests/tau_star_reference.rs` checks a grid;
@@ -50,9 +51,9 @@ const TAIL_REL_ERR: f64 = 64.0 * f64::EPSILON;
 /// ```
 /// use pai_graphon::convergence::{limit::{Fsm, DENSITY_MIN}, ConvergenceError};
 /// let f = Fsm::figure1();
-/// assert!(f.tau_star(DENSITY_MIN).is_ok());
-/// assert!(matches!(f.tau_star(1e-300), Err(ConvergenceError::Domain { .. })));
-/// assert!(matches!(f.tau_star(1.0 - 1e-10), Err(ConvergenceError::Domain { .. })));
+/// assert!(f.tau_star(pai_graphon::params::Density::new(DENSITY_MIN).unwrap()).is_ok());
+/// assert!(matches!(f.tau_star(pai_graphon::params::Density::constant(1e-300)), Err(ConvergenceError::Domain { .. })));
+/// assert!(matches!(f.tau_star(pai_graphon::params::Density::new(1.0 - 1e-10).unwrap()), Err(ConvergenceError::Domain { .. })));
 /// ```
 pub const DENSITY_MIN: f64 = 1e-9;
 
@@ -63,7 +64,7 @@ pub const DENSITY_MIN: f64 = 1e-9;
 ///
 /// ```
 /// use pai_graphon::convergence::{limit::{Fsm, GRID_MAX}, ConvergenceError};
-/// let w = Fsm::figure1().limit_graphon(0.2).unwrap();
+/// let w = Fsm::figure1().limit_graphon(pai_graphon::params::Density::constant(0.2)).unwrap();
 /// assert!(matches!(w.w_grid(GRID_MAX + 1), Err(ConvergenceError::TooLarge { .. })));
 /// assert!(matches!(w.c4_density(100_000_000_000), Err(ConvergenceError::TooLarge { .. })));
 /// ```
@@ -78,7 +79,7 @@ const GRID_MAX_WHY: &str = "a k×k grid holds 8 k² bytes and the t(C4) bracket 
 ///
 /// ```
 /// use pai_graphon::convergence::limit::{Fsm, CERTIFY_DOUBLINGS};
-/// let t = Fsm::figure1().tau_star(0.2).unwrap();
+/// let t = Fsm::figure1().tau_star(pai_graphon::params::Density::constant(0.2)).unwrap();
 /// assert!(t.evaluations <= 200 + 1 + 2 * (CERTIFY_DOUBLINGS + 1));
 /// ```
 pub const CERTIFY_DOUBLINGS: usize = 64;
@@ -114,7 +115,7 @@ pub struct Fsm {
 /// // More panels, smaller error bounds: a narrower certified interval for τ*.
 /// let fine = Quadrature { panels: 24, ..q };
 /// let f = Fsm::figure1();
-/// let (a, b) = (f.tau_star_with(0.2, &q).unwrap().interval, f.tau_star_with(0.2, &fine).unwrap().interval);
+/// let (a, b) = (f.tau_star_with(pai_graphon::params::Density::constant(0.2), &q).unwrap().interval, f.tau_star_with(pai_graphon::params::Density::constant(0.2), &fine).unwrap().interval);
 /// assert!(b.1 - b.0 < a.1 - a.0);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,7 +185,7 @@ pub const GRADING_MAX: usize = 16;
 /// ```
 /// use pai_graphon::convergence::limit::Fsm;
 /// // W ≡ ρ for constant profiles, so every row degree is ρ.
-/// let w = Fsm::parse("const:1", "const:1", "uniform:1").unwrap().limit_graphon(0.25).unwrap();
+/// let w = Fsm::parse("const:1", "const:1", "uniform:1").unwrap().limit_graphon(pai_graphon::params::Density::constant(0.25)).unwrap();
 /// let q = w.row_degree(0.5).unwrap();
 /// assert!(q.lo <= 0.25 && 0.25 <= q.hi && q.lo <= q.value && q.value <= q.hi);
 /// ```
@@ -203,7 +204,7 @@ pub struct Bracketed {
 /// ```
 /// use pai_graphon::convergence::limit::Fsm;
 /// let f = Fsm::figure1();
-/// let t = f.tau_star(0.2).unwrap();
+/// let t = f.tau_star(pai_graphon::params::Density::constant(0.2)).unwrap();
 /// let (lo, hi) = t.interval;
 /// assert!(lo <= t.value && t.value <= hi && t.evaluations >= 4);
 /// // The ends are proved: g(lo) > ρ > g(hi) after the error bounds.
@@ -750,17 +751,12 @@ impl Fsm {
     /// assert!(t.interval.0 <= t.value && t.value <= t.interval.1);
     /// assert!(t.interval.1 - t.interval.0 < 1e-7 * t.value);
     /// ```
-    pub fn tau_star(&self, rho: f64) -> Result<TauStar, ConvergenceError> {
+    pub fn tau_star(&self, rho: Density) -> Result<TauStar, ConvergenceError> {
         self.tau_star_with(rho, &Quadrature::default())
     }
 
-    /// Check that ρ admits a threshold and lies in the certified domain.
+    /// Check that ρ (in (0, 1) by its type) admits a threshold and lies in the certified domain.
     fn check_density(&self, rho: f64) -> Result<(), ConvergenceError> {
-        if !(rho > 0.0 && rho < 1.0) {
-            return Err(ConvergenceError::Density(format!(
-                "ρ = {rho} must lie in (0, 1)"
-            )));
-        }
         super::profile::in_domain("density ρ", rho, DENSITY_MIN, 1.0 - DENSITY_MIN)?;
         let m = self.positive_measure();
         if rho >= m {
@@ -778,10 +774,15 @@ impl Fsm {
     /// ```
     /// use pai_graphon::convergence::limit::{Fsm, Quadrature};
     /// let fsm = Fsm::parse("const:2", "const:3", "uniform:1").unwrap();
-    /// let t = fsm.tau_star_with(0.25, &Quadrature::default()).unwrap();
+    /// let t = fsm.tau_star_with(pai_graphon::params::Density::constant(0.25), &Quadrature::default()).unwrap();
     /// assert_eq!(t.value, 6.0 * 0.75);
     /// ```
-    pub fn tau_star_with(&self, rho: f64, quad: &Quadrature) -> Result<TauStar, ConvergenceError> {
+    pub fn tau_star_with(
+        &self,
+        rho: Density,
+        quad: &Quadrature,
+    ) -> Result<TauStar, ConvergenceError> {
+        let rho = rho.get();
         // the fields are public: a model built without the parsers meets the same domain
         self.row.validate()?;
         self.col.validate()?;
@@ -841,7 +842,7 @@ impl Fsm {
     /// ```
     /// use pai_graphon::convergence::limit::Fsm;
     /// let f = Fsm::figure1();
-    /// let t = f.tau_star(0.2).unwrap();
+    /// let t = f.tau_star(pai_graphon::params::Density::constant(0.2)).unwrap();
     /// assert!(t.interval.1 <= f.tau_upper_bound(0.2));
     /// let g = f.g(f.tau_upper_bound(0.2)).unwrap();
     /// assert!(g.value - g.error_bound <= 0.2);
@@ -858,7 +859,7 @@ impl Fsm {
     /// let w = Fsm::figure1().limit_graphon(FIGURE1_DENSITY).unwrap();
     /// assert!(w.w(0.0, 0.0) < w.w(1.0, 1.0));
     /// ```
-    pub fn limit_graphon(&self, rho: f64) -> Result<LimitGraphon, ConvergenceError> {
+    pub fn limit_graphon(&self, rho: Density) -> Result<LimitGraphon, ConvergenceError> {
         self.limit_graphon_with(rho, &Quadrature::default())
     }
 
@@ -867,18 +868,18 @@ impl Fsm {
     /// ```
     /// use pai_graphon::convergence::limit::{Fsm, Quadrature};
     /// let w = Fsm::parse("const:1", "const:1", "uniform:1").unwrap()
-    ///     .limit_graphon_with(0.3, &Quadrature::default()).unwrap();
+    ///     .limit_graphon_with(pai_graphon::params::Density::constant(0.3), &Quadrature::default()).unwrap();
     /// assert!((w.w(0.2, 0.9) - 0.3).abs() <= f64::EPSILON); // 1 − (1 − 0.3), one rounding
     /// ```
     pub fn limit_graphon_with(
         &self,
-        rho: f64,
+        rho: Density,
         quad: &Quadrature,
     ) -> Result<LimitGraphon, ConvergenceError> {
         let tau = self.tau_star_with(rho, quad)?;
         Ok(LimitGraphon {
             fsm: self.clone(),
-            rho,
+            rho: rho.get(),
             tau,
             solver: Solver::new(self, quad)?,
         })
@@ -965,8 +966,8 @@ fn certify(
 ///
 /// ```
 /// use pai_graphon::convergence::limit::Fsm;
-/// let w = Fsm::figure1().limit_graphon(0.2).unwrap();
-/// assert_eq!((w.rho, w.tau), (0.2, Fsm::figure1().tau_star(0.2).unwrap()));
+/// let w = Fsm::figure1().limit_graphon(pai_graphon::params::Density::constant(0.2)).unwrap();
+/// assert_eq!((w.rho, w.tau), (0.2, Fsm::figure1().tau_star(pai_graphon::params::Density::constant(0.2)).unwrap()));
 /// assert!(w.w(0.0, 0.0) < w.w(0.5, 0.5) && w.w(0.5, 0.5) < w.w(1.0, 1.0) && w.w(1.0, 1.0) <= 1.0);
 /// ```
 #[derive(Clone, Debug)]
@@ -1021,7 +1022,7 @@ impl LimitGraphon {
     ///
     /// ```
     /// use pai_graphon::convergence::limit::Fsm;
-    /// let w = Fsm::parse("const:1", "const:1", "gaussian:2").unwrap().limit_graphon(0.4).unwrap();
+    /// let w = Fsm::parse("const:1", "const:1", "gaussian:2").unwrap().limit_graphon(pai_graphon::params::Density::constant(0.4)).unwrap();
     /// assert!((w.w(0.5, 0.5) - 0.4).abs() < 1e-15);
     /// ```
     pub fn w(&self, u: f64, v: f64) -> f64 {
@@ -1133,7 +1134,7 @@ impl LimitGraphon {
     ///
     /// ```
     /// use pai_graphon::convergence::limit::Fsm;
-    /// let w = Fsm::parse("exp:1", "step:0.5;0,1", "gaussian:1").unwrap().limit_graphon(0.3).unwrap();
+    /// let w = Fsm::parse("exp:1", "step:0.5;0,1", "gaussian:1").unwrap().limit_graphon(pai_graphon::params::Density::constant(0.3)).unwrap();
     /// assert_eq!(w.col_degree(0.25).unwrap().hi, 0.0);
     /// ```
     pub fn col_degree(&self, v: f64) -> Result<Bracketed, ConvergenceError> {
@@ -1151,8 +1152,9 @@ impl LimitGraphon {
     /// ```
     /// use pai_graphon::convergence::limit::{Fsm, FIGURE1_DENSITY};
     /// let d = Fsm::figure1().limit_graphon(FIGURE1_DENSITY).unwrap().density_check();
-    /// assert!(d.lo <= FIGURE1_DENSITY && FIGURE1_DENSITY <= d.hi);
-    /// assert!((d.value - FIGURE1_DENSITY).abs() < 1e-12);
+    /// let rho = FIGURE1_DENSITY.get();
+    /// assert!(d.lo <= rho && rho <= d.hi);
+    /// assert!((d.value - rho).abs() < 1e-12);
     /// ```
     pub fn density_check(&self) -> Bracketed {
         let (lo_tau, hi_tau) = self.tau.interval;
@@ -1177,7 +1179,7 @@ impl LimitGraphon {
     ///
     /// ```
     /// use pai_graphon::convergence::limit::Fsm;
-    /// let w = Fsm::parse("const:1", "const:1", "uniform:1").unwrap().limit_graphon(0.5).unwrap();
+    /// let w = Fsm::parse("const:1", "const:1", "uniform:1").unwrap().limit_graphon(pai_graphon::params::Density::constant(0.5)).unwrap();
     /// let t = w.c4_density(8).unwrap();
     /// assert!((t.value - 0.0625).abs() < 1e-15 && t.lo <= 0.0625 && 0.0625 <= t.hi);
     /// ```
@@ -1263,6 +1265,10 @@ fn c4_sum(m: &[Vec<f64>], a: &[f64], b: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    /// A density written in a test.
+    fn rho_(rho: f64) -> Density {
+        Density::new(rho).unwrap()
+    }
     use super::*;
     use proptest::prelude::*;
 
@@ -1310,10 +1316,12 @@ mod tests {
         for &c in &[1.0, 0.5, 3.0] {
             for &rho in &[0.05, 0.2, 0.5, 0.8] {
                 let spec = format!("const:{c}");
-                let random = fsm(&spec, &spec, "uniform:1").tau_star(rho).unwrap();
+                let random = fsm(&spec, &spec, "uniform:1").tau_star(rho_(rho)).unwrap();
                 assert_eq!(random.value, c * c * (1.0 - rho));
                 let law = HalfNormal { sigma: 1.5 };
-                let magnitude = fsm(&spec, &spec, "gaussian:1.5").tau_star(rho).unwrap();
+                let magnitude = fsm(&spec, &spec, "gaussian:1.5")
+                    .tau_star(rho_(rho))
+                    .unwrap();
                 assert_eq!(magnitude.value, c * c * law.tail_inverse(rho));
                 // σ Φ⁻¹(1 − ρ/2) via statrs' normal quantile, to rounding
                 let phi_inv = 1.5 * statrs::function::erf::erfc_inv(rho) * std::f64::consts::SQRT_2;
@@ -1336,7 +1344,7 @@ mod tests {
     #[test]
     fn constant_graphon_is_rho() {
         let w = fsm("const:2", "const:2", "gaussian:1")
-            .limit_graphon(0.3)
+            .limit_graphon(rho_(0.3))
             .unwrap();
         let m = w.w_grid(3).unwrap();
         for i in 0..3 {
@@ -1349,7 +1357,9 @@ mod tests {
     #[test]
     fn exp_uniform_closed_form_lies_in_interval() {
         // g(τ) = 1 − (τ/A) ((1 − e^(−a))/a)² while τ ≤ A: here a = 1, A = 1, ρ = 0.8
-        let t = fsm("exp:1", "exp:1", "uniform:1").tau_star(0.8).unwrap();
+        let t = fsm("exp:1", "exp:1", "uniform:1")
+            .tau_star(rho_(0.8))
+            .unwrap();
         let k = (1.0 - (-1.0f64).exp()).powi(2);
         let exact = 0.2 / k;
         assert!(
@@ -1378,20 +1388,21 @@ mod tests {
         let (lo, hi) = w.tau.interval;
         assert!(lo < w.tau.value && w.tau.value < hi);
         let d = w.density_check();
-        assert!(d.lo <= FIGURE1_DENSITY && FIGURE1_DENSITY <= d.hi);
+        let rho = FIGURE1_DENSITY.get();
+        assert!(d.lo <= rho && rho <= d.hi);
         let c4 = w.c4_density(32).unwrap();
         assert!(c4.lo <= c4.value && c4.value <= c4.hi);
         // heterogeneity: t(C4) > ρ⁴
-        assert!(c4.lo > FIGURE1_DENSITY.powi(4));
+        assert!(c4.lo > rho.powi(4));
     }
 
     #[test]
     fn fine_quadrature_agrees_with_default_inside_intervals() {
         let f = Fsm::figure1();
-        let coarse = f.tau_star(0.2).unwrap();
+        let coarse = f.tau_star(rho_(0.2)).unwrap();
         let fine = f
             .tau_star_with(
-                0.2,
+                rho_(0.2),
                 &Quadrature {
                     nodes: 8,
                     panels: 64,
@@ -1409,18 +1420,20 @@ mod tests {
     fn bad_densities_are_rejected() {
         let f = Fsm::figure1();
         for rho in [0.0, 1.0, -0.1, f64::NAN, 1.5] {
-            assert!(matches!(f.tau_star(rho), Err(ConvergenceError::Density(_))));
+            // outside (0, 1): refused by the type, before any model sees it
+            assert!(Density::new(rho).is_err());
         }
+        assert!(f.tau_star(rho_(1e-300)).is_err()); // in (0, 1) but outside the certified domain
         let half = fsm("step:0.5;0,1", "exp:1", "gaussian:1");
-        let err = half.tau_star(0.5).unwrap_err();
+        let err = half.tau_star(rho_(0.5)).unwrap_err();
         assert!(err.to_string().contains("no τ* exists"), "{err}");
-        assert!(half.tau_star(0.49).is_ok());
+        assert!(half.tau_star(rho_(0.49)).is_ok());
     }
 
     #[test]
     fn degrees_cut_off_zero_columns() {
         let w = fsm("exp:1", "step:0.5;0,1", "gaussian:1")
-            .limit_graphon(0.3)
+            .limit_graphon(rho_(0.3))
             .unwrap();
         let p = w.col_degree(0.25).unwrap();
         assert_eq!((p.lo, p.value, p.hi), (0.0, 0.0, 0.0));
@@ -1439,7 +1452,7 @@ mod tests {
         ) {
             let noise = if gaussian { "gaussian:1" } else { "uniform:1" };
             let f = fsm(&format!("exp:{a}"), &format!("affine:{b},1"), noise);
-            let t = f.tau_star(rho).unwrap();
+            let t = f.tau_star(rho_(rho)).unwrap();
             prop_assert!(t.interval.0 <= t.value && t.value <= t.interval.1);
             let g = f.g(t.value).unwrap();
             prop_assert!((g.value - rho).abs() <= g.error_bound);
@@ -1447,7 +1460,7 @@ mod tests {
             let f2 = fsm(&format!("power:{p}"), "exp:1", noise);
             let f3 = Fsm { row: f2.row.clone(), col: Profile::Affine(0.0, 0.0), noise: f2.noise };
             let _ = f3;
-            let t2 = f2.tau_star(rho).unwrap();
+            let t2 = f2.tau_star(rho_(rho)).unwrap();
             let scaled = fsm(&format!("power:{p}"), "step:0.5;1,1", noise);
             let _ = scaled;
             prop_assert!(t2.interval.0 <= t2.value && t2.value <= t2.interval.1);
@@ -1464,7 +1477,7 @@ mod tests {
         fn scaling_a_profile_scales_tau(c in 0.2f64..5.0, rho in 0.05f64..0.9) {
             let f1 = fsm("affine:1,2", "exp:1", "gaussian:1");
             let f2 = fsm(&format!("affine:{},{}", c, 2.0 * c), "exp:1", "gaussian:1");
-            let (t1, t2) = (f1.tau_star(rho).unwrap(), f2.tau_star(rho).unwrap());
+            let (t1, t2) = (f1.tau_star(rho_(rho)).unwrap(), f2.tau_star(rho_(rho)).unwrap());
             // c τ*₁ = τ*₂ lies in both enclosures (up to the rounding of the scaling)
             let slack = 4.0 * f64::EPSILON * t2.value;
             prop_assert!(c * t1.interval.0 <= t2.interval.1 + slack);

@@ -14,7 +14,7 @@
 //! let mask = sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), "DOC", None).unwrap();
 //! assert_eq!(mask.kept(), 819); // round(0.2 · 64 · 64)
 //! // W increases in u, and so do the sampled row degrees.
-//! let w = fsm.limit_graphon(0.2).unwrap();
+//! let w = fsm.limit_graphon(pai_graphon::params::Density::constant(0.2)).unwrap();
 //! assert!(w.w(0.1, 0.5) < w.w(0.9, 0.5));
 //! let deg = mask.row_degrees();
 //! assert!(deg[..8].iter().sum::<u32>() < deg[56..].iter().sum::<u32>());
@@ -33,7 +33,9 @@ use std::fmt;
 /// ```
 /// use pai_graphon::convergence::{limit::Fsm, profile::Profile, ConvergenceError};
 /// assert!(matches!(Profile::parse("exp"), Err(ConvergenceError::Spec(_))));
-/// let e = Fsm::figure1().tau_star(1.5).unwrap_err();
+/// // Half of the rows have φ = 0: no threshold keeps half of the entries.
+/// let half = Fsm::parse("step:0.5;0,1", "exp:1", "gaussian:1").unwrap();
+/// let e = half.tau_star(pai_graphon::params::Density::constant(0.5)).unwrap_err();
 /// assert!(matches!(e, ConvergenceError::Density(_)));
 /// assert!(e.to_string().starts_with("invalid density"));
 /// ```

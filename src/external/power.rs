@@ -845,7 +845,10 @@ mod tests {
         let fsm = Fsm::figure1();
         let tau = mixture_tau(&fsm, &law, RHO);
         let tau0 = mixture_tau(&fsm, &Mixture { weight: 0.0 }, RHO);
-        let exact = fsm.tau_star(RHO).unwrap().value;
+        let exact = fsm
+            .tau_star(crate::params::Density::constant(RHO))
+            .unwrap()
+            .value;
         assert!((tau0 / exact - 1.0).abs() < 1e-5, "{tau0} vs τ* = {exact}");
         assert!((tau / tau0 - 1.0).abs() > 1e-3, "{tau} vs {tau0}");
     }

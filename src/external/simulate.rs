@@ -340,24 +340,25 @@ impl Model {
     }
 
     /// The model of an FSM at n × d and density ρ: profiles on the midpoint grid
-    /// (`convergence::sampler::grid`) and τ = `fsm.tau_star(ρ)`.
+    /// (`convergence::sampler::grid`) and τ = `fsm.tau_star(pai_graphon::params::Density::new(ρ).unwrap())`.
     ///
     /// ```
     /// use pai_graphon::convergence::limit::Fsm;
     /// use pai_graphon::external::simulate::Model;
     /// let fsm = Fsm::figure1();
     /// let m = Model::from_fsm(&fsm, 4, 2, 0.2).unwrap();
-    /// assert_eq!(m.tau, fsm.tau_star(0.2).unwrap().value);
+    /// assert_eq!(m.tau, fsm.tau_star(pai_graphon::params::Density::constant(0.2)).unwrap().value);
     /// assert_eq!(m.phi, pai_graphon::convergence::sampler::grid(&fsm.row, 4));
     /// assert!(Model::from_fsm(&fsm, 0, 2, 0.2).is_err());
     /// ```
     pub fn from_fsm(fsm: &Fsm, n: usize, d: usize, rho: f64) -> Result<Model, Error> {
-        kept_count(n, d, Density::new(rho)?)?; // shape and density first, before any grid is built
+        let density = Density::new(rho)?;
+        kept_count(n, d, density)?; // shape and density first, before any grid is built
         let law: Arc<dyn NoiseLaw> = match fsm.noise {
             Noise::Gaussian(l) => Arc::new(l),
             Noise::Uniform(l) => Arc::new(l),
         };
-        let tau = fsm.tau_star(rho)?.value;
+        let tau = fsm.tau_star(density)?.value;
         Model::new(grid(&fsm.row, n), grid(&fsm.col, d), law, rho, tau)
     }
 

@@ -584,7 +584,9 @@ pub fn solve_mp(
     prec: u32,
     nodes: usize,
 ) -> Result<Float, ConvergenceError> {
-    let start = fsm.tau_star(rho.to_f64())?.value;
+    let start = fsm
+        .tau_star(crate::params::Density::new(rho.to_f64())?)?
+        .value;
     let law = LawMp::new(&fsm.noise, prec);
     let rule = gauss_legendre_mp(nodes, prec);
     let rho = Float::with_val(prec, rho);
@@ -613,7 +615,7 @@ pub fn solve_mp(
 /// use pai_graphon::convergence::limit::Fsm;
 /// let t = pai_graphon::mp::limit::tau_star_mp(&Fsm::figure1(), "0.2", 256).unwrap();
 /// assert!(t.error_estimate < 1e-40 * t.value.to_f64());
-/// assert!((t.value.to_f64() - Fsm::figure1().tau_star(0.2).unwrap().value).abs() < 1e-12);
+/// assert!((t.value.to_f64() - Fsm::figure1().tau_star(pai_graphon::params::Density::constant(0.2)).unwrap().value).abs() < 1e-12);
 /// ```
 pub fn tau_star_mp(fsm: &Fsm, rho: &str, prec: u32) -> Result<TauStarMp, ConvergenceError> {
     let parsed = Float::parse(rho)

@@ -305,9 +305,7 @@ fn normalised_profile(psi: &[f64]) -> (Vec<f64>, [f64; 2]) {
 /// assert!(s.saturated && (s.graphon.w()[(0, 0)] - 0.2).abs() < 1e-15);
 /// ```
 pub fn snip_graphon(psi: &[f64], rho: f64) -> Result<SnipGraphon, Error> {
-    if !(rho > 0.0 && rho < 1.0) {
-        return Err(NtkError::Size(format!("density {rho} must lie in (0, 1)")).into());
-    }
+    let density = crate::params::Density::new(rho)?;
     let (psi, [a, b]) = normalised_profile(psi);
     let d = psi.len();
     let positive = psi.iter().filter(|&&p| p > 0.0).count();
@@ -331,7 +329,7 @@ pub fn snip_graphon(psi: &[f64], rho: f64) -> Result<SnipGraphon, Error> {
         col: Profile::empirical(&psi)?,
         noise: Noise::Gaussian(HalfNormal { sigma: 1.0 }),
     };
-    let limit = fsm.limit_graphon(rho)?;
+    let limit = fsm.limit_graphon(density)?;
     let mut order: Vec<usize> = (0..d).collect();
     order.sort_by(|&i, &j| psi[i].total_cmp(&psi[j]));
     let mut w = vec![0.0; d];

@@ -114,9 +114,10 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let against = against(args)?;
     let masks = read_masks(&args.masks)?;
     let (n, d) = (masks[0].rows(), masks[0].cols());
-    let rho = args
-        .density
-        .map_or(masks[0].kept() as f64 / (n as f64 * d as f64), Density::get);
+    let rho = match args.density {
+        Some(rho) => rho,
+        None => Density::new(masks[0].kept() as f64 / (n as f64 * d as f64))?,
+    };
     let own_density_dropped = args.density.is_none() && matches!(against, Against::Limit(_));
     let rows: Vec<Row> = match against {
         Against::Limit(fsm) => {
@@ -130,7 +131,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
                 seed,
                 test_density: args.density.is_some(),
             };
-            let model = Model::from_fsm(&fsm, n, d, rho)?;
+            let model = Model::from_fsm(&fsm, n, d, rho.get())?;
             let sharp = Sharp::new(model, masks.len(), options)?;
             let mut rows: Vec<Row> = sharp.verdicts(&masks)?.into_iter().map(row).collect();
             if let Some(path) = args.scores.as_deref() {
@@ -161,7 +162,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         stack: masks.len(),
         rows: n,
         cols: d,
-        density: rho,
+        density: rho.get(),
         density_from_masks: args.density.is_none(),
         own_density_dropped,
         delta: args.delta.get(),
@@ -248,7 +249,7 @@ fn references(
     method: Method,
     data: &str,
     batch: Option<usize>,
-    rho: f64,
+    rho: Density,
     seed: MasterSeed,
     count: usize,
 ) -> Result<Vec<Mask>, Failure> {
@@ -263,7 +264,7 @@ fn references(
     }
     let spec = PruneSpec {
         batch,
-        ..PruneSpec::new(method, Density::new(rho)?)
+        ..PruneSpec::new(method, rho)
     };
     let step = count.div_ceil(10);
     let progress = |done: usize| {

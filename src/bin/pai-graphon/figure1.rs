@@ -50,7 +50,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let config = &Figure1Config {
         widths: args.widths.clone(),
         seeds: args.seeds,
-        density: args.density.get(),
+        density: args.density,
         blocks: args.blocks,
     };
     // The panels figure draws two blocks × blocks panels per width: refused now rather than

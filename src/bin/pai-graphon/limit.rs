@@ -88,7 +88,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         )));
     }
     let fsm = Fsm::parse(&args.row_profile, &args.col_profile, &args.noise)?;
-    let limit = fsm.limit_graphon(args.density.get())?;
+    let limit = fsm.limit_graphon(args.density)?;
     let summary = summarise(args, &limit)?;
     if let Some(dir) = out {
         write_grid(&limit, args.grid, dir)?;

@@ -284,7 +284,7 @@ fn graphon(
 fn fsm_graphon(fsm: &Fsm, rho: f64, d: usize, nodes: usize) -> Result<KernelGraphon, Failure> {
     // Every profile kind is monotone (affine, power, exp; step levels are validated
     // non-decreasing), so W(u, v) = P(|ξ| > τ*/(φ(u) ψ(v))) is monotone in u.
-    let limit = fsm.limit_graphon(rho)?;
+    let limit = fsm.limit_graphon(Density::new(rho)?)?; // (0, 1): ntk also takes ρ = 1
     Ok(KernelGraphon::monotone_in_u(d, nodes, |u, v| {
         limit.w(u, v)
     })?)

@@ -10,6 +10,7 @@ use crate::claims::{
     Check, Claim, ClaimContext, Kind, Outcome, Relation, Source, STATISTICAL_DELTA,
 };
 use crate::convergence::limit::{Fsm, LimitGraphon, FIGURE1_DENSITY};
+use crate::params::Density;
 use crate::Error;
 
 // ---------------------------------------------------------------------------------------------
@@ -21,7 +22,7 @@ const UAT1_D: usize = 32;
 const UAT1_K: usize = 3;
 const UAT1_WIDTHS: [usize; 5] = [64, 256, 1024, 4096, 16384];
 /// The control's graphon: the same FSM at this lower density (fewer edges everywhere).
-const UAT1_CONTROL_DENSITY: f64 = 0.05;
+const UAT1_CONTROL_DENSITY: Density = Density::constant(0.05);
 
 /// The claim of this module: UAT-1.
 ///

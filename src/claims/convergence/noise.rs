@@ -12,7 +12,7 @@
 //! let xi: Vec<f64> = s.iter().enumerate().map(|(k, x)| x / spec.score(k / 2, k % 2, 1.0)).collect();
 //! assert!(xi.iter().all(|x| 0.0 < *x && *x < 2.0));
 //! // CONV-5: Random pruning (constant profiles, uniform noise) has τ* = 1 − ρ and W ≡ ρ.
-//! let w = Fsm::parse("const:1", "const:1", "uniform:1").unwrap().limit_graphon(0.25).unwrap();
+//! let w = Fsm::parse("const:1", "const:1", "uniform:1").unwrap().limit_graphon(pai_graphon::params::Density::constant(0.25)).unwrap();
 //! assert_eq!((w.tau.value, w.w(0.1, 0.9)), (0.75, 0.25));
 //! ```
 

@@ -41,7 +41,7 @@ use std::f64::consts::PI;
 /// use pai_graphon::ntk::selection::second_moment_graphon;
 /// // Figure 1's FSM thresholded at its τ*: the selection graphon keeps a fraction ≈ ρ.
 /// let fsm = Fsm::figure1();
-/// let tau = fsm.tau_star(DENSITY).unwrap().value;
+/// let tau = fsm.tau_star(pai_graphon::params::Density::constant(DENSITY)).unwrap().value;
 /// let g = second_moment_graphon(&grid(&fsm.row, 64), &grid(&fsm.col, 64), tau).unwrap();
 /// assert!((g.density() - DENSITY).abs() < 0.01);
 /// ```
@@ -400,7 +400,7 @@ fn ntk_16(ctx: &ClaimContext) -> Result<Outcome, Error> {
 fn selection_widths(ctx: &ClaimContext, widths: &[usize]) -> Result<Outcome, Error> {
     let (row, col, noise) = NTK3_PROFILES;
     let fsm = Fsm::parse(row, col, noise)?;
-    let tau_star = fsm.tau_star(DENSITY)?.value;
+    let tau_star = fsm.tau_star(Density::constant(DENSITY))?.value;
     let ws: Vec<usize> = widths
         .iter()
         .map(|&n| ctx.scaled(n).max(NTK3_ASPECT))

@@ -17,6 +17,7 @@ use crate::ntk::empirical::{empirical_ntk, MaskedNet};
 use crate::ntk::kernel::{graphon_ntk, KernelGraphon, Layers};
 use crate::ntk::width::*;
 use crate::ntk::NtkError;
+use crate::params::Density;
 use crate::seed::MasterSeed;
 use crate::tol;
 use crate::Error;
@@ -37,7 +38,7 @@ const NTK2_STEP: [[f64; 2]; 2] = [[0.95, 0.05], [0.8, 0.2]];
 /// NTK-2's FSM (step profiles, so that its limit graphon is a step graphon: exact in u) and
 /// density.
 const NTK2_FSM: (&str, &str, &str) = ("step:0.5;1,3", "step:0.5;1,2", "gaussian:1");
-const NTK2_FSM_DENSITY: f64 = 0.3;
+const NTK2_FSM_DENSITY: Density = Density::constant(0.3);
 /// NTK-17 (as the retired NTK-4): fixed d, widths n (times `--scale`), and its step graphon.
 const NTK4_D: usize = 10;
 const NTK4_WIDTHS: [usize; 5] = [1024, 4096, 16384, 65536, 262_144];
@@ -169,7 +170,7 @@ fn ntk2_run(
             let fsm = Fsm::parse(NTK2_FSM.0, NTK2_FSM.1, NTK2_FSM.2)?;
             let g = fsm_graphon(&fsm, d)?;
             let prefix = format!("n={n}/fsm");
-            let spec = MaskSpec::new(n, d, NTK2_FSM_DENSITY, &fsm.row, &fsm.col)?;
+            let spec = MaskSpec::new(n, d, NTK2_FSM_DENSITY.get(), &fsm.row, &fsm.col)?;
             let mask = sample_mask_in_memory(
                 &spec,
                 fsm.noise.law(),
