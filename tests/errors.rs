@@ -21,7 +21,6 @@ struct Violation {
 /// wraps plotters' backend errors, which are generic over the backend and not `Clone`.
 const PENDING: &[(&str, &str)] = &[
     ("src/approximation/mod.rs", "UatError"),
-    ("src/convergence/mod.rs", "ConvergenceError"),
     ("src/graphon/mod.rs", "GraphonError"),
     ("src/net/mod.rs", "NetError"),
     ("src/npy.rs", "NpyError"),

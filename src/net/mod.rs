@@ -49,7 +49,7 @@ pub enum NetError {
     /// A size beyond its documented limit or the memory budget ([`crate::params`]).
     Param(crate::params::ParamError),
     /// A mask the pruning cannot make: a density that keeps no weight, a shape too large.
-    Mask(crate::convergence::ConvergenceError),
+    Mask(crate::mask::MaskError),
     /// A subset of `requested` rows asked of a data set that has `available` (and at least 1
     /// must be asked for).
     Subset {
@@ -106,8 +106,8 @@ impl From<crate::params::ParamError> for NetError {
 /// let e: NetError = kept_count(0, 3, pai_graphon::params::Density::constant(0.5)).unwrap_err().into();
 /// assert!(matches!(e, NetError::Mask(_)) && e.to_string().starts_with("invalid size: "));
 /// ```
-impl From<crate::convergence::ConvergenceError> for NetError {
-    fn from(e: crate::convergence::ConvergenceError) -> Self {
+impl From<crate::mask::MaskError> for NetError {
+    fn from(e: crate::mask::MaskError) -> Self {
         NetError::Mask(e)
     }
 }

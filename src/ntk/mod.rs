@@ -61,7 +61,9 @@ pub enum NtkError {
     /// A size a rounding-error bound cannot take (`tol`).
     Tol(crate::tol::TolError),
     /// A mask that cannot be made from the scores (kept count, shape).
-    Mask(crate::convergence::ConvergenceError),
+    Mask(crate::mask::MaskError),
+    /// A density outside (0, 1).
+    Fraction(crate::params::FractionError),
     /// A normal-law evaluation refused the graphon's threshold.
     Normal(crate::normal::NormalError),
     /// A step graphon refused a cell lookup.
@@ -100,7 +102,8 @@ macro_rules! ntk_from {
 // Each keeps its cause; the text keeps the prefix the former string variant printed.
 ntk_from!(
     Tol(crate::tol::TolError),
-    Mask(crate::convergence::ConvergenceError),
+    Mask(crate::mask::MaskError),
+    Fraction(crate::params::FractionError),
     Normal(crate::normal::NormalError),
     Step(crate::graphon::GraphonError)
 );
@@ -114,6 +117,7 @@ impl fmt::Display for NtkError {
             NtkError::Indefinite(m) => write!(f, "kernel not positive definite: {m}"),
             NtkError::Tol(e) => write!(f, "invalid size: {e}"),
             NtkError::Mask(e) => write!(f, "invalid size: {e}"),
+            NtkError::Fraction(e) => write!(f, "invalid density: {e}"),
             NtkError::Normal(e) => write!(f, "invalid graphon: {e}"),
             NtkError::Step(e) => write!(f, "invalid graphon: {e}"),
             NtkError::OutOfDomain {

@@ -16,7 +16,6 @@
 use super::kernel::KernelGraphon;
 use super::width::frobenius;
 use super::NtkError;
-use crate::convergence::ConvergenceError;
 use crate::linalg::matmul;
 use crate::mask::{kept_count, top_k_mask, Mask};
 use crate::normal::normal_sf;
@@ -140,7 +139,7 @@ pub fn selection_mask(
     }
     check_profile("row", phi)?;
     check_profile("column", psi)?;
-    let k = kept_count(n, d, Density::new(rho).map_err(ConvergenceError::from)?)?;
+    let k = kept_count(n, d, Density::new(rho)?)?;
     let mut scores = Vec::with_capacity(n * d);
     for i in 0..n {
         for j in 0..d {
