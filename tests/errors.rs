@@ -24,7 +24,6 @@ const PENDING: &[(&str, &str)] = &[
     ("src/net/mod.rs", "NetError"),
     ("src/npy.rs", "NpyError"),
     ("src/ntk/mod.rs", "NtkError"),
-    ("src/plot/mod.rs", "PlotError"),
 ];
 
 /// The code of a line, without a `//` comment (doc comments included).
