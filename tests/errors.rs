@@ -20,7 +20,6 @@ struct Violation {
 /// `UatError` lives in src/approximation/ (another helper's files in #19); `PlotError::Render`
 /// wraps plotters' backend errors, which are generic over the backend and not `Clone`.
 const PENDING: &[(&str, &str)] = &[
-    ("src/graphon/mod.rs", "GraphonError"),
     ("src/net/mod.rs", "NetError"),
     ("src/ntk/mod.rs", "NtkError"),
 ];
