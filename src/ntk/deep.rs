@@ -499,9 +499,12 @@ impl DeepGraphon {
     /// assert!(DeepGraphon::new(vec![vec![1.0]], vec![faer::mat![[2.0]]]).is_err());
     /// ```
     pub fn new(weights: Vec<Vec<f64>>, w: Vec<Mat<f64>>) -> Result<Self, NtkError> {
-        if weights.is_empty() || weights.len() != w.len() {
+        if weights.is_empty() {
+            return Err(NtkError::Empty { what: "layers" });
+        }
+        if weights.len() != w.len() {
             return Err(NtkError::Mismatch {
-                what: "quadrature weight vectors (≥ 1) for the graphon matrices",
+                what: "quadrature weight vectors for the graphon matrices",
                 expected: w.len(),
                 found: weights.len(),
             });

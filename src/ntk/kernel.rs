@@ -257,12 +257,22 @@ impl KernelGraphon {
     /// assert!(matches!(tiny, Err(pai_graphon::ntk::NtkError::OutOfDomain { .. })));
     /// ```
     pub fn new(nodes: Vec<f64>, weights: Vec<f64>, w: Mat<f64>) -> Result<Self, NtkError> {
-        if nodes.is_empty() || nodes.len() != weights.len() || w.nrows() != nodes.len() {
-            return Err(NtkError::Mismatch {
-                what: "nodes, quadrature weights and rows of W (non-empty)",
-                expected: nodes.len(),
-                found: weights.len().min(w.nrows()),
+        if nodes.is_empty() {
+            return Err(NtkError::Empty {
+                what: "quadrature nodes",
             });
+        }
+        for (what, found) in [
+            ("quadrature weights", weights.len()),
+            ("rows of W", w.nrows()),
+        ] {
+            if found != nodes.len() {
+                return Err(NtkError::Mismatch {
+                    what,
+                    expected: nodes.len(),
+                    found,
+                });
+            }
         }
         if w.ncols() == 0 {
             return Err(NtkError::Empty {

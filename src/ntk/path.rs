@@ -401,7 +401,7 @@ pub fn bounded_graphon_ntk(
 ) -> Result<BoundedKernel, NtkError> {
     check_inputs(x_unit, g.dims())?;
     let kernel = graphon_ntk(x_unit, g, layers)?;
-    let quadrature = kernel.quadrature_bound.ok_or_else(|| NtkError::Empty {
+    let quadrature = kernel.quadrature_bound.ok_or(NtkError::Empty {
         what: "error bound for this quadrature: the exact kernel cannot be enclosed",
     })?;
     let rounding = graphon_ntk_bound(x_unit, g, layers)?;

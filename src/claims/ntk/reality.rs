@@ -170,7 +170,7 @@ fn evaluate_kernel(
     let k_cross = k.as_ref().submatrix(n, 0, m, n);
     let c = complexity(k_train, y_train)?;
     let spectrum = lambda_min_bounds(k_train)?;
-    let lambda0 = spectrum.lower.ok_or_else(|| NtkError::Indefinite {
+    let lambda0 = spectrum.lower.ok_or(NtkError::Indefinite {
         what: "no certified positive lower bound on λ_min",
         cause: None,
     })?;

@@ -425,7 +425,7 @@ fn selection_widths(ctx: &ClaimContext, widths: &[usize]) -> Result<Outcome, Err
         details.push((format!("n={n}/tau_hat_over_tau_star"), r.tau_ratio));
         last = Some(r);
     }
-    let last = last.ok_or_else(|| NtkError::Empty { what: "widths" })?;
+    let last = last.ok_or(NtkError::Empty { what: "widths" })?;
     let xs: Vec<f64> = ws.iter().map(|&n| n as f64).collect();
     let (slope, se) = loglog_slope(&xs, &errors);
     details.push(("error_corrected_slope".into(), slope));

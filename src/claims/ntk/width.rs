@@ -340,9 +340,7 @@ fn ntk_17(ctx: &ClaimContext) -> Result<Outcome, Error> {
             riemann,
         });
     }
-    let last = runs
-        .last()
-        .ok_or_else(|| NtkError::Empty { what: "widths" })?;
+    let last = runs.last().ok_or(NtkError::Empty { what: "widths" })?;
     let separation = gap / (2.0 * last.threshold);
     if separation < 1.0 {
         // The control's rejection is implied by the check's event only at separation ≥ 1.
