@@ -164,6 +164,19 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// A refused mask is filed with the convergence errors, whose text it has always had.
+///
+/// ```
+/// use pai_graphon::{mask::top_k_mask, Error};
+/// let e = Error::from(top_k_mask(0, 1, &[], 1).unwrap_err());
+/// assert_eq!(e.to_string(), "invalid size: a 0 × 1 mask has no entries");
+/// ```
+impl From<mask::MaskError> for Error {
+    fn from(e: mask::MaskError) -> Self {
+        Error::Convergence(e.into())
+    }
+}
+
 macro_rules! from_error {
     ($($variant:ident($ty:ty)),*) => {$(
         impl From<$ty> for Error {

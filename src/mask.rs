@@ -17,7 +17,6 @@
 //! assert_eq!((m.kept(), m.threshold(), m.row_degrees()), (3, 0.5, vec![2, 1]));
 //! ```
 
-use crate::convergence::ConvergenceError;
 use crate::params::Density;
 use rayon::prelude::*;
 use std::cmp::Ordering as CmpOrdering;
@@ -59,6 +58,156 @@ pub const DENSE_LIMIT: usize = 1 << 22;
 /// ```
 pub const MAX_CELLS: u64 = 1 << 40;
 
+/// A mask that cannot be made or read: a shape, a length, an entry or a kept count out of range.
+///
+/// ```
+/// use pai_graphon::mask::{top_k_mask, MaskError};
+/// let e = top_k_mask(0, 3, &[], 1).unwrap_err();
+/// assert_eq!(e, MaskError::Empty { rows: 0, cols: 3 });
+/// assert_eq!(e.to_string(), "a 0 × 3 mask has no entries");
+/// let e = top_k_mask(1, 2, &[0.5, 0.1], 3).unwrap_err();
+/// assert!(matches!(e, MaskError::KeptCount { k: 3, candidates: 2 }) && e.is_density());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum MaskError {
+    /// A mask with no rows or no columns.
+    Empty {
+        /// Rows asked for.
+        rows: usize,
+        /// Columns asked for.
+        cols: usize,
+    },
+    /// More cells than a bound allows ([`MAX_CELLS`], or the dense or in-memory limit).
+    TooLarge {
+        /// Rows asked for.
+        rows: usize,
+        /// Columns asked for.
+        cols: usize,
+        /// The largest number of cells allowed.
+        max: u64,
+    },
+    /// A slice whose length does not match a `rows × cols` shape.
+    Length {
+        /// What the slice holds (`"entries"`, `"counts"`, `"block sums"`).
+        what: &'static str,
+        /// Its length.
+        found: usize,
+        /// Rows of the shape it should fit.
+        rows: usize,
+        /// Columns of the shape it should fit.
+        cols: usize,
+    },
+    /// Explicit scores whose count is not n·d or exceeds the in-memory limit.
+    Scores {
+        /// The number of scores given.
+        found: usize,
+        /// Rows of the mask.
+        rows: usize,
+        /// Columns of the mask.
+        cols: usize,
+        /// The in-memory limit.
+        max: usize,
+    },
+    /// A mask entry other than 0 or 1.
+    Entry {
+        /// Its linear index.
+        index: usize,
+        /// Its value.
+        value: u8,
+    },
+    /// A block side of 0.
+    Block {
+        /// Rows per block.
+        block_rows: usize,
+        /// Columns per block.
+        block_cols: usize,
+    },
+    /// A density whose kept count `round(ρ n d)` is 0.
+    KeepsNothing {
+        /// The density.
+        rho: f64,
+        /// Rows of the mask.
+        rows: usize,
+        /// Columns of the mask.
+        cols: usize,
+    },
+    /// A kept count of 0 or above the number of candidates.
+    KeptCount {
+        /// The count asked for.
+        k: u64,
+        /// The entries that compete.
+        candidates: usize,
+    },
+    /// A score that is NaN or infinite.
+    NonFinite {
+        /// The linear index of its entry.
+        index: u64,
+        /// The score.
+        score: f64,
+    },
+}
+
+impl MaskError {
+    /// Whether the density (the kept count) was refused rather than the shape: the callers'
+    /// errors file these under "invalid density".
+    ///
+    /// ```
+    /// use pai_graphon::mask::MaskError;
+    /// assert!(MaskError::KeptCount { k: 0, candidates: 4 }.is_density());
+    /// assert!(!MaskError::Block { block_rows: 0, block_cols: 1 }.is_density());
+    /// ```
+    pub fn is_density(&self) -> bool {
+        matches!(
+            self,
+            MaskError::KeepsNothing { .. } | MaskError::KeptCount { .. }
+        )
+    }
+}
+
+impl std::fmt::Display for MaskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MaskError::Empty { rows, cols } => write!(f, "a {rows} × {cols} mask has no entries"),
+            MaskError::TooLarge { rows, cols, max } => {
+                write!(f, "a {rows} × {cols} mask exceeds {max} entries")
+            }
+            MaskError::Length {
+                what,
+                found,
+                rows,
+                cols,
+            } => write!(f, "{found} {what} for a {rows} × {cols} mask"),
+            MaskError::Scores {
+                found,
+                rows,
+                cols,
+                max,
+            } => write!(
+                f,
+                "{found} scores for a {rows} × {cols} mask (at most {max} in memory)"
+            ),
+            MaskError::Entry { index, value } => {
+                write!(f, "mask entry {index} is {value}, not 0 or 1")
+            }
+            MaskError::Block {
+                block_rows,
+                block_cols,
+            } => write!(f, "a block side of 0 ({block_rows} × {block_cols} blocks)"),
+            MaskError::KeepsNothing { rho, rows, cols } => {
+                write!(f, "density {rho} keeps no entry of a {rows} × {cols} mask")
+            }
+            MaskError::KeptCount { k, candidates } => {
+                write!(f, "cannot keep {k} of {candidates} entries")
+            }
+            MaskError::NonFinite { index, score } => {
+                write!(f, "score {score} of entry {index} is not finite")
+            }
+        }
+    }
+}
+
+impl std::error::Error for MaskError {}
+
 /// `k = ⌊ρ·n·d + 1/2⌋`, computed exactly: ρ is the rational `m·2^e` of its f64 and the product
 /// with `n·d` is formed in 128-bit integers, so halves round up with no floating-point error.
 /// Rejects n or d = 0, `n·d > MAX_CELLS` and densities so small that k = 0 (ρ ∈ (0, 1) is the
@@ -72,7 +221,7 @@ pub const MAX_CELLS: u64 = 1 << 40;
 /// assert_eq!(kept_count(1000, 1000, rho(0.2)).unwrap(), 200_000);
 /// assert!(kept_count(10, 10, rho(1e-300)).is_err()); // keeps nothing
 /// ```
-pub fn kept_count(n: usize, d: usize, rho: Density) -> Result<u64, ConvergenceError> {
+pub fn kept_count(n: usize, d: usize, rho: Density) -> Result<u64, MaskError> {
     let cells = cell_count(n, d)?;
     let rho = rho.get();
     let bits = rho.to_bits();
@@ -91,24 +240,26 @@ pub fn kept_count(n: usize, d: usize, rho: Density) -> Result<u64, ConvergenceEr
         (product + (1u128 << (shift - 1))) >> shift
     };
     if k == 0 {
-        return Err(ConvergenceError::Density(format!(
-            "density {rho} keeps no entry of a {n} × {d} mask"
-        )));
+        return Err(MaskError::KeepsNothing {
+            rho,
+            rows: n,
+            cols: d,
+        });
     }
     Ok(k as u64)
 }
 
-pub(crate) fn cell_count(n: usize, d: usize) -> Result<u64, ConvergenceError> {
+pub(crate) fn cell_count(n: usize, d: usize) -> Result<u64, MaskError> {
     if n == 0 || d == 0 {
-        return Err(ConvergenceError::Size(format!(
-            "a {n} × {d} mask has no entries"
-        )));
+        return Err(MaskError::Empty { rows: n, cols: d });
     }
     match (n as u64).checked_mul(d as u64) {
         Some(c) if c <= MAX_CELLS => Ok(c),
-        _ => Err(ConvergenceError::Size(format!(
-            "a {n} × {d} mask exceeds {MAX_CELLS} entries"
-        ))),
+        _ => Err(MaskError::TooLarge {
+            rows: n,
+            cols: d,
+            max: MAX_CELLS,
+        }),
     }
 }
 
@@ -201,16 +352,14 @@ impl Mask {
     /// assert!(Mask::from_entries(2, 3, &[1, 0, 2, 0, 0, 1]).is_err());
     /// assert!(Mask::from_entries(2, 2, &[1, 0, 1]).is_err());
     /// ```
-    pub fn from_entries(
-        rows: usize,
-        cols: usize,
-        entries: &[u8],
-    ) -> Result<Self, ConvergenceError> {
+    pub fn from_entries(rows: usize, cols: usize, entries: &[u8]) -> Result<Self, MaskError> {
         if rows == 0 || cols == 0 || rows.checked_mul(cols) != Some(entries.len()) {
-            return Err(ConvergenceError::Size(format!(
-                "a {rows} × {cols} mask needs {rows}·{cols} ≥ 1 entries, got {}",
-                entries.len()
-            )));
+            return Err(MaskError::Length {
+                what: "entries",
+                found: entries.len(),
+                rows,
+                cols,
+            });
         }
         let mut mask = Mask::zeros(rows, cols);
         for (index, &e) in entries.iter().enumerate() {
@@ -221,9 +370,10 @@ impl Mask {
                     mask.kept += 1;
                 }
                 other => {
-                    return Err(ConvergenceError::Size(format!(
-                        "mask entry {index} is {other}, not 0 or 1"
-                    )))
+                    return Err(MaskError::Entry {
+                        index,
+                        value: other,
+                    })
                 }
             }
         }
@@ -352,12 +502,13 @@ impl Mask {
     /// let m = top_k_mask(2, 2, &[0.1, 0.4, 0.3, 0.2], 2).unwrap().to_dense().unwrap();
     /// assert_eq!((m[(0, 1)], m[(0, 0)]), (1.0, 0.0));
     /// ```
-    pub fn to_dense(&self) -> Result<faer::Mat<f64>, ConvergenceError> {
+    pub fn to_dense(&self) -> Result<faer::Mat<f64>, MaskError> {
         if self.rows * self.cols > DENSE_LIMIT {
-            return Err(ConvergenceError::Size(format!(
-                "a dense {} × {} matrix exceeds {DENSE_LIMIT} entries",
-                self.rows, self.cols
-            )));
+            return Err(MaskError::TooLarge {
+                rows: self.rows,
+                cols: self.cols,
+                max: DENSE_LIMIT as u64,
+            });
         }
         Ok(faer::Mat::from_fn(self.rows, self.cols, |i, j| {
             if self.get(i, j) == Some(true) {
@@ -391,14 +542,14 @@ pub(crate) fn for_each_set(words: &[u64], mut f: impl FnMut(usize)) {
 /// accumulate(&mut counts, &m).unwrap();
 /// assert_eq!(counts, vec![0, 2, 2]);
 /// ```
-pub fn accumulate(counts: &mut [u32], mask: &Mask) -> Result<(), ConvergenceError> {
+pub fn accumulate(counts: &mut [u32], mask: &Mask) -> Result<(), MaskError> {
     if counts.len() != mask.rows * mask.cols {
-        return Err(ConvergenceError::Size(format!(
-            "{} counts for a {} × {} mask",
-            counts.len(),
-            mask.rows,
-            mask.cols
-        )));
+        return Err(MaskError::Length {
+            what: "counts",
+            found: counts.len(),
+            rows: mask.rows,
+            cols: mask.cols,
+        });
     }
     counts
         .par_chunks_mut(mask.cols)
@@ -422,21 +573,24 @@ pub fn accumulate_blocks(
     mask: &Mask,
     block_rows: usize,
     block_cols: usize,
-) -> Result<(), ConvergenceError> {
+) -> Result<(), MaskError> {
     if block_rows == 0 || block_cols == 0 {
-        return Err(ConvergenceError::Size("a block side of 0".into()));
+        return Err(MaskError::Block {
+            block_rows,
+            block_cols,
+        });
     }
     let block_grid = (
         mask.rows.div_ceil(block_rows),
         mask.cols.div_ceil(block_cols),
     );
     if sums.len() != block_grid.0 * block_grid.1 {
-        return Err(ConvergenceError::Size(format!(
-            "{} sums for {} × {} blocks",
-            sums.len(),
-            block_grid.0,
-            block_grid.1
-        )));
+        return Err(MaskError::Length {
+            what: "block sums",
+            found: sums.len(),
+            rows: block_grid.0,
+            cols: block_grid.1,
+        });
     }
     sums.par_chunks_mut(block_grid.1)
         .zip(mask.bits.par_chunks(mask.words_per_row * block_rows))
@@ -471,13 +625,15 @@ pub(crate) fn rank_order(a: &(f64, u64), b: &(f64, u64)) -> CmpOrdering {
 /// assert_eq!(s.threshold().to_bits(), 0.0f64.to_bits());
 /// assert!(top_k_mask(1, 2, &[1.0, f64::NEG_INFINITY], 1).is_err());
 /// ```
-pub fn top_k_mask(n: usize, d: usize, scores: &[f64], k: u64) -> Result<Mask, ConvergenceError> {
+pub fn top_k_mask(n: usize, d: usize, scores: &[f64], k: u64) -> Result<Mask, MaskError> {
     let cells = cell_count(n, d)?;
     if scores.len() as u64 != cells || scores.len() > IN_MEMORY_LIMIT {
-        return Err(ConvergenceError::Size(format!(
-            "{} scores for a {n} × {d} mask (at most {IN_MEMORY_LIMIT} in memory)",
-            scores.len()
-        )));
+        return Err(MaskError::Scores {
+            found: scores.len(),
+            rows: n,
+            cols: d,
+            max: IN_MEMORY_LIMIT,
+        });
     }
     let ranked: Vec<(f64, u64)> = scores.iter().zip(0u64..).map(|(&s, i)| (s, i)).collect();
     top_k_of(n, d, ranked, k)
@@ -492,19 +648,19 @@ pub(crate) fn top_k_of(
     d: usize,
     mut ranked: Vec<(f64, u64)>,
     k: u64,
-) -> Result<Mask, ConvergenceError> {
+) -> Result<Mask, MaskError> {
     cell_count(n, d)?;
     if k == 0 || k > ranked.len() as u64 {
-        return Err(ConvergenceError::Density(format!(
-            "cannot keep {k} of {} entries",
-            ranked.len()
-        )));
+        return Err(MaskError::KeptCount {
+            k,
+            candidates: ranked.len(),
+        });
     }
     if let Some(bad) = ranked.iter().find(|(s, _)| !s.is_finite()) {
-        return Err(ConvergenceError::Spec(format!(
-            "score {} of entry {} is not finite",
-            bad.0, bad.1
-        )));
+        return Err(MaskError::NonFinite {
+            index: bad.1,
+            score: bad.0,
+        });
     }
     for entry in ranked.iter_mut() {
         entry.0 += 0.0; // −0 + 0 = +0: equal values must compare equal under total_cmp

@@ -19,42 +19,93 @@ use crate::mask::Mask;
 use npyz::WriterBuilder;
 use std::fmt;
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Why an `.npy` file could not be read or an array could not be encoded.
 ///
 /// ```
 /// use pai_graphon::npy::{decode_f64, decode_masks, encode_f64, encode_u8, NpyError};
 /// let floats = encode_f64(&[2], &[0.5, f64::NAN]).unwrap();
-/// assert!(matches!(decode_masks(&floats, "m"), Err(NpyError::Dtype(_))));
-/// assert!(matches!(decode_f64(&floats, "w"), Err(NpyError::Value(_)))); // NaN
-/// assert!(matches!(decode_f64(b"not npy", "w"), Err(NpyError::Format(_))));
-/// assert!(matches!(encode_u8(&[2, 2], &[1, 0]), Err(NpyError::Shape(_))));
+/// use pai_graphon::npy::{Dtype, FormatProblem};
+/// assert!(matches!(decode_masks(&floats, "m"), Err(NpyError::Dtype { found: Dtype::Float, .. })));
+/// let nan = decode_f64(&floats, "w").unwrap_err();
+/// assert!(matches!(nan, NpyError::Value { index: 1, .. })); // NaN
+/// let e = decode_f64(b"not npy", "w").unwrap_err();
+/// assert!(matches!(e, NpyError::Format { problem: FormatProblem::Header, .. }));
+/// assert_eq!(encode_u8(&[2, 2], &[1, 0]), Err(NpyError::Shape { shape: vec![2, 2], entries: 2 }));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum NpyError {
-    /// The file could not be opened or read: its path and the system's message.
-    Io(String),
+    /// The file could not be opened or read: its path and the system's error kind.
+    Io {
+        /// The path as given.
+        path: PathBuf,
+        /// The operating system's error kind.
+        kind: std::io::ErrorKind,
+    },
+    /// Writing `.npy` bytes to memory failed (the encoder's error kind).
+    Encode(std::io::ErrorKind),
     /// Not a well-formed `.npy` file (no magic, a bad header, truncated or trailing bytes).
-    Format(String),
-    /// The element type is not one this reader accepts: what was found and what is accepted.
-    Dtype(String),
-    /// The shape does not fit: what was found and what is expected.
-    Shape(String),
-    /// An entry is not allowed (a mask entry other than 0 or 1, a non-finite weight).
-    Value(String),
+    Format {
+        /// The source's name (its path when read from a file).
+        path: PathBuf,
+        /// What is wrong.
+        problem: FormatProblem,
+    },
+    /// The element type is not one this reader accepts here.
+    Dtype {
+        /// The source's name.
+        path: PathBuf,
+        /// What it holds.
+        found: Dtype,
+    },
+    /// A shape that does not hold the data given to the encoder.
+    Shape {
+        /// The shape.
+        shape: Vec<usize>,
+        /// The number of entries given.
+        entries: usize,
+    },
+    /// A declared dimension of 0.
+    ZeroDimension {
+        /// The source's name.
+        path: PathBuf,
+    },
+    /// A mask array that is neither n × d nor S × n × d.
+    MaskShape {
+        /// The source's name.
+        path: PathBuf,
+        /// Its shape.
+        shape: Vec<usize>,
+    },
+    /// A float entry that is NaN or infinite.
+    Value {
+        /// The source's name.
+        path: PathBuf,
+        /// The entry's index in C order.
+        index: usize,
+        /// The entry.
+        value: f64,
+    },
+    /// A mask entry other than 0 or 1, or a mask that cannot be built.
+    Mask {
+        /// The source's name.
+        path: PathBuf,
+        /// Why the mask was refused.
+        error: crate::mask::MaskError,
+    },
     /// The path names something other than a regular file (a directory, a FIFO, a device, a
     /// socket): reading it could block or never end, so it is not opened for reading.
     NotRegularFile {
         /// The path as given.
-        path: String,
+        path: PathBuf,
         /// What it is instead ("a directory", "a FIFO", …).
         kind: &'static str,
     },
     /// The file is larger than [`MAX_FILE_BYTES`].
     TooLarge {
         /// The path as given.
-        path: String,
+        path: PathBuf,
         /// Its size in bytes (or the bound + 1 when it grew while being read).
         bytes: u64,
         /// The bound.
@@ -65,24 +116,144 @@ pub enum NpyError {
 impl fmt::Display for NpyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NpyError::Io(m) => write!(f, "cannot read {m}"),
-            NpyError::Format(m) => write!(f, "not a valid .npy file: {m}"),
-            NpyError::Dtype(m) => write!(f, "wrong .npy dtype: {m}"),
-            NpyError::Shape(m) => write!(f, "wrong .npy shape: {m}"),
-            NpyError::Value(m) => write!(f, "invalid .npy entry: {m}"),
-            NpyError::NotRegularFile { path, kind } => {
-                write!(f, "cannot read {path}: it is {kind}, not a regular file")
+            NpyError::Io { path, kind } => write!(f, "cannot read {}: {kind}", path.display()),
+            NpyError::Encode(kind) => write!(f, "cannot encode .npy in memory: {kind}"),
+            NpyError::Format { path, problem } => {
+                write!(f, "not a valid .npy file: {}: {problem}", path.display())
             }
+            NpyError::Dtype { path, found } => {
+                let path = path.display();
+                match found {
+                    Dtype::Mask => write!(
+                        f,
+                        "wrong .npy dtype: {path} holds uint8/bool entries; float32 or float64 expected"
+                    ),
+                    Dtype::Float => write!(
+                        f,
+                        "wrong .npy dtype: {path} holds floats; a mask must be uint8 or bool"
+                    ),
+                    Dtype::Other { descr } => write!(
+                        f,
+                        "wrong .npy dtype: {path} has dtype {descr}; accepted: uint8 or bool (masks), float32 or float64"
+                    ),
+                }
+            }
+            NpyError::Shape { shape, entries } => write!(
+                f,
+                "wrong .npy shape: shape {shape:?} does not hold {entries} entries"
+            ),
+            NpyError::ZeroDimension { path } => write!(
+                f,
+                "wrong .npy shape: {} declares a dimension of 0; every dimension must be at least 1",
+                path.display()
+            ),
+            NpyError::MaskShape { path, shape } => write!(
+                f,
+                "wrong .npy shape: {} has shape {shape:?}; a mask is n × d, a stack S × n × d",
+                path.display()
+            ),
+            NpyError::Value { path, index, value } => write!(
+                f,
+                "invalid .npy entry: {}: entry {index} is {value}, not a finite number",
+                path.display()
+            ),
+            NpyError::Mask { path, error } => {
+                write!(f, "invalid .npy entry: {}: {error}", path.display())
+            }
+            NpyError::NotRegularFile { path, kind } => write!(
+                f,
+                "cannot read {}: it is {kind}, not a regular file",
+                path.display()
+            ),
             NpyError::TooLarge { path, bytes, max } => write!(
                 f,
-                "cannot read {path}: {bytes} bytes exceeds the limit of {max} bytes \
-                 (the file and its decoded array must fit the 4 GiB memory budget)"
+                "cannot read {}: {bytes} bytes exceeds the limit of {max} bytes \
+                 (the file and its decoded array must fit the 4 GiB memory budget)",
+                path.display()
             ),
         }
     }
 }
 
 impl std::error::Error for NpyError {}
+
+/// What is wrong with bytes that are not a well-formed `.npy` file.
+///
+/// ```
+/// use pai_graphon::npy::{decode_f64, encode_f64, FormatProblem, NpyError};
+/// let mut bytes = encode_f64(&[1], &[0.5]).unwrap();
+/// bytes.push(0);
+/// let e = decode_f64(&bytes, "w.npy").unwrap_err();
+/// assert!(matches!(e, NpyError::Format { problem: FormatProblem::Trailing { bytes: 1 }, .. }));
+/// assert_eq!(e.to_string(), "not a valid .npy file: w.npy: 1 bytes follow the data its header declares");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatProblem {
+    /// No `.npy` magic, or a header the decoder cannot parse.
+    Header,
+    /// A header without a shape tuple of non-negative integers as NumPy writes it.
+    NoShape,
+    /// A Fortran-order array.
+    FortranOrder,
+    /// A header that declares more entries than the file has bytes.
+    Oversized {
+        /// The file's length in bytes.
+        bytes: usize,
+    },
+    /// Data shorter than the header declares.
+    Truncated,
+    /// Bytes after the data the header declares.
+    Trailing {
+        /// How many.
+        bytes: usize,
+    },
+}
+
+impl fmt::Display for FormatProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FormatProblem::Header => write!(f, "no .npy magic or a header that does not parse"),
+            FormatProblem::NoShape => write!(
+                f,
+                "its header has no shape tuple of non-negative integers as NumPy writes it"
+            ),
+            FormatProblem::FortranOrder => write!(
+                f,
+                "Fortran-order arrays are not read (save a C-contiguous array)"
+            ),
+            FormatProblem::Oversized { bytes } => write!(
+                f,
+                "its header declares more entries than the file has bytes ({bytes})"
+            ),
+            FormatProblem::Truncated => {
+                write!(f, "the data is shorter than its header declares")
+            }
+            FormatProblem::Trailing { bytes } => {
+                write!(f, "{bytes} bytes follow the data its header declares")
+            }
+        }
+    }
+}
+
+/// The element type an `.npy` source holds, when it is not the one asked for.
+///
+/// ```
+/// use pai_graphon::npy::{decode_masks, encode_f64, Dtype, NpyError};
+/// let e = decode_masks(&encode_f64(&[1], &[0.5]).unwrap(), "s.npy").unwrap_err();
+/// assert_eq!(e, NpyError::Dtype { path: "s.npy".into(), found: Dtype::Float });
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dtype {
+    /// `uint8` or `bool` (a mask).
+    Mask,
+    /// `float32` or `float64`.
+    Float,
+    /// Another type: its descriptor as the header gives it (the file's data, e.g. `"<i4"`).
+    Other {
+        /// The descriptor.
+        descr: String,
+    },
+}
 
 /// An array read from `.npy`: its shape and its entries in C order.
 ///
@@ -137,14 +308,14 @@ pub fn encode_f64(shape: &[usize], data: &[f64]) -> Result<Vec<u8>, NpyError> {
 
 fn encode<T: npyz::AutoSerialize>(shape: &[usize], data: &[T]) -> Result<Vec<u8>, NpyError> {
     if shape.iter().product::<usize>() != data.len() {
-        return Err(NpyError::Shape(format!(
-            "shape {shape:?} does not hold {} entries",
-            data.len()
-        )));
+        return Err(NpyError::Shape {
+            shape: shape.to_vec(),
+            entries: data.len(),
+        });
     }
     let dims: Vec<u64> = shape.iter().map(|&s| s as u64).collect();
     let mut out = Vec::new();
-    let io = |e: std::io::Error| NpyError::Io(format!("an in-memory buffer: {e}"));
+    let io = |e: std::io::Error| NpyError::Encode(e.kind());
     let mut w = npyz::WriteOptions::new()
         .default_dtype()
         .shape(&dims)
@@ -215,18 +386,20 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, NpyError> {
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, NpyError> {
     use std::io::Read;
-    let name = path.display().to_string();
-    let io = |e: std::io::Error| NpyError::Io(format!("{name}: {e}"));
+    let io = |e: std::io::Error| NpyError::Io {
+        path: path.to_path_buf(),
+        kind: e.kind(),
+    };
     let regular = |meta: &std::fs::Metadata| {
         if !meta.is_file() {
             return Err(NpyError::NotRegularFile {
-                path: name.clone(),
+                path: path.to_path_buf(),
                 kind: kind_of(meta.file_type()),
             });
         }
         if meta.len() > max {
             return Err(NpyError::TooLarge {
-                path: name.clone(),
+                path: path.to_path_buf(),
                 bytes: meta.len(),
                 max,
             });
@@ -247,7 +420,7 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, NpyError> {
     file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > max {
         return Err(NpyError::TooLarge {
-            path: name,
+            path: path.to_path_buf(),
             bytes: max + 1,
             max,
         });
@@ -265,26 +438,24 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, NpyError> {
 /// assert!(decode_f64_or_mask(b"0,1\n", "s.npy").is_err()); // not .npy
 /// assert!(decode_f64_or_mask(&bytes[..bytes.len() - 1], "s.npy").is_err()); // truncated
 /// ```
-pub fn decode_f64_or_mask(bytes: &[u8], name: &str) -> Result<Decoded, NpyError> {
+pub fn decode_f64_or_mask(bytes: &[u8], name: impl AsRef<Path>) -> Result<Decoded, NpyError> {
+    let name = name.as_ref();
     declared_size_fits(bytes, name)?;
+    let format = |problem| NpyError::Format {
+        path: name.into(),
+        problem,
+    };
     let mut cursor = Cursor::new(bytes);
-    let file =
-        npyz::NpyFile::new(&mut cursor).map_err(|e| NpyError::Format(format!("{name}: {e}")))?;
+    let file = npyz::NpyFile::new(&mut cursor).map_err(|_| format(FormatProblem::Header))?;
     if file.order() != npyz::Order::C {
-        return Err(NpyError::Format(format!(
-            "{name}: Fortran-order arrays are not read (save a C-contiguous array)"
-        )));
+        return Err(format(FormatProblem::FortranOrder));
     }
     let shape: Vec<usize> = file.shape().iter().map(|&s| s as usize).collect();
     let dtype = match file.dtype() {
         npyz::DType::Plain(ts) => ts.to_string(),
         other => other.descr(),
     };
-    let truncated = |e: std::io::Error| {
-        NpyError::Format(format!(
-            "{name}: the data is shorter than its header declares ({e})"
-        ))
-    };
+    let truncated = |_: std::io::Error| format(FormatProblem::Truncated);
     let decoded = match dtype.as_str() {
         "|u1" => Decoded::Mask(mask_entries(
             name,
@@ -309,17 +480,17 @@ pub fn decode_f64_or_mask(bytes: &[u8], name: &str) -> Result<Decoded, NpyError>
                 data: v.into_iter().map(f64::from).collect(),
             })
         }
-        other => {
-            return Err(NpyError::Dtype(format!(
-                "{name} has dtype {other}; accepted: uint8 or bool (masks), float32 or float64"
-            )))
+        _ => {
+            return Err(NpyError::Dtype {
+                path: name.into(),
+                found: Dtype::Other { descr: dtype },
+            });
         }
     };
     if (cursor.position() as usize) < bytes.len() {
-        return Err(NpyError::Format(format!(
-            "{name}: {} bytes follow the data its header declares",
-            bytes.len() - cursor.position() as usize
-        )));
+        return Err(format(FormatProblem::Trailing {
+            bytes: bytes.len() - cursor.position() as usize,
+        }));
     }
     Ok(decoded)
 }
@@ -328,17 +499,17 @@ pub fn decode_f64_or_mask(bytes: &[u8], name: &str) -> Result<Decoded, NpyError>
 /// elements than the file has bytes: such a shape cannot be valid here, and its element count
 /// could overflow (a panic inside `npyz` in checked builds) or ask for a huge allocation. Only
 /// the `'shape'` tuple is looked at; everything else is left to `npyz`.
-fn declared_size_fits(bytes: &[u8], name: &str) -> Result<(), NpyError> {
+fn declared_size_fits(bytes: &[u8], name: &Path) -> Result<(), NpyError> {
     if !bytes.starts_with(b"\x93NUMPY") {
         return Ok(()); // npyz names the missing magic
     }
     let head = &bytes[..bytes.len().min(1 << 16)];
     let text = String::from_utf8_lossy(head);
-    let unreadable = || {
-        NpyError::Format(format!(
-            "{name}: its header has no shape tuple of non-negative integers as NumPy writes it"
-        ))
+    let format = |problem| NpyError::Format {
+        path: name.into(),
+        problem,
     };
+    let unreadable = || format(FormatProblem::NoShape);
     let start = text.find("'shape'").ok_or_else(unreadable)? + "'shape'".len();
     let rest = &text[start..];
     let (open, close) = match (rest.find('('), rest.find(')')) {
@@ -356,27 +527,25 @@ fn declared_size_fits(bytes: &[u8], name: &str) -> Result<(), NpyError> {
             false => return Err(unreadable()),
         };
         if dim == 0 {
-            return Err(NpyError::Shape(format!(
-                "{name} declares a dimension of 0; every dimension must be at least 1"
-            )));
+            return Err(NpyError::ZeroDimension { path: name.into() });
         }
         elements = elements.saturating_mul(dim);
         if elements > bytes.len() as u64 {
-            return Err(NpyError::Format(format!(
-                "{name}: its header declares more entries than the file has bytes ({})",
-                bytes.len()
-            )));
+            return Err(format(FormatProblem::Oversized { bytes: bytes.len() }));
         }
     }
     Ok(())
 }
 
-fn mask_entries(name: &str, shape: Vec<usize>, data: Vec<u8>) -> Result<Array<u8>, NpyError> {
-    if let Some(k) = data.iter().position(|&b| b > 1) {
-        return Err(NpyError::Value(format!(
-            "{name}: mask entry {k} is {}, not 0 or 1",
-            data[k]
-        )));
+fn mask_entries(name: &Path, shape: Vec<usize>, data: Vec<u8>) -> Result<Array<u8>, NpyError> {
+    if let Some(index) = data.iter().position(|&b| b > 1) {
+        return Err(NpyError::Mask {
+            path: name.into(),
+            error: crate::mask::MaskError::Entry {
+                index,
+                value: data[index],
+            },
+        });
     }
     Ok(Array { shape, data })
 }
@@ -389,20 +558,23 @@ fn mask_entries(name: &str, shape: Vec<usize>, data: Vec<u8>) -> Result<Array<u8
 /// assert!(decode_f64(&encode_u8(&[1], &[1]).unwrap(), "w").is_err()); // a mask, not floats
 /// assert!(decode_f64(&encode_f64(&[1], &[f64::INFINITY]).unwrap(), "w").is_err());
 /// ```
-pub fn decode_f64(bytes: &[u8], name: &str) -> Result<Array<f64>, NpyError> {
+pub fn decode_f64(bytes: &[u8], name: impl AsRef<Path>) -> Result<Array<f64>, NpyError> {
+    let name = name.as_ref();
     match decode_f64_or_mask(bytes, name)? {
         Decoded::Float(a) => {
-            if let Some(k) = a.data.iter().position(|x| !x.is_finite()) {
-                return Err(NpyError::Value(format!(
-                    "{name}: entry {k} is {}, not a finite number",
-                    a.data[k]
-                )));
+            if let Some(index) = a.data.iter().position(|x| !x.is_finite()) {
+                return Err(NpyError::Value {
+                    path: name.into(),
+                    index,
+                    value: a.data[index],
+                });
             }
             Ok(a)
         }
-        Decoded::Mask(_) => Err(NpyError::Dtype(format!(
-            "{name} holds uint8/bool entries; float32 or float64 expected"
-        ))),
+        Decoded::Mask(_) => Err(NpyError::Dtype {
+            path: name.into(),
+            found: Dtype::Mask,
+        }),
     }
 }
 
@@ -417,7 +589,7 @@ pub fn decode_f64(bytes: &[u8], name: &str) -> Result<Array<f64>, NpyError> {
 /// assert!(pai_graphon::npy::read_f64(&dir.join("missing.npy")).is_err());
 /// ```
 pub fn read_f64(path: &Path) -> Result<Array<f64>, NpyError> {
-    decode_f64(&read_bytes(path)?, &path.display().to_string())
+    decode_f64(&read_bytes(path)?, path)
 }
 
 /// Reads one mask (shape n × d) or a stack of masks (shape S × n × d), `uint8` or `bool` with
@@ -432,7 +604,7 @@ pub fn read_f64(path: &Path) -> Result<Array<f64>, NpyError> {
 /// assert_eq!((masks.len(), masks[0].rows(), masks[0].cols(), masks[1].kept()), (2, 2, 3, 3));
 /// ```
 pub fn read_masks(path: &Path) -> Result<Vec<Mask>, NpyError> {
-    decode_masks(&read_bytes(path)?, &path.display().to_string())
+    decode_masks(&read_bytes(path)?, path)
 }
 
 /// Decodes `.npy` bytes holding one mask or a stack (see [`read_masks`]).
@@ -444,34 +616,36 @@ pub fn read_masks(path: &Path) -> Result<Vec<Mask>, NpyError> {
 /// assert!(decode_masks(&encode_u8(&[4], &[1, 0, 0, 1]).unwrap(), "m").is_err()); // 1-D
 /// assert!(decode_masks(&encode_u8(&[2, 2], &[1, 3, 0, 1]).unwrap(), "m").is_err()); // 3
 /// ```
-pub fn decode_masks(bytes: &[u8], name: &str) -> Result<Vec<Mask>, NpyError> {
+pub fn decode_masks(bytes: &[u8], name: impl AsRef<Path>) -> Result<Vec<Mask>, NpyError> {
+    let name = name.as_ref();
     let a = match decode_f64_or_mask(bytes, name)? {
         Decoded::Mask(a) => a,
         Decoded::Float(_) => {
-            return Err(NpyError::Dtype(format!(
-                "{name} holds floats; a mask must be uint8 or bool"
-            )))
+            return Err(NpyError::Dtype {
+                path: name.into(),
+                found: Dtype::Float,
+            });
         }
     };
     let (n, d) = match a.shape[..] {
         [n, d] | [_, n, d] => (n, d),
         _ => {
-            return Err(NpyError::Shape(format!(
-                "{name} has shape {:?}; a mask is n × d, a stack S × n × d",
-                a.shape
-            )))
+            return Err(NpyError::MaskShape {
+                path: name.into(),
+                shape: a.shape,
+            });
         }
     };
     if a.data.is_empty() {
-        return Err(NpyError::Shape(format!(
-            "{name} has shape {:?}; every dimension must be at least 1",
-            a.shape
-        )));
+        return Err(NpyError::ZeroDimension { path: name.into() });
     }
     a.data
         .chunks_exact(n * d)
         .map(|entries| {
-            Mask::from_entries(n, d, entries).map_err(|e| NpyError::Value(format!("{name}: {e}")))
+            Mask::from_entries(n, d, entries).map_err(|error| NpyError::Mask {
+                path: name.into(),
+                error,
+            })
         })
         .collect()
 }
@@ -498,12 +672,21 @@ mod tests {
         ] {
             let dict = format!("{{'descr': '|u1', 'fortran_order': False, 'shape': {shape}, }}\n");
             let e = decode_masks(&with_header(&dict, &[1; 12]), "f").unwrap_err();
-            assert!(matches!(e, NpyError::Format(_)), "{shape}: {e}");
+            assert!(
+                matches!(
+                    e,
+                    NpyError::Format {
+                        problem: FormatProblem::NoShape | FormatProblem::Oversized { .. },
+                        ..
+                    }
+                ),
+                "{shape}: {e}"
+            );
         }
         let zero = "{'descr': '|u1', 'fortran_order': False, 'shape': (3, 0), }\n";
         assert!(matches!(
             decode_masks(&with_header(zero, &[]), "f"),
-            Err(NpyError::Shape(_))
+            Err(NpyError::ZeroDimension { .. })
         ));
         let good = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }\n";
         assert_eq!(
@@ -511,9 +694,9 @@ mod tests {
             2
         );
         // A shape the file can hold passes the guard; one with more entries than bytes does not.
-        assert!(declared_size_fits(&with_header(good, &[0; 4]), "f").is_ok());
+        assert!(declared_size_fits(&with_header(good, &[0; 4]), Path::new("f")).is_ok());
         let big = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 100), }\n";
-        assert!(declared_size_fits(&with_header(big, &[0; 4]), "f").is_err());
+        assert!(declared_size_fits(&with_header(big, &[0; 4]), Path::new("f")).is_err());
     }
 
     #[test]
@@ -571,8 +754,14 @@ mod tests {
         assert_eq!(back.data, x);
         let narrow = decode_f64(&encode_f32(&[3], &x).unwrap(), "f").unwrap();
         assert_eq!(narrow.data, x.map(|v| f64::from(v as f32)));
-        assert!(matches!(encode_f64(&[2], &x), Err(NpyError::Shape(_))));
+        assert!(matches!(
+            encode_f64(&[2], &x),
+            Err(NpyError::Shape { entries: 3, .. })
+        ));
         let nan = encode_f64(&[1], &[f64::NAN]).unwrap();
-        assert!(matches!(decode_f64(&nan, "f"), Err(NpyError::Value(_))));
+        assert!(matches!(
+            decode_f64(&nan, "f"),
+            Err(NpyError::Value { index: 0, .. })
+        ));
     }
 }

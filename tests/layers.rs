@@ -218,6 +218,73 @@ fn the_checker_allows_downward_references() {
     }
 }
 
+// Within the kernels, `mask` is the lower module: the modules that build and read masks
+// import it, so it must name none of them (no cycle between mask and its callers).
+
+/// Kernel files that must not name some kernel modules: (file, forbidden modules).
+const KERNEL_ORDER: &[(&str, &[&str])] = &[(
+    "src/mask.rs",
+    &[
+        "convergence",
+        "net",
+        "taxonomy",
+        "ntk",
+        "external",
+        "npy",
+        "plot",
+    ],
+)];
+
+/// References against [`KERNEL_ORDER`].
+fn kernel_order_violations(files: &[(String, String)]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (path, text) in files {
+        let Some((_, forbidden)) = KERNEL_ORDER.iter().find(|(p, _)| p == path) else {
+            continue;
+        };
+        for (line, module) in referenced_modules(path, text) {
+            if forbidden.contains(&module.as_str()) {
+                out.push(Violation {
+                    file: path.clone(),
+                    line,
+                    module,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn mask_imports_none_of_its_callers() {
+    let files = sources();
+    assert!(
+        files.iter().any(|(p, _)| p == "src/mask.rs"),
+        "src/mask.rs not found"
+    );
+    let bad = kernel_order_violations(&files);
+    assert!(
+        bad.is_empty(),
+        "mask.rs names a module that imports it:\n{bad:#?}"
+    );
+}
+
+/// Negative control: the error type mask.rs used to import from convergence is reported, and
+/// the same line in another kernel file is not.
+#[test]
+fn the_checker_reports_mask_importing_convergence() {
+    let text = "use crate::params::Density;\nuse crate::convergence::ConvergenceError;\n";
+    assert_eq!(
+        kernel_order_violations(&fake("src/mask.rs", text)),
+        [Violation {
+            file: "src/mask.rs".into(),
+            line: 2,
+            module: "convergence".into()
+        }]
+    );
+    assert!(kernel_order_violations(&fake("src/net/mod.rs", text)).is_empty());
+}
+
 #[test]
 fn layers_are_assigned_by_path() {
     assert_eq!(file_layer("src/claims/mod.rs"), Some(Layer::Claims));

@@ -617,26 +617,30 @@ fn net_error<T: std::fmt::Debug>(r: Result<T, Error>) -> NetError {
 
 #[test]
 fn bad_input_is_a_typed_error() {
-    assert!(matches!(Method::parse("snap"), Err(NetError::Method(_))));
+    assert!(matches!(Method::parse("snap"), Err(NetError::Method { spec, .. }) if spec == "snap"));
     assert!(matches!(
         DataSpec::parse("digits12"),
-        Err(NetError::Data(_))
+        Err(NetError::Data { .. })
     ));
     assert!(matches!(
         DataSpec::parse("synthetic:samples=0"),
-        Err(NetError::Data(_))
+        Err(NetError::Size { value: 0, .. })
     ));
     assert!(matches!(
         DataSpec::parse("synthetic:colour=1"),
-        Err(NetError::Data(_))
+        Err(NetError::Data { .. })
     ));
     assert!(matches!(
         DataSpec::parse("synthetic:signal=nan"),
-        Err(NetError::Data(_))
+        Err(NetError::Data { .. })
     ));
     assert!(matches!(
         Network::init(0, 5, seed(), "B"),
-        Err(NetError::Size(_))
+        Err(NetError::Size {
+            what: "width",
+            value: 0,
+            ..
+        })
     ));
     // A density outside (0, 1) cannot reach a spec: the type refuses it.
     assert!([0.0, 1.0, f64::NAN]
@@ -665,7 +669,9 @@ fn bad_input_is_a_typed_error() {
         assert!(
             matches!(
                 net_error(prune(&net, &set, &spec, seed(), "B")),
-                NetError::Size(_) | NetError::Mask(_)
+                NetError::Range { what: "batch", .. }
+                    | NetError::Size { what: "rounds", .. }
+                    | NetError::Mask(_)
             ),
             "{spec:?}"
         );
@@ -676,28 +682,47 @@ fn bad_input_is_a_typed_error() {
     };
     assert!(matches!(
         net_error(scores(&net, &set, &hot, seed(), "B")),
-        NetError::Method(_)
+        NetError::Temperature(0.0)
     ));
     let wrong_d = Network::init(4, 63, seed(), "B").unwrap();
     assert!(matches!(
         net_error(prune(&wrong_d, &set, &base, seed(), "B")),
-        NetError::Size(_)
+        NetError::Mismatch {
+            expected: 64,
+            found: 63,
+            ..
+        }
     ));
     // Direct network calls: ragged batch, wrong target count, NaN input, wrong mask shape.
     assert!(matches!(
         net.forward(None, &[0.0; 65]),
-        Err(NetError::Size(_))
+        Err(NetError::Size { value: 65, .. })
     ));
     assert!(matches!(
         net.loss(None, &[0.0; 64], &[1.0, 1.0]),
-        Err(NetError::Size(_))
+        Err(NetError::Mismatch {
+            what: "targets",
+            expected: 1,
+            found: 2
+        })
     ));
     let mut nan = vec![0.0; 64];
     nan[3] = f64::NAN;
-    assert!(matches!(net.forward(None, &nan), Err(NetError::Size(_))));
+    assert!(matches!(
+        net.forward(None, &nan),
+        Err(NetError::NonFinite {
+            what: "inputs",
+            index: 3
+        })
+    ));
     let small = top_k_mask(2, 2, &[1.0; 4], 1).unwrap();
     assert!(matches!(
         net.forward(Some(&small), &[0.0; 64]),
-        Err(NetError::Size(_))
+        Err(NetError::LayerShape {
+            rows: 2,
+            cols: 2,
+            n: 4,
+            d: 64
+        })
     ));
 }

@@ -139,7 +139,7 @@ fn one_factor_gives_the_same_numbers_as_complexity() {
     let indefinite = faer::mat![[0.5, 1.0], [1.0, 0.5]];
     assert!(matches!(
         FactoredKernel::new(indefinite.as_ref()),
-        Err(NtkError::Indefinite(_))
+        Err(NtkError::Indefinite { .. })
     ));
 }
 

@@ -38,10 +38,16 @@ fn duplicates_and_singular_kernels_give_typed_errors() {
     let g = KernelGraphon::constant(0.2, 3).unwrap();
     let x =
         unit_rows(faer::mat![[1.0, 2.0, 0.0], [0.0, 1.0, 1.0], [2.0, 4.0, 0.0]].as_ref()).unwrap();
-    assert!(matches!(check_distinct(x.as_ref()), Err(NtkError::Data(_))));
+    assert!(matches!(
+        check_distinct(x.as_ref()),
+        Err(NtkError::Duplicate {
+            first: 0,
+            second: 2
+        })
+    ));
     assert!(matches!(
         certify_positive_definite(x.as_ref(), &g),
-        Err(NtkError::Data(_))
+        Err(NtkError::Duplicate { .. })
     ));
     let d = dedup_rows(x.as_ref(), &[1.0, -1.0, 1.0]).unwrap();
     assert_eq!((d.kept.clone(), d.conflicting), (vec![0, 1], 0));
@@ -51,7 +57,7 @@ fn duplicates_and_singular_kernels_give_typed_errors() {
     let y = unit_rows(faer::mat![[1.0, 1.0, 0.0], [1.0, 1.0, 3.0]].as_ref()).unwrap();
     assert!(matches!(
         certify_positive_definite(y.as_ref(), &blind),
-        Err(NtkError::Indefinite(_))
+        Err(NtkError::Indefinite { .. })
     ));
     // Bad labels and shapes.
     assert!(dedup_rows(x.as_ref(), &[1.0, 0.0, 1.0]).is_err());

@@ -261,7 +261,7 @@ fn bad_series_input_is_a_typed_error() {
     one_sided.ys_lo = Some(vec![0.5]);
     assert!(matches!(
         lines(&[one_sided], &spec),
-        Err(PlotError::ErrorBar(_))
+        Err(PlotError::OneSidedErrorBars { .. })
     ));
     let mut wide = LineSpec::new("t", "x", "y");
     wide.width = 5000;

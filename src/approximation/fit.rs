@@ -105,9 +105,7 @@ impl Target {
         c.sort_unstable();
         c.dedup();
         if k == 0 || c.len() != k || c.iter().any(|&j| j >= d) {
-            return Err(UatError::Spec(format!(
-                "target {self:?}: need distinct coordinates below d = {d}"
-            )));
+            return Err(UatError::Coordinates { count: k, d });
         }
         Ok(())
     }
@@ -411,15 +409,22 @@ pub fn held_out(
     seed: MasterSeed,
     label: &str,
 ) -> Result<Fit, Error> {
-    if targets.is_empty() || widths.is_empty() || widths.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(UatError::Size(format!(
-            "need targets and strictly increasing widths, got {} targets, widths {widths:?}",
-            targets.len()
-        ))
-        .into());
+    let size = |what, value, why| Err(UatError::Size { what, value, why }.into());
+    if targets.is_empty() {
+        return size("targets", 0, "must be at least 1");
     }
-    if samples < 2 || d == 0 {
-        return Err(UatError::Size(format!("{samples} samples, d = {d}")).into());
+    if widths.is_empty() || widths.windows(2).any(|w| w[0] >= w[1]) {
+        return size(
+            "widths",
+            widths.len(),
+            "must be at least 1 and strictly increasing",
+        );
+    }
+    if samples < 2 {
+        return size("samples", samples, "must be at least 2");
+    }
+    if d == 0 {
+        return size("d", 0, "must be at least 1");
     }
     let mut cols: Vec<usize> = Vec::new();
     for t in targets {

@@ -26,22 +26,74 @@ use std::fmt;
 /// ```
 /// use pai_graphon::approximation::{wiring::band_coordinate, UatError};
 /// let e = band_coordinate(0, 12).unwrap_err(); // d must be a multiple of 8
-/// assert!(matches!(e, UatError::Size(_)));
+/// assert!(matches!(e, UatError::Band { r: 0, d: 12, .. }));
 /// assert!(e.to_string().starts_with("invalid size"));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum UatError {
-    /// A graphon, target or coordinate set that is not valid.
-    Spec(String),
-    /// A width, dimension or sample count out of range.
-    Size(String),
+    /// A wiring probability outside (0, 1].
+    Probability {
+        /// The parameter, `"p"` or `"q"`.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A block graphon's number of active bands outside 1..=`max`.
+    Bands {
+        /// The bands asked for.
+        bands: usize,
+        /// The number of bands.
+        max: usize,
+    },
+    /// A target whose coordinates are not distinct or not below d.
+    Coordinates {
+        /// The target's number of coordinates.
+        count: usize,
+        /// The input dimension.
+        d: usize,
+    },
+    /// A band index or a dimension that does not fit the band layout.
+    Band {
+        /// The band.
+        r: usize,
+        /// The input dimension.
+        d: usize,
+        /// The number of bands.
+        bands: usize,
+    },
+    /// A width, dimension, column or sample count out of range.
+    Size {
+        /// The parameter, e.g. `"samples"`.
+        what: &'static str,
+        /// Its value.
+        value: usize,
+        /// What it must be.
+        why: &'static str,
+    },
 }
 
 impl fmt::Display for UatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            UatError::Spec(m) => write!(f, "invalid approximation setting: {m}"),
-            UatError::Size(m) => write!(f, "invalid size: {m}"),
+            UatError::Probability { name, value } => write!(
+                f,
+                "invalid approximation setting: {name} = {value} must lie in (0, 1]"
+            ),
+            UatError::Bands { bands, max } => write!(
+                f,
+                "invalid approximation setting: {bands} active bands: need 1 to {max}"
+            ),
+            UatError::Coordinates { count, d } => write!(
+                f,
+                "invalid approximation setting: a target's {count} coordinates must be distinct and below d = {d}"
+            ),
+            UatError::Band { r, d, bands } => write!(
+                f,
+                "invalid size: band {r} at d = {d}: d must be a positive multiple of {bands}, r < {bands}"
+            ),
+            UatError::Size { what, value, why } => {
+                write!(f, "invalid size: {what} = {value} {why}")
+            }
         }
     }
 }

@@ -95,20 +95,21 @@ impl WiringGraphon {
     /// assert!(WiringGraphon::Checkerboard { q: 0.0 }.validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<(), UatError> {
-        let prob = |name: &str, p: f64| {
-            if p > 0.0 && p <= 1.0 {
+        let prob = |name, value: f64| {
+            if value > 0.0 && value <= 1.0 {
                 Ok(())
             } else {
-                Err(UatError::Spec(format!("{name} = {p} must lie in (0, 1]")))
+                Err(UatError::Probability { name, value })
             }
         };
         match self {
             WiringGraphon::Block { p, bands } => {
                 prob("p", *p)?;
                 if !(1..=BANDS).contains(bands) {
-                    return Err(UatError::Spec(format!(
-                        "{bands} active bands: need 1 to {BANDS}"
-                    )));
+                    return Err(UatError::Bands {
+                        bands: *bands,
+                        max: BANDS,
+                    });
                 }
                 Ok(())
             }
@@ -155,9 +156,7 @@ impl WiringGraphon {
 /// ```
 pub fn band_coordinate(r: usize, d: usize) -> Result<usize, UatError> {
     if d == 0 || d % BANDS != 0 || r >= BANDS {
-        return Err(UatError::Size(format!(
-            "band {r} at d = {d}: d must be a positive multiple of {BANDS}, r < {BANDS}"
-        )));
+        return Err(UatError::Band { r, d, bands: BANDS });
     }
     Ok(r * d / BANDS)
 }
@@ -196,10 +195,15 @@ pub fn sample_columns(
     label: &str,
 ) -> Result<Vec<bool>, UatError> {
     g.validate()?;
-    if n == 0 || cols.is_empty() || cols.iter().any(|&j| j >= d) {
-        return Err(UatError::Size(format!(
-            "width {n}, columns {cols:?} of d = {d}: need n ≥ 1 and columns below d"
-        )));
+    let size = |what, value, why| Err(UatError::Size { what, value, why });
+    if n == 0 {
+        return size("width n", 0, "must be at least 1");
+    }
+    if cols.is_empty() {
+        return size("columns", 0, "must be at least 1");
+    }
+    if let Some(&j) = cols.iter().find(|&&j| j >= d) {
+        return size("column", j, "must lie below d");
     }
     let mut rng = seed.stream(label);
     let mut mask = Vec::with_capacity(n * cols.len());

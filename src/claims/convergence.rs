@@ -114,9 +114,11 @@ pub fn threshold_interval(
     let above = rho + 0.5 / nd + gap + t;
     let below = rho - 1.5 / nd - gap - t;
     if below <= 0.0 || above >= fsm.positive_measure() {
-        return Err(ConvergenceError::Size(format!(
-            "n = {n}, d = {d} are too small for a threshold interval at ρ = {rho}"
-        ))
+        return Err(ConvergenceError::Size {
+            what: "n",
+            value: n,
+            why: "is too small for a threshold interval at this d and ρ",
+        }
         .into());
     }
     Ok((
@@ -153,9 +155,11 @@ fn conv_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
         let right = threshold_interval(&fsm, FIGURE1_DENSITY.get(), n, n, per_width)?;
         let wrong = threshold_interval(&fsm, WRONG_DENSITY, n, n, per_width)?;
         if wrong.1 >= right.0 {
-            return Err(ConvergenceError::Size(format!(
-                "at n = {n} the control interval overlaps the claim's: widen the widths"
-            ))
+            return Err(ConvergenceError::Size {
+                what: "n",
+                value: n,
+                why: "puts the control interval over the claim's: widen the widths",
+            }
             .into());
         }
         worst = worst.max(normalised_distance(tau_n, right));
@@ -410,10 +414,11 @@ fn guarantee_control(
         .find(|w| w.n >= CONTROL_FROM_WIDTH && !separated(w))
     {
         None => Ok(()),
-        Some(w) => Err(ConvergenceError::Size(format!(
-            "at n = {} the wrong-density control is not separated from the bound",
-            w.n
-        ))
+        Some(w) => Err(ConvergenceError::Size {
+            what: "n",
+            value: w.n,
+            why: "leaves the wrong-density control not separated from the bound",
+        }
         .into()),
     }
 }

@@ -220,15 +220,18 @@ pub fn figure1(
 
 fn validate(c: &Figure1Config) -> Result<(), ConvergenceError> {
     if c.widths.is_empty() || c.seeds == 0 || c.blocks == 0 {
-        return Err(ConvergenceError::Size(
-            "figure 1 needs at least one width, one seed and one block".into(),
-        ));
+        return Err(ConvergenceError::Size {
+            what: "the least of the widths, seeds and blocks",
+            value: 0,
+            why: "must be at least 1",
+        });
     }
     match c.widths.iter().find(|&&n| n == 0 || n % c.blocks != 0) {
-        Some(n) => Err(ConvergenceError::Size(format!(
-            "width {n} is not a positive multiple of the {} display blocks",
-            c.blocks
-        ))),
+        Some(&n) => Err(ConvergenceError::Size {
+            what: "width",
+            value: n,
+            why: "is not a positive multiple of the display blocks",
+        }),
         None => Ok(()),
     }
 }

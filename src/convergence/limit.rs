@@ -585,13 +585,21 @@ struct Solver {
 
 impl Solver {
     fn new(fsm: &Fsm, quad: &Quadrature) -> Result<Self, ConvergenceError> {
-        if !(1..=32).contains(&quad.nodes)
-            || !(1..=PANELS_MAX).contains(&quad.panels)
-            || quad.grading > GRADING_MAX
+        let ranges = [
+            ("quadrature nodes", quad.nodes, 1, 32),
+            ("quadrature panels", quad.panels, 1, PANELS_MAX),
+            ("quadrature gradings", quad.grading, 0, GRADING_MAX),
+        ];
+        if let Some(&(what, value, min, max)) = ranges
+            .iter()
+            .find(|(_, value, min, max)| !(min..=max).contains(&value))
         {
-            return Err(ConvergenceError::Size(format!(
-                "quadrature needs 1..=32 nodes, 1..={PANELS_MAX} panels and at most {GRADING_MAX} gradings, got {quad:?}"
-            )));
+            return Err(ConvergenceError::Range {
+                what,
+                value,
+                min,
+                max,
+            });
         }
         let rule = gauss_legendre(quad.nodes);
         Ok(Solver {
@@ -677,9 +685,10 @@ impl Fsm {
         match parts.as_slice() {
             [r, c] => Fsm::parse(r, c, "gaussian:1"),
             [r, c, n] => Fsm::parse(r, c, n),
-            _ => Err(ConvergenceError::Spec(format!(
-                "{spec:?}: an FSM is ROW;COL[;NOISE], e.g. exp:3;exp:3;gaussian:1"
-            ))),
+            _ => Err(ConvergenceError::Spec {
+                spec: spec.to_string(),
+                why: "an FSM is ROW;COL[;NOISE], e.g. exp:3;exp:3;gaussian:1",
+            }),
         }
     }
 
@@ -732,9 +741,11 @@ impl Fsm {
     /// ```
     pub fn g_with(&self, tau: f64, quad: &Quadrature) -> Result<Estimate, ConvergenceError> {
         if !(tau.is_finite() && tau > 0.0) {
-            return Err(ConvergenceError::Density(format!(
-                "the threshold τ = {tau} must be positive and finite"
-            )));
+            return Err(ConvergenceError::Density {
+                what: "the threshold τ",
+                value: tau,
+                why: "must be positive and finite",
+            });
         }
         let (s, bound) = Solver::new(self, quad)?.estimate(tau);
         Ok(Estimate {
@@ -760,9 +771,7 @@ impl Fsm {
         super::profile::in_domain("density ρ", rho, DENSITY_MIN, 1.0 - DENSITY_MIN)?;
         let m = self.positive_measure();
         if rho >= m {
-            return Err(ConvergenceError::Density(format!(
-                "no τ* exists: ρ = {rho} is at least the measure {m} of {{φψ > 0}}, and g(τ) < {m} for every τ > 0"
-            )));
+            return Err(ConvergenceError::NoThreshold { rho, measure: m });
         }
         Ok(())
     }
@@ -994,7 +1003,11 @@ fn w_at(law: &dyn NoiseLaw, tau: f64, a: f64, b: f64) -> f64 {
 /// Refuse a grid of 0 cells or more than [`GRID_MAX`] before allocating.
 fn check_grid(k: usize) -> Result<(), ConvergenceError> {
     if k == 0 {
-        return Err(ConvergenceError::Size("a grid needs k ≥ 1 cells".into()));
+        return Err(ConvergenceError::Size {
+            what: "grid cells k",
+            value: k,
+            why: "must be at least 1",
+        });
     }
     if k > GRID_MAX {
         return Err(ConvergenceError::TooLarge {
@@ -1007,13 +1020,11 @@ fn check_grid(k: usize) -> Result<(), ConvergenceError> {
     Ok(())
 }
 
-fn check_position(name: &str, x: f64) -> Result<(), ConvergenceError> {
-    if (0.0..=1.0).contains(&x) {
+fn check_position(name: &'static str, value: f64) -> Result<(), ConvergenceError> {
+    if (0.0..=1.0).contains(&value) {
         Ok(())
     } else {
-        Err(ConvergenceError::Size(format!(
-            "position {name} = {x} lies outside [0, 1]"
-        )))
+        Err(ConvergenceError::Position { name, value })
     }
 }
 

@@ -32,24 +32,93 @@ use std::fmt;
 ///
 /// ```
 /// use pai_graphon::convergence::{limit::Fsm, profile::Profile, ConvergenceError};
-/// assert!(matches!(Profile::parse("exp"), Err(ConvergenceError::Spec(_))));
+/// assert!(matches!(Profile::parse("exp"), Err(ConvergenceError::Spec { .. })));
 /// // Half of the rows have φ = 0: no threshold keeps half of the entries.
 /// let half = Fsm::parse("step:0.5;0,1", "exp:1", "gaussian:1").unwrap();
 /// let e = half.tau_star(pai_graphon::params::Density::constant(0.5)).unwrap_err();
-/// assert!(matches!(e, ConvergenceError::Density(_)));
+/// assert!(matches!(e, ConvergenceError::NoThreshold { rho: 0.5, .. }));
 /// assert!(e.to_string().starts_with("invalid density"));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConvergenceError {
-    /// A profile or noise spec that does not parse: the spec and why.
-    Spec(String),
-    /// A profile that is negative, decreasing, non-finite or zero everywhere.
-    Profile(String),
-    /// A density outside (0, 1), or above the fraction of positive profile products, so that no
-    /// threshold τ* exists.
-    Density(String),
-    /// A width or grid size of zero, or a mask too large for the request.
-    Size(String),
+    /// A profile, noise or FSM spec that does not parse: the spec as typed and why.
+    Spec {
+        /// The spec as given (the user's text, not a message).
+        spec: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A profile value that is negative, non-finite or overflows: which value and why.
+    Profile {
+        /// The value's role, e.g. `"constant"` or `"exp rate"`.
+        what: &'static str,
+        /// The value.
+        value: f64,
+        /// What it must be.
+        why: &'static str,
+    },
+    /// A profile whose shape is wrong: breakpoints or levels out of order, no values, zero
+    /// everywhere.
+    ProfileShape(&'static str),
+    /// A density or threshold outside its range.
+    Density {
+        /// The parameter, e.g. `"ρ"` or `"the threshold τ"`.
+        what: &'static str,
+        /// The value given.
+        value: f64,
+        /// What it must be.
+        why: &'static str,
+    },
+    /// A density at least the measure of `{φψ > 0}`, so that no threshold τ* exists.
+    NoThreshold {
+        /// The density.
+        rho: f64,
+        /// The measure of `{φψ > 0}`.
+        measure: f64,
+    },
+    /// A threshold window that is not an interval of [0, ∞].
+    Window {
+        /// Its lower end.
+        lo: f64,
+        /// Its upper end.
+        hi: f64,
+    },
+    /// A count (width, grid size, row index) out of range.
+    Size {
+        /// The parameter, e.g. `"width"`.
+        what: &'static str,
+        /// Its value.
+        value: usize,
+        /// What it must be.
+        why: &'static str,
+    },
+    /// A count outside its allowed range `min..=max`.
+    Range {
+        /// The parameter, e.g. `"quadrature nodes"`.
+        what: &'static str,
+        /// Its value.
+        value: usize,
+        /// The smallest allowed value.
+        min: usize,
+        /// The largest allowed value.
+        max: usize,
+    },
+    /// A position (u or v) outside [0, 1].
+    Position {
+        /// Its name.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// The noise law produced a score that is not finite and non-negative.
+    Score {
+        /// The score.
+        score: f64,
+    },
+    /// A mask that cannot be made ([`crate::mask`]).
+    Mask(crate::mask::MaskError),
+    /// A concentration bound (`tol`) refused its arguments.
+    Tol(crate::tol::TolError),
     /// A parameter outside the certified domain of the limit-graphon routines (see
     /// `theory/convergence.md`, "Domain"): which parameter, its value and the allowed range.
     Domain {
@@ -99,14 +168,76 @@ impl From<crate::params::FractionError> for ConvergenceError {
     }
 }
 
+/// A refused mask keeps its fields; a kept count of 0 is a density error.
+///
+/// ```
+/// use pai_graphon::convergence::ConvergenceError;
+/// use pai_graphon::mask::{kept_count, MaskError};
+/// let e: ConvergenceError = kept_count(10, 10, pai_graphon::params::Density::new(1e-9).unwrap())
+///     .unwrap_err()
+///     .into();
+/// assert!(matches!(e, ConvergenceError::Mask(MaskError::KeepsNothing { rows: 10, .. })));
+/// assert_eq!(e.to_string(), "invalid density: density 0.000000001 keeps no entry of a 10 × 10 mask");
+/// ```
+impl From<crate::mask::MaskError> for ConvergenceError {
+    fn from(e: crate::mask::MaskError) -> Self {
+        ConvergenceError::Mask(e)
+    }
+}
+
+/// A refused concentration bound keeps its fields.
+///
+/// ```
+/// use pai_graphon::convergence::ConvergenceError;
+/// use pai_graphon::tol::{hoeffding, Tail};
+/// let e: ConvergenceError = hoeffding(10, 1.0, 2.0, Tail::One).unwrap_err().into();
+/// assert!(matches!(e, ConvergenceError::Tol(_)));
+/// ```
+impl From<crate::tol::TolError> for ConvergenceError {
+    fn from(e: crate::tol::TolError) -> Self {
+        ConvergenceError::Tol(e)
+    }
+}
+
 impl fmt::Display for ConvergenceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConvergenceError::Spec(m) => write!(f, "invalid spec {m}"),
-            ConvergenceError::Profile(m) => write!(f, "invalid profile: {m}"),
-            ConvergenceError::Density(m) => write!(f, "invalid density: {m}"),
+            ConvergenceError::Spec { spec, why } => write!(f, "invalid spec {spec:?}: {why}"),
+            ConvergenceError::Profile { what, value, why } => {
+                write!(f, "invalid profile: {what} {value} {why}")
+            }
+            ConvergenceError::ProfileShape(why) => write!(f, "invalid profile: {why}"),
+            ConvergenceError::Density { what, value, why } => {
+                write!(f, "invalid density: {what} = {value} {why}")
+            }
+            ConvergenceError::NoThreshold { rho, measure: m } => write!(
+                f,
+                "invalid density: no τ* exists: ρ = {rho} is at least the measure {m} of {{φψ > 0}}, and g(τ) < {m} for every τ > 0"
+            ),
+            ConvergenceError::Window { lo, hi } => write!(
+                f,
+                "invalid density: threshold window [{lo}, {hi}] is not an interval of [0, ∞]"
+            ),
             ConvergenceError::Fraction(e) => write!(f, "invalid density: {e}"),
-            ConvergenceError::Size(m) => write!(f, "invalid size: {m}"),
+            ConvergenceError::Size { what, value, why } => {
+                write!(f, "invalid size: {what} = {value} {why}")
+            }
+            ConvergenceError::Range {
+                what,
+                value,
+                min,
+                max,
+            } => write!(f, "invalid size: {what} = {value} must lie in {min}..={max}"),
+            ConvergenceError::Position { name, value } => {
+                write!(f, "invalid size: position {name} = {value} lies outside [0, 1]")
+            }
+            ConvergenceError::Score { score } => write!(
+                f,
+                "invalid spec: the noise law produced a score {score} that is not finite and non-negative"
+            ),
+            ConvergenceError::Mask(e) if e.is_density() => write!(f, "invalid density: {e}"),
+            ConvergenceError::Mask(e) => write!(f, "invalid size: {e}"),
+            ConvergenceError::Tol(e) => write!(f, "invalid density: window failure probability: {e}"),
             ConvergenceError::Domain {
                 what,
                 value,

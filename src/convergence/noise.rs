@@ -313,14 +313,17 @@ impl Noise {
     /// assert!(Noise::parse("gaussian:-1").is_err());
     /// ```
     pub fn parse(spec: &str) -> Result<Self, ConvergenceError> {
-        let bad = |why: &str| ConvergenceError::Spec(format!("{spec:?}: {why}"));
+        let bad = |why| ConvergenceError::Spec {
+            spec: spec.to_string(),
+            why,
+        };
         let (kind, arg) = spec
             .split_once(':')
             .ok_or_else(|| bad("expected gaussian:SIGMA or uniform:A"))?;
         let x: f64 = arg
             .trim()
             .parse()
-            .map_err(|_| bad(&format!("{arg:?} is not a number")))?;
+            .map_err(|_| bad("the scale is not a number"))?;
         if !(x.is_finite() && x > 0.0) {
             return Err(bad("the scale must be positive and finite"));
         }
@@ -328,9 +331,7 @@ impl Noise {
             "gaussian" => Noise::Gaussian(HalfNormal { sigma: x }),
             "uniform" => Noise::Uniform(UniformAbs { a: x }),
             _ => {
-                return Err(bad(&format!(
-                    "unknown noise law {kind:?} (gaussian, uniform)"
-                )))
+                return Err(bad("unknown noise law (gaussian, uniform)"));
             }
         };
         noise.validate()?;

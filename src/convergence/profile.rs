@@ -128,16 +128,18 @@ pub enum Profile {
 }
 
 fn number(text: &str, spec: &str) -> Result<f64, ConvergenceError> {
+    let bad = |why| ConvergenceError::Spec {
+        spec: spec.to_string(),
+        why,
+    };
     let x: f64 = text
         .trim()
         .parse()
-        .map_err(|_| ConvergenceError::Spec(format!("{spec:?}: {text:?} is not a number")))?;
+        .map_err(|_| bad("an argument is not a number"))?;
     if x.is_finite() {
         Ok(x)
     } else {
-        Err(ConvergenceError::Spec(format!(
-            "{spec:?}: {text:?} is not finite"
-        )))
+        Err(bad("an argument is not finite"))
     }
 }
 
@@ -159,7 +161,10 @@ impl Profile {
     /// assert!(Profile::parse("exp").is_err());
     /// ```
     pub fn parse(spec: &str) -> Result<Self, ConvergenceError> {
-        let bad = |why: &str| ConvergenceError::Spec(format!("{spec:?}: {why}"));
+        let bad = |why| ConvergenceError::Spec {
+            spec: spec.to_string(),
+            why,
+        };
         let (kind, args) = spec
             .split_once(':')
             .ok_or_else(|| bad("expected KIND:ARGS, e.g. exp:3 (kinds: const, affine, power, exp, step, empirical)"))?;
@@ -167,7 +172,9 @@ impl Profile {
             if v.len() == n {
                 Ok(v)
             } else {
-                Err(bad(&format!("{kind} takes {n} number(s)")))
+                Err(bad(
+                    "wrong number of arguments (affine takes 2 numbers; const, power, exp take 1)",
+                ))
             }
         };
         let profile = match kind {
@@ -188,12 +195,13 @@ impl Profile {
                 }
             }
             "empirical" => Profile::empirical(&numbers(args, spec)?)?,
-            _ => return Err(bad(&format!("unknown profile kind {kind:?}"))),
+            _ => {
+                return Err(bad(
+                    "unknown profile kind (kinds: const, affine, power, exp, step, empirical)",
+                ));
+            }
         };
-        profile.validate().map_err(|e| match e {
-            ConvergenceError::Profile(why) => bad(&why),
-            other => other,
-        })?;
+        profile.validate()?;
         Ok(profile)
     }
 
@@ -207,10 +215,16 @@ impl Profile {
     /// ```
     pub fn empirical(values: &[f64]) -> Result<Self, ConvergenceError> {
         if values.is_empty() {
-            return Err(ConvergenceError::Profile("no values".into()));
+            return Err(ConvergenceError::ProfileShape(
+                "an empirical profile needs at least one value",
+            ));
         }
-        if let Some(x) = values.iter().find(|x| !x.is_finite()) {
-            return Err(ConvergenceError::Profile(format!("non-finite value {x}")));
+        if let Some(&value) = values.iter().find(|x| !x.is_finite()) {
+            return Err(ConvergenceError::Profile {
+                what: "value",
+                value,
+                why: "is not finite",
+            });
         }
         let mut levels = values.to_vec();
         levels.sort_by(f64::total_cmp);
@@ -235,9 +249,11 @@ impl Profile {
         // Profiles are non-decreasing: their largest value is at u = 1.
         let top = self.value(1.0);
         if !top.is_finite() {
-            return Err(ConvergenceError::Profile(format!(
-                "the profile overflows f64 (its value at u = 1 is {top})"
-            )));
+            return Err(ConvergenceError::Profile {
+                what: "the value at u = 1",
+                value: top,
+                why: "overflows f64",
+            });
         }
         self.validate_domain()
     }
@@ -262,32 +278,30 @@ impl Profile {
     }
 
     fn validate_kind(&self) -> Result<(), ConvergenceError> {
-        let bad = |why: String| Err(ConvergenceError::Profile(why));
+        let bad = |what, value, why| Err(ConvergenceError::Profile { what, value, why });
+        let shape = |why| Err(ConvergenceError::ProfileShape(why));
         match self {
-            Profile::Constant(c) if *c <= 0.0 => bad(format!("constant {c} must be positive")),
-            Profile::Affine(a, b) if *a < 0.0 || *b < 0.0 || a + b <= 0.0 => bad(format!(
-                "affine {a} + {b} u must be non-negative, non-decreasing and not zero"
-            )),
-            Profile::Power(p) if *p <= 0.0 => bad(format!("power {p} must be positive")),
-            Profile::Exp(a) if *a < 0.0 => bad(format!("exp rate {a} must be non-negative")),
+            Profile::Constant(c) if *c <= 0.0 => bad("constant", *c, "must be positive"),
+            Profile::Affine(a, _) if *a < 0.0 => {
+                bad("affine intercept a", *a, "must be non-negative")
+            }
+            Profile::Affine(_, b) if *b < 0.0 => bad("affine slope b", *b, "must be non-negative"),
+            Profile::Affine(a, b) if a + b <= 0.0 => bad("affine a + b", a + b, "must be positive"),
+            Profile::Power(p) if *p <= 0.0 => bad("power", *p, "must be positive"),
+            Profile::Exp(a) if *a < 0.0 => bad("exp rate", *a, "must be non-negative"),
             Profile::Step { breaks, levels } => {
                 if levels.len() != breaks.len() + 1 {
-                    return bad(format!(
-                        "{} breakpoints need {} levels, found {}",
-                        breaks.len(),
-                        breaks.len() + 1,
-                        levels.len()
-                    ));
+                    return shape("a step profile needs one level more than breakpoints");
                 }
                 let inside = breaks.iter().all(|b| *b > 0.0 && *b < 1.0);
                 if !inside || breaks.windows(2).any(|w| w[0] >= w[1]) {
-                    return bad("breakpoints must increase strictly inside (0, 1)".into());
+                    return shape("breakpoints must increase strictly inside (0, 1)");
                 }
                 if levels.iter().any(|l| *l < 0.0) || levels.windows(2).any(|w| w[0] > w[1]) {
-                    return bad("levels must be non-negative and non-decreasing (sort them)".into());
+                    return shape("levels must be non-negative and non-decreasing (sort them)");
                 }
                 if levels.iter().all(|l| *l == 0.0) {
-                    return bad("the profile is zero everywhere".into());
+                    return shape("the profile is zero everywhere");
                 }
                 Ok(())
             }

@@ -170,16 +170,20 @@ impl MaskSpec {
     /// ```
     pub fn from_grids(phi: Vec<f64>, psi: Vec<f64>, rho: f64) -> Result<Self, ConvergenceError> {
         let kept = kept_count(phi.len(), psi.len(), Density::new(rho)?)?;
-        let clean =
-            |v: Vec<f64>, side: &str| match v.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
-                Some(x) => Err(ConvergenceError::Profile(format!(
-                    "{side} profile value {x} is not finite and non-negative"
-                ))),
-                None => Ok(v.into_iter().map(|x| x + 0.0).collect::<Vec<f64>>()),
-            };
+        let clean = |v: Vec<f64>, side: &'static str| match v
+            .iter()
+            .find(|x| !(x.is_finite() && **x >= 0.0))
+        {
+            Some(&value) => Err(ConvergenceError::Profile {
+                what: side,
+                value,
+                why: "is not finite and non-negative",
+            }),
+            None => Ok(v.into_iter().map(|x| x + 0.0).collect::<Vec<f64>>()),
+        };
         Ok(MaskSpec {
-            phi: clean(phi, "row")?,
-            psi: clean(psi, "column")?,
+            phi: clean(phi, "row profile value")?,
+            psi: clean(psi, "column profile value")?,
             kept,
         })
     }
@@ -292,18 +296,18 @@ impl Window {
                 hi: self.hi,
             })
         } else {
-            Err(ConvergenceError::Density(format!(
-                "threshold window [{}, {}] is not an interval of [0, ∞]",
-                self.lo, self.hi
-            )))
+            Err(ConvergenceError::Window {
+                lo: self.lo,
+                hi: self.hi,
+            })
         }
     }
 }
 
 fn invalid_score(bits: u64) -> ConvergenceError {
-    ConvergenceError::Spec(format!(
-        "the noise law produced a score that is not finite and non-negative (bit pattern {bits:#x})"
-    ))
+    ConvergenceError::Score {
+        score: f64::from_bits(bits),
+    }
 }
 
 /// Fills `out` with the scores of row `i`, drawing |ξ| from `rng`.
@@ -357,9 +361,12 @@ pub fn sample_scores<L: NoiseLaw + ?Sized>(
 ) -> Result<Vec<f64>, ConvergenceError> {
     let cells = spec.rows() * spec.cols();
     if cells > IN_MEMORY_LIMIT {
-        return Err(ConvergenceError::Size(format!(
-            "{cells} scores exceed the in-memory limit {IN_MEMORY_LIMIT}"
-        )));
+        return Err(ConvergenceError::TooLarge {
+            what: "scores in memory",
+            requested: cells,
+            max: IN_MEMORY_LIMIT,
+            why: "the in-memory limit",
+        });
     }
     let mut scores = vec![0.0; cells];
     scores
@@ -842,9 +849,7 @@ pub fn threshold_window<L: NoiseLaw + ?Sized>(
     delta: f64,
 ) -> Result<Window, ConvergenceError> {
     let cells = (spec.rows() * spec.cols()) as f64;
-    let slack = hoeffding(spec.rows() * spec.cols(), 1.0, delta / 2.0, Tail::One)
-        .map_err(|e| ConvergenceError::Density(format!("window failure probability: {e}")))?
-        * cells;
+    let slack = hoeffding(spec.rows() * spec.cols(), 1.0, delta / 2.0, Tail::One)? * cells;
     let k = spec.kept() as f64;
     let (rows, cols) = (profile_groups(&spec.phi), profile_groups(&spec.psi));
     let top = rows[rows.len() - 1].1 * cols[cols.len() - 1].1;

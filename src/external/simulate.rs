@@ -268,10 +268,10 @@ impl Prepared {
             .collect();
         let monotone = table16.windows(2).all(|w| w[1] <= w[0]);
         if !(monotone && table16[1..].iter().all(|x| x.is_finite() && *x >= 0.0)) {
-            return Err(ConvergenceError::Spec(format!(
-                "noise law {}: tail_inverse is not finite, non-negative and non-increasing",
-                law.spec()
-            ))
+            return Err(ConvergenceError::Spec {
+                spec: law.spec(),
+                why: "tail_inverse is not finite, non-negative and non-increasing",
+            }
             .into());
         }
         Ok(Prepared {
@@ -547,11 +547,16 @@ impl Model {
     fn validate(&self) -> Result<u64, Error> {
         let (n, d) = (self.rows(), self.cols());
         let k = kept_count(n, d, Density::new(self.rho)?)?;
-        for (side, values) in [("row", &self.phi), ("column", &self.psi)] {
-            if let Some(x) = values.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
-                return Err(ConvergenceError::Profile(format!(
-                    "{side} profile value {x} is not finite and non-negative"
-                ))
+        for (side, values) in [
+            ("row profile value", &self.phi),
+            ("column profile value", &self.psi),
+        ] {
+            if let Some(&value) = values.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
+                return Err(ConvergenceError::Profile {
+                    what: side,
+                    value,
+                    why: "is not finite and non-negative",
+                }
                 .into());
             }
         }
@@ -565,16 +570,19 @@ impl Model {
             .into());
         }
         if self.row_source.len() != n {
-            return Err(ConvergenceError::Size(format!(
-                "row_source has {} entries for {n} rows",
-                self.row_source.len()
-            ))
+            return Err(ConvergenceError::Size {
+                what: "row_source length",
+                value: self.row_source.len(),
+                why: "differs from the number of rows",
+            }
             .into());
         }
-        if let Some((i, r)) = self.row_source.iter().enumerate().find(|(_, r)| **r >= n) {
-            return Err(ConvergenceError::Size(format!(
-                "row {i} takes its noise from row {r}, outside the {n} rows"
-            ))
+        if let Some(r) = self.row_source.iter().find(|r| **r >= n) {
+            return Err(ConvergenceError::Size {
+                what: "noise source row",
+                value: *r,
+                why: "lies outside the rows",
+            }
             .into());
         }
         Ok(k)
@@ -601,10 +609,7 @@ impl Model {
         if s.is_finite() && s >= 0.0 {
             Ok(s)
         } else {
-            Err(ConvergenceError::Spec(format!(
-                "noise law {} gave score {s} at entry ({i}, {j})",
-                prep.law.spec()
-            )))
+            Err(ConvergenceError::Score { score: s })
         }
     }
 

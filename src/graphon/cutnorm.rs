@@ -50,7 +50,7 @@ use std::ops::{AddAssign, SubAssign};
 /// use pai_graphon::graphon::{cutnorm::{cut_norm_exact, EXACT_MAX_SHORT_SIDE}, GraphonError};
 /// let k = EXACT_MAX_SHORT_SIDE + 1;
 /// let square = Mat::<f64>::zeros(k, k);
-/// assert!(matches!(cut_norm_exact(square.as_ref()), Err(GraphonError::Shape { .. })));
+/// assert!(matches!(cut_norm_exact(square.as_ref()), Err(GraphonError::TooLarge { size: 21, .. })));
 /// // Only the shorter side is enumerated: 2 × 100 is cheap.
 /// let thin = Mat::from_fn(2, 100, |_, _| 1.0);
 /// assert_eq!(cut_norm_exact(thin.as_ref()).unwrap(), 1.0);
@@ -214,7 +214,7 @@ pub struct CutNormInterval {
 ///
 /// Errors: [`GraphonError::Empty`] for no rows or columns; [`GraphonError::NonFinite`] for a NaN
 /// or infinite entry, or when `Σ|A_ij|` overflows f64 on a matrix that could not be rescaled
-/// exactly (reported as `NonFinite(inf)`); [`GraphonError::Shape`] when `m n ≥ 2^53`.
+/// exactly (reported as `NonFinite(inf)`); [`GraphonError::TooLarge`] when `m n ≥ 2^53`.
 ///
 /// ```
 /// use faer::Mat;
@@ -441,9 +441,10 @@ pub fn cut_norm_exact_rational(a: MatRef<'_, f64>) -> Result<BigRational, Grapho
     let (m, n) = (a.nrows(), a.ncols());
     let short = m.min(n);
     if short > EXACT_MAX_SHORT_SIDE {
-        return Err(GraphonError::Shape {
-            expected: format!("shorter side at most {EXACT_MAX_SHORT_SIDE}"),
-            found: format!("{m}×{n}"),
+        return Err(GraphonError::TooLarge {
+            quantity: "shorter side of an exact cut norm",
+            size: short,
+            max: EXACT_MAX_SHORT_SIDE,
         });
     }
     // The vectors of the shorter side, each as long as the longer side.
@@ -542,9 +543,10 @@ fn validate(a: MatRef<'_, f64>) -> Result<(), GraphonError> {
         return Err(GraphonError::Empty);
     }
     if m.checked_mul(n).is_none_or(|mn| mn >= 1usize << 53) {
-        return Err(GraphonError::Shape {
-            expected: "m n < 2^53".to_string(),
-            found: format!("{m}×{n}"),
+        return Err(GraphonError::TooLarge {
+            quantity: "entries m n",
+            size: m.saturating_mul(n),
+            max: (1usize << 53) - 1,
         });
     }
     for j in 0..n {
@@ -1087,7 +1089,7 @@ mod tests {
         let wide = Mat::<f64>::zeros(21, 30);
         assert!(matches!(
             cut_norm_exact(wide.as_ref()),
-            Err(GraphonError::Shape { .. })
+            Err(GraphonError::TooLarge { size: 21, .. })
         ));
     }
 

@@ -34,7 +34,7 @@
 //! assert_eq!(exact.to_f64().unwrap(), g);
 //! ```
 
-use super::GraphonError;
+use super::{GraphonError, PartitionProblem};
 use crate::linalg::ETA;
 use crate::tol;
 use num_bigint::BigInt;
@@ -88,6 +88,9 @@ pub trait Scalar:
 
     /// The integer `k` as a scalar (exact for f64 up to 2^53).
     fn from_count(k: usize) -> Self;
+
+    /// The nearest f64 (rounded for rationals), for error reports.
+    fn to_f64_lossy(&self) -> f64;
 }
 
 impl Scalar for f64 {
@@ -111,6 +114,10 @@ impl Scalar for f64 {
     fn from_count(k: usize) -> f64 {
         k as f64
     }
+
+    fn to_f64_lossy(&self) -> f64 {
+        *self
+    }
 }
 
 impl Scalar for BigRational {
@@ -124,6 +131,10 @@ impl Scalar for BigRational {
 
     fn from_count(k: usize) -> BigRational {
         BigRational::from_integer(BigInt::from(k))
+    }
+
+    fn to_f64_lossy(&self) -> f64 {
+        self.to_f64().unwrap_or(f64::NAN)
     }
 }
 
@@ -244,23 +255,30 @@ pub(crate) fn sum<T: Scalar>(xs: impl IntoIterator<Item = T>) -> T {
     xs.into_iter().fold(T::zero(), |acc, x| acc + x)
 }
 
-fn check_widths<T: Scalar>(widths: &[T], side: &str) -> Result<(), GraphonError> {
+fn check_widths<T: Scalar>(widths: &[T], side: &'static str) -> Result<(), GraphonError> {
     if widths.is_empty() {
         return Err(GraphonError::Empty);
     }
     for (k, w) in widths.iter().enumerate() {
         w.check_finite()?;
         if *w <= T::zero() {
-            return Err(GraphonError::Partition(format!(
-                "{side} width {k} is {w}, not positive"
-            )));
+            return Err(GraphonError::Partition {
+                side,
+                problem: PartitionProblem::Width {
+                    index: k,
+                    width: w.to_f64_lossy(),
+                },
+            });
         }
     }
     if !T::widths_sum_to_one(widths) {
         let total = sum(widths.iter().cloned());
-        return Err(GraphonError::Partition(format!(
-            "{side} widths sum to {total}, not 1"
-        )));
+        return Err(GraphonError::Partition {
+            side,
+            problem: PartitionProblem::Sum {
+                total: total.to_f64_lossy(),
+            },
+        });
     }
     Ok(())
 }
@@ -268,13 +286,20 @@ fn check_widths<T: Scalar>(widths: &[T], side: &str) -> Result<(), GraphonError>
 fn check_value<T: Scalar>(v: &T, i: usize, j: usize) -> Result<(), GraphonError> {
     v.check_finite()?;
     if *v < T::zero() || *v > T::one() {
-        return Err(GraphonError::OutOfRange(format!("W[{i}][{j}] = {v}")));
+        return Err(GraphonError::OutOfRange {
+            row: i,
+            col: j,
+            value: v.to_f64_lossy(),
+        });
     }
     Ok(())
 }
 
 /// Widths from breakpoints `0 = b_0 < b_1 < … < b_k = 1`.
-fn widths_from_breakpoints<T: Scalar>(breaks: &[T], side: &str) -> Result<Vec<T>, GraphonError> {
+fn widths_from_breakpoints<T: Scalar>(
+    breaks: &[T],
+    side: &'static str,
+) -> Result<Vec<T>, GraphonError> {
     if breaks.len() < 2 {
         return Err(GraphonError::Empty);
     }
@@ -283,19 +308,21 @@ fn widths_from_breakpoints<T: Scalar>(breaks: &[T], side: &str) -> Result<Vec<T>
     }
     let (first, last) = (&breaks[0], &breaks[breaks.len() - 1]);
     if !first.is_zero() || !last.is_one() {
-        return Err(GraphonError::Partition(format!(
-            "{side} breakpoints run from {first} to {last}, not from 0 to 1"
-        )));
+        return Err(GraphonError::Partition {
+            side,
+            problem: PartitionProblem::Ends {
+                first: first.to_f64_lossy(),
+                last: last.to_f64_lossy(),
+            },
+        });
     }
     let mut widths = Vec::with_capacity(breaks.len() - 1);
     for (k, pair) in breaks.windows(2).enumerate() {
         if pair[1] <= pair[0] {
-            return Err(GraphonError::Partition(format!(
-                "{side} breakpoints {k} and {} are not increasing: {} then {}",
-                k + 1,
-                pair[0],
-                pair[1]
-            )));
+            return Err(GraphonError::Partition {
+                side,
+                problem: PartitionProblem::NotIncreasing { index: k },
+            });
         }
         widths.push(pair[1].clone() - pair[0].clone());
     }
@@ -363,26 +390,30 @@ fn parent_cells<T: Scalar>(own: &[T], fine: &[T]) -> Vec<usize> {
 }
 
 /// Extra breakpoints, checked to lie in [0, 1], sorted.
-fn sorted_breaks<T: Scalar>(breaks: &[T], side: &str) -> Result<Vec<T>, GraphonError> {
+fn sorted_breaks<T: Scalar>(breaks: &[T], side: &'static str) -> Result<Vec<T>, GraphonError> {
     let mut sorted = breaks.to_vec();
     for b in &sorted {
         b.check_finite()?;
         if *b < T::zero() || *b > T::one() {
-            return Err(GraphonError::Partition(format!(
-                "{side} breakpoint {b} is outside [0, 1]"
-            )));
+            return Err(GraphonError::Partition {
+                side,
+                problem: PartitionProblem::Outside {
+                    value: b.to_f64_lossy(),
+                },
+            });
         }
     }
     sorted.sort_by(|x, y| x.partial_cmp(y).unwrap_or(Ordering::Equal));
     Ok(sorted)
 }
 
-fn cell_index<T: Scalar>(breaks: &[T], x: &T, name: &str) -> Result<usize, GraphonError> {
+fn cell_index<T: Scalar>(breaks: &[T], x: &T, name: &'static str) -> Result<usize, GraphonError> {
     x.check_finite()?;
     if *x < T::zero() || *x > T::one() {
-        return Err(GraphonError::OutOfRange(format!(
-            "evaluation point {name} = {x} is not in [0, 1]"
-        )));
+        return Err(GraphonError::Point {
+            name,
+            value: x.to_f64_lossy(),
+        });
     }
     // Interior breakpoints ≤ x: a breakpoint starts the cell on its right; 1 is in the last.
     Ok(breaks[1..breaks.len() - 1].partition_point(|b| b <= x))
@@ -401,7 +432,7 @@ impl<T: Scalar> StepGraphon<T> {
     /// let g = StepGraphon::new(vec![0.25, 0.75], vec![1.0], vec![vec![0.5], vec![1.0]]).unwrap();
     /// assert_eq!(g.density(), 0.875);
     /// let bad = StepGraphon::new(vec![0.5, 0.6], vec![1.0], vec![vec![0.5], vec![1.0]]);
-    /// assert!(matches!(bad, Err(GraphonError::Partition(_))));
+    /// assert!(matches!(bad, Err(GraphonError::Partition { side: "row", .. })));
     /// ```
     pub fn new(
         row_widths: Vec<T>,
@@ -411,14 +442,18 @@ impl<T: Scalar> StepGraphon<T> {
         check_widths(&row_widths, "row")?;
         check_widths(&col_widths, "column")?;
         let (m, n) = (row_widths.len(), col_widths.len());
-        if values.len() != m || values.iter().any(|row| row.len() != n) {
-            let found = match values.iter().find(|row| row.len() != n) {
-                Some(row) if values.len() == m => format!("a row of length {}", row.len()),
-                _ => format!("{} rows", values.len()),
-            };
+        if values.len() != m {
             return Err(GraphonError::Shape {
-                expected: format!("{m} rows of {n} values"),
-                found,
+                what: "rows",
+                expected: m,
+                found: values.len(),
+            });
+        }
+        if let Some(row) = values.iter().find(|row| row.len() != n) {
+            return Err(GraphonError::Shape {
+                what: "values in a row",
+                expected: n,
+                found: row.len(),
             });
         }
         for (i, row) in values.iter().enumerate() {
@@ -946,11 +981,14 @@ mod tests {
         ));
         assert!(matches!(
             StepGraphon::new(vec![1.0], vec![1.5, -0.5], ok_row()),
-            Err(GraphonError::Partition(_))
+            Err(GraphonError::Partition {
+                side: "column",
+                problem: PartitionProblem::Width { index: 1, .. }
+            })
         ));
         assert!(matches!(
             StepGraphon::new(vec![1.0], vec![0.5, 0.0, 0.5], vec![vec![0.5; 3]]),
-            Err(GraphonError::Partition(_))
+            Err(GraphonError::Partition { .. })
         ));
         assert!(matches!(
             StepGraphon::new(vec![1.0], vec![0.5, f64::NAN], ok_row()),
@@ -962,11 +1000,11 @@ mod tests {
         ));
         assert!(matches!(
             StepGraphon::uniform(vec![vec![0.5, 1.0 + f64::EPSILON]]),
-            Err(GraphonError::OutOfRange(_))
+            Err(GraphonError::OutOfRange { row: 0, col: 1, .. })
         ));
         assert!(matches!(
             StepGraphon::uniform(vec![vec![-0.0, -1e-300]]),
-            Err(GraphonError::OutOfRange(_))
+            Err(GraphonError::OutOfRange { .. })
         ));
         // Rational widths must sum to 1 exactly.
         assert!(matches!(
@@ -975,7 +1013,10 @@ mod tests {
                 vec![r(1, 1)],
                 vec![vec![r(0, 1)]; 2]
             ),
-            Err(GraphonError::Partition(_))
+            Err(GraphonError::Partition {
+                problem: PartitionProblem::Sum { .. },
+                ..
+            })
         ));
     }
 
@@ -1029,7 +1070,7 @@ mod tests {
         assert_eq!(g.evaluate(&r(1, 1), &r(1, 1)).unwrap(), r(1, 1));
         assert!(matches!(
             g.evaluate(&r(-1, 5), &r(0, 1)),
-            Err(GraphonError::OutOfRange(_))
+            Err(GraphonError::Point { name: "u", value }) if value == -0.2
         ));
     }
 

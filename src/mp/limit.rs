@@ -618,8 +618,10 @@ pub fn solve_mp(
 /// assert!((t.value.to_f64() - Fsm::figure1().tau_star(pai_graphon::params::Density::constant(0.2)).unwrap().value).abs() < 1e-12);
 /// ```
 pub fn tau_star_mp(fsm: &Fsm, rho: &str, prec: u32) -> Result<TauStarMp, ConvergenceError> {
-    let parsed = Float::parse(rho)
-        .map_err(|e| ConvergenceError::Density(format!("ρ = {rho:?} does not parse: {e}")))?;
+    let parsed = Float::parse(rho).map_err(|_| crate::params::FractionError::NotANumber {
+        name: "ρ",
+        text: rho.to_string(),
+    })?;
     let rho_mp = Float::with_val(prec + 64, parsed);
     let (n1, n2) = (DEFAULT_NODES, DEFAULT_NODES * 3 / 2);
     let value = solve_mp(fsm, &rho_mp, prec, n1)?;

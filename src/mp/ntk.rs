@@ -94,14 +94,15 @@ impl DenseMp {
 /// ```
 pub fn dense_ntk_mp(x: MatRef<'_, f64>, layers: Layers, prec: u32) -> Result<DenseMp, NtkError> {
     if !(MIN_PRECISION..=crate::mp::MAX_PRECISION).contains(&prec) {
-        return Err(NtkError::Size(format!(
-            "precision {prec} outside [{MIN_PRECISION}, {}]",
-            crate::mp::MAX_PRECISION
-        )));
+        return Err(NtkError::Size {
+            what: "precision (bits)",
+            value: prec as f64,
+            why: "lies outside MIN_PRECISION..=MAX_PRECISION",
+        });
     }
     let (n, d) = (x.nrows(), x.ncols());
     if n == 0 || d == 0 {
-        return Err(NtkError::Data("no inputs".into()));
+        return Err(NtkError::Empty { what: "inputs" });
     }
     let dot = |i: usize, j: usize| {
         let mut s = Float::with_val(prec, 0);
@@ -112,7 +113,9 @@ pub fn dense_ntk_mp(x: MatRef<'_, f64>, layers: Layers, prec: u32) -> Result<Den
     };
     let norms2: Vec<Float> = (0..n).map(|i| dot(i, i)).collect();
     if norms2.iter().any(|v| v.is_zero() || !v.is_finite()) {
-        return Err(NtkError::Data("a zero or non-finite input".into()));
+        return Err(NtkError::NonFinite {
+            what: "input norms (or one is zero)",
+        });
     }
     let pi = Float::with_val(prec, Constant::Pi);
     let two_pi = Float::with_val(prec, &pi * 2u32);

@@ -190,10 +190,9 @@ impl Method {
         Method::ALL
             .into_iter()
             .find(|m| m.name() == text)
-            .ok_or_else(|| {
-                NetError::Method(format!(
-                    "{text:?}: expected random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow"
-                ))
+            .ok_or_else(|| NetError::Method {
+                spec: text.to_string(),
+                why: "expected random, magnitude, snip, snip-centred, grasp, grasp-magnitude or synflow",
             })
     }
 
@@ -302,20 +301,21 @@ impl PruneSpec {
     /// ```
     pub fn validate(&self, net: &Network, data: &DataSet) -> Result<(), NetError> {
         if net.input_dim() != data.d {
-            return Err(NetError::Size(format!(
-                "network input dimension {} ≠ data dimension {} ({})",
-                net.input_dim(),
-                data.d,
-                data.name
-            )));
+            return Err(NetError::Mismatch {
+                what: "network inputs for the data's coordinates",
+                expected: data.d,
+                found: net.input_dim(),
+            });
         }
         kept_schedule(net.width(), net.input_dim(), self.density, self.rounds)?;
         if let Some(b) = self.batch {
             if b == 0 || b > data.samples {
-                return Err(NetError::Size(format!(
-                    "batch {b} must lie in 1..={} (the samples of {})",
-                    data.samples, data.name
-                )));
+                return Err(NetError::Range {
+                    what: "batch",
+                    value: b,
+                    min: 1,
+                    max: data.samples,
+                });
             }
         }
         // The batch's hidden activations and their gradients, batch × n f64 each, must fit the
@@ -323,10 +323,7 @@ impl PruneSpec {
         let rows = self.batch.unwrap_or(data.samples);
         crate::params::fits_budget("batch × width activations", &[rows, net.width()], 16)?;
         if !(self.temperature.is_finite() && self.temperature > 0.0) {
-            return Err(NetError::Method(format!(
-                "temperature {} must be finite and positive",
-                self.temperature
-            )));
+            return Err(NetError::Temperature(self.temperature));
         }
         Ok(())
     }
@@ -351,7 +348,11 @@ pub fn kept_schedule(
     rounds: usize,
 ) -> Result<Vec<u64>, NetError> {
     if rounds == 0 {
-        return Err(NetError::Size("rounds must be at least 1".into()));
+        return Err(NetError::Size {
+            what: "rounds",
+            value: 0,
+            why: "must be at least 1",
+        });
     }
     let cells = (n as u64).saturating_mul(d as u64);
     let mut previous = cells;
@@ -398,9 +399,12 @@ pub fn batch_indices(
 ) -> Result<Vec<usize>, NetError> {
     let size = batch.unwrap_or(samples);
     if size == 0 || size > samples {
-        return Err(NetError::Size(format!(
-            "batch {size} must lie in 1..={samples}"
-        )));
+        return Err(NetError::Range {
+            what: "batch",
+            value: size,
+            min: 1,
+            max: samples,
+        });
     }
     if size == samples {
         return Ok((0..samples).collect());
@@ -608,6 +612,11 @@ pub fn prune(
     }
     match mask {
         Some(mask) => Ok(Pruned { mask, scores }),
-        None => Err(NetError::Size("rounds must be at least 1".into()).into()),
+        None => Err(NetError::Size {
+            what: "rounds",
+            value: 0,
+            why: "must be at least 1",
+        }
+        .into()),
     }
 }

@@ -43,7 +43,7 @@
 //! assert!(d8.constant_columns().contains(&0) && d16.constant_columns().contains(&0));
 //! ```
 
-use super::NetError;
+use super::{EmbeddedProblem, NetError};
 use crate::seed::MasterSeed;
 use flate2::read::GzDecoder;
 use rand::Rng;
@@ -161,9 +161,10 @@ impl DataSpec {
             "synthetic" => Ok(DataSpec::Synthetic(SyntheticSpec::default())),
             _ => match text.strip_prefix("synthetic:") {
                 Some(options) => parse_synthetic(text, options).map(DataSpec::Synthetic),
-                None => Err(NetError::Data(format!(
-                    "{text:?}: expected digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,..."
-                ))),
+                None => Err(NetError::Data {
+                    spec: text.to_string(),
+                    why: "expected digits, digits16, digits24, digits32, mnist, synthetic or synthetic:key=value,...",
+                }),
             },
         }
     }
@@ -171,15 +172,18 @@ impl DataSpec {
 
 fn parse_synthetic(text: &str, options: &str) -> Result<SyntheticSpec, NetError> {
     let mut spec = SyntheticSpec::default();
-    let bad = |why: String| NetError::Data(format!("{text:?}: {why}"));
+    let bad = |why| NetError::Data {
+        spec: text.to_string(),
+        why,
+    };
     for pair in options.split(',') {
         let (key, value) = pair
             .split_once('=')
-            .ok_or_else(|| bad(format!("{pair:?} is not key=value")))?;
+            .ok_or_else(|| bad("an option is not key=value"))?;
         let count = || {
             value
                 .parse::<usize>()
-                .map_err(|_| bad(format!("{key} = {value:?} is not a count")))
+                .map_err(|_| bad("samples, informative, noise and zero take a count"))
         };
         match key {
             "samples" => spec.samples = count()?,
@@ -191,12 +195,16 @@ fn parse_synthetic(text: &str, options: &str) -> Result<SyntheticSpec, NetError>
                     .parse::<f64>()
                     .ok()
                     .filter(|s| s.is_finite())
-                    .ok_or_else(|| bad(format!("signal = {value:?} is not a finite number")))?
+                    .ok_or_else(|| bad("signal takes a finite number"))?
             }
-            _ => return Err(bad(format!("unknown key {key:?}"))),
+            _ => {
+                return Err(bad(
+                    "unknown key (keys: samples, informative, noise, zero, signal)",
+                ));
+            }
         }
     }
-    spec.validate().map_err(|e| bad(e.to_string()))?;
+    spec.validate()?;
     Ok(spec)
 }
 
@@ -219,15 +227,14 @@ impl SyntheticSpec {
         // The inputs as f64 and one working copy: 16 bytes an entry.
         fits_budget("synthetic entries", &[self.samples, d], 16).map_err(too_large)?;
         if self.samples == 0 || d == 0 {
-            return Err(NetError::Data(
-                "a synthetic set needs at least one sample and one coordinate".into(),
-            ));
+            return Err(NetError::Size {
+                what: "synthetic samples or coordinates",
+                value: 0,
+                why: "must be at least 1",
+            });
         }
         if !self.signal.is_finite() {
-            return Err(NetError::Data(format!(
-                "synthetic signal {} is not finite",
-                self.signal
-            )));
+            return Err(NetError::Signal(self.signal));
         }
         Ok(())
     }
@@ -451,9 +458,11 @@ pub fn load(spec: &DataSpec, seed: MasterSeed, label: &str) -> Result<DataSet, c
 
 fn load_digits(side: usize) -> Result<DataSet, NetError> {
     if ![8, 16, 24, 32].contains(&side) {
-        return Err(NetError::Data(format!(
-            "digits side {side}: expected 8, 16, 24 or 32"
-        )));
+        return Err(NetError::Size {
+            what: "digits side",
+            value: side,
+            why: "must be 8, 16, 24 or 32",
+        });
     }
     let mut set = load_image_set("digits", DIGITS_GZ, DIGITS_SHA256, DIGITS_SIDE, 16.0)?;
     if side != DIGITS_SIDE {
@@ -484,26 +493,36 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Checks the digest, decompresses and parses `side²` pixels plus a label per line.
 fn load_image_set(
-    name: &str,
+    name: &'static str,
     gz: &[u8],
-    sha256: &str,
+    sha256: &'static str,
     side: usize,
     max_value: f64,
 ) -> Result<DataSet, NetError> {
     let digest = sha256_hex(gz);
     if digest != sha256 {
-        return Err(NetError::Data(format!(
-            "embedded {name} file has SHA-256 {digest}, expected {sha256}"
-        )));
+        return Err(NetError::Embedded {
+            name,
+            problem: EmbeddedProblem::Checksum {
+                digest,
+                expected: sha256,
+            },
+        });
     }
     let mut text = String::new();
     GzDecoder::new(gz)
         .read_to_string(&mut text)
-        .map_err(|e| NetError::Data(format!("{name}: cannot decompress: {e}")))?;
+        .map_err(|e| NetError::Embedded {
+            name,
+            problem: EmbeddedProblem::Decompress(e.kind()),
+        })?;
     let d = side * side;
     let (mut x, mut y, mut labels) = (Vec::new(), Vec::new(), Vec::new());
     for (line_no, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
-        let bad = || NetError::Data(format!("{name} line {}: malformed row", line_no + 1));
+        let bad = || NetError::Embedded {
+            name,
+            problem: EmbeddedProblem::Row { line: line_no + 1 },
+        };
         let values: Vec<u32> = line
             .split(',')
             .map(|v| v.trim().parse::<u32>().map_err(|_| bad()))

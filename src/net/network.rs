@@ -128,12 +128,19 @@ impl Network {
     /// ```
     pub fn from_weights(n: usize, d: usize, w: Vec<f64>, a: Vec<f64>) -> Result<Self, NetError> {
         check_shape(n, d)?;
-        if w.len() != n * d || a.len() != n {
-            return Err(NetError::Size(format!(
-                "{} first-layer and {} output weights for width {n} and input dimension {d}",
-                w.len(),
-                a.len()
-            )));
+        if w.len() != n * d {
+            return Err(NetError::Mismatch {
+                what: "first-layer weights",
+                expected: n * d,
+                found: w.len(),
+            });
+        }
+        if a.len() != n {
+            return Err(NetError::Mismatch {
+                what: "output weights",
+                expected: n,
+                found: a.len(),
+            });
         }
         check_finite("weights", w.iter().chain(&a))?;
         Ok(Network { n, d, w, a })
@@ -250,11 +257,11 @@ impl Network {
     ) -> Result<Vec<f64>, NetError> {
         let batch = self.check_batch(mask, x)?;
         if v.len() != self.n * self.d {
-            return Err(NetError::Size(format!(
-                "direction of length {} for {} weights",
-                v.len(),
-                self.n * self.d
-            )));
+            return Err(NetError::Mismatch {
+                what: "direction entries",
+                expected: self.n * self.d,
+                found: v.len(),
+            });
         }
         check_finite("direction", v)?;
         let act = self.activations(&self.masked(&self.w, mask), x, batch);
@@ -266,21 +273,20 @@ impl Network {
     pub(crate) fn check_batch(&self, mask: Option<&Mask>, x: &[f64]) -> Result<usize, NetError> {
         if let Some(m) = mask {
             if (m.rows(), m.cols()) != (self.n, self.d) {
-                return Err(NetError::Size(format!(
-                    "a {} × {} mask for a {} × {} layer",
-                    m.rows(),
-                    m.cols(),
-                    self.n,
-                    self.d
-                )));
+                return Err(NetError::LayerShape {
+                    rows: m.rows(),
+                    cols: m.cols(),
+                    n: self.n,
+                    d: self.d,
+                });
             }
         }
         if x.is_empty() || x.len() % self.d != 0 {
-            return Err(NetError::Size(format!(
-                "{} input values do not form a non-empty batch of dimension {}",
-                x.len(),
-                self.d
-            )));
+            return Err(NetError::Size {
+                what: "input values",
+                value: x.len(),
+                why: "must form a non-empty batch of the input dimension",
+            });
         }
         check_finite("inputs", x)?;
         Ok(x.len() / self.d)
@@ -288,10 +294,11 @@ impl Network {
 
     fn check_targets(&self, y: &[f64], batch: usize) -> Result<(), NetError> {
         if y.len() != batch {
-            return Err(NetError::Size(format!(
-                "{} targets for a batch of {batch}",
-                y.len()
-            )));
+            return Err(NetError::Mismatch {
+                what: "targets",
+                expected: batch,
+                found: y.len(),
+            });
         }
         check_finite("targets", y)
     }
@@ -377,25 +384,32 @@ impl Network {
 }
 
 fn check_shape(n: usize, d: usize) -> Result<(), NetError> {
-    if n == 0 || d == 0 {
-        return Err(NetError::Size(format!(
-            "width {n} and input dimension {d} must both be at least 1"
-        )));
+    for (what, value) in [("width", n), ("input dimension", d)] {
+        if value == 0 {
+            return Err(NetError::Size {
+                what,
+                value,
+                why: "must be at least 1",
+            });
+        }
     }
     n.checked_mul(d)
         .filter(|&cells| cells <= crate::mask::IN_MEMORY_LIMIT)
         .map(|_| ())
-        .ok_or_else(|| {
-            NetError::Size(format!(
-                "a {n} × {d} layer exceeds {} weights",
-                crate::mask::IN_MEMORY_LIMIT
-            ))
+        .ok_or(NetError::Range {
+            what: "layer weights n·d",
+            value: n.saturating_mul(d),
+            min: 1,
+            max: crate::mask::IN_MEMORY_LIMIT,
         })
 }
 
-fn check_finite<'a>(what: &str, values: impl IntoIterator<Item = &'a f64>) -> Result<(), NetError> {
+fn check_finite<'a>(
+    what: &'static str,
+    values: impl IntoIterator<Item = &'a f64>,
+) -> Result<(), NetError> {
     match values.into_iter().position(|v| !v.is_finite()) {
-        Some(k) => Err(NetError::Size(format!("{what}: entry {k} is not finite"))),
+        Some(index) => Err(NetError::NonFinite { what, index }),
         None => Ok(()),
     }
 }

@@ -117,6 +117,9 @@ pub(crate) fn indefinite(e: LinalgError) -> NtkError {
             size: order,
             max,
         },
-        e => NtkError::Indefinite(e.to_string()),
+        e => NtkError::Indefinite {
+            what: "kernel factorisation",
+            cause: Some(e),
+        },
     }
 }

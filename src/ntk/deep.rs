@@ -365,11 +365,11 @@ pub fn graphon_ntk_bound(
 ) -> Result<Mat<f64>, NtkError> {
     check_unit_rows(x)?;
     if x.ncols() != g.dims() {
-        return Err(NtkError::Data(format!(
-            "inputs have {} coordinates, the graphon {}",
-            x.ncols(),
-            g.dims()
-        )));
+        return Err(NtkError::Mismatch {
+            what: "input coordinates for the graphon",
+            expected: g.dims(),
+            found: x.ncols(),
+        });
     }
     let (n, d) = (x.nrows(), x.ncols());
     let rho = g.density();
@@ -499,12 +499,15 @@ impl DeepGraphon {
     /// assert!(DeepGraphon::new(vec![vec![1.0]], vec![faer::mat![[2.0]]]).is_err());
     /// ```
     pub fn new(weights: Vec<Vec<f64>>, w: Vec<Mat<f64>>) -> Result<Self, NtkError> {
-        if weights.is_empty() || weights.len() != w.len() {
-            return Err(NtkError::Size(format!(
-                "{} weight vectors for {} graphon matrices (need ≥ 1, equal)",
-                weights.len(),
-                w.len()
-            )));
+        if weights.is_empty() {
+            return Err(NtkError::Empty { what: "layers" });
+        }
+        if weights.len() != w.len() {
+            return Err(NtkError::Mismatch {
+                what: "quadrature weight vectors for the graphon matrices",
+                expected: w.len(),
+                found: weights.len(),
+            });
         }
         for (l, (om, m)) in weights.iter().zip(&w).enumerate() {
             let total: f64 = om.iter().sum();
@@ -512,10 +515,11 @@ impl DeepGraphon {
                 || om.iter().any(|&o| !(o > 0.0 && o.is_finite()))
                 || (total - 1.0).abs() > 1e-12
             {
-                return Err(NtkError::Graphon(format!(
-                    "layer {}: quadrature weights must be positive and sum to 1",
-                    l + 1
-                )));
+                return Err(NtkError::Graphon {
+                    what: "layer",
+                    value: (l + 1) as f64,
+                    why: "has quadrature weights that are not positive or do not sum to 1",
+                });
             }
             let cols = if l == 0 {
                 m.ncols()
@@ -523,22 +527,20 @@ impl DeepGraphon {
                 weights[l - 1].len()
             };
             if m.nrows() != om.len() || m.ncols() != cols || cols == 0 {
-                return Err(NtkError::Graphon(format!(
-                    "layer {}: W is {}×{}, expected {}×{cols}",
-                    l + 1,
-                    m.nrows(),
-                    m.ncols(),
-                    om.len()
-                )));
+                return Err(NtkError::Shape {
+                    what: "a layer's W",
+                    found: (m.nrows(), m.ncols()),
+                    expected: (om.len(), cols),
+                });
             }
             for i in 0..m.nrows() {
                 for j in 0..m.ncols() {
                     if !(0.0..=1.0).contains(&m[(i, j)]) {
-                        return Err(NtkError::Graphon(format!(
-                            "layer {}: W[{i}, {j}] = {} outside [0, 1]",
-                            l + 1,
-                            m[(i, j)]
-                        )));
+                        return Err(NtkError::Graphon {
+                            what: "layer W entry",
+                            value: m[(i, j)],
+                            why: "lies outside [0, 1]",
+                        });
                     }
                 }
             }
@@ -565,9 +567,9 @@ impl DeepGraphon {
         next: impl Fn(f64, f64) -> f64,
     ) -> Result<Self, NtkError> {
         if depth == 0 || m == 0 || d == 0 {
-            return Err(NtkError::Size(format!(
-                "depth {depth}, nodes {m} and dimension {d} must be positive"
-            )));
+            return Err(NtkError::Empty {
+                what: "layers, nodes or coordinates",
+            });
         }
         let node = |k: usize| (k as f64 + 0.5) / m as f64;
         let v = |j: usize| (j as f64 + 0.5) / d as f64;
@@ -587,7 +589,11 @@ impl DeepGraphon {
     /// ```
     pub fn constant(c: f64, d: usize, depth: usize) -> Result<Self, NtkError> {
         if !(c > 0.0 && c <= 1.0) {
-            return Err(NtkError::Size(format!("constant {c} must lie in (0, 1]")));
+            return Err(NtkError::Size {
+                what: "constant",
+                value: c,
+                why: "must lie in (0, 1]",
+            });
         }
         Self::midpoint(d, depth, 1, |_, _| c, |_, _| c)
     }
@@ -663,11 +669,11 @@ pub fn deep_ntk(
 ) -> Result<BoundedKernel, NtkError> {
     check_unit_rows(x)?;
     if x.ncols() != g.dims() {
-        return Err(NtkError::Data(format!(
-            "inputs have {} coordinates, the graphon {}",
-            x.ncols(),
-            g.dims()
-        )));
+        return Err(NtkError::Mismatch {
+            what: "input coordinates for the graphon",
+            expected: g.dims(),
+            found: x.ncols(),
+        });
     }
     let n = x.nrows();
     let ps = pairs(n);

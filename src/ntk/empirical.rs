@@ -70,29 +70,27 @@ impl MaskedNet<'_> {
     fn validate(&self, d: usize) -> Result<(), NtkError> {
         let n = self.w.nrows();
         if n == 0 || self.w.ncols() != d || self.a.len() != n {
-            return Err(NtkError::Data(format!(
-                "weights {}×{}, {} output weights and inputs of dimension {d} disagree",
-                n,
-                self.w.ncols(),
-                self.a.len()
-            )));
+            return Err(NtkError::Shape {
+                what: "first-layer weights",
+                found: (n, self.w.ncols()),
+                expected: (self.a.len().max(1), d),
+            });
         }
         if let Some(m) = self.mask {
             if m.rows() != n || m.cols() != d {
-                return Err(NtkError::Data(format!(
-                    "mask is {}×{}, weights {}×{}",
-                    m.rows(),
-                    m.cols(),
-                    n,
-                    d
-                )));
+                return Err(NtkError::Shape {
+                    what: "mask",
+                    found: (m.rows(), m.cols()),
+                    expected: (n, d),
+                });
             }
         }
         if !(self.rho > 0.0 && self.rho <= 1.0) {
-            return Err(NtkError::Size(format!(
-                "density {} must lie in (0, 1]",
-                self.rho
-            )));
+            return Err(NtkError::Size {
+                what: "density",
+                value: self.rho,
+                why: "must lie in (0, 1]",
+            });
         }
         Ok(())
     }
@@ -134,7 +132,7 @@ pub fn empirical_ntk(
 ) -> Result<Mat<f64>, NtkError> {
     let (samples, d) = (x.nrows(), x.ncols());
     if samples == 0 {
-        return Err(NtkError::Data("no inputs".into()));
+        return Err(NtkError::Empty { what: "inputs" });
     }
     net.validate(d)?;
     let n = net.w.nrows();

@@ -161,17 +161,18 @@ pub fn digit_pair(
     seed: MasterSeed,
 ) -> Result<BinaryTask, NtkError> {
     if a == b || a > 9 || b > 9 {
-        return Err(NtkError::Data(format!(
-            "a digit pair needs two different digits 0..9, got {a} and {b}"
-        )));
+        return Err(NtkError::Data {
+            what: "second digit of the pair",
+            value: f64::from(b),
+            why: "must differ from the first and both lie in 0..=9",
+        });
     }
     let rows_of = |c: u8| class_rows(set, c, per_class, seed);
     let (ra, rb) = (rows_of(a), rows_of(b));
     if ra.is_empty() || rb.is_empty() {
-        return Err(NtkError::Data(format!(
-            "{} has no rows of class {a} or {b}",
-            set.name
-        )));
+        return Err(NtkError::Empty {
+            what: "rows of the pair's classes in the data set",
+        });
     }
     let rows: Vec<usize> = ra.iter().chain(&rb).copied().collect();
     let x = Mat::from_fn(rows.len(), set.d, |i, j| set.row(rows[i])[j]);
@@ -310,7 +311,10 @@ pub fn snip_graphon(psi: &[f64], rho: f64) -> Result<SnipGraphon, Error> {
     let d = psi.len();
     let positive = psi.iter().filter(|&&p| p > 0.0).count();
     if positive == 0 {
-        return Err(NtkError::Data("the column profile ψ is zero everywhere".into()).into());
+        return Err(NtkError::Empty {
+            what: "positive values in the column profile ψ",
+        }
+        .into());
     }
     if rho * d as f64 >= positive as f64 {
         let rest = (rho * d as f64 - positive as f64) / (d - positive) as f64;
@@ -363,9 +367,11 @@ pub fn randomise_labels<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<Vec<f64>, NtkError> {
     if !(0.0..=1.0).contains(&f) {
-        return Err(NtkError::Size(format!(
-            "noise fraction {f} must lie in [0, 1]"
-        )));
+        return Err(NtkError::Size {
+            what: "noise fraction",
+            value: f,
+            why: "must lie in [0, 1]",
+        });
     }
     Ok(y.iter()
         .map(|&v| {
@@ -673,21 +679,26 @@ pub struct Figure2 {
 
 fn validate(config: &Figure2Config) -> Result<(), NtkError> {
     if config.densities.is_empty() || config.noise_levels.is_empty() || config.seeds == 0 {
-        return Err(NtkError::Size(
-            "need at least one density, one noise level and one seed".into(),
-        ));
+        return Err(NtkError::Empty {
+            what: "densities, noise levels or seeds",
+        });
     }
     if let Some(r) = config.densities.iter().find(|r| !(**r > 0.0 && **r < 1.0)) {
-        return Err(NtkError::Size(format!("density {r} must lie in (0, 1)")));
+        return Err(NtkError::Fraction(crate::params::FractionError::Outside {
+            name: "density",
+            value: *r,
+        }));
     }
     if let Some(f) = config
         .noise_levels
         .iter()
         .find(|f| !(0.0..=1.0).contains(*f))
     {
-        return Err(NtkError::Size(format!(
-            "noise fraction {f} must lie in [0, 1]"
-        )));
+        return Err(NtkError::Size {
+            what: "noise fraction",
+            value: *f,
+            why: "must lie in [0, 1]",
+        });
     }
     Ok(())
 }
@@ -745,9 +756,11 @@ fn point(noise: f64, values: Vec<Complexity>) -> Point {
 /// A context for a kernel failure: which graphon at which density.
 fn at(kind: GraphonKind, rho: f64) -> impl Fn(NtkError) -> NtkError {
     move |e| match e {
-        NtkError::Indefinite(m) => {
-            NtkError::Indefinite(format!("{} graphon at ρ = {rho}: {m}", kind.name()))
-        }
+        NtkError::Indefinite { .. } => NtkError::At {
+            graphon: kind.name(),
+            rho,
+            error: Box::new(e),
+        },
         other => other,
     }
 }

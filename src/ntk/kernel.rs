@@ -138,11 +138,9 @@ pub fn kappa0_modulus(h: f64, t: f64) -> f64 {
 /// ```
 pub fn unit_rows(x: MatRef<'_, f64>) -> Result<Mat<f64>, NtkError> {
     if x.nrows() == 0 || x.ncols() == 0 {
-        return Err(NtkError::Data(format!(
-            "need at least one input and one coordinate, got {}×{}",
-            x.nrows(),
-            x.ncols()
-        )));
+        return Err(NtkError::Empty {
+            what: "inputs or coordinates",
+        });
     }
     let mut out = x.to_owned();
     for b in 0..x.nrows() {
@@ -150,14 +148,20 @@ pub fn unit_rows(x: MatRef<'_, f64>) -> Result<Mat<f64>, NtkError> {
         for j in 0..x.ncols() {
             let v = x[(b, j)];
             if !v.is_finite() {
-                return Err(NtkError::Data(format!("input {b}, coordinate {j} is {v}")));
+                return Err(NtkError::Data {
+                    what: "input coordinate",
+                    value: v,
+                    why: "is not finite",
+                });
             }
             norm2 += v * v;
         }
         if norm2 == 0.0 {
-            return Err(NtkError::Data(format!(
-                "input {b} is zero: a zero-norm input cannot be normalised"
-            )));
+            return Err(NtkError::Data {
+                what: "input norm",
+                value: 0.0,
+                why: "cannot be normalised",
+            });
         }
         let inv = 1.0 / norm2.sqrt();
         for j in 0..x.ncols() {
@@ -177,16 +181,18 @@ pub fn unit_rows(x: MatRef<'_, f64>) -> Result<Mat<f64>, NtkError> {
 /// ```
 pub fn check_labels(y: &[f64], samples: usize) -> Result<(), NtkError> {
     if y.len() != samples {
-        return Err(NtkError::Data(format!(
-            "{} labels for {samples} inputs",
-            y.len()
-        )));
+        return Err(NtkError::Mismatch {
+            what: "labels",
+            expected: samples,
+            found: y.len(),
+        });
     }
     match y.iter().position(|&v| v != 1.0 && v != -1.0) {
-        Some(b) => Err(NtkError::Data(format!(
-            "label {b} is {}, labels must be −1 or +1",
-            y[b]
-        ))),
+        Some(b) => Err(NtkError::Data {
+            what: "label",
+            value: y[b],
+            why: "must be −1 or +1",
+        }),
         None => Ok(()),
     }
 }
@@ -220,14 +226,16 @@ pub struct KernelGraphon {
     exact_in_u: bool,
 }
 
-fn check_values(name: &str, m: MatRef<'_, f64>, max: f64) -> Result<(), NtkError> {
+fn check_values(name: &'static str, m: MatRef<'_, f64>, max: f64) -> Result<(), NtkError> {
     for i in 0..m.nrows() {
         for j in 0..m.ncols() {
             let v = m[(i, j)];
             if !(0.0..=max).contains(&v) {
-                return Err(NtkError::Graphon(format!(
-                    "{name} at node {i}, coordinate {j} is {v}, outside [0, {max}]"
-                )));
+                return Err(NtkError::Graphon {
+                    what: name,
+                    value: v,
+                    why: "lies outside [0, 1] (W) or [0, ∞) (S)",
+                });
             }
         }
     }
@@ -249,24 +257,37 @@ impl KernelGraphon {
     /// assert!(matches!(tiny, Err(pai_graphon::ntk::NtkError::OutOfDomain { .. })));
     /// ```
     pub fn new(nodes: Vec<f64>, weights: Vec<f64>, w: Mat<f64>) -> Result<Self, NtkError> {
-        if nodes.is_empty() || nodes.len() != weights.len() || w.nrows() != nodes.len() {
-            return Err(NtkError::Graphon(format!(
-                "{} nodes, {} weights and {} rows of W must agree and be non-empty",
-                nodes.len(),
-                weights.len(),
-                w.nrows()
-            )));
+        if nodes.is_empty() {
+            return Err(NtkError::Empty {
+                what: "quadrature nodes",
+            });
+        }
+        for (what, found) in [
+            ("quadrature weights", weights.len()),
+            ("rows of W", w.nrows()),
+        ] {
+            if found != nodes.len() {
+                return Err(NtkError::Mismatch {
+                    what,
+                    expected: nodes.len(),
+                    found,
+                });
+            }
         }
         if w.ncols() == 0 {
-            return Err(NtkError::Graphon("W has no input coordinates".into()));
+            return Err(NtkError::Empty {
+                what: "input coordinates of W",
+            });
         }
         let total: f64 = weights.iter().sum();
         if weights.iter().any(|&o| !(o > 0.0 && o.is_finite())) || (total - 1.0).abs() > 1e-12 {
-            return Err(NtkError::Graphon(format!(
-                "quadrature weights must be positive and sum to 1 (sum {total})"
-            )));
+            return Err(NtkError::Graphon {
+                what: "sum of the quadrature weights",
+                value: total,
+                why: "must be 1, every weight positive and finite",
+            });
         }
-        check_values("W", w.as_ref(), 1.0)?;
+        check_values("W value", w.as_ref(), 1.0)?;
         let g = KernelGraphon {
             nodes,
             weights,
@@ -277,7 +298,11 @@ impl KernelGraphon {
         };
         let rho = g.density();
         if rho <= 0.0 {
-            return Err(NtkError::Graphon("W has density 0".into()));
+            return Err(NtkError::Graphon {
+                what: "density of W",
+                value: rho,
+                why: "must be positive",
+            });
         }
         if rho < MIN_KERNEL_DENSITY {
             return Err(NtkError::OutOfDomain {
@@ -297,7 +322,11 @@ impl KernelGraphon {
     /// ```
     pub fn constant(rho: f64, d: usize) -> Result<Self, NtkError> {
         if !(rho > 0.0 && rho <= 1.0) {
-            return Err(NtkError::Size(format!("density {rho} must lie in (0, 1]")));
+            return Err(NtkError::Size {
+                what: "density",
+                value: rho,
+                why: "must lie in (0, 1]",
+            });
         }
         Self::new(vec![0.5], vec![1.0], Mat::from_fn(1, d, |_, _| rho))
     }
@@ -355,7 +384,9 @@ impl KernelGraphon {
         f: impl Fn(f64, f64) -> f64,
     ) -> Result<Self, NtkError> {
         if m == 0 {
-            return Err(NtkError::Size("need at least one quadrature node".into()));
+            return Err(NtkError::Empty {
+                what: "quadrature nodes",
+            });
         }
         if m > MAX_QUADRATURE_NODES {
             return Err(NtkError::TooLarge {
@@ -381,7 +412,7 @@ impl KernelGraphon {
         let at_ends = Mat::from_fn(m + 1, d, |k, j| f(ends[k], v(j)));
         let lo = Mat::from_fn(m, d, |k, j| at_ends[(k, j)].min(at_ends[(k + 1, j)]));
         let hi = Mat::from_fn(m, d, |k, j| at_ends[(k, j)].max(at_ends[(k + 1, j)]));
-        check_values("W at the cell ends", at_ends.as_ref(), 1.0)?;
+        check_values("W value at a cell end", at_ends.as_ref(), 1.0)?;
         let mut g = Self::new(nodes, weights, w)?;
         g.brackets = Some((lo, hi));
         g.exact_in_u = false;
@@ -401,15 +432,13 @@ impl KernelGraphon {
     /// ```
     pub fn with_second_moment(mut self, s: Mat<f64>) -> Result<Self, NtkError> {
         if s.nrows() != self.w.nrows() || s.ncols() != self.w.ncols() {
-            return Err(NtkError::Graphon(format!(
-                "S is {}×{}, W is {}×{}",
-                s.nrows(),
-                s.ncols(),
-                self.w.nrows(),
-                self.w.ncols()
-            )));
+            return Err(NtkError::Shape {
+                what: "S",
+                found: (s.nrows(), s.ncols()),
+                expected: (self.w.nrows(), self.w.ncols()),
+            });
         }
-        check_values("S", s.as_ref(), f64::MAX)?;
+        check_values("S value", s.as_ref(), f64::MAX)?;
         // Every entry is scaled by 1/ρ: S/ρ ≤ f64::MAX/4 keeps it, the row norms q^S and the
         // Gram entries (each at most max S/ρ for unit inputs) finite after rounding.
         let limit = self.density() * (f64::MAX / 4.0);
@@ -553,11 +582,11 @@ pub fn graphon_ntk(
     layers: Layers,
 ) -> Result<Kernel, NtkError> {
     if x.ncols() != g.dims() {
-        return Err(NtkError::Data(format!(
-            "inputs have {} coordinates, the graphon {}",
-            x.ncols(),
-            g.dims()
-        )));
+        return Err(NtkError::Mismatch {
+            what: "input coordinates for the graphon",
+            expected: g.dims(),
+            found: x.ncols(),
+        });
     }
     check_unit_rows(x)?;
     let n = x.nrows();
@@ -673,14 +702,16 @@ fn chunk_rows(c: usize, n: usize) -> (usize, usize) {
 /// check of this, used by every NTK module.
 pub(crate) fn check_unit_rows(x: MatRef<'_, f64>) -> Result<(), NtkError> {
     if x.nrows() == 0 || x.ncols() == 0 {
-        return Err(NtkError::Data("no inputs".into()));
+        return Err(NtkError::Empty { what: "inputs" });
     }
     for b in 0..x.nrows() {
         let norm2: f64 = (0..x.ncols()).map(|j| x[(b, j)] * x[(b, j)]).sum();
         if !norm2.is_finite() || (norm2 - 1.0).abs() > 1e-12 {
-            return Err(NtkError::Data(format!(
-                "input {b} has squared norm {norm2}, not 1 (normalise with unit_rows)"
-            )));
+            return Err(NtkError::Data {
+                what: "input squared norm",
+                value: norm2,
+                why: "is not 1 (normalise with unit_rows)",
+            });
         }
     }
     Ok(())

@@ -36,12 +36,16 @@ use std::fmt;
 /// use pai_graphon::ntk::bound::complexity;
 /// use pai_graphon::ntk::kernel::{unit_rows, KernelGraphon};
 /// use pai_graphon::ntk::NtkError;
-/// assert!(matches!(unit_rows(faer::mat![[0.0, 0.0]].as_ref()), Err(NtkError::Data(_))));
+/// let zero = unit_rows(faer::mat![[0.0, 0.0]].as_ref());
+/// assert!(matches!(zero, Err(NtkError::Data { what: "input norm", .. })));
 /// let e = KernelGraphon::column_profile(&[1.5]).unwrap_err();
-/// assert!(matches!(e, NtkError::Graphon(_)) && e.to_string().starts_with("invalid graphon: "));
-/// assert!(matches!(KernelGraphon::constant(0.0, 2), Err(NtkError::Size(_))));
+/// assert!(matches!(e, NtkError::Graphon { value: 1.5, .. }));
+/// assert!(e.to_string().starts_with("invalid graphon: "));
+/// let zero_density = KernelGraphon::constant(0.0, 2);
+/// assert!(matches!(zero_density, Err(NtkError::Size { what: "density", value: 0.0, .. })));
 /// let indefinite = faer::mat![[1.0, 2.0], [2.0, 1.0]];
-/// assert!(matches!(complexity(indefinite.as_ref(), &[1.0, 1.0]), Err(NtkError::Indefinite(_))));
+/// let e = complexity(indefinite.as_ref(), &[1.0, 1.0]).unwrap_err();
+/// assert!(matches!(e, NtkError::Indefinite { cause: Some(_), .. }));
 /// let tol: NtkError = pai_graphon::tol::gamma(usize::MAX).unwrap_err().into();
 /// assert!(matches!(tol, NtkError::Tol(_)) && tol.to_string().starts_with("invalid size: "));
 /// let big = NtkError::TooLarge { quantity: "inputs", size: 20_000, max: 16_384 };
@@ -49,19 +53,91 @@ use std::fmt;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum NtkError {
-    /// Inputs or labels the kernels cannot take: empty, non-finite, zero-norm rows, labels not
-    /// in {−1, +1}, shapes that disagree.
-    Data(String),
-    /// A graphon that is not a kernel graphon: values outside [0, 1], no mass, bad nodes.
-    Graphon(String),
-    /// A size or parameter out of range (widths, depths, densities, node counts).
-    Size(String),
+    /// An input or label value the kernels cannot take (non-finite, zero-norm, a label not in
+    /// {−1, +1}): which value and why.
+    Data {
+        /// The value's role, e.g. `"label"`.
+        what: &'static str,
+        /// The value.
+        value: f64,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A graphon value or parameter that makes no kernel graphon (outside [0, 1], no mass).
+    Graphon {
+        /// The value's role, e.g. `"profile value"`.
+        what: &'static str,
+        /// The value.
+        value: f64,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A size or parameter out of range (widths, densities, thresholds).
+    Size {
+        /// The parameter, e.g. `"density"`.
+        what: &'static str,
+        /// Its value.
+        value: f64,
+        /// What it must be.
+        why: &'static str,
+    },
+    /// Something needed is missing: no inputs, no widths, a mask that keeps nothing.
+    Empty {
+        /// What is missing, e.g. `"inputs"`.
+        what: &'static str,
+    },
+    /// Counts that must agree do not.
+    Mismatch {
+        /// What is counted, e.g. `"labels"`.
+        what: &'static str,
+        /// The count needed.
+        expected: usize,
+        /// The count given.
+        found: usize,
+    },
+    /// A matrix whose shape is not the one needed.
+    Shape {
+        /// The matrix, e.g. `"mask"`.
+        what: &'static str,
+        /// Its (rows, columns).
+        found: (usize, usize),
+        /// The (rows, columns) needed.
+        expected: (usize, usize),
+    },
+    /// A vector or matrix with a NaN or infinite entry.
+    NonFinite {
+        /// Which, e.g. `"predictions"`.
+        what: &'static str,
+    },
+    /// Two inputs identical after scaling to unit norm: the kernel matrix is singular.
+    Duplicate {
+        /// The first input.
+        first: usize,
+        /// The input equal to it.
+        second: usize,
+    },
     /// A kernel matrix that is not (certifiably) positive definite.
-    Indefinite(String),
+    Indefinite {
+        /// What failed, e.g. `"kernel factorisation"`.
+        what: &'static str,
+        /// The factorisation's refusal, if one.
+        cause: Option<crate::linalg::LinalgError>,
+    },
+    /// A kernel failure at one graphon and density of Figure 2.
+    At {
+        /// The graphon kind's name.
+        graphon: &'static str,
+        /// The density.
+        rho: f64,
+        /// The failure.
+        error: Box<NtkError>,
+    },
     /// A size a rounding-error bound cannot take (`tol`).
     Tol(crate::tol::TolError),
     /// A mask that cannot be made from the scores (kept count, shape).
-    Mask(crate::convergence::ConvergenceError),
+    Mask(crate::mask::MaskError),
+    /// A density outside (0, 1).
+    Fraction(crate::params::FractionError),
     /// A normal-law evaluation refused the graphon's threshold.
     Normal(crate::normal::NormalError),
     /// A step graphon refused a cell lookup.
@@ -100,7 +176,8 @@ macro_rules! ntk_from {
 // Each keeps its cause; the text keeps the prefix the former string variant printed.
 ntk_from!(
     Tol(crate::tol::TolError),
-    Mask(crate::convergence::ConvergenceError),
+    Mask(crate::mask::MaskError),
+    Fraction(crate::params::FractionError),
     Normal(crate::normal::NormalError),
     Step(crate::graphon::GraphonError)
 );
@@ -108,12 +185,53 @@ ntk_from!(
 impl fmt::Display for NtkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NtkError::Data(m) => write!(f, "invalid data: {m}"),
-            NtkError::Graphon(m) => write!(f, "invalid graphon: {m}"),
-            NtkError::Size(m) => write!(f, "invalid size: {m}"),
-            NtkError::Indefinite(m) => write!(f, "kernel not positive definite: {m}"),
+            NtkError::Data { what, value, why } => {
+                write!(f, "invalid data: {what} {value} {why}")
+            }
+            NtkError::Graphon { what, value, why } => {
+                write!(f, "invalid graphon: {what} {value} {why}")
+            }
+            NtkError::Size { what, value, why } => write!(f, "invalid size: {what} {value} {why}"),
+            NtkError::Empty { what } => write!(f, "invalid input: no {what}"),
+            NtkError::Mismatch {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "invalid size: {found} {what} where {expected} are needed"
+            ),
+            NtkError::Shape {
+                what,
+                found: (r, c),
+                expected: (er, ec),
+            } => write!(f, "invalid size: {what} is {r}×{c}, expected {er}×{ec}"),
+            NtkError::NonFinite { what } => write!(f, "invalid data: {what}: a non-finite entry"),
+            NtkError::Duplicate { first, second } => write!(
+                f,
+                "invalid data: inputs {first} and {second} are identical after scaling to unit \
+                 norm: the kernel matrix is singular; remove duplicates \
+                 (ntk::path::dedup_rows keeps the first copy)"
+            ),
+            NtkError::Indefinite { what, cause: None } => {
+                write!(f, "kernel not positive definite: {what}")
+            }
+            NtkError::Indefinite {
+                what,
+                cause: Some(e),
+            } => write!(
+                f,
+                "kernel not positive definite: {what}: {e} (identical inputs, or inputs that \
+                 coincide up to scale on the support of the graphon, make the kernel singular)"
+            ),
+            NtkError::At {
+                graphon,
+                rho,
+                error,
+            } => write!(f, "{graphon} graphon at ρ = {rho}: {error}"),
             NtkError::Tol(e) => write!(f, "invalid size: {e}"),
             NtkError::Mask(e) => write!(f, "invalid size: {e}"),
+            NtkError::Fraction(e) => write!(f, "invalid density: {e}"),
             NtkError::Normal(e) => write!(f, "invalid graphon: {e}"),
             NtkError::Step(e) => write!(f, "invalid graphon: {e}"),
             NtkError::OutOfDomain {

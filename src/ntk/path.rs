@@ -98,14 +98,18 @@ pub fn path_density(g: &KernelGraphon) -> PathDensity {
 /// Check a set of informative coordinates: non-empty, in range, no repeats.
 fn check_informative(informative: &[usize], d: usize) -> Result<(), NtkError> {
     if informative.is_empty() {
-        return Err(NtkError::Data("no informative coordinates".into()));
+        return Err(NtkError::Empty {
+            what: "informative coordinates",
+        });
     }
     let mut seen = vec![false; d];
     for &j in informative {
         if j >= d || seen[j] {
-            return Err(NtkError::Data(format!(
-                "informative coordinate {j} is out of range (d = {d}) or repeated"
-            )));
+            return Err(NtkError::Data {
+                what: "informative coordinate",
+                value: j as f64,
+                why: "is out of range or repeated",
+            });
         }
         seen[j] = true;
     }
@@ -215,10 +219,10 @@ fn first_duplicate(x: MatRef<'_, f64>) -> Option<(usize, usize)> {
 /// ```
 pub fn check_distinct(x_unit: MatRef<'_, f64>) -> Result<(), NtkError> {
     match first_duplicate(x_unit) {
-        Some((a, b)) => Err(NtkError::Data(format!(
-            "inputs {a} and {b} are identical after scaling to unit norm: the kernel matrix is \
-             singular; remove duplicates (ntk::path::dedup_rows keeps the first copy)"
-        ))),
+        Some((a, b)) => Err(NtkError::Duplicate {
+            first: a,
+            second: b,
+        }),
         None => Ok(()),
     }
 }
@@ -366,11 +370,11 @@ fn node_norms(x: MatRef<'_, f64>, g: &KernelGraphon) -> Mat<f64> {
 /// Check that x has d columns and rows of unit norm (to 1e-12), as the kernels expect.
 fn check_inputs(x: MatRef<'_, f64>, d: usize) -> Result<(), NtkError> {
     if x.nrows() == 0 || x.ncols() != d {
-        return Err(NtkError::Data(format!(
-            "inputs are {}×{}, need at least one row of {d} coordinates",
-            x.nrows(),
-            x.ncols()
-        )));
+        return Err(NtkError::Mismatch {
+            what: "input coordinates (and ≥ 1 input)",
+            expected: d,
+            found: x.ncols(),
+        });
     }
     check_unit_rows(x)
 }
@@ -397,10 +401,8 @@ pub fn bounded_graphon_ntk(
 ) -> Result<BoundedKernel, NtkError> {
     check_inputs(x_unit, g.dims())?;
     let kernel = graphon_ntk(x_unit, g, layers)?;
-    let quadrature = kernel.quadrature_bound.ok_or_else(|| {
-        NtkError::Graphon(
-            "this quadrature has no error bound, so the exact kernel cannot be enclosed".into(),
-        )
+    let quadrature = kernel.quadrature_bound.ok_or(NtkError::Empty {
+        what: "error bound for this quadrature: the exact kernel cannot be enclosed",
     })?;
     let rounding = graphon_ntk_bound(x_unit, g, layers)?;
     let n = x_unit.nrows();
@@ -575,9 +577,11 @@ pub fn damped_informative_kernel(
     check_inputs(x_unit, g.dims())?;
     let c_max = pointwise_constant(g, informative)?;
     if !(c > 0.0 && c <= c_max) {
-        return Err(NtkError::Size(format!(
-            "damping constant {c} must lie in (0, min_k min_(v∈I) W(u_k, v)/ρ = {c_max}]"
-        )));
+        return Err(NtkError::Size {
+            what: "damping constant",
+            value: c,
+            why: "must lie in (0, min_k min_(v∈I) W(u_k, v)/ρ]",
+        });
     }
     let gram = informative_linear(x_unit, informative)?.k;
     let a = Mat::from_fn(gram.nrows(), gram.ncols(), |i, j| c * gram[(i, j)]);
@@ -613,11 +617,13 @@ pub struct Definiteness {
     pub input_error: f64,
 }
 
-fn indefinite(what: &str, e: LinalgError) -> NtkError {
-    NtkError::Indefinite(format!(
-        "{what}: {e} (identical inputs, or inputs that coincide up to scale on the support of \
-         the graphon, make the kernel singular)"
-    ))
+/// Identical inputs, or inputs that coincide up to scale on the support of the graphon, make
+/// the kernel singular.
+fn indefinite(what: &'static str, e: LinalgError) -> NtkError {
+    NtkError::Indefinite {
+        what,
+        cause: Some(e),
+    }
 }
 
 /// Certify `λ_min(K) > 0` for the exact matrix behind a [`BoundedKernel`] (Rump–Demmel shifted

@@ -120,15 +120,22 @@ pub fn generalisation_bound(
     let delta = delta.get();
     let finite_nonneg = |v: f64| v.is_finite() && v >= 0.0;
     if !(finite_nonneg(c.corrected) && c.scale.is_finite() && c.scale > 0.0) {
-        return Err(NtkError::Size(format!(
-            "complexity {} and scale {} must be finite, the scale positive",
-            c.corrected, c.scale
-        )));
+        return Err(NtkError::Size {
+            what: "complexity or scale",
+            value: if c.scale.is_finite() && c.scale > 0.0 {
+                c.corrected
+            } else {
+                c.scale
+            },
+            why: "must be finite (the complexity non-negative, the scale positive)",
+        });
     }
     if n == 0 || !(lambda_min.is_finite() && lambda_min > 0.0) {
-        return Err(NtkError::Size(format!(
-            "need N ≥ 1 (got {n}), λ0 > 0 (got {lambda_min}) and δ in (0, 1) (got {delta})"
-        )));
+        return Err(NtkError::Size {
+            what: "N or λ0",
+            value: if n == 0 { 0.0 } else { lambda_min },
+            why: "must be positive (N an integer ≥ 1, λ0 finite)",
+        });
     }
     let nf = n as f64;
     let radii = (c.scale * nf / lambda_min).sqrt().ceil();
@@ -181,7 +188,10 @@ fn smallest_eigenpair(k: MatRef<'_, f64>) -> Result<(f64, Vec<f64>, f64), NtkErr
         MemStack::new(&mut MemBuffer::new(scratch)),
         Default::default(),
     )
-    .map_err(|e| NtkError::Indefinite(format!("eigensolver failed: {e:?}")))?;
+    .map_err(|_| NtkError::Indefinite {
+        what: "the symmetric eigensolver did not converge",
+        cause: None,
+    })?;
     let sv = s.column_vector();
     let first = (0..n).min_by(|&a, &b| sv[a].total_cmp(&sv[b])).unwrap_or(0);
     let largest = (0..n).map(|i| sv[i]).fold(f64::NEG_INFINITY, f64::max);
@@ -190,14 +200,14 @@ fn smallest_eigenpair(k: MatRef<'_, f64>) -> Result<(f64, Vec<f64>, f64), NtkErr
 
 fn check_square(k: MatRef<'_, f64>) -> Result<(), NtkError> {
     if k.nrows() == 0 || k.nrows() != k.ncols() {
-        return Err(NtkError::Size(format!(
-            "need a non-empty square matrix, got {}×{}",
-            k.nrows(),
-            k.ncols()
-        )));
+        return Err(NtkError::Shape {
+            what: "kernel matrix (non-empty, square)",
+            found: (k.nrows(), k.ncols()),
+            expected: (k.nrows().max(1), k.nrows().max(1)),
+        });
     }
     if (0..k.nrows()).any(|i| (0..k.ncols()).any(|j| !k[(i, j)].is_finite())) {
-        return Err(NtkError::Data("the matrix has a non-finite entry".into()));
+        return Err(NtkError::NonFinite { what: "the matrix" });
     }
     Ok(())
 }
@@ -220,9 +230,11 @@ pub fn rayleigh_upper(k: MatRef<'_, f64>, v: &[f64]) -> Result<f64, NtkError> {
     check_square(k)?;
     let n = k.nrows();
     if v.len() != n || v.iter().any(|x| !x.is_finite()) || v.iter().all(|&x| x == 0.0) {
-        return Err(NtkError::Data(format!(
-            "need a finite non-zero vector of length {n}"
-        )));
+        return Err(NtkError::Mismatch {
+            what: "finite non-zero vector entries",
+            expected: n,
+            found: v.len(),
+        });
     }
     let (mut num, mut abs) = (0.0, 0.0);
     for i in 0..n {
@@ -293,11 +305,11 @@ pub fn kernel_regression(
     y: &[f64],
 ) -> Result<Vec<f64>, NtkError> {
     if k_cross.ncols() != k_train.nrows() {
-        return Err(NtkError::Size(format!(
-            "cross-kernel has {} columns for {} training inputs",
-            k_cross.ncols(),
-            k_train.nrows()
-        )));
+        return Err(NtkError::Mismatch {
+            what: "cross-kernel columns",
+            expected: k_train.nrows(),
+            found: k_cross.ncols(),
+        });
     }
     let alpha = Cholesky::factor(k_train)
         .and_then(|c| c.solve(y))
@@ -337,9 +349,9 @@ pub struct Losses {
 pub fn held_out(f: &[f64], y: &[f64]) -> Result<Losses, NtkError> {
     super::kernel::check_labels(y, f.len())?;
     if f.is_empty() || f.iter().any(|v| !v.is_finite()) {
-        return Err(NtkError::Data(
-            "predictions must be finite and non-empty".into(),
-        ));
+        return Err(NtkError::NonFinite {
+            what: "predictions (or there are none)",
+        });
     }
     let m = f.len() as f64;
     let mean = |loss: &dyn Fn(f64, f64) -> f64| {
@@ -371,7 +383,12 @@ pub fn snip_type_graphon(
     power: f64,
 ) -> Result<KernelGraphon, Error> {
     if !(power.is_finite() && power > 0.0) {
-        return Err(NtkError::Size(format!("power {power} must be positive")).into());
+        return Err(NtkError::Size {
+            what: "power",
+            value: power,
+            why: "must be positive",
+        }
+        .into());
     }
     let psi: Vec<f64> = column_covariance(x_unit, y)?
         .iter()
@@ -484,16 +501,23 @@ pub fn train_masked_network(
 ) -> Result<Trained, Error> {
     let d = g.dims();
     if g.nodes().len() != 1 || x_train.ncols() != d || x_test.ncols() != d {
-        return Err(NtkError::Size(format!(
-            "need a one-node (column-profile) graphon and inputs of its dimension {d}"
-        ))
+        return Err(NtkError::Mismatch {
+            what: "input coordinates for a one-node (column-profile) graphon",
+            expected: d,
+            found: if x_train.ncols() != d {
+                x_train.ncols()
+            } else {
+                x_test.ncols()
+            },
+        }
         .into());
     }
     if training.width < 2 || training.width % 2 != 0 || training.step_size <= 0.0 {
-        return Err(NtkError::Size(format!(
-            "width {} must be even and ≥ 2, the step size positive",
-            training.width
-        ))
+        return Err(NtkError::Size {
+            what: "width",
+            value: training.width as f64,
+            why: "must be even and ≥ 2, the step size positive",
+        }
         .into());
     }
     let w_col: Vec<f64> = (0..d).map(|j| g.w()[(0, j)]).collect();

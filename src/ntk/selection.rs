@@ -16,7 +16,6 @@
 use super::kernel::KernelGraphon;
 use super::width::frobenius;
 use super::NtkError;
-use crate::convergence::ConvergenceError;
 use crate::linalg::matmul;
 use crate::mask::{kept_count, top_k_mask, Mask};
 use crate::normal::normal_sf;
@@ -43,9 +42,11 @@ pub(crate) const ROW_CHUNK: usize = 64;
 /// ```
 pub fn selection_moments(c: f64) -> Result<(f64, f64), NtkError> {
     if c.is_nan() || c < 0.0 {
-        return Err(NtkError::Graphon(format!(
-            "threshold ratio {c} must be non-negative"
-        )));
+        return Err(NtkError::Graphon {
+            what: "threshold ratio",
+            value: c,
+            why: "must be non-negative",
+        });
     }
     if c == f64::INFINITY {
         return Ok((0.0, 0.0));
@@ -75,10 +76,14 @@ pub fn second_moment_graphon(
     psi: &[f64],
     tau: f64,
 ) -> Result<KernelGraphon, NtkError> {
-    check_profile("row", phi)?;
-    check_profile("column", psi)?;
+    check_profile("row profile value", phi)?;
+    check_profile("column profile value", psi)?;
     if !(tau > 0.0 && tau.is_finite()) {
-        return Err(NtkError::Size(format!("threshold {tau} must be positive")));
+        return Err(NtkError::Size {
+            what: "threshold τ",
+            value: tau,
+            why: "must be positive",
+        });
     }
     let (m, d) = (phi.len(), psi.len());
     let mut w = Mat::<f64>::zeros(m, d);
@@ -100,14 +105,16 @@ pub fn second_moment_graphon(
     KernelGraphon::new(nodes, vec![1.0 / m as f64; m], w)?.with_second_moment(s)
 }
 
-fn check_profile(side: &str, values: &[f64]) -> Result<(), NtkError> {
+fn check_profile(side: &'static str, values: &[f64]) -> Result<(), NtkError> {
     if values.is_empty() {
-        return Err(NtkError::Graphon(format!("empty {side} profile")));
+        return Err(NtkError::Empty { what: side });
     }
     match values.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-        Some(v) => Err(NtkError::Graphon(format!(
-            "{side} profile value {v} is not finite and non-negative"
-        ))),
+        Some(v) => Err(NtkError::Graphon {
+            what: side,
+            value: *v,
+            why: "is not finite and non-negative",
+        }),
         None => Ok(()),
     }
 }
@@ -132,15 +139,15 @@ pub fn selection_mask(
 ) -> Result<Mask, NtkError> {
     let (n, d) = (w.nrows(), w.ncols());
     if phi.len() != n || psi.len() != d {
-        return Err(NtkError::Data(format!(
-            "profiles of lengths {} and {} for weights {n}×{d}",
-            phi.len(),
-            psi.len()
-        )));
+        return Err(NtkError::Shape {
+            what: "profiles (φ, ψ)",
+            found: (phi.len(), psi.len()),
+            expected: (n, d),
+        });
     }
-    check_profile("row", phi)?;
-    check_profile("column", psi)?;
-    let k = kept_count(n, d, Density::new(rho).map_err(ConvergenceError::from)?)?;
+    check_profile("row profile value", phi)?;
+    check_profile("column profile value", psi)?;
+    let k = kept_count(n, d, Density::new(rho)?)?;
     let mut scores = Vec::with_capacity(n * d);
     for i in 0..n {
         for j in 0..d {
@@ -176,11 +183,11 @@ pub fn mask_graphon(mask: &Mask, w: Option<MatRef<'_, f64>>) -> Result<KernelGra
         Some(w) if w.nrows() == n && w.ncols() == d => {
             g.with_second_moment(Mat::from_fn(n, d, |i, j| kept(i, j) * w[(i, j)].powi(2)))
         }
-        Some(w) => Err(NtkError::Data(format!(
-            "weights {}×{} for a {n}×{d} mask",
-            w.nrows(),
-            w.ncols()
-        ))),
+        Some(w) => Err(NtkError::Shape {
+            what: "weights",
+            found: (w.nrows(), w.ncols()),
+            expected: (n, d),
+        }),
     }
 }
 
@@ -249,15 +256,17 @@ pub fn expected_gram_norms(x: MatRef<'_, f64>, g: &KernelGraphon) -> Vec<f64> {
 /// ```
 pub fn row_gram_norms(x: MatRef<'_, f64>, mask: &Mask) -> Result<Vec<f64>, NtkError> {
     if mask.cols() != x.ncols() {
-        return Err(NtkError::Data(format!(
-            "mask has {} columns, inputs {}",
-            mask.cols(),
-            x.ncols()
-        )));
+        return Err(NtkError::Mismatch {
+            what: "mask columns for the inputs' coordinates",
+            expected: x.ncols(),
+            found: mask.cols(),
+        });
     }
     let rho = mask.kept() as f64 / (mask.rows() * mask.cols()) as f64;
     if rho <= 0.0 {
-        return Err(NtkError::Size("the mask keeps nothing".into()));
+        return Err(NtkError::Empty {
+            what: "kept entries in the mask",
+        });
     }
     Ok(per_row(mask.rows(), |i| {
         let kept = |j: usize| f64::from(u8::from(mask.get(i, j).unwrap_or(false)));

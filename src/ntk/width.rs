@@ -77,9 +77,9 @@ pub fn smooth_inputs(
     label: &str,
 ) -> Result<Mat<f64>, NtkError> {
     if samples == 0 || d == 0 {
-        return Err(NtkError::Size(format!(
-            "need at least one input and one coordinate, got {samples}×{d}"
-        )));
+        return Err(NtkError::Empty {
+            what: "inputs or coordinates",
+        });
     }
     let mut rng = seed.stream(label);
     let c: Vec<f64> = (0..samples * SMOOTH_MODES)
@@ -113,7 +113,7 @@ pub fn smooth_inputs(
 /// ```
 pub fn row_nodes(g: &KernelGraphon, n: usize) -> Result<Vec<usize>, NtkError> {
     if n == 0 {
-        return Err(NtkError::Size("a network needs at least one neuron".into()));
+        return Err(NtkError::Empty { what: "neurons" });
     }
     let mut ends = Vec::with_capacity(g.weights().len());
     let mut acc = 0.0;
@@ -170,7 +170,9 @@ pub fn bernoulli_mask(
         }
     }
     if kept == 0 {
-        return Err(NtkError::Size(format!("the {n} × {d} mask keeps no entry")));
+        return Err(NtkError::Empty {
+            what: "kept entries in the mask",
+        });
     }
     // The kept entries are exactly the top `kept` scores.
     Ok(top_k_mask(n, d, &scores, kept)?)
@@ -236,9 +238,11 @@ pub fn fixed_d_limit(
     let d = g.dims();
     check_inputs(x, g)?;
     if d > MAX_ENUMERATED_DIMS {
-        return Err(NtkError::Size(format!(
-            "enumerating 2^{d} row masks: d must be at most {MAX_ENUMERATED_DIMS}"
-        )));
+        return Err(NtkError::TooLarge {
+            quantity: "enumerated dimensions d",
+            size: d,
+            max: MAX_ENUMERATED_DIMS,
+        });
     }
     let rho = g.density();
     let samples = x.nrows();
@@ -272,12 +276,11 @@ pub(crate) fn row_expectation(
 
 fn check_inputs(x: MatRef<'_, f64>, g: &KernelGraphon) -> Result<(), NtkError> {
     if x.nrows() == 0 || x.ncols() != g.dims() {
-        return Err(NtkError::Data(format!(
-            "{} inputs with {} coordinates for a graphon on {}",
-            x.nrows(),
-            x.ncols(),
-            g.dims()
-        )));
+        return Err(NtkError::Mismatch {
+            what: "input coordinates (and ≥ 1 input) for the graphon",
+            expected: g.dims(),
+            found: x.ncols(),
+        });
     }
     super::kernel::check_unit_rows(x)
 }
@@ -470,11 +473,11 @@ pub fn row_moments(
 ) -> Result<RowMoments, NtkError> {
     check_inputs(x, g)?;
     if nodes.is_empty() || nodes.iter().any(|&k| k >= g.weights().len()) {
-        return Err(NtkError::Size(format!(
-            "{} row nodes for a graphon with {} nodes",
-            nodes.len(),
-            g.weights().len()
-        )));
+        return Err(NtkError::Mismatch {
+            what: "row nodes",
+            expected: g.weights().len(),
+            found: nodes.len(),
+        });
     }
     let (samples, d, rho) = (x.nrows(), x.ncols(), g.density());
     let per_node: Vec<(f64, f64)> = (0..g.weights().len())

@@ -141,10 +141,10 @@ const COLOURBAR_WIDTH: u32 = 150;
 /// Invalid input to a figure, or a failure of the drawing backend.
 ///
 /// ```
-/// use pai_graphon::plot::{heatmap, HeatmapSpec, PlotError};
+/// use pai_graphon::plot::{heatmap, HeatmapSpec, Place, PlotError};
 /// let spec = HeatmapSpec::new("W", 0.0, 1.0);
 /// let empty = faer::Mat::<f64>::zeros(0, 3);
-/// assert_eq!(heatmap(empty.as_ref(), &spec).unwrap_err(), PlotError::Empty("heat map".into()));
+/// assert_eq!(heatmap(empty.as_ref(), &spec).unwrap_err(), PlotError::Empty(Place::HeatMap));
 /// let nan = faer::Mat::from_fn(1, 1, |_, _| f64::NAN);
 /// assert!(matches!(heatmap(nan.as_ref(), &spec), Err(PlotError::NonFinite { .. })));
 /// let backwards = HeatmapSpec::new("W", 1.0, 0.0);
@@ -153,33 +153,43 @@ const COLOURBAR_WIDTH: u32 = 150;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum PlotError {
-    /// Nothing to draw: an empty matrix, panel list, series list or series (named).
-    Empty(String),
+    /// Nothing to draw: an empty matrix, panel list, series list or series.
+    Empty(Place),
     /// A NaN or infinite value (where it is, and the value).
     NonFinite {
         /// The matrix or series and the index of the value.
-        what: String,
+        what: Place,
         /// The offending value.
         value: f64,
     },
     /// A value ≤ 0 on a logarithmic axis.
     NonPositiveOnLog {
         /// The series, axis and index of the value.
-        what: String,
+        what: Place,
         /// The offending value.
         value: f64,
     },
     /// Lengths that must agree do not (xs vs ys, ys vs error bars).
     LengthMismatch {
         /// The series and the vector whose length is wrong.
-        what: String,
+        what: Place,
         /// The length of `xs`.
         expected: usize,
         /// The length found.
         found: usize,
     },
     /// An error bar that does not contain its point (`ys_lo[i] ≤ ys[i] ≤ ys_hi[i]` fails).
-    ErrorBar(String),
+    ErrorBar {
+        /// The series' legend entry.
+        series: String,
+        /// The index of the point.
+        index: usize,
+    },
+    /// A series with `ys_lo` but no `ys_hi`, or the reverse.
+    OneSidedErrorBars {
+        /// The series' legend entry.
+        series: String,
+    },
     /// The colour range is not finite with `vmin < vmax`.
     ColourRange {
         /// Lower end of the colour scale.
@@ -214,8 +224,110 @@ pub enum PlotError {
     },
     /// A grid needs `1 ≤ columns`.
     Columns(usize),
-    /// The font could not be registered or the backend failed (its message).
-    Render(String),
+    /// The font could not be registered or the backend failed.
+    Render(RenderFailure),
+}
+
+/// Where in a figure's input a value was refused. Series and panel names are the caller's
+/// labels (data), not messages.
+///
+/// ```
+/// use pai_graphon::plot::Place;
+/// let cell = Place::Cell { matrix: Box::new(Place::Panel { name: "W".into() }), row: 1, col: 2 };
+/// assert_eq!(cell.to_string(), "panel 'W' (1, 2)");
+/// let y = Place::Column { series: "s".into(), column: "ys", index: Some(3) };
+/// assert_eq!(y.to_string(), "series 's' ys[3]");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum Place {
+    /// The matrix of a single heat map.
+    HeatMap,
+    /// The matrix given to [`block_average`].
+    Matrix,
+    /// A grid's list of panels.
+    PanelList,
+    /// A chart's list of series.
+    SeriesList,
+    /// A grid panel, by its title.
+    Panel {
+        /// The panel's title.
+        name: String,
+    },
+    /// A series, by its legend entry.
+    Series {
+        /// The legend entry.
+        name: String,
+    },
+    /// Entry (row, col) of a matrix.
+    Cell {
+        /// The matrix: the heat map, the [`block_average`] input or a panel.
+        matrix: Box<Place>,
+        /// Row index.
+        row: usize,
+        /// Column index.
+        col: usize,
+    },
+    /// A column of a series (`"xs"`, `"ys"`, `"ys_lo"`, `"ys_hi"`), or one entry of it.
+    Column {
+        /// The series' legend entry.
+        series: String,
+        /// The column.
+        column: &'static str,
+        /// The entry, if one.
+        index: Option<usize>,
+    },
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::HeatMap => write!(f, "heat map"),
+            Place::Matrix => write!(f, "matrix"),
+            Place::PanelList => write!(f, "panel list"),
+            Place::SeriesList => write!(f, "series list"),
+            Place::Panel { name } => write!(f, "panel '{name}'"),
+            Place::Series { name } => write!(f, "series '{name}'"),
+            Place::Cell { matrix, row, col } => write!(f, "{matrix} ({row}, {col})"),
+            Place::Column {
+                series,
+                column,
+                index: None,
+            } => write!(f, "series '{series}' {column}"),
+            Place::Column {
+                series,
+                column,
+                index: Some(i),
+            } => write!(f, "series '{series}' {column}[{i}]"),
+        }
+    }
+}
+
+/// Why drawing failed. plotters' errors are generic over the backend and carry no common
+/// fields, so only the kind of failure is kept (the operating system's kind for file I/O).
+///
+/// ```
+/// use pai_graphon::plot::{PlotError, RenderFailure};
+/// let e = PlotError::Render(RenderFailure::Io(std::io::ErrorKind::PermissionDenied));
+/// assert!(e.to_string().starts_with("rendering failed: "));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenderFailure {
+    /// The vendored DejaVu Sans could not be registered.
+    Font,
+    /// A plotters backend reported an error while drawing.
+    Backend,
+    /// The temporary PNG file could not be written or read back.
+    Io(io::ErrorKind),
+}
+
+impl fmt::Display for RenderFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RenderFailure::Font => write!(f, "DejaVu Sans could not be registered"),
+            RenderFailure::Backend => write!(f, "the drawing backend reported an error"),
+            RenderFailure::Io(kind) => write!(f, "PNG file I/O: {kind}"),
+        }
+    }
 }
 
 impl fmt::Display for PlotError {
@@ -231,9 +343,14 @@ impl fmt::Display for PlotError {
                 expected,
                 found,
             } => write!(f, "{what} has length {found}, expected {expected}"),
-            PlotError::ErrorBar(what) => {
-                write!(f, "error bar at {what} does not contain its point")
-            }
+            PlotError::ErrorBar { series, index } => write!(
+                f,
+                "error bar at series '{series}' point {index} does not contain its point"
+            ),
+            PlotError::OneSidedErrorBars { series } => write!(
+                f,
+                "error bar at series '{series}': give both ys_lo and ys_hi or neither"
+            ),
             PlotError::ColourRange { vmin, vmax } => {
                 write!(f, "colour range [{vmin}, {vmax}] needs finite vmin < vmax")
             }
@@ -264,8 +381,9 @@ impl fmt::Display for PlotError {
 
 impl std::error::Error for PlotError {}
 
-fn backend_error<E: fmt::Display>(e: E) -> PlotError {
-    PlotError::Render(e.to_string())
+/// A plotters backend error (kept as its kind only: see [`RenderFailure`]).
+fn backend_error<E>(_: E) -> PlotError {
+    PlotError::Render(RenderFailure::Backend)
 }
 
 /// A figure as an encoded PNG and an SVG document, plus the RGB pixels the PNG encodes.
@@ -465,7 +583,7 @@ pub enum SeriesStyle {
 /// // An error bar must contain its point.
 /// let off = Series::new("s", vec![1.0], vec![1.0], SeriesStyle::Markers)
 ///     .with_error_bars(vec![1.5], vec![2.0]);
-/// assert!(matches!(lines(&[off], &spec), Err(PlotError::ErrorBar(_))));
+/// assert!(matches!(lines(&[off], &spec), Err(PlotError::ErrorBar { index: 0, .. })));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
@@ -601,7 +719,7 @@ pub fn block_average(m: MatRef<'_, f64>, rows: usize, cols: usize) -> Result<Mat
             ncols,
         });
     }
-    check_finite(m, "matrix")?;
+    check_finite(m, &Place::Matrix)?;
     let edge = |k: usize, n: usize, parts: usize| (k as u128 * n as u128 / parts as u128) as usize;
     Ok(Mat::from_fn(rows, cols, |bi, bj| {
         let (r0, r1) = (edge(bi, nrows, rows), edge(bi + 1, nrows, rows));
@@ -682,13 +800,17 @@ pub fn degree_sorted_blocks(mask: &Mask, max_blocks: usize) -> Result<Mat<f64>, 
     }))
 }
 
-fn check_finite(m: MatRef<'_, f64>, what: &str) -> Result<(), PlotError> {
+fn check_finite(m: MatRef<'_, f64>, what: &Place) -> Result<(), PlotError> {
     for j in 0..m.ncols() {
         for i in 0..m.nrows() {
             let value = m[(i, j)];
             if !value.is_finite() {
                 return Err(PlotError::NonFinite {
-                    what: format!("{what} ({i}, {j})"),
+                    what: Place::Cell {
+                        matrix: Box::new(what.clone()),
+                        row: i,
+                        col: j,
+                    },
                     value,
                 });
             }
@@ -697,11 +819,11 @@ fn check_finite(m: MatRef<'_, f64>, what: &str) -> Result<(), PlotError> {
     Ok(())
 }
 
-fn check_matrix(m: MatRef<'_, f64>, what: &str) -> Result<usize, PlotError> {
+fn check_matrix(m: MatRef<'_, f64>, what: Place) -> Result<usize, PlotError> {
     if m.nrows() == 0 || m.ncols() == 0 {
-        return Err(PlotError::Empty(what.to_string()));
+        return Err(PlotError::Empty(what));
     }
-    check_finite(m, what)?;
+    check_finite(m, &what)?;
     Ok(m.nrows() * m.ncols())
 }
 
@@ -728,7 +850,7 @@ fn check_cells(cells: usize) -> Result<(), PlotError> {
 /// ```
 pub fn heatmap(values: MatRef<'_, f64>, spec: &HeatmapSpec) -> Result<Rendered, PlotError> {
     spec.validate()?;
-    check_cells(check_matrix(values, "heat map")?)?;
+    check_cells(check_matrix(values, Place::HeatMap)?)?;
     render(&HeatmapFigure { values, spec }, (spec.width, spec.height))
 }
 
@@ -754,11 +876,14 @@ pub fn heatmap_grid(
         return Err(PlotError::Columns(columns));
     }
     if panels.is_empty() {
-        return Err(PlotError::Empty("panel list".to_string()));
+        return Err(PlotError::Empty(Place::PanelList));
     }
     let mut cells = 0usize;
     for (name, m) in panels {
-        cells = cells.saturating_add(check_matrix(m.as_ref(), &format!("panel '{name}'"))?);
+        cells = cells.saturating_add(check_matrix(
+            m.as_ref(),
+            Place::Panel { name: name.clone() },
+        )?);
     }
     check_cells(cells)?;
     let figure = GridFigure {
@@ -819,12 +944,12 @@ pub fn lines_grid(
         return Err(PlotError::Columns(columns));
     }
     if panels.is_empty() {
-        return Err(PlotError::Empty("panel list".to_string()));
+        return Err(PlotError::Empty(Place::PanelList));
     }
     let mut ranges = Vec::with_capacity(panels.len());
     for (name, series) in panels {
         if series.is_empty() {
-            return Err(PlotError::Empty(format!("panel '{name}'")));
+            return Err(PlotError::Empty(Place::Panel { name: name.clone() }));
         }
         for s in series {
             validate_series(s, false)?;
@@ -846,7 +971,7 @@ pub fn lines_grid(
 fn line_chart(series: &[Series], spec: &LineSpec, log: bool) -> Result<Rendered, PlotError> {
     check_size(spec.width, spec.height)?;
     if series.is_empty() {
-        return Err(PlotError::Empty("series list".to_string()));
+        return Err(PlotError::Empty(Place::SeriesList));
     }
     for s in series {
         validate_series(s, log)?;
@@ -872,7 +997,7 @@ fn y_extent_values(s: &Series) -> impl Iterator<Item = f64> + '_ {
 fn validate_series(s: &Series, log: bool) -> Result<(), PlotError> {
     let name = &s.name;
     if s.xs.is_empty() {
-        return Err(PlotError::Empty(format!("series '{name}'")));
+        return Err(PlotError::Empty(Place::Series { name: name.clone() }));
     }
     let n = s.xs.len();
     let mut columns = vec![("xs", &s.xs), ("ys", &s.ys)];
@@ -881,30 +1006,47 @@ fn validate_series(s: &Series, log: bool) -> Result<(), PlotError> {
     for (label, v) in &columns {
         if v.len() != n {
             return Err(PlotError::LengthMismatch {
-                what: format!("series '{name}' {label}"),
+                what: Place::Column {
+                    series: name.clone(),
+                    column: label,
+                    index: None,
+                },
                 expected: n,
                 found: v.len(),
             });
         }
         for (i, &value) in v.iter().enumerate() {
-            let what = format!("series '{name}' {label}[{i}]");
+            let what = || Place::Column {
+                series: name.clone(),
+                column: label,
+                index: Some(i),
+            };
             if !value.is_finite() {
-                return Err(PlotError::NonFinite { what, value });
+                return Err(PlotError::NonFinite {
+                    what: what(),
+                    value,
+                });
             }
             if log && value <= 0.0 {
-                return Err(PlotError::NonPositiveOnLog { what, value });
+                return Err(PlotError::NonPositiveOnLog {
+                    what: what(),
+                    value,
+                });
             }
         }
     }
     if s.ys_lo.is_some() != s.ys_hi.is_some() {
-        return Err(PlotError::ErrorBar(format!(
-            "series '{name}': give both ys_lo and ys_hi or neither"
-        )));
+        return Err(PlotError::OneSidedErrorBars {
+            series: name.clone(),
+        });
     }
     if let (Some(lo), Some(hi)) = (&s.ys_lo, &s.ys_hi) {
         for i in 0..n {
             if !(lo[i] <= s.ys[i] && s.ys[i] <= hi[i]) {
-                return Err(PlotError::ErrorBar(format!("series '{name}' point {i}")));
+                return Err(PlotError::ErrorBar {
+                    series: name.clone(),
+                    index: i,
+                });
             }
         }
     }
@@ -1018,9 +1160,7 @@ fn ensure_font() -> Result<(), PlotError> {
     if ok {
         Ok(())
     } else {
-        Err(PlotError::Render(
-            "DejaVu Sans could not be registered".to_string(),
-        ))
+        Err(PlotError::Render(RenderFailure::Font))
     }
 }
 
@@ -1061,7 +1201,7 @@ fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>, PlotError> {
                 .map_err(backend_error)?;
             backend.present().map_err(backend_error)?;
         }
-        std::fs::read(&tmp).map_err(backend_error)
+        std::fs::read(&tmp).map_err(|e| PlotError::Render(RenderFailure::Io(e.kind())))
     })();
     let _ = std::fs::remove_file(&tmp);
     result
@@ -1557,10 +1697,17 @@ mod tests {
             validate_series(&s, true),
             Err(PlotError::NonPositiveOnLog { .. })
         ));
-        let s = s.with_error_bars(vec![0.5, 0.1], vec![0.9, 0.2]);
+        let mut s = s.with_error_bars(vec![0.5, 0.1], vec![0.9, 0.2]);
         assert!(matches!(
             validate_series(&s, false),
-            Err(PlotError::ErrorBar(_))
+            Err(PlotError::ErrorBar { index: 0, .. })
         ));
+        s.ys_hi = None;
+        assert_eq!(
+            validate_series(&s, false),
+            Err(PlotError::OneSidedErrorBars {
+                series: s.name.clone()
+            })
+        );
     }
 }

@@ -141,9 +141,11 @@ fn data_driven_graphon(x: MatRef<'_, f64>, y: &[f64]) -> Result<KernelGraphon, N
         .collect();
     let total: f64 = cov.iter().sum();
     if total <= 0.0 {
-        return Err(NtkError::Data(
-            "labels are uncorrelated with every coordinate".into(),
-        ));
+        return Err(NtkError::Data {
+            what: "label–coordinate covariance total",
+            value: total,
+            why: "is not positive: labels are uncorrelated with every coordinate",
+        });
     }
     let scale = DENSITY * d as f64 / total;
     let w = Mat::from_fn(2, d, |k, j| {

@@ -123,7 +123,12 @@ struct Split {
 fn split(n: usize, sizes: (usize, usize, usize), rng: &mut impl Rng) -> Result<Split, Error> {
     let (a, b, c) = sizes;
     if a + b + c > n {
-        return Err(NtkError::Size(format!("a split of {a} + {b} + {c} rows from {n}")).into());
+        return Err(NtkError::Mismatch {
+            what: "rows for the profile, training and test splits",
+            expected: n,
+            found: a + b + c,
+        }
+        .into());
     }
     let p = permutation(n, rng);
     Ok(Split {
@@ -167,9 +172,10 @@ fn evaluate_kernel(
     let k_cross = k.as_ref().submatrix(n, 0, m, n);
     let c = complexity(k_train, y_train)?;
     let spectrum = lambda_min_bounds(k_train)?;
-    let lambda0 = spectrum
-        .lower
-        .ok_or_else(|| NtkError::Indefinite("no certified positive lower bound on λ_min".into()))?;
+    let lambda0 = spectrum.lower.ok_or(NtkError::Indefinite {
+        what: "no certified positive lower bound on λ_min",
+        cause: None,
+    })?;
     let bound = generalisation_bound(&c, n, lambda0, delta_bound)?;
     let f = kernel_regression(k_train, k_cross, y_train)?;
     Ok(KernelEval {

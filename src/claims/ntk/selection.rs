@@ -336,7 +336,10 @@ fn projection_range(u: MatRef<'_, f64>, samples: usize, rho: f64) -> Result<f64,
     let sym = Mat::from_fn(u.nrows(), u.ncols(), |b, c| 0.5 * (u[(b, c)] + u[(c, b)]));
     let eig = sym
         .self_adjoint_eigenvalues(faer::Side::Lower)
-        .map_err(|e| NtkError::Indefinite(format!("eigenvalues: {e:?}")))?;
+        .map_err(|_| NtkError::Indefinite {
+            what: "the symmetric eigensolver did not converge",
+            cause: None,
+        })?;
     let hi = eig.iter().copied().fold(0.0, f64::max);
     let lo = eig.iter().copied().fold(0.0, f64::min);
     let slack = 2.0 * tol::gamma(samples.pow(3))? * frobenius(u);
@@ -422,7 +425,7 @@ fn selection_widths(ctx: &ClaimContext, widths: &[usize]) -> Result<Outcome, Err
         details.push((format!("n={n}/tau_hat_over_tau_star"), r.tau_ratio));
         last = Some(r);
     }
-    let last = last.ok_or_else(|| NtkError::Size("no widths".into()))?;
+    let last = last.ok_or(NtkError::Empty { what: "widths" })?;
     let xs: Vec<f64> = ws.iter().map(|&n| n as f64).collect();
     let (slope, se) = loglog_slope(&xs, &errors);
     details.push(("error_corrected_slope".into(), slope));
@@ -448,7 +451,12 @@ fn selection_widths(ctx: &ClaimContext, widths: &[usize]) -> Result<Outcome, Err
 /// The first `INPUTS` rows of a data set, as a data set (the SNIP batch and the NTK inputs).
 fn head(set: &DataSet, rows: usize) -> Result<DataSet, Error> {
     if set.samples < rows {
-        return Err(NtkError::Size(format!("{} samples, need {rows}", set.samples)).into());
+        return Err(NtkError::Mismatch {
+            what: "samples",
+            expected: rows,
+            found: set.samples,
+        }
+        .into());
     }
     let mut out = set.clone();
     out.samples = rows;

@@ -341,15 +341,15 @@ fn ntk_17(ctx: &ClaimContext) -> Result<Outcome, Error> {
             riemann,
         });
     }
-    let last = runs
-        .last()
-        .ok_or_else(|| NtkError::Size("no widths".into()))?;
+    let last = runs.last().ok_or(NtkError::Empty { what: "widths" })?;
     let separation = gap / (2.0 * last.threshold);
     if separation < 1.0 {
         // The control's rejection is implied by the check's event only at separation ≥ 1.
-        return Err(NtkError::Size(format!(
-            "NTK-17's design is broken at this scale: ‖K_d − K_W‖_F / (2 · threshold) = {separation:.3} < 1, so the control has no guaranteed power"
-        ))
+        return Err(NtkError::Size {
+ what: "NTK-17 separation ‖K_d − K_W‖_F / (2 · threshold)",
+ value: separation,
+ why: "is below 1: the design is broken at this scale, the control has no guaranteed power",
+ }
         .into());
     }
     let control_ratio = frobenius((&last.theta - &kw).as_ref()) / last.threshold;
