@@ -193,7 +193,10 @@ impl KeptCount {
         let mut scores: Vec<f64> = ranked.iter().map(|r| r.0 + 0.0).collect();
         let (_, threshold, _) = scores.select_nth_unstable_by(k, |a, b| b.total_cmp(a));
         let threshold = *threshold;
-        scores.iter().filter(|s| s.total_cmp(&threshold).is_gt()).count() as u64
+        scores
+            .iter()
+            .filter(|s| s.total_cmp(&threshold).is_gt())
+            .count() as u64
     }
 }
 

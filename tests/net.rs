@@ -711,7 +711,11 @@ fn synaptic_flow_kept_count_prunes_every_tie_at_the_threshold() {
     let (n, d) = (20, 16);
     let seed = MasterSeed::default();
     let drawn = Network::init(n, d, seed, "TEST/kept-count").unwrap();
-    let w: Vec<f64> = drawn.weights().iter().map(|v| (v * 10.0).round() / 10.0).collect();
+    let w: Vec<f64> = drawn
+        .weights()
+        .iter()
+        .map(|v| (v * 10.0).round() / 10.0)
+        .collect();
     let net = Network::from_weights(n, d, w.clone(), drawn.output_weights().to_vec()).unwrap();
     let set = DataSet {
         name: "one".into(),
@@ -735,9 +739,17 @@ fn synaptic_flow_kept_count_prunes_every_tie_at_the_threshold() {
         let pruned = ((1.0 - rho) * (n * d) as f64) as usize;
         let threshold = sorted[pruned - 1];
         let expected: Vec<bool> = w.iter().map(|v| v.abs() > threshold).collect();
-        let got = |m: &Mask| -> Vec<bool> { (0..n * d).map(|x| m.get(x / d, x % d) == Some(true)).collect() };
+        let got = |m: &Mask| -> Vec<bool> {
+            (0..n * d)
+                .map(|x| m.get(x / d, x % d) == Some(true))
+                .collect()
+        };
         assert_eq!(got(&sf.mask), expected, "synaptic-flow rule at ρ = {rho}");
         let round = prune(&net, &set, &spec(KeptCount::Round), seed, "TEST").unwrap();
-        assert_ne!(got(&round.mask), expected, "control: round keeps ties at ρ = {rho}");
+        assert_ne!(
+            got(&round.mask),
+            expected,
+            "control: round keeps ties at ρ = {rho}"
+        );
     }
 }

@@ -150,7 +150,10 @@ impl fmt::Display for CheckError {
                  initial output, TAX-7): use random, magnitude, snip-centred or synflow"
             ),
             CheckError::ScoresWithMethod => {
-                write!(f, "--scores is checked against constant or fsm:…, not method:NAME")
+                write!(
+                    f,
+                    "--scores is checked against constant or fsm:…, not method:NAME"
+                )
             }
             CheckError::UnorderedWithMethod { name } => write!(
                 f,
@@ -300,8 +303,11 @@ pub fn check_masks(
             };
             let model = Model::from_fsm(&fsm, n, d, rho)?;
             let sharp = Sharp::new(model, masks.len(), options)?;
-            let mut rows: Vec<CheckRow> =
-                sharp.verdicts(masks)?.into_iter().map(CheckRow::from).collect();
+            let mut rows: Vec<CheckRow> = sharp
+                .verdicts(masks)?
+                .into_iter()
+                .map(CheckRow::from)
+                .collect();
             if let Some((shape, scores)) = scores {
                 let expected = if masks.len() == 1 {
                     vec![n, d]

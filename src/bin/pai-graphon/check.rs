@@ -98,7 +98,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     };
     let masks = read_masks(&args.masks)?;
     let scores = args.scores.as_deref().map(read_f64).transpose()?;
-    let scores = scores.as_ref().map(|a| (a.shape.as_slice(), a.data.as_slice()));
+    let scores = scores
+        .as_ref()
+        .map(|a| (a.shape.as_slice(), a.data.as_slice()));
     // Past 100 references a progress line goes to stderr every tenth of the way.
     let progress = |done: usize, count: usize| {
         if count > 100 && done % count.div_ceil(10) == 0 {

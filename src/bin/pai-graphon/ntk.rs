@@ -17,9 +17,7 @@ use pai_graphon::net::NetError;
 use pai_graphon::ntk::bound::{complexity, complexity_upper};
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use pai_graphon::ntk::path::{bounded_graphon_ntk, check_distinct};
-use pai_graphon::ntk::reality::{
-    generalisation_bound, lambda_min_bounds, Bound,
-};
+use pai_graphon::ntk::reality::{generalisation_bound, lambda_min_bounds, Bound};
 use pai_graphon::ntk::selection::mask_graphon;
 use pai_graphon::params::{self, Density, Probability};
 use pai_graphon::report::{sig, Format};
