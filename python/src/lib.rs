@@ -15,7 +15,9 @@ use pai_graphon::external::check::{check_masks, CheckSpec};
 use pai_graphon::limit_spec::{AgainstSpec, GraphonSpec, Limit};
 use pai_graphon::linalg::certified_lambda_min;
 use pai_graphon::mask::{KeptCount, Mask};
-use pai_graphon::net::criteria::{prune as prune_net, Method, PruneSpec, PRUNE_DATA_LABEL, PRUNE_LABEL};
+use pai_graphon::net::criteria::{
+    prune as prune_net, Method, PruneSpec, PRUNE_DATA_LABEL, PRUNE_LABEL,
+};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
 use pai_graphon::ntk::kernel::{graphon_ntk as ntk_kernel, unit_rows, Layers};
@@ -56,7 +58,9 @@ where
             Ok(result) => return result.map_err(PyValueError::new_err),
             Err(RecvTimeoutError::Timeout) => py.check_signals()?,
             Err(RecvTimeoutError::Disconnected) => {
-                return Err(PyRuntimeError::new_err("pai_graphon: the computation panicked"))
+                return Err(PyRuntimeError::new_err(
+                    "pai_graphon: the computation panicked",
+                ))
             }
         }
     }
@@ -100,8 +104,16 @@ fn tau_star(
 ) -> PyResult<(f64, f64, f64, f64, usize)> {
     let fsm = Fsm::parse(&row, &col, &noise).map_err(bad)?;
     let rho = density(rho)?;
-    let t = interruptible(py, move || fsm.tau_star(rho.get()).map_err(|e| e.to_string()))?;
-    Ok((t.value, t.interval.0, t.interval.1, t.g_error_bound, t.evaluations))
+    let t = interruptible(py, move || {
+        fsm.tau_star(rho.get()).map_err(|e| e.to_string())
+    })?;
+    Ok((
+        t.value,
+        t.interval.0,
+        t.interval.1,
+        t.g_error_bound,
+        t.evaluations,
+    ))
 }
 
 /// The limit graphon on a k × k grid of cell midpoints: (τ*, lo, hi, W, row degrees, column
@@ -120,7 +132,10 @@ fn limit_graphon<'py>(
     let (tau, w, rows, cols) = interruptible(py, move || {
         let limit = fsm.limit_graphon(rho.get()).map_err(|e| e.to_string())?;
         let w = limit.w_grid(grid).map_err(|e| e.to_string())?;
-        let w: Vec<f64> = (0..grid).flat_map(|i| (0..grid).map(move |j| (i, j))).map(|(i, j)| w[(i, j)]).collect();
+        let w: Vec<f64> = (0..grid)
+            .flat_map(|i| (0..grid).map(move |j| (i, j)))
+            .map(|(i, j)| w[(i, j)])
+            .collect();
         let positions = (0..grid).map(|i| (i as f64 + 0.5) / grid as f64);
         let mut rows = Vec::with_capacity(3 * grid);
         let mut cols = Vec::with_capacity(3 * grid);
@@ -165,7 +180,9 @@ fn data_set(
             }
             let (x, y) = (entries(&x), entries(&y));
             if let Some(v) = x.iter().chain(&y).find(|v| !v.is_finite()) {
-                return Err(PyValueError::new_err(format!("X and y must be finite, found {v}")));
+                return Err(PyValueError::new_err(format!(
+                    "X and y must be finite, found {v}"
+                )));
             }
             Ok(DataSet {
                 name: "arrays".into(),
@@ -178,7 +195,9 @@ fn data_set(
                 blocks: None,
             })
         }
-        _ => Err(PyValueError::new_err("give data=NAME, or X and y (not both)")),
+        _ => Err(PyValueError::new_err(
+            "give data=NAME, or X and y (not both)",
+        )),
     }
 }
 
@@ -188,9 +207,14 @@ fn data_set(
 fn load_data<'py>(py: Python<'py>, name: &str, master_seed: &str) -> PyResult<Bound<'py, PyAny>> {
     let spec = DataSpec::parse(name).map_err(bad)?;
     let seed = seed(master_seed)?;
-    let set = interruptible(py, move || load(&spec, seed, PRUNE_DATA_LABEL).map_err(|e| e.to_string()))?;
+    let set = interruptible(py, move || {
+        load(&spec, seed, PRUNE_DATA_LABEL).map_err(|e| e.to_string())
+    })?;
     let (samples, d) = (set.samples, set.d);
-    let out = (array2(py, set.x, &[samples, d])?, array2(py, set.y, &[samples])?);
+    let out = (
+        array2(py, set.x, &[samples, d])?,
+        array2(py, set.y, &[samples])?,
+    );
     Ok(out.into_pyobject(py)?.into_any())
 }
 
@@ -233,7 +257,9 @@ fn prune<'py>(
             let w = match w {
                 Some((shape, w)) if shape == [width, d] => w,
                 Some((shape, _)) => {
-                    return Err(format!("weights have shape {shape:?}, expected [{width}, {d}] (width × inputs)"))
+                    return Err(format!(
+                        "weights have shape {shape:?}, expected [{width}, {d}] (width × inputs)"
+                    ))
                 }
                 None => drawn.weights().to_vec(),
             };
@@ -242,7 +268,12 @@ fn prune<'py>(
         };
         spec.validate(&net, &set).map_err(|e| e.to_string())?;
         let p = prune_net(&net, &set, &spec, seed, PRUNE_LABEL).map_err(s)?;
-        Ok((mask_entries(&p.mask), p.scores, net.weights().to_vec(), net.output_weights().to_vec()))
+        Ok((
+            mask_entries(&p.mask),
+            p.scores,
+            net.weights().to_vec(),
+            net.output_weights().to_vec(),
+        ))
     })?;
     let out = (
         array2(py, mask, &[width, d])?,
@@ -256,7 +287,9 @@ fn prune<'py>(
 /// The mask's entries, row-major, as 0/1 bytes.
 fn mask_entries(m: &Mask) -> Vec<u8> {
     let d = m.cols();
-    (0..m.rows() * d).map(|x| u8::from(m.get(x / d, x % d) == Some(true))).collect()
+    (0..m.rows() * d)
+        .map(|x| u8::from(m.get(x / d, x % d) == Some(true)))
+        .collect()
 }
 
 /// A stack of masks, one per master seed: `method:NAME` masks are exactly `pai-graphon prune
@@ -280,7 +313,9 @@ fn reference_masks<'py>(
     let rho = density(rho)?;
     let rule = KeptCount::parse(kept_count).map_err(bad)?;
     if seeds.is_empty() {
-        return Err(PyValueError::new_err("seeds must name at least one master seed"));
+        return Err(PyValueError::new_err(
+            "seeds must name at least one master seed",
+        ));
     }
     let count = seeds.len();
     let stack = interruptible(py, move || {
@@ -289,11 +324,19 @@ fn reference_masks<'py>(
         match against.limit {
             Limit::Method(method) => {
                 let name = data.ok_or("method:NAME needs data= (the set to prune on)")?;
-                let spec = PruneSpec { batch, kept_count: rule, ..PruneSpec::new(method, rho) };
+                let spec = PruneSpec {
+                    batch,
+                    kept_count: rule,
+                    ..PruneSpec::new(method, rho)
+                };
                 for s in seeds {
                     let seed = MasterSeed::new(s);
-                    let set = load(&DataSpec::parse(&name).map_err(|x| e(&x))?, seed, PRUNE_DATA_LABEL)
-                        .map_err(|x| e(&x))?;
+                    let set = load(
+                        &DataSpec::parse(&name).map_err(|x| e(&x))?,
+                        seed,
+                        PRUNE_DATA_LABEL,
+                    )
+                    .map_err(|x| e(&x))?;
                     if set.d != d {
                         return Err(format!("{name} has {} inputs, not d = {d}", set.d));
                     }
@@ -367,10 +410,16 @@ fn check(
             .map_err(|e| e.to_string())?;
         // One mask's scores are n × d, as the command reads them.
         let scores = scores.map(|(shape, s)| {
-            let shape = if shape[0] == 1 && masks.len() == 1 { shape[1..].to_vec() } else { shape };
+            let shape = if shape[0] == 1 && masks.len() == 1 {
+                shape[1..].to_vec()
+            } else {
+                shape
+            };
             (shape, s)
         });
-        let scores_ref = scores.as_ref().map(|(shape, s)| (shape.as_slice(), s.as_slice()));
+        let scores_ref = scores
+            .as_ref()
+            .map(|(shape, s)| (shape.as_slice(), s.as_slice()));
         let o = check_masks(&masks, scores_ref, &spec, |_, _| {}).map_err(|e| e.to_string())?;
         let rows = serde_json::to_string(&o.rows).map_err(|e| e.to_string())?;
         Ok((o.status.to_string(), o.density, o.own_density_dropped, rows))
@@ -394,7 +443,11 @@ fn graphon_ntk<'py>(
     let layers = match layers {
         "first" => Layers::First,
         "both" => Layers::Both,
-        other => return Err(PyValueError::new_err(format!("layers must be 'first' or 'both', not {other:?}"))),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "layers must be 'first' or 'both', not {other:?}"
+            )))
+        }
     };
     let (samples, dims) = (x.shape()[0], x.shape()[1]);
     let raw = entries(&x);
@@ -403,12 +456,16 @@ fn graphon_ntk<'py>(
         let e = |x: &dyn std::fmt::Display| x.to_string();
         let raw = faer::Mat::from_fn(samples, dims, |b, j| raw[b * dims + j]);
         let x = unit_rows(raw.as_ref()).map_err(|x| e(&x))?;
-        let graphon = spec.kernel_graphon(x.as_ref(), &y, rho, nodes).map_err(|x| e(&x))?;
+        let graphon = spec
+            .kernel_graphon(x.as_ref(), &y, rho, nodes)
+            .map_err(|x| e(&x))?;
         check_distinct(x.as_ref()).map_err(|x| e(&x))?;
         let kernel = ntk_kernel(x.as_ref(), &graphon, layers).map_err(|x| e(&x))?;
         let bounded = bounded_graphon_ntk(x.as_ref(), &graphon, layers).map_err(|x| e(&x))?;
         let certified = certified_lambda_min(bounded.k.as_ref(), bounded.error).ok();
-        let k: Vec<f64> = (0..samples * samples).map(|t| kernel.k[(t / samples, t % samples)]).collect();
+        let k: Vec<f64> = (0..samples * samples)
+            .map(|t| kernel.k[(t / samples, t % samples)])
+            .collect();
         Ok((k, certified, bounded.error))
     })?;
     let out = (array2(py, k, &[samples, samples])?, certified, error);
@@ -418,9 +475,16 @@ fn graphon_ntk<'py>(
 /// The claim rows of `pai-graphon audit --format json`, as JSON.
 #[pyfunction]
 #[pyo3(signature = (filter=None, scale=1.0, master_seed="default"))]
-fn audit(py: Python<'_>, filter: Option<String>, scale: f64, master_seed: &str) -> PyResult<String> {
+fn audit(
+    py: Python<'_>,
+    filter: Option<String>,
+    scale: f64,
+    master_seed: &str,
+) -> PyResult<String> {
     if !(scale.is_finite() && scale > 0.0 && scale <= MAX_SCALE) {
-        return Err(PyValueError::new_err(format!("scale {scale} must lie in (0, {MAX_SCALE}]")));
+        return Err(PyValueError::new_err(format!(
+            "scale {scale} must lie in (0, {MAX_SCALE}]"
+        )));
     }
     let seed = seed(master_seed)?;
     let chosen = claims::select(filter.as_deref());
