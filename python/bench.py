@@ -14,10 +14,14 @@ import argparse
 import os
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
-import pai_graphon
+# Run as a script, this folder would come first on sys.path and its pai_graphon/ source folder
+# (without the compiled extension) would shadow the installed package.
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+import pai_graphon  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
