@@ -118,6 +118,8 @@ pub enum Error {
     Param(params::ParamError),
     /// A density or probability outside (0, 1).
     Fraction(params::FractionError),
+    /// A `--against` or `--graphon` spec that names no limit of the kind asked for.
+    LimitSpec(limit_spec::LimitSpecError),
     /// `--scale` must be a positive finite number.
     Scale(f64),
     /// At this scale a claim's check would spend more false-alarm probability than its budget
@@ -153,6 +155,7 @@ impl fmt::Display for Error {
             Error::Reference(e) => e.fmt(f),
             Error::Param(e) => e.fmt(f),
             Error::Fraction(e) => e.fmt(f),
+            Error::LimitSpec(e) => e.fmt(f),
             Error::Scale(s) => write!(f, "scale {s} must be a positive finite number"),
             Error::Budget { id, spent, budget } => write!(
                 f,
@@ -202,7 +205,8 @@ from_error!(
     External(external::ExternalError),
     Reference(external::reference::ReferenceError),
     Param(params::ParamError),
-    Fraction(params::FractionError)
+    Fraction(params::FractionError),
+    LimitSpec(limit_spec::LimitSpecError)
 );
 
 /// The theory this crate mirrors, one page per area, as written in `theory/`.

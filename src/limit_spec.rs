@@ -20,6 +20,8 @@ use crate::convergence::limit::Fsm;
 use crate::convergence::ConvergenceError;
 use crate::net::criteria::Method;
 use crate::net::NetError;
+use crate::ntk::kernel::KernelGraphon;
+use crate::ntk::reality::snip_type_graphon;
 use std::fmt;
 use std::str::FromStr;
 
@@ -180,6 +182,48 @@ impl FromStr for GraphonSpec {
         Ok(GraphonSpec {
             text: text.to_string(),
             limit,
+        })
+    }
+}
+
+impl GraphonSpec {
+    /// The kernel graphon the spec names at density ρ, for the inputs `x` (unit rows) and labels
+    /// `y` (the SNIP type's column profile is `|cov(x_j, y)|^POWER`). An FSM limit graphon is
+    /// integrated over u by Gauss–Legendre with `nodes` nodes and the Markov–Stieltjes bound,
+    /// which needs W monotone in u: every profile kind is monotone (affine, power, exp; step
+    /// levels are validated non-decreasing), so `W(u, v) = P(|ξ| > τ*/(φ(u) ψ(v)))` is.
+    ///
+    /// ```
+    /// use pai_graphon::limit_spec::GraphonSpec;
+    /// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
+    /// let g = "constant".parse::<GraphonSpec>().unwrap();
+    /// let k = g.kernel_graphon(x.as_ref(), &[1.0, -1.0], 0.3, 64).unwrap();
+    /// assert_eq!((k.dims(), k.density()), (2, 0.3));
+    /// ```
+    pub fn kernel_graphon(
+        &self,
+        x: faer::MatRef<'_, f64>,
+        y: &[f64],
+        rho: f64,
+        nodes: usize,
+    ) -> Result<KernelGraphon, crate::Error> {
+        let d = x.ncols();
+        Ok(match &self.limit {
+            Limit::Constant => KernelGraphon::constant(rho, d)?,
+            Limit::Snip { power } => snip_type_graphon(x, y, rho, *power)?,
+            Limit::Fsm(fsm) => {
+                // ntk takes ρ = 1 (dense); an FSM limit needs ρ in (0, 1)
+                let limit = fsm.limit_graphon(crate::params::Density::new(rho)?)?;
+                KernelGraphon::monotone_in_u(d, nodes, |u, v| limit.w(u, v))?
+            }
+            // The parser never puts a method in a GraphonSpec.
+            Limit::Method(_) => {
+                return Err(LimitSpecError::Unknown {
+                    flag: "--graphon",
+                    text: self.text.clone(),
+                }
+                .into())
+            }
         })
     }
 }

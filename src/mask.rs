@@ -138,6 +138,16 @@ pub enum MaskError {
         /// The entries that compete.
         candidates: usize,
     },
+    /// A kept-count rule name other than `round` or `synaptic-flow`.
+    Rule {
+        /// The name as typed (the user's text, not a message).
+        text: String,
+    },
+    /// The Synaptic-Flow rule kept nothing: every score ties with the threshold.
+    AllTied {
+        /// The entries that competed.
+        candidates: usize,
+    },
     /// A score that is NaN or infinite.
     NonFinite {
         /// The linear index of its entry.
@@ -159,7 +169,9 @@ impl MaskError {
     pub fn is_density(&self) -> bool {
         matches!(
             self,
-            MaskError::KeepsNothing { .. } | MaskError::KeptCount { .. }
+            MaskError::KeepsNothing { .. }
+                | MaskError::KeptCount { .. }
+                | MaskError::AllTied { .. }
         )
     }
 }
@@ -202,6 +214,13 @@ impl std::fmt::Display for MaskError {
             MaskError::NonFinite { index, score } => {
                 write!(f, "score {score} of entry {index} is not finite")
             }
+            MaskError::Rule { text } => {
+                write!(f, "unknown kept-count rule {text:?} (round or synaptic-flow)")
+            }
+            MaskError::AllTied { candidates } => write!(
+                f,
+                "the synaptic-flow rule keeps none of {candidates} entries: every score ties with the threshold"
+            ),
         }
     }
 }
@@ -247,6 +266,154 @@ pub fn kept_count(n: usize, d: usize, rho: Density) -> Result<u64, MaskError> {
         });
     }
     Ok(k as u64)
+}
+
+/// How many entries a top-k mask keeps, and what happens to ties at the threshold.
+///
+/// - [`KeptCount::Round`] (this crate's rule): `k = round(ρ n d)` ([`kept_count`]), ties at the
+///   threshold broken by the smaller linear index, so exactly k entries are kept.
+/// - [`KeptCount::SynapticFlow`] (Synaptic-Flow's rule, Tanaka et al. 2020): prune
+///   `p = int((1 − ρ)·N)` entries, `N = n d`, computed in f64 and truncated as Python does; the
+///   threshold is the p-th smallest score and every entry scoring at most the threshold is
+///   pruned. So at most `N − p` entries are kept: fewer when scores tie at the threshold, and
+///   all N when p = 0.
+///
+/// ```
+/// use pai_graphon::mask::{top_k_mask_by, KeptCount};
+/// use pai_graphon::params::Density;
+/// let rho = Density::new(0.5).unwrap();
+/// let scores = [0.1, 0.5, 0.5, 0.9];
+/// // round(0.5 · 4) = 2: one of the tied 0.5s (the smaller index) is kept.
+/// assert_eq!(top_k_mask_by(1, 4, &scores, rho, KeptCount::Round).unwrap().kept(), 2);
+/// // Synaptic-Flow: p = 2, threshold 0.5, both tied entries pruned.
+/// let sf = top_k_mask_by(1, 4, &scores, rho, KeptCount::SynapticFlow).unwrap();
+/// assert_eq!((sf.kept(), sf.get(0, 3)), (1, Some(true)));
+/// assert_eq!(KeptCount::parse("synaptic-flow").unwrap(), KeptCount::SynapticFlow);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KeptCount {
+    /// `k = round(ρ n d)`, ties to the smaller index (the default).
+    #[default]
+    Round,
+    /// `N − int((1 − ρ)N)`, every entry tied with the threshold pruned.
+    SynapticFlow,
+}
+
+impl KeptCount {
+    /// `round` or `synaptic-flow`.
+    ///
+    /// ```
+    /// use pai_graphon::mask::KeptCount;
+    /// assert_eq!(KeptCount::parse("round").unwrap(), KeptCount::Round);
+    /// assert!(KeptCount::parse("floor").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, MaskError> {
+        match text {
+            "round" => Ok(KeptCount::Round),
+            "synaptic-flow" => Ok(KeptCount::SynapticFlow),
+            _ => Err(MaskError::Rule {
+                text: text.to_string(),
+            }),
+        }
+    }
+
+    /// The rule's name as [`KeptCount::parse`] reads it.
+    ///
+    /// ```
+    /// use pai_graphon::mask::KeptCount;
+    /// assert_eq!(KeptCount::SynapticFlow.name(), "synaptic-flow");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            KeptCount::Round => "round",
+            KeptCount::SynapticFlow => "synaptic-flow",
+        }
+    }
+
+    /// The count before ties: `round(ρ n d)` or `N − int((1 − ρ)N)` (see the type's doc).
+    ///
+    /// ```
+    /// use pai_graphon::mask::KeptCount;
+    /// use pai_graphon::params::Density;
+    /// let rho = Density::new(0.9).unwrap();
+    /// // (1 − 0.9) · 10 = 0.999… in f64, so Synaptic-Flow prunes none; round keeps 9.
+    /// assert_eq!(KeptCount::SynapticFlow.count(1, 10, rho).unwrap(), 10);
+    /// assert_eq!(KeptCount::Round.count(1, 10, rho).unwrap(), 9);
+    /// ```
+    pub fn count(self, n: usize, d: usize, rho: Density) -> Result<u64, MaskError> {
+        match self {
+            KeptCount::Round => kept_count(n, d, rho),
+            KeptCount::SynapticFlow => {
+                let cells = cell_count(n, d)?;
+                // Python's int() of the f64 product: truncation (the product lies in [0, N)).
+                let pruned = ((1.0 - rho.get()) * cells as f64) as u64;
+                Ok(cells - pruned.min(cells))
+            }
+        }
+    }
+
+    /// How many of the ranked candidates (scores in any order) the rule keeps when the count
+    /// before ties is k ≤ their number: k for [`KeptCount::Round`]; for
+    /// [`KeptCount::SynapticFlow`] the number scoring strictly above the (k+1)-th largest score.
+    fn after_ties(self, ranked: &[(f64, u64)], k: u64) -> u64 {
+        let k = k as usize;
+        if self == KeptCount::Round || k >= ranked.len() {
+            return k as u64;
+        }
+        let mut scores: Vec<f64> = ranked.iter().map(|r| r.0 + 0.0).collect();
+        let (_, threshold, _) = scores.select_nth_unstable_by(k, |a, b| b.total_cmp(a));
+        let threshold = *threshold;
+        scores
+            .iter()
+            .filter(|s| s.total_cmp(&threshold).is_gt())
+            .count() as u64
+    }
+}
+
+/// The top-k mask of explicit scores under a kept-count rule: [`top_k_mask`] with k from
+/// [`KeptCount::count`] and, for [`KeptCount::SynapticFlow`], every entry tied with the
+/// threshold pruned. A rule that keeps no entry (every score tied) is an error.
+///
+/// ```
+/// use pai_graphon::mask::{top_k_mask_by, KeptCount};
+/// use pai_graphon::params::Density;
+/// let rho = Density::new(0.5).unwrap();
+/// assert_eq!(top_k_mask_by(2, 2, &[4.0, 3.0, 2.0, 1.0], rho, KeptCount::SynapticFlow).unwrap().kept(), 2);
+/// assert!(top_k_mask_by(2, 2, &[1.0; 4], rho, KeptCount::SynapticFlow).is_err());
+/// ```
+pub fn top_k_mask_by(
+    n: usize,
+    d: usize,
+    scores: &[f64],
+    rho: Density,
+    rule: KeptCount,
+) -> Result<Mask, MaskError> {
+    let k = rule.count(n, d, rho)?;
+    let ranked: Vec<(f64, u64)> = scores.iter().zip(0u64..).map(|(&s, i)| (s, i)).collect();
+    top_k_of_by(n, d, ranked, k, rule)
+}
+
+/// [`top_k_of`] with k reduced by the rule's treatment of ties ([`KeptCount::after_ties`]).
+pub(crate) fn top_k_of_by(
+    n: usize,
+    d: usize,
+    ranked: Vec<(f64, u64)>,
+    k: u64,
+    rule: KeptCount,
+) -> Result<Mask, MaskError> {
+    if let Some(bad) = ranked.iter().find(|(s, _)| !s.is_finite()) {
+        return Err(MaskError::NonFinite {
+            index: bad.1,
+            score: bad.0,
+        });
+    }
+    let kept = rule.after_ties(&ranked, k.min(ranked.len() as u64));
+    if kept == 0 && k > 0 {
+        return Err(MaskError::AllTied {
+            candidates: ranked.len(),
+        });
+    }
+    top_k_of(n, d, ranked, kept)
 }
 
 pub(crate) fn cell_count(n: usize, d: usize) -> Result<u64, MaskError> {

@@ -3,7 +3,7 @@
 //! determinism, data facts and bad input.
 
 mod common;
-use pai_graphon::mask::{top_k_mask, Mask};
+use pai_graphon::mask::{top_k_mask, KeptCount, Mask};
 use pai_graphon::net::criteria::{
     batch_indices, kept_schedule, prune, scores, GraspVariant, Method, PruneSpec, Residual,
 };
@@ -461,7 +461,7 @@ fn synflow_score_is_theta_times_the_gradient_of_r() {
 
 #[test]
 fn kept_schedule_is_exponential_and_ends_at_round_rho_nd() {
-    let k = kept_schedule(100, 100, Density::constant(0.2), 100).unwrap();
+    let k = kept_schedule(100, 100, Density::constant(0.2), 100, KeptCount::Round).unwrap();
     assert_eq!((k.len(), k[99]), (100, 2000));
     assert!(k.windows(2).all(|p| p[0] >= p[1]));
     assert_eq!(k[49], 4472); // round(0.2^(1/2) · 10^4) = round(4472.13…)
@@ -725,4 +725,56 @@ fn bad_input_is_a_typed_error() {
             d: 64
         })
     ));
+}
+
+/// Synaptic-Flow's kept-count rule against its definition: prune p = int((1 − ρ)N) (f64,
+/// truncated) and keep exactly the entries scoring above the p-th smallest score. Magnitude scores
+/// of weights rounded to one decimal tie often. Control: the `round` rule on the same scores keeps
+/// some of the tied entries the definition prunes, so the comparison can fail.
+#[test]
+fn synaptic_flow_kept_count_prunes_every_tie_at_the_threshold() {
+    let (n, d) = (20, 16);
+    let seed = MasterSeed::default();
+    let drawn = Network::init(n, d, seed, "TEST/kept-count").unwrap();
+    let w: Vec<f64> = drawn
+        .weights()
+        .iter()
+        .map(|v| (v * 10.0).round() / 10.0)
+        .collect();
+    let net = Network::from_weights(n, d, w.clone(), drawn.output_weights().to_vec()).unwrap();
+    let set = DataSet {
+        name: "one".into(),
+        samples: 1,
+        d,
+        x: vec![1.0; d],
+        y: vec![1.0],
+        labels: vec![0],
+        image_side: None,
+        blocks: None,
+    };
+    for rho in [0.1, 0.3, 0.5, 0.9] {
+        let density = Density::new(rho).unwrap();
+        let spec = |rule| PruneSpec {
+            kept_count: rule,
+            ..PruneSpec::new(Method::Magnitude, density)
+        };
+        let sf = prune(&net, &set, &spec(KeptCount::SynapticFlow), seed, "TEST").unwrap();
+        let mut sorted: Vec<f64> = w.iter().map(|v| v.abs()).collect();
+        sorted.sort_by(f64::total_cmp);
+        let pruned = ((1.0 - rho) * (n * d) as f64) as usize;
+        let threshold = sorted[pruned - 1];
+        let expected: Vec<bool> = w.iter().map(|v| v.abs() > threshold).collect();
+        let got = |m: &Mask| -> Vec<bool> {
+            (0..n * d)
+                .map(|x| m.get(x / d, x % d) == Some(true))
+                .collect()
+        };
+        assert_eq!(got(&sf.mask), expected, "synaptic-flow rule at ρ = {rho}");
+        let round = prune(&net, &set, &spec(KeptCount::Round), seed, "TEST").unwrap();
+        assert_ne!(
+            got(&round.mask),
+            expected,
+            "control: round keeps ties at ρ = {rho}"
+        );
+    }
 }

@@ -352,6 +352,23 @@ pub fn find(id: &str) -> Result<Claim, UnknownClaim> {
         .ok_or_else(|| UnknownClaim(id.to_string()))
 }
 
+/// The claims whose id starts with `prefix` (all of them for `None`), in registry order: what
+/// `audit --filter` runs.
+///
+/// ```
+/// use pai_graphon::claims::select;
+/// assert!(select(Some("TOOL-1")).iter().all(|c| c.id.starts_with("TOOL-1")));
+/// assert!(select(Some("NOPE")).is_empty());
+/// assert_eq!(select(None).len(), pai_graphon::claims::registry().len());
+/// ```
+pub fn select(prefix: Option<&str>) -> Vec<Claim> {
+    let all = registry();
+    match prefix {
+        None => all,
+        Some(p) => all.into_iter().filter(|c| c.id.starts_with(p)).collect(),
+    }
+}
+
 /// The suite's total false-alarm probability: the union bound over every claim's budget.
 ///
 /// ```

@@ -47,7 +47,7 @@ use num_traits::ToPrimitive;
 /// use pai_graphon::net::criteria::kept_schedule;
 /// use pai_graphon::{claims::taxonomy::DENSITY, taxonomy::synflow::synflow_limit};
 /// let rho = pai_graphon::params::Density::constant(DENSITY);
-/// assert_eq!(kept_schedule(100, 64, rho, 1).unwrap(), vec![1280]); // 0.2 · 6400
+/// assert_eq!(kept_schedule(100, 64, rho, 1, pai_graphon::mask::KeptCount::Round).unwrap(), vec![1280]); // 0.2 · 6400
 /// // TAX-2: SynFlow's limit at this density is heterogeneous.
 /// assert!(synflow_limit(DENSITY, 256).unwrap().c4_excess.lo > 0.0);
 /// ```

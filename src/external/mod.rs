@@ -27,6 +27,7 @@
 //! assert_eq!(sharp.kept_counts(&frozen).unwrap().status, Status::Fail);
 //! ```
 
+pub mod check;
 pub mod power;
 pub mod reference;
 pub mod sharp;

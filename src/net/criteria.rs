@@ -3,7 +3,9 @@
 //!
 //! Scores of the first layer, n × d row-major, on the network masked by M (all ones in the
 //! first round); the mask keeps the k = round(ρ n d) largest scores, ties to the smaller linear
-//! index ([`crate::mask::top_k_mask`]'s order).
+//! index ([`crate::mask::top_k_mask`]'s order), or under Synaptic-Flow's rule
+//! ([`KeptCount::SynapticFlow`]: N − int((1 − ρ)N) before ties, every entry tied with the
+//! threshold pruned).
 //! - **Random**: i.i.d. N(0, 1) from the stream `{label}/random` (row-major), drawn once.
 //! - **Magnitude**: `|w_ij|`.
 //! - **SNIP**: `|w ⊙ ∂L/∂w|` with the residual `r_b = f(x_b) − y_b` ([`Residual::Plain`]) or
@@ -25,7 +27,10 @@
 //! **Rounds.** Round e (0-based) of E keeps `k_e = round(ρ^((e+1)/E) n d)` entries (capped by
 //! `k_(e−1)`; `k_(E−1) = round(ρ n d)`), chosen as the top `k_e` AMONG the entries kept after
 //! round e − 1, by scores recomputed on the network masked by that mask: pruned entries never
-//! return. E = 1 is single shot.
+//! return. E = 1 is single shot. Under [`KeptCount::SynapticFlow`] the counts before ties are
+//! `N − int((1 − ρ^((e+1)/E))N)` and the ties at each round's threshold (among the entries still
+//! kept) are pruned; this is Synaptic-Flow's global rule whenever the pruned entries score at
+//! most the threshold (SNIP and SynFlow on a masked network score them 0).
 //!
 //! ```
 //! use pai_graphon::params::Density;
@@ -47,13 +52,32 @@
 use super::data::DataSet;
 use super::network::{Activations, Network};
 use super::NetError;
-use crate::mask::{for_each_set, kept_count, top_k_of, Mask};
+use crate::mask::{for_each_set, top_k_of_by, KeptCount, Mask};
 use crate::params::Density;
 use crate::seed::MasterSeed;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use std::fmt;
+
+/// The stream label prefix of `pai-graphon prune`'s network and pruning (and of the Python
+/// package's `prune`): its weights come from `prune/w` and `prune/a`.
+///
+/// ```
+/// use pai_graphon::net::{criteria::PRUNE_LABEL, network::Network};
+/// use pai_graphon::seed::MasterSeed;
+/// let net = Network::init(2, 3, MasterSeed::default(), PRUNE_LABEL).unwrap();
+/// assert_eq!(net.weights().len(), 6);
+/// ```
+pub const PRUNE_LABEL: &str = "prune";
+
+/// The stream label of `prune`'s data (only the synthetic set draws from it).
+///
+/// ```
+/// use pai_graphon::net::criteria::{PRUNE_DATA_LABEL, PRUNE_LABEL};
+/// assert_eq!(PRUNE_DATA_LABEL, format!("{PRUNE_LABEL}/data"));
+/// ```
+pub const PRUNE_DATA_LABEL: &str = "prune/data";
 
 /// GraSP's temperature T.
 ///
@@ -75,10 +99,12 @@ pub const GRASP_TEMPERATURE: f64 = 200.0;
 ///
 /// ```
 /// use pai_graphon::params::Density;
+/// use pai_graphon::mask::KeptCount;
 /// use pai_graphon::net::criteria::{kept_schedule, PruneSpec, SYNFLOW_ROUNDS};
 /// assert_eq!(PruneSpec::iterative_synflow(Density::constant(0.1)).rounds, SYNFLOW_ROUNDS);
 /// // On 10 × 10 weights at ρ = 0.1: round(0.1^(1/100) · 100) = 98 kept first, 10 at the end.
-/// let k = kept_schedule(10, 10, pai_graphon::params::Density::constant(0.1), SYNFLOW_ROUNDS).unwrap();
+/// let k = kept_schedule(10, 10, pai_graphon::params::Density::constant(0.1), SYNFLOW_ROUNDS, KeptCount::Round)
+///     .unwrap();
 /// assert_eq!((k.len(), k[0], k[SYNFLOW_ROUNDS - 1]), (100, 98, 10));
 /// ```
 pub const SYNFLOW_ROUNDS: usize = 100;
@@ -248,6 +274,8 @@ pub struct PruneSpec {
     pub rounds: usize,
     /// GraSP's temperature T > 0 (ignored by the other criteria).
     pub temperature: f64,
+    /// How many entries each round keeps and how ties at the threshold are treated.
+    pub kept_count: KeptCount,
 }
 
 impl PruneSpec {
@@ -258,6 +286,7 @@ impl PruneSpec {
     /// use pai_graphon::net::criteria::{Method, PruneSpec};
     /// let s = PruneSpec::new(Method::Magnitude, Density::constant(0.2));
     /// assert_eq!((s.batch, s.rounds, s.temperature), (None, 1, 200.0));
+    /// assert_eq!(s.kept_count, pai_graphon::mask::KeptCount::Round);
     /// ```
     pub fn new(method: Method, density: Density) -> Self {
         PruneSpec {
@@ -266,6 +295,7 @@ impl PruneSpec {
             batch: None,
             rounds: 1,
             temperature: GRASP_TEMPERATURE,
+            kept_count: KeptCount::Round,
         }
     }
 
@@ -307,7 +337,13 @@ impl PruneSpec {
                 found: net.input_dim(),
             });
         }
-        kept_schedule(net.width(), net.input_dim(), self.density, self.rounds)?;
+        kept_schedule(
+            net.width(),
+            net.input_dim(),
+            self.density,
+            self.rounds,
+            self.kept_count,
+        )?;
         if let Some(b) = self.batch {
             if b == 0 || b > data.samples {
                 return Err(NetError::Range {
@@ -330,22 +366,27 @@ impl PruneSpec {
 }
 
 /// The kept counts `k_0 ≥ … ≥ k_(E−1)` of E rounds: `k_e = round(ρ^((e+1)/E) n d)` (by
-/// [`kept_count`]; all n·d when the power rounds to 1), capped by the previous count. ρ ∈ (0, 1)
-/// is the [`Density`]'s guarantee, not checked again.
+/// [`KeptCount::count`], so `N − int((1 − ρ^((e+1)/E))N)` under Synaptic-Flow's rule, before
+/// ties; all n·d when the power rounds to 1), capped by the previous count. ρ ∈ (0, 1) is the
+/// [`Density`]'s guarantee, not checked again.
 ///
 /// ```
+/// use pai_graphon::mask::KeptCount::{Round, SynapticFlow};
 /// use pai_graphon::net::criteria::kept_schedule;
 /// use pai_graphon::params::Density;
 /// let rho = |r| Density::new(r).unwrap();
-/// assert_eq!(kept_schedule(10, 10, rho(0.25), 2).unwrap(), vec![50, 25]);
-/// assert!(kept_schedule(10, 10, rho(0.25), 0).is_err());
-/// assert!(kept_schedule(10, 10, rho(0.001), 1).is_err()); // keeps nothing
+/// assert_eq!(kept_schedule(10, 10, rho(0.25), 2, Round).unwrap(), vec![50, 25]);
+/// // 1 − 0.9 is just below 1/10 in f64: Synaptic-Flow prunes int(9.99…) = 9 and keeps 91.
+/// assert_eq!(kept_schedule(10, 10, rho(0.9), 1, SynapticFlow).unwrap(), vec![91]);
+/// assert!(kept_schedule(10, 10, rho(0.25), 0, Round).is_err());
+/// assert!(kept_schedule(10, 10, rho(0.001), 1, Round).is_err()); // keeps nothing
 /// ```
 pub fn kept_schedule(
     n: usize,
     d: usize,
     density: Density,
     rounds: usize,
+    rule: KeptCount,
 ) -> Result<Vec<u64>, NetError> {
     if rounds == 0 {
         return Err(NetError::Size {
@@ -360,7 +401,7 @@ pub fn kept_schedule(
         .map(|e| {
             // ρ^(e/E) ∈ [ρ, 1]: it leaves (0, 1) only by rounding to 1, which keeps every cell.
             let k = match Density::new(density.get().powf(e as f64 / rounds as f64)) {
-                Ok(rho_e) => kept_count(n, d, rho_e)?,
+                Ok(rho_e) => rule.count(n, d, rho_e)?,
                 Err(_) => cells,
             };
             previous = previous.min(k);
@@ -438,7 +479,7 @@ pub fn batch_indices(
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pruned {
-    /// The mask (exactly round(ρ n d) kept).
+    /// The mask (exactly round(ρ n d) kept under [`KeptCount::Round`]).
     pub mask: Mask,
     /// The last round's scores, n × d row-major (entries pruned in earlier rounds carry their
     /// score on the masked network: 0 for the gradient-based criteria).
@@ -606,9 +647,10 @@ pub fn prune(
     let (n, d) = (net.width(), net.input_dim());
     let mut mask: Option<Mask> = None;
     let mut scores = Vec::new();
-    for k in kept_schedule(n, d, spec.density, spec.rounds)? {
+    for k in kept_schedule(n, d, spec.density, spec.rounds, spec.kept_count)? {
         scores = ctx.scores(net, mask.as_ref())?;
-        mask = Some(top_k_of(n, d, alive(&scores, d, mask.as_ref()), k)?);
+        let candidates = alive(&scores, d, mask.as_ref());
+        mask = Some(top_k_of_by(n, d, candidates, k, spec.kept_count)?);
     }
     match mask {
         Some(mask) => Ok(Pruned { mask, scores }),

@@ -7,26 +7,15 @@
 use crate::limited;
 use crate::CommandFailure as Failure;
 use crate::FormatOpt;
-use pai_graphon::claims::{Check, Relation, Status};
-use pai_graphon::convergence::limit::{Fsm, LimitGraphon};
-use pai_graphon::convergence::noise::Noise;
-use pai_graphon::external::reference::{
-    check_against_references, reference_masks, references_needed,
-};
-use pai_graphon::external::sharp::{DeltaSplit, Options, Sharp};
-use pai_graphon::external::simulate::Model;
-use pai_graphon::external::{Null, Verdict};
-use pai_graphon::limit_spec::{AgainstSpec, Limit, LimitSpecError};
-use pai_graphon::mask::Mask;
-use pai_graphon::net::criteria::{GraspVariant, Method, PruneSpec, Residual};
-use pai_graphon::net::data::{load, DataSpec};
+use pai_graphon::claims::Status;
+use pai_graphon::external::check::{check_masks, CheckRow, CheckSpec};
+use pai_graphon::external::Null;
+use pai_graphon::limit_spec::AgainstSpec;
 use pai_graphon::npy::{read_f64, read_masks};
 use pai_graphon::params::{self, Density, Probability};
 use pai_graphon::report::{sig, Format};
-use pai_graphon::seed::MasterSeed;
-use pai_graphon::taxonomy::fsm::{fsm_test, interaction_contrasts, ContrastLaw};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// `check`'s options (the command's doc is in main.rs).
 #[derive(clap::Args)]
@@ -75,21 +64,6 @@ pub struct Args {
 }
 
 #[derive(Serialize)]
-struct Row {
-    /// The mask's index in the stack; null for a check of the pooled stack.
-    mask: Option<usize>,
-    check: String,
-    observed: f64,
-    threshold: f64,
-    /// The largest value the statistic can take for the masks' shape (null when unbounded): a
-    /// threshold at or above it makes the check vacuous.
-    statistic_max: f64,
-    /// `status == pass` (a vacuous check did not pass).
-    passed: bool,
-    status: Status,
-}
-
-#[derive(Serialize)]
 struct Report {
     masks: String,
     against: String,
@@ -102,7 +76,7 @@ struct Report {
     #[serde(skip)]
     own_density_dropped: bool,
     delta: f64,
-    verdicts: Vec<Row>,
+    verdicts: Vec<CheckRow>,
     /// `status == pass`.
     passed: bool,
     /// The worst verdict: fail, else vacuous, else pass.
@@ -110,48 +84,30 @@ struct Report {
 }
 
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let (seed, format) = (crate::master_seed(&args.seed)?, args.format.get());
-    let against = against(args)?;
+    let format = args.format.get();
+    let spec = CheckSpec {
+        against: args.against.clone(),
+        data: args.data.clone(),
+        batch: args.batch,
+        seed: crate::master_seed(&args.seed)?,
+        density: args.density,
+        delta: args.delta,
+        null: args.null,
+        unordered: args.unordered,
+        replicates: args.replicates,
+    };
     let masks = read_masks(&args.masks)?;
-    let (n, d) = (masks[0].rows(), masks[0].cols());
-    let rho = match args.density {
-        Some(rho) => rho,
-        None => Density::new(masks[0].kept() as f64 / (n as f64 * d as f64))?,
-    };
-    let own_density_dropped = args.density.is_none() && matches!(against, Against::Limit(_));
-    let rows: Vec<Row> = match against {
-        Against::Limit(fsm) => {
-            let limit = fsm.limit_graphon(rho)?;
-            let split = DeltaSplit::new(args.delta, args.scores.is_some())?;
-            let options = Options {
-                null: args.null,
-                unordered: args.unordered,
-                delta: split.masks,
-                replicates: args.replicates,
-                seed,
-                test_density: args.density.is_some(),
-            };
-            let model = Model::from_fsm(&fsm, n, d, rho.get())?;
-            let sharp = Sharp::new(model, masks.len(), options)?;
-            let mut rows: Vec<Row> = sharp.verdicts(&masks)?.into_iter().map(row).collect();
-            if let Some(path) = args.scores.as_deref() {
-                let scores = read_scores(path, &masks)?;
-                rows.push(row(sharp.score_law(&scores, split.score_law)?));
-                rows.extend(score_rows(&scores, &masks, &limit, split.fsm_form)?);
-            }
-            rows
-        }
-        Against::Method(method, data) => {
-            let null = args.null;
-            let count = references_needed(masks.len(), null, args.delta)?;
-            let references = references(&masks, method, data, args.batch, rho, seed, count)?;
-            check_against_references(&masks, &references, null, args.delta, seed)?
-                .into_iter()
-                .map(row)
-                .collect()
+    let scores = args.scores.as_deref().map(read_f64).transpose()?;
+    let scores = scores
+        .as_ref()
+        .map(|a| (a.shape.as_slice(), a.data.as_slice()));
+    // Past 100 references a progress line goes to stderr every tenth of the way.
+    let progress = |done: usize, count: usize| {
+        if count > 100 && done % count.div_ceil(10) == 0 {
+            eprintln!("check: {done} of {count} reference masks pruned");
         }
     };
-    let status = Status::worst(rows.iter().map(|r| r.status));
+    let outcome = check_masks(&masks, scores, &spec, progress)?;
     let report = Report {
         masks: args.masks.display().to_string(),
         against: match (args.data.as_deref(), args.batch) {
@@ -160,15 +116,15 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             _ => args.against.text.clone(),
         },
         stack: masks.len(),
-        rows: n,
-        cols: d,
-        density: rho.get(),
+        rows: masks[0].rows(),
+        cols: masks[0].cols(),
+        density: outcome.density,
         density_from_masks: args.density.is_none(),
-        own_density_dropped,
+        own_density_dropped: outcome.own_density_dropped,
         delta: args.delta.get(),
-        verdicts: rows,
-        passed: status == Status::Pass,
-        status,
+        verdicts: outcome.rows,
+        passed: outcome.status == Status::Pass,
+        status: outcome.status,
     };
     let printed = match format {
         Format::Json => crate::output::emit(&format!(
@@ -177,171 +133,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         )),
         _ => crate::output::emit(&table(&report)),
     };
-    crate::output::with_verdict(printed, status)
-}
-
-/// What the masks are checked against.
-enum Against<'a> {
-    /// An FSM limit graphon.
-    Limit(Fsm),
-    /// A limit estimated by pruning reference networks with this method on this data set.
-    Method(Method, &'a str),
-}
-
-/// `constant` (W ≡ ρ, as `ntk --graphon constant`), `fsm:ROW;COL[;NOISE]` or `method:NAME`.
-fn against<'a>(args: &'a Args) -> Result<Against<'a>, Failure> {
-    let fsm = match &args.against.limit {
-        Limit::Method(method) => return method_against(*method, args),
-        _ if args.data.is_some() || args.batch.is_some() => {
-            return Err("--data and --batch belong to --against method:NAME".into());
-        }
-        Limit::Constant => Fsm::parse("const:1", "const:1", "gaussian:1")?,
-        Limit::Fsm(fsm) => fsm.clone(),
-        // An AgainstSpec never names a SNIP graphon (its parser refuses `snip`).
-        Limit::Snip { .. } => {
-            return Err(LimitSpecError::Unknown {
-                flag: "--against",
-                text: args.against.text.clone(),
-            }
-            .into())
-        }
-    };
-    Ok(Against::Limit(fsm))
-}
-
-/// A method whose masks from independent initialisations share one limit (TAX-1, TAX-7).
-fn method_against<'a>(method: Method, args: &'a Args) -> Result<Against<'a>, Failure> {
-    let name = args.against.text.trim_start_matches("method:");
-    if let Method::Snip(Residual::Plain)
-    | Method::Grasp(GraspVariant::Signed | GraspVariant::Magnitude) = method
-    {
-        return Err(format!(
-            "method:{name} has no limit shared across initialisations (its scores carry the \
-             initial output, TAX-7): use random, magnitude, snip-centred or synflow"
-        )
-        .into());
-    }
-    if args.scores.is_some() {
-        return Err("--scores is checked against constant or fsm:…, not method:NAME".into());
-    }
-    if args.unordered {
-        // The columns are the data's features: their order is part of the method's limit.
-        return Err(format!(
-            "--unordered does not apply to method:{name}: its columns are the data's features"
-        )
-        .into());
-    }
-    match args.data.as_deref() {
-        Some(data) => Ok(Against::Method(method, data)),
-        None => Err(format!(
-            "--against method:{name} needs --data (the set the masks were pruned on)"
-        )
-        .into()),
-    }
-}
-
-/// `count` reference masks ([`references_needed`]): `method` at density `rho` on networks of
-/// the masks' shape, initialised on the streams `check/reference/K` (K = 0, 1, …), which
-/// `prune` never uses, so the references are independent of masks this crate made with any
-/// seed. Past 100 references a progress line goes to stderr every tenth of the way.
-fn references(
-    masks: &[Mask],
-    method: Method,
-    data: &str,
-    batch: Option<usize>,
-    rho: Density,
-    seed: MasterSeed,
-    count: usize,
-) -> Result<Vec<Mask>, Failure> {
-    let data = load(&DataSpec::parse(data)?, seed, crate::prune::DATA_LABEL)?;
-    let (n, d) = (masks[0].rows(), masks[0].cols());
-    if d != data.d {
-        return Err(format!(
-            "the masks have {d} columns but --data has {} inputs",
-            data.d
-        )
-        .into());
-    }
-    let spec = PruneSpec {
-        batch,
-        ..PruneSpec::new(method, rho)
-    };
-    let step = count.div_ceil(10);
-    let progress = |done: usize| {
-        if count > 100 && done % step == 0 {
-            eprintln!("check: {done} of {count} reference masks pruned");
-        }
-    };
-    Ok(reference_masks(n, &data, &spec, seed, count, progress)?)
-}
-
-fn row(v: Verdict) -> Row {
-    Row {
-        mask: v.mask,
-        check: v.check.to_string(),
-        observed: v.observed,
-        threshold: v.threshold,
-        statistic_max: v.max,
-        passed: v.status == Status::Pass,
-        status: v.status,
-    }
-}
-
-/// The scores of `--scores`, in the masks' shape.
-fn read_scores(path: &Path, masks: &[Mask]) -> Result<Vec<f64>, Failure> {
-    let (n, d) = (masks[0].rows(), masks[0].cols());
-    let a = read_f64(path)?;
-    let expected = if masks.len() == 1 {
-        vec![n, d]
-    } else {
-        vec![masks.len(), n, d]
-    };
-    if a.shape != expected {
-        return Err(format!(
-            "--scores {} has shape {:?}, expected {expected:?} (as the masks)",
-            path.display(),
-            a.shape
-        )
-        .into());
-    }
-    Ok(a.data)
-}
-
-/// The FSM-form test of each mask's scores (interaction contrasts against the law of the
-/// spec's noise), δ split evenly over the masks.
-fn score_rows(
-    scores: &[f64],
-    masks: &[Mask],
-    limit: &LimitGraphon,
-    delta: f64,
-) -> Result<Vec<Row>, Failure> {
-    let (n, d) = (masks[0].rows(), masks[0].cols());
-    let law = match limit.fsm.noise {
-        Noise::Gaussian(_) => ContrastLaw::Gaussian,
-        Noise::Uniform(_) => ContrastLaw::Uniform,
-    };
-    scores
-        .chunks_exact(n * d)
-        .enumerate()
-        .map(|(mask, scores)| {
-            let c = interaction_contrasts(scores, n, d)?;
-            let t = fsm_test(&c.values, law, delta / masks.len() as f64)?;
-            let observed = t.normalised();
-            // The variance ratio is unbounded above: this check can always fail.
-            let status = Check::new(observed, 1.0, Relation::AtMost)
-                .within(0.0, f64::INFINITY)
-                .status();
-            Ok(Row {
-                mask: Some(mask),
-                check: format!("FSM form of the scores ({})", law.name()),
-                observed,
-                threshold: 1.0,
-                statistic_max: f64::INFINITY,
-                passed: status == Status::Pass,
-                status,
-            })
-        })
-        .collect()
+    crate::output::with_verdict(printed, outcome.status)
 }
 
 fn table(r: &Report) -> String {

@@ -339,11 +339,7 @@ impl Progress {
 }
 
 fn select(filter: Option<&str>) -> Result<Vec<Claim>, Failure> {
-    let all = claims::registry();
-    let chosen: Vec<Claim> = match filter {
-        None => all,
-        Some(p) => all.into_iter().filter(|c| c.id.starts_with(p)).collect(),
-    };
+    let chosen = claims::select(filter);
     if chosen.is_empty() {
         return Err(Failure::Message(format!(
             "no claim id starts with {:?} (pai-graphon list shows the ids)",

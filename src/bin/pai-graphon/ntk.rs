@@ -8,8 +8,7 @@ use crate::Progress;
 use crate::{limited, write_outputs, CommandFailure as Failure, LayersArg};
 use crate::{FormatOpt, SeedOpt};
 use pai_graphon::claims::Status;
-use pai_graphon::convergence::limit::Fsm;
-use pai_graphon::limit_spec::{GraphonSpec, Limit, LimitSpecError};
+use pai_graphon::limit_spec::GraphonSpec;
 use pai_graphon::linalg::certified_lambda_min;
 use pai_graphon::net::criteria::{prune, Method, PruneSpec};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
@@ -18,9 +17,7 @@ use pai_graphon::net::NetError;
 use pai_graphon::ntk::bound::{complexity, complexity_upper};
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use pai_graphon::ntk::path::{bounded_graphon_ntk, check_distinct};
-use pai_graphon::ntk::reality::{
-    generalisation_bound, lambda_min_bounds, snip_type_graphon, Bound,
-};
+use pai_graphon::ntk::reality::{generalisation_bound, lambda_min_bounds, Bound};
 use pai_graphon::ntk::selection::mask_graphon;
 use pai_graphon::params::{self, Density, Probability};
 use pai_graphon::report::{sig, Format};
@@ -246,22 +243,10 @@ fn graphon(
 ) -> Result<(String, KernelGraphon), Failure> {
     let rho = args.density;
     match (&args.graphon, &args.method) {
-        (Some(spec), _) => {
-            let g = match &spec.limit {
-                Limit::Constant => KernelGraphon::constant(rho, set.d)?,
-                Limit::Snip { power } => snip_type_graphon(x, y, rho, *power)?,
-                Limit::Fsm(fsm) => fsm_graphon(fsm, rho, set.d, args.nodes)?,
-                // A GraphonSpec never names a method (its parser refuses `method:`).
-                Limit::Method(_) => {
-                    return Err(LimitSpecError::Unknown {
-                        flag: "--graphon",
-                        text: spec.text.clone(),
-                    }
-                    .into())
-                }
-            };
-            Ok((spec.text.clone(), g))
-        }
+        (Some(spec), _) => Ok((
+            spec.text.clone(),
+            spec.kernel_graphon(x, y, rho, args.nodes)?,
+        )),
         (None, Some(name)) => {
             let method = Method::parse(name)?;
             let net = Network::init(args.width, set.d, seed, LABEL)?;
@@ -277,17 +262,6 @@ fn graphon(
         }
         (None, None) => Err("give --graphon or --method".to_string().into()),
     }
-}
-
-/// `fsm:ROW;COL[;NOISE]`: the FSM limit graphon, integrated over u by Gauss–Legendre with the
-/// Markov–Stieltjes bound, which needs W monotone in u.
-fn fsm_graphon(fsm: &Fsm, rho: f64, d: usize, nodes: usize) -> Result<KernelGraphon, Failure> {
-    // Every profile kind is monotone (affine, power, exp; step levels are validated
-    // non-decreasing), so W(u, v) = P(|ξ| > τ*/(φ(u) ψ(v))) is monotone in u.
-    let limit = fsm.limit_graphon(Density::new(rho)?)?; // (0, 1): ntk also takes ρ = 1
-    Ok(KernelGraphon::monotone_in_u(d, nodes, |u, v| {
-        limit.w(u, v)
-    })?)
 }
 
 fn table(s: &Summary) -> String {

@@ -5,7 +5,7 @@ use crate::output::{commit, emit, Plan};
 use crate::Progress;
 use crate::{limited, output_files, CommandFailure as Failure, FormatArg};
 use crate::{FormatOpt, SeedOpt};
-use pai_graphon::mask::Mask;
+use pai_graphon::mask::{KeptCount, Mask};
 use pai_graphon::net::criteria::{prune, Method, PruneSpec, Pruned, Residual};
 use pai_graphon::net::data::{load, DataSet, DataSpec};
 use pai_graphon::net::network::Network;
@@ -20,10 +20,7 @@ use std::path::{Path, PathBuf};
 /// Most display blocks per axis of the mask heat map.
 const MAX_DISPLAY_BLOCKS: usize = 256;
 
-/// The stream label prefix of the network and the pruning.
-const LABEL: &str = "prune";
-/// The stream label of the data (only the synthetic set draws from it).
-pub(crate) const DATA_LABEL: &str = "prune/data";
+use pai_graphon::net::criteria::{PRUNE_DATA_LABEL as DATA_LABEL, PRUNE_LABEL as LABEL};
 
 /// `prune`'s options (the command's doc is in main.rs).
 #[derive(clap::Args)]
@@ -51,6 +48,10 @@ pub struct Args {
     /// Pruning rounds (1 = single shot; synflow with 100 = iterative SynFlow; at most 10000).
     #[arg(long, default_value_t = 1, value_parser = limited(params::ROUNDS))]
     pub rounds: usize,
+    /// Kept count: round (round(ρnd), ties to the smaller index) or synaptic-flow
+    /// (N − int((1 − ρ)N), every tie at the threshold pruned).
+    #[arg(long, default_value = "round", value_parser = KeptCount::parse)]
+    pub kept_count: KeptCount,
     #[command(flatten)]
     pub format: FormatOpt,
     /// Write mask.png/svg, inputs.png/svg (image data) and stats.json into this folder.
@@ -201,6 +202,7 @@ pub(crate) fn mask_figures(
         },
         snip_residual: None,
         rounds: 1,
+        kept_count: KeptCount::Round,
         format: crate::FormatOpt {
             format: FormatArg::Table,
         },
@@ -230,6 +232,7 @@ fn pruning(args: &Args, seed: MasterSeed, progress: &Progress) -> Result<Pruning
     let spec = PruneSpec {
         batch: args.batch,
         rounds: args.rounds,
+        kept_count: args.kept_count,
         ..PruneSpec::new(method, args.density)
     };
     spec.validate(&net, &data)?;
