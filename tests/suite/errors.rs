@@ -4,7 +4,7 @@
 //! The checker reads `src/**/*.rs` as text (the binary, `src/bin/`, is out of scope): inside
 //! every `enum … { … }` declaration it reports a variant whose tuple payload names `String`.
 
-mod sources;
+use crate::sources;
 
 /// A `String` payload in a library enum.
 #[derive(Debug, PartialEq)]
