@@ -665,7 +665,7 @@ mod tests {
 
     #[test]
     fn overflowing_or_unreadable_shapes_are_errors_not_panics() {
-        // Found by tests/fuzz_parsers.rs: npyz multiplies the declared dimensions unchecked.
+        // Found by tests/suite/fuzz_parsers.rs: npyz multiplies the declared dimensions unchecked.
         for shape in [
             "(4294967296, 4294967296, 4294967296, )",
             "(-0, 4, 4611686018427387904)",

@@ -240,7 +240,7 @@ impl Profile {
     ///
     /// ```
     /// use pai_graphon::convergence::profile::Profile;
-    /// // e^(1e308 u) overflows f64 (found by tests/fuzz_parsers.rs).
+    /// // e^(1e308 u) overflows f64 (found by tests/suite/fuzz_parsers.rs).
     /// assert!(Profile::parse("exp:1e308").is_err());
     /// assert!(Profile::parse("affine:1e308,1e308").is_err());
     /// ```

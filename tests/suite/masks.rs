@@ -1,7 +1,7 @@
 //! Sampled FSM masks: exact kept count, every kept score ≥ every pruned score, ties kept by
 //! index, bit-identical results across thread counts and across the three selection paths.
 
-mod common;
+use crate::common;
 use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use pai_graphon::convergence::profile::Profile;
 use pai_graphon::convergence::sampler::{

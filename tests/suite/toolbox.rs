@@ -1,7 +1,7 @@
 //! One test per toolbox claim (theory/toolbox.md); each runs the registry's check at the
 //! default seed, asserts it and snapshots what it measured.
 
-mod common;
+use crate::common;
 use common::check_claim;
 
 #[test]

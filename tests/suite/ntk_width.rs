@@ -2,7 +2,7 @@
 //! and NTK-17 (NTK-4 retired) at the default seed, plus the finite-d bias bound (Proposition W3) against the
 //! exact enumerated limit on many small graphons, and bad input.
 
-mod common;
+use crate::common;
 use common::check_claim;
 use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 use pai_graphon::ntk::width::{

@@ -6,7 +6,7 @@
 
 use pai_graphon::convergence::limit::Fsm;
 
-const TABLE: &str = include_str!("../data/reference/tau_star.tsv");
+const TABLE: &str = include_str!("../../data/reference/tau_star.tsv");
 
 /// (row, col, noise, ρ, τ*) per data row.
 fn rows() -> Vec<(String, String, String, String, String)> {

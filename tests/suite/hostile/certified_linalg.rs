@@ -3,7 +3,7 @@
 //! what the parser accepts: extreme densities, one input, absurd quadrature node counts,
 //! extreme SNIP powers. Each run is checked for a typed refusal or a certificate that holds.
 
-use crate::probe::*;
+use super::probe::*;
 
 /// `ntk … --format json` on the small digits set; the parsed summary when it computed one
 /// (exit 0, or 3 when its bound is vacuous).

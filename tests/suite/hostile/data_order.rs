@@ -2,7 +2,7 @@
 //! must take a seeded stratified subset (`net::data::stratified_rows`), never the first N rows.
 
 #[allow(unused_imports)]
-use crate::probe::*;
+use super::probe::*;
 use pai_graphon::net::data::{load, stratified_rows, DataSet, DataSpec};
 use pai_graphon::net::NetError;
 use pai_graphon::seed::MasterSeed;

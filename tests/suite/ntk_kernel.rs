@@ -1,7 +1,7 @@
 //! The graphon NTK and the empirical NTK: the quadrature bound, the gradient Gram matrix by
 //! brute force, thread-count independence, bad input.
 
-mod common;
+use crate::common;
 use pai_graphon::mask::{top_k_mask, Mask};
 use pai_graphon::ntk::bound::complexity;
 use pai_graphon::ntk::empirical::{empirical_ntk, MaskedNet};

@@ -2,7 +2,7 @@
 //! `--features mpfr`, the table against a fresh regeneration.
 //!
 //! Regenerate the table after a deliberate change with
-//! `cargo test --features mpfr --test normal_reference -- --ignored write_reference_table`.
+//! `cargo test --features mpfr --test suite -- --ignored normal_reference::mpfr::write_reference_table`.
 use pai_graphon::normal::{check_row, parse_reference_table, Implementation, RefFunction};
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! Claims UAT-1 … UAT-5 (theory/approximation.md) and the pieces they stand on.
 
-mod common;
+use crate::common;
 use common::{check_claim, on_threads};
 use pai_graphon::approximation::fit::{held_out, Reach, Target};
 use pai_graphon::approximation::wiring::{band_coordinate, sample_columns, WiringGraphon};

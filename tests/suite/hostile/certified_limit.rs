@@ -3,7 +3,7 @@
 //! with certificates that respect the invariants of a graphon.
 
 #[allow(unused_imports)]
-use crate::probe::*;
+use super::probe::*;
 use serde_json::Value;
 
 /// `limit` with a model and density, JSON output.

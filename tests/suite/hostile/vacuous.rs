@@ -3,7 +3,7 @@
 //! exit 3 when nothing failed), never as a pass. Tiny masks and extreme `--delta` values are
 //! the inputs that produced such checks; ordinary masks are the control and must still pass.
 
-use crate::probe::*;
+use super::probe::*;
 use pai_graphon::convergence::limit::Fsm;
 use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec};
 use pai_graphon::npy::encode_u8;

@@ -2,7 +2,7 @@
 //! default seed, asserts it and snapshots what it measured. Plus the exact homogeneity
 //! criterion as a property test.
 
-mod common;
+use crate::common;
 use common::check_claim;
 use num_rational::BigRational;
 use pai_graphon::graphon::step::StepGraphon;

@@ -1,7 +1,7 @@
 //! Claims NTK-3 (selection bias: the second-moment kernel) and NTK-5 (real SNIP keeps a gap to
 //! the graphon NTK of its own mask), plus the selection moments against a direct quadrature.
 
-mod common;
+use crate::common;
 use common::check_claim;
 use pai_graphon::normal::SF_RELATIVE_BOUND;
 use pai_graphon::ntk::selection::selection_moments;

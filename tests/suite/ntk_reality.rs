@@ -1,6 +1,6 @@
 //! NTK-13 (the bound against held-out error) and NTK-18 (over-concentration; NTK-14 retired).
 
-mod common;
+use crate::common;
 
 use pai_graphon::claims;
 use pai_graphon::seed::MasterSeed;

@@ -1,4 +1,4 @@
-//! Shared by the per-area claim tests: run a claim at the default seed, assert it, then
+//! Shared by the per-area claim modules: run a claim at the default seed, assert it, then
 //! snapshot a short readable table of what it measured.
 
 use pai_graphon::claims::{self, Row, Status};
@@ -8,7 +8,6 @@ use pai_graphon::seed::MasterSeed;
 /// Significant figures in snapshots: coarser than any check's slack, fine enough to see drift.
 const SNAPSHOT_DIGITS: usize = 3;
 
-#[allow(dead_code)] // the determinism-only test crates include this module too
 /// Run the claim `id` at the default master seed and scale 1, fail with everything needed to
 /// reproduce it, and snapshot its numbers.
 pub fn check_claim(id: &str) -> Row {
@@ -28,7 +27,7 @@ pub fn check_claim(id: &str) -> Row {
         row.seed,
         row.seed_label
     );
-    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
+    insta::with_settings!({ snapshot_path => "../../../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!(id.to_lowercase(), snapshot_text(&row));
     });
     row
@@ -60,7 +59,6 @@ fn snapshot_text(row: &Row) -> String {
 }
 
 /// Run `f` on a fresh rayon pool of `threads` threads (the thread-count determinism tests).
-#[allow(dead_code)] // not every test crate that includes this module has such a test
 pub fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

@@ -3,7 +3,7 @@
 //! panic, an allocation abort, a hang, an unbounded read or a partial output on main before.
 
 #[allow(unused_imports)]
-use crate::probe::*;
+use super::probe::*;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};

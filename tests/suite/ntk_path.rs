@@ -2,7 +2,7 @@
 //! registry's check at the default seed and snapshotting it; plus the typed errors of bad input
 //! and the certificates against known spectra.
 
-mod common;
+use crate::common;
 use common::check_claim;
 use pai_graphon::claims::ntk::path::COUNTEREXAMPLE;
 use pai_graphon::linalg::{certified_lambda_min, certified_quadratic_inverse, LinalgError};

@@ -1,5 +1,5 @@
 //! The crate's `src/**/*.rs` as (path relative to the crate, text), sorted: what the source scans
-//! of `tests/layers.rs` and `tests/errors.rs` read.
+//! of `layers.rs` and `errors.rs` read.
 
 use std::path::{Path, PathBuf};
 

@@ -10,7 +10,7 @@
 //! holding such text or the caller's labels (`ConvergenceError::Spec { spec, .. }`, a plot
 //! series' name, a data set's name, an `.npy` dtype descriptor read from the file).
 
-mod sources;
+use crate::sources;
 
 /// A `String` payload in a library enum.
 #[derive(Debug, PartialEq)]

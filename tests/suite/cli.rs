@@ -88,7 +88,7 @@ fn bad_input_is_rejected_with_one_line() {
         "cauchy",
     );
     run(limit(&["--density", "0.2", "--grid", "0"]), "grid");
-    // Found by tests/fuzz_parsers.rs: e^(1e308 u) overflows.
+    // Found by tests/suite/fuzz_parsers.rs: e^(1e308 u) overflows.
     assert_rejected(
         &[
             "limit",

@@ -74,7 +74,7 @@ fn budgets_match_the_kind() {
 }
 
 fn test_sources() -> String {
-    std::fs::read_dir("tests")
+    std::fs::read_dir("tests/suite")
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "rs"))

@@ -3,7 +3,7 @@
 //! closed form, the label randomisation's exact mean, one factor for many label vectors, and
 //! thread-count independence.
 
-mod common;
+use crate::common;
 use common::{check_claim, on_threads};
 use pai_graphon::net::data::{load, DataSpec};
 use pai_graphon::normal::erfc;

@@ -2,7 +2,7 @@
 //! differences, mask invariants for every criterion, iterative pruning, thread-count
 //! determinism, data facts and bad input.
 
-mod common;
+use crate::common;
 use pai_graphon::mask::{top_k_mask, KeptCount, Mask};
 use pai_graphon::net::criteria::{
     batch_indices, kept_schedule, prune, scores, GraspVariant, Method, PruneSpec, Residual,

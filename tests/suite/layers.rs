@@ -6,7 +6,7 @@
 //! every `crate::…` path (also inside `crate::{…}` groups, and `super::…` in a top-level module)
 //! outside comments. `src/lib.rs`, the crate root that declares every module, is not a layer.
 
-mod sources;
+use crate::sources;
 
 /// The layers, lowest first; a file may name its own layer and the ones below.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -2,7 +2,7 @@
 //! the one-layer cross-check deep(L = 1, W) = ρ K_W, bad input, determinism and (feature
 //! `mpfr`) the MPFR reference.
 
-mod common;
+use crate::common;
 
 use pai_graphon::graphon::step::StepGraphon;
 use pai_graphon::ntk::deep::{deep_ntk, dense_ntk, graphon_ntk_bound, DeepGraphon, Output};
