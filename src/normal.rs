@@ -215,7 +215,7 @@ fn erfc_tail(z: f64, dz: f64) -> f64 {
 
 /// The complementary error function in f64: statrs' `erfc` with the corrections of
 /// `erfc_corrected`, relative error within [`ERFC_PEAK_RELATIVE`] plus the rounding of its
-/// exponential (checked against MPFR by TOOL-7 and `tests/suite/tau_star_reference.rs`). The one
+/// exponential (checked against MPFR by TOOL-7 and `tests/precision/tau_star_reference.rs`). The one
 /// f64 erfc of the crate: `convergence::noise` uses it for the half-normal law.
 ///
 /// ```

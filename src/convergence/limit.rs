@@ -37,7 +37,7 @@ use faer::Mat;
 pub const FIGURE1_DENSITY: Density = Density::constant(0.2);
 
 /// Relative error allowed for one f64 tail evaluation. `normal::erfc` was measured against MPFR
-/// at (8 + z²) ε relative at most for z ≤ 26 (`tests/suite/tau_star_reference.rs` checks a grid;
+/// at (8 + z²) ε relative at most for z ≤ 26 (`tests/precision/tau_star_reference.rs` checks a grid;
 /// beyond, erfc < 1e-295 and only the absolute allowance matters);
 /// as z² erfc(z) ≤ 0.17, 64 ε relative plus ε absolute per unit weight covers it with room.
 const TAIL_REL_ERR: f64 = 64.0 * f64::EPSILON;

@@ -1,6 +1,8 @@
-//! Every integration test of the crate, in one test binary (issue #19, point 5): the library's
+//! The integration tests of the crate, in one test binary (issue #19, point 5): the library's
 //! generics are compiled and linked once instead of once per test file, and libtest runs the
 //! slow claims of different areas side by side on all cores instead of one file after another.
+//! The four files with MPFR paths form a second binary, `tests/precision`, so that
+//! `cargo test --features mpfr --test precision` rebuilds only them.
 //!
 //! Each former `tests/NAME.rs` is the module `NAME` here, so `cargo test --test suite NAME::`
 //! runs what `cargo test --test NAME` used to. To add a test file: put it beside this one as
@@ -20,11 +22,8 @@ mod external;
 mod fuzz_parsers;
 mod hostile;
 mod layers;
-mod limit_domain;
 mod masks;
 mod net;
-mod normal_reference;
-mod ntk_deep;
 mod ntk_figure2;
 mod ntk_kernel;
 mod ntk_path;
@@ -33,7 +32,6 @@ mod ntk_selection;
 mod ntk_width;
 mod plot;
 mod registry;
-mod tau_star_reference;
 mod taxonomy;
 mod taxonomy_stats;
 mod toolbox;
@@ -77,4 +75,14 @@ fn every_test_file_is_a_module_of_the_suite() {
         .replace("\nmod cli;\n", "\n")
         .replace("\nmod hostile;\n", "\n");
     assert_eq!(undeclared(&dir, &control), ["cli", "hostile"], "control");
+}
+
+/// The same for `tests/precision/`, the second binary (the tests with MPFR paths).
+#[test]
+fn every_precision_test_file_is_a_module_of_its_binary() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/precision");
+    let main = std::fs::read_to_string(dir.join("main.rs")).expect("readable main.rs");
+    assert_eq!(undeclared(&dir, &main), Vec::<String>::new());
+    let control = main.replace("\nmod ntk_deep;\n", "\n");
+    assert_eq!(undeclared(&dir, &control), ["ntk_deep"], "control");
 }

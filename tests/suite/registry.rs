@@ -73,9 +73,11 @@ fn budgets_match_the_kind() {
     }
 }
 
+/// The text of every test file of both integration-test binaries.
 fn test_sources() -> String {
-    std::fs::read_dir("tests/suite")
-        .unwrap()
+    ["tests/suite", "tests/precision"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "rs"))
         .map(|p| std::fs::read_to_string(p).unwrap())

@@ -8,7 +8,8 @@ use pai_graphon::claims::{Row, Status};
 use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 use pai_graphon::ntk::figure2::{figure2, Figure2Config};
 use pai_graphon::plot::Rendered;
-use pai_graphon::report::{margin_text, sig, sig4, threshold_text};
+use pai_graphon::report::html::{base64, claim_table, escape};
+use pai_graphon::report::sig;
 use pai_graphon::seed::MasterSeed;
 
 /// Figure 1 in the report: three widths, 20 seeds (the `figure1` command draws the paper's five
@@ -109,72 +110,11 @@ fn figures(seed: MasterSeed) -> Result<Vec<Figure>, Failure> {
     Ok(out)
 }
 
-/// `&`, `<`, `>` and `"` escaped for HTML text and attributes.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Standard base64 (RFC 4648, with padding), for the PNG data URIs: the heat maps' SVGs hold
-/// one element per cell and would make the page tens of megabytes.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #bbb;padding:3px 6px;text-align:left}\
 th{background:#eee}tr.pass td.status{background:#c8ecc8}tr.fail td.status{background:#f4b6b6}\
 tr.fail{background:#fde8e8}tr.vacuous td.status{background:#f6dd8c}td.num{text-align:right;font-family:monospace}\
 figure{margin:2em 0}figcaption{font-size:13px;color:#444;max-width:60em}img{max-width:100%;height:auto}";
-
-fn claim_table(rows: &[Row]) -> String {
-    let mut t = String::from(
-        "<table><tr><th>id</th><th>status</th><th>source</th><th>kind</th><th>observed</th><th>threshold</th><th>margin</th><th>δ</th><th>negative control</th><th>statement</th></tr>\n",
-    );
-    for r in rows {
-        let control = r.control.as_ref().map_or("—".to_string(), |c| {
-            format!(
-                "{} (observed {} vs {}): {}",
-                c.verdict(),
-                sig4(c.observed),
-                escape(&threshold_text(r.relation, c.threshold)),
-                escape(&c.note)
-            )
-        });
-        t += &format!(
-            "<tr class=\"{status}\"><td>{id}</td><td class=\"status\">{status}</td><td>{source}</td><td>{kind}</td><td class=\"num\">{obs}</td><td class=\"num\">{thr}</td><td class=\"num\">{margin}</td><td class=\"num\">{delta}</td><td>{control}</td><td>{title}</td></tr>\n",
-            status = r.status,
-            id = r.id,
-            source = r.source.label(),
-            kind = r.kind.label(),
-            obs = sig4(r.observed),
-            thr = escape(&threshold_text(r.relation, r.threshold)),
-            margin = margin_text(r.threshold, r.margin),
-            delta = sig(r.failure_probability, 2),
-            title = escape(r.title),
-        );
-    }
-    t + "</table>\n"
-}
 
 /// The whole page for these rows, with the figures drawn from `seed`.
 pub(crate) fn report(rows: &[Row], seed: MasterSeed, scale: f64) -> Result<String, Failure> {
@@ -207,88 +147,4 @@ pub(crate) fn report(rows: &[Row], seed: MasterSeed, scale: f64) -> Result<Strin
         );
     }
     Ok(page + "</body></html>\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (raw, coded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(raw.as_bytes()), coded);
-        }
-        assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
-    }
-
-    /// The claim table reads as the CLI table and theory/ do: relations, `> 0` for strict
-    /// positivity, `—` for a margin that measures nothing, kinds and sources as their labels.
-    #[test]
-    fn claim_table_shows_no_debug_names() {
-        use pai_graphon::claims::{ControlRow, Kind, Relation, Source};
-        let row = |kind, observed: f64, threshold, relation| Row {
-            id: "DOC-1",
-            title: "a row for the report",
-            source: Source::Paper,
-            kind,
-            observed,
-            threshold,
-            relation,
-            margin: pai_graphon::claims::Check::new(observed, threshold, relation).margin(),
-            failure_probability: 0.0,
-            status: Status::Pass,
-            control: Some(ControlRow {
-                note: "a wrong input".into(),
-                observed: 0.0,
-                threshold,
-                rejected: true,
-            }),
-            seed_label: "DOC-1".into(),
-            seed: "0x260206675eed0001".into(),
-            details: vec![],
-        };
-        let table = claim_table(&[
-            row(Kind::Exact, 0.0, 0.0, Relation::AtMost),
-            row(
-                Kind::HighPrecision,
-                0.525,
-                f64::MIN_POSITIVE,
-                Relation::AtLeast,
-            ),
-            row(Kind::Statistical, 0.1079, 1.0, Relation::AtMost),
-        ]);
-        for name in [
-            "AtMost",
-            "AtLeast",
-            "HighPrecision",
-            "Exact",
-            "Statistical",
-            "Paper",
-            "2.225e-308",
-            "e306",
-        ] {
-            assert!(!table.contains(name), "report.html shows {name}:\n{table}");
-        }
-        for shown in [
-            "<td>paper</td><td>exact</td><td class=\"num\">0</td><td class=\"num\">≤ 0</td><td class=\"num\">—</td>",
-            "<td>high-precision</td><td class=\"num\">0.525</td><td class=\"num\">&gt; 0</td><td class=\"num\">—</td>",
-            "<td class=\"num\">≤ 1</td><td class=\"num\">9.268</td>",
-            "rejected (observed 0 vs &gt; 0)",
-        ] {
-            assert!(table.contains(shown), "report.html lacks {shown}:\n{table}");
-        }
-    }
-
-    #[test]
-    fn escape_covers_markup() {
-        assert_eq!(escape("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
-    }
 }

@@ -12,6 +12,8 @@
 //! assert!(table.contains("| TOOL-7 | reconstructed | high-precision |"));
 //! ```
 
+pub mod html;
+
 use crate::verdict::{Relation, Row, Status};
 use std::io::Write;
 use std::path::Path;
