@@ -16,6 +16,7 @@
 //! assert_eq!(Target::Product(0, 1).floor(&Reach::Joint(vec![0, 1])), 0.0);
 //! ```
 
+pub mod curves;
 pub mod fit;
 pub mod wiring;
 

@@ -790,12 +790,12 @@ fn uat_bad_input_is_rejected_without_output() {
     let dir = scratch("uat-bad");
     let out = dir.to_str().unwrap();
     assert_rejected(&["uat", "--d", "30", "--out", out], "multiple of 8");
-    assert_rejected(&["uat", "--k", "0", "--out", out], "--k");
-    assert_rejected(&["uat", "--k", "7", "--out", out], "--k");
+    assert_rejected(&["uat", "--k", "0", "--out", out], "active coordinates k");
+    assert_rejected(&["uat", "--k", "7", "--out", out], "active coordinates k");
     assert_rejected(&["uat", "--widths", "0,4", "--out", out], "--widths");
-    assert_rejected(&["uat", "--samples", "1", "--out", out], "--samples");
-    assert_rejected(&["uat", "--p", "1.5", "--out", out], "--p");
-    assert_rejected(&["uat", "--p", "nan", "--out", out], "--p");
+    assert_rejected(&["uat", "--samples", "1", "--out", out], "training points");
+    assert_rejected(&["uat", "--p", "1.5", "--out", out], "edge probability p");
+    assert_rejected(&["uat", "--p", "nan", "--out", out], "edge probability p");
     assert!(!dir.exists(), "a rejected run created {out}");
 }
 

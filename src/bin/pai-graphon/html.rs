@@ -4,6 +4,7 @@
 
 use crate::CommandFailure as Failure;
 use crate::Progress;
+use pai_graphon::approximation::curves::CurveSpec;
 use pai_graphon::claims::{Row, Status};
 use pai_graphon::convergence::figure1::{figure1, Figure1Config};
 use pai_graphon::ntk::figure2::{figure2, Figure2Config};
@@ -88,19 +89,7 @@ fn figures(seed: MasterSeed) -> Result<Vec<Figure>, Failure> {
         }
     }
     progress.say("report: UAT curves");
-    let args = crate::uat::Args {
-        dims: vec![32, 256],
-        k: 2,
-        widths: vec![16, 32, 64, 128, 256, 512, 1024],
-        samples: 20_000,
-        p: 0.5,
-        // compute takes the report's seed itself; these two are `uat`'s command-line options.
-        seed: crate::SeedOpt {
-            seed: String::new(),
-        },
-        out: None,
-    };
-    let uat = crate::uat::compute(&args, seed)?;
+    let uat = crate::uat::compute(&CurveSpec::report(), seed)?;
     push(
         "Universal approximation · UAT-2, UAT-4",
         "Held-out error over variance against width for a smooth target of two active coordinates and a target on an inactive one (its exact floor dashed), d = 32 and 256.".into(),

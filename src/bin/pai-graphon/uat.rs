@@ -5,19 +5,12 @@
 
 use crate::SeedOpt;
 use crate::{limited, write_outputs, CommandFailure as Failure, Progress};
-use pai_graphon::approximation::fit::{held_out, Reach, Target};
-use pai_graphon::approximation::wiring::{
-    band_coordinate, position, wired_lower_bound, WiringGraphon, ACTIVE_BANDS, INACTIVE_BAND,
-};
+use pai_graphon::approximation::curves::{curves, CurveSpec, Curves};
 use pai_graphon::params;
 use pai_graphon::plot::{loglog, LineSpec, Series, SeriesStyle};
 use pai_graphon::report::sig;
 use pai_graphon::seed::MasterSeed;
-use serde::Serialize;
 use std::path::PathBuf;
-
-/// Failure probability of the printed Chernoff bounds (per width).
-const CHERNOFF_DELTA: f64 = 1e-4;
 
 /// `uat`'s options (the command's doc is in main.rs).
 #[derive(clap::Args)]
@@ -46,74 +39,30 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
-/// One target at one ambient dimension.
-#[derive(Serialize)]
-struct Curve {
-    d: usize,
-    target: String,
-    variance: f64,
-    floor: f64,
-    widths: Vec<usize>,
-    errors: Vec<f64>,
-    wired: Vec<usize>,
-    chernoff: Vec<f64>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct Report {
-    k: usize,
-    p: f64,
-    samples: usize,
-    graphon: String,
-    curves: Vec<Curve>,
-}
-
-fn check(args: &Args) -> Result<Vec<usize>, Failure> {
-    let mut widths = args.widths.clone();
-    widths.sort_unstable();
-    widths.dedup();
-    let bad = |m: String| Err(Failure::Message(m));
-    if widths.is_empty() || widths[0] == 0 {
-        return bad("--widths must be positive".into());
+impl Args {
+    /// The options as the library's validated spec.
+    fn spec(&self) -> Result<CurveSpec, Failure> {
+        let spec = CurveSpec::new(
+            self.dims.clone(),
+            self.k,
+            self.widths.clone(),
+            self.samples,
+            self.p,
+        )?;
+        let entries = usize::try_from(spec.working_set()).unwrap_or(usize::MAX);
+        params::fits_budget(
+            "f64 entries of the fit (2 N d + N (n + 1) + 3 (n + 1)²)",
+            &[entries],
+            8,
+        )?;
+        Ok(spec)
     }
-    if args.dims.is_empty() || args.dims.iter().any(|&d| d == 0 || d % 8 != 0) {
-        return bad(format!(
-            "--d {:?}: each must be a positive multiple of 8",
-            args.dims
-        ));
-    }
-    if args.k == 0 || args.k > INACTIVE_BAND {
-        return bad(format!("--k {}: need 1 to {INACTIVE_BAND}", args.k));
-    }
-    if args.samples < 2 {
-        return bad(format!("--samples {}: need at least 2", args.samples));
-    }
-    if !(args.p > 0.0 && args.p <= 1.0) {
-        return bad(format!("--p {}: need 0 < p ≤ 1", args.p));
-    }
-    // The working set of `held_out` at the largest d and width n, in f64: train and held-out
-    // inputs 2 N d, the design N (n + 1), the Gram matrix, its shifted copy and its factor
-    // 3 (n + 1)².
-    let (n, d) = (
-        widths[widths.len() - 1] as u64 + 1,
-        *args.dims.iter().max().unwrap_or(&0) as u64,
-    );
-    let big = args.samples as u64;
-    let entries = (2 * big * d)
-        .saturating_add(big.saturating_mul(n))
-        .saturating_add(3 * n * n);
-    pai_graphon::params::fits_budget(
-        "f64 entries of the fit (2 N d + N (n + 1) + 3 (n + 1)²)",
-        &[usize::try_from(entries).unwrap_or(usize::MAX)],
-        8,
-    )?;
-    Ok(widths)
 }
 
 pub fn run(args: &Args) -> Result<(), Failure> {
     let out = args.out.as_deref();
     crate::plan_dir(out, &["uat.json", "uat.csv", "uat.png", "uat.svg"])?;
-    let report = compute(args, args.seed.master()?)?;
+    let report = compute(&args.spec()?, args.seed.master()?)?;
     if let Some(dir) = out {
         let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         let files = [("uat.json", json), ("uat.csv", csv(&report))];
@@ -122,83 +71,15 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     crate::output::emit(&table(&report))
 }
 
-/// The fits, wired counts and bounds of every curve.
-pub(crate) fn compute(args: &Args, seed: MasterSeed) -> Result<Report, Failure> {
-    let widths = check(args)?;
-    let bands = args.k.max(ACTIVE_BANDS);
-    let graphon = WiringGraphon::Block { p: args.p, bands };
+/// The curves of `spec`, with a progress line per dimension on a terminal.
+pub(crate) fn compute(spec: &CurveSpec, seed: MasterSeed) -> Result<Curves, Failure> {
     let progress = Progress::on_terminal();
-    let mut curves = Vec::new();
-    for &d in &args.dims {
-        progress.say(&format!(
-            "uat: d = {d}, widths up to {}",
-            widths[widths.len() - 1]
-        ));
-        let j: Vec<usize> = (0..args.k)
-            .map(|r| band_coordinate(r, d))
-            .collect::<Result<_, _>>()?;
-        let off = band_coordinate(INACTIVE_BAND, d)?;
-        let targets = [
-            Target::SinProduct(j.clone()),
-            Target::CosPlusSquare(j[0], off),
-        ];
-        let fit = held_out(
-            &graphon,
-            d,
-            &targets,
-            &widths,
-            args.samples,
-            seed,
-            &format!("uat/d={d}"),
-        )?;
-        for (t, target) in targets.iter().enumerate() {
-            // The edge floor of the target's coordinates (0 on an inactive one: no bound).
-            let coords = target.coords();
-            let floor_p = coords
-                .iter()
-                .map(|&c| graphon.w(0.5, position(c, d)))
-                .fold(1.0, f64::min);
-            let chernoff = widths
-                .iter()
-                .map(|&n| Ok(wired_lower_bound(n, floor_p, coords.len(), CHERNOFF_DELTA)?.1))
-                .collect::<Result<Vec<f64>, pai_graphon::Error>>()?;
-            curves.push(Curve {
-                d,
-                target: name(target),
-                variance: target.variance(),
-                floor: target.floor(&Reach::Joint(j.clone())),
-                widths: widths.clone(),
-                errors: fit.errors[t].clone(),
-                wired: fit.wired[t].clone(),
-                chernoff,
-            });
-        }
-    }
+    let report = curves(spec, seed, &mut |line| progress.say(line))?;
     progress.done();
-    let report = Report {
-        k: args.k,
-        p: args.p,
-        samples: args.samples,
-        graphon: format!(
-            "W = {} on bands 0–{} of 8 (v < {}/8), 0 elsewhere",
-            args.p,
-            bands - 1,
-            bands
-        ),
-        curves,
-    };
     Ok(report)
 }
 
-fn name(t: &Target) -> String {
-    match t {
-        Target::SinProduct(c) => format!("smooth: Π sin(π x_j), j ∈ {c:?}"),
-        Target::CosPlusSquare(a, b) => format!("inactive: cos(π x_{a}) + x_{b}²"),
-        Target::Product(a, b) => format!("x_{a} x_{b}"),
-    }
-}
-
-fn csv(r: &Report) -> String {
+fn csv(r: &Curves) -> String {
     let mut s =
         String::from("d,target,width,error,error_over_variance,floor,wired,chernoff_bound\n");
     for c in &r.curves {
@@ -219,7 +100,7 @@ fn csv(r: &Report) -> String {
     s
 }
 
-fn table(r: &Report) -> String {
+fn table(r: &Curves) -> String {
     let mut s = format!(
         "UAT construction: k = {}, {}; N = {} training and {} held-out points\n",
         r.k, r.graphon, r.samples, r.samples
@@ -248,7 +129,7 @@ fn table(r: &Report) -> String {
     s
 }
 
-pub(crate) fn plot(r: &Report) -> Result<pai_graphon::plot::Rendered, Failure> {
+pub(crate) fn plot(r: &Curves) -> Result<pai_graphon::plot::Rendered, Failure> {
     let mut series: Vec<Series> = r
         .curves
         .iter()
