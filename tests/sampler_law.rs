@@ -45,7 +45,7 @@ use num_rational::BigRational;
 use num_traits::{One, ToPrimitive, Zero};
 use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use pai_graphon::convergence::sampler::{
-    sample_mask, sample_mask_in_memory, sample_scores, threshold_window, MaskSpec,
+    sample_mask, sample_mask_for, sample_mask_in_memory, sample_scores, threshold_window, MaskSpec,
 };
 use pai_graphon::mask::{accumulate_blocks, top_k_mask, Mask};
 use pai_graphon::normal::{half_normal_sf, SF_RELATIVE_BOUND};
@@ -507,24 +507,26 @@ fn configs() -> Vec<Config> {
     out
 }
 
-/// N masks from the production path, labels `SAMPLER-LAW/{config}/{r}`.
+/// N masks from the production path, labels `SAMPLER-LAW/{config}/{r}`, with the concrete law
+/// type as production callers use it (`sample_mask_for` dispatches the same way).
 fn sampler_codes(config: &Config, draws: usize) -> Vec<u32> {
-    let spec = config.spec();
-    let seed = MasterSeed::default();
-    let run = |law: &dyn NoiseLaw| -> Vec<u32> {
-        let hint = threshold_window(&spec, law, 1e-6).unwrap();
-        (0..draws)
-            .into_par_iter()
-            .map(|r| {
-                let label = format!("SAMPLER-LAW/{}/{r}", config.name);
-                code(&sample_mask(&spec, law, seed, &label, Some(hint)).unwrap())
-            })
-            .collect()
-    };
     match config.law {
-        Law::Gaussian => run(&HalfNormal { sigma: 1.0 }),
-        Law::Uniform => run(&UniformAbs { a: 1.0 }),
+        Law::Gaussian => codes_for(config, &HalfNormal { sigma: 1.0 }, draws),
+        Law::Uniform => codes_for(config, &UniformAbs { a: 1.0 }, draws),
     }
+}
+
+fn codes_for<L: NoiseLaw>(config: &Config, law: &L, draws: usize) -> Vec<u32> {
+    let spec = config.spec();
+    let hint = threshold_window(&spec, law, 1e-6).unwrap();
+    (0..draws)
+        .into_par_iter()
+        .map(|r| {
+            let label = format!("SAMPLER-LAW/{}/{r}", config.name);
+            let mask = sample_mask(&spec, law, MasterSeed::default(), &label, Some(hint));
+            code(&mask.unwrap())
+        })
+        .collect()
 }
 
 /// Draws N score vectors of `config` (labels `SAMPLER-LAW/{config}/control/{r}`) and maps each
@@ -836,7 +838,7 @@ fn paper_model(name: &str, model: &str, wrong: &str, n: usize, rho: f64, tests: 
             .map(|s| {
                 let label = format!("SAMPLER-LAW/{name}/{role}/{s}");
                 if fast {
-                    sample_mask(spec, law, seed, &label, Some(hint)).unwrap()
+                    sample_mask_for(spec, &fsm.noise, seed, &label, Some(hint)).unwrap()
                 } else {
                     sample_mask_in_memory(spec, law, seed, &label).unwrap()
                 }
