@@ -32,6 +32,7 @@ mod ntk_selection;
 mod ntk_width;
 mod plot;
 mod registry;
+mod sampler_law;
 mod taxonomy;
 mod taxonomy_stats;
 mod toolbox;
