@@ -36,6 +36,14 @@ use crate::Error;
 use rand_chacha::ChaCha20Rng;
 use std::fmt;
 
+/// The relative slack of the budget check in [`run`]: a claim's spending is a sum or product of
+/// a few f64 terms that add up to its δ in exact arithmetic, so it may exceed δ by roundoff.
+///
+/// ```
+/// assert!(pai_graphon::claims::BUDGET_ROUNDING > 64.0 * f64::EPSILON);
+/// ```
+pub const BUDGET_ROUNDING: f64 = 1e-12;
+
 /// The false-alarm budget δ of each statistical claim (the `delta` of its registry entry): the
 /// probability that its check fails, or its negative control is not rejected, although the
 /// code is right. [`false_alarm_budget`] sums these budgets over the registry (union bound).
@@ -407,7 +415,7 @@ pub fn run(claim: &Claim, seed: MasterSeed, scale: f64) -> Result<Row, Error> {
     let out = (claim.run)(&ctx)?;
     // A vacuous outcome raises no alarm whatever its spending: report it as vacuous.
     let vacuous = out.status() == Status::Vacuous;
-    if !vacuous && out.failure_probability > claim.delta * (1.0 + 1e-12) {
+    if !vacuous && out.failure_probability > claim.delta * (1.0 + BUDGET_ROUNDING) {
         return Err(Error::Budget {
             id: claim.id,
             spent: out.failure_probability,

@@ -513,7 +513,7 @@ impl DeepGraphon {
             let total: f64 = om.iter().sum();
             if om.is_empty()
                 || om.iter().any(|&o| !(o > 0.0 && o.is_finite()))
-                || (total - 1.0).abs() > 1e-12
+                || (total - 1.0).abs() > super::kernel::UNIT_TOLERANCE
             {
                 return Err(NtkError::Graphon {
                     what: "layer",

@@ -40,6 +40,16 @@ const BOUND_ROUNDING: f64 = 64.0 * crate::tol::UNIT_ROUNDOFF;
 /// ```
 pub const MIN_KERNEL_DENSITY: f64 = f64::MIN_POSITIVE;
 
+/// How far from 1 an input's squared norm or a quadrature rule's weight sum may be: the kernel
+/// formulas assume unit rows and weights summing to 1, and an input normalised in f64 (as
+/// `unit_rows` does) is off by a few units of roundoff times its length, far below this.
+///
+/// ```
+/// use pai_graphon::ntk::kernel::UNIT_TOLERANCE;
+/// assert!(UNIT_TOLERANCE > 1e3 * f64::EPSILON && UNIT_TOLERANCE < 1e-9);
+/// ```
+pub const UNIT_TOLERANCE: f64 = 1e-12;
+
 /// The most Gauss–Legendre nodes [`KernelGraphon::monotone_in_u`] accepts: the one limit of
 /// `ntk --nodes`, [`crate::params::NODES`]. Time bounds it as well as memory: the rule costs
 /// `O(m²)` to build (about 2 s at this m on one core) and the kernel one Gram matrix per node;
@@ -280,7 +290,9 @@ impl KernelGraphon {
             });
         }
         let total: f64 = weights.iter().sum();
-        if weights.iter().any(|&o| !(o > 0.0 && o.is_finite())) || (total - 1.0).abs() > 1e-12 {
+        if weights.iter().any(|&o| !(o > 0.0 && o.is_finite()))
+            || (total - 1.0).abs() > UNIT_TOLERANCE
+        {
             return Err(NtkError::Graphon {
                 what: "sum of the quadrature weights",
                 value: total,
@@ -698,7 +710,7 @@ fn chunk_rows(c: usize, n: usize) -> (usize, usize) {
     (c * ROW_CHUNK, ((c + 1) * ROW_CHUNK).min(n))
 }
 
-/// The rows must already have unit norm (to 1e-12): the kernel formulas assume it. The one
+/// The rows must already have unit norm (to [`UNIT_TOLERANCE`]): the kernel formulas assume it. The one
 /// check of this, used by every NTK module.
 pub(crate) fn check_unit_rows(x: MatRef<'_, f64>) -> Result<(), NtkError> {
     if x.nrows() == 0 || x.ncols() == 0 {
@@ -706,7 +718,7 @@ pub(crate) fn check_unit_rows(x: MatRef<'_, f64>) -> Result<(), NtkError> {
     }
     for b in 0..x.nrows() {
         let norm2: f64 = (0..x.ncols()).map(|j| x[(b, j)] * x[(b, j)]).sum();
-        if !norm2.is_finite() || (norm2 - 1.0).abs() > 1e-12 {
+        if !norm2.is_finite() || (norm2 - 1.0).abs() > UNIT_TOLERANCE {
             return Err(NtkError::Data {
                 what: "input squared norm",
                 value: norm2,
