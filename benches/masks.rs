@@ -52,7 +52,9 @@ fn numpy_sweep() -> Option<f64> {
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.starts_with("numpy-sweep-seconds"))?;
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("numpy-sweep-seconds"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
@@ -125,7 +127,9 @@ fn sweep(law: &HalfNormal, seed: MasterSeed) {
              {:.1}, target >= 10)",
             numpy / total
         ),
-        None => println!("  NumPy sweep            skipped (no NumPy in $PAI_BENCH_PYTHON or python3)"),
+        None => {
+            println!("  NumPy sweep            skipped (no NumPy in $PAI_BENCH_PYTHON or python3)")
+        }
     }
 }
 

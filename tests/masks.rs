@@ -130,7 +130,10 @@ fn ties_are_kept_in_index_order_on_every_path() {
     let seed = MasterSeed::default();
     let scores = sample_scores(&spec, &TwoPoint, seed, "MASKS/ties").unwrap();
     let reference = sample_mask_in_memory(&spec, &TwoPoint, seed, "MASKS/ties").unwrap();
-    assert_eq!((reference.threshold(), reference.kept()), (1.0, spec.kept()));
+    assert_eq!(
+        (reference.threshold(), reference.kept()),
+        (1.0, spec.kept())
+    );
     let (hit, below, above) = (
         Window { lo: 0.5, hi: 1.5 },
         Window { lo: 1.5, hi: 3.0 },

@@ -77,7 +77,12 @@ pub(crate) struct Table(Box<[f64; CELLS + 1]>);
 impl std::fmt::Debug for Table {
     /// The ends only: the table has 65537 entries.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Table(T[1] = {}, T[2^15] = {})", self.0[1], self.0[CELLS / 2])
+        write!(
+            f,
+            "Table(T[1] = {}, T[2^15] = {})",
+            self.0[1],
+            self.0[CELLS / 2]
+        )
     }
 }
 
@@ -115,7 +120,11 @@ impl Table {
             return Table::new(law).map(Arc::new);
         }
         let spec = law.spec();
-        let lock = || CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let lock = || {
+            CACHE
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
         if let Some((_, _, t)) = lock().iter().find(|(i, s, _)| *i == id && *s == spec) {
             return Ok(t.clone());
         }
@@ -534,15 +543,26 @@ mod tests {
                 let m = field.top_k(&stream, k, w).unwrap();
                 assert_eq!(m, reference, "{name}: top-k, window {w:?}, rep {rep}");
                 let holds = w.0 <= m.threshold() && m.threshold() <= w.1;
-                assert!(holds || m.passes() > 1, "{name}: a missed window took one pass");
+                assert!(
+                    holds || m.passes() > 1,
+                    "{name}: a missed window took one pass"
+                );
             }
             for tau in [0.0, reference.threshold(), 0.7, 1e300] {
                 let frozen = field.frozen(&stream, tau).unwrap();
                 let above: Vec<u8> = scores.iter().map(|s| (*s > tau) as u8).collect();
                 let expected = Mask::from_entries(n, d, &above).unwrap();
-                assert_eq!(frozen.row_degrees(), expected.row_degrees(), "{name}: τ {tau}");
+                assert_eq!(
+                    frozen.row_degrees(),
+                    expected.row_degrees(),
+                    "{name}: τ {tau}"
+                );
                 for i in 0..n {
-                    assert_eq!(frozen.row_words(i), expected.row_words(i), "{name}: τ {tau}");
+                    assert_eq!(
+                        frozen.row_words(i),
+                        expected.row_words(i),
+                        "{name}: τ {tau}"
+                    );
                 }
             }
         }
@@ -594,7 +614,9 @@ mod tests {
     #[test]
     fn ties_at_zero_and_shared_rows_are_exact() {
         // Half the rows have φ = 0: their scores tie at 0 and ρ = 0.7 keeps some, by index.
-        let phi: Vec<f64> = (0..40).map(|i| if i < 25 { 0.0 } else { 1.0 + i as f64 }).collect();
+        let phi: Vec<f64> = (0..40)
+            .map(|i| if i < 25 { 0.0 } else { 1.0 + i as f64 })
+            .collect();
         let psi = vec![1.0; 33];
         let law = UniformAbs { a: 1.0 };
         let table = Table::new(&law).unwrap();
@@ -606,10 +628,22 @@ mod tests {
             row_source: None,
         };
         let k = (0.7f64 * 40.0 * 33.0).round() as u64;
-        check("zero rows", &field, k, &[(0.0, f64::INFINITY), (0.0, 0.0), (3.0, 9.0)]);
-        let shared: Vec<usize> = (0..40).map(|i| if i % 7 == 3 { i / 2 } else { i }).collect();
+        check(
+            "zero rows",
+            &field,
+            k,
+            &[(0.0, f64::INFINITY), (0.0, 0.0), (3.0, 9.0)],
+        );
+        let shared: Vec<usize> = (0..40)
+            .map(|i| if i % 7 == 3 { i / 2 } else { i })
+            .collect();
         field.row_source = Some(&shared);
-        check("shared rows", &field, k, &[(0.0, f64::INFINITY), (3.0, 9.0)]);
+        check(
+            "shared rows",
+            &field,
+            k,
+            &[(0.0, f64::INFINITY), (3.0, 9.0)],
+        );
     }
 
     #[test]

@@ -79,13 +79,15 @@ pub const ROW_BLOCK: usize = 64;
 /// ```
 pub const WINDOW_DELTA: f64 = 1e-4;
 
-/// Row and column groups per side in [`threshold_window`]'s bounding sums.
+/// Log-spaced bins per side in [`threshold_window`]'s bounding sums: the positive profile values
+/// of each side fall into this many bins of equal width in log scale (a bin spans a factor
+/// (max/min)^(1/4096)), and products of bins into classes by the sum of the bin indices.
 ///
 /// ```
 /// use pai_graphon::convergence::sampler::{sample_mask, threshold_window, MaskSpec, HINT_GROUPS};
 /// use pai_graphon::convergence::{noise::HalfNormal, profile::Profile};
 /// use pai_graphon::seed::MasterSeed;
-/// // More row values than groups: the window brackets grouped sums, and still holds τ_n.
+/// // More row values than bins: the window brackets binned sums, and still holds τ_n.
 /// let exp3 = Profile::parse("exp:3").unwrap();
 /// let spec = MaskSpec::new(HINT_GROUPS + 44, 2, 0.2, &exp3, &exp3).unwrap();
 /// let law = HalfNormal { sigma: 1.0 };
@@ -93,7 +95,7 @@ pub const WINDOW_DELTA: f64 = 1e-4;
 /// let m = sample_mask(&spec, &law, MasterSeed::default(), "DOC", Some(w)).unwrap();
 /// assert!(w.lo <= m.threshold() && m.threshold() <= w.hi && m.passes() == 1);
 /// ```
-pub const HINT_GROUPS: usize = 256;
+pub const HINT_GROUPS: usize = 4096;
 
 /// The grid values `profile((i + 1/2)/m)` for i = 0..m.
 ///
@@ -363,7 +365,13 @@ pub fn sample_mask_in_memory<L: NoiseLaw + ?Sized>(
         .for_each(|(b, chunk)| {
             let mut rng = seed.stream(&format!("{prefix}/rows={b}"));
             for (local, row) in chunk.chunks_mut(d).enumerate() {
-                fill_row(law, &mut rng, spec.phi[b * ROW_BLOCK + local], &spec.psi, row);
+                fill_row(
+                    law,
+                    &mut rng,
+                    spec.phi[b * ROW_BLOCK + local],
+                    &spec.psi,
+                    row,
+                );
             }
         });
     if let Some(bad) = scores.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
@@ -485,52 +493,74 @@ pub fn sample_mask_for(
 pub fn draw_uniforms(spec: &MaskSpec, seed: MasterSeed, prefix: &str) -> u64 {
     // the table is not read: any valid law's will do, and the cached one is free
     let law = super::noise::UniformAbs { a: 1.0 };
-    with_field(spec, &law, |field| Ok(field.primary_checksum(&seed.stream(prefix))))
-        .expect("the uniform law's table is valid")
+    with_field(spec, &law, |field| {
+        Ok(field.primary_checksum(&seed.stream(prefix)))
+    })
+    .expect("the uniform law's table is valid")
 }
 
-/// Sorted profile values grouped into at most [`HINT_GROUPS`] runs: (min, max, weight) per run.
-fn profile_groups(values: &[f64]) -> Vec<(f64, f64, f64)> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let m = sorted.len();
-    let g = m.min(HINT_GROUPS);
-    (0..g)
-        .map(|a| {
-            let (start, end) = (a * m / g, (a + 1) * m / g);
-            (
-                sorted[start],
-                sorted[end - 1],
-                (end - start) as f64 / m as f64,
-            )
-        })
+/// The positive values in [`HINT_GROUPS`] log-spaced bins: (bin, min, max, weight) of the
+/// non-empty ones, weight = count / len (zeros, whose products are 0, are left out).
+fn log_bins(values: &[f64]) -> Vec<(usize, f64, f64, f64)> {
+    let positive = values.iter().copied().filter(|v| *v > 0.0);
+    let (lo, hi) = positive.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let span = (hi / lo).ln();
+    let mut bins = vec![(f64::INFINITY, 0.0f64, 0usize); HINT_GROUPS];
+    for &v in values.iter().filter(|v| **v > 0.0) {
+        // any bin index is valid: the classes use each bin's actual min and max
+        let at = if span > 0.0 {
+            ((v / lo).ln() / span * HINT_GROUPS as f64) as usize
+        } else {
+            0
+        };
+        let bin = &mut bins[at.min(HINT_GROUPS - 1)];
+        *bin = (bin.0.min(v), bin.1.max(v), bin.2 + 1);
+    }
+    let m = values.len() as f64;
+    (bins.into_iter().enumerate())
+        .filter(|(_, b)| b.2 > 0)
+        .map(|(a, (min, max, count))| (a, min, max, count as f64 / m))
         .collect()
 }
 
-/// A bound on `g_n(τ) = (1/nd) Σ_ij P(φ_i ψ_j |ξ| > τ)`: with the group maxima an upper bound,
+/// Classes of the positive products φ_i ψ_j: (min, max, weight), a row bin a and column bin b
+/// falling into class a + b. The rounded product is monotone in each factor, so every product
+/// of a class lies within its (min, max).
+fn product_classes(phi: &[f64], psi: &[f64]) -> Vec<(f64, f64, f64)> {
+    let (rows, cols) = (log_bins(phi), log_bins(psi));
+    let mut classes = vec![(f64::INFINITY, 0.0f64, 0.0); 2 * HINT_GROUPS - 1];
+    for &(a, r_min, r_max, r_w) in &rows {
+        for &(b, c_min, c_max, c_w) in &cols {
+            let class = &mut classes[a + b];
+            *class = (
+                class.0.min(r_min * c_min),
+                class.1.max(r_max * c_max),
+                class.2 + r_w * c_w,
+            );
+        }
+    }
+    classes.retain(|c| c.2 > 0.0);
+    classes
+}
+
+/// A bound on `g_n(τ) = (1/nd) Σ_ij P(φ_i ψ_j |ξ| > τ)`: with the class maxima an upper bound,
 /// with the minima a lower bound (the tail is monotone in the profile product).
 fn tail_mass<L: NoiseLaw + ?Sized>(
     law: &L,
-    rows: &[(f64, f64, f64)],
-    cols: &[(f64, f64, f64)],
+    classes: &[(f64, f64, f64)],
     tau: f64,
     upper: bool,
 ) -> f64 {
-    let pick = |g: &(f64, f64, f64)| if upper { g.1 } else { g.0 };
-    rows.iter()
-        .map(|r| {
-            cols.iter()
-                .map(|c| {
-                    let product = pick(r) * pick(c);
-                    let p = if product == 0.0 {
-                        0.0
-                    } else {
-                        law.tail(tau / product)
-                    };
-                    c.2 * p
-                })
-                .sum::<f64>()
-                * r.2
+    let pick = |c: &(f64, f64, f64)| if upper { c.1 } else { c.0 };
+    classes
+        .iter()
+        .map(|c| {
+            let product = pick(c);
+            if product == 0.0 {
+                0.0
+            } else {
+                c.2 * law.tail(tau / product)
+            }
         })
         .sum()
 }
@@ -567,8 +597,9 @@ fn crossing(mass: impl Fn(f64) -> f64, target: f64, mut a: f64, mut b: f64, keep
 ///
 /// Let N = n·d, `t = N · sqrt(ln(1/δ') / (2N))` with δ' = δ/2 (one-sided Hoeffding for the count
 /// of scores above a fixed τ, a sum of N independent indicators), and let `g⁻ ≤ g_n ≤ g⁺` be
-/// the bounds on the expected fraction above τ obtained by grouping the sorted profiles into at
-/// most [`HINT_GROUPS`] runs and using the run minima, resp. maxima. Then `lo` with
+/// the bounds on the expected fraction above τ obtained by binning each side's positive profile
+/// values into [`HINT_GROUPS`] log-spaced bins, their products into classes, and using the class
+/// minima, resp. maxima. Then `lo` with
 /// `g⁻(lo) ≥ (k + t)/N` has at least k scores ≥ lo, and `hi` with `g⁺(hi) ≤ (k − 1 − t)/N` has
 /// fewer than k scores above it, each except with probability δ/2. (The f64 rounding of the
 /// tail, ~1e-16 relative, is far below t/N and ignored: the window is only a hint.)
@@ -592,10 +623,10 @@ pub fn threshold_window<L: NoiseLaw + ?Sized>(
         .map_err(|e| ConvergenceError::Density(format!("window failure probability: {e}")))?
         * cells;
     let k = spec.kept() as f64;
-    let (rows, cols) = (profile_groups(&spec.phi), profile_groups(&spec.psi));
-    let top = rows[rows.len() - 1].1 * cols[cols.len() - 1].1;
-    let lower = |tau: f64| tail_mass(law, &rows, &cols, tau, false);
-    let upper = |tau: f64| tail_mass(law, &rows, &cols, tau, true);
+    let classes = product_classes(&spec.phi, &spec.psi);
+    let top = classes.iter().fold(0.0f64, |t, c| t.max(c.1));
+    let lower = |tau: f64| tail_mass(law, &classes, tau, false);
+    let upper = |tau: f64| tail_mass(law, &classes, tau, true);
     // Beyond `top · tail_inverse(q)` every cell has tail ≤ q.
     let bracket = |q: f64| top * law.tail_inverse(q);
     let lo_target = (k + slack) / cells;
