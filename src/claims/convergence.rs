@@ -255,7 +255,7 @@ fn cached_sweep(
 }
 
 /// The frozen-threshold sweep behind CONV-2 and CONV-3: at each width, scores from the streams
-/// `CONV-2/n=…/d=…/rows=b`, M = 1{S > τ̂}, P = P(S > τ̂) on the grid, the certified cut-norm
+/// `CONV-2/n=…/d=…`, M = 1{S > τ̂}, P = P(S > τ̂) on the grid, the certified cut-norm
 /// interval of M − P, and the bounds it is checked against. `delta_per_width` is the failure
 /// probability each bound spends at each width.
 pub(crate) fn cut_sweep(

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod figure1;
+pub(crate) mod inversion;
 pub mod limit;
 pub mod noise;
 pub mod profile;

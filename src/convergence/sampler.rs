@@ -10,30 +10,23 @@
 //! form, so all paths agree bit for bit. Scores must be finite and non-negative; a noise law
 //! that yields NaN, ∞ or a negative value is reported as an error.
 //!
-//! **Randomness.** Rows are grouped in blocks of [`ROW_BLOCK`] = 64: block b holds rows
-//! `64b .. min(64b + 64, n)` and draws all of its |ξ| from the ChaCha stream
-//! `MasterSeed::stream("{prefix}/rows={b}")`, in row-major order (row by row, column 0 first).
-//! Blocks run in parallel under rayon; a block's stream can be replayed on its own, which the
-//! multi-pass paths do.
+//! **Randomness and paths.**
+//! - [`sample_mask`], [`sample_frozen`] and [`sample_scores`] read the one ChaCha20 stream
+//!   `MasterSeed::stream(prefix)` by inversion: entry (i, j) has a uniform `U_ij` (a 16-bit
+//!   primary draw, plus 37 refinement bits read only when needed, at fixed positions of the
+//!   stream) and `|ξ_ij| = law.tail_inverse(U_ij)`, so `S_ij = fl(fl(φ_i ψ_j) · tail_inverse(U_ij))`.
+//!   The layout and the output-sensitive exact selection are documented in
+//!   `convergence::inversion` (crate-private): most entries cost one 16-bit uniform and two
+//!   integer comparisons, and only the entries near the threshold get their exact score. The
+//!   threshold window is a hint: a miss costs passes ([`Mask::passes`]), never exactness.
+//! - [`sample_mask_in_memory`], the slow reference the tests compare against, is independent:
+//!   rows are grouped in blocks of [`ROW_BLOCK`] = 64, block b draws its |ξ| by
+//!   `law.sample_abs` (a ziggurat for the half-normal) from the stream `"{prefix}/rows={b}"`,
+//!   row-major, and all n·d scores are held in memory for one selection. Same law, other bits.
 //!
 //! **Top-k.** The mask keeps the k = round(ρ n d) largest scores, ties broken by the smaller
 //! linear index, as defined in [`crate::mask`] (the generic [`Mask`], [`kept_count`] and
 //! top-k live there; this module is the FSM sampler).
-//!
-//! **Paths.**
-//! - [`sample_mask`] with a threshold window `[lo, hi]` (e.g. from [`threshold_window`]): one pass
-//!   over the streams sets the bits of scores above `hi` and keeps the (score, index) pairs inside
-//!   the window; the k-th entry is selected exactly among them. If the k-th score is not in the
-//!   window (or the window holds more than [`CANDIDATE_CAP`] pairs) it falls back to the exact
-//!   multi-pass path. Correctness never depends on the window.
-//! - [`sample_mask_exact`]: selection in passes over replayed streams, memory O(n d / 8) for the
-//!   bits plus at most the candidate cap. Pass 1 histograms the top 19 bits below the sign of the
-//!   scores' bit patterns (monotone in the value for non-negative f64); the bucket holding the
-//!   k-th entry becomes the window of a second pass. A bucket with more pairs than the cap is
-//!   refined by further histogram passes over the next 16, 16, 12 bits; a bucket that is a single
-//!   value (a tie of more than the cap) is resolved by counting the ties per block and keeping the
-//!   first ones in index order.
-//! - [`sample_mask_in_memory`]: all scores in memory, one selection; the reference for tests.
 //!
 //! ```
 //! use pai_graphon::convergence::sampler::{sample_mask, sample_mask_in_memory, MaskSpec};
@@ -42,61 +35,59 @@
 //! let spec = MaskSpec::from_grids(vec![1.0; 100], vec![1.0; 30], 0.1).unwrap();
 //! let (law, seed) = (HalfNormal { sigma: 1.0 }, MasterSeed::default());
 //! let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-//! let multi_pass = one.install(|| sample_mask(&spec, &law, seed, "DOC", None)).unwrap();
+//! let fast = one.install(|| sample_mask(&spec, &law, seed, "DOC", None)).unwrap();
+//! assert_eq!(fast, sample_mask(&spec, &law, seed, "DOC", None).unwrap()); // any thread count
 //! let reference = sample_mask_in_memory(&spec, &law, seed, "DOC").unwrap();
-//! assert_eq!(multi_pass, reference); // same entries and threshold, bit for bit
-//! assert_eq!(reference.kept(), 300);
+//! assert_eq!((fast.kept(), reference.kept()), (300, 300)); // same law, independent streams
+//! assert_ne!(fast, reference);
 //! ```
 
+use super::inversion::{Field, Table};
 use super::noise::{Noise, NoiseLaw};
 use super::profile::Profile;
 use super::ConvergenceError;
-use crate::mask::{cell_count, kept_count, select_top, top_k_mask, Mask, IN_MEMORY_LIMIT};
+use crate::mask::{cell_count, kept_count, top_k_mask, Mask, IN_MEMORY_LIMIT};
 use crate::params::Density;
 use crate::seed::MasterSeed;
 use crate::tol::{hoeffding, Tail};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Rows per random stream (and per parallel task).
+/// Rows per random stream of the reference [`sample_mask_in_memory`].
 ///
 /// ```
-/// use pai_graphon::convergence::sampler::{sample_scores, MaskSpec, ROW_BLOCK};
+/// use pai_graphon::convergence::sampler::{sample_mask_in_memory, MaskSpec, ROW_BLOCK};
 /// use pai_graphon::convergence::noise::{NoiseLaw, UniformAbs};
 /// use pai_graphon::seed::MasterSeed;
-/// let spec = |n| MaskSpec::from_grids(vec![1.0; n], vec![1.0; 3], 0.5).unwrap();
+/// let spec = MaskSpec::from_grids(vec![1.0; ROW_BLOCK + 1], vec![1.0], 1.0 / 65.0).unwrap();
 /// let (law, seed) = (UniformAbs { a: 1.0 }, MasterSeed::default());
-/// let short = sample_scores(&spec(ROW_BLOCK), &law, seed, "DOC").unwrap();
-/// let long = sample_scores(&spec(ROW_BLOCK + 1), &law, seed, "DOC").unwrap();
-/// // Block 0 has its own stream, so extra rows leave it alone; row 64 opens block 1's stream.
-/// assert_eq!(&long[..short.len()], &short[..]);
-/// assert_eq!(long[3 * ROW_BLOCK], law.sample_abs(&mut seed.stream("DOC/rows=1")));
+/// // k = 1: the largest of 65 draws, 64 from block 0's stream and one from block 1's.
+/// let block = |b: usize, draws: usize| {
+///     let mut rng = seed.stream(&format!("DOC/rows={b}"));
+///     (0..draws).map(|_| law.sample_abs(&mut rng)).fold(0.0, f64::max)
+/// };
+/// let m = sample_mask_in_memory(&spec, &law, seed, "DOC").unwrap();
+/// assert_eq!(m.threshold(), block(0, ROW_BLOCK).max(block(1, 1)));
 /// ```
 pub const ROW_BLOCK: usize = 64;
 
-/// Largest number of (score, index) candidates (16 bytes each, so 128 MiB) a single pass keeps.
+/// Failure probability of the window [`sample_mask`] computes when given none (a miss costs
+/// one more pass, never a wrong mask).
 ///
 /// ```
-/// use pai_graphon::convergence::sampler::{sample_mask_exact, sample_mask_in_memory, MaskSpec, CANDIDATE_CAP};
-/// use pai_graphon::convergence::noise::UniformAbs;
-/// use pai_graphon::seed::MasterSeed;
-/// assert_eq!(16 * CANDIDATE_CAP, 128 << 20);
-/// let spec = MaskSpec::from_grids(vec![1.0; 70], vec![2.0; 30], 0.3).unwrap();
-/// let (law, seed) = (UniformAbs { a: 1.0 }, MasterSeed::default());
-/// let m = sample_mask_exact(&spec, &law, seed, "DOC", CANDIDATE_CAP).unwrap();
-/// assert_eq!(m, sample_mask_in_memory(&spec, &law, seed, "DOC").unwrap());
-/// assert_eq!(m.passes(), 2); // a histogram, then the candidates of one bucket
+/// assert_eq!(pai_graphon::convergence::sampler::WINDOW_DELTA, 1e-4);
 /// ```
-pub const CANDIDATE_CAP: usize = 1 << 23;
+pub const WINDOW_DELTA: f64 = 1e-4;
 
-/// Row and column groups per side in [`threshold_window`]'s bounding sums.
+/// Log-spaced bins per side in [`threshold_window`]'s bounding sums: the positive profile values
+/// of each side fall into this many bins of equal width in log scale (a bin spans a factor
+/// (max/min)^(1/4096)), and products of bins into classes by the sum of the bin indices.
 ///
 /// ```
 /// use pai_graphon::convergence::sampler::{sample_mask, threshold_window, MaskSpec, HINT_GROUPS};
 /// use pai_graphon::convergence::{noise::HalfNormal, profile::Profile};
 /// use pai_graphon::seed::MasterSeed;
-/// // More row values than groups: the window brackets grouped sums, and still holds τ_n.
+/// // More row values than bins: the window brackets binned sums, and still holds τ_n.
 /// let exp3 = Profile::parse("exp:3").unwrap();
 /// let spec = MaskSpec::new(HINT_GROUPS + 44, 2, 0.2, &exp3, &exp3).unwrap();
 /// let law = HalfNormal { sigma: 1.0 };
@@ -104,13 +95,7 @@ pub const CANDIDATE_CAP: usize = 1 << 23;
 /// let m = sample_mask(&spec, &law, MasterSeed::default(), "DOC", Some(w)).unwrap();
 /// assert!(w.lo <= m.threshold() && m.threshold() <= w.hi && m.passes() == 1);
 /// ```
-pub const HINT_GROUPS: usize = 256;
-
-/// Bits fixed by each histogram level of the exact path, from bit 62 (below the sign) down.
-const LEVEL_WIDTHS: [u32; 4] = [19, 16, 16, 12];
-
-/// The bit pattern of the largest finite f64; valid scores have patterns at most this.
-const MAX_FINITE_BITS: u64 = 0x7fef_ffff_ffff_ffff;
+pub const HINT_GROUPS: usize = 4096;
 
 /// The grid values `profile((i + 1/2)/m)` for i = 0..m.
 ///
@@ -253,18 +238,6 @@ impl MaskSpec {
     pub fn score(&self, i: usize, j: usize, abs_xi: f64) -> f64 {
         (self.phi[i] * self.psi[j]) * abs_xi
     }
-
-    fn blocks(&self) -> usize {
-        self.rows().div_ceil(ROW_BLOCK)
-    }
-
-    fn words_per_row(&self) -> usize {
-        self.cols().div_ceil(64)
-    }
-
-    fn block_rows(&self, b: usize) -> std::ops::Range<usize> {
-        b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(self.rows())
-    }
 }
 
 /// A window `[lo, hi]` expected to contain the threshold τ_n; a hint only.
@@ -304,13 +277,7 @@ impl Window {
     }
 }
 
-fn invalid_score(bits: u64) -> ConvergenceError {
-    ConvergenceError::Score {
-        score: f64::from_bits(bits),
-    }
-}
-
-/// Fills `out` with the scores of row `i`, drawing |ξ| from `rng`.
+/// Fills `out` with the scores of row `i`, drawing |ξ| from `rng` (the reference's streams).
 #[inline]
 fn fill_row<L: NoiseLaw + ?Sized>(
     law: &L,
@@ -324,34 +291,36 @@ fn fill_row<L: NoiseLaw + ?Sized>(
     }
 }
 
-/// Replays block b: calls `visit(local_row, scores)` row by row until it returns false.
-fn visit_block<L: NoiseLaw + ?Sized>(
+/// The spec's field for the inversion sampler, with the law's (cached) table.
+fn with_field<L: NoiseLaw + ?Sized, T>(
     spec: &MaskSpec,
     law: &L,
-    seed: MasterSeed,
-    prefix: &str,
-    b: usize,
-    mut visit: impl FnMut(usize, &[f64]) -> bool,
-) {
-    let mut rng = seed.stream(&format!("{prefix}/rows={b}"));
-    let mut row = vec![0.0; spec.cols()];
-    for (local, i) in spec.block_rows(b).enumerate() {
-        fill_row(law, &mut rng, spec.phi[i], &spec.psi, &mut row);
-        if !visit(local, &row) {
-            return;
-        }
-    }
+    run: impl FnOnce(&Field<L>) -> Result<T, ConvergenceError>,
+) -> Result<T, ConvergenceError> {
+    let table = Table::cached(law)?;
+    run(&Field {
+        phi: &spec.phi,
+        psi: &spec.psi,
+        law,
+        table: &table,
+        row_source: None,
+    })
 }
 
-/// The exact scores, row-major, for n·d ≤ [`IN_MEMORY_LIMIT`] (same streams as every path).
+/// The exact scores of [`sample_mask`]'s uniforms, row-major, for n·d ≤ [`IN_MEMORY_LIMIT`]:
+/// `S_ij = (φ_i · ψ_j) · law.tail_inverse(U_ij)` (module doc), so that thresholding them gives
+/// [`sample_frozen`]'s mask and their top k [`sample_mask`]'s.
 ///
 /// ```
-/// use pai_graphon::convergence::{sampler::{sample_scores, MaskSpec}, noise::UniformAbs};
-/// use pai_graphon::seed::MasterSeed;
+/// use pai_graphon::convergence::{sampler::{sample_mask, sample_scores, MaskSpec}, noise::UniformAbs};
+/// use pai_graphon::{mask::top_k_mask, seed::MasterSeed};
 /// let spec = MaskSpec::from_grids(vec![0.0, 1.0], vec![1.0; 3], 0.5).unwrap();
-/// let s = sample_scores(&spec, &UniformAbs { a: 1.0 }, MasterSeed::default(), "DOC").unwrap();
+/// let (law, seed) = (UniformAbs { a: 1.0 }, MasterSeed::default());
+/// let s = sample_scores(&spec, &law, seed, "DOC").unwrap();
 /// assert_eq!(&s[..3], &[0.0; 3]); // φ_0 = 0
 /// assert!(s[3..].iter().all(|x| *x > 0.0 && *x < 1.0));
+/// let m = sample_mask(&spec, &law, seed, "DOC", None).unwrap();
+/// assert_eq!(m, top_k_mask(2, 3, &s, 3).unwrap());
 /// ```
 pub fn sample_scores<L: NoiseLaw + ?Sized>(
     spec: &MaskSpec,
@@ -368,20 +337,12 @@ pub fn sample_scores<L: NoiseLaw + ?Sized>(
             why: "the in-memory limit",
         });
     }
-    let mut scores = vec![0.0; cells];
-    scores
-        .par_chunks_mut(ROW_BLOCK * spec.cols())
-        .enumerate()
-        .for_each(|(b, chunk)| {
-            visit_block(spec, law, seed, prefix, b, |local, row| {
-                chunk[local * row.len()..(local + 1) * row.len()].copy_from_slice(row);
-                true
-            })
-        });
-    Ok(scores)
+    with_field(spec, law, |field| field.scores(&seed.stream(prefix)))
 }
 
-/// The mask from all scores held in memory (n·d ≤ [`IN_MEMORY_LIMIT`]): the reference path.
+/// The reference mask (n·d ≤ [`IN_MEMORY_LIMIT`]): every score drawn by `law.sample_abs` from
+/// the streams `"{prefix}/rows={b}"` (module doc), held in memory, one selection. Independent of
+/// [`sample_mask`]'s streams and code, the slow path its tests compare it against.
 ///
 /// ```
 /// use pai_graphon::convergence::{sampler::{sample_mask_in_memory, MaskSpec}, noise::HalfNormal};
@@ -397,106 +358,47 @@ pub fn sample_mask_in_memory<L: NoiseLaw + ?Sized>(
     seed: MasterSeed,
     prefix: &str,
 ) -> Result<Mask, ConvergenceError> {
-    let scores = sample_scores(spec, law, seed, prefix)?;
-    let mut mask = top_k_mask(spec.rows(), spec.cols(), &scores, spec.kept())?;
+    let (n, d) = (spec.rows(), spec.cols());
+    if n * d > IN_MEMORY_LIMIT {
+        return Err(ConvergenceError::TooLarge {
+            what: "scores in memory",
+            requested: n * d,
+            max: IN_MEMORY_LIMIT,
+            why: "the in-memory limit",
+        });
+    }
+    let mut scores = vec![0.0; n * d];
+    scores
+        .par_chunks_mut(ROW_BLOCK * d)
+        .enumerate()
+        .for_each(|(b, chunk)| {
+            let mut rng = seed.stream(&format!("{prefix}/rows={b}"));
+            for (local, row) in chunk.chunks_mut(d).enumerate() {
+                fill_row(
+                    law,
+                    &mut rng,
+                    spec.phi[b * ROW_BLOCK + local],
+                    &spec.psi,
+                    row,
+                );
+            }
+        });
+    if let Some(bad) = scores.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+        return Err(ConvergenceError::Score { score: *bad });
+    }
+    let mut mask = top_k_mask(n, d, &scores, spec.kept())?;
     mask.passes = 1;
     Ok(mask)
 }
 
-/// What one window pass found in one block.
-struct BlockWindow {
-    above: u64,
-    candidates: Vec<(f64, u64)>,
-    max_bits: u64,
-}
-
-/// The count of scores above a window and the (score, index) pairs inside it.
-type WindowFound = (u64, Vec<(f64, u64)>);
-
-/// One pass: writes every word of `bits` with the scores above `hi`, collects the (score,
-/// index) pairs inside `[lo, hi]`. `None` if more than `cap` pairs turned up (bits then partial).
-fn window_pass<L: NoiseLaw + ?Sized>(
-    spec: &MaskSpec,
-    law: &L,
-    seed: MasterSeed,
-    prefix: &str,
-    window: Window,
-    bits: &mut [u64],
-    cap: usize,
-) -> Result<Option<WindowFound>, ConvergenceError> {
-    let (lo, hi) = (window.lo, window.hi);
-    let wpr = spec.words_per_row();
-    let collected = AtomicUsize::new(0);
-    let overflow = AtomicBool::new(false);
-    let blocks: Vec<BlockWindow> = bits
-        .par_chunks_mut(ROW_BLOCK * wpr)
-        .enumerate()
-        .map(|(b, words)| {
-            let mut out = BlockWindow {
-                above: 0,
-                candidates: Vec::new(),
-                max_bits: 0,
-            };
-            let first_row = (b * ROW_BLOCK) as u64;
-            visit_block(spec, law, seed, prefix, b, |local, row| {
-                let before = out.candidates.len();
-                let base = (first_row + local as u64) * spec.cols() as u64;
-                let row_words = &mut words[local * wpr..(local + 1) * wpr];
-                for (c, (chunk, word)) in row.chunks(64).zip(row_words).enumerate() {
-                    let mut w = 0u64;
-                    let mut max_bits = out.max_bits;
-                    for (t, &s) in chunk.iter().enumerate() {
-                        w |= ((s > hi) as u64) << t;
-                        max_bits = max_bits.max(s.to_bits());
-                        if s >= lo && s <= hi {
-                            out.candidates.push((s, base + (c * 64 + t) as u64));
-                        }
-                    }
-                    out.max_bits = max_bits;
-                    *word = w;
-                    out.above += w.count_ones() as u64;
-                }
-                let added = out.candidates.len() - before;
-                let total = collected.fetch_add(added, Ordering::Relaxed) + added;
-                if total > cap {
-                    overflow.store(true, Ordering::Relaxed);
-                }
-                !overflow.load(Ordering::Relaxed)
-            });
-            out
-        })
-        .collect();
-    if let Some(b) = blocks.iter().find(|b| b.max_bits > MAX_FINITE_BITS) {
-        return Err(invalid_score(b.max_bits));
-    }
-    if overflow.load(Ordering::Relaxed) {
-        return Ok(None);
-    }
-    let above = blocks.iter().map(|b| b.above).sum();
-    let mut candidates = Vec::with_capacity(blocks.iter().map(|b| b.candidates.len()).sum());
-    for b in blocks {
-        candidates.extend(b.candidates);
-    }
-    Ok(Some((above, candidates)))
-}
-
-/// Finishes a mask whose bits hold the scores above the window: keeps the top `k − above`
-/// candidates. Requires `above < k ≤ above + candidates.len()`.
-fn finish(mut mask: Mask, k: u64, above: u64, mut candidates: Vec<(f64, u64)>) -> Mask {
-    let m = (k - above) as usize;
-    mask.threshold = select_top(&mut candidates, m);
-    for &(_, index) in &candidates[..m] {
-        mask.set(index);
-    }
-    mask.kept = k;
-    mask
-}
-
-/// The exact top-k mask, one pass when the window hint holds τ_n (see the module doc), else the
-/// exact multi-pass path; the result never depends on the hint.
+/// The exact top-k mask of the scores of [`sample_scores`], by the output-sensitive inversion
+/// sampler (module doc), for any n·d up to [`crate::mask::MAX_CELLS`]. `hint` is a window
+/// expected to hold the k-th score (e.g. [`threshold_window`]; `None` computes it at
+/// [`WINDOW_DELTA`]): a miss costs passes, never exactness. Memory: the mask's n·d/8 bytes
+/// plus 8–16 bytes per entry of the window's band (~1 % of the entries for the crate's window).
 ///
 /// ```
-/// use pai_graphon::convergence::sampler::{sample_mask, threshold_window, MaskSpec};
+/// use pai_graphon::convergence::sampler::{sample_mask, threshold_window, MaskSpec, Window};
 /// use pai_graphon::convergence::{noise::HalfNormal, profile::Profile};
 /// use pai_graphon::seed::MasterSeed;
 /// let exp3 = Profile::parse("exp:3").unwrap();
@@ -505,10 +407,10 @@ fn finish(mut mask: Mask, k: u64, above: u64, mut candidates: Vec<(f64, u64)>) -
 /// let hint = threshold_window(&spec, &law, 1e-6).unwrap();
 /// let seed = MasterSeed::default();
 /// let fast = sample_mask(&spec, &law, seed, "DOC/rep=0", Some(hint)).unwrap();
-/// let slow = sample_mask(&spec, &law, seed, "DOC/rep=0", None).unwrap();
-/// assert_eq!((fast.kept(), fast.passes()), (8000, 1));
-/// assert_eq!(fast.row_degrees(), slow.row_degrees());
-/// assert_eq!(fast.threshold(), slow.threshold());
+/// let missed = Window { lo: 0.0, hi: 0.1 * hint.lo };
+/// let slow = sample_mask(&spec, &law, seed, "DOC/rep=0", Some(missed)).unwrap();
+/// assert_eq!((fast.kept(), fast.passes(), slow.passes()), (8000, 1, 2));
+/// assert_eq!(fast, slow);
 /// ```
 pub fn sample_mask<L: NoiseLaw + ?Sized>(
     spec: &MaskSpec,
@@ -517,30 +419,45 @@ pub fn sample_mask<L: NoiseLaw + ?Sized>(
     prefix: &str,
     hint: Option<Window>,
 ) -> Result<Mask, ConvergenceError> {
-    let Some(window) = hint else {
-        return sample_mask_exact(spec, law, seed, prefix, CANDIDATE_CAP);
+    let window = match hint {
+        Some(w) => w.validate()?,
+        None => threshold_window(spec, law, WINDOW_DELTA)?,
     };
-    let window = window.validate()?;
-    let mut mask = Mask::zeros(spec.rows(), spec.cols());
-    let k = spec.kept();
-    if let Some((above, candidates)) = window_pass(
-        spec,
-        law,
-        seed,
-        prefix,
-        window,
-        &mut mask.bits,
-        CANDIDATE_CAP,
-    )? {
-        if above < k && k <= above + candidates.len() as u64 {
-            mask.passes = 1;
-            return Ok(finish(mask, k, above, candidates));
-        }
+    with_field(spec, law, |field| {
+        field.top_k(&seed.stream(prefix), spec.kept(), (window.lo, window.hi))
+    })
+}
+
+/// The frozen-threshold mask `{S_ij > τ}` of [`sample_mask`]'s scores (same seed and prefix:
+/// the same uniforms, so the two are coupled); kept count random, threshold τ.
+///
+/// ```
+/// use pai_graphon::convergence::sampler::{sample_frozen, sample_mask, MaskSpec};
+/// use pai_graphon::convergence::noise::HalfNormal;
+/// use pai_graphon::seed::MasterSeed;
+/// let spec = MaskSpec::from_grids(vec![1.0; 50], vec![1.0; 40], 0.2).unwrap();
+/// let (law, seed) = (HalfNormal { sigma: 1.0 }, MasterSeed::default());
+/// let top = sample_mask(&spec, &law, seed, "DOC", None).unwrap();
+/// let frozen = sample_frozen(&spec, &law, seed, "DOC", top.threshold()).unwrap();
+/// assert_eq!(frozen.kept() + 1, top.kept()); // all but the k-th score itself
+/// assert!(sample_frozen(&spec, &law, seed, "DOC", f64::NAN).is_err());
+/// ```
+pub fn sample_frozen<L: NoiseLaw + ?Sized>(
+    spec: &MaskSpec,
+    law: &L,
+    seed: MasterSeed,
+    prefix: &str,
+    tau: f64,
+) -> Result<Mask, ConvergenceError> {
+    if !(tau.is_finite() && tau >= 0.0) {
+        return Err(ConvergenceError::Domain {
+            what: "frozen threshold τ",
+            value: tau,
+            min: 0.0,
+            max: f64::MAX,
+        });
     }
-    drop(mask); // free the partial bits before the exact path allocates its own
-    let mut exact = sample_mask_exact(spec, law, seed, prefix, CANDIDATE_CAP)?;
-    exact.passes += 1;
-    Ok(exact)
+    with_field(spec, law, |field| field.frozen(&seed.stream(prefix), tau))
 }
 
 /// [`sample_mask`] for a parsed [`Noise`], dispatched to its concrete law (so the sampler inlines).
@@ -568,230 +485,88 @@ pub fn sample_mask_for(
     }
 }
 
-/// One histogram pass over the bit patterns `p` of all scores whose top `fixed` bits below the
-/// sign equal `prefix_bits`: counts by the next `width` bits. Returns the counts and the largest
-/// pattern seen (to reject invalid scores).
-fn histogram_pass<L: NoiseLaw + ?Sized>(
-    spec: &MaskSpec,
-    law: &L,
-    seed: MasterSeed,
-    prefix: &str,
-    prefix_bits: u64,
-    fixed: u32,
-    width: u32,
-) -> (Vec<u64>, u64) {
-    let shift = 63 - fixed - width;
-    let low_mask = (1u64 << width) - 1;
-    let empty = || (vec![0u64; 1 << width], 0u64);
-    let min_len = (spec.blocks() / (4 * rayon::current_num_threads())).max(1);
-    (0..spec.blocks())
-        .into_par_iter()
-        .with_min_len(min_len)
-        .fold(empty, |(mut hist, mut max_bits), b| {
-            visit_block(spec, law, seed, prefix, b, |_, row| {
-                for &s in row {
-                    let p = s.to_bits();
-                    max_bits = max_bits.max(p);
-                    if p >> (63 - fixed) == prefix_bits {
-                        hist[((p >> shift) & low_mask) as usize] += 1;
-                    }
-                }
-                true
-            });
-            (hist, max_bits)
-        })
-        .reduce(empty, |(mut a, ma), (b, mb)| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            (a, ma.max(mb))
-        })
-}
-
-/// The exact top-k mask by passes over replayed streams (module doc), keeping at most
-/// `candidate_cap` (≥ 1) candidates at a time; [`CANDIDATE_CAP`] is the default. Memory: the bits
-/// plus the candidates plus one histogram of 2^19 counters per thread.
+/// The XOR of all primary draws of [`sample_mask`]'s stream, read by the same parallel tasks:
+/// the cost of the uniforms alone, the floor of `benches/masks.rs`.
 ///
 /// ```
-/// use pai_graphon::convergence::sampler::{sample_mask_exact, sample_mask_in_memory, MaskSpec};
-/// use pai_graphon::convergence::noise::UniformAbs;
-/// use pai_graphon::seed::MasterSeed;
-/// let spec = MaskSpec::from_grids(vec![1.0; 70], vec![2.0; 30], 0.3).unwrap();
-/// let law = UniformAbs { a: 1.0 };
-/// let seed = MasterSeed::default();
-/// let a = sample_mask_exact(&spec, &law, seed, "DOC", 5).unwrap(); // tiny cap: refines
-/// let b = sample_mask_in_memory(&spec, &law, seed, "DOC").unwrap();
-/// assert_eq!((a.kept(), a.threshold()), (630, b.threshold()));
-/// assert!(a.passes() > 2);
-/// ```
-pub fn sample_mask_exact<L: NoiseLaw + ?Sized>(
-    spec: &MaskSpec,
-    law: &L,
-    seed: MasterSeed,
-    prefix: &str,
-    candidate_cap: usize,
-) -> Result<Mask, ConvergenceError> {
-    let k = spec.kept();
-    let mut mask = Mask::zeros(spec.rows(), spec.cols());
-    let (mut above, mut prefix_bits, mut fixed) = (0u64, 0u64, 0u32);
-    for width in LEVEL_WIDTHS {
-        let (hist, max_bits) = histogram_pass(spec, law, seed, prefix, prefix_bits, fixed, width);
-        mask.passes += 1;
-        if max_bits > MAX_FINITE_BITS {
-            return Err(invalid_score(max_bits));
-        }
-        let mut bucket = hist.len() - 1;
-        while above + hist[bucket] < k {
-            above += hist[bucket];
-            bucket -= 1;
-        }
-        fixed += width;
-        prefix_bits = (prefix_bits << width) | bucket as u64;
-        let lo_bits = prefix_bits << (63 - fixed);
-        let window = Window {
-            lo: f64::from_bits(lo_bits),
-            hi: f64::from_bits(lo_bits | ((1u64 << (63 - fixed)) - 1)),
-        };
-        if hist[bucket] as usize <= candidate_cap.max(1) {
-            let (window_above, candidates) =
-                window_pass(spec, law, seed, prefix, window, &mut mask.bits, usize::MAX)?
-                    .expect("an uncapped window pass always completes");
-            debug_assert_eq!(
-                (window_above, candidates.len() as u64),
-                (above, hist[bucket])
-            );
-            mask.passes += 1;
-            return Ok(finish(mask, k, above, candidates));
-        }
-    }
-    // All 63 bits fixed: more than `candidate_cap` scores equal τ_n exactly.
-    let tau = f64::from_bits(prefix_bits);
-    keep_first_ties(spec, law, seed, prefix, tau, k - above, &mut mask);
-    mask.passes += 2;
-    mask.threshold = tau;
-    mask.kept = k;
-    Ok(mask)
-}
-
-/// Sets the bits of the scores above τ and of the first `needed` scores equal to τ in index
-/// order: one pass counting the ties per block, one pass setting bits with per-block quotas.
-fn keep_first_ties<L: NoiseLaw + ?Sized>(
-    spec: &MaskSpec,
-    law: &L,
-    seed: MasterSeed,
-    prefix: &str,
-    tau: f64,
-    needed: u64,
-    mask: &mut Mask,
-) {
-    let ties: Vec<u64> = (0..spec.blocks())
-        .into_par_iter()
-        .map(|b| {
-            let mut count = 0u64;
-            visit_block(spec, law, seed, prefix, b, |_, row| {
-                count += row.iter().filter(|s| **s == tau).count() as u64;
-                true
-            });
-            count
-        })
-        .collect();
-    let mut left = needed;
-    let quotas: Vec<u64> = ties
-        .iter()
-        .map(|t| {
-            let q = (*t).min(left);
-            left -= q;
-            q
-        })
-        .collect();
-    let wpr = spec.words_per_row();
-    mask.bits
-        .par_chunks_mut(ROW_BLOCK * wpr)
-        .zip(quotas)
-        .enumerate()
-        .for_each(|(b, (words, mut quota))| {
-            visit_block(spec, law, seed, prefix, b, |local, row| {
-                let row_words = &mut words[local * wpr..(local + 1) * wpr];
-                for (j, &s) in row.iter().enumerate() {
-                    let tie_kept = s == tau && quota > 0;
-                    quota -= tie_kept as u64;
-                    if s > tau || tie_kept {
-                        row_words[j / 64] |= 1u64 << (j % 64);
-                    }
-                }
-                true
-            });
-        });
-}
-
-/// The XOR of the bit patterns of all n·d draws of |ξ| from the mask's streams, in parallel over
-/// the same blocks: the cost of merely drawing the noise, the baseline of `benches/masks.rs`.
-///
-/// ```
-/// use pai_graphon::convergence::{sampler::{draw_noise, MaskSpec}, noise::HalfNormal};
+/// use pai_graphon::convergence::sampler::{draw_uniforms, MaskSpec};
 /// use pai_graphon::seed::MasterSeed;
 /// let spec = MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], 0.5).unwrap();
-/// let law = HalfNormal { sigma: 1.0 };
-/// let a = draw_noise(&spec, &law, MasterSeed::default(), "DOC");
-/// assert_eq!(a, draw_noise(&spec, &law, MasterSeed::default(), "DOC"));
-/// assert_ne!(a, draw_noise(&spec, &law, MasterSeed::default(), "DOC2"));
+/// let a = draw_uniforms(&spec, MasterSeed::default(), "DOC");
+/// assert_eq!(a, draw_uniforms(&spec, MasterSeed::default(), "DOC"));
+/// assert_ne!(a, draw_uniforms(&spec, MasterSeed::default(), "DOC2"));
 /// ```
-pub fn draw_noise<L: NoiseLaw + ?Sized>(
-    spec: &MaskSpec,
-    law: &L,
-    seed: MasterSeed,
-    prefix: &str,
-) -> u64 {
-    (0..spec.blocks())
-        .into_par_iter()
-        .map(|b| {
-            let mut rng = seed.stream(&format!("{prefix}/rows={b}"));
-            let draws = spec.block_rows(b).len() * spec.cols();
-            (0..draws).fold(0u64, |acc, _| acc ^ law.sample_abs(&mut rng).to_bits())
-        })
-        .reduce(|| 0, |a, b| a ^ b)
+pub fn draw_uniforms(spec: &MaskSpec, seed: MasterSeed, prefix: &str) -> u64 {
+    // the table is not read: any valid law's will do, and the cached one is free
+    let law = super::noise::UniformAbs { a: 1.0 };
+    with_field(spec, &law, |field| {
+        Ok(field.primary_checksum(&seed.stream(prefix)))
+    })
+    .expect("the uniform law's table is valid")
 }
 
-/// Sorted profile values grouped into at most [`HINT_GROUPS`] runs: (min, max, weight) per run.
-fn profile_groups(values: &[f64]) -> Vec<(f64, f64, f64)> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let m = sorted.len();
-    let g = m.min(HINT_GROUPS);
-    (0..g)
-        .map(|a| {
-            let (start, end) = (a * m / g, (a + 1) * m / g);
-            (
-                sorted[start],
-                sorted[end - 1],
-                (end - start) as f64 / m as f64,
-            )
-        })
+/// The positive values in [`HINT_GROUPS`] log-spaced bins: (bin, min, max, weight) of the
+/// non-empty ones, weight = count / len (zeros, whose products are 0, are left out).
+fn log_bins(values: &[f64]) -> Vec<(usize, f64, f64, f64)> {
+    let positive = values.iter().copied().filter(|v| *v > 0.0);
+    let (lo, hi) = positive.fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let span = (hi / lo).ln();
+    let mut bins = vec![(f64::INFINITY, 0.0f64, 0usize); HINT_GROUPS];
+    for &v in values.iter().filter(|v| **v > 0.0) {
+        // any bin index is valid: the classes use each bin's actual min and max
+        let at = if span > 0.0 {
+            ((v / lo).ln() / span * HINT_GROUPS as f64) as usize
+        } else {
+            0
+        };
+        let bin = &mut bins[at.min(HINT_GROUPS - 1)];
+        *bin = (bin.0.min(v), bin.1.max(v), bin.2 + 1);
+    }
+    let m = values.len() as f64;
+    (bins.into_iter().enumerate())
+        .filter(|(_, b)| b.2 > 0)
+        .map(|(a, (min, max, count))| (a, min, max, count as f64 / m))
         .collect()
 }
 
-/// A bound on `g_n(τ) = (1/nd) Σ_ij P(φ_i ψ_j |ξ| > τ)`: with the group maxima an upper bound,
+/// Classes of the positive products φ_i ψ_j: (min, max, weight), a row bin a and column bin b
+/// falling into class a + b. The rounded product is monotone in each factor, so every product
+/// of a class lies within its (min, max).
+fn product_classes(phi: &[f64], psi: &[f64]) -> Vec<(f64, f64, f64)> {
+    let (rows, cols) = (log_bins(phi), log_bins(psi));
+    let mut classes = vec![(f64::INFINITY, 0.0f64, 0.0); 2 * HINT_GROUPS - 1];
+    for &(a, r_min, r_max, r_w) in &rows {
+        for &(b, c_min, c_max, c_w) in &cols {
+            let class = &mut classes[a + b];
+            *class = (
+                class.0.min(r_min * c_min),
+                class.1.max(r_max * c_max),
+                class.2 + r_w * c_w,
+            );
+        }
+    }
+    classes.retain(|c| c.2 > 0.0);
+    classes
+}
+
+/// A bound on `g_n(τ) = (1/nd) Σ_ij P(φ_i ψ_j |ξ| > τ)`: with the class maxima an upper bound,
 /// with the minima a lower bound (the tail is monotone in the profile product).
 fn tail_mass<L: NoiseLaw + ?Sized>(
     law: &L,
-    rows: &[(f64, f64, f64)],
-    cols: &[(f64, f64, f64)],
+    classes: &[(f64, f64, f64)],
     tau: f64,
     upper: bool,
 ) -> f64 {
-    let pick = |g: &(f64, f64, f64)| if upper { g.1 } else { g.0 };
-    rows.iter()
-        .map(|r| {
-            cols.iter()
-                .map(|c| {
-                    let product = pick(r) * pick(c);
-                    let p = if product == 0.0 {
-                        0.0
-                    } else {
-                        law.tail(tau / product)
-                    };
-                    c.2 * p
-                })
-                .sum::<f64>()
-                * r.2
+    let pick = |c: &(f64, f64, f64)| if upper { c.1 } else { c.0 };
+    classes
+        .iter()
+        .map(|c| {
+            let product = pick(c);
+            if product == 0.0 {
+                0.0
+            } else {
+                c.2 * law.tail(tau / product)
+            }
         })
         .sum()
 }
@@ -828,8 +603,9 @@ fn crossing(mass: impl Fn(f64) -> f64, target: f64, mut a: f64, mut b: f64, keep
 ///
 /// Let N = n·d, `t = N · sqrt(ln(1/δ') / (2N))` with δ' = δ/2 (one-sided Hoeffding for the count
 /// of scores above a fixed τ, a sum of N independent indicators), and let `g⁻ ≤ g_n ≤ g⁺` be
-/// the bounds on the expected fraction above τ obtained by grouping the sorted profiles into at
-/// most [`HINT_GROUPS`] runs and using the run minima, resp. maxima. Then `lo` with
+/// the bounds on the expected fraction above τ obtained by binning each side's positive profile
+/// values into [`HINT_GROUPS`] log-spaced bins, their products into classes, and using the class
+/// minima, resp. maxima. Then `lo` with
 /// `g⁻(lo) ≥ (k + t)/N` has at least k scores ≥ lo, and `hi` with `g⁺(hi) ≤ (k − 1 − t)/N` has
 /// fewer than k scores above it, each except with probability δ/2. (The f64 rounding of the
 /// tail, ~1e-16 relative, is far below t/N and ignored: the window is only a hint.)
@@ -851,10 +627,10 @@ pub fn threshold_window<L: NoiseLaw + ?Sized>(
     let cells = (spec.rows() * spec.cols()) as f64;
     let slack = hoeffding(spec.rows() * spec.cols(), 1.0, delta / 2.0, Tail::One)? * cells;
     let k = spec.kept() as f64;
-    let (rows, cols) = (profile_groups(&spec.phi), profile_groups(&spec.psi));
-    let top = rows[rows.len() - 1].1 * cols[cols.len() - 1].1;
-    let lower = |tau: f64| tail_mass(law, &rows, &cols, tau, false);
-    let upper = |tau: f64| tail_mass(law, &rows, &cols, tau, true);
+    let classes = product_classes(&spec.phi, &spec.psi);
+    let top = classes.iter().fold(0.0f64, |t, c| t.max(c.1));
+    let lower = |tau: f64| tail_mass(law, &classes, tau, false);
+    let upper = |tau: f64| tail_mass(law, &classes, tau, true);
     // Beyond `top · tail_inverse(q)` every cell has tail ≤ q.
     let bracket = |q: f64| top * law.tail_inverse(q);
     let lo_target = (k + slack) / cells;
@@ -885,37 +661,39 @@ mod tests {
     }
 
     #[test]
-    fn window_path_matches_reference() {
+    fn sample_mask_is_the_top_k_of_sample_scores_for_any_window() {
         let spec = exp3_spec(130, 150, 0.2);
         let law = HalfNormal { sigma: 1.0 };
         let seed = MasterSeed::default();
-        let reference = sample_mask_in_memory(&spec, &law, seed, "T").unwrap();
+        let scores = sample_scores(&spec, &law, seed, "T").unwrap();
+        let reference = top_k_mask(130, 150, &scores, spec.kept()).unwrap();
         let hint = threshold_window(&spec, &law, 1e-6).unwrap();
         for window in [
-            hint,
-            Window {
+            Some(hint),
+            None,
+            Some(Window {
                 lo: 0.0,
                 hi: f64::INFINITY,
-            },
-            Window { lo: 1e9, hi: 2e9 },
+            }),
+            Some(Window { lo: 1e9, hi: 2e9 }),
+            Some(Window { lo: 0.0, hi: 0.0 }),
         ] {
-            let m = sample_mask(&spec, &law, seed, "T", Some(window)).unwrap();
+            let m = sample_mask(&spec, &law, seed, "T", window).unwrap();
             assert_eq!(m, reference, "window {window:?}");
         }
     }
 
     #[test]
-    fn exact_path_refines_and_resolves_ties() {
+    fn ties_at_zero_go_to_the_smaller_index() {
         // A zero row profile on half the rows: half the scores are 0, and ρ = 0.7 keeps ties at 0.
         let phi: Vec<f64> = (0..100).map(|i| if i < 50 { 0.0 } else { 1.0 }).collect();
         let spec = MaskSpec::from_grids(phi, vec![1.0; 20], 0.7).unwrap();
         let law = UniformAbs { a: 1.0 };
-        let seed = MasterSeed::default();
-        let reference = sample_mask_in_memory(&spec, &law, seed, "T").unwrap();
-        assert_eq!(reference.threshold(), 0.0);
-        for cap in [1, 7, CANDIDATE_CAP] {
-            let m = sample_mask_exact(&spec, &law, seed, "T", cap).unwrap();
-            assert_eq!(m, reference, "cap {cap}");
-        }
+        let m = sample_mask(&spec, &law, MasterSeed::default(), "T", None).unwrap();
+        assert_eq!(m.threshold(), 0.0);
+        // 1000 positive scores kept, then the first 400 zeros in index order: rows 0..20.
+        let degrees = m.row_degrees();
+        assert!(degrees[..20].iter().all(|&x| x == 20) && degrees[20..50].iter().all(|&x| x == 0));
+        assert!(degrees[50..].iter().all(|&x| x == 20));
     }
 }

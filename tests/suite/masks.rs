@@ -1,12 +1,13 @@
 //! Sampled FSM masks: exact kept count, every kept score ≥ every pruned score, ties kept by
-//! index, bit-identical results across thread counts and across the three selection paths.
+//! index, bit-identical results across thread counts and windows (the fast sampler against the
+//! top-k of every exact score of its uniforms).
 
 use crate::common;
 use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use pai_graphon::convergence::profile::Profile;
 use pai_graphon::convergence::sampler::{
-    sample_mask, sample_mask_exact, sample_mask_in_memory, sample_scores, threshold_window,
-    MaskSpec, Window, CANDIDATE_CAP, ROW_BLOCK,
+    sample_mask, sample_mask_in_memory, sample_scores, threshold_window, MaskSpec, Window,
+    ROW_BLOCK,
 };
 use pai_graphon::mask::{top_k_mask, Mask};
 use pai_graphon::seed::{uniform_open01, MasterSeed};
@@ -129,16 +130,19 @@ fn ties_are_kept_in_index_order_on_every_path() {
     let seed = MasterSeed::default();
     let scores = sample_scores(&spec, &TwoPoint, seed, "MASKS/ties").unwrap();
     let reference = sample_mask_in_memory(&spec, &TwoPoint, seed, "MASKS/ties").unwrap();
-    assert_eq!(reference.threshold(), 1.0);
-    assert_top_k(&reference, &scores, spec.kept());
-    let hint = Window { lo: 0.5, hi: 1.5 };
-    assert_same(
-        &sample_mask(&spec, &TwoPoint, seed, "MASKS/ties", Some(hint)).unwrap(),
-        &reference,
+    assert_eq!(
+        (reference.threshold(), reference.kept()),
+        (1.0, spec.kept())
     );
-    for cap in [1, 100, CANDIDATE_CAP] {
-        let m = sample_mask_exact(&spec, &TwoPoint, seed, "MASKS/ties", cap).unwrap();
-        assert_same(&m, &reference);
+    let (hit, below, above) = (
+        Window { lo: 0.5, hi: 1.5 },
+        Window { lo: 1.5, hi: 3.0 },
+        Window { lo: 0.0, hi: 0.5 },
+    );
+    for window in [Some(hit), Some(below), Some(above), None] {
+        let m = sample_mask(&spec, &TwoPoint, seed, "MASKS/ties", window).unwrap();
+        assert_eq!(m.threshold(), 1.0);
+        assert_top_k(&m, &scores, spec.kept());
     }
     // Explicit scores: all equal, the first k indices win.
     let m = top_k_mask(3, 3, &[5.0; 9], 4).unwrap();
@@ -169,24 +173,22 @@ fn one_and_two_threads_give_identical_masks() {
 }
 
 #[test]
-fn pass_based_path_equals_in_memory_path() {
+fn every_window_gives_the_top_k_of_the_exact_scores() {
     let spec = exp3(700, 900, 0.2);
     let law = HalfNormal { sigma: 1.0 };
     let seed = MasterSeed::default();
-    let reference = sample_mask_in_memory(&spec, &law, seed, "MASKS/paths").unwrap();
-    let exact = sample_mask_exact(&spec, &law, seed, "MASKS/paths", CANDIDATE_CAP).unwrap();
-    assert_eq!(exact.passes(), 2, "histogram pass + window pass");
-    assert_same(&exact, &reference);
-    // A tiny cap forces histogram refinement.
-    let refined = sample_mask_exact(&spec, &law, seed, "MASKS/paths", 3).unwrap();
-    assert!(refined.passes() > 2);
-    assert_same(&refined, &reference);
-    // A window that misses τ_n falls back and still agrees.
-    let miss = Window { lo: 1e6, hi: 1e7 };
-    assert_same(
-        &sample_mask(&spec, &law, seed, "MASKS/paths", Some(miss)).unwrap(),
-        &reference,
-    );
+    let scores = sample_scores(&spec, &law, seed, "MASKS/paths").unwrap();
+    let reference = top_k_mask(700, 900, &scores, spec.kept()).unwrap();
+    let hint = threshold_window(&spec, &law, 1e-6).unwrap();
+    let hit = sample_mask(&spec, &law, seed, "MASKS/paths", Some(hint)).unwrap();
+    assert_eq!(hit.passes(), 1);
+    assert_same(&hit, &reference);
+    // Windows that miss τ_n, above and below, cost passes and still agree.
+    for miss in [Window { lo: 1e6, hi: 1e7 }, Window { lo: 0.0, hi: 1e-3 }] {
+        let m = sample_mask(&spec, &law, seed, "MASKS/paths", Some(miss)).unwrap();
+        assert!(m.passes() > 1, "{miss:?}");
+        assert_same(&m, &reference);
+    }
 }
 
 #[test]
@@ -210,7 +212,7 @@ fn invalid_input_is_rejected() {
             0.5
         }
         fn tail_inverse(&self, _: f64) -> f64 {
-            1.0
+            f64::NAN
         }
         fn density(&self, _: f64) -> f64 {
             0.0
@@ -229,7 +231,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
     fn paths_agree_on_random_small_specs(
-        n in 1usize..150, d in 1usize..90, rho in 0.01f64..0.99, cap in 1usize..50, rep in 0u32..1000,
+        n in 1usize..150, d in 1usize..90, rho in 0.01f64..0.99, lo in 0.0f64..8.0, rep in 0u32..1000,
     ) {
         let p = Profile::parse("power:2").unwrap();
         let Ok(spec) = MaskSpec::new(n, d, rho, &p, &p) else { return Ok(()) };
@@ -237,10 +239,13 @@ proptest! {
         let seed = MasterSeed::default();
         let label = format!("MASKS/prop/rep={rep}");
         let scores = sample_scores(&spec, &law, seed, &label).unwrap();
-        let reference = sample_mask_in_memory(&spec, &law, seed, &label).unwrap();
+        let reference = top_k_mask(n, d, &scores, spec.kept()).unwrap();
         assert_top_k(&reference, &scores, spec.kept());
         let hint = threshold_window(&spec, &law, 1e-3).unwrap();
         assert_same(&sample_mask(&spec, &law, seed, &label, Some(hint)).unwrap(), &reference);
-        assert_same(&sample_mask_exact(&spec, &law, seed, &label, cap).unwrap(), &reference);
+        let random = Window { lo, hi: 1.5 * lo };
+        assert_same(&sample_mask(&spec, &law, seed, &label, Some(random)).unwrap(), &reference);
+        let slow = sample_mask_in_memory(&spec, &law, seed, &label).unwrap();
+        prop_assert_eq!(slow.kept(), spec.kept());
     }
 }

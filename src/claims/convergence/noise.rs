@@ -22,7 +22,7 @@ use crate::claims::{
 use crate::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use crate::convergence::profile::Profile;
 use crate::convergence::sampler::{
-    sample_mask, sample_scores, threshold_window, MaskSpec, ROW_BLOCK,
+    sample_frozen, sample_mask, sample_scores, threshold_window, MaskSpec,
 };
 use crate::normal::{
     half_normal_isf, half_normal_sf, HALF_NORMAL_ISF_RELATIVE_BOUND, SF_RELATIVE_BOUND,
@@ -381,41 +381,17 @@ const CONV_5_DENSITY: f64 = 0.2;
 /// values; the ziggurat normal sampler is assumed no coarser than 52 bits (theory: CONV-5).
 const SAMPLER_ATOM: f64 = f64::EPSILON;
 
-/// Row and column degrees of the frozen-threshold mask `{S_ij > τ}`, replaying the streams of
-/// [`sample_mask`] (block b of 64 rows draws from `{prefix}/rows={b}`, row-major), in parallel.
+/// Row and column degrees of the frozen-threshold mask `{S_ij > τ}` on the uniforms of
+/// [`sample_mask`] with the same seed and prefix ([`sample_frozen`]: coupled to the top-k mask).
 fn frozen_degrees<L: NoiseLaw + ?Sized>(
     spec: &MaskSpec,
     law: &L,
     seed: MasterSeed,
     prefix: &str,
     tau: f64,
-) -> (Vec<u32>, Vec<u32>) {
-    let (n, d) = (spec.rows(), spec.cols());
-    let blocks = n.div_ceil(ROW_BLOCK);
-    let per_block: Vec<(Vec<u32>, Vec<u32>)> = (0..blocks)
-        .into_par_iter()
-        .map(|b| {
-            let mut rng = seed.stream(&format!("{prefix}/rows={b}"));
-            let rows = b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n);
-            let mut row_deg = vec![0u32; rows.len()];
-            let mut col_deg = vec![0u32; d];
-            for (local, i) in rows.enumerate() {
-                for (j, c) in col_deg.iter_mut().enumerate() {
-                    let kept = spec.score(i, j, law.sample_abs(&mut rng)) > tau;
-                    row_deg[local] += u32::from(kept);
-                    *c += u32::from(kept);
-                }
-            }
-            (row_deg, col_deg)
-        })
-        .collect();
-    let mut rows = Vec::with_capacity(n);
-    let mut cols = vec![0u32; d];
-    for (r, c) in per_block {
-        rows.extend(r);
-        cols.iter_mut().zip(&c).for_each(|(x, y)| *x += y);
-    }
-    (rows, cols)
+) -> Result<(Vec<u32>, Vec<u32>), Error> {
+    let mask = sample_frozen(spec, law, seed, prefix, tau)?;
+    Ok((mask.row_degrees(), mask.column_degrees()))
 }
 
 /// The threshold on `|deg − m ρ|` for one line (row or column) of m independent
@@ -487,7 +463,7 @@ fn homogeneous_degrees<L: NoiseLaw + ?Sized>(
     let (n, d) = (spec.rows(), spec.cols());
     let rho = CONV_5_DENSITY;
     let delta_line = share / (n + d) as f64;
-    let (rows, cols) = frozen_degrees(spec, law, seed, prefix, tau);
+    let (rows, cols) = frozen_degrees(spec, law, seed, prefix, tau)?;
     let frozen_ratio = degree_ratio(
         &rows,
         &cols,
@@ -704,7 +680,7 @@ fn conv_5(ctx: &ClaimContext) -> Result<Outcome, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::convergence::sampler::{sample_mask_in_memory, sample_scores};
+    use crate::convergence::sampler::sample_scores;
     use proptest::prelude::*;
 
     fn run(id: &str) -> Outcome {
@@ -757,22 +733,21 @@ mod tests {
 
     #[test]
     fn normalised_scores_are_the_draws_within_gamma_2() {
-        // Replay the documented stream layout directly: block b of 64 rows, row-major.
+        // The normalised scores are the inverted uniforms |ξ| up to two roundings; with a
+        // constant profile of 1 they are |ξ| exactly, so both sides come from sample_scores.
         let exp3 = Profile::Exp(3.0);
         let spec = MaskSpec::new(70, 30, 0.2, &exp3, &exp3).unwrap();
+        let one = MaskSpec::from_grids(vec![1.0; 70], vec![1.0; 30], 0.2).unwrap();
         let law = HalfNormal { sigma: 1.0 };
         let seed = MasterSeed::default();
-        let scores = sample_scores(&spec, &law, seed, "T").unwrap();
-        let rows = normalised_rows(&spec, &scores);
+        let rows = normalised_rows(&spec, &sample_scores(&spec, &law, seed, "T").unwrap());
+        let draws = sample_scores(&one, &law, seed, "T").unwrap();
         let g2 = gamma(2).unwrap();
-        for (b, block) in rows.chunks(ROW_BLOCK).enumerate() {
-            let mut rng = seed.stream(&format!("T/rows={b}"));
-            for (i, row) in block.iter().enumerate() {
-                assert_eq!(row.len(), 30);
-                for (j, x) in row.iter().enumerate() {
-                    let y = law.sample_abs(&mut rng);
-                    assert!((x - y).abs() <= g2 * y, "({}, {j})", b * ROW_BLOCK + i);
-                }
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(row.len(), 30);
+            for (j, x) in row.iter().enumerate() {
+                let y = draws[i * 30 + j];
+                assert!((x - y).abs() <= g2 * y, "({i}, {j})");
             }
         }
     }
@@ -867,14 +842,14 @@ mod tests {
     }
 
     #[test]
-    fn frozen_degrees_match_the_in_memory_scores() {
+    fn frozen_degrees_match_the_exact_scores() {
         let exp3 = Profile::Exp(3.0);
         let spec = MaskSpec::new(150, 70, 0.3, &exp3, &exp3).unwrap();
         let law = HalfNormal { sigma: 1.0 };
         let seed = MasterSeed::default();
         let scores = sample_scores(&spec, &law, seed, "F").unwrap();
         let tau = 2.0;
-        let (rows, cols) = frozen_degrees(&spec, &law, seed, "F", tau);
+        let (rows, cols) = frozen_degrees(&spec, &law, seed, "F", tau).unwrap();
         for i in 0..150 {
             let count = (0..70).filter(|&j| scores[i * 70 + j] > tau).count();
             assert_eq!(rows[i] as usize, count);
@@ -884,8 +859,8 @@ mod tests {
             assert_eq!(cols[j] as usize, count);
         }
         // At the mask's own threshold the frozen mask is the top-k minus the ties at τ_n.
-        let mask = sample_mask_in_memory(&spec, &law, seed, "F").unwrap();
-        let (rows, _) = frozen_degrees(&spec, &law, seed, "F", mask.threshold());
+        let mask = sample_mask(&spec, &law, seed, "F", None).unwrap();
+        let (rows, _) = frozen_degrees(&spec, &law, seed, "F", mask.threshold()).unwrap();
         let frozen: u64 = rows.iter().map(|&r| u64::from(r)).sum();
         assert_eq!(frozen + 1, mask.kept());
     }
