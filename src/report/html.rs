@@ -119,27 +119,19 @@ mod tests {
     /// positivity, `—` for a margin that measures nothing, kinds and sources as their labels.
     #[test]
     fn claim_table_shows_no_debug_names() {
-        use crate::verdict::{Check, ControlRow, Kind, Relation, Source, Status};
-        let row = |kind, observed: f64, threshold, relation| Row {
-            id: "DOC-1",
-            title: "a row for the report",
-            source: Source::Paper,
-            kind,
-            observed,
-            threshold,
-            relation,
-            margin: Check::new(observed, threshold, relation).margin(),
-            failure_probability: 0.0,
-            status: Status::Pass,
-            control: Some(ControlRow {
-                note: "a wrong input".into(),
-                observed: 0.0,
-                threshold,
-                rejected: true,
-            }),
-            seed_label: "DOC-1".into(),
-            seed: "0x260206675eed0001".into(),
-            details: vec![],
+        use crate::verdict::{ControlRow, Kind, Relation, Source};
+        // The renderers' test row, from the paper, with a control that observed 0.
+        let row = |kind, observed, threshold, relation| {
+            let base = crate::report::tests::row(kind, observed, threshold, relation);
+            let control = base
+                .control
+                .clone()
+                .map(|c| ControlRow { observed: 0.0, ..c });
+            Row {
+                source: Source::Paper,
+                control,
+                ..base
+            }
         };
         let table = claim_table(&[
             row(Kind::Exact, 0.0, 0.0, Relation::AtMost),

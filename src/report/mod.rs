@@ -319,7 +319,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::verdict::{ControlRow, Kind, Source};
 
@@ -337,7 +337,7 @@ mod tests {
     ];
 
     /// A row as `claims::run` builds it, with the margin computed the same way.
-    fn row(kind: Kind, observed: f64, threshold: f64, relation: Relation) -> Row {
+    pub(crate) fn row(kind: Kind, observed: f64, threshold: f64, relation: Relation) -> Row {
         let check = crate::verdict::Check::new(observed, threshold, relation);
         Row {
             id: "DOC-1",
