@@ -6,6 +6,7 @@
 use pai_graphon::convergence::limit::Fsm;
 use pai_graphon::convergence::sampler::{sample_mask_for, threshold_window, MaskSpec};
 use pai_graphon::external::simulate::{Draw, Model};
+use pai_graphon::params::Density;
 use pai_graphon::seed::MasterSeed;
 use rand::Rng;
 use std::time::Instant;
@@ -82,7 +83,7 @@ fn main() {
         }
         format!("(one thread, {})", buf[0])
     });
-    let spec = MaskSpec::new(n, n, 0.2, &fsm.row, &fsm.col).expect("spec");
+    let spec = MaskSpec::new(n, n, Density::constant(0.2), &fsm.row, &fsm.col).expect("spec");
     let hint = threshold_window(&spec, fsm.noise.law(), 1e-6).expect("window");
     let reps_ref = reps.div_ceil(4);
     timed("sample_mask_for", (n * n * masks * reps_ref) as f64, || {

@@ -27,11 +27,12 @@ use std::cmp::Ordering as CmpOrdering;
 /// from 2^24 for NTK-16's 16384 × 4096 selection mask.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::sampler::{sample_scores, MaskSpec};
 /// use pai_graphon::mask::IN_MEMORY_LIMIT;
 /// use pai_graphon::convergence::noise::UniformAbs;
 /// use pai_graphon::seed::MasterSeed;
-/// let spec = MaskSpec::from_grids(vec![1.0; 1 << 13], vec![1.0; (1 << 13) + 1], 0.5).unwrap();
+/// let spec = MaskSpec::from_grids(vec![1.0; 1 << 13], vec![1.0; (1 << 13) + 1], Density::constant(0.5)).unwrap();
 /// assert!(spec.rows() * spec.cols() > IN_MEMORY_LIMIT);
 /// assert!(sample_scores(&spec, &UniformAbs { a: 1.0 }, MasterSeed::default(), "DOC").is_err());
 /// ```
@@ -604,13 +605,14 @@ impl Mask {
     /// How many passes over the random streams produced the mask (0 for [`top_k_mask`]).
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::convergence::sampler::{sample_mask, MaskSpec, Window};
     /// use pai_graphon::mask::top_k_mask;
     /// use pai_graphon::convergence::noise::UniformAbs;
     /// use pai_graphon::seed::MasterSeed;
     /// assert_eq!(top_k_mask(1, 2, &[0.1, 0.2], 1).unwrap().passes(), 0);
     /// // A window that holds every score: one pass over the streams.
-    /// let spec = MaskSpec::from_grids(vec![1.0; 4], vec![1.0; 4], 0.5).unwrap();
+    /// let spec = MaskSpec::from_grids(vec![1.0; 4], vec![1.0; 4], Density::constant(0.5)).unwrap();
     /// let all = Some(Window { lo: 0.0, hi: f64::INFINITY });
     /// let m = sample_mask(&spec, &UniformAbs { a: 1.0 }, MasterSeed::default(), "DOC", all).unwrap();
     /// assert_eq!(m.passes(), 1);

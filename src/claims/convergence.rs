@@ -95,7 +95,7 @@ fn widths(ctx: &ClaimContext) -> Vec<usize> {
 /// use pai_graphon::seed::MasterSeed;
 /// let fsm = Fsm::figure1();
 /// let (lo, hi) = threshold_interval(&fsm, FIGURE1_DENSITY.get(), 200, 200, 1e-4).unwrap();
-/// let spec = MaskSpec::new(200, 200, FIGURE1_DENSITY.get(), &fsm.row, &fsm.col).unwrap();
+/// let spec = MaskSpec::new(200, 200, FIGURE1_DENSITY, &fsm.row, &fsm.col).unwrap();
 /// let mask = sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), "DOC", None).unwrap();
 /// assert!(lo < mask.threshold() && mask.threshold() < hi);
 /// // At n = d = 5 the grid gap alone exceeds ρ: no interval.
@@ -142,7 +142,7 @@ fn conv_1(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let (mut worst, mut control_best) = (0.0f64, f64::INFINITY);
     let mut out_details = Vec::new();
     for &n in &ws {
-        let spec = MaskSpec::new(n, n, FIGURE1_DENSITY.get(), &fsm.row, &fsm.col)?;
+        let spec = MaskSpec::new(n, n, FIGURE1_DENSITY, &fsm.row, &fsm.col)?;
         let hint = hint_window(&spec, &fsm.noise)?;
         let mask = sample_mask_for(
             &spec,
@@ -275,7 +275,7 @@ pub(crate) fn cut_sweep(
     widths
         .iter()
         .map(|&n| {
-            let spec = MaskSpec::new(n, n, FIGURE1_DENSITY.get(), &fsm.row, &fsm.col)?;
+            let spec = MaskSpec::new(n, n, FIGURE1_DENSITY, &fsm.row, &fsm.col)?;
             let prefix = format!("CONV-2/n={n}/d={n}");
             let scores = sample_scores(&spec, fsm.noise.law(), seed, &prefix)?;
             let p = edge_probabilities(&spec, &limit);

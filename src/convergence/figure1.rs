@@ -244,7 +244,7 @@ fn panel(
     seed: MasterSeed,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Panel, Error> {
-    let spec = MaskSpec::new(n, n, config.density.get(), &fsm.row, &fsm.col)?;
+    let spec = MaskSpec::new(n, n, config.density, &fsm.row, &fsm.col)?;
     let hint = Some(threshold_window(&spec, fsm.noise.law(), 1e-9)?);
     let k = config.blocks;
     let side = n / k;

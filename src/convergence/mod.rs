@@ -6,11 +6,12 @@
 //! The limit graphon is `W(u, v) = P(|ξ| > τ* / (φ(u) ψ(v)))` where τ* solves `∫∫ W = ρ`.
 //!
 //! ```
+//! use pai_graphon::params::Density;
 //! use pai_graphon::convergence::limit::Fsm;
 //! use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec};
 //! use pai_graphon::seed::MasterSeed;
 //! let fsm = Fsm::figure1();
-//! let spec = MaskSpec::new(64, 64, 0.2, &fsm.row, &fsm.col).unwrap();
+//! let spec = MaskSpec::new(64, 64, Density::constant(0.2), &fsm.row, &fsm.col).unwrap();
 //! let mask = sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), "DOC", None).unwrap();
 //! assert_eq!(mask.kept(), 819); // round(0.2 · 64 · 64)
 //! // W increases in u, and so do the sampled row degrees.

@@ -29,10 +29,11 @@
 //! top-k live there; this module is the FSM sampler).
 //!
 //! ```
+//! use pai_graphon::params::Density;
 //! use pai_graphon::convergence::sampler::{sample_mask, sample_mask_in_memory, MaskSpec};
 //! use pai_graphon::convergence::noise::HalfNormal;
 //! use pai_graphon::seed::MasterSeed;
-//! let spec = MaskSpec::from_grids(vec![1.0; 100], vec![1.0; 30], 0.1).unwrap();
+//! let spec = MaskSpec::from_grids(vec![1.0; 100], vec![1.0; 30], Density::constant(0.1)).unwrap();
 //! let (law, seed) = (HalfNormal { sigma: 1.0 }, MasterSeed::default());
 //! let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
 //! let fast = one.install(|| sample_mask(&spec, &law, seed, "DOC", None)).unwrap();
@@ -56,10 +57,11 @@ use rayon::prelude::*;
 /// Rows per random stream of the reference [`sample_mask_in_memory`].
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::sampler::{sample_mask_in_memory, MaskSpec, ROW_BLOCK};
 /// use pai_graphon::convergence::noise::{NoiseLaw, UniformAbs};
 /// use pai_graphon::seed::MasterSeed;
-/// let spec = MaskSpec::from_grids(vec![1.0; ROW_BLOCK + 1], vec![1.0], 1.0 / 65.0).unwrap();
+/// let spec = MaskSpec::from_grids(vec![1.0; ROW_BLOCK + 1], vec![1.0], Density::new(1.0 / 65.0).unwrap()).unwrap();
 /// let (law, seed) = (UniformAbs { a: 1.0 }, MasterSeed::default());
 /// // k = 1: the largest of 65 draws, 64 from block 0's stream and one from block 1's.
 /// let block = |b: usize, draws: usize| {
@@ -84,12 +86,13 @@ pub const WINDOW_DELTA: f64 = 1e-4;
 /// (max/min)^(1/4096)), and products of bins into classes by the sum of the bin indices.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::sampler::{sample_mask, threshold_window, MaskSpec, HINT_GROUPS};
 /// use pai_graphon::convergence::{noise::HalfNormal, profile::Profile};
 /// use pai_graphon::seed::MasterSeed;
 /// // More row values than bins: the window brackets binned sums, and still holds τ_n.
 /// let exp3 = Profile::parse("exp:3").unwrap();
-/// let spec = MaskSpec::new(HINT_GROUPS + 44, 2, 0.2, &exp3, &exp3).unwrap();
+/// let spec = MaskSpec::new(HINT_GROUPS + 44, 2, Density::constant(0.2), &exp3, &exp3).unwrap();
 /// let law = HalfNormal { sigma: 1.0 };
 /// let w = threshold_window(&spec, &law, 1e-6).unwrap();
 /// let m = sample_mask(&spec, &law, MasterSeed::default(), "DOC", Some(w)).unwrap();
@@ -113,8 +116,9 @@ pub fn grid(profile: &Profile, m: usize) -> Vec<f64> {
 /// What to sample: the grid profiles φ (length n), ψ (length d) and the kept count k.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::sampler::MaskSpec;
-/// let spec = MaskSpec::from_grids(vec![-0.0, 1.0], vec![2.0], 0.5).unwrap();
+/// let spec = MaskSpec::from_grids(vec![-0.0, 1.0], vec![2.0], Density::constant(0.5)).unwrap();
 /// assert!(spec.phi()[0].is_sign_positive()); // −0 stored as +0
 /// assert_eq!((spec.kept(), spec.score(1, 0, 0.25)), (1, 0.5));
 /// ```
@@ -129,15 +133,16 @@ impl MaskSpec {
     /// The spec of an n × d mask of density ρ with grid profiles (see the module doc).
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::convergence::{sampler::MaskSpec, profile::Profile};
     /// let exp3 = Profile::parse("exp:3").unwrap();
-    /// let spec = MaskSpec::new(200, 300, 0.2, &exp3, &exp3).unwrap();
+    /// let spec = MaskSpec::new(200, 300, Density::constant(0.2), &exp3, &exp3).unwrap();
     /// assert_eq!((spec.rows(), spec.cols(), spec.kept()), (200, 300, 12_000));
     /// ```
     pub fn new(
         n: usize,
         d: usize,
-        rho: f64,
+        rho: Density,
         rows: &Profile,
         cols: &Profile,
     ) -> Result<Self, ConvergenceError> {
@@ -148,13 +153,18 @@ impl MaskSpec {
     /// A spec from explicit profile values (any order; finite and non-negative; −0 becomes +0).
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::convergence::sampler::MaskSpec;
-    /// let spec = MaskSpec::from_grids(vec![1.0, 2.0], vec![3.0], 0.5).unwrap();
+    /// let spec = MaskSpec::from_grids(vec![1.0, 2.0], vec![3.0], Density::constant(0.5)).unwrap();
     /// assert_eq!(spec.score(1, 0, 0.5), 3.0);
-    /// assert!(MaskSpec::from_grids(vec![-1.0], vec![1.0], 0.5).is_err());
+    /// assert!(MaskSpec::from_grids(vec![-1.0], vec![1.0], Density::constant(0.5)).is_err());
     /// ```
-    pub fn from_grids(phi: Vec<f64>, psi: Vec<f64>, rho: f64) -> Result<Self, ConvergenceError> {
-        let kept = kept_count(phi.len(), psi.len(), Density::new(rho)?)?;
+    pub fn from_grids(
+        phi: Vec<f64>,
+        psi: Vec<f64>,
+        rho: Density,
+    ) -> Result<Self, ConvergenceError> {
+        let kept = kept_count(phi.len(), psi.len(), rho)?;
         let clean = |v: Vec<f64>, side: &'static str| match v
             .iter()
             .find(|x| !(x.is_finite() && **x >= 0.0))
@@ -176,8 +186,9 @@ impl MaskSpec {
     /// n, the number of rows (hidden neurons).
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::convergence::sampler::MaskSpec;
-    /// assert_eq!(MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], 0.5).unwrap().rows(), 3);
+    /// assert_eq!(MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], Density::constant(0.5)).unwrap().rows(), 3);
     /// ```
     pub fn rows(&self) -> usize {
         self.phi.len()
@@ -186,8 +197,9 @@ impl MaskSpec {
     /// d, the number of columns (inputs).
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::convergence::sampler::MaskSpec;
-    /// assert_eq!(MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], 0.5).unwrap().cols(), 5);
+    /// assert_eq!(MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], Density::constant(0.5)).unwrap().cols(), 5);
     /// ```
     pub fn cols(&self) -> usize {
         self.psi.len()
@@ -196,8 +208,9 @@ impl MaskSpec {
     /// k, the number of kept entries.
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::convergence::sampler::MaskSpec;
-    /// let spec = MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], 0.5).unwrap();
+    /// let spec = MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], Density::constant(0.5)).unwrap();
     /// assert_eq!(spec.kept(), 8); // round(7.5): halves round up
     /// ```
     pub fn kept(&self) -> u64 {
@@ -207,9 +220,10 @@ impl MaskSpec {
     /// The row profile values φ_i.
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::convergence::{sampler::MaskSpec, profile::Profile};
     /// let (u, one) = (Profile::parse("affine:0,1").unwrap(), Profile::parse("const:1").unwrap());
-    /// let spec = MaskSpec::new(4, 1, 0.5, &u, &one).unwrap();
+    /// let spec = MaskSpec::new(4, 1, Density::constant(0.5), &u, &one).unwrap();
     /// assert_eq!(spec.phi(), &[0.125, 0.375, 0.625, 0.875]); // φ at the row midpoints
     /// ```
     pub fn phi(&self) -> &[f64] {
@@ -219,9 +233,10 @@ impl MaskSpec {
     /// The column profile values ψ_j.
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::convergence::{sampler::MaskSpec, profile::Profile};
     /// let (u, one) = (Profile::parse("affine:0,1").unwrap(), Profile::parse("const:1").unwrap());
-    /// let spec = MaskSpec::new(1, 2, 0.5, &one, &u).unwrap();
+    /// let spec = MaskSpec::new(1, 2, Density::constant(0.5), &one, &u).unwrap();
     /// assert_eq!(spec.psi(), &[0.25, 0.75]);
     /// ```
     pub fn psi(&self) -> &[f64] {
@@ -231,8 +246,9 @@ impl MaskSpec {
     /// The score `(φ_i · ψ_j) · abs_xi` exactly as every path computes it.
     ///
     /// ```
+    /// use pai_graphon::params::Density;
     /// use pai_graphon::convergence::sampler::MaskSpec;
-    /// let spec = MaskSpec::from_grids(vec![2.0], vec![3.0], 0.5).unwrap();
+    /// let spec = MaskSpec::from_grids(vec![2.0], vec![3.0], Density::constant(0.5)).unwrap();
     /// assert_eq!(spec.score(0, 0, 0.5), 3.0);
     /// ```
     pub fn score(&self, i: usize, j: usize, abs_xi: f64) -> f64 {
@@ -243,10 +259,11 @@ impl MaskSpec {
 /// A window `[lo, hi]` expected to contain the threshold τ_n; a hint only.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::sampler::{sample_mask, MaskSpec, Window};
 /// use pai_graphon::convergence::noise::HalfNormal;
 /// use pai_graphon::seed::MasterSeed;
-/// let spec = MaskSpec::from_grids(vec![1.0; 20], vec![1.0; 20], 0.2).unwrap();
+/// let spec = MaskSpec::from_grids(vec![1.0; 20], vec![1.0; 20], Density::constant(0.2)).unwrap();
 /// let (law, seed) = (HalfNormal { sigma: 1.0 }, MasterSeed::default());
 /// // A window that misses τ_n only costs time: the mask is the same.
 /// let missed = sample_mask(&spec, &law, seed, "DOC", Some(Window { lo: 100.0, hi: 200.0 })).unwrap();
@@ -312,9 +329,10 @@ fn with_field<L: NoiseLaw + ?Sized, T>(
 /// [`sample_frozen`]'s mask and their top k [`sample_mask`]'s.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::{sampler::{sample_mask, sample_scores, MaskSpec}, noise::UniformAbs};
 /// use pai_graphon::{mask::top_k_mask, seed::MasterSeed};
-/// let spec = MaskSpec::from_grids(vec![0.0, 1.0], vec![1.0; 3], 0.5).unwrap();
+/// let spec = MaskSpec::from_grids(vec![0.0, 1.0], vec![1.0; 3], Density::constant(0.5)).unwrap();
 /// let (law, seed) = (UniformAbs { a: 1.0 }, MasterSeed::default());
 /// let s = sample_scores(&spec, &law, seed, "DOC").unwrap();
 /// assert_eq!(&s[..3], &[0.0; 3]); // φ_0 = 0
@@ -345,9 +363,10 @@ pub fn sample_scores<L: NoiseLaw + ?Sized>(
 /// [`sample_mask`]'s streams and code, the slow path its tests compare it against.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::{sampler::{sample_mask_in_memory, MaskSpec}, noise::HalfNormal};
 /// use pai_graphon::seed::MasterSeed;
-/// let spec = MaskSpec::from_grids(vec![1.0; 10], vec![1.0; 10], 0.25).unwrap();
+/// let spec = MaskSpec::from_grids(vec![1.0; 10], vec![1.0; 10], Density::constant(0.25)).unwrap();
 /// let law = HalfNormal { sigma: 1.0 };
 /// let m = sample_mask_in_memory(&spec, &law, MasterSeed::default(), "DOC").unwrap();
 /// assert_eq!(m.row_degrees().iter().sum::<u32>(), 25);
@@ -398,11 +417,12 @@ pub fn sample_mask_in_memory<L: NoiseLaw + ?Sized>(
 /// plus 8–16 bytes per entry of the window's band (~1 % of the entries for the crate's window).
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::sampler::{sample_mask, threshold_window, MaskSpec, Window};
 /// use pai_graphon::convergence::{noise::HalfNormal, profile::Profile};
 /// use pai_graphon::seed::MasterSeed;
 /// let exp3 = Profile::parse("exp:3").unwrap();
-/// let spec = MaskSpec::new(200, 200, 0.2, &exp3, &exp3).unwrap();
+/// let spec = MaskSpec::new(200, 200, Density::constant(0.2), &exp3, &exp3).unwrap();
 /// let law = HalfNormal { sigma: 1.0 };
 /// let hint = threshold_window(&spec, &law, 1e-6).unwrap();
 /// let seed = MasterSeed::default();
@@ -432,10 +452,11 @@ pub fn sample_mask<L: NoiseLaw + ?Sized>(
 /// the same uniforms, so the two are coupled); kept count random, threshold τ.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::sampler::{sample_frozen, sample_mask, MaskSpec};
 /// use pai_graphon::convergence::noise::HalfNormal;
 /// use pai_graphon::seed::MasterSeed;
-/// let spec = MaskSpec::from_grids(vec![1.0; 50], vec![1.0; 40], 0.2).unwrap();
+/// let spec = MaskSpec::from_grids(vec![1.0; 50], vec![1.0; 40], Density::constant(0.2)).unwrap();
 /// let (law, seed) = (HalfNormal { sigma: 1.0 }, MasterSeed::default());
 /// let top = sample_mask(&spec, &law, seed, "DOC", None).unwrap();
 /// let frozen = sample_frozen(&spec, &law, seed, "DOC", top.threshold()).unwrap();
@@ -463,11 +484,12 @@ pub fn sample_frozen<L: NoiseLaw + ?Sized>(
 /// [`sample_mask`] for a parsed [`Noise`], dispatched to its concrete law (so the sampler inlines).
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::sampler::{sample_mask, sample_mask_for, MaskSpec};
 /// use pai_graphon::convergence::{limit::Fsm, noise::HalfNormal};
 /// use pai_graphon::seed::MasterSeed;
 /// let fsm = Fsm::figure1();
-/// let spec = MaskSpec::new(20, 20, 0.2, &fsm.row, &fsm.col).unwrap();
+/// let spec = MaskSpec::new(20, 20, Density::constant(0.2), &fsm.row, &fsm.col).unwrap();
 /// let seed = MasterSeed::default();
 /// let a = sample_mask_for(&spec, &fsm.noise, seed, "DOC", None).unwrap();
 /// assert_eq!(a, sample_mask(&spec, &HalfNormal { sigma: 1.0 }, seed, "DOC", None).unwrap());
@@ -489,9 +511,10 @@ pub fn sample_mask_for(
 /// the cost of the uniforms alone, the floor of `benches/masks.rs`.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::sampler::{draw_uniforms, MaskSpec};
 /// use pai_graphon::seed::MasterSeed;
-/// let spec = MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], 0.5).unwrap();
+/// let spec = MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], Density::constant(0.5)).unwrap();
 /// let a = draw_uniforms(&spec, MasterSeed::default(), "DOC");
 /// assert_eq!(a, draw_uniforms(&spec, MasterSeed::default(), "DOC"));
 /// assert_ne!(a, draw_uniforms(&spec, MasterSeed::default(), "DOC2"));
@@ -611,10 +634,11 @@ fn crossing(mass: impl Fn(f64) -> f64, target: f64, mut a: f64, mut b: f64, keep
 /// tail, ~1e-16 relative, is far below t/N and ignored: the window is only a hint.)
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::convergence::sampler::{threshold_window, MaskSpec};
 /// use pai_graphon::convergence::{noise::HalfNormal, profile::Profile};
 /// let c = Profile::parse("const:1").unwrap();
-/// let spec = MaskSpec::new(1000, 1000, 0.2, &c, &c).unwrap();
+/// let spec = MaskSpec::new(1000, 1000, Density::constant(0.2), &c, &c).unwrap();
 /// let w = threshold_window(&spec, &HalfNormal { sigma: 1.0 }, 1e-6).unwrap();
 /// let tau_star = 1.2815515655446004; // Φ⁻¹(0.9): P(|ξ| > τ*) = 0.2
 /// assert!(w.lo < tau_star && tau_star < w.hi && w.hi - w.lo < 0.016);
@@ -657,7 +681,7 @@ mod tests {
 
     fn exp3_spec(n: usize, d: usize, rho: f64) -> MaskSpec {
         let p = Profile::parse("exp:3").unwrap();
-        MaskSpec::new(n, d, rho, &p, &p).unwrap()
+        MaskSpec::new(n, d, Density::new(rho).unwrap(), &p, &p).unwrap()
     }
 
     #[test]
@@ -687,7 +711,7 @@ mod tests {
     fn ties_at_zero_go_to_the_smaller_index() {
         // A zero row profile on half the rows: half the scores are 0, and ρ = 0.7 keeps ties at 0.
         let phi: Vec<f64> = (0..100).map(|i| if i < 50 { 0.0 } else { 1.0 }).collect();
-        let spec = MaskSpec::from_grids(phi, vec![1.0; 20], 0.7).unwrap();
+        let spec = MaskSpec::from_grids(phi, vec![1.0; 20], Density::constant(0.7)).unwrap();
         let law = UniformAbs { a: 1.0 };
         let m = sample_mask(&spec, &law, MasterSeed::default(), "T", None).unwrap();
         assert_eq!(m.threshold(), 0.0);

@@ -1105,7 +1105,11 @@ impl Sharp {
         let (n, d) = (model.phi.len(), model.psi.len());
         // Sandwich: each top-k mask lies below the frozen mask at τ_lo except with δ/2 over the
         // stack; frozen masks at τ* ≤ ... lie below it surely.
-        let spec = MaskSpec::from_grids(model.phi.clone(), model.psi.clone(), model.rho)?;
+        let spec = MaskSpec::from_grids(
+            model.phi.clone(),
+            model.psi.clone(),
+            Density::new(model.rho)?,
+        )?;
         let window = threshold_window(&spec, &*model.law, delta / 2.0 / masks.len() as f64)?;
         let tau_lo = window.lo.min(model.tau) * (1.0 - 1e-12);
         let keep = |i: usize, j: usize| {

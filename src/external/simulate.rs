@@ -114,7 +114,7 @@ struct Prepared {
     law: Arc<dyn NoiseLaw>,
     phi: Vec<f64>,
     psi: Vec<f64>,
-    rho: f64,
+    rho: Density,
     /// The law's quantile table.
     table: Arc<Table>,
     /// The top-k window, computed at the first top-k draw (~0.3 s; frozen draws never need it).
@@ -123,7 +123,9 @@ struct Prepared {
 
 impl Prepared {
     fn build(phi: &[f64], psi: &[f64], law: &Arc<dyn NoiseLaw>, rho: f64) -> Result<Self, Error> {
-        // from_grids validates the profiles and ρ and stores −0 as +0 (equal scores must tie)
+        // ρ is a public f64 field of Model, checked here; from_grids validates the profiles and
+        // stores −0 as +0 (equal scores must tie)
+        let rho = Density::new(rho)?;
         let spec = MaskSpec::from_grids(phi.to_vec(), psi.to_vec(), rho)?;
         Ok(Prepared {
             law: law.clone(),
@@ -137,7 +139,7 @@ impl Prepared {
 
     fn matches(&self, m: &Model) -> bool {
         Arc::ptr_eq(&self.law, &m.law)
-            && self.rho == m.rho
+            && self.rho.get() == m.rho
             && self.phi == m.phi
             && self.psi == m.psi
     }
@@ -567,7 +569,9 @@ mod tests {
         draws: usize,
     ) -> (f64, f64) {
         let psi = ours.psi.clone();
-        let spec = MaskSpec::from_grids(reference_phi.to_vec(), psi, ours.rho).unwrap();
+        let spec =
+            MaskSpec::from_grids(reference_phi.to_vec(), psi, Density::new(ours.rho).unwrap())
+                .unwrap();
         let law = HalfNormal { sigma: 1.0 };
         let seed = MasterSeed::default();
         let code = |m: &Mask| {
@@ -653,7 +657,8 @@ mod tests {
     fn moderate_distance(ours: &Model, reference: &str, r: usize) -> (f64, bool) {
         let (n, d) = (ours.rows(), ours.cols());
         let fsm = Fsm::parse_spec(reference).unwrap();
-        let spec = MaskSpec::new(n, d, ours.rho, &fsm.row, &fsm.col).unwrap();
+        let spec =
+            MaskSpec::new(n, d, Density::new(ours.rho).unwrap(), &fsm.row, &fsm.col).unwrap();
         let seed = MasterSeed::default();
         let a = ours
             .draw_stack(Draw::TopK, r, seed, "SIM-T/moderate/ours")

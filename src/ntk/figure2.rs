@@ -42,6 +42,7 @@ use crate::convergence::noise::{HalfNormal, Noise};
 use crate::convergence::profile::{Profile, PROFILE_VALUE_MIN};
 use crate::linalg::Cholesky;
 use crate::net::data::{class_rows, load, DataSet, DataSpec, SyntheticSpec};
+use crate::params::Density;
 use crate::seed::{uniform_open01, MasterSeed};
 use crate::Error;
 use faer::{Mat, MatRef};
@@ -245,16 +246,17 @@ pub fn column_covariance(x: MatRef<'_, f64>, y: &[f64]) -> Result<Vec<f64>, NtkE
 /// The SNIP-type graphon at one density.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::ntk::figure2::snip_graphon;
 /// // Three of four columns carry signal (ψ > 0).
 /// let psi = [0.5, 0.0, 1.0, 2.0];
-/// let g = snip_graphon(&psi, 0.25).unwrap();
+/// let g = snip_graphon(&psi, Density::constant(0.25)).unwrap();
 /// assert!(!g.saturated && g.tau_star.unwrap() > 0.0);
 /// // Stronger columns keep more; a column without signal keeps nothing.
 /// let w = g.graphon.w();
 /// assert!(w[(0, 1)] == 0.0 && w[(0, 0)] < w[(0, 2)] && w[(0, 2)] < w[(0, 3)]);
 /// // At ρ = 3/4 every signal column is full: saturated, no τ*.
-/// let s = snip_graphon(&psi, 0.75).unwrap();
+/// let s = snip_graphon(&psi, Density::constant(0.75)).unwrap();
 /// assert!(s.saturated && s.tau_star.is_none());
 /// ```
 #[derive(Clone, Debug)]
@@ -298,15 +300,16 @@ fn normalised_profile(psi: &[f64]) -> (Vec<f64>, [f64; 2]) {
 /// takes the value ψ_j.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::ntk::figure2::snip_graphon;
-/// let g = snip_graphon(&[0.0, 1.0, 1.0, 2.0], 0.5).unwrap();
+/// let g = snip_graphon(&[0.0, 1.0, 1.0, 2.0], Density::constant(0.5)).unwrap();
 /// assert!((g.graphon.density() - 0.5).abs() < 1e-9);
 /// assert_eq!(g.graphon.w()[(0, 0)], 0.0);
-/// let s = snip_graphon(&[0.0, 1.0, 1.0, 2.0], 0.8).unwrap();
+/// let s = snip_graphon(&[0.0, 1.0, 1.0, 2.0], Density::constant(0.8)).unwrap();
 /// assert!(s.saturated && (s.graphon.w()[(0, 0)] - 0.2).abs() < 1e-15);
 /// ```
-pub fn snip_graphon(psi: &[f64], rho: f64) -> Result<SnipGraphon, Error> {
-    let density = crate::params::Density::new(rho)?;
+pub fn snip_graphon(psi: &[f64], density: Density) -> Result<SnipGraphon, Error> {
+    let rho = density.get();
     let (psi, [a, b]) = normalised_profile(psi);
     let d = psi.len();
     let positive = psi.iter().filter(|&&p| p > 0.0).count();
@@ -523,6 +526,7 @@ pub fn factored_kernel(task: &BinaryTask, g: &KernelGraphon) -> Result<FactoredK
 /// Which labels the SNIP profile ψ is computed on.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, ProfileLabels};
 /// use pai_graphon::seed::MasterSeed;
 /// let x = faer::mat![[1.0, 0.2, 0.0, 0.1], [0.9, 0.0, 0.3, 0.0], [0.8, 0.1, 0.1, 0.4],
@@ -530,7 +534,7 @@ pub fn factored_kernel(task: &BinaryTask, g: &KernelGraphon) -> Result<FactoredK
 /// let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0]).unwrap();
 /// // Without label noise the noisy profile is the clean one: the same SNIP curve.
 /// let snip = |profile| {
-///     let config = Figure2Config { densities: vec![0.5], noise_levels: vec![0.0], seeds: 1, profile };
+///     let config = Figure2Config { densities: vec![Density::constant(0.5)], noise_levels: vec![0.0], seeds: 1, profile };
 ///     figure2(&config, &task, MasterSeed::default(), &mut |_, _| {}).unwrap().curves[1].points[0].raw[0]
 /// };
 /// assert_eq!(snip(ProfileLabels::Clean), snip(ProfileLabels::Noisy));
@@ -551,15 +555,15 @@ pub enum ProfileLabels {
 /// use pai_graphon::seed::MasterSeed;
 /// let c = Figure2Config::default();
 /// assert_eq!((c.densities.len(), c.noise_levels.len(), c.seeds, c.profile), (5, 11, 10, ProfileLabels::Clean));
-/// // A density must lie in (0, 1).
+/// // At least one density, noise level and seed.
 /// let task = BinaryTask::new("t", None, faer::mat![[1.0, 0.0], [0.0, 1.0]].as_ref(), vec![1.0, -1.0]).unwrap();
-/// let bad = Figure2Config { densities: vec![1.0], ..c };
+/// let bad = Figure2Config { densities: vec![], ..c };
 /// assert!(figure2(&bad, &task, MasterSeed::default(), &mut |_, _| {}).is_err());
 /// ```
 #[derive(Clone, Debug, Serialize)]
 pub struct Figure2Config {
-    /// Densities ρ in (0, 1), one panel each.
-    pub densities: Vec<f64>,
+    /// Densities ρ, one panel each.
+    pub densities: Vec<Density>,
     /// Label-noise fractions f in [0, 1].
     pub noise_levels: Vec<f64>,
     /// Label seeds per noise level.
@@ -572,7 +576,7 @@ impl Default for Figure2Config {
     /// Densities {0.05, 0.1, 0.2, 0.5, 0.8}, f = 0, 0.1, …, 1, 10 seeds, clean profile.
     fn default() -> Self {
         Figure2Config {
-            densities: vec![0.05, 0.1, 0.2, 0.5, 0.8],
+            densities: [0.05, 0.1, 0.2, 0.5, 0.8].map(Density::constant).to_vec(),
             noise_levels: (0..=10).map(|k| k as f64 / 10.0).collect(),
             seeds: 10,
             profile: ProfileLabels::Clean,
@@ -583,12 +587,13 @@ impl Default for Figure2Config {
 /// One noise level of a curve: per-seed values and their mean and sample standard deviation.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, ProfileLabels};
 /// use pai_graphon::seed::MasterSeed;
 /// let x = faer::mat![[1.0, 0.2, 0.0, 0.1], [0.9, 0.0, 0.3, 0.0], [0.8, 0.1, 0.1, 0.4],
 ///     [0.1, 1.0, 0.0, 0.3], [0.0, 0.9, 0.4, 0.0], [0.2, 0.8, 0.0, 0.5]];
 /// let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0]).unwrap();
-/// let config = Figure2Config { densities: vec![0.5], noise_levels: vec![0.0, 1.0], seeds: 4, profile: ProfileLabels::Clean };
+/// let config = Figure2Config { densities: vec![Density::constant(0.5)], noise_levels: vec![0.0, 1.0], seeds: 4, profile: ProfileLabels::Clean };
 /// let fig = figure2(&config, &task, MasterSeed::default(), &mut |_, _| {}).unwrap();
 /// let [clean, random] = &fig.curves[0].points[..] else { panic!() };
 /// // f = 0: every seed keeps the clean labels, so there is no spread.
@@ -620,12 +625,13 @@ pub struct Point {
 /// One graphon at one density.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, GraphonKind, ProfileLabels};
 /// use pai_graphon::seed::MasterSeed;
 /// let x = faer::mat![[1.0, 0.2, 0.0, 0.1], [0.9, 0.0, 0.3, 0.0], [0.8, 0.1, 0.1, 0.4],
 ///     [0.1, 1.0, 0.0, 0.3], [0.0, 0.9, 0.4, 0.0], [0.2, 0.8, 0.0, 0.5]];
 /// let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0]).unwrap();
-/// let config = Figure2Config { densities: vec![0.25, 0.5], noise_levels: vec![0.0], seeds: 1, profile: ProfileLabels::Clean };
+/// let config = Figure2Config { densities: vec![Density::constant(0.25), Density::constant(0.5)], noise_levels: vec![0.0], seeds: 1, profile: ProfileLabels::Clean };
 /// let fig = figure2(&config, &task, MasterSeed::default(), &mut |_, _| {}).unwrap();
 /// let kinds: Vec<GraphonKind> = fig.curves.iter().map(|c| c.graphon).collect();
 /// assert_eq!(kinds, [GraphonKind::Homogeneous, GraphonKind::Snip, GraphonKind::Homogeneous, GraphonKind::Snip]);
@@ -649,12 +655,13 @@ pub struct Curve {
 /// The whole figure.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, ProfileLabels};
 /// use pai_graphon::seed::MasterSeed;
 /// let x = faer::mat![[1.0, 0.2, 0.0, 0.1], [0.9, 0.0, 0.3, 0.0], [0.8, 0.1, 0.1, 0.4],
 ///     [0.1, 1.0, 0.0, 0.3], [0.0, 0.9, 0.4, 0.0], [0.2, 0.8, 0.0, 0.5]];
 /// let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0]).unwrap();
-/// let config = Figure2Config { densities: vec![0.5], noise_levels: vec![0.5], seeds: 2, profile: ProfileLabels::Clean };
+/// let config = Figure2Config { densities: vec![Density::constant(0.5)], noise_levels: vec![0.5], seeds: 2, profile: ProfileLabels::Clean };
 /// let fig = figure2(&config, &task, MasterSeed::default(), &mut |_, _| {}).unwrap();
 /// assert_eq!((fig.samples, fig.d, fig.stream_prefix.as_str()), (6, 4, "figure2/toy"));
 /// assert_eq!(fig.seed, MasterSeed::default().to_string());
@@ -682,12 +689,6 @@ fn validate(config: &Figure2Config) -> Result<(), NtkError> {
         return Err(NtkError::Empty {
             what: "densities, noise levels or seeds",
         });
-    }
-    if let Some(r) = config.densities.iter().find(|r| !(**r > 0.0 && **r < 1.0)) {
-        return Err(NtkError::Fraction(crate::params::FractionError::Outside {
-            name: "density",
-            value: *r,
-        }));
     }
     if let Some(f) = config
         .noise_levels
@@ -775,22 +776,27 @@ pub(crate) fn evaluate(
 }
 
 /// The SNIP kernel of the profile of labels `y_profile`, evaluated on `y`.
-fn noisy_profile_complexity(task: &BinaryTask, rho: f64, y: &[f64]) -> Result<Complexity, Error> {
+fn noisy_profile_complexity(
+    task: &BinaryTask,
+    rho: Density,
+    y: &[f64],
+) -> Result<Complexity, Error> {
     let psi = column_covariance(task.x.as_ref(), y)?;
     let g = snip_graphon(&psi, rho)?;
-    let k = factored_kernel(task, &g.graphon).map_err(at(GraphonKind::Snip, rho))?;
+    let k = factored_kernel(task, &g.graphon).map_err(at(GraphonKind::Snip, rho.get()))?;
     Ok(k.complexity(y)?)
 }
 
 /// Compute Figure 2 on a task; `progress(done, total)` is called after each density.
 ///
 /// ```
+/// use pai_graphon::params::Density;
 /// use pai_graphon::ntk::figure2::{figure2, BinaryTask, Figure2Config, ProfileLabels};
 /// use pai_graphon::seed::MasterSeed;
 /// let x = faer::mat![[1.0, 0.2, 0.0, 0.1], [0.9, 0.0, 0.3, 0.0], [0.8, 0.1, 0.1, 0.4],
 ///     [0.1, 1.0, 0.0, 0.3], [0.0, 0.9, 0.4, 0.0], [0.2, 0.8, 0.0, 0.5]];
 /// let task = BinaryTask::new("toy", None, x.as_ref(), vec![1.0, 1.0, 1.0, -1.0, -1.0, -1.0]).unwrap();
-/// let config = Figure2Config { densities: vec![0.25, 0.5], noise_levels: vec![0.0, 0.5, 1.0], seeds: 3, profile: ProfileLabels::Clean };
+/// let config = Figure2Config { densities: vec![Density::constant(0.25), Density::constant(0.5)], noise_levels: vec![0.0, 0.5, 1.0], seeds: 3, profile: ProfileLabels::Clean };
 /// let mut calls = Vec::new();
 /// let fig = figure2(&config, &task, MasterSeed::default(), &mut |done, total| calls.push((done, total))).unwrap();
 /// assert_eq!(calls, [(1, 2), (2, 2)]);
@@ -811,8 +817,9 @@ pub fn figure2(
     let labels = label_sets(&task.y, config, seed, &prefix)?;
     let psi = column_covariance(task.x.as_ref(), &task.y)?;
     let d = task.dims();
-    let hom = factored_kernel(task, &KernelGraphon::constant(config.densities[0], d)?)
-        .map_err(at(GraphonKind::Homogeneous, config.densities[0]))?;
+    let first = config.densities[0].get();
+    let hom = factored_kernel(task, &KernelGraphon::constant(first, d)?)
+        .map_err(at(GraphonKind::Homogeneous, first))?;
     let mut curves = Vec::new();
     for (k, &rho) in config.densities.iter().enumerate() {
         // W ≡ ρ normalised by ρ is the dense kernel at every ρ: one factor serves all panels.
@@ -824,7 +831,7 @@ pub fn figure2(
             .collect::<Result<_, NtkError>>()?;
         curves.push(Curve {
             graphon: GraphonKind::Homogeneous,
-            density: rho,
+            density: rho.get(),
             tau_star: None,
             saturated: false,
             points,
@@ -847,14 +854,14 @@ fn snip_curve(
     config: &Figure2Config,
     task: &BinaryTask,
     psi: &[f64],
-    rho: f64,
+    rho: Density,
     labels: &[Vec<Vec<f64>>],
 ) -> Result<Curve, Error> {
     let g = snip_graphon(psi, rho)?;
     let mut points = Vec::new();
     match config.profile {
         ProfileLabels::Clean => {
-            let k = factored_kernel(task, &g.graphon).map_err(at(GraphonKind::Snip, rho))?;
+            let k = factored_kernel(task, &g.graphon).map_err(at(GraphonKind::Snip, rho.get()))?;
             for (&f, ys) in config.noise_levels.iter().zip(labels) {
                 points.push(point(f, evaluate(&k, ys)?));
             }
@@ -871,7 +878,7 @@ fn snip_curve(
     }
     Ok(Curve {
         graphon: GraphonKind::Snip,
-        density: rho,
+        density: rho.get(),
         tau_star: g.tau_star,
         saturated: g.saturated,
         points,

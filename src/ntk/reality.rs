@@ -37,7 +37,7 @@ use super::NtkError;
 use crate::linalg::{certify_lambda_min_above, Cholesky};
 use crate::mask::{top_k_mask, Mask};
 use crate::net::network::Network;
-use crate::params::Probability;
+use crate::params::{Density, Probability};
 use crate::seed::{uniform_open01, MasterSeed};
 use crate::tol::gamma;
 use crate::Error;
@@ -394,7 +394,7 @@ pub fn snip_type_graphon(
         .iter()
         .map(|p| p.powf(power))
         .collect();
-    Ok(snip_graphon(&psi, rho)?.graphon)
+    Ok(snip_graphon(&psi, Density::new(rho)?)?.graphon)
 }
 
 /// How the finite network is trained.

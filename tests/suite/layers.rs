@@ -324,11 +324,6 @@ const OPEN_UNIT_ALLOWED: &[(&str, usize, &str)] = &[
         "check_open_unit: the argument of a quantile, a computed probability",
     ),
     (
-        "src/ntk/figure2.rs",
-        1,
-        "Figure2Config re-checks --densities: to take Density (#19, item 2)",
-    ),
-    (
         "src/taxonomy/stats.rs",
         2,
         "check_delta and deterministic_limit_bound: public bounds' δ and ρ",

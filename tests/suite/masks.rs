@@ -10,6 +10,7 @@ use pai_graphon::convergence::sampler::{
     ROW_BLOCK,
 };
 use pai_graphon::mask::{top_k_mask, Mask};
+use pai_graphon::params::Density;
 use pai_graphon::seed::{uniform_open01, MasterSeed};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
@@ -52,7 +53,7 @@ impl NoiseLaw for TwoPoint {
 
 fn exp3(n: usize, d: usize, rho: f64) -> MaskSpec {
     let p = Profile::parse("exp:3").unwrap();
-    MaskSpec::new(n, d, rho, &p, &p).unwrap()
+    MaskSpec::new(n, d, Density::new(rho).unwrap(), &p, &p).unwrap()
 }
 
 /// Checks the defining properties of a top-k mask against the recomputed scores.
@@ -126,7 +127,7 @@ fn kept_scores_dominate_pruned_scores() {
 fn ties_are_kept_in_index_order_on_every_path() {
     // Constant profiles and a two-point law: half the scores are 1, half 2; ρ = 0.7 cuts the
     // ties at 1.
-    let spec = MaskSpec::from_grids(vec![1.0; 130], vec![1.0; 70], 0.7).unwrap();
+    let spec = MaskSpec::from_grids(vec![1.0; 130], vec![1.0; 70], Density::constant(0.7)).unwrap();
     let seed = MasterSeed::default();
     let scores = sample_scores(&spec, &TwoPoint, seed, "MASKS/ties").unwrap();
     let reference = sample_mask_in_memory(&spec, &TwoPoint, seed, "MASKS/ties").unwrap();
@@ -194,11 +195,11 @@ fn every_window_gives_the_top_k_of_the_exact_scores() {
 #[test]
 fn invalid_input_is_rejected() {
     let p = Profile::parse("const:1").unwrap();
-    assert!(MaskSpec::new(0, 5, 0.2, &p, &p).is_err());
-    assert!(MaskSpec::new(5, 0, 0.2, &p, &p).is_err());
-    assert!(MaskSpec::new(5, 5, 1.0, &p, &p).is_err());
-    assert!(MaskSpec::new(5, 5, -0.1, &p, &p).is_err());
-    let spec = MaskSpec::new(5, 5, 0.2, &p, &p).unwrap();
+    assert!(MaskSpec::new(0, 5, Density::constant(0.2), &p, &p).is_err());
+    assert!(MaskSpec::new(5, 0, Density::constant(0.2), &p, &p).is_err());
+    // ρ outside (0, 1) cannot reach MaskSpec: Density refuses it where it is parsed.
+    assert!(Density::new(1.0).is_err() && Density::new(-0.1).is_err());
+    let spec = MaskSpec::new(5, 5, Density::constant(0.2), &p, &p).unwrap();
     let law = UniformAbs { a: 1.0 };
     let bad = Window { lo: 2.0, hi: 1.0 };
     assert!(sample_mask(&spec, &law, MasterSeed::default(), "X", Some(bad)).is_err());
@@ -234,7 +235,7 @@ proptest! {
         n in 1usize..150, d in 1usize..90, rho in 0.01f64..0.99, lo in 0.0f64..8.0, rep in 0u32..1000,
     ) {
         let p = Profile::parse("power:2").unwrap();
-        let Ok(spec) = MaskSpec::new(n, d, rho, &p, &p) else { return Ok(()) };
+        let Ok(spec) = MaskSpec::new(n, d, Density::new(rho).unwrap(), &p, &p) else { return Ok(()) };
         let law = HalfNormal { sigma: 2.0 };
         let seed = MasterSeed::default();
         let label = format!("MASKS/prop/rep={rep}");

@@ -15,6 +15,7 @@ use pai_graphon::ntk::figure2::{
 };
 use pai_graphon::ntk::kernel::{graphon_ntk, KernelGraphon, Layers};
 use pai_graphon::ntk::NtkError;
+use pai_graphon::params::Density;
 use pai_graphon::seed::MasterSeed;
 
 #[test]
@@ -44,7 +45,7 @@ fn snip_graphon_matches_its_closed_form() {
     let task = small_synthetic();
     let psi = column_covariance(task.x.as_ref(), &task.y).unwrap();
     for rho in [0.05, 0.2, 0.8] {
-        let g = snip_graphon(&psi, rho).unwrap();
+        let g = snip_graphon(&psi, Density::new(rho).unwrap()).unwrap();
         assert!(!g.saturated);
         let tau = g.tau_star.unwrap();
         for (j, &p) in psi.iter().enumerate() {
@@ -67,7 +68,7 @@ fn snip_graphon_matches_its_closed_form() {
         assert!((g.graphon.density() - rho).abs() < 1e-9, "ρ {rho}");
     }
     // The informative block (the first 8 coordinates) is kept most.
-    let g = snip_graphon(&psi, 0.1).unwrap();
+    let g = snip_graphon(&psi, Density::constant(0.1)).unwrap();
     let w = g.graphon.w();
     let informative = (0..8).map(|j| w[(0, j)]).fold(f64::INFINITY, f64::min);
     let noise = (8..56).map(|j| w[(0, j)]).fold(0.0, f64::max);
@@ -80,7 +81,7 @@ fn saturated_snip_graphon_keeps_density_and_gives_the_dense_corrected_complexity
     let set = load(&DataSpec::Mnist, MasterSeed::default(), "TEST").unwrap();
     let task = digit_pair(&set, 0, 1, Some(60), MasterSeed::default()).unwrap();
     let psi = column_covariance(task.x.as_ref(), &task.y).unwrap();
-    let g = snip_graphon(&psi, 0.8).unwrap();
+    let g = snip_graphon(&psi, Density::constant(0.8)).unwrap();
     assert!(g.saturated && g.tau_star.is_none());
     assert!((g.graphon.density() - 0.8).abs() < 1e-12);
     // Blank pixels carry x = 0 in every row, so the kernel is the dense one scaled by 1/ρ.
@@ -146,7 +147,7 @@ fn one_factor_gives_the_same_numbers_as_complexity() {
 fn small_figure(threads: usize, profile: ProfileLabels) -> String {
     let task = small_synthetic();
     let config = Figure2Config {
-        densities: vec![0.1, 0.5],
+        densities: vec![Density::constant(0.1), Density::constant(0.5)],
         noise_levels: vec![0.0, 0.5, 1.0],
         seeds: 3,
         profile,
@@ -173,12 +174,9 @@ fn figure2_does_not_depend_on_the_thread_count() {
 fn figure2_rejects_bad_configurations() {
     let task = small_synthetic();
     let bad = [
+        // A density outside (0, 1) cannot reach the config: `Density` refuses it.
         Figure2Config {
-            densities: vec![1.0],
-            ..Default::default()
-        },
-        Figure2Config {
-            densities: vec![f64::NAN],
+            densities: vec![],
             ..Default::default()
         },
         Figure2Config {

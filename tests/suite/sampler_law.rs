@@ -49,6 +49,7 @@ use pai_graphon::convergence::sampler::{
 };
 use pai_graphon::mask::{accumulate_blocks, top_k_mask, Mask};
 use pai_graphon::normal::{half_normal_sf, SF_RELATIVE_BOUND};
+use pai_graphon::params::Density;
 use pai_graphon::seed::MasterSeed;
 use pai_graphon::stats::ks::{two_sample_counts, two_sample_sf};
 use pai_graphon::taxonomy::stats::mask_stats;
@@ -112,7 +113,12 @@ impl Config {
 
     fn spec(&self) -> MaskSpec {
         let rho = self.k as f64 / self.cells() as f64;
-        let spec = MaskSpec::from_grids(self.phi.clone(), self.psi.clone(), rho).unwrap();
+        let spec = MaskSpec::from_grids(
+            self.phi.clone(),
+            self.psi.clone(),
+            Density::new(rho).unwrap(),
+        )
+        .unwrap();
         assert_eq!(spec.kept(), self.k as u64, "{}: kept count", self.name);
         spec
     }
@@ -828,7 +834,7 @@ fn shift_rows(masks: &[Mask], label: &str) -> Vec<Mask> {
 /// the negative controls. `tests` is the number of KS tests in the suite (Bonferroni).
 fn paper_model(name: &str, model: &str, wrong: &str, n: usize, rho: f64, tests: usize) {
     let fsm = pai_graphon::convergence::limit::Fsm::parse_spec(model).unwrap();
-    let spec = MaskSpec::new(n, n, rho, &fsm.row, &fsm.col).unwrap();
+    let spec = MaskSpec::new(n, n, Density::new(rho).unwrap(), &fsm.row, &fsm.col).unwrap();
     let law = fsm.noise.law();
     let hint = threshold_window(&spec, law, 1e-6).unwrap();
     let seed = MasterSeed::default();
@@ -856,7 +862,8 @@ fn paper_model(name: &str, model: &str, wrong: &str, n: usize, rho: f64, tests: 
             "SAMPLER-LAW {name}: kept count"
         );
     }
-    let denser = MaskSpec::new(n, n, rho * 1.02, &fsm.row, &fsm.col).unwrap();
+    let denser =
+        MaskSpec::new(n, n, Density::new(rho * 1.02).unwrap(), &fsm.row, &fsm.col).unwrap();
     let control = sample_mask(
         &denser,
         law,
@@ -892,7 +899,14 @@ fn paper_model(name: &str, model: &str, wrong: &str, n: usize, rho: f64, tests: 
     );
     // Controls: a wrong profile against the reference (degrees, blocks), shifted rows (t(C4)).
     let wrong_fsm = pai_graphon::convergence::limit::Fsm::parse_spec(wrong).unwrap();
-    let wrong_spec = MaskSpec::new(n, n, rho, &wrong_fsm.row, &wrong_fsm.col).unwrap();
+    let wrong_spec = MaskSpec::new(
+        n,
+        n,
+        Density::new(rho).unwrap(),
+        &wrong_fsm.row,
+        &wrong_fsm.col,
+    )
+    .unwrap();
     let c = ks_counts(&stats(&draw("control", &wrong_spec, false)), &b);
     let blocks = 4..4 + BLOCK_GRID * BLOCK_GRID;
     for (what, range) in [("degree profiles", 0..4), ("block densities", blocks)] {

@@ -13,6 +13,7 @@ use pai_graphon::convergence::profile::Profile;
 use pai_graphon::convergence::sampler::sample_scores;
 use pai_graphon::convergence::sampler::{sample_mask_in_memory, MaskSpec};
 use pai_graphon::mask::{top_k_mask, Mask};
+use pai_graphon::params::Density;
 use pai_graphon::seed::{uniform_open01, MasterSeed};
 use pai_graphon::taxonomy::fsm::{
     anova_fit, fsm_test, interaction_contrasts, t_over_sinh_integral, ContrastLaw,
@@ -42,7 +43,7 @@ fn sampled(spec: &MaskSpec, label: &str) -> Mask {
 /// between f64 draws are broken by index; their probability is negligible (53-bit draws).
 fn random_mask(n: usize, d: usize, rho: f64, label: &str) -> Mask {
     sampled(
-        &MaskSpec::from_grids(vec![1.0; n], vec![1.0; d], rho).unwrap(),
+        &MaskSpec::from_grids(vec![1.0; n], vec![1.0; d], Density::new(rho).unwrap()).unwrap(),
         label,
     )
 }
@@ -50,7 +51,10 @@ fn random_mask(n: usize, d: usize, rho: f64, label: &str) -> Mask {
 /// An FSM mask with profiles φ(u) = e^{3u}, ψ(v) = e^{3v} and half-normal noise.
 fn fsm_mask(n: usize, d: usize, rho: f64, label: &str) -> Mask {
     let exp3 = Profile::parse("exp:3").unwrap();
-    sampled(&MaskSpec::new(n, d, rho, &exp3, &exp3).unwrap(), label)
+    sampled(
+        &MaskSpec::new(n, d, Density::new(rho).unwrap(), &exp3, &exp3).unwrap(),
+        label,
+    )
 }
 
 /// `Σ_{i,i',j,j'} M_ij M_i'j M_ij' M_i'j'` by brute force over the dense matrix.
@@ -188,10 +192,11 @@ fn two_initialisations_deterministic_limit() {
     // Negative control: the column profile reversed is a different limit.
     let exp3 = Profile::parse("exp:3").unwrap();
     let rev = Profile::parse("exp:3").unwrap();
-    let base = MaskSpec::new(n, 784, 0.2, &exp3, &rev).unwrap();
+    let base = MaskSpec::new(n, 784, Density::constant(0.2), &exp3, &rev).unwrap();
     let mut psi_reversed = base.psi().to_vec();
     psi_reversed.reverse();
-    let spec = MaskSpec::from_grids(base.phi().to_vec(), psi_reversed, 0.2).unwrap();
+    let spec =
+        MaskSpec::from_grids(base.phi().to_vec(), psi_reversed, Density::constant(0.2)).unwrap();
     let c = sampled(&spec, "TAX-STATS/two-init/c");
     let delta_bad = column_degree_distance(&a, &c).unwrap();
     println!("reversed columns: Δ = {delta_bad:.4}");
@@ -290,7 +295,7 @@ fn random_profiles(n: usize, d: usize, label: &str) -> (Vec<f64>, Vec<f64>) {
 
 fn fsm_scores(n: usize, d: usize, law: &dyn NoiseLaw, label: &str) -> Vec<f64> {
     let (phi, psi) = random_profiles(n, d, label);
-    let spec = MaskSpec::from_grids(phi, psi, 0.2).unwrap();
+    let spec = MaskSpec::from_grids(phi, psi, Density::constant(0.2)).unwrap();
     sample_scores(&spec, law, MasterSeed::default(), label).unwrap()
 }
 

@@ -9,7 +9,7 @@ use pai_graphon::ntk::figure2::{
     digit_pair, figure2, figure2_synthetic, synthetic_task, BinaryTask, Curve, Figure2,
     Figure2Config, ProfileLabels,
 };
-use pai_graphon::params;
+use pai_graphon::params::{self, Density};
 use pai_graphon::plot::{lines_grid, LineSpec, Rendered, Series, SeriesStyle};
 use pai_graphon::report::sig;
 use pai_graphon::seed::MasterSeed;
@@ -36,8 +36,8 @@ pub struct Args {
     pub samples: Option<usize>,
     /// Densities ρ in (0, 1), one panel each, comma separated.
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true,
-          default_values_t = [0.05, 0.1, 0.2, 0.5, 0.8])]
-    pub densities: Vec<f64>,
+          default_values_t = Figure2Config::default().densities)]
+    pub densities: Vec<Density>,
     /// Fractions of randomised labels in [0, 1], comma separated (default 0, 0.1, …, 1).
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub noise_levels: Option<Vec<f64>>,

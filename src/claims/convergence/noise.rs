@@ -3,11 +3,12 @@
 //! binomial degrees). Statements, thresholds and proofs: `theory/convergence.md`.
 //!
 //! ```
+//! use pai_graphon::params::Density;
 //! use pai_graphon::convergence::{limit::Fsm, sampler::{sample_scores, MaskSpec}, noise::UniformAbs};
 //! use pai_graphon::seed::MasterSeed;
 //! // CONV-4: a score over its profile product is a draw of |ξ|, here U(0, 2) (powers of 2
 //! // keep the division exact).
-//! let spec = MaskSpec::from_grids(vec![1.0, 4.0], vec![0.5, 2.0], 0.5).unwrap();
+//! let spec = MaskSpec::from_grids(vec![1.0, 4.0], vec![0.5, 2.0], Density::constant(0.5)).unwrap();
 //! let s = sample_scores(&spec, &UniformAbs { a: 2.0 }, MasterSeed::default(), "DOC").unwrap();
 //! let xi: Vec<f64> = s.iter().enumerate().map(|(k, x)| x / spec.score(k / 2, k % 2, 1.0)).collect();
 //! assert!(xi.iter().all(|x| 0.0 < *x && *x < 2.0));
@@ -27,6 +28,7 @@ use crate::convergence::sampler::{
 use crate::normal::{
     half_normal_isf, half_normal_sf, HALF_NORMAL_ISF_RELATIVE_BOUND, SF_RELATIVE_BOUND,
 };
+use crate::params::Density;
 use crate::seed::MasterSeed;
 use crate::stats::kolmogorov::{self, CLAIMED_SF_ACCURACY};
 use crate::stats::ks::ks_statistic;
@@ -199,7 +201,7 @@ fn conv_4(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let d = n;
     let exp3 = Profile::Exp(3.0);
     // The density only fixes k, which this claim does not use; 0.2 is Figure 1's.
-    let spec = MaskSpec::new(n, d, 0.2, &exp3, &exp3)?;
+    let spec = MaskSpec::new(n, d, Density::constant(0.2), &exp3, &exp3)?;
     let law = HalfNormal { sigma: 1.0 };
     let suffix = format!("n={n}/d={d}");
     let scores = sample_scores(&spec, &law, ctx.seed, &ctx.label(&suffix))?;
@@ -375,7 +377,7 @@ fn closed_forms() -> Result<ClosedForms, Error> {
 const CONV_5_WIDTH: usize = 1000;
 
 /// Density of CONV-5 (Figure 1's).
-const CONV_5_DENSITY: f64 = 0.2;
+const CONV_5_DENSITY: Density = Density::constant(0.2);
 
 /// Largest probability of one value of a sampler: `uniform_open01` takes 2^53 equally likely
 /// values; the ziggurat normal sampler is assumed no coarser than 52 bits (theory: CONV-5).
@@ -461,7 +463,7 @@ fn homogeneous_degrees<L: NoiseLaw + ?Sized>(
     prefix: &str,
 ) -> Result<Homogeneous, Error> {
     let (n, d) = (spec.rows(), spec.cols());
-    let rho = CONV_5_DENSITY;
+    let rho = CONV_5_DENSITY.get();
     let delta_line = share / (n + d) as f64;
     let (rows, cols) = frozen_degrees(spec, law, seed, prefix, tau)?;
     let frozen_ratio = degree_ratio(
@@ -544,11 +546,11 @@ fn heterogeneous_control(
     let ratio = degree_ratio(
         &rows,
         &mask.column_degrees(),
-        CONV_5_DENSITY,
+        CONV_5_DENSITY.get(),
         row_bound,
         col_bound,
     );
-    let x = spec.cols() as f64 * CONV_5_DENSITY + row_bound;
+    let x = spec.cols() as f64 * CONV_5_DENSITY.get() + row_bound;
     let mut log_escape = 0.0;
     let mut rows_counted = 0;
     let mut top_row_mean_lower = 0.0;
@@ -576,10 +578,10 @@ fn heterogeneous_control(
 fn conv_5(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let forms = closed_forms()?;
     let n = ctx.scaled(CONV_5_WIDTH);
-    let rho = CONV_5_DENSITY;
+    let rho = CONV_5_DENSITY.get();
     let share = ctx.delta / CONV_5_SHARES;
     let constant = Profile::Constant(1.0);
-    let spec = MaskSpec::new(n, n, rho, &constant, &constant)?;
+    let spec = MaskSpec::new(n, n, CONV_5_DENSITY, &constant, &constant)?;
 
     // Random: |ξ| ~ U(0, 1) drawn as (k + 1/2)/2^53; τ* = 1 − ρ; p = P(U > τ̃) exactly.
     let uniform = UniformAbs { a: 1.0 };
@@ -736,8 +738,9 @@ mod tests {
         // The normalised scores are the inverted uniforms |ξ| up to two roundings; with a
         // constant profile of 1 they are |ξ| exactly, so both sides come from sample_scores.
         let exp3 = Profile::Exp(3.0);
-        let spec = MaskSpec::new(70, 30, 0.2, &exp3, &exp3).unwrap();
-        let one = MaskSpec::from_grids(vec![1.0; 70], vec![1.0; 30], 0.2).unwrap();
+        let spec = MaskSpec::new(70, 30, Density::constant(0.2), &exp3, &exp3).unwrap();
+        let one =
+            MaskSpec::from_grids(vec![1.0; 70], vec![1.0; 30], Density::constant(0.2)).unwrap();
         let law = HalfNormal { sigma: 1.0 };
         let seed = MasterSeed::default();
         let rows = normalised_rows(&spec, &sample_scores(&spec, &law, seed, "T").unwrap());
@@ -844,7 +847,7 @@ mod tests {
     #[test]
     fn frozen_degrees_match_the_exact_scores() {
         let exp3 = Profile::Exp(3.0);
-        let spec = MaskSpec::new(150, 70, 0.3, &exp3, &exp3).unwrap();
+        let spec = MaskSpec::new(150, 70, Density::constant(0.3), &exp3, &exp3).unwrap();
         let law = HalfNormal { sigma: 1.0 };
         let seed = MasterSeed::default();
         let scores = sample_scores(&spec, &law, seed, "F").unwrap();

@@ -12,6 +12,7 @@ use crate::net::data::{load, DataSpec};
 use crate::ntk::figure2::*;
 use crate::ntk::kernel::KernelGraphon;
 use crate::ntk::NtkError;
+use crate::params::Density;
 use crate::tol::{hoeffding, union_bound, Tail};
 use crate::Error;
 use rand::{Rng, RngExt};
@@ -21,9 +22,15 @@ use rayon::prelude::*;
 // Claims NTK-10 to NTK-12.
 
 /// The densities of the claims (the figure's defaults).
-const CLAIM_DENSITIES: [f64; 5] = [0.05, 0.1, 0.2, 0.5, 0.8];
+const CLAIM_DENSITIES: [Density; 5] = [
+    Density::constant(0.05),
+    Density::constant(0.1),
+    Density::constant(0.2),
+    Density::constant(0.5),
+    Density::constant(0.8),
+];
 /// The moderate densities of NTK-12.
-const MODERATE: [f64; 2] = [0.1, 0.2];
+const MODERATE: [Density; 2] = [Density::constant(0.1), Density::constant(0.2)];
 /// The MNIST pair of NTK-10 (a classic hard pair, fixed before measuring).
 const NTK10_PAIR: (u8, u8) = (3, 8);
 /// The digit pairs reported in NTK-12.

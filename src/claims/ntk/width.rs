@@ -170,7 +170,7 @@ fn ntk2_run(
             let fsm = Fsm::parse(NTK2_FSM.0, NTK2_FSM.1, NTK2_FSM.2)?;
             let g = fsm_graphon(&fsm, d)?;
             let prefix = format!("n={n}/fsm");
-            let spec = MaskSpec::new(n, d, NTK2_FSM_DENSITY.get(), &fsm.row, &fsm.col)?;
+            let spec = MaskSpec::new(n, d, NTK2_FSM_DENSITY, &fsm.row, &fsm.col)?;
             let mask = sample_mask_in_memory(
                 &spec,
                 fsm.noise.law(),

@@ -7,6 +7,7 @@ use super::probe::*;
 use pai_graphon::convergence::limit::Fsm;
 use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec};
 use pai_graphon::npy::encode_u8;
+use pai_graphon::params::Density;
 use pai_graphon::seed::MasterSeed;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ fn pattern_mask(dir: &Path, n: usize, d: usize) -> PathBuf {
 /// An n × d mask drawn by the crate's own sampler from the constant model at density 0.5.
 fn sampled_mask(dir: &Path, n: usize, d: usize) -> PathBuf {
     let fsm = Fsm::parse("const:1", "const:1", "gaussian:1").unwrap();
-    let spec = MaskSpec::new(n, d, 0.5, &fsm.row, &fsm.col).unwrap();
+    let spec = MaskSpec::new(n, d, Density::constant(0.5), &fsm.row, &fsm.col).unwrap();
     let label = format!("hostile/vacuous/{n}x{d}");
     let mask = sample_mask_for(&spec, &fsm.noise, MasterSeed::default(), &label, None).unwrap();
     let data: Vec<u8> = (0..n)
