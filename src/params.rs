@@ -16,6 +16,7 @@
 //! ```
 
 use std::fmt;
+use std::marker::PhantomData;
 
 /// The memory one command may plan for: 4 GiB. The limits below divide it by what a unit of
 /// each parameter costs, so an accepted run's main arrays fit in it.
@@ -391,26 +392,65 @@ impl fmt::Display for FractionError {
 
 impl std::error::Error for FractionError {}
 
-/// `value` if it lies in the open interval (0, 1) (NaN does not).
-fn open_unit(name: &'static str, value: f64) -> Result<f64, FractionError> {
-    if value > 0.0 && value < 1.0 {
-        Ok(value)
-    } else {
-        Err(FractionError::Outside { name, value })
-    }
+/// What an [`OpenUnit`] value stands for: the names its messages use. Implemented by the
+/// markers [`DensityKind`] and [`ProbabilityKind`]; the values are [`Density`] and
+/// [`Probability`].
+///
+/// ```
+/// use pai_graphon::params::{DensityKind, Fraction, ProbabilityKind};
+/// assert_eq!((DensityKind::NAME, ProbabilityKind::NAME), ("density", "delta"));
+/// ```
+pub trait Fraction {
+    /// The parameter's name in error messages ("density", "delta").
+    const NAME: &'static str;
+    /// The type's name in `Debug` output.
+    const TYPE: &'static str;
+    /// The message of [`OpenUnit::constant`] on a value outside (0, 1).
+    const CONSTANT_OUTSIDE: &'static str;
 }
 
-/// Parses a decimal number for [`open_unit`].
-fn parse_open_unit(name: &'static str, text: &str) -> Result<f64, FractionError> {
-    let value = text
-        .trim()
-        .parse::<f64>()
-        .map_err(|_| FractionError::NotANumber {
-            name,
-            text: text.to_string(),
-        })?;
-    open_unit(name, value)
+/// The marker of [`Density`].
+///
+/// ```
+/// use pai_graphon::params::{DensityKind, Fraction};
+/// assert_eq!(DensityKind::TYPE, "Density");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DensityKind {}
+
+impl Fraction for DensityKind {
+    const NAME: &'static str = "density";
+    const TYPE: &'static str = "Density";
+    const CONSTANT_OUTSIDE: &'static str = "a density constant must lie in (0, 1)";
 }
+
+/// The marker of [`Probability`].
+///
+/// ```
+/// use pai_graphon::params::{Fraction, ProbabilityKind};
+/// assert_eq!(ProbabilityKind::TYPE, "Probability");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProbabilityKind {}
+
+impl Fraction for ProbabilityKind {
+    const NAME: &'static str = "delta";
+    const TYPE: &'static str = "Probability";
+    const CONSTANT_OUTSIDE: &'static str = "a probability constant must lie in (0, 1)";
+}
+
+/// A number in the open interval (0, 1), checked once, here: every function that takes one
+/// relies on the range and does not test it again. `K` says what it stands for; use the
+/// aliases [`Density`] and [`Probability`].
+///
+/// ```
+/// use pai_graphon::params::{Density, Probability};
+/// let rho: Density = "0.25".parse().unwrap();
+/// assert_eq!(rho.get(), 0.25);
+/// assert_eq!(format!("{rho:?}"), "Density(0.25)");
+/// assert_eq!(Probability::new(1.0).unwrap_err().to_string(), "delta 1 must lie in (0, 1)");
+/// ```
+pub struct OpenUnit<K: Fraction>(f64, PhantomData<K>);
 
 /// A density ρ ∈ (0, 1): the kept fraction of a mask. Checked once, here; every function that
 /// takes a `Density` relies on the range and does not test it again.
@@ -422,85 +462,7 @@ fn parse_open_unit(name: &'static str, text: &str) -> Result<f64, FractionError>
 /// assert!(Density::new(0.0).is_err() && Density::new(1.0).is_err());
 /// assert_eq!("nan".parse::<Density>().unwrap_err().to_string(), "density NaN must lie in (0, 1)");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
-pub struct Density(f64);
-
-impl Density {
-    /// `rho` if it lies in (0, 1).
-    ///
-    /// ```
-    /// use pai_graphon::params::Density;
-    /// assert_eq!(Density::new(0.2).unwrap().get(), 0.2);
-    /// assert!(Density::new(f64::NAN).is_err());
-    /// ```
-    pub fn new(rho: f64) -> Result<Self, FractionError> {
-        open_unit("density", rho).map(Density)
-    }
-
-    /// A density written in the source: use it in a `const` item, where a value outside (0, 1)
-    /// stops the build instead of reaching a run.
-    ///
-    /// ```
-    /// use pai_graphon::params::Density;
-    /// const RHO: Density = Density::constant(0.2);
-    /// assert_eq!(RHO.get(), 0.2);
-    /// ```
-    pub const fn constant(rho: f64) -> Self {
-        if rho > 0.0 && rho < 1.0 {
-            Density(rho)
-        } else {
-            panic!("a density constant must lie in (0, 1)")
-        }
-    }
-
-    /// The value ρ.
-    ///
-    /// ```
-    /// use pai_graphon::params::Density;
-    /// assert_eq!(Density::new(0.5).unwrap().get(), 0.5);
-    /// ```
-    pub const fn get(self) -> f64 {
-        self.0
-    }
-}
-
-/// Serialised as the bare number ρ (JSON outputs stay as they were).
-///
-/// ```
-/// use pai_graphon::params::Density;
-/// assert_eq!(serde_json::to_string(&Density::constant(0.2)).unwrap(), "0.2");
-/// ```
-impl serde::Serialize for Density {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(self.0)
-    }
-}
-
-/// Prints ρ as its f64 does.
-///
-/// ```
-/// assert_eq!(pai_graphon::params::Density::constant(0.25).to_string(), "0.25");
-/// ```
-impl fmt::Display for Density {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::str::FromStr for Density {
-    type Err = FractionError;
-
-    /// A decimal number in (0, 1).
-    ///
-    /// ```
-    /// use pai_graphon::params::Density;
-    /// assert_eq!("0.1".parse::<Density>().unwrap().get(), 0.1);
-    /// assert!("x".parse::<Density>().is_err());
-    /// ```
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        parse_open_unit("density", text).map(Density)
-    }
-}
+pub type Density = OpenUnit<DensityKind>;
 
 /// A probability δ ∈ (0, 1): a check's false-alarm probability (`--delta`). Checked once, here.
 ///
@@ -510,70 +472,135 @@ impl std::str::FromStr for Density {
 /// assert_eq!(delta.get(), 1e-4);
 /// assert_eq!(Probability::new(2.0).unwrap_err().to_string(), "delta 2 must lie in (0, 1)");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
-pub struct Probability(f64);
+pub type Probability = OpenUnit<ProbabilityKind>;
 
-impl Probability {
-    /// `delta` if it lies in (0, 1).
+impl<K: Fraction> OpenUnit<K> {
+    /// `value` if it lies in (0, 1) (NaN does not).
     ///
     /// ```
-    /// use pai_graphon::params::Probability;
-    /// assert_eq!(Probability::new(0.01).unwrap().get(), 0.01);
-    /// assert!(Probability::new(0.0).is_err());
+    /// use pai_graphon::params::{Density, FractionError, Probability};
+    /// assert_eq!(Density::new(0.2).unwrap().get(), 0.2);
+    /// assert!(Density::new(f64::NAN).is_err());
+    /// assert_eq!(Probability::new(0.0), Err(FractionError::Outside { name: "delta", value: 0.0 }));
     /// ```
-    pub fn new(delta: f64) -> Result<Self, FractionError> {
-        open_unit("delta", delta).map(Probability)
-    }
-
-    /// A probability written in the source: use it in a `const` item, where a value outside
-    /// (0, 1) stops the build instead of reaching a run.
-    ///
-    /// ```
-    /// use pai_graphon::params::Probability;
-    /// const DELTA: Probability = Probability::constant(1e-3);
-    /// assert_eq!(DELTA.get(), 1e-3);
-    /// ```
-    pub const fn constant(delta: f64) -> Self {
-        if delta > 0.0 && delta < 1.0 {
-            Probability(delta)
+    pub fn new(value: f64) -> Result<Self, FractionError> {
+        if value > 0.0 && value < 1.0 {
+            Ok(OpenUnit(value, PhantomData))
         } else {
-            panic!("a probability constant must lie in (0, 1)")
+            Err(FractionError::Outside {
+                name: K::NAME,
+                value,
+            })
         }
     }
 
-    /// The value δ.
+    /// A value written in the source: use it in a `const` item, where a value outside (0, 1)
+    /// stops the build instead of reaching a run.
     ///
     /// ```
-    /// use pai_graphon::params::Probability;
-    /// assert_eq!(Probability::new(0.5).unwrap().get(), 0.5);
+    /// use pai_graphon::params::{Density, Probability};
+    /// const RHO: Density = Density::constant(0.2);
+    /// const DELTA: Probability = Probability::constant(1e-3);
+    /// assert_eq!((RHO.get(), DELTA.get()), (0.2, 1e-3));
+    /// ```
+    pub const fn constant(value: f64) -> Self {
+        if value > 0.0 && value < 1.0 {
+            OpenUnit(value, PhantomData)
+        } else {
+            panic!("{}", K::CONSTANT_OUTSIDE)
+        }
+    }
+
+    /// The value.
+    ///
+    /// ```
+    /// use pai_graphon::params::{Density, Probability};
+    /// assert_eq!(Density::new(0.5).unwrap().get(), 0.5);
+    /// assert_eq!(Probability::new(0.01).unwrap().get(), 0.01);
     /// ```
     pub const fn get(self) -> f64 {
         self.0
     }
 }
 
-/// Prints δ as its f64 does.
+// Written out rather than derived: a derive would require `K` itself to be Clone, PartialEq, ...
+
+impl<K: Fraction> Clone for OpenUnit<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K: Fraction> Copy for OpenUnit<K> {}
+
+impl<K: Fraction> PartialEq for OpenUnit<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<K: Fraction> PartialOrd for OpenUnit<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        self.0.partial_cmp(&other.0)
+    }
+}
+
+/// As a derived `Debug` of a tuple struct would print it: `Density(0.25)`.
 ///
 /// ```
-/// assert_eq!(pai_graphon::params::Probability::new(0.001).unwrap().to_string(), "0.001");
+/// use pai_graphon::params::Probability;
+/// assert_eq!(format!("{:?}", Probability::constant(0.5)), "Probability(0.5)");
 /// ```
-impl fmt::Display for Probability {
+impl<K: Fraction> fmt::Debug for OpenUnit<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple(K::TYPE).field(&self.0).finish()
+    }
+}
+
+/// Serialised as the bare number (JSON outputs stay as they were).
+///
+/// ```
+/// use pai_graphon::params::Density;
+/// assert_eq!(serde_json::to_string(&Density::constant(0.2)).unwrap(), "0.2");
+/// ```
+impl<K: Fraction> serde::Serialize for OpenUnit<K> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.0)
+    }
+}
+
+/// Prints the value as its f64 does.
+///
+/// ```
+/// use pai_graphon::params::{Density, Probability};
+/// assert_eq!(Density::constant(0.25).to_string(), "0.25");
+/// assert_eq!(Probability::new(0.001).unwrap().to_string(), "0.001");
+/// ```
+impl<K: Fraction> fmt::Display for OpenUnit<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
     }
 }
 
-impl std::str::FromStr for Probability {
+impl<K: Fraction> std::str::FromStr for OpenUnit<K> {
     type Err = FractionError;
 
     /// A decimal number in (0, 1).
     ///
     /// ```
-    /// use pai_graphon::params::Probability;
-    /// assert_eq!("0.001".parse::<Probability>().unwrap().get(), 0.001);
+    /// use pai_graphon::params::{Density, Probability};
+    /// assert_eq!("0.1".parse::<Density>().unwrap().get(), 0.1);
+    /// assert_eq!("x".parse::<Density>().unwrap_err().to_string(), "density \"x\" is not a number");
     /// assert!("1".parse::<Probability>().is_err());
     /// ```
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        parse_open_unit("delta", text).map(Probability)
+        let value = text
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| FractionError::NotANumber {
+                name: K::NAME,
+                text: text.to_string(),
+            })?;
+        Self::new(value)
     }
 }
