@@ -330,7 +330,7 @@ fn edge_probabilities(spec: &MaskSpec, limit: &LimitGraphon) -> Mat<f64> {
 
 /// The relative allowance by which an f64 sum used as an upper bound (a line variance, the
 /// monotone L1 bound) is inflated for its rounding; one value for both.
-const BOUND_ROUNDING: f64 = 1e-12;
+const BOUND_ROUNDING: f64 = crate::tol::ROUNDING_SLACK;
 
 /// The matrix-Bernstein variance proxy of M − P: the largest row or column sum of P(1 − P).
 fn max_line_variance(p: &Mat<f64>) -> f64 {

@@ -42,7 +42,7 @@ use std::fmt;
 /// ```
 /// assert!(pai_graphon::claims::BUDGET_ROUNDING > 64.0 * f64::EPSILON);
 /// ```
-pub const BUDGET_ROUNDING: f64 = 1e-12;
+pub const BUDGET_ROUNDING: f64 = crate::tol::ROUNDING_SLACK;
 
 /// The false-alarm budget δ of each statistical claim (the `delta` of its registry entry): the
 /// probability that its check fails, or its negative control is not rejected, although the

@@ -1111,7 +1111,7 @@ impl Sharp {
             Density::new(model.rho)?,
         )?;
         let window = threshold_window(&spec, &*model.law, delta / 2.0 / masks.len() as f64)?;
-        let tau_lo = window.lo.min(model.tau) * (1.0 - 1e-12);
+        let tau_lo = window.lo.min(model.tau) * (1.0 - crate::tol::ROUNDING_SLACK);
         let keep = |i: usize, j: usize| {
             let s = model.phi[i] * model.psi[j];
             match s > 0.0 {

@@ -84,9 +84,11 @@ pub enum Layers {
 ///
 /// ```
 /// use pai_graphon::ntk::kernel::kappa0;
+/// use pai_graphon::tol::gamma;
 /// assert_eq!(kappa0(1.0), 0.5);
 /// assert_eq!(kappa0(-1.0), 0.0);
-/// assert!((kappa0(0.0) - 0.25).abs() < 1e-16);
+/// // acos (two), the difference and the quotient: four roundings.
+/// assert!((kappa0(0.0) - 0.25).abs() <= gamma(4).unwrap() * 0.25);
 /// ```
 pub fn kappa0(t: f64) -> f64 {
     (PI - t.clamp(-1.0, 1.0).acos()) / (2.0 * PI)
@@ -96,9 +98,12 @@ pub fn kappa0(t: f64) -> f64 {
 ///
 /// ```
 /// use pai_graphon::ntk::kernel::kappa1;
+/// use pai_graphon::tol::gamma;
 /// assert_eq!(kappa1(1.0), 0.5);
 /// assert_eq!(kappa1(-1.0), 0.0);
-/// assert!((kappa1(0.0) - 1.0 / (2.0 * std::f64::consts::PI)).abs() < 1e-16);
+/// // κ1(0) = 1/(2π): the square root, acos (two), three arithmetic operations, the quotient.
+/// let exact = 1.0 / (2.0 * std::f64::consts::PI);
+/// assert!((kappa1(0.0) - exact).abs() <= gamma(8).unwrap() * exact);
 /// ```
 pub fn kappa1(t: f64) -> f64 {
     let t = t.clamp(-1.0, 1.0);
@@ -115,9 +120,11 @@ pub fn kappa1(t: f64) -> f64 {
 ///
 /// ```
 /// use pai_graphon::ntk::kernel::{kappa0, kappa0_modulus};
+/// use pai_graphon::tol::gamma;
 /// assert_eq!(kappa0_modulus(0.0, 0.3), 0.0);
-/// // Sharp at the end: κ0(1) − κ0(−1) = 1/2 = sqrt(2)/(2√2).
-/// assert!((kappa0_modulus(2.0, 1.0) - 0.5).abs() < 1e-15);
+/// // Sharp at the end: κ0(1) − κ0(−1) = 1/2 = sqrt(2)/(2√2); three roundings (√2, sqrt, the
+/// // quotient) and the function's own 4u of inflation.
+/// assert!((kappa0_modulus(2.0, 1.0) - 0.5).abs() <= gamma(7).unwrap() * 0.5);
 /// assert!((kappa0(1.0) - kappa0(1.0 - 1e-12)).abs() <= kappa0_modulus(1e-12, 1.0));
 /// ```
 pub fn kappa0_modulus(h: f64, t: f64) -> f64 {

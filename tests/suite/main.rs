@@ -35,6 +35,7 @@ mod registry;
 mod sampler_law;
 mod taxonomy;
 mod taxonomy_stats;
+mod tolerances;
 mod toolbox;
 mod value_stability;
 

@@ -22,7 +22,7 @@ use std::f64::consts::PI;
 ///
 /// ```
 /// let c = pai_graphon::claims::ntk::deep::claims();
-/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= pai_graphon::claims::STATISTICAL_DELTA));
 /// ```
 pub fn claims() -> Vec<Claim> {
     vec![

@@ -40,7 +40,7 @@ const PAIRS: [(u8, u8); 5] = [(0, 1), (3, 8), (4, 9), (1, 7), (2, 5)];
 ///
 /// ```
 /// let c = pai_graphon::claims::ntk::figure2::claims();
-/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= pai_graphon::claims::STATISTICAL_DELTA));
 /// ```
 pub fn claims() -> Vec<Claim> {
     let claim = |id, title, source, run| Claim {

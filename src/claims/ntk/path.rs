@@ -65,7 +65,7 @@ const PAIR_INFORMATIVE: [usize; 2] = [0, 1];
 ///
 /// ```
 /// let c = pai_graphon::claims::ntk::path::claims();
-/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= pai_graphon::claims::STATISTICAL_DELTA));
 /// ```
 pub fn claims() -> Vec<Claim> {
     vec![

@@ -27,7 +27,7 @@ use rand::Rng;
 ///
 /// ```
 /// let c = pai_graphon::claims::ntk::reality::claims();
-/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= pai_graphon::claims::STATISTICAL_DELTA));
 /// ```
 pub fn claims() -> Vec<Claim> {
     vec![

@@ -96,7 +96,7 @@ const NTK5_WIDTHS: [usize; 3] = [4096, 16384, 65536];
 ///
 /// ```
 /// let c = pai_graphon::claims::ntk::selection::claims();
-/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= pai_graphon::claims::STATISTICAL_DELTA));
 /// ```
 pub fn claims() -> Vec<Claim> {
     vec![

@@ -48,7 +48,7 @@ const NTK4_STEP: [[f64; 2]; 2] = [[0.7, 0.3], [0.4, 0.5]];
 ///
 /// ```
 /// let c = pai_graphon::claims::ntk::width::claims();
-/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= 1e-4));
+/// assert!(c.iter().all(|c| c.id.starts_with("NTK-") && c.delta <= pai_graphon::claims::STATISTICAL_DELTA));
 /// ```
 pub fn claims() -> Vec<Claim> {
     vec![
