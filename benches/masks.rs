@@ -14,6 +14,7 @@ use pai_graphon::convergence::sampler::{
     draw_uniforms, sample_mask, threshold_window, MaskSpec, Window,
 };
 use pai_graphon::mask::accumulate;
+use pai_graphon::params::Density;
 use pai_graphon::seed::MasterSeed;
 use std::process::Command;
 use std::time::Instant;
@@ -23,7 +24,7 @@ use common::cpu_seconds;
 
 const WIDTHS: [usize; 5] = [200, 500, 1000, 2000, 4000];
 const SEEDS: usize = 100;
-const DENSITY: f64 = 0.2;
+const DENSITY: Density = Density::constant(0.2);
 /// Failure probability of each width's threshold window (a miss costs time, never correctness).
 const WINDOW_DELTA: f64 = 1e-6;
 
