@@ -72,7 +72,11 @@ fn time<T>(name: &str, mut work: impl FnMut() -> Result<T>) -> Result<()> {
         walls.push(t.elapsed().as_secs_f64());
         cpus.push(cpu_seconds() - c);
     }
-    println!("{name}\t{:.2}\t{:.2}", median(walls) * 1e3, median(cpus) * 1e3);
+    println!(
+        "{name}\t{:.2}\t{:.2}",
+        median(walls) * 1e3,
+        median(cpus) * 1e3
+    );
     Ok(())
 }
 
@@ -80,8 +84,12 @@ fn main() -> Result<()> {
     let fsm = Fsm::parse("exp:3", "exp:3", "gaussian:1")?;
     let rho = Density::new(0.2)?;
     time("tau_star", || Ok(fsm.tau_star(rho)?))?;
-    time("reference_masks round", || fsm_stack(1024, 8, KeptCount::Round))?;
-    time("reference_masks synaptic-flow", || fsm_stack(1024, 8, KeptCount::SynapticFlow))?;
+    time("reference_masks round", || {
+        fsm_stack(1024, 8, KeptCount::Round)
+    })?;
+    time("reference_masks synaptic-flow", || {
+        fsm_stack(1024, 8, KeptCount::SynapticFlow)
+    })?;
     let stack = fsm_stack(512, 8, KeptCount::Round)?;
     time("check", || check(&stack, 512))?;
     time("prune", || snip(256))?;

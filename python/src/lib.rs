@@ -177,9 +177,7 @@ fn tau_star(
 ) -> PyResult<(f64, f64, f64, f64, usize)> {
     let fsm = Fsm::parse(&row, &col, &noise).map_err(bad)?;
     let rho = density(rho)?;
-    let t = interruptible(py, move |_| {
-        fsm.tau_star(rho).map_err(|e| e.to_string())
-    })?;
+    let t = interruptible(py, move |_| fsm.tau_star(rho).map_err(|e| e.to_string()))?;
     Ok((
         t.value,
         t.interval.0,

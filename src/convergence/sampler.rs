@@ -447,6 +447,8 @@ pub fn sample_mask_in_memory<L: NoiseLaw + ?Sized>(
 /// expected to hold the k-th score (e.g. [`threshold_window`]; `None` computes it at
 /// [`WINDOW_DELTA`]): a miss costs passes, never exactness. Memory: the mask's n·d/8 bytes
 /// plus 8–16 bytes per entry of the window's band (~1 % of the entries for the crate's window).
+/// Under [`KeptCount::SynapticFlow`] it takes two selections (k and k + 1) and, when the k-th and
+/// (k+1)-th scores tie, a frozen pass and a third selection: every tied entry is pruned.
 ///
 /// ```
 /// use pai_graphon::convergence::sampler::{sample_mask, threshold_window, MaskSpec, Window};
@@ -485,7 +487,10 @@ pub fn sample_mask<L: NoiseLaw + ?Sized>(
         // entries strictly above τ (the frozen mask), with their smallest score as threshold.
         let (kept, next) = (top_k(k)?, top_k(k + 1)?);
         if kept.threshold() > next.threshold() {
-            return Ok(Mask { passes: kept.passes + next.passes, ..kept });
+            return Ok(Mask {
+                passes: kept.passes + next.passes,
+                ..kept
+            });
         }
         let above = field.frozen(&stream, next.threshold())?;
         if above.kept() == 0 {
@@ -784,7 +789,10 @@ mod tests {
         let seed = MasterSeed::default();
         for (name, row, n, d, rho, tied) in cases {
             let round = MaskSpec::new(n, d, rho, row, &exp3).unwrap();
-            let spec = round.clone().with_kept_count(KeptCount::SynapticFlow).unwrap();
+            let spec = round
+                .clone()
+                .with_kept_count(KeptCount::SynapticFlow)
+                .unwrap();
             let cells = (n * d) as u64;
             let k = cells - ((1.0 - rho) * cells as f64) as u64;
             assert_eq!(spec.kept(), k, "{name}");
@@ -812,7 +820,11 @@ mod tests {
                 // The independent reference: all of the zero-row spec's positive entries, or k.
                 let reference = sample_mask_in_memory(&spec, law, seed, "SF").unwrap();
                 let nonzero = spec.phi().iter().filter(|p| **p > 0.0).count() * d;
-                assert_eq!(reference.kept(), if tied { nonzero as u64 } else { k }, "{name}");
+                assert_eq!(
+                    reference.kept(),
+                    if tied { nonzero as u64 } else { k },
+                    "{name}"
+                );
             }
         }
     }
@@ -822,15 +834,24 @@ mod tests {
         let zero = MaskSpec::from_grids(vec![0.0; 4], vec![1.0; 5], 0.5).unwrap();
         let law = UniformAbs { a: 1.0 };
         let seed = MasterSeed::default();
-        let sf = zero.clone().with_kept_count(KeptCount::SynapticFlow).unwrap();
+        let sf = zero
+            .clone()
+            .with_kept_count(KeptCount::SynapticFlow)
+            .unwrap();
         for e in [
             sample_mask(&sf, &law, seed, "SF", None).unwrap_err(),
             sample_mask_in_memory(&sf, &law, seed, "SF").unwrap_err(),
         ] {
             let all_tied = crate::mask::MaskError::AllTied { candidates: 20 };
-            assert!(matches!(e, ConvergenceError::Mask(ref m) if *m == all_tied), "{e}");
+            assert!(
+                matches!(e, ConvergenceError::Mask(ref m) if *m == all_tied),
+                "{e}"
+            );
         }
-        assert_eq!(sample_mask(&zero, &law, seed, "SF", None).unwrap().kept(), 10);
+        assert_eq!(
+            sample_mask(&zero, &law, seed, "SF", None).unwrap().kept(),
+            10
+        );
         // ρ = 0.9 on 10 entries: int(0.1 · 10) = int(0.999…) = 0 pruned, so every entry is kept.
         let all = MaskSpec::from_grids(vec![1.0], vec![1.0; 10], 0.9).unwrap();
         let all = all.with_kept_count(KeptCount::SynapticFlow).unwrap();

@@ -1463,9 +1463,23 @@ fn masks_writes_the_fsm_samplers_stack_under_both_rules() {
         ("step:0.5;0,1", "synaptic-flow", [480, 480]),
     ] {
         let o = pai(&[
-            "masks", "--row-profile", row, "--col-profile", "exp:3", "--width", "40",
-            "--inputs", "24", "--density", "0.9", "--seeds", "0x3,0x2a", "--kept-count", rule,
-            "--save-masks", p,
+            "masks",
+            "--row-profile",
+            row,
+            "--col-profile",
+            "exp:3",
+            "--width",
+            "40",
+            "--inputs",
+            "24",
+            "--density",
+            "0.9",
+            "--seeds",
+            "0x3,0x2a",
+            "--kept-count",
+            rule,
+            "--save-masks",
+            p,
         ]);
         assert!(o.status.success(), "{row} {rule}: {}", stderr(&o));
         let saved = read_masks(&path).unwrap();
@@ -1474,7 +1488,8 @@ fn masks_writes_the_fsm_samplers_stack_under_both_rules() {
             .and_then(|s| s.with_kept_count(KeptCount::parse(rule).unwrap()))
             .unwrap();
         for (m, (seed, k)) in saved.iter().zip([(0x3, kept[0]), (0x2a, kept[1])]) {
-            let drawn = sample_mask_for(&spec, &fsm.noise, MasterSeed::new(seed), MASKS_LABEL, None);
+            let drawn =
+                sample_mask_for(&spec, &fsm.noise, MasterSeed::new(seed), MASKS_LABEL, None);
             let drawn = drawn.unwrap();
             assert_eq!(m.entries(), drawn.entries(), "{row} {rule} seed {seed}");
             assert_eq!(m.kept(), k, "{row} {rule} seed {seed}");
@@ -1488,8 +1503,21 @@ fn masks_writes_the_fsm_samplers_stack_under_both_rules() {
         (vec!["--row-profile", "exp:-1"], "exp"),
     ] {
         let mut all = vec![
-            "masks", "--row-profile", "exp:3", "--col-profile", "exp:3", "--width", "8",
-            "--inputs", "8", "--density", "0.2", "--seeds", "1", "--save-masks", p,
+            "masks",
+            "--row-profile",
+            "exp:3",
+            "--col-profile",
+            "exp:3",
+            "--width",
+            "8",
+            "--inputs",
+            "8",
+            "--density",
+            "0.2",
+            "--seeds",
+            "1",
+            "--save-masks",
+            p,
         ];
         for pair in args.chunks(2) {
             let at = all.iter().position(|a| *a == pair[0]).unwrap();
@@ -1499,9 +1527,23 @@ fn masks_writes_the_fsm_samplers_stack_under_both_rules() {
         assert!(!path.exists(), "{args:?}: wrote {p}");
     }
     let all_tied = [
-        "masks", "--row-profile", "step:0.999;0,1", "--col-profile", "const:1", "--width", "4",
-        "--inputs", "8", "--density", "0.5", "--seeds", "1", "--kept-count", "synaptic-flow",
-        "--save-masks", p,
+        "masks",
+        "--row-profile",
+        "step:0.999;0,1",
+        "--col-profile",
+        "const:1",
+        "--width",
+        "4",
+        "--inputs",
+        "8",
+        "--density",
+        "0.5",
+        "--seeds",
+        "1",
+        "--kept-count",
+        "synaptic-flow",
+        "--save-masks",
+        p,
     ];
     assert_rejected(&all_tied, "ties with the threshold");
     assert!(!path.exists());
