@@ -100,14 +100,11 @@ fn array2<'py, T: numpy::Element>(
     Ok(PyArray1::from_vec(py, v).reshape(shape)?.into_any())
 }
 
-/// The entries of a C-contiguous array, or a copy of any other layout.
+/// The entries in row-major order, copied (for the library types that own their arrays).
 fn entries<T: numpy::Element + Copy, D: numpy::ndarray::Dimension>(
     a: &numpy::PyReadonlyArray<'_, T, D>,
 ) -> Vec<T> {
-    match a.as_slice() {
-        Ok(s) => s.to_vec(),
-        Err(_) => a.as_array().iter().copied().collect(),
-    }
+    Input::new(a).as_slice().to_vec()
 }
 
 /// An input array the worker reads: in place when C-contiguous (the array is kept alive by a
@@ -128,13 +125,14 @@ unsafe impl<T: Sync> Send for Input<T> {}
 
 impl<T: numpy::Element + Copy> Input<T> {
     fn new<D: numpy::ndarray::Dimension>(a: &numpy::PyReadonlyArray<'_, T, D>) -> Self {
-        match a.as_slice() {
-            Ok(s) => Input::Shared {
+        // `as_slice` also accepts Fortran order, whose memory order is not the row-major one
+        match a.as_slice().ok().filter(|_| a.is_c_contiguous()) {
+            Some(s) => Input::Shared {
                 _owner: a.as_any().clone().unbind(),
                 data: s.as_ptr(),
                 len: s.len(),
             },
-            Err(_) => Input::Owned(a.as_array().iter().copied().collect()),
+            None => Input::Owned(a.as_array().iter().copied().collect()),
         }
     }
 

@@ -79,3 +79,15 @@ def test_cpu_torch_tensors(reference):
                               readout=torch.from_numpy(p.readout))
         assert np.array_equal(q.scores, p.scores), name
     assert not cases["transposed (non-contiguous)"].is_contiguous()
+
+
+def test_c_contiguous_inputs_are_read_in_place():
+    """The helper every array input of the extension goes through reads C-contiguous uint8 and
+    float64 arrays in place and copies other layouts (the control)."""
+    from pai_graphon import _native
+
+    m = np.zeros((2, 3, 4), dtype=np.uint8)
+    assert _native._read_in_place(m) and _native._read_in_place(np.zeros((3, 4)))
+    assert not _native._read_in_place(np.asfortranarray(m))
+    assert not _native._read_in_place(np.zeros((3, 4)).T)
+    assert not _native._read_in_place(np.zeros((3, 8))[:, ::2])

@@ -1516,6 +1516,8 @@ fn masks_writes_the_fsm_samplers_stack_under_both_rules() {
             "0.2",
             "--seeds",
             "1",
+            "--kept-count",
+            "round",
             "--save-masks",
             p,
         ];
