@@ -21,8 +21,11 @@ import time
 from pathlib import Path
 
 # Run as a script, this folder would come first on sys.path and its pai_graphon/ source folder
-# (without the compiled extension) would shadow the installed package.
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# (without the compiled extension, unless installed in place by `maturin develop`) would shadow
+# the installed package.
+HERE = Path(__file__).resolve().parent
+if not any((HERE / "pai_graphon").glob("_native*.so")):
+    sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 import numpy as np  # noqa: E402
 
 import pai_graphon  # noqa: E402

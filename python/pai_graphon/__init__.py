@@ -67,7 +67,9 @@ def _masks(a: Any) -> np.ndarray:
         arr = arr[np.newaxis]
     if arr.ndim != 3 or 0 in arr.shape:
         raise ValueError(f"masks must be (n, d) or (stack, n, d), got shape {np.shape(a)}")
-    if arr.dtype.kind != "b" and not np.isin(arr, (0, 1)).all():
+    # uint8 goes to the extension as is, which refuses entries other than 0/1 itself (one pass
+    # fewer); other dtypes are checked here, before the cast could wrap or truncate them.
+    if arr.dtype.kind != "b" and arr.dtype != np.uint8 and not np.isin(arr, (0, 1)).all():
         bad = arr[~np.isin(arr, (0, 1))].flat[0]
         raise ValueError(f"mask entries must be 0 or 1, found {bad}")
     return np.ascontiguousarray(arr, dtype=np.uint8)
