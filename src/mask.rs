@@ -621,6 +621,21 @@ impl Mask {
         self.passes
     }
 
+    /// The entries as 0/1 bytes, row-major (the layout of a uint8 `.npy` mask).
+    ///
+    /// ```
+    /// use pai_graphon::mask::Mask;
+    /// let e = [0, 1, 1, 0, 0, 1];
+    /// assert_eq!(Mask::from_entries(2, 3, &e).unwrap().entries(), e);
+    /// ```
+    pub fn entries(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.rows * self.cols);
+        for row in self.bits.chunks(self.words_per_row.max(1)).take(self.rows) {
+            out.extend((0..self.cols).map(|j| ((row[j / 64] >> (j % 64)) & 1) as u8));
+        }
+        out
+    }
+
     /// The words of row i (`None` outside the mask).
     ///
     /// ```

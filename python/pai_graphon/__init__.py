@@ -1,11 +1,16 @@
 """pai_graphon: the verified reference of arXiv 2602.06675 from Python.
 
 NumPy in, NumPy out. Every input goes through ``numpy.asarray`` (so lists, NumPy arrays of any
-layout and CPU ``torch`` tensors are accepted); arrays that are not C-contiguous float64 (or
-uint8 for masks) are copied once, C-contiguous float64 arrays are read in place, and every
-array returned is handed over without a copy. Bad input raises ``ValueError`` (wrong values,
-shapes, specs, NaN) or ``TypeError`` (a dtype that is not numeric); nothing is half-written.
-Long calls release the GIL and return on Ctrl-C with ``KeyboardInterrupt``.
+layout and CPU ``torch`` tensors are accepted). Arrays that are not C-contiguous float64 (uint8
+for masks) are copied once to that layout; C-contiguous masks and scores are read in place by
+``check``, weights and data become the library's own arrays (one copy), and every array returned
+is handed over without a copy (``_native._read_in_place(a)`` tells whether ``a`` would be read in
+place). Bad input raises ``ValueError`` (wrong values, shapes, specs, NaN) or ``TypeError`` (a
+dtype that is not numeric); nothing is half-written. Long calls release the GIL and raise
+``KeyboardInterrupt`` within 50 ms of Ctrl-C; the computation stops at its next mask
+(``reference_masks``) or claim (``audit``), while a single ``check``, ``prune`` or
+``graphon_ntk`` finishes in the background and its result is dropped. Do not write to an input
+array from another thread while a call reads it.
 
 >>> import pai_graphon
 >>> t = pai_graphon.tau_star("exp:3", "exp:3", density=0.2)
@@ -62,7 +67,9 @@ def _masks(a: Any) -> np.ndarray:
         arr = arr[np.newaxis]
     if arr.ndim != 3 or 0 in arr.shape:
         raise ValueError(f"masks must be (n, d) or (stack, n, d), got shape {np.shape(a)}")
-    if arr.dtype.kind != "b" and not np.isin(arr, (0, 1)).all():
+    # uint8 goes to the extension as is, which refuses entries other than 0/1 itself (one pass
+    # fewer); other dtypes are checked here, before the cast could wrap or truncate them.
+    if arr.dtype.kind != "b" and arr.dtype != np.uint8 and not np.isin(arr, (0, 1)).all():
         bad = arr[~np.isin(arr, (0, 1))].flat[0]
         raise ValueError(f"mask entries must be 0 or 1, found {bad}")
     return np.ascontiguousarray(arr, dtype=np.uint8)
@@ -234,12 +241,19 @@ def reference_masks(
 
     ``spec="method:NAME"`` (with ``data=``): mask S is exactly what ``pai-graphon prune --method
     NAME --data DATA --width n --density ρ --seed S --save-mask`` writes. ``spec="constant"`` or
-    ``"fsm:ROW;COL[;NOISE]"``: mask S is the crate's FSM sampler's top-k mask (k = round(ρnd))
-    drawn from the stream ``masks`` of master seed S.
+    ``"fsm:ROW;COL[;NOISE]"``: mask S is the crate's FSM sampler's exact top-k mask drawn from
+    the stream ``masks`` of master seed S, exactly what ``pai-graphon masks --row-profile ROW
+    --col-profile COL --noise NOISE --width n --inputs d --density ρ --seeds S --save-masks``
+    writes. ``kept_count``: ``"round"`` (k = round(ρnd), ties to the smaller index) or
+    ``"synaptic-flow"`` (k = N − int((1 − ρ)N), every entry tied with the threshold pruned: with
+    continuous noise only zero profile values tie, at score 0), for either kind of spec.
 
     >>> m = reference_masks("fsm:exp:3;exp:3", 16, 16, 0.25, seeds=[1, 2])
     >>> m.shape, m.sum(axis=(1, 2)).tolist()
     ((2, 16, 16), [64, 64])
+    >>> sf = reference_masks("fsm:exp:3;exp:3", 10, 1, 0.9, seeds=[1], kept_count="synaptic-flow")
+    >>> int(sf.sum())  # int((1 − 0.9) · 10) = int(0.999…) = 0 pruned
+    10
     """
     seeds = [int(s) for s in seeds]
     if any(s < 0 or s >= 2**64 for s in seeds):

@@ -6,11 +6,11 @@
 
 use numpy::{
     PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,
-    PyUntypedArrayMethods,
+    PyReadonlyArrayDyn, PyUntypedArrayMethods,
 };
 use pai_graphon::claims;
 use pai_graphon::convergence::limit::Fsm;
-use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec};
+use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec, MASKS_LABEL};
 use pai_graphon::external::check::{check_masks, CheckSpec};
 use pai_graphon::limit_spec::{AgainstSpec, GraphonSpec, Limit};
 use pai_graphon::linalg::certified_lambda_min;
@@ -27,7 +27,9 @@ use pai_graphon::report::{render, Format};
 use pai_graphon::seed::MasterSeed;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Any displayable library error as a `ValueError` (the library's errors are all bad input).
@@ -35,17 +37,35 @@ fn bad<E: std::fmt::Display>(e: E) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
+/// Set when the caller gave up (Ctrl-C): the long loops of a worker check it between their
+/// units (a mask of a stack, a claim of an audit) and stop, so nothing keeps computing after
+/// `KeyboardInterrupt` longer than one unit.
+#[derive(Clone, Default)]
+struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// `Err` once the caller has given up (the message is never seen: the caller has returned).
+    fn check(&self) -> Result<(), String> {
+        if self.0.load(Ordering::Relaxed) {
+            return Err("cancelled".into());
+        }
+        Ok(())
+    }
+}
+
 /// Runs `work` on its own thread with the GIL released; every 50 ms the caller checks for
-/// signals, so Ctrl-C raises `KeyboardInterrupt` at once (the worker finishes in the background
-/// and its result is dropped).
+/// signals, so Ctrl-C raises `KeyboardInterrupt` at once and sets the worker's [`Cancel`] (it
+/// stops at its next check; its result is dropped).
 fn interruptible<T, F>(py: Python<'_>, work: F) -> PyResult<T>
 where
     T: Send + 'static,
-    F: FnOnce() -> Result<T, String> + Send + 'static,
+    F: FnOnce(&Cancel) -> Result<T, String> + Send + 'static,
 {
     let (tx, mut rx) = channel();
+    let cancel = Cancel::default();
+    let token = cancel.clone();
     std::thread::spawn(move || {
-        let _ = tx.send(work());
+        let _ = tx.send(work(&token));
     });
     loop {
         // The receiver moves into the GIL-free closure and back (it is Send, not Sync).
@@ -56,7 +76,12 @@ where
         rx = back;
         match received {
             Ok(result) => return result.map_err(PyValueError::new_err),
-            Err(RecvTimeoutError::Timeout) => py.check_signals()?,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(e) = py.check_signals() {
+                    cancel.0.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
+            }
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(PyRuntimeError::new_err(
                     "pai_graphon: the computation panicked",
@@ -75,14 +100,60 @@ fn array2<'py, T: numpy::Element>(
     Ok(PyArray1::from_vec(py, v).reshape(shape)?.into_any())
 }
 
-/// The entries of a C-contiguous array, or a copy of any other layout.
+/// The entries in row-major order, copied (for the library types that own their arrays).
 fn entries<T: numpy::Element + Copy, D: numpy::ndarray::Dimension>(
     a: &numpy::PyReadonlyArray<'_, T, D>,
 ) -> Vec<T> {
-    match a.as_slice() {
-        Ok(s) => s.to_vec(),
-        Err(_) => a.as_array().iter().copied().collect(),
+    Input::new(a).as_slice().to_vec()
+}
+
+/// An input array the worker reads: in place when C-contiguous (the array is kept alive by a
+/// reference that moves with the worker), else a C-order copy. Callers must not write to an
+/// input array from another thread during the call (as with NumPy's own GIL-free functions).
+enum Input<T> {
+    Shared {
+        _owner: Py<PyAny>,
+        data: *const T,
+        len: usize,
+    },
+    Owned(Vec<T>),
+}
+
+// SAFETY: `data` points into the buffer of the array `_owner` keeps alive; NumPy neither frees
+// nor moves a buffer while the array is referenced, and the worker only reads it.
+unsafe impl<T: Sync> Send for Input<T> {}
+
+impl<T: numpy::Element + Copy> Input<T> {
+    fn new<D: numpy::ndarray::Dimension>(a: &numpy::PyReadonlyArray<'_, T, D>) -> Self {
+        // `as_slice` also accepts Fortran order, whose memory order is not the row-major one
+        match a.as_slice().ok().filter(|_| a.is_c_contiguous()) {
+            Some(s) => Input::Shared {
+                _owner: a.as_any().clone().unbind(),
+                data: s.as_ptr(),
+                len: s.len(),
+            },
+            None => Input::Owned(a.as_array().iter().copied().collect()),
+        }
     }
+
+    fn as_slice(&self) -> &[T] {
+        match self {
+            // SAFETY: see the `Send` impl; `len` entries were a valid slice when taken.
+            Input::Shared { data, len, .. } => unsafe { std::slice::from_raw_parts(*data, *len) },
+            Input::Owned(v) => v,
+        }
+    }
+}
+
+/// Whether `a` would be read in place (C-contiguous) rather than copied: the debug hook that
+/// `python/bench.py` and the tests use to show that arrays cross without copies.
+#[pyfunction]
+fn _read_in_place(a: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if let Ok(a) = a.extract::<PyReadonlyArrayDyn<'_, u8>>() {
+        return Ok(matches!(Input::new(&a), Input::Shared { .. }));
+    }
+    let a = a.extract::<PyReadonlyArrayDyn<'_, f64>>()?;
+    Ok(matches!(Input::new(&a), Input::Shared { .. }))
 }
 
 fn density(rho: f64) -> PyResult<Density> {
@@ -104,9 +175,7 @@ fn tau_star(
 ) -> PyResult<(f64, f64, f64, f64, usize)> {
     let fsm = Fsm::parse(&row, &col, &noise).map_err(bad)?;
     let rho = density(rho)?;
-    let t = interruptible(py, move || {
-        fsm.tau_star(rho).map_err(|e| e.to_string())
-    })?;
+    let t = interruptible(py, move |_| fsm.tau_star(rho).map_err(|e| e.to_string()))?;
     Ok((
         t.value,
         t.interval.0,
@@ -129,7 +198,7 @@ fn limit_graphon<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let fsm = Fsm::parse(&row, &col, &noise).map_err(bad)?;
     let rho = density(rho)?;
-    let (tau, w, rows, cols) = interruptible(py, move || {
+    let (tau, w, rows, cols) = interruptible(py, move |_| {
         let limit = fsm.limit_graphon(rho).map_err(|e| e.to_string())?;
         let w = limit.w_grid(grid).map_err(|e| e.to_string())?;
         let w: Vec<f64> = (0..grid)
@@ -207,7 +276,7 @@ fn data_set(
 fn load_data<'py>(py: Python<'py>, name: &str, master_seed: &str) -> PyResult<Bound<'py, PyAny>> {
     let spec = DataSpec::parse(name).map_err(bad)?;
     let seed = seed(master_seed)?;
-    let set = interruptible(py, move || {
+    let set = interruptible(py, move |_| {
         load(&spec, seed, PRUNE_DATA_LABEL).map_err(|e| e.to_string())
     })?;
     let (samples, d) = (set.samples, set.d);
@@ -248,7 +317,7 @@ fn prune<'py>(
     let d = set.d;
     let w = weights.map(|w| (w.shape().to_vec(), entries(&w)));
     let a = readout.map(|a| entries(&a));
-    let (mask, scores, w, a) = interruptible(py, move || {
+    let (mask, scores, w, a) = interruptible(py, move |_| {
         let s = |e: pai_graphon::Error| e.to_string();
         let drawn = Network::init(width, d, seed, PRUNE_LABEL).map_err(|e| e.to_string())?;
         let net = if w.is_none() && a.is_none() {
@@ -269,7 +338,7 @@ fn prune<'py>(
         spec.validate(&net, &set).map_err(|e| e.to_string())?;
         let p = prune_net(&net, &set, &spec, seed, PRUNE_LABEL).map_err(s)?;
         Ok((
-            mask_entries(&p.mask),
+            p.mask.entries(),
             p.scores,
             net.weights().to_vec(),
             net.output_weights().to_vec(),
@@ -282,14 +351,6 @@ fn prune<'py>(
         array2(py, a, &[width])?,
     );
     Ok(out.into_pyobject(py)?.into_any())
-}
-
-/// The mask's entries, row-major, as 0/1 bytes.
-fn mask_entries(m: &Mask) -> Vec<u8> {
-    let d = m.cols();
-    (0..m.rows() * d)
-        .map(|x| u8::from(m.get(x / d, x % d) == Some(true)))
-        .collect()
 }
 
 /// A stack of masks, one per master seed: `method:NAME` masks are exactly `pai-graphon prune
@@ -318,7 +379,7 @@ fn reference_masks<'py>(
         ));
     }
     let count = seeds.len();
-    let stack = interruptible(py, move || {
+    let stack = interruptible(py, move |cancel| {
         let e = |e: &dyn std::fmt::Display| e.to_string();
         let mut out = Vec::with_capacity(count * n * d);
         match against.limit {
@@ -330,6 +391,7 @@ fn reference_masks<'py>(
                     ..PruneSpec::new(method, rho)
                 };
                 for s in seeds {
+                    cancel.check()?;
                     let seed = MasterSeed::new(s);
                     let set = load(
                         &DataSpec::parse(&name).map_err(|x| e(&x))?,
@@ -342,25 +404,26 @@ fn reference_masks<'py>(
                     }
                     let net = Network::init(n, d, seed, PRUNE_LABEL).map_err(|x| e(&x))?;
                     let p = prune_net(&net, &set, &spec, seed, PRUNE_LABEL).map_err(|x| e(&x))?;
-                    out.extend(mask_entries(&p.mask));
+                    out.extend(p.mask.entries());
                 }
             }
             limit => {
                 if data.is_some() || batch.is_some() {
                     return Err("data= and batch= belong to method:NAME".into());
                 }
-                if rule != KeptCount::Round {
-                    return Err("the FSM sampler keeps round(ρnd): kept_count='synaptic-flow' applies to method:NAME".into());
-                }
                 let fsm = match limit {
                     Limit::Fsm(fsm) => fsm,
                     _ => Fsm::parse("const:1", "const:1", "gaussian:1").map_err(|x| e(&x))?,
                 };
-                let spec = MaskSpec::new(n, d, rho.get(), &fsm.row, &fsm.col).map_err(|x| e(&x))?;
+                let spec = MaskSpec::new(n, d, rho, &fsm.row, &fsm.col)
+                    .and_then(|s| s.with_kept_count(rule))
+                    .map_err(|x| e(&x))?;
                 for s in seeds {
-                    let m = sample_mask_for(&spec, &fsm.noise, MasterSeed::new(s), "masks", None)
+                    cancel.check()?;
+                    let seed = MasterSeed::new(s);
+                    let m = sample_mask_for(&spec, &fsm.noise, seed, MASKS_LABEL, None)
                         .map_err(|x| e(&x))?;
-                    out.extend(mask_entries(&m));
+                    out.extend(m.entries());
                 }
             }
         }
@@ -400,10 +463,11 @@ fn check(
     };
     let shape = masks.shape().to_vec();
     let (n, d) = (shape[1], shape[2]);
-    let bits = entries(&masks);
-    let scores = scores.map(|s| (s.shape().to_vec(), entries(&s)));
-    interruptible(py, move || {
+    let bits = Input::new(&masks);
+    let scores = scores.map(|s| (s.shape().to_vec(), Input::new(&s)));
+    interruptible(py, move |_| {
         let masks = bits
+            .as_slice()
             .chunks(n * d)
             .map(|m| Mask::from_entries(n, d, m))
             .collect::<Result<Vec<Mask>, _>>()
@@ -452,7 +516,7 @@ fn graphon_ntk<'py>(
     let (samples, dims) = (x.shape()[0], x.shape()[1]);
     let raw = entries(&x);
     let y = y.map(|y| entries(&y)).unwrap_or_default();
-    let (k, certified, error) = interruptible(py, move || {
+    let (k, certified, error) = interruptible(py, move |_| {
         let e = |x: &dyn std::fmt::Display| x.to_string();
         let raw = faer::Mat::from_fn(samples, dims, |b, j| raw[b * dims + j]);
         let x = unit_rows(raw.as_ref()).map_err(|x| e(&x))?;
@@ -494,10 +558,13 @@ fn audit(
             filter.unwrap_or_default()
         )));
     }
-    interruptible(py, move || {
+    interruptible(py, move |cancel| {
         let rows = chosen
             .iter()
-            .map(|c| claims::run(c, seed, scale).map_err(|e| format!("{}: {e}", c.id)))
+            .map(|c| {
+                cancel.check()?;
+                claims::run(c, seed, scale).map_err(|e| format!("{}: {e}", c.id))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(render(&rows, Format::Json))
     })
@@ -513,5 +580,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(graphon_ntk, m)?)?;
     m.add_function(wrap_pyfunction!(audit, m)?)?;
+    m.add_function(wrap_pyfunction!(_read_in_place, m)?)?;
     Ok(())
 }

@@ -94,7 +94,7 @@ def test_other_functions_reject():
     with pytest.raises(ValueError):
         pai_graphon.reference_masks("fsm:exp:3;exp:3", 8, 8, 0.2, seeds=[-1])
     with pytest.raises(ValueError):
-        pai_graphon.reference_masks("fsm:exp:3;exp:3", 8, 8, 0.2, seeds=[1], kept_count="synaptic-flow")
+        pai_graphon.reference_masks("fsm:exp:3;exp:3", 8, 8, 0.2, seeds=[1], kept_count="floor")
     with pytest.raises(ValueError):
         pai_graphon.graphon_ntk([[1.0, 0.0], [np.nan, 1.0]], "constant", density=0.3)
     with pytest.raises(ValueError):

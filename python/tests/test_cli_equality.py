@@ -84,3 +84,16 @@ def test_check_equals_cli(cli, tmp_path, against):
 
 def test_audit_rows_equal_cli(cli):
     assert pai_graphon.audit("TOOL-1") == json.loads(cli("audit", "--filter", "TOOL-1", "--format", "json"))
+
+
+@pytest.mark.parametrize("rule", ["round", "synaptic-flow"])
+@pytest.mark.parametrize("row", ["exp:3", "step:0.5;0,1"])
+def test_fsm_reference_masks_equal_cli_masks(cli, tmp_path, rule, row):
+    """`reference_masks("fsm:…")` is `pai-graphon masks` bit for bit under both kept-count rules,
+    the zero rows of the step profile (ties at score 0) included."""
+    seeds, path = [3, 0x2A], tmp_path / "m.npy"
+    cli("masks", "--row-profile", row, "--col-profile", "exp:3", "--width", 40, "--inputs", 24,
+        "--density", 0.9, "--seeds", ",".join(map(hex, seeds)), "--kept-count", rule, "--save-masks", path)
+    stack = pai_graphon.reference_masks(f"fsm:{row};exp:3", 40, 24, 0.9, seeds=seeds, kept_count=rule)
+    saved = np.load(path)
+    assert saved.dtype == np.uint8 and np.array_equal(saved, stack)

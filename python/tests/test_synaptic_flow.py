@@ -149,3 +149,35 @@ def test_the_rules_differ_on_ties(setup):
     assert sf.sum() < rd.sum() and not np.array_equal(sf, rd)
     ours = pai_graphon.prune("snip", data="digits", width=WIDTH, density=0.98, weights=w, readout=a)
     assert not np.array_equal(sf.reshape(w.shape).astype(np.uint8), ours.mask)
+
+
+
+@pytest.mark.parametrize("noise", ["gaussian:1", "uniform:2"])
+def test_fsm_masks_keep_synaptic_flows_count(noise):
+    """The FSM sampler under each rule: round keeps round(ρN); synaptic-flow keeps
+    N − int((1 − ρ)N) when no score ties (continuous noise, positive profiles), and prunes every
+    score tied at the threshold 0 when zero rows make the (k+1)-th largest score 0."""
+    n, d, rho, seeds = 40, 24, 0.9, [1, 2, 3]
+    N = n * d
+    k_sf, k_round = N - int((1 - rho) * N), round(rho * N)
+    assert (k_sf, k_round) == (865, 864)  # (1 − 0.9)·960 = 95.99…: the rules differ here
+    for rule, k in (("round", k_round), ("synaptic-flow", k_sf)):
+        m = pai_graphon.reference_masks(f"fsm:exp:3;exp:3;{noise}", n, d, rho, seeds=seeds, kept_count=rule)
+        assert m.sum(axis=(1, 2)).tolist() == [k] * len(seeds), rule
+    # Rows 0..19 have φ = 0: 480 positive scores < k, so the (k+1)-th largest score is 0.
+    spec = f"fsm:step:0.5;0,1;exp:3;{noise}"
+    sf = pai_graphon.reference_masks(spec, n, d, rho, seeds=seeds, kept_count="synaptic-flow")
+    assert (sf[:, :20] == 0).all() and (sf[:, 20:] == 1).all()
+    rounded = pai_graphon.reference_masks(spec, n, d, rho, seeds=seeds, kept_count="round")
+    # Round keeps 864: the 480 positive, then the first 384 zeros by index (rows 0..15).
+    assert (rounded[:, :16] == 1).all() and (rounded[:, 16:20] == 0).all() and (rounded[:, 20:] == 1).all()
+
+
+def test_fsm_masks_refuse_all_tied_scores():
+    """A step profile that is 0 at every row midpoint: every score is 0, and synaptic-flow would
+    keep nothing (round keeps the first k by index)."""
+    spec = "fsm:step:0.999;0,1;const:1"
+    with pytest.raises(ValueError, match="ties with the threshold"):
+        pai_graphon.reference_masks(spec, 4, 8, 0.5, seeds=[1], kept_count="synaptic-flow")
+    m = pai_graphon.reference_masks(spec, 4, 8, 0.5, seeds=[1], kept_count="round")
+    assert m[0, :2].all() and not m[0, 2:].any()

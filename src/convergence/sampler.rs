@@ -26,7 +26,10 @@
 //!
 //! **Top-k.** The mask keeps the k = round(ρ n d) largest scores, ties broken by the smaller
 //! linear index, as defined in [`crate::mask`] (the generic [`Mask`], [`kept_count`] and
-//! top-k live there; this module is the FSM sampler).
+//! top-k live there; this module is the FSM sampler). Under Synaptic-Flow's rule
+//! ([`MaskSpec::with_kept_count`], [`KeptCount::SynapticFlow`]) k = N − int((1 − ρ)N) and every
+//! entry tied with the (k+1)-th largest score is pruned, as [`crate::mask::top_k_mask_by`] does
+//! with explicit scores. For continuous noise the only ties are at score 0 (zero profile values).
 //!
 //! ```
 //! use pai_graphon::params::Density;
@@ -47,12 +50,25 @@ use super::inversion::{Field, Table};
 use super::noise::{Noise, NoiseLaw};
 use super::profile::Profile;
 use super::ConvergenceError;
-use crate::mask::{cell_count, kept_count, top_k_mask, Mask, IN_MEMORY_LIMIT};
+use crate::mask::{cell_count, kept_count, top_k_of_by, KeptCount, Mask, IN_MEMORY_LIMIT};
 use crate::params::Density;
 use crate::seed::MasterSeed;
 use crate::tol::{hoeffding, Tail};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
+
+/// The stream label of the reference FSM masks that `pai-graphon masks` writes and the Python
+/// package's `reference_masks` returns: mask S reads `MasterSeed::new(S).stream(MASKS_LABEL)`.
+///
+/// ```
+/// use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec, MASKS_LABEL};
+/// use pai_graphon::{convergence::limit::Fsm, params::Density, seed::MasterSeed};
+/// let fsm = Fsm::figure1();
+/// let spec = MaskSpec::new(8, 8, Density::constant(0.25), &fsm.row, &fsm.col).unwrap();
+/// let m = sample_mask_for(&spec, &fsm.noise, MasterSeed::new(1), MASKS_LABEL, None).unwrap();
+/// assert_eq!((MASKS_LABEL, m.kept()), ("masks", 16));
+/// ```
+pub const MASKS_LABEL: &str = "masks";
 
 /// Rows per random stream of the reference [`sample_mask_in_memory`].
 ///
@@ -113,7 +129,8 @@ pub fn grid(profile: &Profile, m: usize) -> Vec<f64> {
         .collect()
 }
 
-/// What to sample: the grid profiles φ (length n), ψ (length d) and the kept count k.
+/// What to sample: the grid profiles φ (length n), ψ (length d), the density and the
+/// kept-count rule (round(ρ n d) unless [`MaskSpec::with_kept_count`] says otherwise).
 ///
 /// ```
 /// use pai_graphon::params::Density;
@@ -126,6 +143,8 @@ pub fn grid(profile: &Profile, m: usize) -> Vec<f64> {
 pub struct MaskSpec {
     phi: Vec<f64>,
     psi: Vec<f64>,
+    rho: Density,
+    rule: KeptCount,
     kept: u64,
 }
 
@@ -179,8 +198,37 @@ impl MaskSpec {
         Ok(MaskSpec {
             phi: clean(phi, "row profile value")?,
             psi: clean(psi, "column profile value")?,
+            rho,
+            rule: KeptCount::Round,
             kept,
         })
+    }
+
+    /// The same spec under another kept-count rule: k from [`KeptCount::count`], and under
+    /// [`KeptCount::SynapticFlow`] the samplers prune every entry tied with the threshold.
+    ///
+    /// ```
+    /// use pai_graphon::convergence::sampler::MaskSpec;
+    /// use pai_graphon::{mask::KeptCount, params::Density};
+    /// let spec = MaskSpec::from_grids(vec![1.0], vec![1.0; 10], Density::constant(0.9)).unwrap();
+    /// let sf = spec.clone().with_kept_count(KeptCount::SynapticFlow).unwrap();
+    /// // (1 − 0.9) · 10 = 0.999… in f64: Synaptic-Flow prunes none, round keeps 9.
+    /// assert_eq!((spec.kept(), sf.kept(), sf.rule()), (9, 10, KeptCount::SynapticFlow));
+    /// ```
+    pub fn with_kept_count(self, rule: KeptCount) -> Result<Self, ConvergenceError> {
+        let kept = rule.count(self.rows(), self.cols(), self.rho)?;
+        Ok(MaskSpec { rule, kept, ..self })
+    }
+
+    /// The kept-count rule ([`KeptCount::Round`] unless set by [`MaskSpec::with_kept_count`]).
+    ///
+    /// ```
+    /// use pai_graphon::convergence::sampler::MaskSpec;
+    /// let spec = MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], 0.5).unwrap();
+    /// assert_eq!(spec.rule(), pai_graphon::mask::KeptCount::Round);
+    /// ```
+    pub fn rule(&self) -> KeptCount {
+        self.rule
     }
 
     /// n, the number of rows (hidden neurons).
@@ -205,7 +253,8 @@ impl MaskSpec {
         self.psi.len()
     }
 
-    /// k, the number of kept entries.
+    /// k, the number of kept entries (under [`KeptCount::SynapticFlow`], before the ties at the
+    /// threshold are pruned).
     ///
     /// ```
     /// use pai_graphon::params::Density;
@@ -405,7 +454,8 @@ pub fn sample_mask_in_memory<L: NoiseLaw + ?Sized>(
     if let Some(bad) = scores.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
         return Err(ConvergenceError::Score { score: *bad });
     }
-    let mut mask = top_k_mask(n, d, &scores, spec.kept())?;
+    let ranked: Vec<(f64, u64)> = scores.into_iter().zip(0u64..).collect();
+    let mut mask = top_k_of_by(n, d, ranked, spec.kept(), spec.rule())?;
     mask.passes = 1;
     Ok(mask)
 }
@@ -415,6 +465,8 @@ pub fn sample_mask_in_memory<L: NoiseLaw + ?Sized>(
 /// expected to hold the k-th score (e.g. [`threshold_window`]; `None` computes it at
 /// [`WINDOW_DELTA`]): a miss costs passes, never exactness. Memory: the mask's n·d/8 bytes
 /// plus 8–16 bytes per entry of the window's band (~1 % of the entries for the crate's window).
+/// Under [`KeptCount::SynapticFlow`] it takes two selections (k and k + 1) and, when the k-th and
+/// (k+1)-th scores tie, a frozen pass and a third selection: every tied entry is pruned.
 ///
 /// ```
 /// use pai_graphon::params::Density;
@@ -443,8 +495,30 @@ pub fn sample_mask<L: NoiseLaw + ?Sized>(
         Some(w) => w.validate()?,
         None => threshold_window(spec, law, WINDOW_DELTA)?,
     };
+    let stream = seed.stream(prefix);
     with_field(spec, law, |field| {
-        field.top_k(&seed.stream(prefix), spec.kept(), (window.lo, window.hi))
+        let top_k = |k| field.top_k(&stream, k, (window.lo, window.hi));
+        let k = spec.kept();
+        if spec.rule() == KeptCount::Round || k == (spec.rows() * spec.cols()) as u64 {
+            return top_k(k);
+        }
+        // Synaptic-Flow: the top k unless the k-th score ties with the (k+1)-th, τ; then the
+        // entries strictly above τ (the frozen mask), with their smallest score as threshold.
+        let (kept, next) = (top_k(k)?, top_k(k + 1)?);
+        if kept.threshold() > next.threshold() {
+            return Ok(Mask {
+                passes: kept.passes + next.passes,
+                ..kept
+            });
+        }
+        let above = field.frozen(&stream, next.threshold())?;
+        if above.kept() == 0 {
+            let candidates = spec.rows() * spec.cols();
+            return Err(crate::mask::MaskError::AllTied { candidates }.into());
+        }
+        let mask = top_k(above.kept())?;
+        let passes = kept.passes + next.passes + above.passes + mask.passes;
+        Ok(Mask { passes, ..mask })
     })
 }
 
@@ -678,6 +752,7 @@ pub fn threshold_window<L: NoiseLaw + ?Sized>(
 mod tests {
     use super::*;
     use crate::convergence::noise::{HalfNormal, UniformAbs};
+    use crate::mask::{top_k_mask, top_k_mask_by};
 
     fn exp3_spec(n: usize, d: usize, rho: f64) -> MaskSpec {
         let p = Profile::parse("exp:3").unwrap();
@@ -719,5 +794,92 @@ mod tests {
         let degrees = m.row_degrees();
         assert!(degrees[..20].iter().all(|&x| x == 20) && degrees[20..50].iter().all(|&x| x == 0));
         assert!(degrees[50..].iter().all(|&x| x == 20));
+    }
+
+    /// The Synaptic-Flow rule on the FSM samplers: the fast mask is `top_k_mask_by` of the same
+    /// exact scores, for continuous profiles (kept exactly N − int((1 − ρ)N)) and for a step
+    /// profile with zero rows at densities whose threshold is 0 (every zero pruned) or positive.
+    #[test]
+    fn synaptic_flow_rule_equals_the_selection_over_every_exact_score() {
+        let half_zero = Profile::parse("step:0.5;0,1").unwrap();
+        let exp3 = Profile::parse("exp:3").unwrap();
+        let cases = [
+            ("exp3", &exp3, 97, 61, 0.2, false),
+            ("exp3 dense", &exp3, 40, 130, 0.9, false),
+            ("zero rows, τ = 0", &half_zero, 100, 20, 0.7, true),
+            ("zero rows, τ > 0", &half_zero, 100, 20, 0.3, false),
+        ];
+        let seed = MasterSeed::default();
+        for (name, row, n, d, rho, tied) in cases {
+            let round = MaskSpec::new(n, d, Density::constant(rho), row, &exp3).unwrap();
+            let spec = round
+                .clone()
+                .with_kept_count(KeptCount::SynapticFlow)
+                .unwrap();
+            let cells = (n * d) as u64;
+            let k = cells - ((1.0 - rho) * cells as f64) as u64;
+            assert_eq!(spec.kept(), k, "{name}");
+            for (law_name, law) in [
+                ("gaussian", &HalfNormal { sigma: 1.0 } as &dyn NoiseLaw),
+                ("uniform", &UniformAbs { a: 1.0 }),
+            ] {
+                let scores = sample_scores(&spec, law, seed, "SF").unwrap();
+                let density = Density::new(rho).unwrap();
+                let expected = top_k_mask_by(n, d, &scores, density, KeptCount::SynapticFlow);
+                let m = sample_mask(&spec, law, seed, "SF", None).unwrap();
+                assert_eq!(m, expected.unwrap(), "{name}, {law_name}");
+                let positive = scores.iter().filter(|s| **s > 0.0).count() as u64;
+                // Ties at 0: every zero pruned, so exactly the positive scores are kept (< k);
+                // otherwise no tie, and exactly k.
+                let want = if tied { positive } else { k };
+                assert!(!tied || positive < k, "{name}: the case has no tie at 0");
+                assert_eq!(m.kept(), want, "{name}, {law_name}");
+                let rounded = sample_mask(&round, law, seed, "SF", None).unwrap();
+                if tied {
+                    // negative control: the round rule keeps ties at 0 by index
+                    assert_eq!(rounded.kept(), round.kept(), "{name}");
+                    assert_ne!(rounded, m, "{name}");
+                }
+                // The independent reference: all of the zero-row spec's positive entries, or k.
+                let reference = sample_mask_in_memory(&spec, law, seed, "SF").unwrap();
+                let nonzero = spec.phi().iter().filter(|p| **p > 0.0).count() * d;
+                assert_eq!(
+                    reference.kept(),
+                    if tied { nonzero as u64 } else { k },
+                    "{name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn synaptic_flow_rule_refuses_all_tied_scores_and_keeps_all_at_p_0() {
+        let zero =
+            MaskSpec::from_grids(vec![0.0; 4], vec![1.0; 5], Density::constant(0.5)).unwrap();
+        let law = UniformAbs { a: 1.0 };
+        let seed = MasterSeed::default();
+        let sf = zero
+            .clone()
+            .with_kept_count(KeptCount::SynapticFlow)
+            .unwrap();
+        for e in [
+            sample_mask(&sf, &law, seed, "SF", None).unwrap_err(),
+            sample_mask_in_memory(&sf, &law, seed, "SF").unwrap_err(),
+        ] {
+            let all_tied = crate::mask::MaskError::AllTied { candidates: 20 };
+            assert!(
+                matches!(e, ConvergenceError::Mask(ref m) if *m == all_tied),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            sample_mask(&zero, &law, seed, "SF", None).unwrap().kept(),
+            10
+        );
+        // ρ = 0.9 on 10 entries: int(0.1 · 10) = int(0.999…) = 0 pruned, so every entry is kept.
+        let all = MaskSpec::from_grids(vec![1.0], vec![1.0; 10], Density::constant(0.9)).unwrap();
+        let all = all.with_kept_count(KeptCount::SynapticFlow).unwrap();
+        let m = sample_mask(&all, &law, seed, "SF", None).unwrap();
+        assert_eq!(m.kept(), 10);
     }
 }

@@ -1440,3 +1440,115 @@ fn check_accepts_the_sampler_null_for_every_kind_of_limit() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `masks` writes the FSM sampler's masks, bit for bit `sample_mask_for` on the stream `masks`
+/// of each seed, under both kept-count rules: round keeps round(ρN); synaptic-flow keeps
+/// N − int((1 − ρ)N) (one more here: (1 − 0.9)·960 = 95.99…), and on a step profile with zero
+/// rows it prunes every score tied at 0. Bad input exits 2 and writes nothing.
+#[test]
+fn masks_writes_the_fsm_samplers_stack_under_both_rules() {
+    use pai_graphon::convergence::limit::Fsm;
+    use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec, MASKS_LABEL};
+    use pai_graphon::mask::KeptCount;
+    use pai_graphon::npy::read_masks;
+    use pai_graphon::params::Density;
+    use pai_graphon::seed::MasterSeed;
+    let dir = scratch("masks");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("m.npy");
+    let p = path.to_str().unwrap();
+    for (row, rule, kept) in [
+        ("exp:3", "round", [864, 864]),
+        ("exp:3", "synaptic-flow", [865, 865]),
+        ("step:0.5;0,1", "round", [864, 864]),
+        ("step:0.5;0,1", "synaptic-flow", [480, 480]),
+    ] {
+        let o = pai(&[
+            "masks",
+            "--row-profile",
+            row,
+            "--col-profile",
+            "exp:3",
+            "--width",
+            "40",
+            "--inputs",
+            "24",
+            "--density",
+            "0.9",
+            "--seeds",
+            "0x3,0x2a",
+            "--kept-count",
+            rule,
+            "--save-masks",
+            p,
+        ]);
+        assert!(o.status.success(), "{row} {rule}: {}", stderr(&o));
+        let saved = read_masks(&path).unwrap();
+        let fsm = Fsm::parse(row, "exp:3", "gaussian:1").unwrap();
+        let spec = MaskSpec::new(40, 24, Density::constant(0.9), &fsm.row, &fsm.col)
+            .and_then(|s| s.with_kept_count(KeptCount::parse(rule).unwrap()))
+            .unwrap();
+        for (m, (seed, k)) in saved.iter().zip([(0x3, kept[0]), (0x2a, kept[1])]) {
+            let drawn =
+                sample_mask_for(&spec, &fsm.noise, MasterSeed::new(seed), MASKS_LABEL, None);
+            let drawn = drawn.unwrap();
+            assert_eq!(m.entries(), drawn.entries(), "{row} {rule} seed {seed}");
+            assert_eq!(m.kept(), k, "{row} {rule} seed {seed}");
+        }
+        assert_eq!(saved.len(), 2);
+    }
+    std::fs::remove_file(&path).unwrap();
+    for (args, needle) in [
+        (vec!["--kept-count", "floor"], "floor"),
+        (vec!["--density", "1.5"], "density"),
+        (vec!["--row-profile", "exp:-1"], "exp"),
+    ] {
+        let mut all = vec![
+            "masks",
+            "--row-profile",
+            "exp:3",
+            "--col-profile",
+            "exp:3",
+            "--width",
+            "8",
+            "--inputs",
+            "8",
+            "--density",
+            "0.2",
+            "--seeds",
+            "1",
+            "--kept-count",
+            "round",
+            "--save-masks",
+            p,
+        ];
+        for pair in args.chunks(2) {
+            let at = all.iter().position(|a| *a == pair[0]).unwrap();
+            all[at + 1] = pair[1];
+        }
+        assert_rejected(&all, needle);
+        assert!(!path.exists(), "{args:?}: wrote {p}");
+    }
+    let all_tied = [
+        "masks",
+        "--row-profile",
+        "step:0.999;0,1",
+        "--col-profile",
+        "const:1",
+        "--width",
+        "4",
+        "--inputs",
+        "8",
+        "--density",
+        "0.5",
+        "--seeds",
+        "1",
+        "--kept-count",
+        "synaptic-flow",
+        "--save-masks",
+        p,
+    ];
+    assert_rejected(&all_tied, "ties with the threshold");
+    assert!(!path.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

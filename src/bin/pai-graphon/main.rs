@@ -50,6 +50,10 @@ enum Command {
     /// Prune the one-hidden-layer network at initialisation and print the mask's statistics:
     /// degrees, exact t(C4) − ρ⁴, its lower confidence bound, and the FSM fit and test.
     Prune(prune::Args),
+    /// Draw exact FSM masks (top-k of φ(u_i)ψ(v_j)|ξ_ij|), one per master seed on the stream
+    /// `masks`, and write them as one seeds × n × d uint8 .npy stack; prints each mask's kept
+    /// count and threshold.
+    Masks(masks::Args),
     /// Check masks made anywhere (one n × d uint8/bool .npy mask, or a stack S × n × d over
     /// seeds) against a limit graphon: density, column- and row-degree laws, heterogeneity, and
     /// with --scores the FSM form of the scores. Exit 1 if any check fails, 3 if none fails
@@ -236,6 +240,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Figure2(args) => figure2::run(&args),
         Command::Uat(args) => uat::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Masks(args) => masks::run(&args),
         Command::Prune(args) => prune::run(&args),
         Command::Ntk(args) => ntk::run(&args),
         Command::Reference { table, prec } => reference(table, prec),
@@ -274,6 +279,7 @@ mod figure1;
 mod figure2;
 mod html;
 mod limit;
+mod masks;
 mod ntk;
 mod output;
 mod power;

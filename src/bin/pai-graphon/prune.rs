@@ -302,11 +302,7 @@ fn arrays<'a>(
     let (n, d) = (net.width(), net.input_dim());
     let mut out = Vec::new();
     if let Some(path) = files.save_mask.as_deref() {
-        let entries: Vec<u8> = (0..n)
-            .flat_map(|i| (0..d).map(move |j| (i, j)))
-            .map(|(i, j)| u8::from(pruned.mask.get(i, j) == Some(true)))
-            .collect();
-        out.push((path, encode_u8(&[n, d], &entries)?));
+        out.push((path, encode_u8(&[n, d], &pruned.mask.entries())?));
     }
     if let Some(path) = files.save_scores.as_deref() {
         let encode = if matches!(files.scores_dtype, ScoresDtype::Float32) {
