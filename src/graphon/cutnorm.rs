@@ -43,6 +43,8 @@ use num_traits::{ToPrimitive, Zero};
 use rand::Rng;
 use std::ops::{AddAssign, SubAssign};
 
+mod sdp;
+
 /// The largest shorter side [`cut_norm_exact`] enumerates (2^20 subsets).
 ///
 /// ```
@@ -143,6 +145,18 @@ pub struct CutNormOptions {
     /// side exceeds [`crate::linalg::MAX_DENSE_ORDER`] (the Gram matrix would not fit in
     /// memory): then `certificate_trials` is 0 and `upper_spectral` is `+∞`.
     pub spectral: bool,
+    /// Whether to compute the Alon–Naor SDP bound (`upper_sdp`, TOOL-8) and use its
+    /// random-hyperplane roundings as starts of the lower bound.
+    pub sdp: bool,
+    /// The Burer–Monteiro rank is `ceil(sqrt(2 (m + n + 2)))`, capped by this.
+    pub sdp_rank: usize,
+    /// At most this many alternating iterations of the SDP solver (each two products with the
+    /// bordered matrix); a solve stopped here still certifies, more loosely.
+    pub sdp_max_iterations: usize,
+    /// The solver stops when an iteration raises its objective by less than this, relatively.
+    pub sdp_tolerance: f64,
+    /// Random hyperplanes rounding the SDP point to cuts (starts of the lower bound).
+    pub sdp_roundings: usize,
 }
 
 impl Default for CutNormOptions {
@@ -154,6 +168,11 @@ impl Default for CutNormOptions {
             finalists: 4,
             lanczos_steps: 48,
             spectral: true,
+            sdp: true,
+            sdp_rank: 32,
+            sdp_max_iterations: 1000,
+            sdp_tolerance: 1e-7,
+            sdp_roundings: 16,
         }
     }
 }
@@ -199,6 +218,20 @@ pub struct CutNormInterval {
     pub certificate_trials: usize,
     /// How many alternating sweeps ran (the batch stops when no start changes).
     pub sweeps: usize,
+    /// The Alon–Naor SDP bound (theory/toolbox.md, TOOL-8), rounded up; `+∞` when not computed
+    /// or not certified.
+    pub upper_sdp: f64,
+    /// The SDP solver's objective `Σ A'_ij ⟨u_i, v_j⟩ / (4 m n)` at its last point (a feasible
+    /// value, not certified; NaN when not computed).
+    pub sdp_primal: f64,
+    /// The certified `σ ≥ ‖D_α^(−1/2) A' D_β^(−1/2)‖₂` of the SDP certificate (near 1 when the
+    /// solve converged; `+∞` when not computed).
+    pub sdp_sigma: f64,
+    /// Alternating iterations of the SDP solver (0 when not computed).
+    pub sdp_iterations: usize,
+    /// Whether the SDP solver met its tolerance before `sdp_max_iterations` (the bound is
+    /// certified either way; a non-converged one is looser).
+    pub sdp_converged: bool,
 }
 
 /// The certified cut-norm interval of `a`, normalised by `m n`.
@@ -241,6 +274,9 @@ pub fn cut_norm<R: Rng + ?Sized>(
     for (quantity, size) in [
         ("random starts", opts.random_starts),
         ("alternating sweeps", opts.max_sweeps),
+        ("SDP rank", opts.sdp_rank),
+        ("SDP iterations", opts.sdp_max_iterations),
+        ("SDP roundings", opts.sdp_roundings),
     ] {
         if size > MAX_SEARCH_EFFORT {
             return Err(GraphonError::TooLarge {
@@ -249,6 +285,9 @@ pub fn cut_norm<R: Rng + ?Sized>(
                 max: MAX_SEARCH_EFFORT,
             });
         }
+    }
+    if !opts.sdp_tolerance.is_finite() {
+        return Err(GraphonError::NonFinite(opts.sdp_tolerance));
     }
     let (a, exponent) = rescaled(a);
     let c = cut_norm_in_range(a, opts, rng)?;
@@ -277,14 +316,20 @@ fn cut_norm_in_range<R: Rng + ?Sized>(
     } else {
         f64::INFINITY
     };
+    let sdp = if opts.sdp && abs_sum > 0.0 {
+        sdp::sdp_bound(&a, abs_sum, opts, rng)
+    } else {
+        sdp::SdpBound::skipped()
+    };
     let singular = spectral.left.as_deref().zip(spectral.right.as_deref());
-    let (best, sweeps) = search_cut(&a, opts, singular, rng);
+    let rounded = (sdp.rows.as_slice(), sdp.cols.as_slice());
+    let (best, sweeps) = search_cut(&a, opts, singular, rounded, rng);
     let (lower, attained_sum) = certified_lower(&a, &best, abs_sum);
     // ‖A‖_□ ≤ max|A_ij| exactly: the bound that stays finite when Σ|A| rounds up to ∞.
     let max_abs = max_abs(a.as_ref());
     Ok(CutNormInterval {
         lower,
-        upper: upper_l1.min(upper_spectral).min(max_abs),
+        upper: upper_l1.min(upper_spectral).min(sdp.upper).min(max_abs),
         rows: best.rows,
         cols: best.cols,
         sign: best.sign,
@@ -295,6 +340,11 @@ fn cut_norm_in_range<R: Rng + ?Sized>(
         op_norm_estimate: spectral.estimate,
         certificate_trials: spectral.trials,
         sweeps,
+        upper_sdp: sdp.upper,
+        sdp_primal: sdp.primal,
+        sdp_sigma: sdp.sigma,
+        sdp_iterations: sdp.iterations,
+        sdp_converged: sdp.converged,
     })
 }
 
@@ -315,6 +365,8 @@ impl CutNormInterval {
             upper_spectral: up(self.upper_spectral),
             op_norm_upper: up(self.op_norm_upper),
             op_norm_estimate: scale_pow2(self.op_norm_estimate, e),
+            upper_sdp: up(self.upper_sdp),
+            sdp_primal: scale_pow2(self.sdp_primal, e),
             ..self
         }
     }
@@ -847,6 +899,7 @@ fn search_cut<R: Rng + ?Sized>(
     a: &Mat<f64>,
     opts: &CutNormOptions,
     singular: Option<(&[f64], &[f64])>,
+    rounded: (&[Vec<bool>], &[Vec<bool>]),
     rng: &mut R,
 ) -> (BestCut, usize) {
     let (m, n) = (a.nrows(), a.ncols());
@@ -858,6 +911,8 @@ fn search_cut<R: Rng + ?Sized>(
         col_sets.push(v.iter().map(|&x| x > 0.0).collect());
         col_sets.push(v.iter().map(|&x| x < 0.0).collect());
     }
+    row_sets.extend(rounded.0.iter().cloned());
+    col_sets.extend(rounded.1.iter().cloned());
     for _ in 0..opts.random_starts {
         row_sets.push((0..m).map(|_| rng.next_u64() >> 63 == 1).collect());
     }
