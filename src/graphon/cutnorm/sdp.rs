@@ -261,7 +261,13 @@ fn certified_upper<R: Rng + ?Sized>(
     let mut p = Mat::<f64>::zeros(m1, rank);
     matmul(p.as_mut(), Accum::Replace, a, point.v.as_ref(), 1.0);
     let mut q = Mat::<f64>::zeros(n1, rank);
-    matmul(q.as_mut(), Accum::Replace, a.transpose(), point.u.as_ref(), 1.0);
+    matmul(
+        q.as_mut(),
+        Accum::Replace,
+        a.transpose(),
+        point.u.as_ref(),
+        1.0,
+    );
     let s = scalings(&row_norms(p.as_ref()));
     let t = scalings(&row_norms(q.as_ref()));
     let b = Mat::from_fn(m1, n1, |i, j| s[i] * a[(i, j)] * t[j]);
@@ -274,9 +280,8 @@ fn certified_upper<R: Rng + ?Sized>(
         8,
     );
     let sigma = next_up(sigma_max_upper(b.as_ref(), opts.lanczos_steps, rng) + rounding);
-    let inverse_square_sum = |x: &[f64]| -> f64 {
-        inflate(x.iter().map(|&w| 1.0 / (w * w)).sum::<f64>(), x.len() + 2)
-    };
+    let inverse_square_sum =
+        |x: &[f64]| -> f64 { inflate(x.iter().map(|&w| 1.0 / (w * w)).sum::<f64>(), x.len() + 2) };
     let weights = next_up(inverse_square_sum(&s) * inverse_square_sum(&t));
     let sdp = next_up(next_up(sigma * next_up(weights.sqrt())) + border_error);
     (next_up(sdp / 4.0), sigma)
@@ -341,6 +346,37 @@ mod tests {
             let p = solve(a.as_ref(), 6, iterations, 0.0, &mut r);
             assert!(p.objective >= last, "{} < {last}", p.objective);
             last = p.objective;
+        }
+    }
+
+    /// The certificate holds at any point: from one alternating step at rank 1 or 2, and from
+    /// a converged point, the certified bound is at least the exact cut norm (as rationals).
+    #[test]
+    fn any_point_certifies() {
+        let mut rng = MasterSeed::default().stream("test/sdp/any-point");
+        for case in 0..40 {
+            let (m, n) = (1 + case % 7, 1 + (case * 5) % 9);
+            let a = Mat::from_fn(m, n, |_, _| 2.0 * uniform_open01(&mut rng) - 1.0);
+            let exact = super::super::cut_norm_exact_rational(a.as_ref()).unwrap();
+            let abs_sum = super::super::abs_sum_upper(&a).unwrap();
+            for (rank, iterations) in [(1, 1), (2, 1), (8, 1000)] {
+                let opts = CutNormOptions {
+                    sdp_rank: rank,
+                    sdp_max_iterations: iterations,
+                    ..CutNormOptions::default()
+                };
+                let b = sdp_bound(&a, abs_sum, &opts, &mut rng);
+                let upper = num_rational::BigRational::from_float(b.upper).unwrap();
+                assert!(
+                    upper >= exact,
+                    "case {case} rank {rank}: {} < {exact}",
+                    b.upper
+                );
+                assert!(
+                    b.primal <= b.upper,
+                    "case {case}: feasible value above the bound"
+                );
+            }
         }
     }
 }
