@@ -85,10 +85,12 @@ pub(super) fn sdp_bound<R: Rng + ?Sized>(
     } else {
         (f64::INFINITY, f64::INFINITY)
     };
+    // NaN (an overflow met on the way) certifies nothing: +∞.
+    let or_infinite = |x: f64| if x >= 0.0 { x } else { f64::INFINITY };
     SdpBound {
-        upper: next_up(upper / mn),
+        upper: or_infinite(next_up(upper / mn)),
         primal,
-        sigma,
+        sigma: or_infinite(sigma),
         iterations: point.iterations,
         converged: point.converged,
         rows,
@@ -165,6 +167,9 @@ fn solve<R: Rng + ?Sized>(
         set_normalised_rows(&mut u, &p);
         matmul(q.as_mut(), Accum::Replace, a.transpose(), u.as_ref(), 1.0);
         let next = set_normalised_rows(&mut v, &q);
+        if !next.is_finite() {
+            break; // an overflowing product: the certificate below reports +∞
+        }
         let rise = next - objective;
         objective = objective.max(next);
         if rise <= tolerance * objective.abs() {
