@@ -192,14 +192,32 @@ fn control_guarantee(
 
 /// The issue's target for certified upper ÷ exact cut norm (issue #22), reported by TOOL-8, not
 /// asserted: the SDP relaxation itself exceeds it on some cases (see `theory/toolbox.md`).
+///
+/// ```
+/// use pai_graphon::claims::toolbox::cutnorm::{KRIVINE_BOUND, UPPER_OVER_EXACT_TARGET};
+/// // Tighter than Grothendieck's guarantee: a target, not a theorem.
+/// assert!(1.0 < UPPER_OVER_EXACT_TARGET && UPPER_OVER_EXACT_TARGET < KRIVINE_BOUND);
+/// ```
 pub const UPPER_OVER_EXACT_TARGET: f64 = 1.15;
 /// Krivine's bound on Grothendieck's constant, `π / (2 ln(1 + √2)) = 1.78221…`, rounded up.
+///
+/// ```
+/// use pai_graphon::claims::toolbox::cutnorm::KRIVINE_BOUND;
+/// let krivine = std::f64::consts::PI / (2.0 * (1.0 + 2f64.sqrt()).ln());
+/// assert!(krivine <= KRIVINE_BOUND && KRIVINE_BOUND - krivine < 1e-4);
+/// ```
 pub const KRIVINE_BOUND: f64 = 1.7823;
 /// TOOL-8's relative slack: the certified SDP bound may exceed the solver's feasible SDP value
 /// by this factor, and upper ÷ lower may exceed `K_G` by it. The budget covers the solver's
 /// stopping tolerance (`sdp_tolerance` = 10⁻⁷ relative rise per iteration, observed gaps near
 /// 3·10⁻⁴), the Cholesky certificate's first shift (10⁻⁴ relative on σ²) and the roundings
 /// (below 10⁻¹² here).
+///
+/// ```
+/// use pai_graphon::claims::toolbox::cutnorm::{KRIVINE_BOUND, TOOL_8_SLACK};
+/// // TOOL-8's bound on upper ÷ lower stays below 1.81.
+/// assert!(KRIVINE_BOUND * (1.0 + TOOL_8_SLACK) < 1.81);
+/// ```
 pub const TOOL_8_SLACK: f64 = 0.01;
 
 /// One of TOOL-8's extra brute-force cases: shorter side k ∈ 1..=20, longer side k..=32 (the
