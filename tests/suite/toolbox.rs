@@ -38,3 +38,8 @@ fn tool_5_cut_norm_interval() {
 fn tool_6_cut_norm_hoeffding() {
     check_claim("TOOL-6");
 }
+
+#[test]
+fn tool_8_cut_norm_sdp() {
+    check_claim("TOOL-8");
+}
