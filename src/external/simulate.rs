@@ -85,7 +85,8 @@ pub enum Draw {
 /// let law = Arc::new(HalfNormal { sigma: 1.0 });
 /// let mut model = Model::new(vec![1.0, 2.0, 1.0], vec![1.0; 70], law, 0.5, 1.0).unwrap();
 /// model.row_source = vec![0, 1, 0]; // row 2 reuses row 0's noise (and has its profile)
-/// let m = model.draw(Draw::TopK, MasterSeed::default(), "DOC").unwrap();
+/// // (frozen: entrywise; a top-k mask may split one tied twin pair at the k-th rank)
+/// let m = model.draw(Draw::Frozen, MasterSeed::default(), "DOC").unwrap();
 /// assert_eq!(m.row_words(2), m.row_words(0));
 /// model.row_source = vec![0, 1, 3];
 /// assert!(model.draw(Draw::TopK, MasterSeed::default(), "DOC").is_err());
@@ -780,7 +781,10 @@ mod tests {
                 }
             }
         }
-        assert!(straddling <= 1, "{straddling} twin pairs straddle the k-th rank");
+        assert!(
+            straddling <= 1,
+            "{straddling} twin pairs straddle the k-th rank"
+        );
         // Frozen entries are per-entry functions: rows that keep their noise are unchanged.
         let (a, b) = (
             own.draw(Draw::Frozen, seed, "SIM-T/shared").unwrap(),
