@@ -3,7 +3,9 @@
 //! threshold get their exact score). Used by [`super::sampler::sample_mask`],
 //! [`super::sampler::sample_frozen`] and `external::simulate`.
 //!
-//! **Uniforms.** A mask reads one ChaCha20 stream, addressed in 32-bit words. With
+//! **Uniforms.** A mask reads the ChaCha8 keystream of its stream's key
+//! ([`crate::seed::chacha8_twin`]: 2.5× cheaper per byte than ChaCha20), addressed in 32-bit
+//! words. With
 //! `w = ⌈d/2⌉` words per row, noise row r's entry j owns the 16-bit little-endian draw `a_rj`
 //! at bytes `4·r·w + 2j ..+2` (primary region) and the 64-bit little-endian draw `b_rj` at
 //! words `n·w + 2(r·d + j) ..+2` (refinement region), and
@@ -25,7 +27,8 @@
 //! loop evaluates these tests once per block of [`CUT_ROWS`] rows × [`CUT_COLS`] columns with
 //! the block's smallest and largest y (rounded products are monotone in each factor, so the
 //! block's y_min = fl(min φ · min ψ) is ≤ every y in it): the cells g below the block's keep cut
-//! are kept, those above its drop cut dropped, whatever the profiles' shape. Only entries between
+//! are kept, those above its drop cut dropped, whatever the profiles' shape: 16 comparisons of
+//! u16 against two cuts per block row, in SSE2 on x86_64 (`classify`). Only entries between
 //! the two cuts test their own y; those still undecided form the band.
 //!
 //! **Selection.** With m = k − #kept, the m-th largest lower and upper bounds of the band's
@@ -40,8 +43,9 @@
 use super::noise::{HalfNormal, NoiseLaw, UniformAbs};
 use super::ConvergenceError;
 use crate::mask::{rank_order, Mask};
+use crate::seed::chacha8_twin;
 use rand::Rng;
-use rand_chacha::ChaCha20Rng;
+use rand_chacha::{ChaCha20Rng, ChaCha8Rng};
 use rayon::prelude::*;
 use std::any::type_name;
 use std::cmp::Ordering::Less;
@@ -196,6 +200,54 @@ fn block_cut(
     [k.min(max) as u16, d.saturating_sub(1).min(max) as u16]
 }
 
+/// The bits of a block row's entries (at most [`CUT_COLS`] primary draws, 2 bytes each, little
+/// endian) that are surely kept (`a < cut[0]`) and between the cuts (`cut[0] ≤ a ≤ cut[1]`).
+#[inline]
+fn classify(bytes: &[u8], cut: [u16; 2]) -> (u64, u64) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if let Ok(full) = <&[u8; 2 * CUT_COLS]>::try_from(bytes) {
+        // SAFETY: this target enables SSE2, the one feature classify_sse2 requires.
+        return unsafe { classify_sse2(full, cut) };
+    }
+    classify_scalar(bytes, cut)
+}
+
+/// [`classify`] one entry at a time (partial block rows, and targets without SSE2).
+fn classify_scalar(bytes: &[u8], cut: [u16; 2]) -> (u64, u64) {
+    let (mut kept, mut between) = (0u64, 0u64);
+    for (e, pair) in bytes.chunks_exact(2).enumerate() {
+        let a = u16::from_le_bytes([pair[0], pair[1]]);
+        kept |= ((a < cut[0]) as u64) << e;
+        between |= ((a >= cut[0] && a <= cut[1]) as u64) << e;
+    }
+    (kept, between)
+}
+
+/// [`classify`] for a full block row with SSE2 (part of every x86_64): 16 comparisons in 6
+/// instructions, unsigned order by flipping the sign bits.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn classify_sse2(bytes: &[u8; 2 * CUT_COLS], cut: [u16; 2]) -> (u64, u64) {
+    use std::arch::x86_64::*;
+    // SAFETY: the two unaligned loads read bytes 0..16 and 16..32 of a 32-byte array.
+    let (a, b) = unsafe {
+        let p = bytes.as_ptr().cast::<__m128i>();
+        (_mm_loadu_si128(p), _mm_loadu_si128(p.add(1)))
+    };
+    let flip = _mm_set1_epi16(i16::MIN);
+    let (a, b) = (_mm_xor_si128(a, flip), _mm_xor_si128(b, flip));
+    let bound = |c: u16| _mm_set1_epi16((c ^ 0x8000) as i16);
+    let (keep, drop) = (bound(cut[0]), bound(cut[1]));
+    let kept = _mm_packs_epi16(_mm_cmplt_epi16(a, keep), _mm_cmplt_epi16(b, keep));
+    let above = _mm_packs_epi16(_mm_cmpgt_epi16(a, drop), _mm_cmpgt_epi16(b, drop));
+    let (kept, above) = (
+        _mm_movemask_epi8(kept) as u64,
+        _mm_movemask_epi8(above) as u64,
+    );
+    (kept, !(kept | above) & 0xffff)
+}
+
 /// (min, max) of a non-empty slice of non-negative finite values.
 fn range(values: &[f64]) -> (f64, f64) {
     values
@@ -247,7 +299,7 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
     /// (`rng` is any clone of the mask's stream).
     fn exact_score(
         &self,
-        rng: &mut ChaCha20Rng,
+        rng: &mut ChaCha8Rng,
         a: u16,
         (i, j): (usize, usize),
     ) -> Result<f64, ConvergenceError> {
@@ -270,6 +322,7 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
     /// Every exact score, row-major (the reference the fast path is tested against, and the
     /// scores of `sampler::sample_scores`).
     pub(crate) fn scores(&self, stream: &ChaCha20Rng) -> Result<Vec<f64>, ConvergenceError> {
+        let stream = &chacha8_twin(stream);
         let (n, d) = self.shape();
         let stride = self.stride();
         let mut scores = vec![0.0; n * d];
@@ -303,7 +356,7 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
     /// and for the frozen law (`lo = hi = τ`) decided at once by their exact score.
     fn pass(
         &self,
-        stream: &ChaCha20Rng,
+        stream: &ChaCha8Rng,
         (lo, hi): (f64, f64),
         frozen: bool,
     ) -> Result<Pass, ConvergenceError> {
@@ -345,15 +398,14 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
                     let (phi_i, base) = (self.phi[i], (i * d) as u64);
                     let chunks = buf.chunks(128).zip(self.psi.chunks(64)).zip(row_words);
                     for (c, ((chunk, psi), word)) in chunks.enumerate() {
-                        // Branch-free over 64 entries: the kept ones and those between the cuts.
+                        // The kept entries and those between the cuts, one block row at a time.
                         let (mut kept, mut between) = (0u64, 0u64);
-                        let cuts = &cuts[c * (64 / CUT_COLS)..];
-                        for (e, bytes) in chunk.chunks_exact(2).take(psi.len()).enumerate() {
-                            let a = u16::from_le_bytes([bytes[0], bytes[1]]);
-                            let cut = cuts[e / CUT_COLS];
-                            let keep = a < cut[0];
-                            kept |= (keep as u64) << e;
-                            between |= ((!keep & (a <= cut[1])) as u64) << e;
+                        let blocks = psi.chunks(CUT_COLS).zip(&cuts[c * (64 / CUT_COLS)..]);
+                        for (b, (cols, &cut)) in blocks.enumerate() {
+                            let at = b * CUT_COLS;
+                            let (k, m) = classify(&chunk[2 * at..2 * (at + cols.len())], cut);
+                            kept |= k << at;
+                            between |= m << at;
                         }
                         while between != 0 {
                             let e = between.trailing_zeros() as usize;
@@ -390,7 +442,7 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
     /// lies if the window missed it.
     fn select(
         &self,
-        stream: &ChaCha20Rng,
+        stream: &ChaCha8Rng,
         mut pass: Pass,
         k: u64,
         (lo, hi): (f64, f64),
@@ -463,6 +515,7 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
         k: u64,
         (mut lo, mut hi): (f64, f64),
     ) -> Result<Mask, ConvergenceError> {
+        let stream = &chacha8_twin(stream);
         for passes in 1.. {
             let pass = self.pass(stream, (lo, hi), false)?;
             match self.select(stream, pass, k, (lo, hi), passes)? {
@@ -481,13 +534,14 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
     /// The frozen mask `{S_ij > τ}` (τ finite, ≥ 0) from `stream`; its threshold is τ.
     pub(crate) fn frozen(&self, stream: &ChaCha20Rng, tau: f64) -> Result<Mask, ConvergenceError> {
         let (n, d) = self.shape();
-        let pass = self.pass(stream, (tau, tau), true)?;
+        let pass = self.pass(&chacha8_twin(stream), (tau, tau), true)?;
         Ok(Mask::from_parts(n, d, pass.bits, pass.above, tau, 1))
     }
 
     /// The XOR of every primary draw, as 64-bit words, read by the same tasks as a pass: the
     /// cost of the uniforms alone (the floor of `benches/masks.rs`).
     pub(crate) fn primary_checksum(&self, stream: &ChaCha20Rng) -> u64 {
+        let stream = &chacha8_twin(stream);
         let (n, d) = self.shape();
         let stride = self.stride();
         let rows_per_task = ENTRIES_PER_TASK.div_ceil(d).next_multiple_of(CUT_ROWS);
@@ -668,6 +722,37 @@ mod tests {
             })
         };
         assert_eq!(run(1), run(2));
+    }
+
+    #[test]
+    fn classify_agrees_with_the_definition_on_every_cut_edge() {
+        // cuts at the ends of u16 (signed-order traps at 0x7fff/0x8000), and draws equal to them
+        let edges = [0u16, 1, 0x7ffe, 0x7fff, 0x8000, 0x8001, 0xfffe, 0xffff];
+        let mut rng = MasterSeed::default().stream("TEST/classify");
+        for round in 0..200 {
+            let mut bytes = [0u8; 2 * CUT_COLS];
+            rng.fill_bytes(&mut bytes);
+            for (e, pair) in bytes.chunks_exact_mut(2).enumerate() {
+                if (round + e) % 3 == 0 {
+                    pair.copy_from_slice(&edges[(round + e) % edges.len()].to_le_bytes());
+                }
+            }
+            for c0 in edges {
+                for c1 in edges {
+                    let (kept, between) = classify(&bytes, [c0, c1]);
+                    for (e, pair) in bytes.chunks_exact(2).enumerate() {
+                        let a = u16::from_le_bytes([pair[0], pair[1]]);
+                        let (k, m) = (kept >> e & 1 == 1, between >> e & 1 == 1);
+                        assert_eq!((k, m), (a < c0, a >= c0 && a <= c1), "a {a} cuts {c0} {c1}");
+                    }
+                    assert_eq!((kept | between) >> CUT_COLS, 0);
+                    // a partial block row (the scalar path) gives the same bits
+                    let short = classify(&bytes[..2 * CUT_COLS - 6], [c0, c1]);
+                    let low = (1u64 << (CUT_COLS - 3)) - 1;
+                    assert_eq!(short, (kept & low, between & low));
+                }
+            }
+        }
     }
 
     #[test]

@@ -85,7 +85,8 @@ pub enum Draw {
 /// let law = Arc::new(HalfNormal { sigma: 1.0 });
 /// let mut model = Model::new(vec![1.0, 2.0, 1.0], vec![1.0; 70], law, 0.5, 1.0).unwrap();
 /// model.row_source = vec![0, 1, 0]; // row 2 reuses row 0's noise (and has its profile)
-/// let m = model.draw(Draw::TopK, MasterSeed::default(), "DOC").unwrap();
+/// // (frozen: entrywise; a top-k mask may split one tied twin pair at the k-th rank)
+/// let m = model.draw(Draw::Frozen, MasterSeed::default(), "DOC").unwrap();
 /// assert_eq!(m.row_words(2), m.row_words(0));
 /// model.row_source = vec![0, 1, 3];
 /// assert!(model.draw(Draw::TopK, MasterSeed::default(), "DOC").is_err());
@@ -765,11 +766,30 @@ mod tests {
         let mut shared = own.clone();
         shared.row_source = vec![0, 1, 0, 3, 1];
         let seed = MasterSeed::default();
-        for how in [Draw::TopK, Draw::Frozen] {
-            let m = shared.draw(how, seed, "SIM-T/shared").unwrap();
-            assert_eq!(m.row_words(2), m.row_words(0), "{how:?}");
-            assert_eq!(m.row_words(4), m.row_words(1), "{how:?}");
+        let frozen = shared.draw(Draw::Frozen, seed, "SIM-T/shared").unwrap();
+        assert_eq!(frozen.row_words(2), frozen.row_words(0));
+        assert_eq!(frozen.row_words(4), frozen.row_words(1));
+        // Top-k: twin entries tie, so they are equal except when a twin pair straddles the k-th
+        // rank: then the smaller index (the first row) keeps the threshold score, the twin not.
+        let top = shared.draw(Draw::TopK, seed, "SIM-T/shared").unwrap();
+        let scores = shared.scores(seed, "SIM-T/shared").unwrap();
+        let d = psi.len();
+        let mut straddling = 0;
+        for (first, twin) in [(0, 2), (1, 4)] {
+            for j in 0..d {
+                let s = scores[first * d + j];
+                assert_eq!(s, scores[twin * d + j], "twin scores ({first}, {j})");
+                match (top.get(first, j), top.get(twin, j)) {
+                    (a, b) if a == b => {}
+                    (Some(true), Some(false)) if s == top.threshold() => straddling += 1,
+                    other => panic!("twins ({first}, {j}) and ({twin}, {j}): {other:?}"),
+                }
+            }
         }
+        assert!(
+            straddling <= 1,
+            "{straddling} twin pairs straddle the k-th rank"
+        );
         // Frozen entries are per-entry functions: rows that keep their noise are unchanged.
         let (a, b) = (
             own.draw(Draw::Frozen, seed, "SIM-T/shared").unwrap(),

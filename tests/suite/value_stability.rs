@@ -1,7 +1,7 @@
 //! Pins the first raw draws of every sampler the crate uses, so that a change of rand,
 //! rand_chacha, rand_distr or sha2 (or of the stream derivation) shows up here, in one place.
 
-use pai_graphon::seed::{uniform_open01, MasterSeed, DEFAULT_MASTER_SEED};
+use pai_graphon::seed::{chacha8_twin, uniform_open01, MasterSeed, DEFAULT_MASTER_SEED};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -27,6 +27,17 @@ fn raw_u64_draws_are_pinned() {
     let mut rng = MasterSeed::default().stream(LABEL);
     let got: Vec<u64> = (0..4).map(|_| rng.next_u64()).collect();
     assert_eq!(got, PINNED_U64);
+}
+
+/// The mask sampler's generator (`seed::chacha8_twin`). Independently reproducible: the ChaCha
+/// block function with 8 rounds (RFC 8439's quarter round, key = the pinned key, 64-bit counter
+/// 0 in words 12–13, stream 0 in words 14–15), words read in pairs, low word first; the same
+/// 30-line Python script gives `PINNED_U64` with 20 rounds.
+#[test]
+fn chacha8_twin_draws_are_pinned() {
+    let mut rng = chacha8_twin(&MasterSeed::default().stream(LABEL));
+    let got: Vec<u64> = (0..4).map(|_| rng.next_u64()).collect();
+    assert_eq!(got, PINNED_CHACHA8_U64);
 }
 
 #[test]
@@ -55,6 +66,13 @@ const PINNED_U64: [u64; 4] = [
     561993352109223524,
     459819583411269435,
     14567020725025047908,
+];
+// Computed by the Python ChaCha block function of `chacha8_twin_draws_are_pinned` (h20-speed).
+const PINNED_CHACHA8_U64: [u64; 4] = [
+    5736320118282506317,
+    27140763659637891,
+    13325870205040399804,
+    13472602465132989711,
 ];
 const PINNED_UNIFORM_BITS: [u64; 4] = [
     4606326384778412232,
