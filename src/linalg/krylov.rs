@@ -43,10 +43,6 @@ const LIBM_RELATIVE: f64 = 4.0 * f64::EPSILON;
 /// Bisection steps on the Chebyshev angle θ (the interval `[0, 700/k]` halves each step).
 const BISECTION_STEPS: usize = 64;
 
-/// Passes that re-solve the bound with `‖B‖` itself replaced by the previous pass's bound (the
-/// rounding terms involve `‖B‖`; the first pass uses the deterministic `sqrt(‖B‖₁‖B‖∞)`).
-const REFINEMENT_PASSES: usize = 3;
-
 /// Smallest shift `a`, relative to the scaled operator (`c²‖B‖₁‖B‖∞ ≤ 1`): keeps `4/a` finite
 /// when the estimate of `λ_max` is 0.
 const SHIFT_FLOOR: f64 = 1.0 / (1u64 << 40) as f64;
@@ -330,6 +326,206 @@ impl LinearOperator for DenseOperator {
     }
 }
 
+/// `B = A − u vᵀ` for a 0/1 matrix A stored as bits (column-major, `⌈m/64⌉` words per column:
+/// 32 MiB at 16384², 128 MiB at 32768²) and dense vectors u (length m), v (length n): e.g. a
+/// mask minus its density `p·11ᵀ`, or minus a product-form profile `f(i)g(j)`. `Ax` is a
+/// compensated sum per row (Knuth's TwoSum, Ogita–Rump–Oishi's Sum2: within
+/// `u|Ax|_i + γ_n²(A|x|)_i`), `vᵀx` a Dot2; with the final product and subtraction,
+/// `‖fl(Bx) − Bx‖ ≤ 2u‖fl(Bx)‖ + 2(u + γ_n²)(‖A‖ + 3‖u‖‖v‖)‖x‖ + 2(√m + 4n‖u‖)η`, where
+/// `‖A‖₂ ≤ sqrt(max column count · max row count)`.
+///
+/// ```
+/// use pai_graphon::linalg::{LinearOperator, MaskMinusRankOne};
+/// // A = [[1, 0], [1, 1]], u = (1, 1), v = (0.5, 0.5): B = [[0.5, −0.5], [0.5, 0.5]].
+/// let op = MaskMinusRankOne::from_fn(2, 2, |i, j| i >= j, vec![1.0; 2], vec![0.5; 2]).unwrap();
+/// let mut y = [0.0; 2];
+/// op.apply(&[2.0, 4.0], &mut y);
+/// assert_eq!(y, [-1.0, 3.0]);
+/// let mut z = [0.0; 2];
+/// op.apply_transpose(&[2.0, 4.0], &mut z);
+/// assert_eq!(z, [3.0, 1.0]);
+/// assert!(op.norm_upper() >= 0.5f64.sqrt()); // ‖B‖₂ = 1/√2
+/// ```
+#[derive(Clone, Debug)]
+pub struct MaskMinusRankOne {
+    rows: usize,
+    cols: usize,
+    words_per_col: usize,
+    bits: Vec<u64>,
+    u: Vec<f64>,
+    v: Vec<f64>,
+    mask_norm: f64,
+    u_norm: f64,
+    v_norm: f64,
+}
+
+impl MaskMinusRankOne {
+    /// The operator with `A_ij = mask(i, j)`.
+    ///
+    /// ```
+    /// use pai_graphon::linalg::{LinalgError, MaskMinusRankOne};
+    /// let bad = MaskMinusRankOne::from_fn(2, 2, |_, _| true, vec![1.0], vec![1.0; 2]).unwrap_err();
+    /// assert_eq!(bad, LinalgError::RhsLength { len: 1, order: 2 });
+    /// let nan = MaskMinusRankOne::from_fn(1, 1, |_, _| true, vec![f64::NAN], vec![1.0]);
+    /// assert!(matches!(nan, Err(LinalgError::NonFiniteRhs { .. })));
+    /// ```
+    pub fn from_fn(
+        rows: usize,
+        cols: usize,
+        mask: impl Fn(usize, usize) -> bool,
+        u: Vec<f64>,
+        v: Vec<f64>,
+    ) -> Result<Self, LinalgError> {
+        if rows == 0 || cols == 0 {
+            return Err(LinalgError::EmptyOperator { rows, cols });
+        }
+        for (vec, len) in [(&u, rows), (&v, cols)] {
+            if vec.len() != len {
+                return Err(LinalgError::RhsLength {
+                    len: vec.len(),
+                    order: len,
+                });
+            }
+            if let Some(x) = vec.iter().find(|x| !x.is_finite()) {
+                return Err(LinalgError::NonFiniteRhs { value: *x });
+            }
+        }
+        let words_per_col = rows.div_ceil(64);
+        let mut bits = vec![0u64; words_per_col * cols];
+        let mut row_count = vec![0usize; rows];
+        let mut col_max = 0usize;
+        for j in 0..cols {
+            let mut count = 0;
+            for (i, r) in row_count.iter_mut().enumerate() {
+                if mask(i, j) {
+                    bits[j * words_per_col + i / 64] |= 1 << (i % 64);
+                    count += 1;
+                    *r += 1;
+                }
+            }
+            col_max = col_max.max(count);
+        }
+        let row_max = row_count.into_iter().max().unwrap_or(0);
+        // Counts below 2^53 are exact; the square root is correctly rounded.
+        let mask_norm = next_up((col_max as f64 * row_max as f64).sqrt());
+        let (u_norm, v_norm) = (norm_upper(&u), norm_upper(&v));
+        if !(u_norm * v_norm).is_finite() {
+            return Err(LinalgError::Overflow {
+                quantity: "‖u‖‖v‖"
+            });
+        }
+        Ok(MaskMinusRankOne {
+            rows,
+            cols,
+            words_per_col,
+            bits,
+            u,
+            v,
+            mask_norm,
+            u_norm,
+            v_norm,
+        })
+    }
+
+    /// The bound for `terms`-term sums into `outputs` entries, minus `out_norm · other_norm`.
+    fn error(&self, terms: usize, outputs: usize, out_norm: f64) -> ProductError {
+        let g = tol::gamma(terms).unwrap_or(f64::INFINITY);
+        let uv = inflate(self.u_norm * self.v_norm, 1);
+        ProductError {
+            relative: 2.0 * UNIT_ROUNDOFF,
+            per_input: inflate(
+                2.0 * (UNIT_ROUNDOFF + g * g) * (self.mask_norm + 3.0 * uv),
+                4,
+            ),
+            absolute: inflate(
+                2.0 * ((outputs as f64).sqrt() + 4.0 * terms as f64 * out_norm) * ETA,
+                4,
+            ),
+        }
+    }
+}
+
+/// Dot2 of two vectors, summed in index order.
+fn dot2(a: &[f64], b: &[f64]) -> f64 {
+    let (mut s, mut c) = (0.0, 0.0);
+    for (&x, &y) in a.iter().zip(b) {
+        let (h, l) = split(y);
+        dot2_step(&mut s, &mut c, x, y, h, l);
+    }
+    s + c
+}
+
+/// Knuth's TwoSum step of Sum2: `(s, c) ← (s + x, c + error)`.
+#[inline(always)]
+fn sum2_step(s: &mut f64, c: &mut f64, x: f64) {
+    let t = *s + x;
+    let z = t - *s;
+    *c += (*s - (t - z)) + (x - z);
+    *s = t;
+}
+
+impl LinearOperator for MaskMinusRankOne {
+    fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    fn apply(&self, x: &[f64], y: &mut [f64]) {
+        let t = dot2(&self.v, x);
+        let wpc = self.words_per_col;
+        y.par_chunks_mut(ROW_BLOCK)
+            .enumerate()
+            .for_each(|(block, yb)| {
+                let (r0, len) = (block * ROW_BLOCK, yb.len());
+                let mut s = vec![0.0; len];
+                let mut c = vec![0.0; len];
+                for (j, &xj) in x.iter().enumerate() {
+                    let words = &self.bits[j * wpc + r0 / 64..j * wpc + (r0 + len).div_ceil(64)];
+                    for (w, &word) in words.iter().enumerate() {
+                        let mut word = word;
+                        while word != 0 {
+                            let i = w * 64 + word.trailing_zeros() as usize;
+                            sum2_step(&mut s[i], &mut c[i], xj);
+                            word &= word - 1;
+                        }
+                    }
+                }
+                for (i, yi) in yb.iter_mut().enumerate() {
+                    *yi = (s[i] + c[i]) - self.u[r0 + i] * t;
+                }
+            });
+    }
+
+    fn apply_transpose(&self, y: &[f64], z: &mut [f64]) {
+        let t = dot2(&self.u, y);
+        z.par_iter_mut()
+            .zip(self.bits.par_chunks_exact(self.words_per_col))
+            .zip(self.v.par_iter())
+            .for_each(|((zj, words), &vj)| {
+                let (mut s, mut c) = (0.0, 0.0);
+                for (w, &word) in words.iter().enumerate() {
+                    let mut word = word;
+                    while word != 0 {
+                        sum2_step(&mut s, &mut c, y[w * 64 + word.trailing_zeros() as usize]);
+                        word &= word - 1;
+                    }
+                }
+                *zj = (s + c) - vj * t;
+            });
+    }
+
+    fn norm_upper(&self) -> f64 {
+        inflate(self.mask_norm + self.u_norm * self.v_norm, 2)
+    }
+
+    fn forward_error(&self) -> ProductError {
+        self.error(self.cols, self.rows, self.u_norm)
+    }
+
+    fn transpose_error(&self) -> ProductError {
+        self.error(self.rows, self.cols, self.v_norm)
+    }
+}
+
 /// Settings of [`spectral_norm_upper`].
 ///
 /// ```
@@ -474,28 +670,13 @@ where
     let iteration = gram.chebyshev(&x, alpha, k)?;
 
     let a_upper = next_up(4.0 / alpha);
-    let mut sigma = next_up(c * norm);
-    for pass in 0..REFINEMENT_PASSES {
-        let phi: Vec<f64> = iteration
-            .errors
-            .iter()
-            .map(|&(fixed, per_sigma)| inflate(fixed + per_sigma * sigma, 2))
-            .collect();
-        let Some(angle) = solve_angle(k, &phi, iteration.last_norm, overlap) else {
-            if pass == 0 {
-                return Err(LinalgError::RoundingFloor { overlap });
-            }
-            break;
-        };
-        let xi =
-            next_up(angle.cosh() * (1.0 + 2.0 * (LIBM_RELATIVE + (angle + 1.0) * UNIT_ROUNDOFF)));
-        let lambda = inflate(a_upper * (1.0 + xi) * 0.5, 3);
-        let refined = next_up(lambda.sqrt());
-        if refined >= sigma {
-            break;
-        }
-        sigma = refined;
-    }
+    let sqrt_a = next_up(a_upper.sqrt());
+    let angle = solve_angle(k, &iteration.errors, sqrt_a, iteration.last_norm, overlap)
+        .ok_or(LinalgError::RoundingFloor { overlap })?;
+    let xi = next_up(angle.cosh() * (1.0 + 2.0 * (LIBM_RELATIVE + (angle + 1.0) * UNIT_ROUNDOFF)));
+    let lambda = inflate(a_upper * (1.0 + xi) * 0.5, 3);
+    // Never above the deterministic bound.
+    let sigma = next_up(lambda.sqrt()).min(next_up(c * norm));
     let mut upper = next_up(sigma / c);
     if input_error > 0.0 {
         upper = next_up(upper + input_error);
@@ -600,7 +781,7 @@ struct GramError {
     per_sigma: f64,
 }
 
-/// The Chebyshev iteration's output: `‖ŵ_k‖` and, per step j, `‖f_j‖ ≤ fixed_j + per_sigma_j·σ̄`.
+/// The Chebyshev iteration's output: `‖ŵ_k‖` and, per step j, `‖f_j‖ ≤ fixed_j + per_sigma_j‖cB‖₂`.
 struct Iteration {
     last_norm: f64,
     errors: Vec<(f64, f64)>,
@@ -772,21 +953,24 @@ fn tridiagonal_max_eigenvalue(d: &[f64], e: &[f64]) -> f64 {
     hi
 }
 
-/// The smallest certified θ_hi ∈ [0, 700/k] with `G(cosh θ) > 0` for all larger angles, where
-/// `G(ξ) = s − Σ_j φ_j U_{k−1−j}(ξ)/T_k(ξ) − W/T_k(ξ)` is increasing in ξ ≥ 1 (toolbox.md);
-/// `None` when even θ = 700/k does not certify (the rounding floor exceeds the overlap).
-fn solve_angle(k: usize, phi: &[f64], w: f64, overlap: f64) -> Option<f64> {
+/// The smallest certified θ_hi ∈ [0, 700/k] with `G(θ) > 0` for all larger angles, where
+/// `G(θ) = s − Σ_j φ_j(θ) U_{k−1−j}(cosh θ)/T_k(cosh θ) − W/T_k(cosh θ)` and
+/// `φ_j(θ) = fixed_j + per_sigma_j √a cosh(θ/2)` (the scaled `‖B‖` at `λ = a(1 + cosh θ)/2`)
+/// is increasing in θ (toolbox.md); `None` when even θ = 700/k does not certify (the rounding
+/// floor exceeds the overlap).
+fn solve_angle(k: usize, errors: &[(f64, f64)], sqrt_a: f64, w: f64, overlap: f64) -> Option<f64> {
+    let g = |theta: f64| g_lower(k, errors, sqrt_a, w, overlap, theta);
     let theta_max = 700.0 / k as f64;
-    if !(g_lower(k, phi, w, overlap, theta_max) > 0.0) {
+    if !(g(theta_max) > 0.0) {
         return None;
     }
-    if g_lower(k, phi, w, overlap, 0.0) > 0.0 {
+    if g(0.0) > 0.0 {
         return Some(0.0);
     }
     let (mut lo, mut hi) = (0.0, theta_max);
     for _ in 0..BISECTION_STEPS {
         let mid = 0.5 * (lo + hi);
-        if g_lower(k, phi, w, overlap, mid) > 0.0 {
+        if g(mid) > 0.0 {
             hi = mid;
         } else {
             lo = mid;
@@ -795,11 +979,17 @@ fn solve_angle(k: usize, phi: &[f64], w: f64, overlap: f64) -> Option<f64> {
     Some(hi)
 }
 
-/// A lower bound on `G(cosh θ)`, from `T_k(cosh θ) = cosh kθ` and
+/// A lower bound on `G(θ)`, from `T_k(cosh θ) = cosh kθ` and
 /// `U_m(cosh θ) = sinh((m+1)θ)/sinh θ` (`T_k(1) = 1`, `U_m(1) = m + 1` at θ = 0), each libm
 /// value within [`LIBM_RELATIVE`] and each argument's rounding costing `(1 + kθ) u`.
-fn g_lower(k: usize, phi: &[f64], w: f64, overlap: f64, theta: f64) -> f64 {
+fn g_lower(k: usize, errors: &[(f64, f64)], sqrt_a: f64, w: f64, overlap: f64, theta: f64) -> f64 {
     let u = UNIT_ROUNDOFF;
+    let slack = 2.0 * (3.0 * LIBM_RELATIVE + (2.0 * k as f64 * theta + 6.0) * u);
+    let sigma = inflate(sqrt_a * (0.5 * theta).cosh() * (1.0 + slack), 2);
+    let phi: Vec<f64> = errors
+        .iter()
+        .map(|&(fixed, per_sigma)| inflate(fixed + per_sigma * sigma, 2))
+        .collect();
     let sum = if theta == 0.0 {
         phi.iter()
             .enumerate()
@@ -807,7 +997,6 @@ fn g_lower(k: usize, phi: &[f64], w: f64, overlap: f64, theta: f64) -> f64 {
             .sum::<f64>()
             + w
     } else {
-        let slack = 2.0 * (3.0 * LIBM_RELATIVE + (2.0 * k as f64 * theta + 6.0) * u);
         let ck = (k as f64 * theta).cosh() * (1.0 - slack);
         let sh = theta.sinh();
         let terms: f64 = phi
@@ -995,10 +1184,19 @@ mod tests {
             bound(&inf, &o, "x"),
             Err(LinalgError::NonFinite { row: 0, col: 1, .. })
         ));
-        // Entries near f64::MAX: products overflow, refused rather than bounded by ∞.
+        // Entries at 1e300 (σ = √2·1e300): scaled by a power of two, bounded correctly.
         let huge = faer::mat![[1e300, 1e300], [1e300, -1e300]];
+        let got = bound(&huge, &o, "LINALG-SPECTRAL/huge").unwrap();
+        let sigma = 2f64.sqrt() * 1e300;
+        // fl(√2)·1e300 is within 2u of σ.
+        assert!(
+            got.upper >= sigma * (1.0 - 2.0 * UNIT_ROUNDOFF) && got.upper <= 1.01 * sigma,
+            "{got:?}"
+        );
+        // Entries near f64::MAX: ‖B‖₁ overflows, refused rather than bounded by ∞.
+        let max = faer::mat![[1.5e308, 1.5e308], [1.5e308, -1.5e308]];
         assert!(matches!(
-            bound(&huge, &o, "x"),
+            bound(&max, &o, "x"),
             Err(LinalgError::Overflow { .. })
         ));
         // A δ so small that s = δ√(π/2) is below the start vector's error.
@@ -1027,6 +1225,67 @@ mod tests {
         let (one, two) = (run(1), run(2));
         assert_eq!(one.upper.to_bits(), two.upper.to_bits());
         assert_eq!(one, run(3));
+    }
+
+    #[test]
+    fn mask_operator_agrees_with_dense_and_its_bound_contains_sigma_max() {
+        let (m, n, p) = (300, 170, 0.3);
+        let mut rng = MasterSeed::default().stream("LINALG-SPECTRAL/mask");
+        let mask: Vec<bool> = (0..m * n).map(|_| uniform_open01(&mut rng) < p).collect();
+        let at = |i: usize, j: usize| mask[j * m + i];
+        let op = MaskMinusRankOne::from_fn(m, n, at, vec![p; m], vec![1.0; n]).unwrap();
+        let b = Mat::from_fn(m, n, |i, j| f64::from(at(i, j)) - p);
+        let dense = DenseOperator::new(b.as_ref()).unwrap();
+        // Both products are within their stated bounds of the exact Bx (B = fl(A − p) is exact
+        // here: 1 − 0.3 and −0.3 round, so compare against the dense operator's own B up to
+        // the entry rounding, ≤ u per entry: ‖E‖₂ ≤ u√(mn)).
+        let x: Vec<f64> = (0..n).map(|j| ((j * 7919) % 13) as f64 - 6.0).collect();
+        let (mut y1, mut y2) = (vec![0.0; m], vec![0.0; m]);
+        op.apply(&x, &mut y1);
+        dense.apply(&x, &mut y2);
+        let (nx, ny) = (norm_upper(&x), norm_upper(&y1));
+        let entry = ((m * n) as f64).sqrt() * UNIT_ROUNDOFF * nx;
+        let allowed = op.forward_error().bound(ny, nx)
+            + dense.forward_error().bound(norm_upper(&y2), nx)
+            + entry;
+        let diff: Vec<f64> = y1.iter().zip(&y2).map(|(a, b)| a - b).collect();
+        assert!(
+            norm_upper(&diff) <= allowed,
+            "mask Bx differs by {} > {allowed}",
+            norm_upper(&diff)
+        );
+        let (mut z1, mut z2) = (vec![0.0; n], vec![0.0; n]);
+        op.apply_transpose(&y1, &mut z1);
+        dense.apply_transpose(&y1, &mut z2);
+        let diff: Vec<f64> = z1.iter().zip(&z2).map(|(a, b)| a - b).collect();
+        let allowed = op.transpose_error().bound(norm_upper(&z1), ny)
+            + dense.transpose_error().bound(norm_upper(&z2), ny)
+            + ((m * n) as f64).sqrt() * UNIT_ROUNDOFF * ny;
+        assert!(
+            norm_upper(&diff) <= allowed,
+            "mask Bᵀy differs by {} > {allowed}",
+            norm_upper(&diff)
+        );
+        // The certificate through the mask operator.
+        let o = SpectralOptions::default();
+        let got = spectral_norm_upper(
+            &op,
+            &o,
+            &mut MasterSeed::default().stream("LINALG-SPECTRAL/mask/start"),
+        )
+        .unwrap();
+        let sigma = b.singular_values().unwrap()[0];
+        let allowance = svd_allowance(m, n) + ((m * n) as f64).sqrt() * UNIT_ROUNDOFF;
+        let predicted = sigma * predicted_ratio(&got, sigma, n, &o) * (1.0 + allowance);
+        println!(
+            "mask {m}×{n} − {p}: upper/σ = {:.5}, predicted ≤ {:.5}",
+            got.upper / sigma,
+            predicted / sigma
+        );
+        assert!(
+            got.upper >= sigma * (1.0 - allowance) && got.upper <= predicted,
+            "{got:?} σ = {sigma}"
+        );
     }
 
     /// One-sided exact binomial test of `H0: P(failure) ≤ δ`: the p-value

@@ -18,8 +18,8 @@
 mod krylov;
 
 pub use krylov::{
-    spectral_norm_upper, DenseOperator, LinearOperator, ProductError, SpectralBound,
-    SpectralOptions, MAX_CHEBYSHEV_DEGREE,
+    spectral_norm_upper, DenseOperator, LinearOperator, MaskMinusRankOne, ProductError,
+    SpectralBound, SpectralOptions, MAX_CHEBYSHEV_DEGREE,
 };
 
 use crate::tol::{self, UNIT_ROUNDOFF};
