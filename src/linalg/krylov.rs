@@ -700,7 +700,7 @@ where
 }
 
 /// A lower bound on `√(π/2) = 1.2533141373155002512…`.
-const SQRT_HALF_PI_LOWER: f64 = 1.253_314_137_315_500;
+const SQRT_HALF_PI_LOWER: f64 = 1.253_314_137_315_5;
 
 /// `2^e` for a normal exponent.
 fn pow2(e: i32) -> Option<f64> {
@@ -846,7 +846,7 @@ impl<'a, O: LinearOperator + ?Sized> ScaledGram<'a, O> {
             }
             diag.push(a);
             let b = w.iter().map(|v| v * v).sum::<f64>().sqrt();
-            if step + 1 == steps.max(1) || !(b > 1e-13 * (a.abs() + b_prev)) {
+            if step + 1 == steps.max(1) || b.is_nan() || b <= 1e-13 * (a.abs() + b_prev) {
                 break;
             }
             off.push(b);
@@ -961,7 +961,8 @@ fn tridiagonal_max_eigenvalue(d: &[f64], e: &[f64]) -> f64 {
 fn solve_angle(k: usize, errors: &[(f64, f64)], sqrt_a: f64, w: f64, overlap: f64) -> Option<f64> {
     let g = |theta: f64| g_lower(k, errors, sqrt_a, w, overlap, theta);
     let theta_max = 700.0 / k as f64;
-    if !(g(theta_max) > 0.0) {
+    let top = g(theta_max);
+    if top.is_nan() || top <= 0.0 {
         return None;
     }
     if g(0.0) > 0.0 {
