@@ -212,7 +212,11 @@ impl DenseOperator {
         let row_max = row_abs.iter().fold(0.0f64, |a, &r| a.max(inflate(r, cols)));
         // ‖B‖₂ ≤ ‖|B|‖₂ ≤ sqrt(‖B‖₁‖B‖∞) (Higham, Accuracy and Stability, eq. 6.21 / Hölder).
         // Square roots first: the product of the two norms may leave the f64 range.
-        let norm_upper = next_up(next_up(col_max.sqrt()) * next_up(row_max.sqrt()));
+        let norm_upper = if col_max == 0.0 {
+            0.0 // the zero matrix
+        } else {
+            next_up(next_up(col_max.sqrt()) * next_up(row_max.sqrt()))
+        };
         if !norm_upper.is_finite() {
             return Err(LinalgError::Overflow {
                 quantity: "sqrt(‖B‖₁‖B‖∞)",
@@ -407,7 +411,10 @@ impl MaskMinusRankOne {
         }
         let row_max = row_count.into_iter().max().unwrap_or(0);
         // Counts below 2^53 are exact; the square root is correctly rounded.
-        let mask_norm = next_up((col_max as f64 * row_max as f64).sqrt());
+        let mask_norm = match col_max * row_max {
+            0 => 0.0,
+            p => next_up((p as f64).sqrt()),
+        };
         let (u_norm, v_norm) = (norm_upper(&u), norm_upper(&v));
         if !(u_norm * v_norm).is_finite() {
             return Err(LinalgError::Overflow {
@@ -514,7 +521,11 @@ impl LinearOperator for MaskMinusRankOne {
     }
 
     fn norm_upper(&self) -> f64 {
-        inflate(self.mask_norm + self.u_norm * self.v_norm, 2)
+        let uv = self.u_norm * self.v_norm;
+        if self.mask_norm == 0.0 && uv == 0.0 {
+            return 0.0; // B = 0
+        }
+        inflate(self.mask_norm + uv, 2)
     }
 
     fn forward_error(&self) -> ProductError {
@@ -1286,6 +1297,43 @@ mod tests {
         assert!(
             got.upper >= sigma * (1.0 - allowance) && got.upper <= predicted,
             "{got:?} σ = {sigma}"
+        );
+    }
+
+    /// The power-iteration analogue with the same start vector, degree and s (rounding ignored,
+    /// so it only favours power iteration): `λ ≤ (‖C^k x‖/s)^{1/k}`, i.e.
+    /// `σ ≤ (‖C^k x‖/s)^{1/(2k)}`.
+    #[test]
+    fn chebyshev_bound_is_tighter_than_power_iteration() {
+        let b = gaussian(80, 60, "LINALG-SPECTRAL/gauss");
+        let o = SpectralOptions::default();
+        let cheb = bound(&b, &o, "LINALG-SPECTRAL/power").unwrap();
+        let op = DenseOperator::new(b.as_ref()).unwrap();
+        let (x, _) = gaussian_start(
+            60,
+            &mut MasterSeed::default().stream("LINALG-SPECTRAL/power"),
+        );
+        let (mut w, mut u, mut log_norm) = (x, vec![0.0; 80], 0.0);
+        for _ in 0..o.degree {
+            op.apply(&w, &mut u);
+            op.apply_transpose(&u, &mut w);
+            let nw = w.iter().map(|v| v * v).sum::<f64>().sqrt();
+            log_norm += nw.ln();
+            w.iter_mut().for_each(|v| *v /= nw);
+        }
+        let s = o.delta * SQRT_HALF_PI_LOWER;
+        let power = ((log_norm - s.ln()) / (2.0 * o.degree as f64)).exp();
+        let sigma = b.singular_values().unwrap()[0];
+        println!(
+            "k = {}: Chebyshev upper/σ = {:.5}, power iteration upper/σ = {:.5}",
+            o.degree,
+            cheb.upper / sigma,
+            power / sigma
+        );
+        assert!(
+            cheb.upper < power,
+            "Chebyshev {} ≥ power {power}",
+            cheb.upper
         );
     }
 
