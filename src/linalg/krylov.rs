@@ -194,6 +194,7 @@ impl DenseOperator {
         }
         let mut row_abs = vec![0.0f64; rows];
         let mut col_max = 0.0f64;
+        let mut nonzero = false;
         for (j, col) in data.chunks_exact(rows).enumerate() {
             let mut s = 0.0;
             for (i, (&v, r)) in col.iter().zip(row_abs.iter_mut()).enumerate() {
@@ -204,6 +205,7 @@ impl DenseOperator {
                         value: v,
                     });
                 }
+                nonzero |= v != 0.0;
                 s += v.abs();
                 *r += v.abs();
             }
@@ -212,7 +214,7 @@ impl DenseOperator {
         let row_max = row_abs.iter().fold(0.0f64, |a, &r| a.max(inflate(r, cols)));
         // ‖B‖₂ ≤ ‖|B|‖₂ ≤ sqrt(‖B‖₁‖B‖∞) (Higham, Accuracy and Stability, eq. 6.21 / Hölder).
         // Square roots first: the product of the two norms may leave the f64 range.
-        let norm_upper = if col_max == 0.0 {
+        let norm_upper = if !nonzero {
             0.0 // the zero matrix
         } else {
             next_up(next_up(col_max.sqrt()) * next_up(row_max.sqrt()))
