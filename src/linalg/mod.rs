@@ -15,6 +15,13 @@
 //! assert!((q - 2.0 / 3.0).abs() < 1e-15 && q <= 2.0 / lmin);
 //! ```
 
+mod krylov;
+
+pub use krylov::{
+    spectral_norm_upper, DenseOperator, LinearOperator, MaskMinusRankOne, ProductError,
+    SpectralBound, SpectralOptions, MAX_CHEBYSHEV_DEGREE,
+};
+
 use crate::tol::{self, UNIT_ROUNDOFF};
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};
@@ -136,6 +143,32 @@ pub enum LinalgError {
         /// What overflowed.
         quantity: &'static str,
     },
+    /// An operator with no rows or no columns (the spectral-norm bound needs both).
+    EmptyOperator {
+        /// Rows of the operator.
+        rows: usize,
+        /// Columns of the operator.
+        cols: usize,
+    },
+    /// A failure probability outside the open interval (0, 1).
+    FailureProbability {
+        /// The value given.
+        value: f64,
+    },
+    /// A Chebyshev degree of 0 or above [`MAX_CHEBYSHEV_DEGREE`].
+    Degree {
+        /// The degree given.
+        degree: usize,
+        /// The largest degree accepted.
+        max: usize,
+    },
+    /// The rounding errors of the Krylov iteration, bounded as in `theory/toolbox.md`, exceed
+    /// what the random start vector's guaranteed overlap `s` can absorb: no bound at this failure
+    /// probability (a larger δ or a lower degree may certify one).
+    RoundingFloor {
+        /// The overlap `s` the failure probability guarantees (after the start vector's error).
+        overlap: f64,
+    },
 }
 
 impl fmt::Display for LinalgError {
@@ -184,6 +217,22 @@ impl fmt::Display for LinalgError {
             LinalgError::Overflow { quantity } => {
                 write!(f, "{quantity} overflows f64: no finite enclosure")
             }
+            LinalgError::EmptyOperator { rows, cols } => write!(
+                f,
+                "invalid matrix shape: the operator is {rows}×{cols}, need at least one row and \
+                 one column"
+            ),
+            LinalgError::FailureProbability { value } => {
+                write!(f, "failure probability {value} must lie in (0, 1)")
+            }
+            LinalgError::Degree { degree, max } => {
+                write!(f, "Chebyshev degree {degree} must lie in 1..={max}")
+            }
+            LinalgError::RoundingFloor { overlap } => write!(
+                f,
+                "spectral-norm bound not certified: the bounded rounding errors exceed the \
+                 start vector's guaranteed overlap {overlap:e} (raise δ or lower the degree)"
+            ),
         }
     }
 }
