@@ -728,7 +728,8 @@ pub(crate) const GRID_STEPS: usize = 12;
 /// ```
 /// use pai_graphon::external::power::{Family, Row};
 /// let r = Row { family: Family::Density, shape: (512, 512, 8), eps_np: Some(0.004), eps_check: Some((0.0056, 46)), eps_check_topk: None };
-/// assert!((r.ratio().unwrap() - 1.4).abs() < 1e-12);
+/// // 0.0056, 0.004 and 1.4 as decimals (one rounding each) and the quotient: γ_4.
+/// assert!((r.ratio().unwrap() - 1.4).abs() <= pai_graphon::tol::gamma(4).unwrap() * 1.4);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {

@@ -66,13 +66,16 @@ const BATCH_CHUNK: usize = 256;
 /// ```
 /// use pai_graphon::mask::Mask;
 /// use pai_graphon::net::network::Network;
+/// use pai_graphon::tol::gamma;
 /// let net = Network::from_weights(2, 2, vec![1.0, 1.0, -1.0, 2.0], vec![1.0, -1.0]).unwrap();
 /// let x = [1.0, 1.0];
-/// // f = (relu(2/√2) − relu(1/√2)) / √2 = 1/2, up to rounding.
-/// assert!((net.forward(None, &x).unwrap()[0] - 0.5).abs() < 1e-15);
-/// // Masking out neuron 0's weights leaves f = −relu(1/√2)/√2 = −1/2.
+/// // f = (relu(2/√2) − relu(1/√2)) / √2 = 1/2. The integer sums and 2z − z are exact; 1/√2
+/// // is two roundings (sqrt, quotient), taken in z and in the output scale, and their product
+/// // one more: five.
+/// assert!((net.forward(None, &x).unwrap()[0] - 0.5).abs() <= gamma(5).unwrap() * 0.5);
+/// // Masking out neuron 0's weights leaves f = −relu(1/√2)/√2 = −1/2, the same five roundings.
 /// let mask = Mask::from_entries(2, 2, &[0, 0, 1, 1]).unwrap();
-/// assert!((net.forward(Some(&mask), &x).unwrap()[0] + 0.5).abs() < 1e-15);
+/// assert!((net.forward(Some(&mask), &x).unwrap()[0] + 0.5).abs() <= gamma(5).unwrap() * 0.5);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network {

@@ -48,8 +48,11 @@ pub const NEURON_CHUNK: usize = 32;
 /// let mask = Mask::from_entries(1, 2, &[1, 0]).unwrap();
 /// let net = MaskedNet { w: w.as_ref(), a: &[1.0], mask: Some(&mask), rho: 0.5 };
 /// let x = faer::mat![[0.6, 0.8]];
-/// // Θ(x, x) = ρ⁻¹ g(x)² Σ_kept x_j² = 2 · 0.36.
-/// assert!((empirical_ntk(x.as_ref(), &net, Layers::First).unwrap()[(0, 0)] - 0.72).abs() < 1e-15);
+/// // Θ(x, x) = ρ⁻¹ g(x)² Σ_kept x_j² = 2 · 0.36. Roundings: 0.6 and 0.72 as decimals (one
+/// // each, 0.6 squared: two), ρ^(−1/2) (sqrt, reciprocal), the feature x_0 ρ^(−1/2) (one,
+/// // squared: two) and the product: 2 + 1 + 2·3 + 1 = 10.
+/// let theta = empirical_ntk(x.as_ref(), &net, Layers::First).unwrap()[(0, 0)];
+/// assert!((theta - 0.72).abs() <= pai_graphon::tol::gamma(10).unwrap() * 0.72);
 /// // Weights and output weights must agree in n.
 /// let bad = MaskedNet { a: &[1.0, 1.0], ..net };
 /// assert!(empirical_ntk(x.as_ref(), &bad, Layers::First).is_err());
@@ -122,7 +125,8 @@ impl MaskedNet<'_> {
 /// let net = MaskedNet { w: w.as_ref(), a: &[2.0], mask: None, rho: 1.0 };
 /// let x = faer::mat![[1.0, 0.0], [0.6, 0.8], [-1.0, 0.0]];
 /// let k = empirical_ntk(x.as_ref(), &net, Layers::First).unwrap();
-/// assert!((k[(0, 1)] - 2.4).abs() < 1e-15);
+/// // ρ = 1 and powers of two: Θ(x_0, x_1) = 4 · fl(0.6), which is fl(2.4) exactly.
+/// assert_eq!(k[(0, 1)], 2.4);
 /// assert_eq!(k[(2, 2)], 0.0);
 /// ```
 pub fn empirical_ntk(

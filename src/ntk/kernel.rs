@@ -228,9 +228,12 @@ pub fn check_labels(y: &[f64], samples: usize) -> Result<(), NtkError> {
 /// let g = KernelGraphon::step(&s, 4).unwrap();
 /// assert_eq!((g.nodes(), g.weights(), g.dims()), (&[0.25, 0.75][..], &[0.5, 0.5][..], 4));
 /// // p_W(v) = ½ W(¼, v) + ½ W(¾, v): 0.6 on the first column cell, 0.1 on the second.
+/// // Roundings: the decimals (one each, the halvings exact) and the sum: γ_3 of 0.6; 0.1 is
+/// // ½ fl(0.2) + 0 exactly. ρ: two more sums (the halving exact) and 0.35's own: γ_5.
+/// use pai_graphon::tol::gamma;
 /// let p = g.path_density();
-/// assert!(p.iter().zip([0.6, 0.6, 0.1, 0.1]).all(|(a, b)| (a - b).abs() < 1e-15));
-/// assert!((g.density() - 0.35).abs() < 1e-15);
+/// assert!(p.iter().zip([0.6, 0.6, 0.1, 0.1]).all(|(a, b)| (a - b).abs() <= gamma(3).unwrap() * b));
+/// assert!((g.density() - 0.35).abs() <= gamma(5).unwrap() * 0.35);
 /// ```
 #[derive(Clone, Debug)]
 pub struct KernelGraphon {
@@ -267,7 +270,8 @@ impl KernelGraphon {
     /// ```
     /// use pai_graphon::ntk::kernel::KernelGraphon;
     /// let g = KernelGraphon::new(vec![0.5], vec![1.0], faer::mat![[0.2, 0.4]]).unwrap();
-    /// assert!((g.density() - 0.3).abs() < 1e-16);
+    /// // The decimals (one rounding each), their sum (one), the halving exact: γ_3 of 0.3.
+    /// assert!((g.density() - 0.3).abs() <= pai_graphon::tol::gamma(3).unwrap() * 0.3);
     /// assert!(KernelGraphon::new(vec![0.5], vec![1.0], faer::mat![[1.5, 0.4]]).is_err());
     /// // All mass on a node of subnormal weight: ρ = 5e-324, W/ρ = ∞. Refused.
     /// let tiny = KernelGraphon::new(vec![0.25, 0.75], vec![5e-324, 1.0], faer::mat![[1.0], [0.0]]);
@@ -337,7 +341,9 @@ impl KernelGraphon {
     ///
     /// ```
     /// let g = pai_graphon::ntk::kernel::KernelGraphon::constant(0.2, 3).unwrap();
-    /// assert!((g.density() - 0.2).abs() < 1e-16 && g.dims() == 3);
+    /// // fl(0.2) three times: one of the two additions rounds, then the quotient by 3: γ_2.
+    /// assert!((g.density() - 0.2).abs() <= pai_graphon::tol::gamma(2).unwrap() * 0.2);
+    /// assert_eq!(g.dims(), 3);
     /// ```
     pub fn constant(rho: f64, d: usize) -> Result<Self, NtkError> {
         if !(rho > 0.0 && rho <= 1.0) {
@@ -532,7 +538,8 @@ impl KernelGraphon {
     ///
     /// ```
     /// let g = pai_graphon::ntk::kernel::KernelGraphon::column_profile(&[0.1, 0.3]).unwrap();
-    /// assert!((g.density() - 0.2).abs() < 1e-16);
+    /// // The decimals (one rounding each), their sum (one), the halving exact: γ_3 of 0.2.
+    /// assert!((g.density() - 0.2).abs() <= pai_graphon::tol::gamma(3).unwrap() * 0.2);
     /// ```
     pub fn density(&self) -> f64 {
         self.path_density().iter().sum::<f64>() / self.dims() as f64

@@ -80,7 +80,8 @@ pub struct PathDensity {
 /// let p = path_density(&g);
 /// assert_eq!(p.p, vec![0.30000000000000004, 0.0, 0.30000000000000004]);
 /// assert_eq!((p.min_ratio, p.dead), (0.0, 1));
-/// assert!((p.max_ratio - 1.5).abs() < 1e-15);
+/// // ρ = 2p/3 (the doubling exact, the quotient one rounding), then p/ρ one more: γ_2.
+/// assert!((p.max_ratio - 1.5).abs() <= pai_graphon::tol::gamma(2).unwrap() * 1.5);
 /// ```
 pub fn path_density(g: &KernelGraphon) -> PathDensity {
     let p = g.path_density();
@@ -236,7 +237,10 @@ pub fn check_distinct(x_unit: MatRef<'_, f64>) -> Result<(), NtkError> {
 /// let x = faer::mat![[3.0, 4.0], [0.0, 1.0], [6.0, 8.0]];
 /// let d = dedup_rows(x.as_ref(), &[1.0, 1.0, -1.0]).unwrap();
 /// assert_eq!((d.kept.clone(), d.y.clone(), d.conflicting), (vec![0, 1], vec![1.0, 1.0], 1));
-/// assert!((d.x[(0, 0)] - 0.6).abs() < 1e-15 && (d.x[(0, 1)] - 0.8).abs() < 1e-15);
+/// // ‖(3, 4)‖ = 5 exactly, 1/5 one rounding; 3/5 one more (with 0.6's own: γ_3), while
+/// // 4 fl(0.2) is fl(0.8) exactly.
+/// assert!((d.x[(0, 0)] - 0.6).abs() <= pai_graphon::tol::gamma(3).unwrap() * 0.6);
+/// assert_eq!(d.x[(0, 1)], 0.8);
 /// ```
 pub fn dedup_rows(x: MatRef<'_, f64>, y: &[f64]) -> Result<Deduplicated, NtkError> {
     super::kernel::check_labels(y, x.nrows())?;

@@ -74,7 +74,9 @@ pub const BOUND_CONSTANT: f64 = 5.0 / std::f64::consts::SQRT_2;
 /// let y: Vec<f64> = (0..50).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
 /// let delta = pai_graphon::params::Probability::new(0.05).unwrap();
 /// let b = generalisation_bound(&complexity(k.as_ref(), &y).unwrap(), 50, 0.5, delta).unwrap();
-/// assert!((b.main - 2.0).abs() < 1e-14);
+/// // yᵀK⁻¹y: L = √½ (one rounding), z = y/L (one), z² (γ_5), 50 equal terms summed (γ_54); s = 1
+/// // exactly; main: the quotient by N and the sqrt (its halving not claimed): γ_56.
+/// assert!((b.main - 2.0).abs() <= pai_graphon::tol::gamma(56).unwrap() * 2.0);
 /// assert_eq!(b.total, b.main + b.o_term); // vacuous: nothing is learned from orthogonal inputs
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -108,7 +110,13 @@ pub struct Bound {
 /// assert_eq!(b.main, 1.0); // sqrt(2 · 50 / 100)
 /// // I = ⌈sqrt(100 / 0.01)⌉ = 100: sqrt(0.02) + 3 sqrt(ln(2 · 100 / 0.01) / 200).
 /// let o = 0.02f64.sqrt() + 3.0 * (20_000f64.ln() / 200.0).sqrt();
-/// assert!((b.o_term - o).abs() < 1e-15 && (b.total - 1.0 - o).abs() < 1e-15);
+/// // sqrt(0.02) is the same f64 on both sides. The second term: 200/fl(0.01) is 20 000 within
+/// // γ_2, which moves ln by less than one rounding of it; ln (two), the quotient, sqrt (halving
+/// // not claimed) and ×3: γ_6 here, γ_5 in `o`; with the final sum, γ_7 + γ_6 ≤ γ_13 of o.
+/// // total = 1 + o_term rounds once more, on 1 + o.
+/// use pai_graphon::tol::gamma;
+/// assert!((b.o_term - o).abs() <= gamma(13).unwrap() * o);
+/// assert!((b.total - 1.0 - o).abs() <= gamma(14).unwrap() * (1.0 + o));
 /// assert!(generalisation_bound(&c, 100, 0.0, delta).is_err());
 /// ```
 pub fn generalisation_bound(

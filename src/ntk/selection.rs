@@ -252,7 +252,8 @@ pub fn expected_gram_norms(x: MatRef<'_, f64>, g: &KernelGraphon) -> Vec<f64> {
 /// let x = faer::mat![[1.0, 0.0], [0.0, 1.0]];
 /// // ρ = 3/4: row 0 keeps both (G = I/ρ), row 1 keeps one.
 /// let v = row_gram_norms(x.as_ref(), &m).unwrap();
-/// assert!((v[0] - 2.0 / 0.5625).abs() < 1e-15 && (v[1] - 1.0 / 0.5625).abs() < 1e-15);
+/// // ρ = 3/4, ρ², the 0/1 Gram entries and their squares' sum are exact: one quotient remains.
+/// assert_eq!((v[0], v[1]), (2.0 / 0.5625, 1.0 / 0.5625));
 /// ```
 pub fn row_gram_norms(x: MatRef<'_, f64>, mask: &Mask) -> Result<Vec<f64>, NtkError> {
     if mask.cols() != x.ncols() {

@@ -64,7 +64,10 @@ pub const MAX_ENUMERATED_DIMS: usize = 16;
 /// use pai_graphon::seed::MasterSeed;
 /// let x = smooth_inputs(3, 64, MasterSeed::default(), "DOC/x").unwrap();
 /// let norm2: f64 = (0..64).map(|j| x[(1, j)] * x[(1, j)]).sum();
-/// assert!((norm2 - 1.0).abs() < 1e-14);
+/// // unit_rows: Σ v² (a term: one product, ≤ 63 additions, all positive: γ_64), its sqrt
+/// // (γ_65, the halving not claimed) and reciprocal (γ_66), times v (γ_67); here each square
+/// // (γ_135) and ≤ 63 additions: γ_198.
+/// assert!((norm2 - 1.0).abs() <= pai_graphon::tol::gamma(198).unwrap());
 /// // The same functions on a finer grid: the first coordinate barely moves.
 /// let y = smooth_inputs(3, 65, MasterSeed::default(), "DOC/x").unwrap();
 /// assert!((x[(0, 0)] * 8.0 - y[(0, 0)] * 65f64.sqrt()).abs() < 0.2);

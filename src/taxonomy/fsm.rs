@@ -135,9 +135,14 @@ impl LogBlock {
 /// use pai_graphon::taxonomy::fsm::anova_fit;
 /// // |S_ij| = 2^i on a 3 × 2 block: μ = log 2, row effects (−1, 0, 1) log 2, no column effect.
 /// let fit = anova_fit(&[1.0, -1.0, 2.0, 2.0, 4.0, -4.0], 3, 2).unwrap();
+/// use pai_graphon::tol::gamma;
 /// let ln2 = 2f64.ln();
-/// assert!((fit.grand_mean - ln2).abs() < 1e-15);
-/// assert!((fit.row_effects[0] + ln2).abs() < 1e-15 && fit.col_effects.iter().all(|c| c.abs() < 1e-15));
+/// // μ = (2 ln 2 + 2 ln 4)/6: each ln two roundings (libm), one addition, one quotient: γ_4,
+/// // and ln2 here γ_2. r_0 = 0/2 − μ exactly. c_j = (ln 2 + ln 4)/3 − μ: two values within
+/// // γ_4 ln 2 of ln 2, subtracted exactly (Sterbenz): 2γ_4 ≤ γ_8.
+/// assert!((fit.grand_mean - ln2).abs() <= gamma(6).unwrap() * ln2);
+/// assert!((fit.row_effects[0] + ln2).abs() <= gamma(6).unwrap() * ln2);
+/// assert!(fit.col_effects.iter().all(|c| c.abs() <= gamma(8).unwrap() * ln2));
 /// assert_eq!((fit.zeros_excluded, fit.gaussian_ratio < 1e-28), (0, true));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -179,8 +184,13 @@ pub struct AnovaFit {
 /// let s = [1.0, -2.0, 4.0, 8.0];
 /// let fit = anova_fit(&s, 2, 2).unwrap();
 /// assert!(fit.residual_variance < 1e-30);
-/// assert!((fit.row_effects[1] - 2f64.ln()).abs() < 1e-15);
-/// assert!((fit.col_effects[0] + 0.5 * 2f64.ln()).abs() < 1e-15);
+/// // L = (0, ln 2; ln 4, ln 8), each ln two roundings. μ = (ln 2 + (ln 4 + ln 8))/4 = 1.5 ln 2
+/// // within γ_4; r_1 = (ln 4 + ln 8)/2 − μ = 2.5 ln 2 (γ_3) − 1.5 ln 2 (γ_4), the difference
+/// // exact (Sterbenz): 4γ_4, with ln 2 here γ_2: γ_18. c_0 = ln 4/2 − μ = ln 2 (γ_2) − 1.5 ln 2
+/// // (γ_4), with 0.5 ln 2 here (γ_2): 1.5(γ_2 + γ_4) ≤ γ_9.
+/// let (ln2, gamma) = (2f64.ln(), |n| pai_graphon::tol::gamma(n).unwrap());
+/// assert!((fit.row_effects[1] - ln2).abs() <= gamma(18) * ln2);
+/// assert!((fit.col_effects[0] + 0.5 * ln2).abs() <= gamma(9) * ln2);
 /// ```
 pub fn anova_fit(scores: &[f64], n: usize, d: usize) -> Result<AnovaFit, Error> {
     let block = LogBlock::new(scores, n, d)?;
@@ -261,7 +271,10 @@ pub struct Contrasts {
 /// // L_00 − L_01 − L_10 + L_11 = log 8 − log 1 − log 2 + log 1 = log 4.
 /// let c = interaction_contrasts(&[8.0, -1.0, 2.0, 1.0], 2, 2).unwrap();
 /// assert_eq!((c.values.len(), c.skipped), (1, 0));
-/// assert!((c.values[0] - 4f64.ln()).abs() < 1e-15);
+/// // ln 8 − ln 2 (two roundings each: absolute errors 2γ_2 ln 4) and one subtraction: γ_5 of
+/// // ln 4; ln 4 here two more: γ_7.
+/// let ln4 = 4f64.ln();
+/// assert!((c.values[0] - ln4).abs() <= pai_graphon::tol::gamma(7).unwrap() * ln4);
 /// // A square holding a zero is skipped.
 /// let z = interaction_contrasts(&[8.0, 1.0, 2.0, 0.0], 2, 2).unwrap();
 /// assert_eq!((z.values.len(), z.skipped), (0, 1));
@@ -297,8 +310,10 @@ pub fn interaction_contrasts(scores: &[f64], n: usize, d: usize) -> Result<Contr
 /// for law in [ContrastLaw::Gaussian, ContrastLaw::Uniform] {
 ///     // Symmetric about 0, and the CDF agrees with the two-sided tail.
 ///     let (s, tail) = (1.5, law.two_sided_tail(1.5));
-///     assert!((law.cdf(-s) - (1.0 - law.cdf(s))).abs() < 1e-15);
-///     assert!((law.cdf(-s) - tail / 2.0).abs() < 1e-15);
+///     // cdf(s) = 1 − tail/2 rounds once; 1 − cdf(s) and the difference are exact (Sterbenz).
+///     let g1 = pai_graphon::tol::gamma(1).unwrap();
+///     assert!((law.cdf(-s) - (1.0 - law.cdf(s))).abs() <= g1 * law.cdf(s));
+///     assert_eq!(law.cdf(-s), tail / 2.0); // halving is exact
 /// }
 /// let pi2 = std::f64::consts::PI.powi(2);
 /// assert_eq!((ContrastLaw::Gaussian.variance(), ContrastLaw::Uniform.variance()), (pi2 / 2.0, 4.0));
@@ -372,7 +387,8 @@ fn exponential_tail_sum(s: f64) -> f64 {
 /// assert_eq!(t_over_sinh_integral(0.0), 0.0);
 /// // G(∞) = π²/4.
 /// let pi2 = std::f64::consts::PI.powi(2);
-/// assert!((t_over_sinh_integral(60.0) - pi2 / 4.0).abs() < 1e-15);
+/// // At 60 the tail sum (below 1e-24) is under half an ulp of π²/4: the same f64 remains.
+/// assert_eq!(t_over_sinh_integral(60.0), pi2 / 4.0);
 /// ```
 pub fn t_over_sinh_integral(s: f64) -> f64 {
     if s >= 1.0 {
@@ -432,7 +448,8 @@ impl ContrastLaw {
     /// ```
     /// use pai_graphon::taxonomy::fsm::ContrastLaw;
     /// assert_eq!(ContrastLaw::Uniform.two_sided_tail(0.0), 1.0);
-    /// assert!((ContrastLaw::Gaussian.two_sided_tail(0.0) - 1.0).abs() < 1e-16);
+    /// // G(0) = 0 exactly (each series term is a multiple of 0): 1 − (4/π²)·0 = 1.
+    /// assert_eq!(ContrastLaw::Gaussian.two_sided_tail(0.0), 1.0);
     /// ```
     pub fn two_sided_tail(self, t: f64) -> f64 {
         let t = t.abs();
