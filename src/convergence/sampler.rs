@@ -223,8 +223,8 @@ impl MaskSpec {
     /// The kept-count rule ([`KeptCount::Round`] unless set by [`MaskSpec::with_kept_count`]).
     ///
     /// ```
-    /// use pai_graphon::convergence::sampler::MaskSpec;
-    /// let spec = MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], 0.5).unwrap();
+    /// use pai_graphon::{convergence::sampler::MaskSpec, params::Density};
+    /// let spec = MaskSpec::from_grids(vec![1.0; 3], vec![1.0; 5], Density::constant(0.5)).unwrap();
     /// assert_eq!(spec.rule(), pai_graphon::mask::KeptCount::Round);
     /// ```
     pub fn rule(&self) -> KeptCount {

@@ -23,6 +23,7 @@
 
 use super::{inflate, next_down, next_up, sum_of_squares_upper, LinalgError, ETA};
 use crate::normal::{normal_quantile, QUANTILE_RELATIVE_BOUND};
+use crate::params::Probability;
 use crate::seed::uniform_open01;
 use crate::tol::{self, UNIT_ROUNDOFF};
 use faer::MatRef;
@@ -544,12 +545,12 @@ impl LinearOperator for MaskMinusRankOne {
 /// ```
 /// use pai_graphon::linalg::SpectralOptions;
 /// let o = SpectralOptions::default();
-/// assert_eq!((o.delta, o.degree, o.lanczos_steps, o.shift_gap), (1e-9, 150, 40, 0.0));
+/// assert_eq!((o.delta.get(), o.degree, o.lanczos_steps, o.shift_gap), (1e-9, 150, 40, 0.0));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SpectralOptions {
     /// The failure probability δ ∈ (0, 1): `P(‖B‖₂ > upper) ≤ δ` over the start vector.
-    pub delta: f64,
+    pub delta: Probability,
     /// The Chebyshev degree k (1..=[`MAX_CHEBYSHEV_DEGREE`]); costs 2k products.
     pub degree: usize,
     /// Lanczos steps of the (uncertified) estimate that places the shift; costs 2 products each.
@@ -563,7 +564,7 @@ pub struct SpectralOptions {
 impl Default for SpectralOptions {
     fn default() -> Self {
         SpectralOptions {
-            delta: 1e-9,
+            delta: Probability::constant(1e-9),
             degree: 150,
             lanczos_steps: 40,
             shift_gap: 0.0,
@@ -602,7 +603,7 @@ pub struct SpectralBound {
 /// vector's overlap with a top eigenvector `P(|g| < s) ≤ s√(2/π)`, every rounding error bounded
 /// and propagated by Chebyshev polynomials of the second kind) is in `theory/toolbox.md`.
 ///
-/// Errors: [`LinalgError::EmptyOperator`], [`LinalgError::FailureProbability`],
+/// Errors: [`LinalgError::EmptyOperator`],
 /// [`LinalgError::Degree`], [`LinalgError::Overflow`] (products beyond f64, e.g. entries near
 /// 1e300; or a norm below 2^-1022), [`LinalgError::RoundingFloor`] (the bounded rounding
 /// errors exceed the guaranteed overlap: raise δ). Deterministic for a stream, whatever the
@@ -615,9 +616,9 @@ pub struct SpectralBound {
 /// let mut rng = MasterSeed::default().stream("DOC/diag");
 /// let b = spectral_norm_upper(&op, &SpectralOptions::default(), &mut rng).unwrap();
 /// assert!(b.upper >= 2.0 && b.upper < 2.02 && b.products <= 2 * (40 + 150));
-/// let bad = SpectralOptions { delta: 1.0, ..SpectralOptions::default() };
-/// let err = spectral_norm_upper(&op, &bad, &mut rng).unwrap_err();
-/// assert_eq!(err, LinalgError::FailureProbability { value: 1.0 });
+/// let empty = DenseOperator::new(faer::Mat::<f64>::zeros(0, 3).as_ref()).unwrap();
+/// let err = spectral_norm_upper(&empty, &SpectralOptions::default(), &mut rng).unwrap_err();
+/// assert_eq!(err, LinalgError::EmptyOperator { rows: 0, cols: 3 });
 /// ```
 pub fn spectral_norm_upper<O, R>(
     op: &O,
@@ -632,10 +633,7 @@ where
     if m == 0 || n == 0 {
         return Err(LinalgError::EmptyOperator { rows: m, cols: n });
     }
-    let delta = options.delta;
-    if !(delta > 0.0 && delta < 1.0) {
-        return Err(LinalgError::FailureProbability { value: delta });
-    }
+    let delta = options.delta.get();
     let k = options.degree;
     if k == 0 || k > MAX_CHEBYSHEV_DEGREE {
         return Err(LinalgError::Degree {
@@ -1069,7 +1067,7 @@ mod tests {
         let lambda = 1.0;
         let t = (2.0 * (1e9f64).ln()).sqrt();
         let x_norm = (n as f64).sqrt() + t;
-        let s = o.delta * SQRT_HALF_PI_LOWER;
+        let s = o.delta.get() * SQRT_HALF_PI_LOWER;
         let theta_t = (2.0 * lambda / shift - 1.0).max(1.0).acosh();
         let angle = theta_t + (4.0 * x_norm / s).ln() / o.degree as f64;
         (shift * (1.0 + angle.cosh()) / 2.0).sqrt()
@@ -1177,11 +1175,10 @@ mod tests {
         let o = SpectralOptions::default();
         let b = faer::mat![[1.0, 2.0], [3.0, 4.0]];
         for delta in [0.0, 1.0, -1.0, f64::NAN] {
-            let bad = SpectralOptions { delta, ..o };
-            assert!(matches!(
-                bound(&b, &bad, "x"),
-                Err(LinalgError::FailureProbability { .. })
-            ));
+            assert!(
+                Probability::new(delta).is_err(),
+                "δ = {delta} is refused where it is parsed"
+            );
         }
         for degree in [0, MAX_CHEBYSHEV_DEGREE + 1] {
             let bad = SpectralOptions { degree, ..o };
@@ -1214,7 +1211,10 @@ mod tests {
             Err(LinalgError::Overflow { .. })
         ));
         // A δ so small that s = δ√(π/2) is below the start vector's error.
-        let tiny = SpectralOptions { delta: 1e-300, ..o };
+        let tiny = SpectralOptions {
+            delta: Probability::new(1e-300).unwrap(),
+            ..o
+        };
         assert!(matches!(
             bound(&b, &tiny, "x"),
             Err(LinalgError::RoundingFloor { .. })
@@ -1323,7 +1323,7 @@ mod tests {
             log_norm += nw.ln();
             w.iter_mut().for_each(|v| *v /= nw);
         }
-        let s = o.delta * SQRT_HALF_PI_LOWER;
+        let s = o.delta.get() * SQRT_HALF_PI_LOWER;
         let power = ((log_norm - s.ln()) / (2.0 * o.degree as f64)).exp();
         let sigma = b.singular_values().unwrap()[0];
         println!(
@@ -1363,7 +1363,7 @@ mod tests {
         let nominal = 0.2;
         let failures = |delta: f64| {
             let o = SpectralOptions {
-                delta,
+                delta: Probability::new(delta).unwrap(),
                 degree: 20,
                 lanczos_steps: 5,
                 shift_gap: 0.5,

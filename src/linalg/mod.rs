@@ -150,11 +150,6 @@ pub enum LinalgError {
         /// Columns of the operator.
         cols: usize,
     },
-    /// A failure probability outside the open interval (0, 1).
-    FailureProbability {
-        /// The value given.
-        value: f64,
-    },
     /// A Chebyshev degree of 0 or above [`MAX_CHEBYSHEV_DEGREE`].
     Degree {
         /// The degree given.
@@ -222,9 +217,6 @@ impl fmt::Display for LinalgError {
                 "invalid matrix shape: the operator is {rows}×{cols}, need at least one row and \
                  one column"
             ),
-            LinalgError::FailureProbability { value } => {
-                write!(f, "failure probability {value} must lie in (0, 1)")
-            }
             LinalgError::Degree { degree, max } => {
                 write!(f, "Chebyshev degree {degree} must lie in 1..={max}")
             }

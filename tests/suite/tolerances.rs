@@ -12,7 +12,7 @@
 use crate::sources;
 
 /// Why a file still has bare literals in doc-example comparisons.
-const OWNED: &str = "owned by a parallel change, next pass";
+const OWNED: &str = "changed in parallel while the first passes ran; next pass";
 const MPFR: &str = "MPFR examples: allowances at the working precision 2^-p, which no f64 `tol` \
     function states; next pass";
 
@@ -27,6 +27,11 @@ const ALLOWED: &[(&str, usize, &str)] = &[
         "src/claims/taxonomy.rs",
         2,
         "facts: a ratio differs from 1 by more than 1e-3",
+    ),
+    (
+        "src/claims/toolbox/cutnorm.rs",
+        1,
+        "fact: Krivine's constant π / (2 ln(1 + √2)) against its 5-digit value",
     ),
     (
         "src/convergence/figure1.rs",
@@ -49,7 +54,12 @@ const ALLOWED: &[(&str, usize, &str)] = &[
         "a tail_inverse round trip of the mixture (a solve whose accuracy is not stated): next pass",
     ),
     ("src/graphon/cutnorm.rs", 3, OWNED),
-    ("src/linalg.rs", 7, OWNED),
+    (
+        "src/linalg/krylov.rs",
+        2,
+        "new with the matrix-free bound: a ProductError sum and an operator norm bound; next pass",
+    ),
+    ("src/linalg/mod.rs", 7, OWNED),
     ("src/mp/limit.rs", 6, MPFR),
     ("src/mp/mod.rs", 5, MPFR),
     ("src/mp/ntk.rs", 5, MPFR),
