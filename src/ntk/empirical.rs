@@ -165,10 +165,21 @@ fn chunk_ntk(
     let (samples, d) = (x.nrows(), x.ncols());
     let width = rows.len();
     let scale = net.rho.sqrt().recip();
-    let z = Mat::from_fn(samples, width, |b, r| {
+    // Column by column, each row's sum over j = 0..d from −0.0 (as `sum` does): bit-identical
+    // to the row-by-row sum, reading x's contiguous columns.
+    let mut z = Mat::<f64>::zeros(samples, width);
+    for r in 0..width {
         let i = rows.start + r;
-        (0..d).map(|j| net.weight(i, j) * x[(b, j)]).sum::<f64>() * scale
-    });
+        let out = z.col_as_slice_mut(r);
+        out.fill(-0.0);
+        for j in 0..d {
+            let wij = net.weight(i, j);
+            for (o, &v) in out.iter_mut().zip(x.col(j).iter()) {
+                *o += wij * v;
+            }
+        }
+        out.iter_mut().for_each(|o| *o *= scale);
+    }
     let features = Mat::from_fn(samples, width * d, |b, col| {
         let (r, j) = (col / d, col % d);
         let i = rows.start + r;
