@@ -180,15 +180,18 @@ fn chunk_ntk(
         }
         out.iter_mut().for_each(|o| *o *= scale);
     }
-    let features = Mat::from_fn(samples, width * d, |b, col| {
+    // Column by column; `(a_i M_ij) x_bj ρ^(−1/2)` multiplied in the same order as before.
+    let mut features = Mat::<f64>::zeros(samples, width * d);
+    for col in 0..width * d {
         let (r, j) = (col / d, col % d);
         let i = rows.start + r;
-        if z[(b, r)] > 0.0 {
-            net.a[i] * net.kept(i, j) * x[(b, j)] * scale
-        } else {
-            0.0
+        let factor = net.a[i] * net.kept(i, j);
+        let gates = z.col_as_slice(r);
+        let out = features.col_as_slice_mut(col);
+        for ((o, &v), &g) in out.iter_mut().zip(x.col(j).iter()).zip(gates) {
+            *o = if g > 0.0 { factor * v * scale } else { 0.0 };
         }
-    });
+    }
     let mut out = Mat::<f64>::zeros(samples, samples);
     matmul(
         out.as_mut(),
