@@ -88,17 +88,19 @@ pub fn second_moment_graphon(
     let (m, d) = (phi.len(), psi.len());
     let mut w = Mat::<f64>::zeros(m, d);
     let mut s = Mat::<f64>::zeros(m, d);
-    for i in 0..m {
-        for j in 0..d {
-            let level = phi[i] * psi[j];
+    // Column by column (faer's contiguous order). Every entry is computed on its own, so the
+    // order changes no value; c ∈ [0, ∞] here, so selection_moments cannot fail and the order
+    // cannot change which error is returned either.
+    for (j, &psi) in psi.iter().enumerate() {
+        let (wj, sj) = (w.col_as_slice_mut(j), s.col_as_slice_mut(j));
+        for ((wv, sv), &phi) in wj.iter_mut().zip(sj.iter_mut()).zip(phi) {
+            let level = phi * psi;
             let c = if level > 0.0 {
                 tau / level
             } else {
                 f64::INFINITY
             };
-            let (wv, sv) = selection_moments(c)?;
-            w[(i, j)] = wv;
-            s[(i, j)] = sv;
+            (*wv, *sv) = selection_moments(c)?;
         }
     }
     let nodes = (0..m).map(|i| (i as f64 + 0.5) / m as f64).collect();
