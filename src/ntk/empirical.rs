@@ -169,19 +169,33 @@ fn chunk_ntk(
     let (samples, d) = (x.nrows(), x.ncols());
     let width = rows.len();
     let scale = net.rho.sqrt().recip();
-    let z = Mat::from_fn(samples, width, |b, r| {
+    // Column by column, each row's sum over j = 0..d from −0.0 (as `sum` does): bit-identical
+    // to the row-by-row sum, reading x's contiguous columns.
+    let mut z = Mat::<f64>::zeros(samples, width);
+    for r in 0..width {
         let i = rows.start + r;
-        (0..d).map(|j| net.weight(i, j) * x[(b, j)]).sum::<f64>() * scale
-    });
-    let features = Mat::from_fn(samples, width * d, |b, col| {
+        let out = z.col_as_slice_mut(r);
+        out.fill(-0.0);
+        for j in 0..d {
+            let wij = net.weight(i, j);
+            for (o, &v) in out.iter_mut().zip(x.col(j).iter()) {
+                *o += wij * v;
+            }
+        }
+        out.iter_mut().for_each(|o| *o *= scale);
+    }
+    // Column by column; `(a_i M_ij) x_bj ρ^(−1/2)` multiplied in the same order as before.
+    let mut features = Mat::<f64>::zeros(samples, width * d);
+    for col in 0..width * d {
         let (r, j) = (col / d, col % d);
         let i = rows.start + r;
-        if z[(b, r)] > 0.0 {
-            net.a[i] * net.kept(i, j) * x[(b, j)] * scale
-        } else {
-            0.0
+        let factor = net.a[i] * net.kept(i, j);
+        let gates = z.col_as_slice(r);
+        let out = features.col_as_slice_mut(col);
+        for ((o, &v), &g) in out.iter_mut().zip(x.col(j).iter()).zip(gates) {
+            *o = if g > 0.0 { factor * v * scale } else { 0.0 };
         }
-    });
+    }
     let mut out = Mat::<f64>::zeros(samples, samples);
     matmul(
         out.as_mut(),

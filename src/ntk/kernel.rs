@@ -730,23 +730,43 @@ pub(crate) fn check_unit_rows(x: MatRef<'_, f64>) -> Result<(), NtkError> {
     if x.nrows() == 0 || x.ncols() == 0 {
         return Err(NtkError::Empty { what: "inputs" });
     }
-    for b in 0..x.nrows() {
-        let norm2: f64 = (0..x.ncols()).map(|j| x[(b, j)] * x[(b, j)]).sum();
-        if !norm2.is_finite() || (norm2 - 1.0).abs() > UNIT_TOLERANCE {
-            return Err(NtkError::Data {
-                what: "input squared norm",
-                value: norm2,
-                why: "is not 1 (normalise with unit_rows)",
-            });
+    let weights = vec![1.0; x.ncols()];
+    match weighted_row_norms2(x, &weights)
+        .into_iter()
+        .find(|n| !n.is_finite() || (n - 1.0).abs() > UNIT_TOLERANCE)
+    {
+        Some(norm2) => Err(NtkError::Data {
+            what: "input squared norm",
+            value: norm2,
+            why: "is not 1 (normalise with unit_rows)",
+        }),
+        None => Ok(()),
+    }
+}
+
+/// `Σ_l (c_l x_bl) x_bl` for every row b, summed over l = 0, 1, … from −0.0 (as `Iterator::sum`
+/// does) but walked column by column: faer stores columns contiguously, and each row's
+/// additions keep their order, so the result is bit-identical to the row-by-row sum.
+fn weighted_row_norms2(x: MatRef<'_, f64>, c: &[f64]) -> Vec<f64> {
+    let mut acc = vec![-0.0; x.nrows()];
+    for (l, &c) in c.iter().enumerate() {
+        for (a, &v) in acc.iter_mut().zip(x.col(l).iter()) {
+            *a += c * v * v;
         }
     }
-    Ok(())
+    acc
 }
 
 /// `X diag(sqrt(g/ρ))`: its Gram matrix is `p^g`.
 fn scaled_rows(x: MatRef<'_, f64>, g: faer::RowRef<'_, f64>, rho: f64) -> Mat<f64> {
-    let scale: Vec<f64> = (0..x.ncols()).map(|j| (g[j] / rho).sqrt()).collect();
-    Mat::from_fn(x.nrows(), x.ncols(), |b, j| x[(b, j)] * scale[j])
+    let mut y = Mat::<f64>::zeros(x.nrows(), x.ncols());
+    for j in 0..x.ncols() {
+        let scale = (g[j] / rho).sqrt();
+        for (o, &v) in y.col_as_slice_mut(j).iter_mut().zip(x.col(j).iter()) {
+            *o = v * scale;
+        }
+    }
+    y
 }
 
 /// `a_b = ρ^(−1) Σ_l δ_l x_bl²` with `δ_l = max(hi_l − W_l, W_l − lo_l)`: on the node's cell
@@ -758,15 +778,12 @@ fn spreads(
     hi: faer::RowRef<'_, f64>,
     rho: f64,
 ) -> Vec<f64> {
-    (0..x.nrows())
-        .into_par_iter()
-        .map(|b| {
-            (0..x.ncols())
-                .map(|l| (hi[l] - at[l]).max(at[l] - lo[l]) * x[(b, l)] * x[(b, l)])
-                .sum::<f64>()
-                / rho
-        })
-        .collect()
+    let delta: Vec<f64> = (0..x.ncols())
+        .map(|l| (hi[l] - at[l]).max(at[l] - lo[l]))
+        .collect();
+    let mut a = weighted_row_norms2(x, &delta);
+    a.iter_mut().for_each(|a| *a /= rho);
+    a
 }
 
 /// One quadrature node's contribution.
@@ -827,10 +844,13 @@ impl NodeData {
 
 /// The squared row norms of y (the diagonal `q` of its Gram matrix), summed in a fixed order.
 fn row_norms2(y: &Mat<f64>) -> Vec<f64> {
-    (0..y.nrows())
-        .into_par_iter()
-        .map(|b| (0..y.ncols()).map(|l| y[(b, l)] * y[(b, l)]).sum())
-        .collect()
+    let mut q = vec![-0.0; y.nrows()];
+    for l in 0..y.ncols() {
+        for (q, &v) in q.iter_mut().zip(y.col_as_slice(l)) {
+            *q += v * v;
+        }
+    }
+    q
 }
 
 /// `p^W κ0(t^S) [+ sqrt(q^S q^S') κ1(t^S)]`, 0 when a q^S vanishes (z ≡ 0 at this node).

@@ -88,17 +88,19 @@ pub fn second_moment_graphon(
     let (m, d) = (phi.len(), psi.len());
     let mut w = Mat::<f64>::zeros(m, d);
     let mut s = Mat::<f64>::zeros(m, d);
-    for i in 0..m {
-        for j in 0..d {
-            let level = phi[i] * psi[j];
+    // Column by column (faer's contiguous order). Every entry is computed on its own, so the
+    // order changes no value; c ∈ [0, ∞] here, so selection_moments cannot fail and the order
+    // cannot change which error is returned either.
+    for (j, &psi) in psi.iter().enumerate() {
+        let (wj, sj) = (w.col_as_slice_mut(j), s.col_as_slice_mut(j));
+        for ((wv, sv), &phi) in wj.iter_mut().zip(sj.iter_mut()).zip(phi) {
+            let level = phi * psi;
             let c = if level > 0.0 {
                 tau / level
             } else {
                 f64::INFINITY
             };
-            let (wv, sv) = selection_moments(c)?;
-            w[(i, j)] = wv;
-            s[(i, j)] = sv;
+            (*wv, *sv) = selection_moments(c)?;
         }
     }
     let nodes = (0..m).map(|i| (i as f64 + 0.5) / m as f64).collect();
@@ -148,11 +150,12 @@ pub fn selection_mask(
     check_profile("row profile value", phi)?;
     check_profile("column profile value", psi)?;
     let k = kept_count(n, d, Density::new(rho)?)?;
+    // Row-major scores from the columns of wᵀ (w's rows, contiguous).
+    let wt = w.transpose().to_owned();
     let mut scores = Vec::with_capacity(n * d);
-    for i in 0..n {
-        for j in 0..d {
-            scores.push((phi[i] * psi[j]) * w[(i, j)].abs());
-        }
+    for (i, &phi) in phi.iter().enumerate() {
+        let row = wt.col_as_slice(i);
+        scores.extend(psi.iter().zip(row).map(|(&psi, v)| (phi * psi) * v.abs()));
     }
     Ok(top_k_mask(n, d, &scores, k)?)
 }
@@ -293,7 +296,12 @@ fn per_row(n: usize, f: impl Fn(usize) -> f64 + Sync) -> Vec<f64> {
 pub(crate) fn weighted_gram(x: MatRef<'_, f64>, weight: impl Fn(usize) -> f64) -> Vec<f64> {
     // One weight per column, not per entry: the same products, without N-fold re-evaluation.
     let w: Vec<f64> = (0..x.ncols()).map(weight).collect();
-    let scaled = Mat::from_fn(x.nrows(), x.ncols(), |b, j| x[(b, j)] * w[j]);
+    let mut scaled = Mat::<f64>::zeros(x.nrows(), x.ncols());
+    for (j, &w) in w.iter().enumerate() {
+        for (o, &v) in scaled.col_as_slice_mut(j).iter_mut().zip(x.col(j).iter()) {
+            *o = v * w;
+        }
+    }
     let mut g = Mat::<f64>::zeros(x.nrows(), x.nrows());
     matmul(
         g.as_mut(),
@@ -303,7 +311,7 @@ pub(crate) fn weighted_gram(x: MatRef<'_, f64>, weight: impl Fn(usize) -> f64) -
         1.0,
     );
     (0..g.ncols())
-        .flat_map(|j| (0..g.nrows()).map(move |i| (i, j)))
-        .map(|(i, j)| g[(i, j)])
+        .flat_map(|j| g.col_as_slice(j))
+        .copied()
         .collect()
 }

@@ -137,13 +137,11 @@ fn smooth_inputs(ctx: &ClaimContext, d: usize) -> Result<Mat<f64>, Error> {
 
 fn normals(ctx: &ClaimContext, label: &str, n: usize, d: usize) -> Mat<f64> {
     let mut rng = ctx.stream(label);
-    let mut w = Mat::<f64>::zeros(n, d);
-    for i in 0..n {
-        for j in 0..d {
-            w[(i, j)] = StandardNormal.sample(&mut rng);
-        }
-    }
-    w
+    // Drawn in row-major order (the stream's documented order), stored column-major.
+    let v: Vec<f64> = (0..n * d)
+        .map(|_| StandardNormal.sample(&mut rng))
+        .collect();
+    MatRef::from_row_major_slice(&v, n, d).to_owned()
 }
 
 fn signs(ctx: &ClaimContext, label: &str, n: usize) -> Vec<f64> {
@@ -175,16 +173,21 @@ fn neuron_summands(x: MatRef<'_, f64>, net: &MaskedNet<'_>) -> Vec<Mat<f64>> {
     let kept = |i: usize, j: usize| net.mask.is_none_or(|m| m.get(i, j).unwrap_or(false));
     let summand = |i: usize| {
         let cols: Vec<usize> = (0..x.ncols()).filter(|&j| kept(i, j)).collect();
-        let z: Vec<f64> = (0..x.nrows())
-            .map(|b| cols.iter().map(|&j| net.w[(i, j)] * x[(b, j)]).sum())
-            .collect();
-        let gated = Mat::from_fn(x.nrows(), cols.len(), |b, k| {
-            if z[b] > 0.0 {
-                x[(b, cols[k])]
-            } else {
-                0.0
+        // Column by column, each row's sum in the order of `cols` from −0.0 (as `sum` does).
+        let mut z = vec![-0.0; x.nrows()];
+        for &j in &cols {
+            let wij = net.w[(i, j)];
+            for (z, &v) in z.iter_mut().zip(x.col(j).iter()) {
+                *z += wij * v;
             }
-        });
+        }
+        let mut gated = Mat::<f64>::zeros(x.nrows(), cols.len());
+        for (k, &j) in cols.iter().enumerate() {
+            let out = gated.col_as_slice_mut(k);
+            for ((o, &v), &z) in out.iter_mut().zip(x.col(j).iter()).zip(&z) {
+                *o = if z > 0.0 { v } else { 0.0 };
+            }
+        }
         let mut g = Mat::<f64>::zeros(x.nrows(), x.nrows());
         let scale = net.a[i] * net.a[i] / net.rho;
         matmul(
@@ -217,21 +220,29 @@ fn node_terms(x: MatRef<'_, f64>, g: &KernelGraphon) -> Vec<Mat<f64>> {
     let (w, s) = (g.w(), g.s());
     let samples = x.nrows();
     let term = |k: usize| {
-        let gram = |m: MatRef<'_, f64>| {
-            let v = weighted_gram(x, |j| m[(k, j)] / rho);
-            Mat::from_fn(samples, samples, |b, c| v[c * samples + b])
-        };
+        let gram = |m: MatRef<'_, f64>| weighted_gram(x, |j| m[(k, j)] / rho);
         let (pw, ps) = (gram(w), gram(s));
-        Mat::from_fn(samples, samples, |b, c| {
-            let q = ps[(b, b)] * ps[(c, c)];
-            if q <= 0.0 {
-                0.0
-            } else if b == c {
-                pw[(b, c)] * kappa0(1.0)
-            } else {
-                pw[(b, c)] * kappa0(ps[(b, c)] / q.sqrt())
+        let diag: Vec<f64> = (0..samples).map(|b| ps[b * samples + b]).collect();
+        let mut out = Mat::<f64>::zeros(samples, samples);
+        // Column by column: weighted_gram's entries are column-major too.
+        for (c, (pw_c, ps_c)) in pw
+            .chunks_exact(samples)
+            .zip(ps.chunks_exact(samples))
+            .enumerate()
+        {
+            let cols = out.col_as_slice_mut(c).iter_mut().zip(pw_c).zip(ps_c);
+            for (b, ((o, &pw), &ps)) in cols.enumerate() {
+                let q = diag[b] * diag[c];
+                *o = if q <= 0.0 {
+                    0.0
+                } else if b == c {
+                    pw * kappa0(1.0)
+                } else {
+                    pw * kappa0(ps / q.sqrt())
+                };
             }
-        })
+        }
+        out
     };
     let n = w.nrows();
     (0..n.div_ceil(ROW_CHUNK))
