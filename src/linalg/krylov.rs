@@ -611,14 +611,15 @@ pub struct SpectralBound {
 ///
 /// ```
 /// use pai_graphon::linalg::{spectral_norm_upper, DenseOperator, LinalgError, SpectralOptions};
+/// use pai_graphon::linalg::MAX_CHEBYSHEV_DEGREE;
 /// use pai_graphon::seed::MasterSeed;
 /// let op = DenseOperator::new(faer::mat![[2.0, 0.0], [0.0, 1.0]].as_ref()).unwrap();
 /// let mut rng = MasterSeed::default().stream("DOC/diag");
 /// let b = spectral_norm_upper(&op, &SpectralOptions::default(), &mut rng).unwrap();
 /// assert!(b.upper >= 2.0 && b.upper < 2.02 && b.products <= 2 * (40 + 150));
-/// let empty = DenseOperator::new(faer::Mat::<f64>::zeros(0, 3).as_ref()).unwrap();
-/// let err = spectral_norm_upper(&empty, &SpectralOptions::default(), &mut rng).unwrap_err();
-/// assert_eq!(err, LinalgError::EmptyOperator { rows: 0, cols: 3 });
+/// let bad = SpectralOptions { degree: 0, ..SpectralOptions::default() };
+/// let err = spectral_norm_upper(&op, &bad, &mut rng).unwrap_err();
+/// assert_eq!(err, LinalgError::Degree { degree: 0, max: MAX_CHEBYSHEV_DEGREE });
 /// ```
 pub fn spectral_norm_upper<O, R>(
     op: &O,

@@ -1,8 +1,8 @@
 //! `pai-graphon limit`: print the limit graphon's numbers; optionally write W on a grid.
 
-use crate::FormatOpt;
 use crate::{write_outputs, CommandFailure as Failure};
-use pai_graphon::convergence::limit::{Bracketed, Fsm, LimitGraphon, GRID_MAX};
+use crate::{FormatOpt, FsmOpt};
+use pai_graphon::convergence::limit::{Bracketed, LimitGraphon, GRID_MAX};
 use pai_graphon::params::Density;
 use pai_graphon::plot::{heatmap, HeatmapSpec};
 use pai_graphon::report::{sig, Format};
@@ -16,15 +16,8 @@ const C4_BRACKET_CELLS: usize = 256;
 /// `limit`'s options (the command's doc is in main.rs).
 #[derive(clap::Args)]
 pub struct Args {
-    /// Row (hidden) profile, e.g. exp:3, const:1, affine:1,2, power:2, step:0.5;1,2.
-    #[arg(long)]
-    pub row_profile: String,
-    /// Column (input) profile, same grammar.
-    #[arg(long)]
-    pub col_profile: String,
-    /// Edge noise: gaussian:SIGMA or uniform:A.
-    #[arg(long, default_value = "gaussian:1")]
-    pub noise: String,
+    #[command(flatten)]
+    pub fsm: FsmOpt,
     /// Density ρ in (0, 1).
     #[arg(long, allow_negative_numbers = true)]
     pub density: Density,
@@ -87,7 +80,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             args.grid
         )));
     }
-    let fsm = Fsm::parse(&args.row_profile, &args.col_profile, &args.noise)?;
+    let fsm = args.fsm.parse()?;
     let limit = fsm.limit_graphon(args.density)?;
     let summary = summarise(args, &limit)?;
     if let Some(dir) = out {
@@ -117,9 +110,9 @@ fn summarise(args: &Args, limit: &LimitGraphon) -> Result<Summary, Failure> {
         .map(|&v| limit.col_degree(v).map(Interval::from))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Summary {
-        row_profile: args.row_profile.clone(),
-        col_profile: args.col_profile.clone(),
-        noise: args.noise.clone(),
+        row_profile: args.fsm.row_profile.clone(),
+        col_profile: args.fsm.col_profile.clone(),
+        noise: args.fsm.noise.clone(),
         density: args.density.get(),
         tau_star: limit.tau.value,
         tau_star_interval: limit.tau.interval,
@@ -143,7 +136,7 @@ fn mpfr_tau(args: &Args) -> Result<Option<String>, Failure> {
     let Some(prec) = args.prec else {
         return Ok(None);
     };
-    let fsm = Fsm::parse(&args.row_profile, &args.col_profile, &args.noise)?;
+    let fsm = args.fsm.parse()?;
     // ρ enters the MPFR solve as the decimal the user typed (shortest round-trip of the f64).
     let tau = pai_graphon::mp::limit::tau_star_mp(&fsm, &args.density.get().to_string(), prec)?;
     Ok(Some(format!(

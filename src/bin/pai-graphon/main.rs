@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use output::emit;
 use pai_graphon::claims::{self, Claim, Row, Status};
+use pai_graphon::convergence::limit::Fsm;
 use pai_graphon::params;
 use pai_graphon::report::{self, Format};
 use pai_graphon::seed::MasterSeed;
@@ -93,6 +94,30 @@ impl SeedOpt {
     /// The master seed (a note on stderr when it is drawn at random).
     pub(crate) fn master(&self) -> Result<MasterSeed, Failure> {
         master_seed(&self.seed)
+    }
+}
+
+#[derive(clap::Args)]
+pub(crate) struct FsmOpt {
+    /// Row (hidden) profile, e.g. exp:3, const:1, affine:1,2, power:2, step:0.5;1,2.
+    #[arg(long)]
+    pub(crate) row_profile: String,
+    /// Column (input) profile, same grammar.
+    #[arg(long)]
+    pub(crate) col_profile: String,
+    /// Edge noise: gaussian:SIGMA or uniform:A.
+    #[arg(long, default_value = "gaussian:1")]
+    pub(crate) noise: String,
+}
+
+impl FsmOpt {
+    /// The model the three specs name.
+    pub(crate) fn parse(&self) -> Result<Fsm, Failure> {
+        Ok(Fsm::parse(
+            &self.row_profile,
+            &self.col_profile,
+            &self.noise,
+        )?)
     }
 }
 

@@ -2,8 +2,7 @@
 //! S × n × d uint8 `.npy` stack (what the Python package's `reference_masks` returns).
 
 use crate::output::{commit, emit, Plan};
-use crate::{limited, CommandFailure as Failure};
-use pai_graphon::convergence::limit::Fsm;
+use crate::{limited, CommandFailure as Failure, FsmOpt};
 use pai_graphon::convergence::sampler::{sample_mask_for, MaskSpec, MASKS_LABEL};
 use pai_graphon::mask::KeptCount;
 use pai_graphon::npy::encode_u8;
@@ -17,15 +16,8 @@ const MAX_STACK: usize = 1 << 32;
 /// `masks`' options (the command's doc is in main.rs).
 #[derive(clap::Args)]
 pub struct Args {
-    /// Row (hidden) profile, e.g. exp:3, const:1, step:0.5;0,1.
-    #[arg(long)]
-    pub row_profile: String,
-    /// Column (input) profile, same grammar.
-    #[arg(long)]
-    pub col_profile: String,
-    /// Edge noise: gaussian:SIGMA or uniform:A.
-    #[arg(long, default_value = "gaussian:1")]
-    pub noise: String,
+    #[command(flatten)]
+    pub fsm: FsmOpt,
     /// Rows n (hidden width, at most 2^20).
     #[arg(long, value_parser = limited(params::WIDTH))]
     pub width: usize,
@@ -51,7 +43,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<(), Failure> {
     Plan::default().file("--save-masks", &args.save_masks)?;
     params::SEEDS.check(args.seeds.len())?;
-    let fsm = Fsm::parse(&args.row_profile, &args.col_profile, &args.noise)?;
+    let fsm = args.fsm.parse()?;
     let (n, d) = (args.width, args.inputs);
     let stack = args.seeds.len() * n * d; // ≤ 10^4 · 2^20 · 2^16: no overflow
     if stack > MAX_STACK {
