@@ -284,14 +284,7 @@ impl Cholesky {
     /// assert!(Cholesky::factor(faer::mat![[1.0, 2.0], [2.0, 1.0]].as_ref()).is_err());
     /// ```
     pub fn factor(a: MatRef<'_, f64>) -> Result<Self, LinalgError> {
-        let n = a.nrows();
-        if n == 0 || a.ncols() != n {
-            return Err(LinalgError::Shape {
-                rows: a.nrows(),
-                cols: a.ncols(),
-            });
-        }
-        check_dense_order(n)?;
+        let n = check_square(a)?;
         let mut l = vec![0.0; n * n];
         for j in 0..n {
             for i in j..n {
@@ -587,12 +580,9 @@ pub(crate) fn sum_of_squares_upper<'a>(values: impl Iterator<Item = &'a f64>, co
     inflate(s + count as f64 * ETA, count + 2)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Eigenvalue certificates.
-
-/// A non-empty, square, finite, exactly symmetric matrix (the certificates bound the eigenvalues
-/// of A itself, so no symmetrisation error may enter).
-fn check_symmetric(a: MatRef<'_, f64>) -> Result<(), LinalgError> {
+/// The order of a non-empty square matrix within [`MAX_DENSE_ORDER`]: the shape check every
+/// dense routine starts with.
+fn check_square(a: MatRef<'_, f64>) -> Result<usize, LinalgError> {
     let n = a.nrows();
     if n == 0 || a.ncols() != n {
         return Err(LinalgError::Shape {
@@ -601,6 +591,16 @@ fn check_symmetric(a: MatRef<'_, f64>) -> Result<(), LinalgError> {
         });
     }
     check_dense_order(n)?;
+    Ok(n)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Eigenvalue certificates.
+
+/// A non-empty, square, finite, exactly symmetric matrix (the certificates bound the eigenvalues
+/// of A itself, so no symmetrisation error may enter).
+fn check_symmetric(a: MatRef<'_, f64>) -> Result<(), LinalgError> {
+    let n = check_square(a)?;
     for j in 0..n {
         for i in j..n {
             let v = a[(i, j)];
