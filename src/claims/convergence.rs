@@ -3,8 +3,10 @@
 //!
 //! - CONV-1: the empirical threshold τ_n lies in the interval that Hoeffding's inequality and the
 //!   grid-to-limit gap put around the limit threshold τ*.
-//! - CONV-2: with the threshold frozen at τ*, the certified lower bound of ‖W_M − W_P‖_□ stays
-//!   below the Hoeffding-plus-union bound over all (S, T).
+//! - CONV-2: with the threshold frozen at τ*, the certified interval of ‖W_M − W_P‖_□ lies between
+//!   a lower envelope of order n^(−1/2) ([`cut_norm_lower_envelope`]) and the matrix-Bernstein
+//!   envelope of order sqrt(log n / n), and its lower end stays below the Hoeffding-plus-union
+//!   bound over all (S, T): the n^(−1/2) rate, two-sided.
 //! - CONV-3: the certified upper bound of ‖W_M − W‖_□ (cut norm to P plus the exact L¹ distance
 //!   from P to W) stays below the matrix-Bernstein rate bound, which shrinks like sqrt(log n / n).
 //!
@@ -28,10 +30,12 @@ use crate::convergence::noise::Noise;
 use crate::convergence::sampler::{sample_mask_for, sample_scores, threshold_window, MaskSpec};
 use crate::convergence::ConvergenceError;
 use crate::graphon::cutnorm::{cut_norm, cut_norm_hoeffding_bound, CutNormOptions};
+use crate::graphon::GraphonError;
+use crate::linalg::next_down;
 use crate::params::Density;
-use crate::tol::{hoeffding, matrix_bernstein, Tail};
+use crate::tol::{gamma, hoeffding, matrix_bernstein, sum_allowance, Tail};
 use crate::Error;
-use faer::Mat;
+use faer::{Mat, MatRef};
 
 pub mod noise;
 
@@ -193,30 +197,66 @@ fn hint_window(
     Ok(Some(threshold_window(spec, noise.law(), 1e-9)?))
 }
 
-/// What the cut-norm sweep measured at one width.
+/// What the cut-norm sweep measured at one width: only quantities that spend no failure
+/// probability, so that CONV-2 and CONV-3 share one sweep whatever their budgets and derive their
+/// bounds from it at their own δ ([`WidthResult::hoeffding`], [`WidthResult::bernstein`], …).
 #[derive(Clone, Debug)]
 pub(crate) struct WidthResult {
     /// n = d.
     pub n: usize,
-    /// Certified lower bound of ‖W_M − W_P‖_□ (threshold frozen at τ̂).
+    /// Certified lower bound of ‖W_M − W_P‖_□ from the cut-norm search (threshold frozen at τ̂).
     pub lower: f64,
     /// Certified upper bound of ‖W_M − W_P‖_□.
     pub upper: f64,
-    /// The Hoeffding-plus-union bound on ‖W_M − W_P‖_□ at this width's share of the budget.
-    pub hoeffding: f64,
+    /// The certified value of the row witness ([`row_witness`]): another certified lower bound
+    /// of ‖W_M − W_P‖_□, the one the lower envelope is proved for.
+    pub row_witness: f64,
+    /// A lower bound on E Σ_i |r_i|, r_i the row sums of M − P ([`expected_abs_row_sums_lower`]).
+    pub expected_abs_row_sums: f64,
+    /// The matrix-Bernstein variance proxy of M − P: the largest row or column sum of P(1 − P).
+    pub line_variance: f64,
+    /// (certified ‖M − P‖_op upper)² − (its Lanczos estimate)²: the certificate's own excess over
+    /// a Rayleigh quotient, which is ≤ ‖M − P‖²_op.
+    pub op_excess: f64,
     /// Upper bound on ‖W_P − W‖₁ from the monotonicity of W plus |g(τ̂) − ρ|.
     pub l1_to_limit: f64,
-    /// The rate bound on the certified upper bound: matrix Bernstein on ‖M − P‖_op, divided by
-    /// sqrt(nd), plus the certificate's own excess over its estimate.
-    pub bernstein: f64,
     /// |mean(M − P')| for P' at the wrong density: a certified lower bound of ‖W_M − W_P'‖_□.
     pub control_lower: f64,
-    /// The Hoeffding bound on |mean(M − P)| that bounds the control's miss probability.
-    pub control_margin: f64,
     /// |mean(P' − P)|: what separates the wrong edge probabilities from the right ones.
     pub control_gap: f64,
-    /// The same three for [`FAR_WRONG_DENSITY`] (CONV-3's control).
+    /// The same for [`FAR_WRONG_DENSITY`] (CONV-3's control).
     pub far: FarControl,
+}
+
+impl WidthResult {
+    /// The larger of the two certified lower bounds of ‖W_M − W_P‖_□.
+    fn certified_lower(&self) -> f64 {
+        self.lower.max(self.row_witness)
+    }
+
+    /// The Hoeffding-plus-union bound on ‖W_M − W_P‖_□, exceeded with probability ≤ `delta`.
+    fn hoeffding(&self, delta: f64) -> Result<f64, Error> {
+        cut_norm_hoeffding_bound(self.n, self.n, delta)
+    }
+
+    /// The rate bound on the certified upper bound: matrix Bernstein on ‖M − P‖_op (exceeded
+    /// with probability ≤ `delta`) plus the certificate's excess, divided by sqrt(nd). The
+    /// certified upper bound is at most the spectral one, `sqrt(estimate² + excess)/sqrt(nd)`,
+    /// and the estimate is at most ‖M − P‖_op.
+    fn bernstein(&self, delta: f64) -> Result<f64, Error> {
+        let op = matrix_bernstein(self.n, self.n, self.line_variance, 1.0, delta)?;
+        Ok((op * op + self.op_excess).sqrt() / ((self.n * self.n) as f64).sqrt())
+    }
+
+    /// Two-sided Hoeffding on |mean(M − P)|, which bounds the controls' miss probability.
+    fn control_margin(&self, delta: f64) -> Result<f64, Error> {
+        Ok(hoeffding(self.n * self.n, 1.0, delta, Tail::Two)?)
+    }
+
+    /// The lower envelope of ‖W_M − W_P‖_□ ([`cut_norm_lower_envelope`]) at `delta`.
+    fn lower_envelope(&self, delta: f64) -> Result<f64, Error> {
+        lower_envelope_from(self.expected_abs_row_sums, self.n, self.n, delta)
+    }
 }
 
 /// CONV-3's control at [`FAR_WRONG_DENSITY`].
@@ -230,18 +270,17 @@ pub(crate) struct FarControl {
     pub l1_to_limit: f64,
 }
 
-type SweepKey = (u64, Vec<usize>, u64);
+type SweepKey = (u64, Vec<usize>);
 
-/// CONV-2 and CONV-3 check the same sweep: compute it once per seed, widths and budget.
+/// CONV-2 and CONV-3 check the same sweep: compute it once per seed and widths.
 fn cached_sweep(
     seed: crate::seed::MasterSeed,
     widths: &[usize],
-    delta_per_width: f64,
 ) -> Result<std::sync::Arc<Vec<WidthResult>>, Error> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<HashMap<SweepKey, Arc<Vec<WidthResult>>>>> = OnceLock::new();
-    let key = (seed.value(), widths.to_vec(), delta_per_width.to_bits());
+    let key = (seed.value(), widths.to_vec());
     let mut cache = CACHE
         .get_or_init(Default::default)
         .lock()
@@ -249,19 +288,17 @@ fn cached_sweep(
     if let Some(hit) = cache.get(&key) {
         return Ok(hit.clone());
     }
-    let sweep = Arc::new(cut_sweep(seed, widths, delta_per_width)?);
+    let sweep = Arc::new(cut_sweep(seed, widths)?);
     cache.insert(key, sweep.clone());
     Ok(sweep)
 }
 
 /// The frozen-threshold sweep behind CONV-2 and CONV-3: at each width, scores from the streams
 /// `CONV-2/n=…/d=…`, M = 1{S > τ̂}, P = P(S > τ̂) on the grid, the certified cut-norm
-/// interval of M − P, and the bounds it is checked against. `delta_per_width` is the failure
-/// probability each bound spends at each width.
+/// interval of M − P, the row witness, and the δ-free parts of the bounds it is checked against.
 pub(crate) fn cut_sweep(
     seed: crate::seed::MasterSeed,
     widths: &[usize],
-    delta_per_width: f64,
 ) -> Result<Vec<WidthResult>, Error> {
     let fsm = Fsm::figure1();
     let limit = fsm.limit_graphon(FIGURE1_DENSITY)?;
@@ -285,30 +322,25 @@ pub(crate) fn cut_sweep(
             let a = &m - &p;
             let mut rng = seed.stream(&format!("{prefix}/cut-norm"));
             let cut = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut rng)?;
-            let variance = max_line_variance(&p);
-            let op = matrix_bernstein(n, n, variance, 1.0, delta_per_width)?;
-            let excess = (cut.op_norm_upper.powi(2) - cut.op_norm_estimate.powi(2)).max(0.0);
             let nd = (n * n) as f64;
             let p_wrong = edge_probabilities(&spec, &wrong);
-            let control_lower = (m.sum() - p_wrong.sum()).abs() / nd;
-            let control_gap = (p_wrong.sum() - p.sum()).abs() / nd;
             let p_far = edge_probabilities(&spec, &far);
-            let far = FarControl {
-                lower: (m.sum() - p_far.sum()).abs() / nd,
-                gap: (p_far.sum() - p.sum()).abs() / nd,
-                l1_to_limit: monotone_l1_bound(&far, n, n) + gap_far,
-            };
             Ok(WidthResult {
                 n,
                 lower: cut.lower,
                 upper: cut.upper,
-                hoeffding: cut_norm_hoeffding_bound(n, n, delta_per_width)?,
+                row_witness: row_witness(a.as_ref())?,
+                expected_abs_row_sums: expected_abs_row_sums_lower(p.as_ref()),
+                line_variance: max_line_variance(&p),
+                op_excess: (cut.op_norm_upper.powi(2) - cut.op_norm_estimate.powi(2)).max(0.0),
                 l1_to_limit: monotone_l1_bound(&limit, n, n) + gap_right,
-                bernstein: (op * op + excess).sqrt() / nd.sqrt(),
-                control_lower,
-                control_margin: hoeffding(n * n, 1.0, delta_per_width, Tail::Two)?,
-                control_gap,
-                far,
+                control_lower: (m.sum() - p_wrong.sum()).abs() / nd,
+                control_gap: (p_wrong.sum() - p.sum()).abs() / nd,
+                far: FarControl {
+                    lower: (m.sum() - p_far.sum()).abs() / nd,
+                    gap: (p_far.sum() - p.sum()).abs() / nd,
+                    l1_to_limit: monotone_l1_bound(&far, n, n) + gap_far,
+                },
             })
         })
         .collect()
@@ -340,6 +372,128 @@ fn max_line_variance(p: &Mat<f64>) -> f64 {
     rows.chain(cols).fold(0.0, f64::max) * (1.0 + BOUND_ROUNDING)
 }
 
+/// A lower envelope of the cut norm of M − P for an n × d matrix M of independent
+/// Bernoulli(P_ij) entries: `P(‖M − P‖_□ < L) ≤ δ` (`theory/convergence.md`, CONV-2;
+/// reconstructed, not in the paper). Of order n^(−1/2) when n = d and P is not close to 0 or 1.
+///
+/// With r_i = Σ_j (M_ij − P_ij), the pair S = {i : r_i > 0} (or {r_i < 0}), T = all columns,
+/// gives ‖M − P‖_□ ≥ max(Σ r_i⁺, Σ r_i⁻)/(nd) ≥ Σ_i |r_i| / (2nd) ([`row_witness`]). Each E|r_i|
+/// is at least e_i, the larger of two bounds, with V_i = Σ_j P_ij(1 − P_ij):
+///
+/// - the mean central limit theorem with constant 1 (Goldstein 2010, *Ann. Probab.* 38, Thm 1.1):
+///   the Wasserstein distance between r_i and N(0, V_i) is at most Σ_j E|M_ij − P_ij|³ / V_i,
+///   and |x| is 1-Lipschitz, so E|r_i| ≥ sqrt(2V_i/π) − Σ_j P_ij(1 − P_ij)(P_ij² + (1 − P_ij)²)/V_i;
+/// - Hölder, E r² ≤ (E|r|)^(2/3) (E r⁴)^(1/3): E|r_i| ≥ V_i^(3/2) / sqrt(E r_i⁴), with
+///   E r_i⁴ = 3V_i² + Σ_j v_ij(1 − 6 v_ij), v_ij = P_ij(1 − P_ij).
+///
+/// Changing one entry of M moves Σ_i |r_i| by at most 1, so McDiarmid's inequality puts it
+/// below its mean by more than t = sqrt(nd ln(1/δ)/2) with probability ≤ δ. The envelope is
+/// L = (Σ_i e_i − t)/(2nd), every rounding bounded and rounded down, and 0 when that is negative
+/// (the envelope is then vacuous).
+///
+/// Errors: [`GraphonError::Empty`], [`GraphonError::NonFinite`], [`GraphonError::OutOfRange`]
+/// for an entry outside [0, 1], and a failure probability outside (0, 1).
+///
+/// ```
+/// use faer::Mat;
+/// use pai_graphon::claims::convergence::cut_norm_lower_envelope;
+/// // A deterministic matrix (P ∈ {0, 1}) has M = P: nothing above 0 can be certain.
+/// let p = Mat::from_fn(50, 50, |i, j| f64::from(u8::from(i < j)));
+/// assert_eq!(cut_norm_lower_envelope(p.as_ref(), 1e-3).unwrap(), 0.0);
+/// // Fair coins at n = d = 400: below sqrt(2/π)·sqrt(n/4)/(2n), the mean CLT's value, by the
+/// // Wasserstein term 1/(4n) and McDiarmid's sqrt(ln(1/δ)/2)/(2n) = 0.0023.
+/// let half = Mat::from_fn(400, 400, |_, _| 0.5);
+/// let l = cut_norm_lower_envelope(half.as_ref(), 1e-3).unwrap();
+/// let clt = (2.0 / std::f64::consts::PI).sqrt() * 10.0 / 800.0;
+/// assert!(l < clt - 1.0 / 1600.0 - 0.0023 && l > clt - 1.0 / 1600.0 - 0.0024);
+/// assert!(cut_norm_lower_envelope(half.as_ref(), 0.0).is_err());
+/// ```
+pub fn cut_norm_lower_envelope(p: MatRef<'_, f64>, delta: f64) -> Result<f64, Error> {
+    let (n, d) = (p.nrows(), p.ncols());
+    if n == 0 || d == 0 {
+        return Err(GraphonError::Empty.into());
+    }
+    for j in 0..d {
+        for i in 0..n {
+            let value = p[(i, j)];
+            if !value.is_finite() {
+                return Err(GraphonError::NonFinite(value).into());
+            }
+            if !(0.0..=1.0).contains(&value) {
+                return Err(GraphonError::OutOfRange {
+                    row: i,
+                    col: j,
+                    value,
+                }
+                .into());
+            }
+        }
+    }
+    lower_envelope_from(expected_abs_row_sums_lower(p), n, d, delta)
+}
+
+/// [`cut_norm_lower_envelope`] from its probability-free part, Σ_i e_i.
+fn lower_envelope_from(expected: f64, n: usize, d: usize, delta: f64) -> Result<f64, Error> {
+    let nd = (n * d) as f64;
+    // McDiarmid with nd differences of 1 has Hoeffding's form: t = nd · hoeffding(nd, 1, δ).
+    let t = crate::linalg::inflate(nd * hoeffding(n * d, 1.0, delta, Tail::One)?, 8);
+    Ok(next_down(next_down(expected - t) / (2.0 * nd)).max(0.0))
+}
+
+/// Σ_i e_i of [`cut_norm_lower_envelope`] for a validated P, rounded down: every e_i is
+/// computed through at most d + 16 roundings of terms whose magnitudes sum to
+/// `sqrt(2V_i/π) + T_i/V_i + Hölder_i`, and the sum over rows adds n − 1, so twice
+/// γ_(n+d+32) times the sum of those magnitudes bounds the error.
+fn expected_abs_row_sums_lower(p: MatRef<'_, f64>) -> f64 {
+    let (n, d) = (p.nrows(), p.ncols());
+    let (mut var, mut third, mut fourth) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    for j in 0..d {
+        for i in 0..n {
+            let x = p[(i, j)];
+            let v = x * (1.0 - x);
+            var[i] += v;
+            third[i] += v * (x * x + (1.0 - x) * (1.0 - x));
+            fourth[i] += v * (1.0 - 6.0 * v);
+        }
+    }
+    let (mut total, mut magnitude) = (0.0, 0.0);
+    for i in 0..n {
+        let v = var[i];
+        if v <= 0.0 {
+            continue;
+        }
+        let normal = (2.0 / std::f64::consts::PI * v).sqrt();
+        let goldstein = normal - third[i] / v;
+        let holder = v * v.sqrt() / (3.0 * v * v + fourth[i]).sqrt();
+        total += goldstein.max(holder);
+        magnitude += normal + third[i] / v + holder;
+    }
+    let allowance = gamma(n + d + 32).map_or(f64::INFINITY, |g| 2.0 * g * magnitude);
+    next_down(total - allowance).max(0.0)
+}
+
+/// The certified value of the pair S = {i : r_i > 0} (or {i : r_i < 0}), T = all columns, with
+/// r_i the row sums of `a`: (max(Σ r_i⁺, Σ r_i⁻) − allowance)/(nd), rounded down. Each entry
+/// meets at most n + d − 2 roundings (its row sum, then the sum over S), so the allowance is
+/// Higham's γ_(n+d−2) Σ|a_ij| (`tol::sum_allowance`), with Σ|a_ij| rounded up.
+fn row_witness(a: MatRef<'_, f64>) -> Result<f64, Error> {
+    let (n, d) = (a.nrows(), a.ncols());
+    let (mut rows, mut abs_sum) = (vec![0.0; n], 0.0);
+    for j in 0..d {
+        for (i, r) in rows.iter_mut().enumerate() {
+            let x = a[(i, j)];
+            *r += x;
+            abs_sum += x.abs();
+        }
+    }
+    let positive: f64 = rows.iter().filter(|&&r| r > 0.0).sum();
+    let negative: f64 = rows.iter().filter(|&&r| r < 0.0).map(|r| -r).sum();
+    let abs_upper = crate::linalg::inflate(abs_sum, n * d);
+    let allowance = crate::linalg::inflate(sum_allowance(n + d - 1, abs_upper)?, 4);
+    let nd = (n * d) as f64;
+    Ok(next_down(next_down(positive.max(negative) - allowance) / nd).max(0.0))
+}
+
 /// ‖W_P − W‖₁ ≤ Σ_cells |cell| (W(upper corner) − W(lower corner)), which telescopes to the
 /// corner values on the boundary of [0, 1]²: W is non-decreasing in u and v, and the grid value
 /// W(u_i, v_j) lies between the corners of its cell. Evaluated at τ̂ (the τ̂-to-τ* change is
@@ -363,26 +517,52 @@ pub fn monotone_l1_bound(limit: &LimitGraphon, n: usize, d: usize) -> f64 {
     ((top - bottom) / (nf * df)).max(0.0) * (1.0 + BOUND_ROUNDING)
 }
 
+/// CONV-2's budget is split in this many equal shares, each spread evenly over the widths: the
+/// lower envelope (McDiarmid), the upper envelope (matrix Bernstein), the Hoeffding-plus-union
+/// bound, and the control's miss (its Hoeffding margin).
+const CONV_2_SHARES: f64 = 4.0;
+
 fn conv_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let ws = widths(ctx);
-    // Half the budget for the Hoeffding check, half for the control's miss bound.
-    let sweep = cached_sweep(ctx.seed, &ws, ctx.delta / 2.0 / ws.len() as f64)?;
-    let worst = sweep
-        .iter()
-        .map(|w| w.lower / w.hoeffding)
-        .fold(0.0, f64::max);
-    // The control's miss probability is covered by the other half of the budget only if the
-    // wrong P is far enough from the right one that |mean(M − P)| ≤ margin forces rejection.
-    guarantee_control(&sweep, |w| w.control_gap - w.control_margin > w.hoeffding)?;
-    // The control must exceed the bound from CONTROL_FROM_WIDTH on.
-    let control: Vec<&WidthResult> = sweep.iter().filter(|w| w.n >= CONTROL_FROM_WIDTH).collect();
-    let control_min = control
-        .iter()
-        .map(|w| w.control_lower / w.hoeffding)
-        .fold(f64::INFINITY, f64::min);
+    let sweep = cached_sweep(ctx.seed, &ws)?;
+    let delta = ctx.delta / CONV_2_SHARES / ws.len() as f64;
+    // The two-sided check, each side as a ratio that must be ≤ 1: the certified lower end
+    // above the lower envelope, the certified upper end below the matrix-Bernstein envelope,
+    // and the lower end below the Hoeffding-plus-union bound (which has no log factor).
+    let mut worst = 0.0f64;
+    let mut rows = Vec::new();
+    for w in sweep.iter() {
+        let (floor, ceiling, union) = (
+            w.lower_envelope(delta)?,
+            w.bernstein(delta)?,
+            w.hoeffding(delta)?,
+        );
+        if !ceiling.is_finite() {
+            return Err(ConvergenceError::Size {
+                what: "n",
+                value: w.n,
+                why: "has no certified operator norm, so CONV-2's upper envelope is vacuous",
+            }
+            .into());
+        }
+        let lower = w.certified_lower();
+        let below = if floor > 0.0 { floor / lower } else { 0.0 };
+        worst = worst.max(below).max(w.upper / ceiling).max(lower / union);
+        rows.push((w, lower, floor, ceiling, union));
+    }
+    // The control's miss probability is covered by its share only if the wrong P is far enough
+    // from the right one that |mean(M − P)| ≤ margin forces rejection.
+    guarantee_control(&sweep, |w| {
+        Ok(w.control_gap - w.control_margin(delta)? > w.hoeffding(delta)?)
+    })?;
+    // The control fails the two-sided check on its upper side from CONTROL_FROM_WIDTH on.
+    let mut control_min = f64::INFINITY;
+    for w in sweep.iter().filter(|w| w.n >= CONTROL_FROM_WIDTH) {
+        control_min = control_min.min(w.control_lower / w.hoeffding(delta)?);
+    }
     let xs: Vec<f64> = sweep.iter().map(|w| w.n as f64).collect();
-    let ups: Vec<f64> = sweep.iter().map(|w| w.upper).collect();
-    let (slope, se) = loglog_slope(&xs, &ups);
+    let mids: Vec<f64> = rows.iter().map(|r| 0.5 * (r.1 + r.0.upper)).collect();
+    let (slope, se) = loglog_slope(&xs, &mids);
     let mut out = Outcome::new(
         Check::new(worst, 1.0, Relation::AtMost),
         ctx.delta,
@@ -392,13 +572,17 @@ fn conv_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
         Check::new(control_min, 1.0, Relation::AtMost),
         format!("P built at the wrong density {WRONG_DENSITY}, widths n ≥ {CONTROL_FROM_WIDTH}"),
     )
-    .detail("upper_loglog_slope", slope)
-    .detail("upper_loglog_slope_se", se);
-    for w in sweep.iter() {
+    .detail("midpoint_loglog_slope", slope)
+    .detail("midpoint_loglog_slope_se", se);
+    for (w, lower, floor, ceiling, union) in rows {
+        let n = w.n;
         out = out
-            .detail(format!("lower(n={})", w.n), w.lower)
-            .detail(format!("upper(n={})", w.n), w.upper)
-            .detail(format!("hoeffding(n={})", w.n), w.hoeffding);
+            .detail(format!("lower_envelope(n={n})"), floor)
+            .detail(format!("row_witness(n={n})"), w.row_witness)
+            .detail(format!("lower(n={n})"), lower)
+            .detail(format!("upper(n={n})"), w.upper)
+            .detail(format!("upper_envelope(n={n})"), ceiling)
+            .detail(format!("hoeffding(n={n})"), union);
     }
     Ok(out)
 }
@@ -407,20 +591,19 @@ fn conv_2(ctx: &ClaimContext) -> Result<Outcome, Error> {
 /// if |mean(M − P)| exceeds its Hoeffding margin, which the budget covers.
 fn guarantee_control(
     sweep: &[WidthResult],
-    separated: impl Fn(&WidthResult) -> bool,
+    separated: impl Fn(&WidthResult) -> Result<bool, Error>,
 ) -> Result<(), Error> {
-    match sweep
-        .iter()
-        .find(|w| w.n >= CONTROL_FROM_WIDTH && !separated(w))
-    {
-        None => Ok(()),
-        Some(w) => Err(ConvergenceError::Size {
-            what: "n",
-            value: w.n,
-            why: "leaves the wrong-density control not separated from the bound",
+    for w in sweep.iter().filter(|w| w.n >= CONTROL_FROM_WIDTH) {
+        if !separated(w)? {
+            return Err(ConvergenceError::Size {
+                what: "n",
+                value: w.n,
+                why: "leaves the wrong-density control not separated from the bound",
+            }
+            .into());
         }
-        .into()),
     }
+    Ok(())
 }
 
 /// The wrong-density control of CONV-2 and CONV-3 is checked from this width on.
@@ -433,19 +616,28 @@ pub const CONTROL_FROM_WIDTH: usize = 1000;
 
 fn conv_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
     let ws = widths(ctx);
-    let sweep = cached_sweep(ctx.seed, &ws, ctx.delta / 2.0 / ws.len() as f64)?;
+    let sweep = cached_sweep(ctx.seed, &ws)?;
+    // Half the budget for the rate bound, half for the control's miss bound.
+    let delta = ctx.delta / 2.0 / ws.len() as f64;
     guarantee_control(&sweep, |w| {
-        w.far.gap - w.control_margin - w.far.l1_to_limit > w.bernstein + w.l1_to_limit
+        Ok(w.far.gap - w.control_margin(delta)? - w.far.l1_to_limit
+            > w.bernstein(delta)? + w.l1_to_limit)
     })?;
-    let worst = sweep
-        .iter()
-        .map(|w| (w.upper + w.l1_to_limit) / (w.bernstein + w.l1_to_limit))
-        .fold(0.0, f64::max);
-    let control_min = sweep
-        .iter()
-        .filter(|w| w.n >= CONTROL_FROM_WIDTH)
-        .map(|w| (w.far.lower - w.far.l1_to_limit) / (w.bernstein + w.l1_to_limit))
-        .fold(f64::INFINITY, f64::min);
+    let (mut worst, mut control_min) = (0.0f64, f64::INFINITY);
+    let mut out_details = Vec::new();
+    for w in sweep.iter() {
+        let rate_bound = w.bernstein(delta)? + w.l1_to_limit;
+        worst = worst.max((w.upper + w.l1_to_limit) / rate_bound);
+        if w.n >= CONTROL_FROM_WIDTH {
+            control_min = control_min.min((w.far.lower - w.far.l1_to_limit) / rate_bound);
+        }
+        out_details.push((
+            format!("distance_upper(n={})", w.n),
+            w.upper + w.l1_to_limit,
+        ));
+        out_details.push((format!("rate_bound(n={})", w.n), rate_bound));
+        out_details.push((format!("l1_to_limit(n={})", w.n), w.l1_to_limit));
+    }
     let mut out = Outcome::new(
         Check::new(worst, 1.0, Relation::AtMost),
         ctx.delta,
@@ -455,18 +647,7 @@ fn conv_3(ctx: &ClaimContext) -> Result<Outcome, Error> {
         Check::new(control_min, 1.0, Relation::AtMost),
         format!("distance to the limit graphon at the wrong density {FAR_WRONG_DENSITY}, n ≥ {CONTROL_FROM_WIDTH}"),
     );
-    for w in sweep.iter() {
-        out = out
-            .detail(
-                format!("distance_upper(n={})", w.n),
-                w.upper + w.l1_to_limit,
-            )
-            .detail(
-                format!("rate_bound(n={})", w.n),
-                w.bernstein + w.l1_to_limit,
-            )
-            .detail(format!("l1_to_limit(n={})", w.n), w.l1_to_limit);
-    }
+    out.details.extend(out_details);
     Ok(out)
 }
 
@@ -515,6 +696,98 @@ fn limit_claims() -> Vec<Claim> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// E|Σ_j (M_j − p_j)| exactly, from the law of the Bernoulli sum (dynamic programming).
+    fn exact_mean_abs(ps: &[f64]) -> f64 {
+        let mut law = vec![1.0];
+        for &p in ps {
+            let mut next = vec![0.0; law.len() + 1];
+            for (k, &q) in law.iter().enumerate() {
+                next[k] += q * (1.0 - p);
+                next[k + 1] += q * p;
+            }
+            law = next;
+        }
+        let mean: f64 = ps.iter().sum();
+        law.iter()
+            .enumerate()
+            .map(|(k, q)| q * (k as f64 - mean).abs())
+            .sum()
+    }
+
+    #[test]
+    fn expected_abs_row_sums_lower_is_below_the_exact_mean_and_not_far() {
+        // Rows of lengths 3 … 200 with edge probabilities of the Figure-1 range (many near 0).
+        let mut rng = crate::seed::MasterSeed::default().stream("CONV-2/unit/mean-abs");
+        for d in [3usize, 10, 40, 200] {
+            let p = Mat::from_fn(4, d, |i, _| {
+                let u = crate::seed::uniform_open01(&mut rng);
+                [u, u * u * u, 0.5 + 0.5 * u, 0.9][i]
+            });
+            let rows: Vec<Vec<f64>> = (0..4)
+                .map(|i| (0..d).map(|j| p[(i, j)]).collect())
+                .collect();
+            let exact: f64 = rows.iter().map(|r| exact_mean_abs(r)).sum();
+            let bound = expected_abs_row_sums_lower(p.as_ref());
+            assert!(bound <= exact, "d = {d}: {bound} > {exact}");
+            // Goldstein's bound holds both ways, |E|r| − sqrt(2V/π)| ≤ T/V: the bound (at least
+            // the lower side) is within 2 T/V of the exact mean on every row.
+            let gap: f64 = rows
+                .iter()
+                .map(|r| {
+                    let v: f64 = r.iter().map(|p| p * (1.0 - p)).sum();
+                    let t: f64 = r
+                        .iter()
+                        .map(|p| p * (1.0 - p) * (p * p + (1.0 - p) * (1.0 - p)))
+                        .sum();
+                    2.0 * t / v
+                })
+                .sum();
+            assert!(
+                exact - bound <= gap,
+                "d = {d}: {bound} more than {gap} below {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn row_witness_is_the_all_columns_pair_and_a_lower_bound() {
+        let mut rng = crate::seed::MasterSeed::default().stream("CONV-2/unit/witness");
+        let a = Mat::from_fn(7, 9, |_, _| crate::seed::uniform_open01(&mut rng) - 0.4);
+        let w = row_witness(a.as_ref()).unwrap();
+        let r: Vec<f64> = (0..7).map(|i| (0..9).map(|j| a[(i, j)]).sum()).collect();
+        let best = r
+            .iter()
+            .map(|x| x.max(0.0))
+            .sum::<f64>()
+            .max(r.iter().map(|x| (-x).max(0.0)).sum());
+        let exact = crate::graphon::cutnorm::cut_norm_exact(a.as_ref()).unwrap();
+        assert!(w <= best / 63.0 && best / 63.0 - w <= crate::tol::gamma(32).unwrap());
+        assert!(w <= exact);
+    }
+
+    #[test]
+    fn lower_envelope_refuses_bad_input() {
+        let bad = |x: f64| Mat::from_fn(2, 2, |i, j| if i + j == 0 { x } else { 0.5 });
+        let env = |m: Mat<f64>| cut_norm_lower_envelope(m.as_ref(), 0.1);
+        assert!(matches!(
+            env(bad(f64::NAN)),
+            Err(Error::Graphon(GraphonError::NonFinite(_)))
+        ));
+        assert!(matches!(
+            env(bad(1.5)),
+            Err(Error::Graphon(GraphonError::OutOfRange {
+                row: 0,
+                col: 0,
+                ..
+            }))
+        ));
+        assert!(matches!(
+            env(Mat::zeros(0, 3)),
+            Err(Error::Graphon(GraphonError::Empty))
+        ));
+        assert!(cut_norm_lower_envelope(bad(0.5).as_ref(), 1.0).is_err());
+    }
 
     #[test]
     fn normalised_distance_counts_half_widths_from_the_centre() {
