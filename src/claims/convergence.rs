@@ -676,7 +676,7 @@ fn limit_claims() -> Vec<Claim> {
         },
         Claim {
             id: "CONV-2",
-            title: "Frozen at τ*, ‖W_M − W_P‖_□ stays below the Hoeffding union bound",
+            title: "Frozen at τ*, ‖W_M − W_P‖_□ is certified between the envelopes c_n n^(−1/2) and C sqrt(log n / n)",
             source: Source::Reconstructed,
             kind: Kind::Statistical,
             delta: STATISTICAL_DELTA,
