@@ -2,7 +2,7 @@
 //! result with a bare `1e-N` literal (`assert!((x - 0.1).abs() < 1e-15)`) states an allowance
 //! nobody derived. Allowances come from `pai_graphon::tol` (`gamma(n)` for n roundings,
 //! `sum_allowance`, `ROUNDING_SLACK`); a literal that remains is an input or a fact of the
-//! example (a solver's stated accuracy, a certified bound's size).
+//! example (a solver's stated or reached accuracy, a certified bound's size).
 //!
 //! The scan counts, per file, the bare `1e-N` literals that open the right side of a comparison
 //! (`<`, `<=`, `>`, `>=`) on a doc-comment line (`///`, `//!`) with an assertion, and compares
@@ -12,7 +12,7 @@
 use crate::sources;
 
 /// Why a file still has bare literals in doc-example comparisons.
-const OWNED: &str = "owned by the matrix-free change (h-cutfast), which rewrites these examples";
+const OWNED: &str = "owned by the matrix-free change (a parallel branch); next pass";
 
 /// Files allowed bare literals in doc-example comparisons: (path, count, why).
 const ALLOWED: &[(&str, usize, &str)] = &[
