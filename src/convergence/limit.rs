@@ -227,7 +227,14 @@ pub struct TauStar {
 ///
 /// ```
 /// let (x, w) = pai_graphon::convergence::limit::gauss_legendre(2);
-/// assert!((x[1] - 1.0 / 3f64.sqrt()).abs() < 1e-15 && (w[0] - 1.0).abs() < 1e-15);
+/// // P_2 = (3z² − 1)/2 has the root 1/√3, where P_2' = 3z = √3; P̂_2 errs by u there. Newton
+/// // stops after a step |P̂_2/P̂_2'| ≤ ε = 2u, so |P_2| ≤ 2u √3 + u before it, within 2.6u of the
+/// // root; the step and its rounding add 2.6u: x is within 5.2u (9u relative), 1/√3 here two
+/// // roundings more. The weight 2/((1 − z²) P_2'(z)²) is 1 at the root, moves by 1.73 times z's
+/// // error (9u), and takes 14 roundings (P_2' five, its square, 1 − z² two, the product, the
+/// // quotient; in units of u: 4.5 · 2 + 1 + 1.5 + 1 + 1).
+/// let (g, r) = (|n| pai_graphon::tol::gamma(n).unwrap(), 1.0 / 3f64.sqrt());
+/// assert!((x[1] - r).abs() <= g(11) * r && (w[0] - 1.0).abs() <= g(24));
 /// ```
 pub fn gauss_legendre(n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut x = vec![0.0; n];
@@ -1192,7 +1199,11 @@ impl LimitGraphon {
     /// use pai_graphon::convergence::limit::Fsm;
     /// let w = Fsm::parse("const:1", "const:1", "uniform:1").unwrap().limit_graphon(pai_graphon::params::Density::constant(0.5)).unwrap();
     /// let t = w.c4_density(8).unwrap();
-    /// assert!((t.value - 0.0625).abs() < 1e-15 && t.lo <= 0.0625 && 0.0625 <= t.hi);
+    /// assert!(t.lo <= 0.0625 && 0.0625 <= t.hi); // ρ⁴
+    /// // Constant profiles: one node of weight 1 per axis, so the rule's value is (W·W)², the
+    /// // same two roundings as here (W = ρ to the solve's accuracy: see `w`).
+    /// let v = w.w(0.5, 0.5);
+    /// assert_eq!(t.value, (v * v) * (v * v));
     /// ```
     pub fn c4_density(&self, cells: usize) -> Result<Bracketed, ConvergenceError> {
         check_grid(cells)?;

@@ -26,11 +26,19 @@ use std::f64::consts::{PI, SQRT_2};
 ///
 /// ```
 /// use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw, UniformAbs};
+/// use pai_graphon::normal::{HALF_NORMAL_ISF_RELATIVE_BOUND, SF_RELATIVE_BOUND};
 /// use pai_graphon::seed::MasterSeed;
 /// fn check(law: &dyn NoiseLaw) {
 ///     assert_eq!(law.tail(0.0), 1.0);
+///     // x errs by at most HALF_NORMAL_ISF_RELATIVE_BOUND relative (the uniform's a (1 − q):
+///     // two roundings), which moves the tail by the density times that; the tail errs by
+///     // SF_RELATIVE_BOUND and four roundings (the half-normal's argument, two roundings
+///     // through erfc's relative condition 1.61 here; the uniform's quotient and difference),
+///     // one more for the density's own rounding and its change over the step.
 ///     let x = law.tail_inverse(0.3);
-///     assert!((law.tail(x) - 0.3).abs() < 1e-15);
+///     let moved = law.density(x) * x * HALF_NORMAL_ISF_RELATIVE_BOUND;
+///     let own = (SF_RELATIVE_BOUND + pai_graphon::tol::gamma(5).unwrap()) * 0.3;
+///     assert!((law.tail(x) - 0.3).abs() <= moved + own);
 ///     let seed = MasterSeed::default();
 ///     let draw = law.sample_abs(&mut seed.stream("DOC"));
 ///     assert!(draw >= 0.0 && draw == law.sample_abs(&mut seed.stream("DOC")));
@@ -76,7 +84,12 @@ fn sup_margin(x: f64) -> f64 {
 /// ```
 /// use pai_graphon::convergence::noise::{HalfNormal, NoiseLaw};
 /// let law = HalfNormal { sigma: 2.0 };
-/// assert!((law.tail(2.0) - 0.31731050786291415).abs() < 1e-15); // P(|Z| > 1)
+/// // P(|Z| > 1) = erfc(1/√2): the f64 nearest it (mpmath, 40 digits) is within u; erfc is
+/// // accurate to SF_RELATIVE_BOUND, and the argument 2/(2√2) takes two roundings (√2, the
+/// // quotient) that erfc's relative condition z erfc'(z)/erfc(z) = 1.53 turns into at most 4u.
+/// let r = 0.3173105078629141;
+/// let bound = pai_graphon::normal::SF_RELATIVE_BOUND + pai_graphon::tol::gamma(5).unwrap();
+/// assert!((law.tail(2.0) - r).abs() <= bound * r);
 /// assert_eq!(law.density(0.0), (2.0 / std::f64::consts::PI).sqrt() / 2.0);
 /// assert_eq!(law.spec(), "gaussian:2");
 /// ```

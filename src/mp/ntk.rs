@@ -17,10 +17,17 @@
 //! let x = faer::mat![[1.0, 0.0], [0.5, 0.75f64.sqrt()]];
 //! let first = dense_ntk_mp(x.as_ref(), Layers::First, 128).unwrap();
 //! let both = dense_ntk_mp(x.as_ref(), Layers::Both, 128).unwrap();
-//! let t = 0.5;
-//! assert!((first.at(0, 1).to_f64() - t * kappa0(t)).abs() < 1e-15);
-//! // Training both layers adds N κ1(T).
-//! assert!((both.at(0, 1).to_f64() - first.at(0, 1).to_f64() - kappa1(t)).abs() < 1e-15);
+//! let (t, gamma) = (0.5, |n| pai_graphon::tol::gamma(n).unwrap());
+//! // K* = ½ κ0(½/N) with N = sqrt(¼ + fl(√0.75)²) within u of 1: against ½ kappa0(½), κ0's
+//! // four roundings, one for the argument (κ0's relative condition is 0.28 at ½) and one for
+//! // to_f64; the MPFR kernel's own error is its bound.
+//! let r0 = t * kappa0(t);
+//! assert!((first.at(0, 1).to_f64() - r0).abs() <= first.bound + gamma(6) * r0);
+//! // Training both layers adds N κ1(T): against kappa1(½), κ1's eight roundings, one each for
+//! // N and the argument, the subtraction's one, and the two to_f64 roundings, which are
+//! // relative to both + first < 2.1 κ1(½): three.
+//! let (r1, diff) = (kappa1(t), both.at(0, 1).to_f64() - first.at(0, 1).to_f64());
+//! assert!((diff - r1).abs() <= both.bound + first.bound + gamma(14) * r1);
 //! ```
 
 use crate::ntk::kernel::kappa0_modulus;
@@ -37,8 +44,9 @@ use rug::Float;
 /// use pai_graphon::ntk::kernel::Layers;
 /// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
 /// assert!(dense_ntk_mp(x.as_ref(), Layers::First, MIN_PRECISION - 1).is_err());
-/// // Already at the minimum the bound is far below f64 resolution.
-/// assert!(dense_ntk_mp(x.as_ref(), Layers::First, MIN_PRECISION).unwrap().bound < 1e-15);
+/// // Already at the minimum the bound is below f64 resolution (half an ulp of 1).
+/// let bound = dense_ntk_mp(x.as_ref(), Layers::First, MIN_PRECISION).unwrap().bound;
+/// assert!(bound < pai_graphon::tol::UNIT_ROUNDOFF);
 /// ```
 pub const MIN_PRECISION: u32 = 110;
 
@@ -88,7 +96,11 @@ impl DenseMp {
 /// use pai_graphon::mp::ntk::dense_ntk_mp;
 /// use pai_graphon::ntk::kernel::{kappa0, Layers};
 /// let k = dense_ntk_mp(faer::mat![[1.0, 0.0], [0.6, 0.8]].as_ref(), Layers::First, 128).unwrap();
-/// assert!((k.at(1, 0).to_f64() - 0.6 * kappa0(0.6)).abs() < 1e-16);
+/// // K* = 0.6 κ0(0.6/N), N = sqrt(fl(0.6)² + fl(0.8)²) within u of 1: against 0.6 kappa0(0.6),
+/// // κ0's four roundings, the product, the argument (κ0's relative condition is 0.34 at 0.6)
+/// // and to_f64, one each.
+/// let r = 0.6 * kappa0(0.6);
+/// assert!((k.at(1, 0).to_f64() - r).abs() <= k.bound + pai_graphon::tol::gamma(7).unwrap() * r);
 /// assert!(k.bound < 1e-17);
 /// assert!(dense_ntk_mp(faer::mat![[1.0]].as_ref(), Layers::First, 64).is_err());
 /// ```

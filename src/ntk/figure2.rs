@@ -309,8 +309,10 @@ fn normalised_profile(psi: &[f64]) -> (Vec<f64>, [f64; 2]) {
 /// let g = snip_graphon(&[0.0, 1.0, 1.0, 2.0], Density::constant(0.5)).unwrap();
 /// assert!((g.graphon.density() - 0.5).abs() < 1e-9);
 /// assert_eq!(g.graphon.w()[(0, 0)], 0.0);
+/// // Saturated: the zero column takes ρd − 3, which f64 forms exactly (a product by 4, then
+/// // Sterbenz's subtraction).
 /// let s = snip_graphon(&[0.0, 1.0, 1.0, 2.0], Density::constant(0.8)).unwrap();
-/// assert!(s.saturated && (s.graphon.w()[(0, 0)] - 0.2).abs() < 1e-15);
+/// assert!(s.saturated && s.graphon.w()[(0, 0)] == 0.8 * 4.0 - 3.0);
 /// ```
 pub fn snip_graphon(psi: &[f64], density: Density) -> Result<SnipGraphon, Error> {
     let rho = density.get();

@@ -63,6 +63,7 @@ pub const MAX_QUADRATURE_NODES: usize = crate::params::NODES.max;
 /// Which layers are trained.
 ///
 /// ```
+/// use pai_graphon::ntk::deep::graphon_ntk_bound;
 /// use pai_graphon::ntk::kernel::{graphon_ntk, kappa1, KernelGraphon, Layers};
 /// let x = faer::mat![[1.0, 0.0], [0.6, 0.8]];
 /// let g = KernelGraphon::constant(0.4, 2).unwrap();
@@ -70,7 +71,14 @@ pub const MAX_QUADRATURE_NODES: usize = crate::params::NODES.max;
 /// let both = graphon_ntk(x.as_ref(), &g, Layers::Both).unwrap().k;
 /// // Training the output layer too adds the κ1 term: κ1(1) = ½ on the diagonal.
 /// assert_eq!((first[(0, 0)], both[(0, 0)]), (0.5, 1.0));
-/// assert!((both[(0, 1)] - first[(0, 1)] - kappa1(0.6)).abs() < 1e-15);
+/// // Off it, the exact difference is sqrt(q) κ1(0.6 / sqrt(q)), q = fl(0.6)² + fl(0.8)² within
+/// // γ₂ of 1: against κ1(0.6) (eight roundings) one each for sqrt(q) and the argument (κ1's
+/// // relative condition t κ1'/κ1 is 0.62 at 0.6), one for the subtraction; each kernel's own
+/// // rounding is bounded by graphon_ntk_bound.
+/// let bound = |l| graphon_ntk_bound(x.as_ref(), &g, l).unwrap()[(0, 1)];
+/// let allowance = bound(Layers::First) + bound(Layers::Both);
+/// let k1 = kappa1(0.6);
+/// assert!((both[(0, 1)] - first[(0, 1)] - k1).abs() <= allowance + pai_graphon::tol::gamma(11).unwrap() * k1);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layers {
@@ -400,7 +408,11 @@ impl KernelGraphon {
     /// ```
     /// use pai_graphon::ntk::kernel::KernelGraphon;
     /// let g = KernelGraphon::monotone_in_u(2, 8, |u, _v| u).unwrap();
-    /// assert!((g.density() - 0.5).abs() < 1e-14);
+    /// // The rule is symmetric: paired nodes fl(1 ∓ z)/2 sum to 1 within u and share a weight,
+    /// // and the weights are normalised (their sum within γ_8 of 1: an 8-term sum, then each
+    /// // quotient), so Σ ω_k u_k is ½ within γ_9 whatever the nodes' accuracy; its evaluation
+    /// // (products and an 8-term sum) adds γ_8.
+    /// assert!((g.density() - 0.5).abs() <= pai_graphon::tol::gamma(17).unwrap() * 0.5);
     /// assert!(KernelGraphon::monotone_in_u(2, 100_000, |u, _v| u).is_err()); // > MAX_QUADRATURE_NODES
     /// ```
     pub fn monotone_in_u(
@@ -597,8 +609,13 @@ pub struct Kernel {
 /// let x = unit_rows(faer::mat![[1.0, 0.0], [0.6, 0.8]].as_ref()).unwrap();
 /// let g = KernelGraphon::constant(0.3, 2).unwrap();
 /// let k = graphon_ntk(x.as_ref(), &g, Layers::First).unwrap();
-/// // W ≡ ρ: the dense kernel x·x' κ0(x·x').
-/// assert!((k.k[(0, 1)] - 0.6 * kappa0(0.6)).abs() < 1e-15);
+/// // W ≡ ρ: the dense kernel x·x' κ0(x·x'). unit_rows returns 0.6 and 0.8 unchanged, so the
+/// // exact kernel is 0.6 κ0(0.6 / sqrt(q)), q = fl(0.6)² + fl(0.8)² within γ₂ of 1: the closed
+/// // form errs by κ0 (four roundings), the product and the argument (one; κ0's relative
+/// // condition is 0.34 at 0.6), the kernel by graphon_ntk_bound.
+/// let bound = pai_graphon::ntk::deep::graphon_ntk_bound(x.as_ref(), &g, Layers::First).unwrap();
+/// let r = 0.6 * kappa0(0.6);
+/// assert!((k.k[(0, 1)] - r).abs() <= bound[(0, 1)] + pai_graphon::tol::gamma(6).unwrap() * r);
 /// assert_eq!(k.k[(0, 0)], 0.5);
 /// assert_eq!(k.quadrature_bound, Some(0.0));
 /// ```

@@ -8,9 +8,10 @@
 //! use pai_graphon::ntk::kernel::{graphon_ntk, unit_rows, KernelGraphon, Layers};
 //! let x = unit_rows(faer::mat![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0]].as_ref()).unwrap();
 //! let kernel = |g: &KernelGraphon| graphon_ntk(x.as_ref(), g, Layers::First).unwrap().k;
-//! // W ≡ ρ, normalised by ρ, is the dense kernel at every density.
-//! let (sparse, dense) = (kernel(&KernelGraphon::constant(0.1, 3).unwrap()), kernel(&KernelGraphon::constant(1.0, 3).unwrap()));
-//! assert!((0..3).all(|i| (0..3).all(|j| (sparse[(i, j)] - dense[(i, j)]).abs() < 1e-15)));
+//! // W ≡ ρ, normalised by ρ, is the dense kernel at every density. At ρ = 1/4 the density's sum
+//! // and quotient are exact, W/ρ = 1, and the two kernels are one computation.
+//! let (sparse, dense) = (kernel(&KernelGraphon::constant(0.25, 3).unwrap()), kernel(&KernelGraphon::constant(1.0, 3).unwrap()));
+//! assert_eq!(sparse, dense);
 //! // A graphon that never wires coordinate 2 changes the kernel, and the complexity of the labels.
 //! let blind = kernel(&KernelGraphon::column_profile(&[0.5, 0.5, 0.0]).unwrap());
 //! let y = [1.0, -1.0, 1.0];

@@ -426,7 +426,12 @@ pub fn bounded_graphon_ntk(
 /// let x = unit_rows(faer::mat![[1.0, 0.0], [0.6, 0.8]].as_ref()).unwrap();
 /// let g = KernelGraphon::column_profile(&[0.1, 0.3]).unwrap(); // p/ρ = (0.5, 1.5)
 /// let k = linear_part(x.as_ref(), &g).unwrap();
-/// assert!((k.k[(0, 1)] - 0.3).abs() < 1e-15 && (k.k[(1, 1)] - (0.18 + 0.96)).abs() < 1e-15);
+/// // k.error bounds every entry's distance to the exact kernel of these f64 inputs (unit_rows
+/// // returns 0.6 and 0.8 unchanged); that kernel is off the closed forms by the literals'
+/// // roundings: p/ρ by two, 0.6² and 0.8² by two, a literal by one, their sum by one.
+/// let g6 = pai_graphon::tol::gamma(6).unwrap();
+/// assert!((k.k[(0, 1)] - 0.3).abs() <= k.error + g6 * 0.3);
+/// assert!((k.k[(1, 1)] - (0.18 + 0.96)).abs() <= k.error + g6 * 1.14);
 /// ```
 pub fn linear_part(x_unit: MatRef<'_, f64>, g: &KernelGraphon) -> Result<BoundedKernel, NtkError> {
     check_inputs(x_unit, g.dims())?;
@@ -534,8 +539,15 @@ fn relu_sum(
 /// use pai_graphon::ntk::path::informative_kernel;
 /// let x = faer::mat![[0.6, 0.0, 0.8], [0.0, 0.6, 0.8]];
 /// let k = informative_kernel(x.as_ref(), &[1, 2]).unwrap();
-/// assert!((k.k[(0, 0)] - 0.32).abs() < 1e-15);
-/// assert!((k.k[(0, 1)] - 0.64 * kappa0(0.64 / 0.8)).abs() < 1e-15);
+/// // k.error bounds the distance to the exact kernel of these f64 inputs; the closed forms
+/// // differ from it by their own roundings. 0.32 = fl(0.8)²/2 to three (the square, the
+/// // literal). For (0, 1): G = fl(0.8)² against 0.64 (three), the argument fl(0.8)/sqrt(G₁₁)
+/// // against fl(0.64/0.8) (five, G₁₁ = fl(0.6)² + fl(0.8)² rounding to 1; κ0's relative
+/// // condition t κ0'/κ0 is 0.53 at 0.8, so three), κ0 (four) and the product: eleven.
+/// let gamma = |n| pai_graphon::tol::gamma(n).unwrap();
+/// assert!((k.k[(0, 0)] - 0.32).abs() <= k.error + gamma(3) * 0.32);
+/// let r = 0.64 * kappa0(0.64 / 0.8);
+/// assert!((k.k[(0, 1)] - r).abs() <= k.error + gamma(11) * r);
 /// ```
 pub fn informative_kernel(
     x_unit: MatRef<'_, f64>,
@@ -567,9 +579,15 @@ pub fn informative_kernel(
 /// let g = KernelGraphon::constant(0.5, 2).unwrap(); // q ≡ 1, c just below 1
 /// let c = pointwise_constant(&g, &[0]).unwrap();
 /// let k = damped_informative_kernel(x.as_ref(), &g, &[0], c).unwrap();
-/// // G_I = 0.36, 0.48, 0.64; the argument is c G_I (q = 1).
-/// assert!((k.k[(0, 0)] - c * 0.36 * kappa0(c * 0.36)).abs() < 1e-15);
-/// assert!((k.k[(0, 1)] - c * 0.48 * kappa0(c * 0.48)).abs() < 1e-15);
+/// // G_I = 0.36, 0.48, 0.64; the argument is c G_I (q = 1). k.error bounds the distance to
+/// // the exact kernel of these f64 inputs; each closed form differs from it by G against its
+/// // literal (three roundings), c G (one), q = fl(0.6)² + fl(0.8)² against 1 (two; these six
+/// // pass through κ0 with relative condition t κ0'/κ0 < 0.3 below 0.5: two), κ0 (four) and
+/// // the last product: eleven.
+/// let g11 = pai_graphon::tol::gamma(11).unwrap();
+/// let (r00, r01) = (c * 0.36 * kappa0(c * 0.36), c * 0.48 * kappa0(c * 0.48));
+/// assert!((k.k[(0, 0)] - r00).abs() <= k.error + g11 * r00);
+/// assert!((k.k[(0, 1)] - r01).abs() <= k.error + g11 * r01);
 /// assert!(damped_informative_kernel(x.as_ref(), &g, &[0], 1.5).is_err());
 /// ```
 pub fn damped_informative_kernel(

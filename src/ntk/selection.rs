@@ -36,8 +36,13 @@ pub(crate) const ROW_CHUNK: usize = 64;
 /// use pai_graphon::ntk::selection::selection_moments;
 /// assert_eq!(selection_moments(0.0).unwrap(), (1.0, 1.0)); // nothing pruned: E w² = 1
 /// let (w, s) = selection_moments(1.0).unwrap();
-/// assert!((w - 0.3173105078629141).abs() < 1e-15);
-/// assert!((s - 0.8012519569012009).abs() < 1e-15); // 2Φ̄(1) + 2φ(1)
+/// // The f64s nearest 2Φ̄(1) and 2Φ̄(1) + 2φ(1) (mpmath, 40 digits), each within u. W is
+/// // 2 normal_sf(1), to SF_RELATIVE_BOUND; φ(1) takes exp (two roundings), π, sqrt and the
+/// // quotient (one each), and the sum one more.
+/// let (sf, g) = (pai_graphon::normal::SF_RELATIVE_BOUND, |n| pai_graphon::tol::gamma(n).unwrap());
+/// let (rw, rs) = (0.3173105078629141, 0.8012519569012008);
+/// assert!((w - rw).abs() <= (sf + g(1)) * rw);
+/// assert!((s - rs).abs() <= (sf + g(7)) * rs);
 /// assert!(selection_moments(-1.0).is_err());
 /// ```
 pub fn selection_moments(c: f64) -> Result<(f64, f64), NtkError> {

@@ -143,7 +143,14 @@ impl LogBlock {
 /// assert!((fit.grand_mean - ln2).abs() <= gamma(6).unwrap() * ln2);
 /// assert!((fit.row_effects[0] + ln2).abs() <= gamma(6).unwrap() * ln2);
 /// assert!(fit.col_effects.iter().all(|c| c.abs() <= gamma(8).unwrap() * ln2));
-/// assert_eq!((fit.zeros_excluded, fit.gaussian_ratio < 1e-28), (0, true));
+/// assert_eq!(fit.zeros_excluded, 0);
+/// // Each residual is −c_j exactly (l − μ and r_i are one computation, or both −μ), and c_j
+/// // = (ln 2 + ln 4)/3 − μ is within 8 u ln 2 of 0 (in units of u ln 2: the column mean 4,
+/// // the logs' 2 + 4 and the sum's 3 divided by 3, plus the quotient's 1; μ 4): the variance is
+/// // 6 c²/2, to γ_8 for the squares, sums and quotients.
+/// let bound = 3.0 * (gamma(9).unwrap() * ln2).powi(2) * (1.0 + gamma(10).unwrap());
+/// let ratio_bound = bound / pai_graphon::taxonomy::fsm::LOG_ABS_GAUSSIAN_VARIANCE;
+/// assert!(fit.gaussian_ratio <= ratio_bound);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnovaFit {
@@ -183,12 +190,15 @@ pub struct AnovaFit {
 /// // An exactly rank-one |S| = φψᵀ: zero residual, effects log φ_i − mean, log ψ_j − mean.
 /// let s = [1.0, -2.0, 4.0, 8.0];
 /// let fit = anova_fit(&s, 2, 2).unwrap();
-/// assert!(fit.residual_variance < 1e-30);
 /// // L = (0, ln 2; ln 4, ln 8), each ln two roundings. μ = (ln 2 + (ln 4 + ln 8))/4 = 1.5 ln 2
 /// // within γ_4; r_1 = (ln 4 + ln 8)/2 − μ = 2.5 ln 2 (γ_3) − 1.5 ln 2 (γ_4), the difference
 /// // exact (Sterbenz): 4γ_4, with ln 2 here γ_2: γ_18. c_0 = ln 4/2 − μ = ln 2 (γ_2) − 1.5 ln 2
 /// // (γ_4), with 0.5 ln 2 here (γ_2): 1.5(γ_2 + γ_4) ≤ γ_9.
 /// let (ln2, gamma) = (2f64.ln(), |n| pai_graphon::tol::gamma(n).unwrap());
+/// // Every rounding followed in units of u ln 2 (μ 5.75, r 7.75 and 14.25, c 8.25 and 12.25,
+/// // the logs 2, 4, 6, the residuals' own 2 at most): each residual is within 40.25 u ln 2 of
+/// // 0, so Σ e² ≤ 4 (γ_41 ln 2)², to γ_8 for the squares, their sum and this bound's rounding.
+/// assert!(fit.residual_variance <= 4.0 * (gamma(41) * ln2).powi(2) * (1.0 + gamma(8)));
 /// assert!((fit.row_effects[1] - ln2).abs() <= gamma(18) * ln2);
 /// assert!((fit.col_effects[0] + 0.5 * ln2).abs() <= gamma(9) * ln2);
 /// ```
@@ -248,7 +258,10 @@ pub fn anova_fit(scores: &[f64], n: usize, d: usize) -> Result<AnovaFit, Error> 
 /// let s = [1.0, 2.0, 5.0, 3.0, 6.0, 7.0, 9.0, 9.0, 9.0];
 /// let c = interaction_contrasts(&s, 3, 3).unwrap();
 /// assert_eq!((c.values.len(), c.skipped), (1, 0));
-/// assert!(c.values[0].abs() < 1e-15); // rows 0 and 1 are proportional: no interaction
+/// // Rows 0 and 1 are proportional: D = ln 1 − ln 2 − ln 3 + ln 6 = 0. The logs err by one ulp
+/// // each (absolute 2u (ln 2 + ln 3 + ln 6) = 4u ln 6), −ln 2 − ln 3 rounds once (u ln 6), the
+/// // last sum once, on a result that small: within γ_6 ln 6.
+/// assert!(c.values[0].abs() <= pai_graphon::tol::gamma(6).unwrap() * 6f64.ln());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Contrasts {

@@ -68,9 +68,15 @@ fn bisect(holds: impl Fn(f64) -> bool) -> (f64, f64) {
 ///
 /// ```
 /// use pai_graphon::taxonomy::synflow::keep_probabilities;
-/// // Equal |a|: every row keeps a fraction ρ.
-/// let (_, q) = keep_probabilities(&[1.0, -1.0, 1.0], 0.25).unwrap();
-/// assert!(q.iter().all(|p| (p - 0.25).abs() < 1e-12));
+/// // Equal |a|: every row keeps a fraction ρ. The bisection ends on adjacent floats τ < τ⁺
+/// // (τ⁺ − τ ≤ ε τ) with mean(τ) ≥ ρ > mean(τ⁺); the mean of three equal tails is one of them
+/// // to γ_2 (a sum, a quotient), each tail is within SF_RELATIVE_BOUND, and the tail's slope
+/// // 2φ is at most sqrt(2/π) over the last step.
+/// use pai_graphon::{normal::SF_RELATIVE_BOUND, tol::gamma};
+/// let (tau, q) = keep_probabilities(&[1.0, -1.0, 1.0], 0.25).unwrap();
+/// let slope = (2.0 / std::f64::consts::PI).sqrt();
+/// let allowance = (2.0 * SF_RELATIVE_BOUND + gamma(4).unwrap()) * 0.25 + slope * f64::EPSILON * tau;
+/// assert!(q.iter().all(|p| (p - 0.25).abs() <= allowance));
 /// assert!(keep_probabilities(&[1.0], 1.5).is_err());
 /// ```
 pub fn keep_probabilities(a: &[f64], rho: f64) -> Result<(f64, Vec<f64>), TaxonomyError> {
