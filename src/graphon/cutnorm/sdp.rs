@@ -430,16 +430,21 @@ fn certified_upper<R: Rng + ?Sized>(
     product(&mut q, a.transpose(), point.u.as_ref(), parallel);
     let s = scalings(&row_norms(p.as_ref()));
     let t = scalings(&row_norms(q.as_ref()));
-    let b = Mat::from_fn(m1, n1, |i, j| s[i] * a[(i, j)] * t[j]);
+    // B̂ column-major, built once (the operator of the matrix-free route takes it without a copy).
+    let b: Vec<f64> = (0..n1)
+        .flat_map(|j| (0..m1).map(move |i| (i, j)))
+        .map(|(i, j)| s[i] * a[(i, j)] * t[j])
+        .collect();
     let t_max = t.iter().copied().fold(0.0, f64::max);
-    let fro = sum_of_squares_upper((0..n1).flat_map(|j| b.col_as_slice(j).iter()), m1 * n1);
+    let fro = sum_of_squares_upper(b.iter(), m1 * n1);
     let gamma2 = tol::gamma(2).unwrap_or(f64::INFINITY);
     let entries = (m1 as f64 * n1 as f64).sqrt();
     let rounding = inflate(
         (gamma2 * next_up(fro.sqrt()) + ETA * (1.0 + t_max) * entries) / (1.0 - gamma2),
         8,
     );
-    let (sigma_b, failure_probability) = sigma_max_upper(b, opts.lanczos_steps, matrix_free, rng);
+    let (sigma_b, failure_probability) =
+        sigma_max_upper(m1, n1, b, opts.lanczos_steps, matrix_free, rng);
     let sigma = next_up(sigma_b + rounding);
     let inverse_square_sum =
         |x: &[f64]| -> f64 { inflate(x.iter().map(|&w| 1.0 / (w * w)).sum::<f64>(), x.len() + 2) };
@@ -467,30 +472,28 @@ fn scalings(w: &[f64]) -> Vec<f64> {
 /// Relative floor of the weights α, β (rows that the point barely uses).
 const SCALING_FLOOR: f64 = 1e-9;
 
-/// A certified upper bound on `‖B‖₂` of the stored matrix `b` (`+∞` when the certificate
-/// fails) and its failure probability. The one spectral step of the SDP bound: the
+/// A certified upper bound on `‖B‖₂` of the stored `rows × cols` column-major matrix `b`
+/// (`+∞` when the certificate fails) and its failure probability. The one spectral step of the SDP bound: the
 /// deterministic Gram + shifted-Cholesky certificate of [`super::spectral_certificate`]
 /// (probability 0), or with `matrix_free` [`spectral_norm_upper`] on `b` (compensated
 /// products, every rounding bounded; holds with probability ≥ 1 − δ over its start vector
 /// drawn from `rng`, δ = [`SpectralOptions`]' default 10⁻⁹). `b` is moved into the operator, not
 /// copied.
 pub(crate) fn sigma_max_upper<R: Rng + ?Sized>(
-    b: Mat<f64>,
+    rows: usize,
+    cols: usize,
+    b: Vec<f64>,
     lanczos_steps: usize,
     matrix_free: bool,
     rng: &mut R,
 ) -> (f64, f64) {
     if !matrix_free {
-        return (spectral_certificate(&b, lanczos_steps, rng).op_upper, 0.0);
+        let mat = Mat::from_fn(rows, cols, |i, j| b[j * rows + i]);
+        drop(b);
+        return (spectral_certificate(&mat, lanczos_steps, rng).op_upper, 0.0);
     }
-    let (m1, n1) = (b.nrows(), b.ncols());
-    let mut data = Vec::with_capacity(m1 * n1);
-    for j in 0..n1 {
-        data.extend_from_slice(b.col_as_slice(j));
-    }
-    drop(b);
     let options = SpectralOptions::default();
-    let bound = DenseOperator::from_column_major(m1, n1, data)
+    let bound = DenseOperator::from_column_major(rows, cols, b)
         .and_then(|op| spectral_norm_upper(&op, &options, rng));
     match bound {
         Ok(bound) => (bound.upper, bound.failure_probability),
