@@ -574,7 +574,8 @@ mod tests {
 
     /// The large-scale route (parallel blocked products, the stop on the estimated gap) on a
     /// 700 × 600 matrix: the same bits with 1 and 2 threads, a stop on the gap well before the
-    /// rise tolerance 0 would stop, and a certificate that contains the feasible value.
+    /// rise tolerance 0 would stop, and a certificate that contains the feasible value, also
+    /// from a point stopped after two iterations (then not converged).
     #[test]
     fn large_route_is_thread_independent_and_certifies() {
         let mut rng = MasterSeed::default().stream("test/sdp/large");
@@ -603,6 +604,14 @@ mod tests {
         assert_eq!((c1.upper, c1.sigma), (c2.upper, c2.sigma));
         assert!(p1.converged && p1.iterations < 1000, "{}", p1.iterations);
         assert!(c1.upper >= p1.objective / 4.0);
+        // Stopped after two iterations: not converged, and still a bound on the SDP value,
+        // hence above the converged point's feasible value (looser than c1).
+        let mut r = MasterSeed::default().stream("test/sdp/large/start");
+        let early = solve(b.as_ref(), 32, 2, 0.0, true, &mut r);
+        let opts = CutNormOptions::default();
+        let loose = certified_upper(b.as_ref(), &early, e, &opts, false, true, &mut r);
+        assert!(!early.converged && early.iterations == 2);
+        assert!(loose.upper >= p1.objective / 4.0 && loose.upper > c1.upper);
     }
 
     /// The certificate holds at any point: from one alternating step at rank 1 or 2, and from
