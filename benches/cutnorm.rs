@@ -9,8 +9,9 @@
 //! `cargo bench --bench cutnorm` runs n = 1000, 2000, 4096; `-- big` adds 16384 (dense: A and its
 //! bordered copy take 2 GiB each; the certificate is then matrix-free) and `-- n=<n>` runs one
 //! width. When `$PAI_BENCH_PYTHON` names an interpreter that imports the `cutnorm` package
-//! (uncertified; Alon–Naor via a low-rank Wen–Yin solve), its time on the same matrix (written to a
-//! temporary .npy) is printed beside ours.
+//! (uncertified; Alon–Naor via a low-rank Wen–Yin solve), its time on the same matrix (written to
+//! a temporary raw f64 file; after a 64 × 64 warm-up call, so numba's compilation is not timed) is
+//! printed beside ours.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -69,6 +70,7 @@ fn python_seconds(a: &Mat<f64>) -> Option<f64> {
     let script = "import sys, time, numpy as np\n\
                   from cutnorm import compute_cutnorm\n\
                   n = int(sys.argv[2]); a = np.fromfile(sys.argv[1], dtype='<f8').reshape(n, n)\n\
+                  w = np.random.default_rng(0).random((64, 64)); compute_cutnorm(w, np.zeros_like(w))\n\
                   t = time.time(); r = compute_cutnorm(a, np.zeros_like(a))\n\
                   print('python-cutnorm', time.time() - t, r[0], r[1])";
     let out = Command::new(python)
