@@ -40,7 +40,7 @@
 //! 0.81, the lower bound's sweeps 0.70. From a shorter side of 4096 on (the large-scale route,
 //! `sdp` module) the solver stops on its estimated gap (60–80 iterations at 4096 instead of
 //! ≈ 150), its products run on both cores, and the spectral Gram is skipped: `benches/cutnorm.rs`
-//! measured 15.6 s CPU at 4096 (upper ÷ lower 1.164), of which about half is the solver.
+//! measured 15.6–16.4 s CPU (12.0 s wall) at 4096, upper ÷ lower 1.164.
 //!
 //! [`cut_norm_exact`] enumerates the subsets of the shorter side (at most 20) in exact integer
 //! arithmetic; it is the oracle of the tests. [`cut_norm_hoeffding_bound`] is the high-probability
