@@ -34,6 +34,14 @@
 //! At 4000 the SDP part (solver, 159 iterations at rank 32, and the Gram certificate of the
 //! scaled matrix) took 139 s of the 197 s on that shared machine.
 //!
+//! Profiled on one Figure-1 mask's `M − P`-like matrix (busy machine; wall seconds per phase):
+//! at n = 2000 the spectral Gram certificate 0.58, the SDP solver 3.82 (141 iterations, each two
+//! rank-32 products at ≈ 19 GFLOP/s: the products are the cost, not overhead), its certificate
+//! 0.81, the lower bound's sweeps 0.70. From a shorter side of 4096 on (the large-scale route,
+//! `sdp` module) the solver stops on its estimated gap (60–80 iterations at 4096 instead of
+//! ≈ 150), its products run on both cores, and the spectral Gram is skipped: `benches/cutnorm.rs`
+//! measured 15.6–16.4 s CPU (12.0 s wall) at 4096, upper ÷ lower 1.164.
+//!
 //! [`cut_norm_exact`] enumerates the subsets of the shorter side (at most 20) in exact integer
 //! arithmetic; it is the oracle of the tests. [`cut_norm_hoeffding_bound`] is the high-probability
 //! bound on the cut norm of a matrix of independent centred entries, reused by the convergence
@@ -164,7 +172,8 @@ pub struct CutNormOptions {
     /// factorisation of the shorter side, `O(m n min(m, n))`). Without it, `upper` is the L¹
     /// bound and the singular-vector starts are skipped. It is skipped as well when the shorter
     /// side exceeds [`crate::linalg::MAX_DENSE_ORDER`] (the Gram matrix would not fit in
-    /// memory): then `certificate_trials` is 0 and `upper_spectral` is `+∞`.
+    /// memory), and from a shorter side of 4096 on when `sdp` is on (the SDP bound is 3-4 times
+    /// tighter at the same cost): then `certificate_trials` is 0 and `upper_spectral` is `+∞`.
     pub spectral: bool,
     /// Whether to compute the Alon–Naor SDP bound (`upper_sdp`, TOOL-8) and use its
     /// random-hyperplane roundings as starts of the lower bound.
@@ -213,6 +222,8 @@ impl Default for CutNormOptions {
 /// assert!(c.upper >= 0.25 && c.upper_spectral >= 1.0 && c.upper_l1 >= 1.0);
 /// // The SDP bound is tight here: within 10⁻³ of 1/4, and its solver met its tolerance.
 /// assert!(c.upper_sdp >= 0.25 && c.upper_sdp < 0.25 * 1.001 && c.sdp_converged);
+/// // Below 16384 rows the SDP certificate is deterministic.
+/// assert_eq!(c.sdp_failure_probability, 0.0);
 /// assert!(matches!(c.sign, CutSign::Positive | CutSign::Negative));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -255,6 +266,13 @@ pub struct CutNormInterval {
     /// Whether the SDP solver met its tolerance before `sdp_max_iterations` (the bound is
     /// certified either way; a non-converged one is looser).
     pub sdp_converged: bool,
+    /// The probability that `upper_sdp` (hence possibly `upper`) is not a bound: 0 when its
+    /// spectral step is the deterministic Gram + Cholesky certificate (shorter side up to
+    /// [`crate::linalg::MAX_DENSE_ORDER`]), δ = 10⁻⁹ above, where the matrix-free certificate
+    /// holds with probability ≥ 1 − δ over its start vector drawn from the caller's seeded
+    /// stream (theory/toolbox.md, "The SDP certificate"). `lower` and the other upper bounds are
+    /// deterministic.
+    pub sdp_failure_probability: f64,
 }
 
 /// The certified cut-norm interval of `a`, normalised by `m n`.
@@ -329,7 +347,10 @@ fn cut_norm_in_range<R: Rng + ?Sized>(
     let upper_l1 = next_up(abs_sum / mn);
     // The Gram matrix of the shorter side is dense: beyond MAX_DENSE_ORDER it is not formed
     // (memory) and the upper bound is the L¹ one, as with `spectral: false`.
-    let spectral = if opts.spectral && m.min(n) <= MAX_DENSE_ORDER {
+    // At sdp::LARGE_ORDER and above, with the SDP bound on, the spectral bound (a second Gram
+    // matrix, as costly as the SDP's certificate and 3-4 times looser than it) is skipped.
+    let large = m.min(n) >= sdp::LARGE_ORDER;
+    let spectral = if opts.spectral && m.min(n) <= MAX_DENSE_ORDER && !(large && opts.sdp) {
         spectral_certificate(&a, opts.lanczos_steps, rng)
     } else {
         Spectral::skipped()
@@ -346,7 +367,7 @@ fn cut_norm_in_range<R: Rng + ?Sized>(
     };
     let singular = spectral.left.as_deref().zip(spectral.right.as_deref());
     let rounded = (sdp.rows.as_slice(), sdp.cols.as_slice());
-    let (best, sweeps) = search_cut(&a, opts, singular, rounded, rng);
+    let (best, sweeps) = search_cut(&a, opts, singular, rounded, large, rng);
     let (lower, attained_sum) = certified_lower(&a, &best, abs_sum);
     // ‖A‖_□ ≤ max|A_ij| exactly: the bound that stays finite when Σ|A| rounds up to ∞.
     let max_abs = max_abs(a.as_ref());
@@ -368,6 +389,7 @@ fn cut_norm_in_range<R: Rng + ?Sized>(
         sdp_sigma: sdp.sigma,
         sdp_iterations: sdp.iterations,
         sdp_converged: sdp.converged,
+        sdp_failure_probability: sdp.failure_probability,
     })
 }
 
@@ -924,8 +946,14 @@ fn search_cut<R: Rng + ?Sized>(
     opts: &CutNormOptions,
     singular: Option<(&[f64], &[f64])>,
     rounded: (&[Vec<bool>], &[Vec<bool>]),
+    parallel: bool,
     rng: &mut R,
 ) -> (BestCut, usize) {
+    let product = |a: MatRef<'_, f64>, b: MatRef<'_, f64>| {
+        let mut out = Mat::<f64>::zeros(a.nrows(), b.ncols());
+        sdp::product(&mut out, a, b, parallel);
+        out
+    };
     let (m, n) = (a.nrows(), a.ncols());
     let mut row_sets = vec![vec![true; m]];
     let mut col_sets = vec![vec![true; n]];
@@ -1023,12 +1051,6 @@ fn best_response(sums: &[f64], sign: CutSign) -> (Vec<bool>, f64) {
 fn indicators(sets: &[Vec<bool>]) -> Mat<f64> {
     let len = sets.first().map_or(0, Vec::len);
     Mat::from_fn(len, sets.len(), |i, t| if sets[t][i] { 1.0 } else { 0.0 })
-}
-
-fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
-    let mut out = Mat::<f64>::zeros(a.nrows(), b.ncols());
-    matmul(out.as_mut(), Accum::Replace, a, b, 1.0);
-    out
 }
 
 /// Re-evaluate `Σ_{S×T} A_ij` as `Σ_{j∈T} (Σ_{i∈S} A_ij)`: every term meets at most

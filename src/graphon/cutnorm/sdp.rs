@@ -15,16 +15,44 @@
 //!    point, converged or not.
 //!
 //! The spectral step is one function, [`sigma_max_upper`]: a certified upper bound on `‖B̂‖₂`
-//! of the computed matrix. Today it is the crate's Gram + shifted-Cholesky certificate
-//! (shorter side ≤ [`crate::linalg::MAX_DENSE_ORDER`]); a matrix-free certificate can replace
-//! it without touching the rest.
+//! of the computed matrix. Up to a shorter side of [`crate::linalg::MAX_DENSE_ORDER`] it is the
+//! crate's deterministic Gram + shifted-Cholesky certificate (the cheaper one there: `k²L`
+//! flops at gemm speed against the matrix-free route's 380 compensated products); above, where
+//! the Gram matrix would not fit, the matrix-free [`crate::linalg::spectral_norm_upper`]
+//! (probabilistic: the bound holds with probability ≥ 1 − δ, δ = 10⁻⁹, over its seeded start
+//! vector; reported as the interval's `sdp_failure_probability`).
+//!
+//! From a shorter side of [`LARGE_ORDER`] on, the solver takes its large-scale route (below it
+//! nothing changes, bit for bit): the products with A' run in parallel over fixed row blocks
+//! (the partition does not depend on the thread count, so the bits do not either), and the
+//! ascent stops once its *estimated* duality gap `σ̃ sqrt(Σ s⁻² Σ t⁻²) / objective − 1` is below
+//! [`GAP_TOLERANCE`] (σ̃ from a few warm-started Lanczos steps on BᵀB; an estimate that only decides
+//! when to stop: the certificate afterwards is rigorous whatever it says).
 
 use super::{spectral_certificate, CutNormOptions};
 use crate::linalg::{inflate, matmul, next_up, sum_of_squares_upper, ETA, MAX_DENSE_ORDER};
+use crate::linalg::{spectral_norm_upper, DenseOperator, SpectralOptions};
 use crate::seed::uniform_open01;
 use crate::tol;
 use faer::{Accum, Mat, MatRef};
 use rand::Rng;
+use rayon::prelude::*;
+
+/// The shorter side of A from which the solver takes its large-scale route (parallel blocked
+/// products, the stop on the estimated gap). Every width of today's claims (CONV-2 ends at
+/// 4000) stays below it, so their outputs are unchanged.
+pub(crate) const LARGE_ORDER: usize = 4096;
+/// The large-scale route stops when the estimated gap falls below this (relative): the
+/// certified bound then exceeds the feasible value by about this much plus the certificate's
+/// own overhead (≈ 10⁻⁴).
+pub(crate) const GAP_TOLERANCE: f64 = 0.005;
+/// Iterations between two estimates of the gap (each costs [`LANCZOS_STEPS`] pairs of
+/// matrix-vector products, about half of one rank-32 iteration's block products).
+const GAP_CHECK_EVERY: usize = 10;
+/// Lanczos steps on `BᵀB` per estimate of σ (warm-started from the last Ritz vector).
+const LANCZOS_STEPS: usize = 12;
+/// Rows of A' (or of A'ᵀ) per parallel task of the large-scale products.
+const PRODUCT_ROWS: usize = 512;
 
 /// What the SDP route found: a certified upper bound, the solver's state, and the cuts of A
 /// read off by random-hyperplane rounding (starts for the lower bound).
@@ -38,8 +66,11 @@ pub(super) struct SdpBound {
     pub sigma: f64,
     /// Alternating iterations run.
     pub iterations: usize,
-    /// Whether the relative increase of the objective fell below the tolerance.
+    /// Whether the relative increase of the objective fell below the tolerance (or, on the
+    /// large-scale route, the estimated gap below [`GAP_TOLERANCE`]).
     pub converged: bool,
+    /// `P(upper is not a bound)`: 0 for the deterministic certificate, δ for the matrix-free one.
+    pub failure_probability: f64,
     /// Row sets of A from the roundings.
     pub rows: Vec<Vec<bool>>,
     /// Column sets of A from the roundings.
@@ -54,6 +85,7 @@ impl SdpBound {
             sigma: f64::INFINITY,
             iterations: 0,
             converged: false,
+            failure_probability: 0.0,
             rows: Vec::new(),
             cols: Vec::new(),
         }
@@ -70,21 +102,29 @@ pub(super) fn sdp_bound<R: Rng + ?Sized>(
     let (m, n) = (a.nrows(), a.ncols());
     let (bordered, border_error) = bordered(a, abs_sum);
     let rank = burer_monteiro_rank(m + 1, n + 1, opts.sdp_rank);
+    let large = m.min(n) >= LARGE_ORDER;
     let point = solve(
         bordered.as_ref(),
         rank,
         opts.sdp_max_iterations,
         opts.sdp_tolerance,
+        large,
         rng,
     );
     let (rows, cols) = hyperplane_cuts(&point, opts.sdp_roundings, rng);
     let mn = (m * n) as f64;
     let primal = point.objective / (4.0 * mn);
-    let (upper, sigma) = if (m + 1).min(n + 1) <= MAX_DENSE_ORDER {
-        certified_upper(bordered.as_ref(), &point, border_error, opts, rng)
-    } else {
-        (f64::INFINITY, f64::INFINITY)
-    };
+    let matrix_free = (m + 1).min(n + 1) > MAX_DENSE_ORDER;
+    let cert = certified_upper(
+        bordered.as_ref(),
+        &point,
+        border_error,
+        opts,
+        matrix_free,
+        large,
+        rng,
+    );
+    let (upper, sigma) = (cert.upper, cert.sigma);
     // NaN (an overflow met on the way) certifies nothing: +∞.
     let or_infinite = |x: f64| if x >= 0.0 { x } else { f64::INFINITY };
     SdpBound {
@@ -93,6 +133,7 @@ pub(super) fn sdp_bound<R: Rng + ?Sized>(
         sigma: or_infinite(sigma),
         iterations: point.iterations,
         converged: point.converged,
+        failure_probability: cert.failure_probability,
         rows,
         cols,
     }
@@ -146,12 +187,14 @@ struct Point {
 /// The alternating ascent from a random V (Gaussian rows, normalised, from `rng`). Each
 /// iteration sets `U = rownorm(A'V)` then `V = rownorm(A'ᵀU)`; the objective after it,
 /// `Σ_j ‖(A'ᵀU)_j‖`, never decreases in exact arithmetic. Stops when it rises by less than
-/// `tolerance` relatively, or after `max_iterations` (then `converged` is false).
+/// `tolerance` relatively, or after `max_iterations` (then `converged` is false); on the
+/// `large` route also when the estimated gap ([`estimated_gap`]) is below [`GAP_TOLERANCE`].
 fn solve<R: Rng + ?Sized>(
     a: MatRef<'_, f64>,
     rank: usize,
     max_iterations: usize,
     tolerance: f64,
+    large: bool,
     rng: &mut R,
 ) -> Point {
     let (m1, n1) = (a.nrows(), a.ncols());
@@ -161,18 +204,27 @@ fn solve<R: Rng + ?Sized>(
     let mut p = Mat::<f64>::zeros(m1, rank);
     let mut q = Mat::<f64>::zeros(n1, rank);
     let (mut objective, mut iterations, mut converged) = (0.0f64, 0, false);
+    // The power iteration's vector, kept between estimates of the gap (a warm start).
+    let mut top: Vec<f64> = if large {
+        (0..a.ncols()).map(|_| gaussian(rng)).collect()
+    } else {
+        Vec::new()
+    };
     while iterations < max_iterations {
         iterations += 1;
-        matmul(p.as_mut(), Accum::Replace, a, v.as_ref(), 1.0);
+        product(&mut p, a, v.as_ref(), large);
         set_normalised_rows(&mut u, &p);
-        matmul(q.as_mut(), Accum::Replace, a.transpose(), u.as_ref(), 1.0);
+        product(&mut q, a.transpose(), u.as_ref(), large);
         let next = set_normalised_rows(&mut v, &q);
         if !next.is_finite() {
             break; // an overflowing product: the certificate below reports +∞
         }
         let rise = next - objective;
         objective = objective.max(next);
-        if rise <= tolerance * objective.abs() {
+        let small_gap = large
+            && iterations % GAP_CHECK_EVERY == 0
+            && estimated_gap(a, &p, &q, next, &mut top) <= GAP_TOLERANCE;
+        if rise <= tolerance * objective.abs() || small_gap {
             converged = true;
             break;
         }
@@ -184,6 +236,102 @@ fn solve<R: Rng + ?Sized>(
         iterations,
         converged,
     }
+}
+
+/// `dst = a b`: one sequential faer product, or (`parallel`) one per block of
+/// [`PRODUCT_ROWS`] rows of `a` on rayon's pool. The blocks do not depend on the thread count,
+/// so neither do the bits.
+pub(super) fn product(dst: &mut Mat<f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, parallel: bool) {
+    let rows = a.nrows();
+    if !parallel || rows <= PRODUCT_ROWS {
+        matmul(dst.as_mut(), Accum::Replace, a, b, 1.0);
+        return;
+    }
+    let blocks: Vec<Mat<f64>> = (0..rows.div_ceil(PRODUCT_ROWS))
+        .into_par_iter()
+        .map(|block| {
+            let r0 = block * PRODUCT_ROWS;
+            let len = PRODUCT_ROWS.min(rows - r0);
+            let mut out = Mat::<f64>::zeros(len, b.ncols());
+            matmul(out.as_mut(), Accum::Replace, a.subrows(r0, len), b, 1.0);
+            out
+        })
+        .collect();
+    for (block, out) in blocks.iter().enumerate() {
+        dst.as_mut()
+            .subrows_mut(block * PRODUCT_ROWS, out.nrows())
+            .copy_from(out);
+    }
+}
+
+/// `σ̃ sqrt(Σ‖p_i‖ Σ‖q_j‖) / objective − 1`: the gap the certificate would show at scalings
+/// `s_i = ‖p_i‖^(−1/2)`, `t_j = ‖q_j‖^(−1/2)` ([`scalings`]; `Σ s⁻² = Σ‖p_i‖` up to the floor),
+/// with `σ̃² ≤ ‖B‖₂²` the top Ritz value of [`LANCZOS_STEPS`] Lanczos steps on `BᵀB`
+/// (`B = diag(s) A' diag(t)`, full reorthogonalisation) from `top`, which is replaced by the
+/// Ritz vector (a warm start for the next estimate). Not a bound (σ̃ is from below): it only
+/// decides when the solver stops.
+fn estimated_gap(
+    a: MatRef<'_, f64>,
+    p: &Mat<f64>,
+    q: &Mat<f64>,
+    objective: f64,
+    top: &mut Vec<f64>,
+) -> f64 {
+    let s = scalings(&row_norms(p.as_ref()));
+    let t = scalings(&row_norms(q.as_ref()));
+    let (m1, n1) = (a.nrows(), a.ncols());
+    let (mut y, mut z) = (Mat::<f64>::zeros(m1, 1), Mat::<f64>::zeros(n1, 1));
+    let mut gram = |x: &[f64]| -> Vec<f64> {
+        let tx = Mat::from_fn(n1, 1, |j, _| t[j] * x[j]);
+        product(&mut y, a, tx.as_ref(), true);
+        let ssy = Mat::from_fn(m1, 1, |i, _| s[i] * s[i] * y[(i, 0)]);
+        product(&mut z, a.transpose(), ssy.as_ref(), true);
+        (0..n1).map(|j| t[j] * z[(j, 0)]).collect()
+    };
+    let Some((sigma2, ritz)) = lanczos(&mut gram, top, LANCZOS_STEPS) else {
+        return f64::INFINITY;
+    };
+    *top = ritz;
+    let inverse_squares = |w: &[f64]| w.iter().map(|&x| 1.0 / (x * x)).sum::<f64>();
+    sigma2.max(0.0).sqrt() * (inverse_squares(&s) * inverse_squares(&t)).sqrt() / objective - 1.0
+}
+
+/// The top Ritz pair of `steps` Lanczos steps on the symmetric operator `apply` from `start`,
+/// with full reorthogonalisation (twice); `None` for a zero or non-finite start.
+fn lanczos(
+    apply: &mut dyn FnMut(&[f64]) -> Vec<f64>,
+    start: &[f64],
+    steps: usize,
+) -> Option<(f64, Vec<f64>)> {
+    let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
+    let norm = dot(start, start).sqrt();
+    if !(norm > 0.0 && norm.is_finite()) {
+        return None;
+    }
+    let mut basis = vec![start.iter().map(|x| x / norm).collect::<Vec<f64>>()];
+    let (mut alphas, mut betas) = (Vec::new(), Vec::new());
+    for _ in 0..steps {
+        let mut w = apply(basis.last()?);
+        alphas.push(dot(basis.last()?, &w));
+        for _ in 0..2 {
+            for b in &basis {
+                let c = dot(b, &w);
+                w.iter_mut().zip(b).for_each(|(wi, bi)| *wi -= c * bi);
+            }
+        }
+        let beta = dot(&w, &w).sqrt();
+        if beta.is_nan() || beta <= 1e-12 * alphas.last()?.abs() || !beta.is_finite() {
+            break;
+        }
+        betas.push(beta);
+        basis.push(w.iter().map(|x| x / beta).collect());
+    }
+    let (theta, y) = super::ritz_top(&alphas, &betas)?;
+    let mut ritz = vec![0.0; start.len()];
+    for (yi, b) in y.iter().zip(&basis) {
+        ritz.iter_mut().zip(b).for_each(|(r, bi)| *r += yi * bi);
+    }
+    Some((theta, ritz))
 }
 
 /// `x_i = p_i / ‖p_i‖` for every row with `‖p_i‖ > 0` (other rows keep their value, or become
@@ -250,8 +398,19 @@ fn hyperplane_cuts<R: Rng + ?Sized>(
     (sides(&point.u), sides(&point.v))
 }
 
+/// What [`certified_upper`] certifies.
+struct Certificate {
+    /// `↑( σ sqrt(Σ s_i⁻² Σ t_j⁻²) + e ) / 4`, the bound on `Σ_{S×T}` (not normalised).
+    upper: f64,
+    /// The certified `σ ≥ ‖B‖₂`.
+    sigma: f64,
+    /// 0 (Gram + Cholesky) or δ (matrix-free).
+    failure_probability: f64,
+}
+
 /// `↑( σ sqrt(Σ s_i⁻² Σ t_j⁻²) + e ) / 4`, the certified bound on `Σ_{S×T}` (not normalised),
-/// and σ. The scalings come from the point; `B̂ = fl(fl(s_i Â'_ij) t_j)` differs from
+/// and σ (matrix-free when `matrix_free`; products in parallel blocks when `parallel`). The
+/// scalings come from the point; `B̂ = fl(fl(s_i Â'_ij) t_j)` differs from
 /// `B = diag(s) Â' diag(t)` by at most `γ_2 |B_ij| + η (1 + t_j)` per entry, so
 /// `‖B − B̂‖₂ ≤ ‖B − B̂‖_F ≤ (γ_2 ‖B̂‖_F + η (1 + max t) sqrt(m'n')) / (1 − γ_2)`.
 fn certified_upper<R: Rng + ?Sized>(
@@ -259,37 +418,43 @@ fn certified_upper<R: Rng + ?Sized>(
     point: &Point,
     border_error: f64,
     opts: &CutNormOptions,
+    matrix_free: bool,
+    parallel: bool,
     rng: &mut R,
-) -> (f64, f64) {
+) -> Certificate {
     let (m1, n1) = (a.nrows(), a.ncols());
     let rank = point.u.ncols();
     let mut p = Mat::<f64>::zeros(m1, rank);
-    matmul(p.as_mut(), Accum::Replace, a, point.v.as_ref(), 1.0);
+    product(&mut p, a, point.v.as_ref(), parallel);
     let mut q = Mat::<f64>::zeros(n1, rank);
-    matmul(
-        q.as_mut(),
-        Accum::Replace,
-        a.transpose(),
-        point.u.as_ref(),
-        1.0,
-    );
+    product(&mut q, a.transpose(), point.u.as_ref(), parallel);
     let s = scalings(&row_norms(p.as_ref()));
     let t = scalings(&row_norms(q.as_ref()));
-    let b = Mat::from_fn(m1, n1, |i, j| s[i] * a[(i, j)] * t[j]);
+    // B̂ column-major, built once (the operator of the matrix-free route takes it without a copy).
+    let b: Vec<f64> = (0..n1)
+        .flat_map(|j| (0..m1).map(move |i| (i, j)))
+        .map(|(i, j)| s[i] * a[(i, j)] * t[j])
+        .collect();
     let t_max = t.iter().copied().fold(0.0, f64::max);
-    let fro = sum_of_squares_upper((0..n1).flat_map(|j| b.col_as_slice(j).iter()), m1 * n1);
+    let fro = sum_of_squares_upper(b.iter(), m1 * n1);
     let gamma2 = tol::gamma(2).unwrap_or(f64::INFINITY);
     let entries = (m1 as f64 * n1 as f64).sqrt();
     let rounding = inflate(
         (gamma2 * next_up(fro.sqrt()) + ETA * (1.0 + t_max) * entries) / (1.0 - gamma2),
         8,
     );
-    let sigma = next_up(sigma_max_upper(b.as_ref(), opts.lanczos_steps, rng) + rounding);
+    let (sigma_b, failure_probability) =
+        sigma_max_upper(m1, n1, b, opts.lanczos_steps, matrix_free, rng);
+    let sigma = next_up(sigma_b + rounding);
     let inverse_square_sum =
         |x: &[f64]| -> f64 { inflate(x.iter().map(|&w| 1.0 / (w * w)).sum::<f64>(), x.len() + 2) };
     let weights = next_up(inverse_square_sum(&s) * inverse_square_sum(&t));
     let sdp = next_up(next_up(sigma * next_up(weights.sqrt())) + border_error);
-    (next_up(sdp / 4.0), sigma)
+    Certificate {
+        upper: next_up(sdp / 4.0),
+        sigma,
+        failure_probability,
+    }
 }
 
 /// `s_i = 1 / sqrt(max(w_i, floor))`, `floor = 10⁻⁹ · mean(w)` (or 1 if every w is 0): any
@@ -307,15 +472,34 @@ fn scalings(w: &[f64]) -> Vec<f64> {
 /// Relative floor of the weights α, β (rows that the point barely uses).
 const SCALING_FLOOR: f64 = 1e-9;
 
-/// A certified upper bound on `‖B‖₂` of the stored matrix `b` (`+∞` when the certificate
-/// fails). The one spectral step of the SDP bound: the Gram + shifted-Cholesky certificate
-/// of [`super::spectral_certificate`] today; a matrix-free certificate can take its place.
+/// A certified upper bound on `‖B‖₂` of the stored `rows × cols` column-major matrix `b`
+/// (`+∞` when the certificate fails) and its failure probability. The one spectral step of the SDP bound: the
+/// deterministic Gram + shifted-Cholesky certificate of [`super::spectral_certificate`]
+/// (probability 0), or with `matrix_free` [`spectral_norm_upper`] on `b` (compensated
+/// products, every rounding bounded; holds with probability ≥ 1 − δ over its start vector
+/// drawn from `rng`, δ = [`SpectralOptions`]' default 10⁻⁹). `b` is moved into the operator, not
+/// copied.
 pub(crate) fn sigma_max_upper<R: Rng + ?Sized>(
-    b: MatRef<'_, f64>,
+    rows: usize,
+    cols: usize,
+    b: Vec<f64>,
     lanczos_steps: usize,
+    matrix_free: bool,
     rng: &mut R,
-) -> f64 {
-    spectral_certificate(&b.to_owned(), lanczos_steps, rng).op_upper
+) -> (f64, f64) {
+    if !matrix_free {
+        let mat = Mat::from_fn(rows, cols, |i, j| b[j * rows + i]);
+        drop(b);
+        return (spectral_certificate(&mat, lanczos_steps, rng).op_upper, 0.0);
+    }
+    let options = SpectralOptions::default();
+    let bound = DenseOperator::from_column_major(rows, cols, b)
+        .and_then(|op| spectral_norm_upper(&op, &options, rng));
+    match bound {
+        Ok(bound) => (bound.upper, bound.failure_probability),
+        // No certificate: +∞, which is a bound with probability 1.
+        Err(_) => (f64::INFINITY, 0.0),
+    }
 }
 
 #[cfg(test)]
@@ -348,10 +532,86 @@ mod tests {
         let mut last = f64::NEG_INFINITY;
         for iterations in 1..12 {
             let mut r = MasterSeed::default().stream("test/sdp/ascent/start");
-            let p = solve(a.as_ref(), 6, iterations, 0.0, &mut r);
+            let p = solve(a.as_ref(), 6, iterations, 0.0, false, &mut r);
             assert!(p.objective >= last, "{} < {last}", p.objective);
             last = p.objective;
         }
+    }
+
+    /// The matrix-free certificate (used above MAX_DENSE_ORDER) forced on small matrices: it
+    /// certifies the exact cut norm (as rationals) and reports δ = 10⁻⁹; the deterministic one
+    /// reports 0. (Its tightness is the krylov module's concern; here σ is printed beside the
+    /// Gram + Cholesky σ of the same point.)
+    #[test]
+    fn matrix_free_certificate_certifies() {
+        let mut rng = MasterSeed::default().stream("test/sdp/matrix-free");
+        let opts = CutNormOptions::default();
+        for case in 0..12 {
+            let (m, n) = (2 + case % 9, 3 + (case * 7) % 13);
+            let a = Mat::from_fn(m, n, |_, _| 2.0 * uniform_open01(&mut rng) - 1.0);
+            let exact = super::super::cut_norm_exact_rational(a.as_ref()).unwrap();
+            let abs_sum = super::super::abs_sum_upper(&a).unwrap();
+            let (b, e) = bordered(&a, abs_sum);
+            let rank = burer_monteiro_rank(m + 1, n + 1, opts.sdp_rank);
+            let point = solve(b.as_ref(), rank, 1000, opts.sdp_tolerance, false, &mut rng);
+            let mut certify = |matrix_free| {
+                certified_upper(b.as_ref(), &point, e, &opts, matrix_free, false, &mut rng)
+            };
+            let (gram, free) = (certify(false), certify(true));
+            assert_eq!(
+                (gram.failure_probability, free.failure_probability),
+                (0.0, 1e-9)
+            );
+            let mn = (m * n) as f64;
+            let upper = num_rational::BigRational::from_float(next_up(free.upper / mn)).unwrap();
+            assert!(upper >= exact, "case {case}: {} < {exact}", free.upper / mn);
+            println!(
+                "case {case}: σ matrix-free {} / Gram {}",
+                free.sigma, gram.sigma
+            );
+        }
+    }
+
+    /// The large-scale route (parallel blocked products, the stop on the estimated gap) on a
+    /// 700 × 600 matrix: the same bits with 1 and 2 threads, a stop on the gap well before the
+    /// rise tolerance 0 would stop, and a certificate that contains the feasible value, also
+    /// from a point stopped after two iterations (then not converged).
+    #[test]
+    fn large_route_is_thread_independent_and_certifies() {
+        let mut rng = MasterSeed::default().stream("test/sdp/large");
+        let a = Mat::from_fn(700, 600, |i, j| {
+            let p = 0.1 + 0.8 * (i + j) as f64 / 1300.0;
+            f64::from(u8::from(uniform_open01(&mut rng) < p)) - p
+        });
+        let abs_sum = super::super::abs_sum_upper(&a).unwrap();
+        let (b, e) = bordered(&a, abs_sum);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut r = MasterSeed::default().stream("test/sdp/large/start");
+                let point = solve(b.as_ref(), 32, 1000, 0.0, true, &mut r);
+                let opts = CutNormOptions::default();
+                let cert = certified_upper(b.as_ref(), &point, e, &opts, false, true, &mut r);
+                (point, cert)
+            })
+        };
+        let ((p1, c1), (p2, c2)) = (run(1), run(2));
+        assert_eq!(p1.u, p2.u);
+        assert_eq!(p1.v, p2.v);
+        assert_eq!((c1.upper, c1.sigma), (c2.upper, c2.sigma));
+        assert!(p1.converged && p1.iterations < 1000, "{}", p1.iterations);
+        assert!(c1.upper >= p1.objective / 4.0);
+        // Stopped after two iterations: not converged, and still a bound on the SDP value,
+        // hence above the converged point's feasible value (looser than c1).
+        let mut r = MasterSeed::default().stream("test/sdp/large/start");
+        let early = solve(b.as_ref(), 32, 2, 0.0, true, &mut r);
+        let opts = CutNormOptions::default();
+        let loose = certified_upper(b.as_ref(), &early, e, &opts, false, true, &mut r);
+        assert!(!early.converged && early.iterations == 2);
+        assert!(loose.upper >= p1.objective / 4.0 && loose.upper > c1.upper);
     }
 
     /// The certificate holds at any point: from one alternating step at rank 1 or 2, and from
