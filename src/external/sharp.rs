@@ -345,25 +345,22 @@ impl Counts {
         }
     }
 
-    /// Adds row `i`'s row, block and level counts, given the sum of its counts over any column
-    /// range `lo..hi` (`edges`: the column blocks' first columns and d).
-    fn add_row(
-        &mut self,
-        m: &Moments,
-        i: usize,
-        edges: &[usize],
-        sum: impl Fn(usize, usize) -> u64,
-    ) {
-        let d = m.col_mean.len();
-        self.rows[i] += sum(0, d);
+    /// Adds row `i`'s row, block and level counts, given `prefix(j)`, the row's count in
+    /// columns `0..j` (`edges`: the column blocks' first columns, then d).
+    fn add_row(&mut self, m: &Moments, i: usize, edges: &[usize], prefix: impl Fn(usize) -> u64) {
+        self.rows[i] += prefix(m.col_mean.len());
         let a = block_of(i, m.row_mean.len(), m.row_blocks) * m.col_blocks;
-        for (b, w) in edges.windows(2).enumerate() {
-            self.blocks[a + b] += sum(w[0], w[1]);
+        let mut below = 0;
+        for (b, &end) in edges[1..].iter().enumerate() {
+            let at = prefix(end);
+            self.blocks[a + b] += at - below;
+            below = at;
         }
-        let mut lo = 0;
+        below = 0;
         for &(end, level) in &m.runs[m.run_start[i]..m.run_start[i + 1]] {
-            self.levels[usize::from(level)] += sum(lo, end as usize);
-            lo = end as usize;
+            let at = prefix(end as usize);
+            self.levels[usize::from(level)] += at - below;
+            below = at;
         }
     }
 }
@@ -374,22 +371,22 @@ fn block_edges(m: &Moments) -> Vec<usize> {
     (0..=cb).map(|b| (b * d).div_ceil(cb)).collect()
 }
 
-/// Kept entries of `words` (one bit-packed row) in columns `lo..hi`.
-fn count_range(words: &[u64], lo: usize, hi: usize) -> u64 {
-    let mut total = 0;
-    let mut j = lo;
-    while j < hi {
-        let (w, bit) = (j / 64, j % 64);
-        let span = (64 - bit).min(hi - j);
-        let mask = if span == 64 {
-            u64::MAX
-        } else {
-            ((1u64 << span) - 1) << bit
-        };
-        total += u64::from((words[w] & mask).count_ones());
-        j += span;
+/// The kept entries of a bit-packed row before each word (`words.len() + 1` values).
+fn word_prefix(words: &[u64], prefix: &mut Vec<u64>) {
+    prefix.clear();
+    prefix.push(0);
+    for &w in words {
+        prefix.push(prefix[prefix.len() - 1] + u64::from(w.count_ones()));
     }
-    total
+}
+
+/// The kept entries of a bit-packed row in columns `0..j`, from its [`word_prefix`].
+fn kept_before(words: &[u64], prefix: &[u64], j: usize) -> u64 {
+    let (w, bit) = (j / 64, j % 64);
+    match bit {
+        0 => prefix[w],
+        _ => prefix[w] + u64::from((words[w] & ((1u64 << bit) - 1)).count_ones()),
+    }
 }
 
 /// `SPREAD[b]` has byte t equal to bit t of b: adding it to a word adds one row's 8 bits to
@@ -463,10 +460,12 @@ fn counts(masks: &[Mask], m: &Moments) -> Counts {
     let edges = block_edges(m);
     let mut c = Counts::zero(m);
     let mut cols = ColumnTally::new(d.div_ceil(64));
+    let mut prefix = Vec::new();
     for mask in masks {
         for i in 0..n {
             let words = mask.row_words(i).unwrap_or(&[]);
-            c.add_row(m, i, &edges, |lo, hi| count_range(words, lo, hi));
+            word_prefix(words, &mut prefix);
+            c.add_row(m, i, &edges, |j| kept_before(words, &prefix, j));
             cols.add(words);
         }
     }
@@ -569,58 +568,63 @@ static STEP: std::sync::LazyLock<Vec<Vec<f64>>> = std::sync::LazyLock::new(|| {
 });
 
 /// The per-entry tables of pooled frozen replicates for stacks of `s` masks: every entry's
-/// 16-bit cut and, where `n·d·s` cells fit in [`POOL_CACHE_BYTES`], its CDF cells.
+/// 16-bit cut and, where `n·d·s` steps fit in [`POOL_CACHE_BYTES`], its steps.
 struct Pool {
     s: u32,
     cut: Vec<u16>,
-    /// `s` per entry: `⌊2¹⁶ P(K' ≤ k)⌋` (at most 2¹⁶ − 1), the 16-bit cells of the CDF values
-    /// the inversion compares with (`Side::cdfs`, on the side of `min(p, 1 − p)`).
-    cells: Vec<u16>,
+    /// `s` per entry: the 16-bit draws at which the entry's count steps up ([`Pool::decide`]).
+    steps: Vec<u16>,
 }
 
-/// Largest size of the pooled replicates' CDF cells (96 MiB: two bytes per entry and mask);
-/// larger tables are not kept, and every entry past its cut is then inverted.
+/// Largest size of the pooled replicates' steps (96 MiB: two bytes per entry and mask); larger
+/// tables are not kept, and every entry past its cut is then inverted.
 const POOL_CACHE_BYTES: usize = 96 << 20;
+
+/// The 16-bit cell of a CDF value, `⌊2¹⁶ F⌋`, at most 2¹⁶ − 1.
+fn cell(cdf: f64) -> u16 {
+    (cdf * 65536.0).floor().min(65535.0) as u16
+}
 
 impl Pool {
     fn new(keep: &[f64], s: u32) -> Pool {
         let cut = keep.par_iter().map(|&p| Side::new(s, p).cut(s)).collect();
-        let cell = |cdf: f64| (cdf * 65536.0).floor().min(65535.0) as u16;
-        let cells = match keep.len() * 2 * s as usize <= POOL_CACHE_BYTES {
+        let steps = match keep.len() * 2 * s as usize <= POOL_CACHE_BYTES {
             true => keep
                 .par_iter()
-                .flat_map_iter(|&p| Side::new(s, p).cdfs(s).map(cell))
+                .flat_map_iter(|&p| {
+                    let mirrored = Side::mirrored(p);
+                    Side::new(s, p).cdfs(s).map(move |cdf| match mirrored {
+                        true => u16::MAX - cell(cdf),
+                        false => cell(cdf).saturating_add(1),
+                    })
+                })
                 .collect(),
             false => Vec::new(),
         };
-        Pool { s, cut, cells }
+        Pool { s, cut, steps }
     }
 
-    /// Entry `e`'s count from its 16-bit draw `high` alone, when that decides it: `None` when
-    /// a CDF value may lie in the 53-bit uniform's range (or no cells are kept).
+    /// Entry `e`'s count from its 16-bit draw `high` alone, the number of its steps at most
+    /// `high`, when that decides it: `None` when a step lies within `high − 1 ..= high + 2`
+    /// (or no steps are kept).
     ///
     /// The uniform `u = (high·2³⁷ + v + ½)·2⁻⁵³` (v < 2³⁷, rounded) lies in
-    /// `[high, high + 1]·2⁻¹⁶`, and on the mirrored side `fl(1 − u)` in `[g, g + 1]·2⁻¹⁶` with
-    /// g = 2¹⁶ − 1 − high (the endpoints are exact and rounding is monotone). A CDF value in cell
-    /// c < g is below every point of that range, one in a cell c > g + 1 above it: unless a
-    /// cell is g or g + 1, the number of CDF values at most the uniform, the inversion's
-    /// result, is the number of cells below g.
-    fn decide(&self, e: usize, high: u16, p: f64) -> Option<u32> {
+    /// `[high, high + 1]·2⁻¹⁶`; the inversion's result is the number of CDF values at most u.
+    /// A CDF value in cell c (`⌊2¹⁶ F⌋ = c`) is at most every such u when c < high and above
+    /// every one when c > high + 1: its step is c + 1. On the mirrored side the inversion runs
+    /// on `fl(1 − u)`, in `[g, g + 1]·2⁻¹⁶` with g = 2¹⁶ − 1 − high (exact endpoints, monotone
+    /// rounding), and counts `s −` the CDF values at most that: a value in cell c counts when
+    /// c ≥ g + 2 and not when c < g, so its step is 2¹⁶ − 1 − c. Cells saturate at 2¹⁶ − 1,
+    /// which only widens the undecided draws.
+    fn decide(&self, e: usize, high: u16) -> Option<u32> {
         let s = self.s as usize;
-        let cells = self.cells.get(e * s..(e + 1) * s)?;
-        let mirrored = Side::mirrored(p);
-        let g = u32::from(if mirrored { !high } else { high });
-        let (mut below, mut near) = (0u32, false);
-        for &c in cells {
-            let c = u32::from(c);
-            below += u32::from(c < g);
-            near |= c.wrapping_sub(g) <= 1;
+        let steps = self.steps.get(e * s..(e + 1) * s)?;
+        let (mut below, mut near) = (0u32, 0u32);
+        for &t in steps {
+            below += u32::from(t <= high);
+            near |= u32::from(t.wrapping_sub(high).wrapping_add(1) <= 3);
         }
-        match (near, mirrored) {
-            (true, _) => None,
-            (false, true) => Some(self.s - below),
-            (false, false) => Some(below),
-        }
+        (near == 0).then_some(below)
     }
 
     /// Entry `e`'s count from its 53-bit uniform `u`.
@@ -646,18 +650,24 @@ fn pooled_frozen(m: &Moments, pool: &Pool, label: &str, seed: MasterSeed) -> (Co
     // Entries past their cut so far, and the refinement word the stream stands at (in u64s).
     let (mut past, mut at) = (0u64, 0u64);
     let mut buf = vec![0u8; 2 * d];
-    let mut row = vec![0u64; d];
+    let (mut row, mut prefix) = (vec![0u64; d], vec![0u64; d + 1]);
     for i in 0..n {
         primary.fill_bytes(&mut buf);
-        for (j, (bytes, k)) in buf.chunks_exact(2).zip(row.iter_mut()).enumerate() {
+        let cuts = &pool.cut[i * d..(i + 1) * d];
+        for (j, ((bytes, k), &cut)) in buf
+            .chunks_exact(2)
+            .zip(row.iter_mut())
+            .zip(cuts)
+            .enumerate()
+        {
             let e = i * d + j;
             let high = u16::from_le_bytes([bytes[0], bytes[1]]);
             *k = 0;
-            if high < pool.cut[e] {
+            if high < cut {
                 continue;
             }
             past += 1;
-            *k = u64::from(match pool.decide(e, high, m.keep[e]) {
+            *k = u64::from(match pool.decide(e, high) {
                 Some(k) => k,
                 None => {
                     if at != past - 1 {
@@ -669,10 +679,13 @@ fn pooled_frozen(m: &Moments, pool: &Pool, label: &str, seed: MasterSeed) -> (Co
                 }
             });
         }
-        for (col, &k) in c.cols.iter_mut().zip(&row) {
+        let mut before = 0;
+        for ((col, &k), sum) in c.cols.iter_mut().zip(&row).zip(&mut prefix[1..]) {
             *col += k;
+            before += k;
+            *sum = before;
         }
-        c.add_row(m, i, &edges, |lo, hi| row[lo..hi].iter().sum());
+        c.add_row(m, i, &edges, |j| prefix[j]);
     }
     let kept = c.rows.iter().sum();
     (c, kept)
@@ -1512,11 +1525,11 @@ mod tests {
         }
     }
 
-    /// Every 16-bit draw the cells decide gets the inversion's count at both ends of its
+    /// Every 16-bit draw the steps decide gets the inversion's count at both ends of its
     /// range of 53-bit uniforms (the inversion is monotone in u, so on all of it), on both
     /// sides of ½; few draws are left undecided.
     #[test]
-    fn the_cells_decide_as_the_inversion_at_both_ends_of_every_draw() {
+    fn the_steps_decide_as_the_inversion_at_both_ends_of_every_draw() {
         for s in [1u32, 8, 64] {
             let keep = [
                 0.0,
@@ -1534,7 +1547,7 @@ mod tests {
             let mut undecided = 0;
             for (e, &p) in keep.iter().enumerate() {
                 for high in 0..=u16::MAX {
-                    let Some(k) = pool.decide(e, high, p) else {
+                    let Some(k) = pool.decide(e, high) else {
                         undecided += 1;
                         continue;
                     };
@@ -1545,9 +1558,9 @@ mod tests {
                     }
                 }
             }
-            // at most two cells per CDF value, per entry
+            // at most four draws per step, per entry
             assert!(
-                undecided <= keep.len() * 2 * s as usize,
+                undecided <= keep.len() * 4 * s as usize,
                 "s {s}: {undecided}"
             );
         }
@@ -1624,8 +1637,8 @@ mod tests {
         direct_counts(m, n, d, |e| k[e])
     }
 
-    /// The fast pooled replicates (cells, refinement words read by seeking) are bit for bit the
-    /// direct ones, with and without the cells.
+    /// The fast pooled replicates (steps, refinement words read by seeking) are bit for bit the
+    /// direct ones, with and without the steps.
     #[test]
     fn pooled_frozen_counts_are_the_direct_inversions_bit_for_bit() {
         let m = Moments::new(&odd_model());
@@ -1633,7 +1646,7 @@ mod tests {
         for s in [1u32, 8] {
             let pool = Pool::new(&m.keep, s);
             let uncached = Pool {
-                cells: Vec::new(),
+                steps: Vec::new(),
                 ..Pool::new(&m.keep, s)
             };
             for r in 0..4 {
