@@ -8,9 +8,12 @@
 //! test statistic, and `T` is calibrated by a Monte Carlo test against stacks drawn from this
 //! crate's own simulator ([`super::simulate`]): the rank p-value `(1 + #{T_b ≥ T}) / (B + 1)`
 //! (Besag–Clifford: stopped early once `h` replicates reach `T`, `p = h / l`) is exactly valid at
-//! any B. Under [`Null::Limit`] the p-value is the larger of the ones against frozen-threshold
-//! and top-k replicates (a test valid for each of the two laws); under [`Null::Sampler`] it is
-//! the top-k one, and every mask must keep exactly `k = round(ρnd)` entries.
+//! any B. Under [`Null::Limit`] a stack is tested against one law when its kept counts say
+//! which ([`Sharp::laws`]): top-k replicates when every mask keeps exactly `k = round(ρnd)`
+//! entries (a frozen-threshold stack almost never does; that chance is spent from the frozen
+//! test's unused level), frozen-threshold replicates when some mask does not (impossible under
+//! top-k), else the larger of both p-values; under [`Null::Sampler`] it is the top-k one, and
+//! every mask must keep exactly k entries.
 //!
 //! Second-order dependence that leaves the marginals intact (a row reusing another row's noise)
 //! is caught by the largest row-pair and column-pair overlap, each against a Bernstein bound
@@ -1148,6 +1151,53 @@ impl Sharp {
         }
     }
 
+    /// The null laws whose Monte Carlo tests decide `masks` (theory/external.md, "One law per
+    /// stack"): none when some mask does not keep exactly `k = round(ρnd)` entries under the
+    /// sampler null (impossible under the top-k law: p = 0); under the limit null the frozen
+    /// law alone in that case, the top-k law alone when every mask keeps k and the frozen law's
+    /// chance of that ([`Sharp::exact_counts_bound`]) fits in the frozen test's slack, both
+    /// otherwise.
+    pub(crate) fn laws(&self, masks: &[Mask]) -> Result<Vec<Draw>, Error> {
+        let (n, d) = (self.model.phi.len(), self.model.psi.len());
+        let k = kept_count(n, d, Density::new(self.model.rho)?)?;
+        let exact = masks.iter().all(|m| m.kept() == k);
+        Ok(match (self.options.null, exact) {
+            (Null::Sampler, true) => vec![Draw::TopK],
+            (Null::Sampler, false) => Vec::new(),
+            (Null::Limit, false) => vec![Draw::Frozen],
+            (Null::Limit, true) if 2.0 * self.exact_counts_bound() <= self.slack() => {
+                vec![Draw::TopK]
+            }
+            (Null::Limit, true) => vec![Draw::Frozen, Draw::TopK],
+        })
+    }
+
+    /// An upper bound of the chance that all S frozen-threshold masks keep one given count:
+    /// `(sqrt(π/8)/σ)^S`, σ² = Σ p_ij(1 − p_ij). A mask's kept count K has characteristic
+    /// function φ with `|φ(t)| ≤ exp(−σ²(1 − cos t))` (as `|1 − p + p e^{it}|² = 1 − 2p(1 − p)
+    /// (1 − cos t)` and `sqrt(1 − x) ≤ e^{−x/2}`) and `1 − cos t ≥ 2t²/π²` on [−π, π], so
+    /// `P(K = k) ≤ (1/2π) ∫ |φ| ≤ (1/2π) ∫ exp(−2σ²t²/π²) dt = sqrt(π/8)/σ`; the masks are
+    /// independent. 1 when σ = 0.
+    pub(crate) fn exact_counts_bound(&self) -> f64 {
+        let var = self.moments.total_var;
+        match var > 0.0 {
+            true => (self.stack as f64 * 0.5 * (std::f64::consts::PI / 8.0 / var).ln()).exp(),
+            false => 1.0,
+        }
+    }
+
+    /// `δ_MC − m/(B + 1)`, m the largest rank the rule `p = m/(B + 1) ≤ δ_MC` rejects at (as
+    /// [`Sharp::check`] evaluates it): the rank test rejects a null stack with probability at
+    /// most m/(B + 1), so this much of δ_MC is left unspent (less 4u δ_MC for the rounding).
+    pub(crate) fn slack(&self) -> f64 {
+        let (b, delta) = ((self.replicates() + 1) as f64, self.mc_delta());
+        let mut m = (delta * b).floor() + 1.0;
+        while m > 0.0 && m / b > delta {
+            m -= 1.0;
+        }
+        delta - m / b - 4.0 * UNIT_ROUNDOFF * delta
+    }
+
     /// The statistics' names and values to report (the density only when it is tested).
     fn reported<'a>(
         &self,
@@ -1175,24 +1225,12 @@ impl Sharp {
             }
             return Ok(out);
         }
-        let mut tests = Vec::new();
-        if self.options.null == Null::Limit {
-            tests.push(self.monte_carlo(t, Draw::Frozen)?);
-        }
-        if tests.iter().all(|m| m.p <= delta) {
-            // Every top-k mask keeps exactly k entries: a stack with another count is impossible
-            // under the top-k law (p = 0 exactly) and needs no replicates.
-            let (n, d) = (self.model.phi.len(), self.model.psi.len());
-            let k = kept_count(n, d, Density::new(self.model.rho)?)?;
-            tests.push(match masks.iter().all(|m| m.kept() == k) {
-                true => self.monte_carlo(t, Draw::TopK)?,
-                false => MonteCarlo {
-                    draw: Draw::TopK,
-                    p: 0.0,
-                    replicates: 0,
-                    critical: 0.0,
-                },
-            });
+        let mut tests: Vec<MonteCarlo> = Vec::new();
+        for draw in self.laws(masks)? {
+            // a later law's test matters only if every earlier one rejects
+            if tests.iter().all(|m| m.p <= delta) {
+                tests.push(self.monte_carlo(t, draw)?);
+            }
         }
         let p = tests.iter().map(|m| m.p).fold(0.0, f64::max);
         let critical = tests.iter().map(|m| m.critical).fold(0.0, f64::max);
@@ -1660,6 +1698,63 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The bound of the chance that a frozen mask keeps one given count holds against the
+    /// exact Poisson-binomial law (by dynamic programming), and is far below 1 (not vacuous).
+    #[test]
+    fn one_kept_count_is_no_likelier_than_the_bound() {
+        let model = Model::from_fsm(&Fsm::figure1(), 16, 24, 0.2).unwrap();
+        let options = Options {
+            null: Null::Limit,
+            unordered: false,
+            delta: crate::params::Probability::new(1e-3).unwrap(),
+            replicates: None,
+            seed: MasterSeed::default(),
+            test_density: true,
+        };
+        let sharp = Sharp::new(model, 1, options).unwrap();
+        let mut pmf = vec![1.0];
+        for &p in &sharp.moments.keep {
+            let mut next = vec![0.0; pmf.len() + 1];
+            for (k, &q) in pmf.iter().enumerate() {
+                next[k] += q * (1.0 - p);
+                next[k + 1] += q * p;
+            }
+            pmf = next;
+        }
+        let mode = pmf.iter().copied().fold(0.0, f64::max);
+        let bound = sharp.exact_counts_bound();
+        assert!(mode <= bound && bound < 0.2, "mode {mode}, bound {bound}");
+    }
+
+    /// Top-k stacks are tested against top-k replicates only, frozen ones against frozen ones,
+    /// and where the bound does not fit in the slack (one small mask) against both.
+    #[test]
+    fn the_kept_counts_choose_the_laws() {
+        let options = |delta: f64| Options {
+            null: Null::Limit,
+            unordered: false,
+            delta: crate::params::Probability::new(delta).unwrap(),
+            replicates: None,
+            seed: MasterSeed::default(),
+            test_density: true,
+        };
+        let model = || Model::from_fsm(&Fsm::figure1(), 64, 64, 0.2).unwrap();
+        let seed = MasterSeed::new(9);
+        let sharp = Sharp::new(model(), 8, options(1e-3)).unwrap();
+        assert!(2.0 * sharp.exact_counts_bound() <= sharp.slack());
+        let topk = model()
+            .draw_stack(Draw::TopK, 8, seed, "TEST/laws")
+            .unwrap();
+        let frozen = model()
+            .draw_stack(Draw::Frozen, 8, seed, "TEST/laws")
+            .unwrap();
+        assert_eq!(sharp.laws(&topk).unwrap(), [Draw::TopK]);
+        assert_eq!(sharp.laws(&frozen).unwrap(), [Draw::Frozen]);
+        let one = Sharp::new(model(), 1, options(1e-3)).unwrap();
+        assert!(2.0 * one.exact_counts_bound() > one.slack());
+        assert_eq!(one.laws(&topk[..1]).unwrap(), [Draw::Frozen, Draw::TopK]);
     }
 
     /// T of `r` replicates drawn as pooled counts, and of `r` drawn mask by mask.
