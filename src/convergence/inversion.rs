@@ -346,7 +346,7 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
         let mut hint = (0, CELLS);
         for (cut, &(q_min, q_max)) in out.iter_mut().zip(col_ranges) {
             let y = (p_min * q_min, p_max * q_max);
-            *cut = block_cut(&*self.table.0, y, limits, &mut hint);
+            *cut = block_cut(&self.table.0, y, limits, &mut hint);
         }
     }
 

@@ -1608,13 +1608,13 @@ mod tests {
     fn direct_counts(m: &Moments, n: usize, d: usize, k: impl Fn(usize) -> u64) -> Counts {
         let level = levels(&m.keep);
         let mut c = Counts::zero(m);
-        for e in 0..n * d {
+        for (e, &l) in level.iter().enumerate().take(n * d) {
             let (i, j) = (e / d, e % d);
             let b = block_of(i, n, m.row_blocks) * m.col_blocks + block_of(j, d, m.col_blocks);
             c.rows[i] += k(e);
             c.cols[j] += k(e);
             c.blocks[b] += k(e);
-            c.levels[usize::from(level[e])] += k(e);
+            c.levels[usize::from(l)] += k(e);
         }
         c
     }
