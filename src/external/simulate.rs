@@ -11,7 +11,8 @@
 //! functions of these scores, so the same seed and label give coupled top-k and frozen masks:
 //! - [`Draw::TopK`]: the `k = kept_count(n, d, ρ)` largest scores, ties to the smaller linear
 //!   index `i·d + j`. The threshold is the k-th score. The window is
-//!   `convergence::sampler::threshold_window` at [`WINDOW_DELTA`], computed once per model.
+//!   `convergence::sampler::threshold_window` at [`WINDOW_DELTA`], computed once per model with
+//!   its block cuts, which every top-k draw of the model then reads.
 //! - [`Draw::Frozen`]: `S_ij > τ`, independent entries of probability `P(S_ij > τ)`
 //!   ([`Model::keep_probability`]); the threshold reported is τ.
 //!
