@@ -6,8 +6,8 @@
 //!
 //! `cargo bench --bench check` runs 8 × 512 × 512 stacks (top-k and frozen-threshold masks, which
 //! pass; a top-k stack at ρ(1 + 1 %), rejected after the frozen null's full replicate set (its
-//! kept counts are impossible under top-k); a top-k stack with profiles exp:2.94, rejected only
-//! after both nulls' full replicate sets); `cargo bench --bench check -- big` adds 8 × 4096 × 4096 (top-k, passes).
+//! kept counts are impossible under top-k); a top-k stack with profiles exp:2.94, rejected after
+//! the top-k null's full replicate set (its exact kept counts name that law alone)); `cargo bench --bench check -- big` adds 8 × 4096 × 4096 (top-k, passes).
 
 use pai_graphon::convergence::limit::Fsm;
 use pai_graphon::external::simulate::{Draw, Model};
@@ -125,7 +125,7 @@ fn main() {
         Draw::TopK,
         3.0,
     );
-    // Exact kept counts: rejected only after both nulls' full replicate sets.
+    // Exact kept counts: rejected only after the top-k null's full replicate set.
     let flat = (EXPONENT * 0.98, DENSITY);
     run(
         &dir,

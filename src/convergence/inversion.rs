@@ -255,6 +255,16 @@ fn range(values: &[f64]) -> (f64, f64) {
         .fold((f64::INFINITY, 0.0), |(lo, hi), &v| (lo.min(v), hi.max(v)))
 }
 
+/// Every block's cuts for one window: a pass with that window reads them instead of computing
+/// them (they depend only on the profiles, the law's table and the window), so that many masks
+/// of one field share the work.
+#[derive(Debug)]
+pub(crate) struct Cuts {
+    window: (f64, f64),
+    /// Per group of [`CUT_ROWS`] rows, one per block of [`CUT_COLS`] columns.
+    cuts: Vec<[u16; 2]>,
+}
+
 /// What one pass over the primary draws found: the bits of the entries surely kept (or, frozen,
 /// kept), their count, and the band as `index << 16 | primary draw`.
 struct Pass {
@@ -319,6 +329,46 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
         }
     }
 
+    /// The (min, max) of each block of [`CUT_COLS`] columns' profile.
+    fn col_ranges(&self) -> Vec<(f64, f64)> {
+        self.psi.chunks(CUT_COLS).map(range).collect()
+    }
+
+    /// The cuts of rows `i..end` (one group) for the pass limits `limits`, one per column block.
+    fn group_cuts(
+        &self,
+        (i, end): (usize, usize),
+        col_ranges: &[(f64, f64)],
+        limits: (f64, f64),
+        out: &mut [[u16; 2]],
+    ) {
+        let (p_min, p_max) = range(&self.phi[i..end]);
+        let mut hint = (0, CELLS);
+        for (cut, &(q_min, q_max)) in out.iter_mut().zip(col_ranges) {
+            let y = (p_min * q_min, p_max * q_max);
+            *cut = block_cut(&self.table.0, y, limits, &mut hint);
+        }
+    }
+
+    /// Every block's cuts for a pass with window `[lo, hi]`.
+    pub(crate) fn cuts(&self, (lo, hi): (f64, f64)) -> Cuts {
+        let n = self.phi.len();
+        let col_ranges = self.col_ranges();
+        let blocks = col_ranges.len().max(1);
+        let limits = (hi * (1.0 + MARGIN), lo / (1.0 + MARGIN));
+        let mut cuts = vec![[0u16; 2]; n.div_ceil(CUT_ROWS) * blocks];
+        cuts.par_chunks_mut(blocks)
+            .enumerate()
+            .for_each(|(g, out)| {
+                let i = g * CUT_ROWS;
+                self.group_cuts((i, (i + CUT_ROWS).min(n)), &col_ranges, limits, out);
+            });
+        Cuts {
+            window: (lo, hi),
+            cuts,
+        }
+    }
+
     /// Every exact score, row-major (the reference the fast path is tested against, and the
     /// scores of `sampler::sample_scores`).
     pub(crate) fn scores(&self, stream: &ChaCha20Rng) -> Result<Vec<f64>, ConvergenceError> {
@@ -359,14 +409,16 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
         stream: &ChaCha8Rng,
         (lo, hi): (f64, f64),
         frozen: bool,
+        cached: Option<&Cuts>,
     ) -> Result<Pass, ConvergenceError> {
+        let cached = cached.filter(|c| c.window == (lo, hi));
         let (n, d) = self.shape();
         let (wpr, stride) = (d.div_ceil(64), self.stride());
         let rows_per_task = ENTRIES_PER_TASK.div_ceil(d).next_multiple_of(CUT_ROWS);
         let limits = (hi * (1.0 + MARGIN), lo / (1.0 + MARGIN));
         let (keep_above, drop_below) = limits;
         let t = &*self.table.0;
-        let col_ranges: Vec<(f64, f64)> = self.psi.chunks(CUT_COLS).map(range).collect();
+        let col_ranges = self.col_ranges();
         let mut bits = vec![0u64; n * wpr];
         let found: Vec<(u64, Vec<u64>)> = bits
             .par_chunks_mut(rows_per_task * wpr)
@@ -382,11 +434,14 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
                 for (local, row_words) in words.chunks_mut(wpr).enumerate() {
                     let i = first + local;
                     if local % CUT_ROWS == 0 {
-                        let (p_min, p_max) = range(&self.phi[i..(i + CUT_ROWS).min(rows.end)]);
-                        let mut hint = (0, CELLS);
-                        for (cut, &(q_min, q_max)) in cuts.iter_mut().zip(&col_ranges) {
-                            let y = (p_min * q_min, p_max * q_max);
-                            *cut = block_cut(t, y, limits, &mut hint);
+                        // a task's rows start at a multiple of CUT_ROWS: group i / CUT_ROWS
+                        let end = (i + CUT_ROWS).min(rows.end);
+                        match cached {
+                            Some(c) => {
+                                let blocks = cuts.len();
+                                cuts.copy_from_slice(&c.cuts[i / CUT_ROWS * blocks..][..blocks]);
+                            }
+                            None => self.group_cuts((i, end), &col_ranges, limits, &mut cuts),
                         }
                     }
                     let start = (self.source(i) * stride) as u128;
@@ -509,15 +564,17 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
 
     /// The top-k mask (k ≥ 1, at most n·d) from `stream`, starting from the window `[lo, hi]`
     /// (0 ≤ lo ≤ hi; a hint: a miss costs passes, never exactness).
+    /// `cuts`: the block cuts of some window ([`Field::cuts`]), read by a pass with that window.
     pub(crate) fn top_k(
         &self,
         stream: &ChaCha20Rng,
         k: u64,
         (mut lo, mut hi): (f64, f64),
+        cuts: Option<&Cuts>,
     ) -> Result<Mask, ConvergenceError> {
         let stream = &chacha8_twin(stream);
         for passes in 1.. {
-            let pass = self.pass(stream, (lo, hi), false)?;
+            let pass = self.pass(stream, (lo, hi), false, cuts)?;
             match self.select(stream, pass, k, (lo, hi), passes)? {
                 Ok(mask) => return Ok(mask),
                 // at least k scores exceed hi (and none exceeds ∞: no second miss above)
@@ -534,7 +591,7 @@ impl<L: NoiseLaw + ?Sized> Field<'_, L> {
     /// The frozen mask `{S_ij > τ}` (τ finite, ≥ 0) from `stream`; its threshold is τ.
     pub(crate) fn frozen(&self, stream: &ChaCha20Rng, tau: f64) -> Result<Mask, ConvergenceError> {
         let (n, d) = self.shape();
-        let pass = self.pass(&chacha8_twin(stream), (tau, tau), true)?;
+        let pass = self.pass(&chacha8_twin(stream), (tau, tau), true, None)?;
         Ok(Mask::from_parts(n, d, pass.bits, pass.above, tau, 1))
     }
 
@@ -588,8 +645,13 @@ mod tests {
             let scores = field.scores(&stream).unwrap();
             let reference = top_k_mask(n, d, &scores, k).unwrap();
             for &w in windows {
-                let m = field.top_k(&stream, k, w).unwrap();
+                let m = field.top_k(&stream, k, w, None).unwrap();
                 assert_eq!(m, reference, "{name}: top-k, window {w:?}, rep {rep}");
+                // the window's cuts read from a table, and a table of another window ignored
+                for cuts in [field.cuts(w), field.cuts((w.0 / 2.0, w.1))] {
+                    let cached = field.top_k(&stream, k, w, Some(&cuts)).unwrap();
+                    assert_eq!(cached, reference, "{name}: cached cuts, window {w:?}");
+                }
                 let holds = w.0 <= m.threshold() && m.threshold() <= w.1;
                 assert!(
                     holds || m.passes() > 1,
@@ -715,7 +777,7 @@ mod tests {
                 .unwrap();
             pool.install(|| {
                 (
-                    field.top_k(&stream, 12_000, (1.0, 1.5)).unwrap(),
+                    field.top_k(&stream, 12_000, (1.0, 1.5), None).unwrap(),
                     field.frozen(&stream, 1.2).unwrap(),
                     field.primary_checksum(&stream),
                 )

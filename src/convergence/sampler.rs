@@ -497,7 +497,7 @@ pub fn sample_mask<L: NoiseLaw + ?Sized>(
     };
     let stream = seed.stream(prefix);
     with_field(spec, law, |field| {
-        let top_k = |k| field.top_k(&stream, k, (window.lo, window.hi));
+        let top_k = |k| field.top_k(&stream, k, (window.lo, window.hi), None);
         let k = spec.kept();
         if spec.rule() == KeptCount::Round || k == (spec.rows() * spec.cols()) as u64 {
             return top_k(k);

@@ -601,7 +601,9 @@ impl Check {
         })
     }
 
-    /// Whether `check` rejects the stack: T above both critical values, or a pair bound fails.
+    /// Whether `check` rejects the stack: T above the critical value of every law the check
+    /// tests it against (`Sharp::laws`: the top-k one for exact kept counts where that law alone
+    /// decides, the frozen one for other counts), or a pair bound fails.
     ///
     /// ```
     /// use pai_graphon::external::power::{Check, Family, DELTA};
@@ -614,7 +616,11 @@ impl Check {
     /// ```
     pub fn rejects(&self, masks: &[Mask]) -> Result<bool, Error> {
         let t = self.sharp.combined(masks);
-        if self.critical.iter().all(|&c| t > c) {
+        let mut laws = self.sharp.laws(masks)?.into_iter();
+        if laws.all(|law| match law {
+            Draw::Frozen => t > self.critical[0],
+            Draw::TopK => t > self.critical[1],
+        }) {
             return Ok(true);
         }
         Ok(self

@@ -8,9 +8,12 @@
 //! test statistic, and `T` is calibrated by a Monte Carlo test against stacks drawn from this
 //! crate's own simulator ([`super::simulate`]): the rank p-value `(1 + #{T_b ≥ T}) / (B + 1)`
 //! (Besag–Clifford: stopped early once `h` replicates reach `T`, `p = h / l`) is exactly valid at
-//! any B. Under [`Null::Limit`] the p-value is the larger of the ones against frozen-threshold
-//! and top-k replicates (a test valid for each of the two laws); under [`Null::Sampler`] it is
-//! the top-k one, and every mask must keep exactly `k = round(ρnd)` entries.
+//! any B. Under [`Null::Limit`] a stack is tested against one law when its kept counts say
+//! which ([`Sharp::laws`]): top-k replicates when every mask keeps exactly `k = round(ρnd)`
+//! entries (a frozen-threshold stack almost never does; that chance is spent from the frozen
+//! test's unused level), frozen-threshold replicates when some mask does not (impossible under
+//! top-k), else the larger of both p-values; under [`Null::Sampler`] it is the top-k one, and
+//! every mask must keep exactly k entries.
 //!
 //! Second-order dependence that leaves the marginals intact (a row reusing another row's noise)
 //! is caught by the largest row-pair and column-pair overlap, each against a Bernstein bound
@@ -169,9 +172,12 @@ struct Moments {
     total_var: f64,
     /// The smooth components' block weights, orthonormal for one mask's block covariance.
     smooth: Vec<Vec<f64>>,
-    /// Each entry's keep-probability level (row-major), and per level the mean, variance and
-    /// smooth components, as for the blocks.
-    level: Vec<u8>,
+    /// Each row's runs of entries at one keep-probability level, `(end column, level)` with the
+    /// row's runs from `run_start[i]` to `run_start[i + 1]` (a monotone profile makes at most
+    /// [`LEVELS`] runs per row, so a stack's level counts cost a few range sums per row), and per
+    /// level the mean, variance and smooth components, as for the blocks.
+    runs: Vec<(u32, u8)>,
+    run_start: Vec<usize>,
     level_mean: Vec<f64>,
     level_var: Vec<f64>,
     level_smooth: Vec<Vec<f64>>,
@@ -285,17 +291,23 @@ impl Moments {
             total_mean: 0.0,
             total_var: 0.0,
             smooth: Vec::new(),
-            level: levels(&keep),
+            runs: Vec::new(),
+            run_start: vec![0],
             level_mean: vec![0.0; LEVELS],
             level_var: vec![0.0; LEVELS],
             level_smooth: Vec::new(),
             keep: Vec::new(),
         };
+        let level = levels(&keep);
         for (i, p) in keep.chunks(d.max(1)).enumerate() {
             let a = block_of(i, n, rb);
             for (j, &p) in p.iter().enumerate() {
                 let v = p * (1.0 - p);
-                let l = usize::from(m.level[i * d + j]);
+                let l = level[i * d + j];
+                if j + 1 == d || level[i * d + j + 1] != l {
+                    m.runs.push(((j + 1) as u32, l));
+                }
+                let l = usize::from(l);
                 m.level_mean[l] += p;
                 m.level_var[l] += v;
                 m.row_mean[i] += p;
@@ -306,6 +318,7 @@ impl Moments {
                 m.block_mean[b] += p;
                 m.block_var[b] += v;
             }
+            m.run_start.push(m.runs.len());
         }
         m.total_mean = m.row_mean.iter().sum();
         m.total_var = m.row_var.iter().sum();
@@ -317,6 +330,7 @@ impl Moments {
 }
 
 /// The pooled counts of a stack.
+#[derive(Debug, PartialEq)]
 struct Counts {
     rows: Vec<u64>,
     cols: Vec<u64>,
@@ -324,58 +338,141 @@ struct Counts {
     levels: Vec<u64>,
 }
 
-/// Kept entries of `words` (one bit-packed row) in columns `lo..hi`.
-fn count_range(words: &[u64], lo: usize, hi: usize) -> u64 {
-    let mut total = 0;
-    let mut j = lo;
-    while j < hi {
-        let (w, bit) = (j / 64, j % 64);
-        let span = (64 - bit).min(hi - j);
-        let mask = if span == 64 {
-            u64::MAX
-        } else {
-            ((1u64 << span) - 1) << bit
-        };
-        total += u64::from((words[w] & mask).count_ones());
-        j += span;
+impl Counts {
+    fn zero(m: &Moments) -> Counts {
+        Counts {
+            rows: vec![0; m.row_mean.len()],
+            cols: vec![0; m.col_mean.len()],
+            blocks: vec![0; m.row_blocks * m.col_blocks],
+            levels: vec![0; LEVELS],
+        }
     }
-    total
+
+    /// Adds row `i`'s row, block and level counts, given `prefix(j)`, the row's count in
+    /// columns `0..j` (`edges`: the column blocks' first columns, then d).
+    fn add_row(&mut self, m: &Moments, i: usize, edges: &[usize], prefix: impl Fn(usize) -> u64) {
+        self.rows[i] += prefix(m.col_mean.len());
+        let a = block_of(i, m.row_mean.len(), m.row_blocks) * m.col_blocks;
+        let mut below = 0;
+        for (b, &end) in edges[1..].iter().enumerate() {
+            let at = prefix(end);
+            self.blocks[a + b] += at - below;
+            below = at;
+        }
+        below = 0;
+        for &(end, level) in &m.runs[m.run_start[i]..m.run_start[i + 1]] {
+            let at = prefix(end as usize);
+            self.levels[usize::from(level)] += at - below;
+            below = at;
+        }
+    }
 }
 
-fn counts(masks: &[Mask], m: &Moments) -> Counts {
-    let (rb, cb) = (m.row_blocks, m.col_blocks);
-    let level = &m.level;
-    let (n, d) = (masks[0].rows(), masks[0].cols());
-    let mut c = Counts {
-        rows: vec![0; n],
-        cols: vec![0; d],
-        blocks: vec![0; rb * cb],
-        levels: vec![0; LEVELS],
-    };
-    let edges: Vec<usize> = (0..=cb).map(|b| (b * d).div_ceil(cb)).collect();
-    for m in masks {
-        for (i, g) in m.row_degrees().into_iter().enumerate() {
-            c.rows[i] += u64::from(g);
+/// The first column of each column block, then d.
+fn block_edges(m: &Moments) -> Vec<usize> {
+    let (d, cb) = (m.col_mean.len(), m.col_blocks);
+    (0..=cb).map(|b| (b * d).div_ceil(cb)).collect()
+}
+
+/// The kept entries of a bit-packed row before each word (`words.len() + 1` values).
+fn word_prefix(words: &[u64], prefix: &mut Vec<u64>) {
+    prefix.clear();
+    prefix.push(0);
+    for &w in words {
+        prefix.push(prefix[prefix.len() - 1] + u64::from(w.count_ones()));
+    }
+}
+
+/// The kept entries of a bit-packed row in columns `0..j`, from its [`word_prefix`].
+fn kept_before(words: &[u64], prefix: &[u64], j: usize) -> u64 {
+    let (w, bit) = (j / 64, j % 64);
+    match bit {
+        0 => prefix[w],
+        _ => prefix[w] + u64::from((words[w] & ((1u64 << bit) - 1)).count_ones()),
+    }
+}
+
+/// `SPREAD[b]` has byte t equal to bit t of b: adding it to a word adds one row's 8 bits to
+/// 8 byte-wide counters at once.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut t = 0;
+        while t < 8 {
+            table[b] |= ((b as u64 >> t) & 1) << (8 * t);
+            t += 1;
         }
-        for (j, g) in m.column_degrees().into_iter().enumerate() {
-            c.cols[j] += u64::from(g);
+        b += 1;
+    }
+    table
+};
+
+/// Column counts of bit-packed rows: 8 byte-wide counters per word (one table look-up and one
+/// addition per byte of a row, not one per kept entry), emptied into `total` every 255 rows.
+struct ColumnTally {
+    lanes: Vec<u64>,
+    rows: u32,
+    total: Vec<u64>,
+}
+
+impl ColumnTally {
+    fn new(words_per_row: usize) -> ColumnTally {
+        ColumnTally {
+            lanes: vec![0; 8 * words_per_row],
+            rows: 0,
+            total: vec![0; 64 * words_per_row],
         }
-        for i in 0..n {
-            let words = m.row_words(i).unwrap_or(&[]);
-            let a = block_of(i, n, rb);
-            for b in 0..cb {
-                c.blocks[a * cb + b] += count_range(words, edges[b], edges[b + 1]);
-            }
-            for (w, &word) in words.iter().enumerate() {
-                let mut bits = word;
-                while bits != 0 {
-                    let j = w * 64 + bits.trailing_zeros() as usize;
-                    c.levels[usize::from(level[i * d + j])] += 1;
-                    bits &= bits - 1;
+    }
+
+    fn add(&mut self, words: &[u64]) {
+        for (lanes, &word) in self.lanes.chunks_exact_mut(8).zip(words) {
+            if word != 0 {
+                for (t, lane) in lanes.iter_mut().enumerate() {
+                    *lane += SPREAD[((word >> (8 * t)) & 0xff) as usize];
                 }
             }
         }
+        self.rows += 1;
+        if self.rows == u32::from(u8::MAX) {
+            self.flush();
+        }
     }
+
+    fn flush(&mut self) {
+        for (lane, total) in self.lanes.iter_mut().zip(self.total.chunks_exact_mut(8)) {
+            for (t, x) in total.iter_mut().enumerate() {
+                *x += (*lane >> (8 * t)) & 0xff;
+            }
+            *lane = 0;
+        }
+        self.rows = 0;
+    }
+
+    /// The counts of the first `d` columns.
+    fn finish(mut self, d: usize) -> Vec<u64> {
+        self.flush();
+        self.total.truncate(d);
+        self.total
+    }
+}
+
+/// The pooled counts of a stack of masks, one pass over each row's words.
+fn counts(masks: &[Mask], m: &Moments) -> Counts {
+    let (n, d) = (masks[0].rows(), masks[0].cols());
+    let edges = block_edges(m);
+    let mut c = Counts::zero(m);
+    let mut cols = ColumnTally::new(d.div_ceil(64));
+    let mut prefix = Vec::new();
+    for mask in masks {
+        for i in 0..n {
+            let words = mask.row_words(i).unwrap_or(&[]);
+            word_prefix(words, &mut prefix);
+            c.add_row(m, i, &edges, |j| kept_before(words, &prefix, j));
+            cols.add(words);
+        }
+    }
+    c.cols = cols.finish(d);
     c
 }
 
@@ -399,8 +496,13 @@ struct Side {
 }
 
 impl Side {
+    /// Whether the law of an entry kept with probability p is seen from `1 − p`.
+    fn mirrored(p: f64) -> bool {
+        p > 0.5
+    }
+
     fn new(s: u32, p: f64) -> Side {
-        let mirrored = p > 0.5;
+        let mirrored = Side::mirrored(p);
         let p = if mirrored { 1.0 - p } else { p };
         let q = 1.0 - p;
         Side {
@@ -428,16 +530,21 @@ impl Side {
         }
     }
 
-    /// The smallest k with `u < P(K' ≤ k)`.
-    fn inversion(self, s: u32, u: f64) -> u32 {
-        let (mut pmf, mut k) = (self.zero, 0);
-        let mut cdf = pmf;
-        while u >= cdf && k < s {
-            pmf *= self.ratio * STEP[s as usize][k as usize];
+    /// `P(K' ≤ k)` for k = 0, 1, …, s − 1 by the pmf recurrence: the values the inversion
+    /// compares u with (non-decreasing, as every pmf term is ≥ 0).
+    fn cdfs(self, s: u32) -> impl Iterator<Item = f64> {
+        let (mut pmf, mut cdf) = (self.zero, self.zero);
+        (0..s as usize).map(move |k| {
+            let at = cdf;
+            pmf *= self.ratio * STEP[s as usize][k];
             cdf += pmf;
-            k += 1;
-        }
-        k
+            at
+        })
+    }
+
+    /// The smallest k with `u < P(K' ≤ k)`, or s: the number of CDF values at most u.
+    fn inversion(self, s: u32, u: f64) -> u32 {
+        self.cdfs(s).take_while(|&cdf| u >= cdf).count() as u32
     }
 
     /// The 16-bit cut of `P(K = 0)`: a 16-bit uniform `a < cut` puts the whole 53-bit uniform
@@ -464,34 +571,68 @@ static STEP: std::sync::LazyLock<Vec<Vec<f64>>> = std::sync::LazyLock::new(|| {
 });
 
 /// The per-entry tables of pooled frozen replicates for stacks of `s` masks: every entry's
-/// [`Side`] (where `n d ≤` [`POOL_CACHE`], else rebuilt from p when needed) and 16-bit cut.
+/// 16-bit cut and, where `n·d·s` steps fit in [`POOL_CACHE_BYTES`], its steps.
 struct Pool {
     s: u32,
-    sides: Vec<Side>,
     cut: Vec<u16>,
+    /// `s` per entry: the 16-bit draws at which the entry's count steps up ([`Pool::decide`]).
+    steps: Vec<u16>,
 }
 
-/// Largest number of entries whose [`Side`]s are kept (24 bytes each: 96 MiB); larger masks
-/// rebuild an entry's side (a power and a division) when its 16 bits pass the cut.
-const POOL_CACHE: usize = 1 << 22;
+/// Largest size of the pooled replicates' steps (96 MiB: two bytes per entry and mask); larger
+/// tables are not kept, and every entry past its cut is then inverted.
+const POOL_CACHE_BYTES: usize = 96 << 20;
+
+/// The 16-bit cell of a CDF value, `⌊2¹⁶ F⌋`, at most 2¹⁶ − 1.
+fn cell(cdf: f64) -> u16 {
+    (cdf * 65536.0).floor().min(65535.0) as u16
+}
 
 impl Pool {
     fn new(keep: &[f64], s: u32) -> Pool {
-        let side = |&p: &f64| Side::new(s, p);
-        let cut = keep.iter().map(|p| side(p).cut(s)).collect();
-        let sides = match keep.len() <= POOL_CACHE {
-            true => keep.iter().map(side).collect(),
+        let cut = keep.par_iter().map(|&p| Side::new(s, p).cut(s)).collect();
+        let steps = match keep.len() * 2 * s as usize <= POOL_CACHE_BYTES {
+            true => keep
+                .par_iter()
+                .flat_map_iter(|&p| {
+                    let mirrored = Side::mirrored(p);
+                    Side::new(s, p).cdfs(s).map(move |cdf| match mirrored {
+                        true => u16::MAX - cell(cdf),
+                        false => cell(cdf).saturating_add(1),
+                    })
+                })
+                .collect(),
             false => Vec::new(),
         };
-        Pool { s, sides, cut }
+        Pool { s, cut, steps }
+    }
+
+    /// Entry `e`'s count from its 16-bit draw `high` alone, the number of its steps at most
+    /// `high`, when that decides it: `None` when a step lies within `high − 1 ..= high + 2`
+    /// (or no steps are kept).
+    ///
+    /// The uniform `u = (high·2³⁷ + v + ½)·2⁻⁵³` (v < 2³⁷, rounded) lies in
+    /// `[high, high + 1]·2⁻¹⁶`; the inversion's result is the number of CDF values at most u.
+    /// A CDF value in cell c (`⌊2¹⁶ F⌋ = c`) is at most every such u when c < high and above
+    /// every one when c > high + 1: its step is c + 1. On the mirrored side the inversion runs
+    /// on `fl(1 − u)`, in `[g, g + 1]·2⁻¹⁶` with g = 2¹⁶ − 1 − high (exact endpoints, monotone
+    /// rounding), and counts `s −` the CDF values at most that: a value in cell c counts when
+    /// c ≥ g + 2 and not when c < g, so its step is 2¹⁶ − 1 − c. Cells saturate at 2¹⁶ − 1,
+    /// which only widens the undecided draws.
+    fn decide(&self, e: usize, high: u16) -> Option<u32> {
+        let s = self.s as usize;
+        let steps = self.steps.get(e * s..(e + 1) * s)?;
+        let (mut below, mut near) = (0u32, 0u32);
+        for &t in steps {
+            below += u32::from(t <= high);
+            near |= u32::from(t.wrapping_sub(high).wrapping_add(1) <= 3);
+        }
+        (near == 0).then_some(below)
     }
 
     /// Entry `e`'s count from its 53-bit uniform `u`.
     fn count(&self, keep: &[f64], e: usize, u: f64) -> u32 {
-        let side = match self.sides.get(e) {
-            Some(&side) => side,
-            None => Side::new(self.s, keep[e]),
-        };
+        let side = Side::new(self.s, keep[e]);
         side.count(self.s, side.inversion(self.s, side.uniform(u)))
     }
 }
@@ -500,43 +641,56 @@ impl Pool {
 /// stack only through its pooled counts `K_ij = Σ_s M_s,ij`, and under the frozen law the
 /// `K_ij ~ Bin(S, p_ij)` are independent, so one uniform per entry replaces `S`: its first 16
 /// bits (stream `label`) against the entry's cut, and, past the cut, 37 more (stream
-/// `label/refine`) and the inversion. Returns the counts and the total kept.
+/// `label/refine`, the m-th entry past its cut reading the m-th word) and the inversion. The
+/// 16 bits alone decide almost every entry ([`Pool::decide`]): the refinement stream is read
+/// only where they do not, by seeking to the entry's word. Returns the counts and the total
+/// kept.
 fn pooled_frozen(m: &Moments, pool: &Pool, label: &str, seed: MasterSeed) -> (Counts, u64) {
     let (n, d) = (m.row_mean.len(), m.col_mean.len());
-    let (rb, cb) = (m.row_blocks, m.col_blocks);
-    let col_block: Vec<usize> = (0..d).map(|j| block_of(j, d, cb)).collect();
+    let edges = block_edges(m);
     let (mut primary, mut refine) = (seed.stream(label), seed.stream(&format!("{label}/refine")));
-    let mut c = Counts {
-        rows: vec![0; n],
-        cols: vec![0; d],
-        blocks: vec![0; rb * cb],
-        levels: vec![0; LEVELS],
-    };
-    let mut kept = 0;
+    let mut c = Counts::zero(m);
+    // Entries past their cut so far, and the refinement word the stream stands at (in u64s).
+    let (mut past, mut at) = (0u64, 0u64);
     let mut buf = vec![0u8; 2 * d];
+    let (mut row, mut prefix) = (vec![0u64; d], vec![0u64; d + 1]);
     for i in 0..n {
         primary.fill_bytes(&mut buf);
-        let a = block_of(i, n, rb) * cb;
-        let mut row = 0;
-        for (j, bytes) in buf.chunks_exact(2).enumerate() {
+        let cuts = &pool.cut[i * d..(i + 1) * d];
+        for (j, ((bytes, k), &cut)) in buf
+            .chunks_exact(2)
+            .zip(row.iter_mut())
+            .zip(cuts)
+            .enumerate()
+        {
             let e = i * d + j;
             let high = u16::from_le_bytes([bytes[0], bytes[1]]);
-            if high < pool.cut[e] {
+            *k = 0;
+            if high < cut {
                 continue;
             }
-            let u53 = u64::from(high) << 37 | refine.next_u64() >> 27;
-            let k = u64::from(pool.count(&m.keep, e, (u53 as f64 + 0.5) * UNIT_ROUNDOFF));
-            if k == 0 {
-                continue;
-            }
-            row += k;
-            c.cols[j] += k;
-            c.blocks[a + col_block[j]] += k;
-            c.levels[usize::from(m.level[e])] += k;
+            past += 1;
+            *k = u64::from(match pool.decide(e, high) {
+                Some(k) => k,
+                None => {
+                    if at != past - 1 {
+                        refine.set_word_pos(2 * u128::from(past - 1));
+                    }
+                    at = past;
+                    let u53 = u64::from(high) << 37 | refine.next_u64() >> 27;
+                    pool.count(&m.keep, e, (u53 as f64 + 0.5) * UNIT_ROUNDOFF)
+                }
+            });
         }
-        c.rows[i] = row;
-        kept += row;
+        let mut before = 0;
+        for ((col, &k), sum) in c.cols.iter_mut().zip(&row).zip(&mut prefix[1..]) {
+            *col += k;
+            before += k;
+            *sum = before;
+        }
+        c.add_row(m, i, &edges, |j| prefix[j]);
     }
+    let kept = c.rows.iter().sum();
     (c, kept)
 }
 
@@ -997,6 +1151,53 @@ impl Sharp {
         }
     }
 
+    /// The null laws whose Monte Carlo tests decide `masks` (theory/external.md, "One law per
+    /// stack"): none when some mask does not keep exactly `k = round(ρnd)` entries under the
+    /// sampler null (impossible under the top-k law: p = 0); under the limit null the frozen
+    /// law alone in that case, the top-k law alone when every mask keeps k and the frozen law's
+    /// chance of that ([`Sharp::exact_counts_bound`]) fits in the frozen test's slack, both
+    /// otherwise.
+    pub(crate) fn laws(&self, masks: &[Mask]) -> Result<Vec<Draw>, Error> {
+        let (n, d) = (self.model.phi.len(), self.model.psi.len());
+        let k = kept_count(n, d, Density::new(self.model.rho)?)?;
+        let exact = masks.iter().all(|m| m.kept() == k);
+        Ok(match (self.options.null, exact) {
+            (Null::Sampler, true) => vec![Draw::TopK],
+            (Null::Sampler, false) => Vec::new(),
+            (Null::Limit, false) => vec![Draw::Frozen],
+            (Null::Limit, true) if 2.0 * self.exact_counts_bound() <= self.slack() => {
+                vec![Draw::TopK]
+            }
+            (Null::Limit, true) => vec![Draw::Frozen, Draw::TopK],
+        })
+    }
+
+    /// An upper bound of the chance that all S frozen-threshold masks keep one given count:
+    /// `(sqrt(π/8)/σ)^S`, σ² = Σ p_ij(1 − p_ij). A mask's kept count K has characteristic
+    /// function φ with `|φ(t)| ≤ exp(−σ²(1 − cos t))` (as `|1 − p + p e^{it}|² = 1 − 2p(1 − p)
+    /// (1 − cos t)` and `sqrt(1 − x) ≤ e^{−x/2}`) and `1 − cos t ≥ 2t²/π²` on [−π, π], so
+    /// `P(K = k) ≤ (1/2π) ∫ |φ| ≤ (1/2π) ∫ exp(−2σ²t²/π²) dt = sqrt(π/8)/σ`; the masks are
+    /// independent. 1 when σ = 0.
+    pub(crate) fn exact_counts_bound(&self) -> f64 {
+        let var = self.moments.total_var;
+        match var > 0.0 {
+            true => (self.stack as f64 * 0.5 * (std::f64::consts::PI / 8.0 / var).ln()).exp(),
+            false => 1.0,
+        }
+    }
+
+    /// `δ_MC − m/(B + 1)`, m the largest rank the rule `p = m/(B + 1) ≤ δ_MC` rejects at (as
+    /// [`Sharp::check`] evaluates it): the rank test rejects a null stack with probability at
+    /// most m/(B + 1), so this much of δ_MC is left unspent (less 4u δ_MC for the rounding).
+    pub(crate) fn slack(&self) -> f64 {
+        let (b, delta) = ((self.replicates() + 1) as f64, self.mc_delta());
+        let mut m = (delta * b).floor() + 1.0;
+        while m > 0.0 && m / b > delta {
+            m -= 1.0;
+        }
+        delta - m / b - 4.0 * UNIT_ROUNDOFF * delta
+    }
+
     /// The statistics' names and values to report (the density only when it is tested).
     fn reported<'a>(
         &self,
@@ -1024,24 +1225,12 @@ impl Sharp {
             }
             return Ok(out);
         }
-        let mut tests = Vec::new();
-        if self.options.null == Null::Limit {
-            tests.push(self.monte_carlo(t, Draw::Frozen)?);
-        }
-        if tests.iter().all(|m| m.p <= delta) {
-            // Every top-k mask keeps exactly k entries: a stack with another count is impossible
-            // under the top-k law (p = 0 exactly) and needs no replicates.
-            let (n, d) = (self.model.phi.len(), self.model.psi.len());
-            let k = kept_count(n, d, Density::new(self.model.rho)?)?;
-            tests.push(match masks.iter().all(|m| m.kept() == k) {
-                true => self.monte_carlo(t, Draw::TopK)?,
-                false => MonteCarlo {
-                    draw: Draw::TopK,
-                    p: 0.0,
-                    replicates: 0,
-                    critical: 0.0,
-                },
-            });
+        let mut tests: Vec<MonteCarlo> = Vec::new();
+        for draw in self.laws(masks)? {
+            // a later law's test matters only if every earlier one rejects
+            if tests.iter().all(|m| m.p <= delta) {
+                tests.push(self.monte_carlo(t, draw)?);
+            }
         }
         let p = tests.iter().map(|m| m.p).fold(0.0, f64::max);
         let critical = tests.iter().map(|m| m.critical).fold(0.0, f64::max);
@@ -1372,6 +1561,200 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every 16-bit draw the steps decide gets the inversion's count at both ends of its
+    /// range of 53-bit uniforms (the inversion is monotone in u, so on all of it), on both
+    /// sides of ½; few draws are left undecided.
+    #[test]
+    fn the_steps_decide_as_the_inversion_at_both_ends_of_every_draw() {
+        for s in [1u32, 8, 64] {
+            let keep = [
+                0.0,
+                1e-6,
+                0.03,
+                0.2,
+                0.5,
+                0.5 + 1e-12,
+                0.7,
+                0.97,
+                1.0 - 1e-9,
+                1.0,
+            ];
+            let pool = Pool::new(&keep, s);
+            let mut undecided = 0;
+            for (e, &p) in keep.iter().enumerate() {
+                for high in 0..=u16::MAX {
+                    let Some(k) = pool.decide(e, high) else {
+                        undecided += 1;
+                        continue;
+                    };
+                    let ends = [(high as u64) << 37, ((high as u64 + 1) << 37) - 1];
+                    for u53 in ends {
+                        let u = (u53 as f64 + 0.5) * UNIT_ROUNDOFF;
+                        assert_eq!(binomial(s, p, u), k, "s {s} p {p} high {high}");
+                    }
+                }
+            }
+            // at most four draws per step, per entry
+            assert!(
+                undecided <= keep.len() * 4 * s as usize,
+                "s {s}: {undecided}"
+            );
+        }
+    }
+
+    /// The counts of one row-major table of per-entry counts, aggregated entry by entry.
+    fn direct_counts(m: &Moments, n: usize, d: usize, k: impl Fn(usize) -> u64) -> Counts {
+        let level = levels(&m.keep);
+        let mut c = Counts::zero(m);
+        for (e, &l) in level.iter().enumerate().take(n * d) {
+            let (i, j) = (e / d, e % d);
+            let b = block_of(i, n, m.row_blocks) * m.col_blocks + block_of(j, d, m.col_blocks);
+            c.rows[i] += k(e);
+            c.cols[j] += k(e);
+            c.blocks[b] += k(e);
+            c.levels[usize::from(l)] += k(e);
+        }
+        c
+    }
+
+    /// A model with entries on both sides of ½ and a shape that is not a multiple of 64 or 16.
+    fn odd_model() -> Model {
+        Model::from_fsm(&Fsm::figure1(), 37, 150, 0.3).unwrap()
+    }
+
+    #[test]
+    fn the_pooled_counts_of_masks_are_their_entries_summed() {
+        let model = odd_model();
+        let m = Moments::new(&model);
+        let masks = model
+            .draw_stack(Draw::TopK, 3, MasterSeed::new(5), "TEST/counts")
+            .unwrap();
+        let k = |e: usize| {
+            let sum = masks
+                .iter()
+                .map(|x| u64::from(x.get(e / 150, e % 150) == Some(true)));
+            sum.sum()
+        };
+        assert_eq!(counts(&masks, &m), direct_counts(&m, 37, 150, k));
+        // past 255 rows the byte counters are emptied: all-ones masks of 600 rows
+        let wide = Model::from_fsm(&Fsm::figure1(), 600, 70, 0.2).unwrap();
+        let m = Moments::new(&wide);
+        let full = Mask::from_entries(600, 70, &[1; 600 * 70]).unwrap();
+        assert_eq!(
+            counts(&[full.clone(), full], &m),
+            direct_counts(&m, 600, 70, |_| 2)
+        );
+    }
+
+    /// The pooled counts drawn the direct way: every entry past its cut reads the next
+    /// refinement word and is inverted.
+    fn pooled_directly(m: &Moments, pool: &Pool, label: &str, seed: MasterSeed) -> Counts {
+        let (n, d) = (m.row_mean.len(), m.col_mean.len());
+        let (mut primary, mut refine) =
+            (seed.stream(label), seed.stream(&format!("{label}/refine")));
+        let mut buf = vec![0u8; 2 * n * d];
+        primary.fill_bytes(&mut buf);
+        let k: Vec<u64> = buf
+            .chunks_exact(2)
+            .enumerate()
+            .map(|(e, b)| {
+                let high = u16::from_le_bytes([b[0], b[1]]);
+                if high < pool.cut[e] {
+                    return 0;
+                }
+                let u53 = u64::from(high) << 37 | refine.next_u64() >> 27;
+                u64::from(binomial(
+                    pool.s,
+                    m.keep[e],
+                    (u53 as f64 + 0.5) * UNIT_ROUNDOFF,
+                ))
+            })
+            .collect();
+        direct_counts(m, n, d, |e| k[e])
+    }
+
+    /// The fast pooled replicates (steps, refinement words read by seeking) are bit for bit the
+    /// direct ones, with and without the steps.
+    #[test]
+    fn pooled_frozen_counts_are_the_direct_inversions_bit_for_bit() {
+        let m = Moments::new(&odd_model());
+        assert!(m.keep.iter().any(|&p| Side::mirrored(p)) && m.keep.iter().any(|&p| p < 0.5));
+        for s in [1u32, 8] {
+            let pool = Pool::new(&m.keep, s);
+            let uncached = Pool {
+                steps: Vec::new(),
+                ..Pool::new(&m.keep, s)
+            };
+            for r in 0..4 {
+                let label = format!("TEST/pooled-direct/{r}");
+                let seed = MasterSeed::new(11);
+                let direct = pooled_directly(&m, &pool, &label, seed);
+                for p in [&pool, &uncached] {
+                    let (c, kept) = pooled_frozen(&m, p, &label, seed);
+                    assert_eq!(kept, direct.rows.iter().sum::<u64>());
+                    assert_eq!(c, direct, "s {s} replicate {r}");
+                }
+            }
+        }
+    }
+
+    /// The bound of the chance that a frozen mask keeps one given count holds against the
+    /// exact Poisson-binomial law (by dynamic programming), and is far below 1 (not vacuous).
+    #[test]
+    fn one_kept_count_is_no_likelier_than_the_bound() {
+        let model = Model::from_fsm(&Fsm::figure1(), 16, 24, 0.2).unwrap();
+        let options = Options {
+            null: Null::Limit,
+            unordered: false,
+            delta: crate::params::Probability::new(1e-3).unwrap(),
+            replicates: None,
+            seed: MasterSeed::default(),
+            test_density: true,
+        };
+        let sharp = Sharp::new(model, 1, options).unwrap();
+        let mut pmf = vec![1.0];
+        for &p in &sharp.moments.keep {
+            let mut next = vec![0.0; pmf.len() + 1];
+            for (k, &q) in pmf.iter().enumerate() {
+                next[k] += q * (1.0 - p);
+                next[k + 1] += q * p;
+            }
+            pmf = next;
+        }
+        let mode = pmf.iter().copied().fold(0.0, f64::max);
+        let bound = sharp.exact_counts_bound();
+        assert!(mode <= bound && bound < 0.2, "mode {mode}, bound {bound}");
+    }
+
+    /// Top-k stacks are tested against top-k replicates only, frozen ones against frozen ones,
+    /// and where the bound does not fit in the slack (one small mask) against both.
+    #[test]
+    fn the_kept_counts_choose_the_laws() {
+        let options = |delta: f64| Options {
+            null: Null::Limit,
+            unordered: false,
+            delta: crate::params::Probability::new(delta).unwrap(),
+            replicates: None,
+            seed: MasterSeed::default(),
+            test_density: true,
+        };
+        let model = || Model::from_fsm(&Fsm::figure1(), 64, 64, 0.2).unwrap();
+        let seed = MasterSeed::new(9);
+        let sharp = Sharp::new(model(), 8, options(1e-3)).unwrap();
+        assert!(2.0 * sharp.exact_counts_bound() <= sharp.slack());
+        let topk = model()
+            .draw_stack(Draw::TopK, 8, seed, "TEST/laws")
+            .unwrap();
+        let frozen = model()
+            .draw_stack(Draw::Frozen, 8, seed, "TEST/laws")
+            .unwrap();
+        assert_eq!(sharp.laws(&topk).unwrap(), [Draw::TopK]);
+        assert_eq!(sharp.laws(&frozen).unwrap(), [Draw::Frozen]);
+        let one = Sharp::new(model(), 1, options(1e-3)).unwrap();
+        assert!(2.0 * one.exact_counts_bound() > one.slack());
+        assert_eq!(one.laws(&topk[..1]).unwrap(), [Draw::Frozen, Draw::TopK]);
     }
 
     /// T of `r` replicates drawn as pooled counts, and of `r` drawn mask by mask.

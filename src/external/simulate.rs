@@ -11,7 +11,8 @@
 //! functions of these scores, so the same seed and label give coupled top-k and frozen masks:
 //! - [`Draw::TopK`]: the `k = kept_count(n, d, ρ)` largest scores, ties to the smaller linear
 //!   index `i·d + j`. The threshold is the k-th score. The window is
-//!   `convergence::sampler::threshold_window` at [`WINDOW_DELTA`], computed once per model.
+//!   `convergence::sampler::threshold_window` at [`WINDOW_DELTA`], computed once per model with
+//!   its block cuts, which every top-k draw of the model then reads.
 //! - [`Draw::Frozen`]: `S_ij > τ`, independent entries of probability `P(S_ij > τ)`
 //!   ([`Model::keep_probability`]); the threshold reported is τ.
 //!
@@ -31,7 +32,7 @@
 //! assert_ne!(stack[0], stack[1]);
 //! ```
 
-use crate::convergence::inversion::{Field, Table};
+use crate::convergence::inversion::{Cuts, Field, Table};
 use crate::convergence::limit::Fsm;
 use crate::convergence::noise::{Noise, NoiseLaw};
 use crate::convergence::sampler::{grid, threshold_window, MaskSpec, Window};
@@ -118,8 +119,9 @@ struct Prepared {
     rho: Density,
     /// The law's quantile table.
     table: Arc<Table>,
-    /// The top-k window, computed at the first top-k draw (~0.3 s; frozen draws never need it).
-    window: Arc<OnceLock<Window>>,
+    /// The top-k window and its block cuts, computed at the first top-k draw (~0.3 s; frozen
+    /// draws never need them): every top-k draw of the model reads the same cuts.
+    window: Arc<OnceLock<(Window, Cuts)>>,
 }
 
 impl Prepared {
@@ -306,17 +308,20 @@ impl Model {
         let mask = match how {
             Draw::Frozen => field.frozen(&stream, self.tau)?,
             Draw::TopK => {
-                let window = prep.window.get_or_init(|| {
+                let (window, cuts) = prep.window.get_or_init(|| {
                     // threshold_window fails only for an invalid δ; the window is a hint,
                     // and [0, ∞] (every score exact) is always right
                     let spec = MaskSpec::from_grids(prep.phi.clone(), prep.psi.clone(), prep.rho);
-                    spec.and_then(|spec| threshold_window(&spec, prep.law.as_ref(), WINDOW_DELTA))
+                    let window = spec
+                        .and_then(|spec| threshold_window(&spec, prep.law.as_ref(), WINDOW_DELTA))
                         .unwrap_or(Window {
                             lo: 0.0,
                             hi: f64::INFINITY,
-                        })
+                        });
+                    let cuts = field.cuts((window.lo, window.hi));
+                    (window, cuts)
                 });
-                field.top_k(&stream, k, (window.lo, window.hi))?
+                field.top_k(&stream, k, (window.lo, window.hi), Some(cuts))?
             }
         };
         Ok(mask)
@@ -416,7 +421,8 @@ mod tests {
     impl Model {
         /// The model with another top-k window (a deliberately wrong one exercises the redraw).
         fn with_window(mut self, window: Window) -> Self {
-            self.prepared.window = Arc::new(OnceLock::from(window));
+            let cuts = self.prepared.field(&self).cuts((window.lo, window.hi));
+            self.prepared.window = Arc::new(OnceLock::from((window, cuts)));
             self
         }
     }
