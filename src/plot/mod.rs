@@ -17,9 +17,10 @@
 //!   v ∈ [j/cols, (j+1)/cols] (input position, horizontal axis). The tick labels read u and v.
 //!
 //! Each figure is drawn twice, into an RGB buffer and into an SVG string, and returned as a
-//! [`Rendered`]. plotters 0.3.7 has no in-memory PNG encoder (its `image` dependency is not
-//! re-exported), so the RGB buffer is blitted onto a file-backed bitmap in the system temp
-//! directory, encoded there by plotters' `image` encoder, read back and removed.
+//! [`Rendered`]. The RGB buffer is encoded in memory by the `png` crate with the settings
+//! plotters' file encoder (the `image` crate 0.24) used: fast compression, adaptive filtering
+//! starting from `Sub`. So the bytes are those the file backend wrote, without a temporary file
+//! and without compiling `image` and its JPEG decoder (issue #19: build time).
 //!
 //! Heat maps draw one rectangle per cell; large matrices (masks) are first reduced with
 //! [`block_average`] to at most [`MAX_CELLS`] cells per figure, which keeps the SVG small.
@@ -40,7 +41,6 @@ use plotters::prelude::*;
 use std::fmt;
 use std::io;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 /// Height in pixels of the title band at the top of every figure.
@@ -303,12 +303,12 @@ impl fmt::Display for Place {
 }
 
 /// Why drawing failed. plotters' errors are generic over the backend and carry no common
-/// fields, so only the kind of failure is kept (the operating system's kind for file I/O).
+/// fields, so only the kind of failure is kept.
 ///
 /// ```
 /// use pai_graphon::plot::{PlotError, RenderFailure};
-/// let e = PlotError::Render(RenderFailure::Io(std::io::ErrorKind::PermissionDenied));
-/// assert!(e.to_string().starts_with("rendering failed: "));
+/// let e = PlotError::Render(RenderFailure::Png);
+/// assert_eq!(e.to_string(), "rendering failed: the PNG encoder rejected the pixels");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RenderFailure {
@@ -316,8 +316,8 @@ pub enum RenderFailure {
     Font,
     /// A plotters backend reported an error while drawing.
     Backend,
-    /// The temporary PNG file could not be written or read back.
-    Io(io::ErrorKind),
+    /// The PNG encoder rejected the pixels (a size or buffer length it cannot encode).
+    Png,
 }
 
 impl fmt::Display for RenderFailure {
@@ -325,7 +325,7 @@ impl fmt::Display for RenderFailure {
         match self {
             RenderFailure::Font => write!(f, "DejaVu Sans could not be registered"),
             RenderFailure::Backend => write!(f, "the drawing backend reported an error"),
-            RenderFailure::Io(kind) => write!(f, "PNG file I/O: {kind}"),
+            RenderFailure::Png => write!(f, "the PNG encoder rejected the pixels"),
         }
     }
 }
@@ -1187,24 +1187,20 @@ fn render<F: Figure>(figure: &F, (w, h): (u32, u32)) -> Result<Rendered, PlotErr
     })
 }
 
-/// Encodes RGB pixels as PNG through plotters' file backend (see the module doc for why).
+/// Encodes RGB pixels as PNG exactly as plotters' file backend did (see the module doc).
 fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>, PlotError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let k = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = format!("pai-graphon-plot-{}-{k}.png", std::process::id());
-    let tmp = std::env::temp_dir().join(name);
-    let result = (|| {
-        {
-            let mut backend = BitMapBackend::new(&tmp, (w, h));
-            backend
-                .blit_bitmap((0, 0), (w, h), rgb)
-                .map_err(backend_error)?;
-            backend.present().map_err(backend_error)?;
-        }
-        std::fs::read(&tmp).map_err(|e| PlotError::Render(RenderFailure::Io(e.kind())))
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    result
+    let failed = |_| PlotError::Render(RenderFailure::Png);
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    encoder.set_filter(png::FilterType::Sub);
+    encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+    let mut writer = encoder.write_header().map_err(failed)?;
+    writer.write_image_data(rgb).map_err(failed)?;
+    writer.finish().map_err(failed)?;
+    Ok(png)
 }
 
 /// Fills the background white, draws the title in the top band and returns the area below.

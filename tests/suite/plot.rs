@@ -282,3 +282,23 @@ fn constant_series_still_render() {
     );
     assert_well_formed(&lines(&[one], &spec).unwrap(), "single point");
 }
+
+/// The PNG bytes are pinned (value stability): report.html embeds them, so a change of encoder,
+/// settings or dependency version shows up here first. The digest is the one the previous
+/// encoder (plotters' file backend through `image` 0.24.9, commit 13e718e) wrote for this figure;
+/// the `png` crate with the same settings writes the same bytes.
+#[test]
+fn png_bytes_are_those_of_the_previous_encoder() {
+    use sha2::{Digest, Sha256};
+    let m = Mat::from_fn(6, 9, |i, j| (i + j) as f64 / 13.0);
+    let fig = heatmap(m.as_ref(), &HeatmapSpec::new("PNG bytes pinned", 0.0, 1.0)).unwrap();
+    let digest: String = Sha256::digest(&fig.png)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(fig.png.len(), 35167);
+    assert_eq!(
+        digest,
+        "d5477e127936530b1ea48614503bceac1f45a42ab25b4b493bc39cb9d973d281"
+    );
+}
