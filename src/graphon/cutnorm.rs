@@ -39,8 +39,11 @@
 //! rank-32 products at ≈ 19 GFLOP/s: the products are the cost, not overhead), its certificate
 //! 0.81, the lower bound's sweeps 0.70. From a shorter side of 4096 on (the large-scale route,
 //! `sdp` module) the solver stops on its estimated gap (60–80 iterations at 4096 instead of
-//! ≈ 150), its products run on both cores, and the spectral Gram is skipped: `benches/cutnorm.rs`
-//! measured 15.6–16.4 s CPU (12.0 s wall) at 4096, upper ÷ lower 1.164.
+//! ≈ 150) in f32 with one f64 iteration last, its products and its certificate's Gram run on
+//! both cores, and the spectral Gram is skipped: `benches/cutnorm.rs` measured 12.7–13.5 s CPU
+//! at 4096 (14.8–15.4 s with the f64 ascent and sequential Gram, same load; wall 19–21 s at load
+//! 6–7 on 2 cores), upper ÷ lower 1.163. Per phase (CPU): ascent ≈ 6 s, certificate ≈ 4 s
+//! (Gram 2.1, Lanczos 1.1, Cholesky 0.9), lower-bound sweeps 2.3 s.
 //!
 //! [`cut_norm_exact`] enumerates the subsets of the shorter side (at most 20) in exact integer
 //! arithmetic; it is the oracle of the tests. [`cut_norm_hoeffding_bound`] is the high-probability
