@@ -40,9 +40,9 @@
 //! 0.81, the lower bound's sweeps 0.70. From a shorter side of 4096 on (the large-scale route,
 //! `sdp` module) the solver stops on its estimated gap (60–80 iterations at 4096 instead of
 //! ≈ 150) in f32 with one f64 iteration last, its products and its certificate's Gram run on
-//! both cores, and the spectral Gram is skipped: `benches/cutnorm.rs` measured 12.7–13.5 s CPU
-//! at 4096 (14.8–15.4 s with the f64 ascent and sequential Gram, same load; wall 19–21 s at load
-//! 6–7 on 2 cores), upper ÷ lower 1.163. Per phase (CPU): ascent ≤ 7.8 s (with the bench's
+//! both cores, and the spectral Gram is skipped: `benches/cutnorm.rs` measured 12.7–15.1 s CPU
+//! at 4096 (14.8–15.4 s with the f64 ascent and sequential Gram; wall 16–21 s at load 3.5–7 on
+//! 2 cores, the same interval bit for bit with one thread), upper ÷ lower 1.163. Per phase (CPU): ascent ≤ 7.8 s (with the bench's
 //! building of the matrix), certificate ≈ 4.2 s (Gram 2.1, Lanczos 1.1, Cholesky 0.9),
 //! lower-bound sweeps 2.3 s.
 //!
