@@ -42,9 +42,9 @@
 //! ≈ 150) in f32 with one f64 iteration last, its products and its certificate's Gram run on
 //! both cores, and the spectral Gram is skipped: `benches/cutnorm.rs` measured 12.7–15.1 s CPU
 //! at 4096 (14.8–15.4 s with the f64 ascent and sequential Gram; wall 16–21 s at load 3.5–7 on
-//! 2 cores, the same interval bit for bit with one thread), upper ÷ lower 1.163. Per phase (CPU): ascent ≤ 7.8 s (with the bench's
-//! building of the matrix), certificate ≈ 4.2 s (Gram 2.1, Lanczos 1.1, Cholesky 0.9),
-//! lower-bound sweeps 2.3 s.
+//! 2 cores, the same interval bit for bit with one thread), upper ÷ lower 1.163. Per phase
+//! (CPU): ascent ≤ 7.8 s (with the bench's building of the matrix), certificate ≈ 4.2 s (Gram
+//! 2.1, Lanczos 1.1, Cholesky 0.9), lower-bound sweeps 2.3 s.
 //!
 //! [`cut_norm_exact`] enumerates the subsets of the shorter side (at most 20) in exact integer
 //! arithmetic; it is the oracle of the tests. [`cut_norm_hoeffding_bound`] is the high-probability
