@@ -39,8 +39,12 @@
 //! rank-32 products at ≈ 19 GFLOP/s: the products are the cost, not overhead), its certificate
 //! 0.81, the lower bound's sweeps 0.70. From a shorter side of 4096 on (the large-scale route,
 //! `sdp` module) the solver stops on its estimated gap (60–80 iterations at 4096 instead of
-//! ≈ 150), its products run on both cores, and the spectral Gram is skipped: `benches/cutnorm.rs`
-//! measured 15.6–16.4 s CPU (12.0 s wall) at 4096, upper ÷ lower 1.164.
+//! ≈ 150) in f32 with one f64 iteration last, its products and its certificate's Gram run on
+//! both cores, and the spectral Gram is skipped: `benches/cutnorm.rs` measured 12.7–15.1 s CPU
+//! at 4096 (14.8–15.4 s with the f64 ascent and sequential Gram; wall 16–21 s at load 3.5–7 on
+//! 2 cores, the same interval bit for bit with one thread), upper ÷ lower 1.163. Per phase
+//! (CPU): ascent ≤ 7.8 s (with the bench's building of the matrix), certificate ≈ 4.2 s (Gram
+//! 2.1, Lanczos 1.1, Cholesky 0.9), lower-bound sweeps 2.3 s.
 //!
 //! [`cut_norm_exact`] enumerates the subsets of the shorter side (at most 20) in exact integer
 //! arithmetic; it is the oracle of the tests. [`cut_norm_hoeffding_bound`] is the high-probability
@@ -69,6 +73,7 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 use rand::Rng;
+use rayon::prelude::*;
 use std::ops::{AddAssign, SubAssign};
 
 mod sdp;
@@ -351,7 +356,7 @@ fn cut_norm_in_range<R: Rng + ?Sized>(
     // matrix, as costly as the SDP's certificate and 3-4 times looser than it) is skipped.
     let large = m.min(n) >= sdp::LARGE_ORDER;
     let spectral = if opts.spectral && m.min(n) <= MAX_DENSE_ORDER && !(large && opts.sdp) {
-        spectral_certificate(&a, opts.lanczos_steps, rng)
+        spectral_certificate(&a, opts.lanczos_steps, false, rng)
     } else {
         Spectral::skipped()
     };
@@ -753,7 +758,16 @@ impl Spectral {
 /// 2. `θ ≈ λ_max(Ĝ)` by Lanczos;
 /// 3. for a trial `ν > θ`, form `X̃ = fl(ν I − Ĝ)` and factor it; success certifies
 ///    `λ_max(G) ≤ ν + ‖ΔX‖₂ + max|D| + ε_G` (see [`certify_at`]).
-fn spectral_certificate<R: Rng + ?Sized>(a: &Mat<f64>, steps: usize, rng: &mut R) -> Spectral {
+///
+/// With `parallel` the Gram matrix and the Lanczos products run over fixed blocks on rayon's
+/// pool (the SDP certificate's large-scale route): the same bound, bits independent of the
+/// thread count.
+fn spectral_certificate<R: Rng + ?Sized>(
+    a: &Mat<f64>,
+    steps: usize,
+    parallel: bool,
+    rng: &mut R,
+) -> Spectral {
     let (m, n) = (a.nrows(), a.ncols());
     let (k, long) = (m.min(n), m.max(n));
     let fro2 = sum_of_squares_upper((0..n).flat_map(|j| a.col_as_slice(j).iter()), m * n);
@@ -764,12 +778,12 @@ fn spectral_certificate<R: Rng + ?Sized>(a: &Mat<f64>, steps: usize, rng: &mut R
         return Spectral::skipped();
     }
     let eps_g = inflate(gamma_long * fro2 + (k as f64) * (long as f64) * ETA, 4);
-    let g = gram_of_shorter_side(a);
-    let (theta, top) = lanczos_top(g.as_ref(), steps, rng);
+    let g = gram_of_shorter_side(a, parallel);
+    let (theta, top) = lanczos_top(g.as_ref(), steps, parallel, rng);
     let (left, right) = if n <= m {
-        (mat_vec(a.as_ref(), &top), top)
+        (mat_vec(a.as_ref(), &top, parallel), top)
     } else {
-        let right = mat_vec(a.transpose(), &top);
+        let right = mat_vec(a.transpose(), &top, parallel);
         (top, right)
     };
     let trace: f64 = (0..k).map(|i| g[(i, i)]).sum();
@@ -802,8 +816,11 @@ fn spectral_certificate<R: Rng + ?Sized>(a: &Mat<f64>, steps: usize, rng: &mut R
 }
 
 /// `Aᵀ A` or `A Aᵀ`, whichever is smaller, computed by faer's triangular product (every entry a
-/// dot product of length max(m, n) in some order), mirrored to a full symmetric matrix.
-fn gram_of_shorter_side(a: &Mat<f64>) -> Mat<f64> {
+/// dot product of length max(m, n) in some order), mirrored to a full symmetric matrix. With
+/// `parallel`, by row blocks of [`sdp::GRAM_ROWS`] on rayon's pool (each block: its rectangle left
+/// of the diagonal, then its triangle): the blocks do not depend on the thread count, so neither
+/// do the bits, and every entry is still a dot product of length max(m, n).
+fn gram_of_shorter_side(a: &Mat<f64>, parallel: bool) -> Mat<f64> {
     let (m, n) = (a.nrows(), a.ncols());
     let k = m.min(n);
     let mut g = Mat::<f64>::zeros(k, k);
@@ -812,7 +829,28 @@ fn gram_of_shorter_side(a: &Mat<f64>) -> Mat<f64> {
     } else {
         (a.as_ref(), a.transpose())
     };
-    matmul_lower(g.as_mut(), Accum::Replace, lhs, rhs, 1.0);
+    if parallel {
+        let blocks: Vec<(usize, Mat<f64>)> = (0..k.div_ceil(sdp::GRAM_ROWS))
+            .into_par_iter()
+            .map(|block| {
+                let r0 = block * sdp::GRAM_ROWS;
+                let len = sdp::GRAM_ROWS.min(k - r0);
+                let mut out = Mat::<f64>::zeros(len, r0 + len);
+                let rows = lhs.subrows(r0, len);
+                let (left, diag) = out.as_mut().split_at_col_mut(r0);
+                matmul(left, Accum::Replace, rows, rhs.subcols(0, r0), 1.0);
+                matmul_lower(diag, Accum::Replace, rows, rhs.subcols(r0, len), 1.0);
+                (r0, out)
+            })
+            .collect();
+        for (r0, out) in &blocks {
+            g.as_mut()
+                .submatrix_mut(*r0, 0, out.nrows(), out.ncols())
+                .copy_from(out);
+        }
+    } else {
+        matmul_lower(g.as_mut(), Accum::Replace, lhs, rhs, 1.0);
+    }
     for j in 0..k {
         for i in j + 1..k {
             g[(j, i)] = g[(i, j)];
@@ -830,7 +868,18 @@ fn certify_at(g: MatRef<'_, f64>, nu: f64, eps_g: f64) -> Option<f64> {
     crate::linalg::certify_lambda_max_below(g, nu, eps_g)
 }
 
-fn mat_vec(a: MatRef<'_, f64>, v: &[f64]) -> Vec<f64> {
+/// `a v` (in parallel over fixed row blocks when `parallel`: [`sdp::product`]).
+fn mat_vec(a: MatRef<'_, f64>, v: &[f64], parallel: bool) -> Vec<f64> {
+    if parallel {
+        let mut out = Mat::<f64>::zeros(a.nrows(), 1);
+        sdp::product(
+            &mut out,
+            a,
+            MatRef::from_column_major_slice(v, v.len(), 1),
+            true,
+        );
+        return out.col_as_slice(0).to_vec();
+    }
     let mut out = vec![0.0; a.nrows()];
     matmul(
         MatMut::from_column_major_slice_mut(&mut out, a.nrows(), 1),
@@ -854,7 +903,12 @@ const LANCZOS_CHECK_EVERY: usize = 8;
 /// random, so no eigenvector is missed by symmetry. Stops early once the top Ritz value moves by
 /// less than 1/16 of the certificate's first relative shift between checks: more accuracy would
 /// not change the certificate.
-fn lanczos_top<R: Rng + ?Sized>(g: MatRef<'_, f64>, steps: usize, rng: &mut R) -> (f64, Vec<f64>) {
+fn lanczos_top<R: Rng + ?Sized>(
+    g: MatRef<'_, f64>,
+    steps: usize,
+    parallel: bool,
+    rng: &mut R,
+) -> (f64, Vec<f64>) {
     let k = g.nrows();
     let steps = steps.clamp(1, k);
     let mut q: Vec<f64> = (0..k).map(|_| uniform_open01(rng) - 0.5).collect();
@@ -864,7 +918,7 @@ fn lanczos_top<R: Rng + ?Sized>(g: MatRef<'_, f64>, steps: usize, rng: &mut R) -
     let (mut alphas, mut betas) = (Vec::new(), Vec::new());
     let mut last_theta = f64::NAN;
     for step in 1..=steps {
-        let mut w = mat_vec(g, &q);
+        let mut w = mat_vec(g, &q, parallel);
         let alpha = dot(&q, &w);
         alphas.push(alpha);
         basis.push(q);
@@ -1225,7 +1279,7 @@ mod tests {
         let a = Mat::from_fn(4, 6, |i, j| x[i] * y[j]);
         let norm2 = |v: &[f64]| v.iter().map(|t| t * t).sum::<f64>();
         let op2 = norm2(&x) * norm2(&y);
-        let cert = spectral_certificate(&a, 20, &mut stream("rank-one"));
+        let cert = spectral_certificate(&a, 20, false, &mut stream("rank-one"));
         let shift = FIRST_RELATIVE_SHIFT * SHIFT_GROWTH.powi(cert.trials as i32 - 1);
         assert!(cert.trials >= 1 && cert.trials <= CERTIFICATE_TRIALS);
         assert!(
@@ -1237,13 +1291,43 @@ mod tests {
         // trial shift fails and the fallback ν = 2 trace(G) = 2 certifies, at that cost and no more
         // (the rounding terms are again far below FIRST_RELATIVE_SHIFT).
         let spike = Mat::from_fn(64, 64, |i, j| if i + j == 0 { 1.0 } else { 0.0 });
-        let cert = spectral_certificate(&spike, 1, &mut stream("spike"));
+        let cert = spectral_certificate(&spike, 1, false, &mut stream("spike"));
         assert_eq!(cert.trials, CERTIFICATE_TRIALS + 1);
         let fallback = cert.op_upper.powi(2);
         assert!(
             (2.0..=2.0 * (1.0 + FIRST_RELATIVE_SHIFT)).contains(&fallback),
             "{fallback}"
         );
+    }
+
+    /// The Gram matrix by parallel row blocks: the same bits with 1 and 2 threads, and every
+    /// entry within the dot-product bound `γ_long Σ_l |a_il||a_jl|` (`≤ γ_long ‖a_i‖‖a_j‖`) of the
+    /// sequential triangular product's, both being dot products of length `long`.
+    #[test]
+    fn parallel_gram_is_thread_independent_and_within_the_dot_product_bound() {
+        let mut rng = stream("parallel-gram");
+        let a = Mat::from_fn(700, 600, |_, _| uniform_open01(&mut rng) - 0.5);
+        let in_pool = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| gram_of_shorter_side(&a, true))
+        };
+        let (one, two) = (in_pool(1), in_pool(2));
+        assert_eq!(one, two);
+        let sequential = gram_of_shorter_side(&a, false);
+        let norms: Vec<f64> = (0..600)
+            .map(|j| a.col_as_slice(j).iter().map(|x| x * x).sum::<f64>().sqrt())
+            .collect();
+        let gamma = tol::gamma(700).unwrap();
+        for j in 0..600 {
+            for i in 0..600 {
+                let bound = 2.0 * gamma * norms[i] * norms[j];
+                let diff = (one[(i, j)] - sequential[(i, j)]).abs();
+                assert!(diff <= bound, "({i}, {j}): {diff} > {bound}");
+            }
+        }
     }
 
     #[test]

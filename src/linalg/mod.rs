@@ -463,7 +463,7 @@ pub(crate) fn cholesky_lower_in_place(x: &mut [f64], k: usize) -> Result<(), usi
 // each followed by `vzeroupper`.
 
 /// `dst = α a b` (or `dst += α a b`), sequentially, by faer; every general product in the crate
-/// goes through here.
+/// goes through here (f64; f32 only for the SDP solver's approximate large-scale products).
 ///
 /// ```
 /// use faer::{mat, Accum, Mat};
@@ -475,13 +475,18 @@ pub(crate) fn cholesky_lower_in_place(x: &mut [f64], k: usize) -> Result<(), usi
 /// // Accumulate −1 · a a: back to zero.
 /// matmul(c.as_mut(), Accum::Add, a.as_ref(), a.as_ref(), -1.0);
 /// assert_eq!(c, Mat::<f64>::zeros(2, 2));
+/// // The same product in f32 (small integers: exact).
+/// let mut c32 = Mat::<f32>::zeros(2, 2);
+/// let a32 = mat![[1.0f32, 2.0], [3.0, 4.0]];
+/// matmul(c32.as_mut(), Accum::Replace, a32.as_ref(), a32.as_ref(), 1.0);
+/// assert_eq!(c32, mat![[7.0f32, 10.0], [15.0, 22.0]]);
 /// ```
-pub fn matmul(
-    dst: MatMut<'_, f64>,
+pub fn matmul<T: faer::traits::ComplexField>(
+    dst: MatMut<'_, T>,
     accum: Accum,
-    a: MatRef<'_, f64>,
-    b: MatRef<'_, f64>,
-    alpha: f64,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    alpha: T,
 ) {
     faer::linalg::matmul::matmul(dst, accum, a, b, alpha, Par::Seq);
     clear_upper_vector_state();

@@ -23,9 +23,11 @@
 //! vector; reported as the interval's `sdp_failure_probability`).
 //!
 //! From a shorter side of [`LARGE_ORDER`] on, the solver takes its large-scale route (below it
-//! nothing changes, bit for bit): the products with A' run in parallel over fixed row blocks
-//! (the partition does not depend on the thread count, so the bits do not either), and the
-//! ascent stops once its *estimated* duality gap `σ̃ sqrt(Σ s⁻² Σ t⁻²) / objective − 1` is below
+//! nothing changes, bit for bit): the ascent runs in single precision on a power-of-two-scaled
+//! f32 copy of A' (the point needs no rigour; one last f64 iteration gives it and its objective
+//! in full precision), the products run in parallel over fixed row blocks (the partition does
+//! not depend on the thread count, so the bits do not either), so do the certificate's Gram
+//! matrix and its Lanczos products, and the ascent stops once its *estimated* duality gap `σ̃ sqrt(Σ s⁻² Σ t⁻²) / objective − 1` is below
 //! [`GAP_TOLERANCE`] (σ̃ from a few warm-started Lanczos steps on BᵀB; an estimate that only decides
 //! when to stop: the certificate afterwards is rigorous whatever it says).
 
@@ -53,6 +55,8 @@ const GAP_CHECK_EVERY: usize = 10;
 const LANCZOS_STEPS: usize = 12;
 /// Rows of A' (or of A'ᵀ) per parallel task of the large-scale products.
 const PRODUCT_ROWS: usize = 512;
+/// Rows of the certificate's Gram matrix per parallel task on the large-scale route.
+pub(super) const GRAM_ROWS: usize = 256;
 
 /// What the SDP route found: a certified upper bound, the solver's state, and the cuts of A
 /// read off by random-hyperplane rounding (starts for the lower bound).
@@ -200,31 +204,26 @@ fn solve<R: Rng + ?Sized>(
     let (m1, n1) = (a.nrows(), a.ncols());
     let mut v = Mat::<f64>::zeros(n1, rank);
     set_normalised_rows(&mut v, &gaussian_matrix(n1, rank, rng));
+    if large {
+        let top = (0..n1).map(|_| gaussian(rng)).collect();
+        return ascend_single(a, v, max_iterations, tolerance, top);
+    }
     let mut u = Mat::<f64>::zeros(m1, rank);
     let mut p = Mat::<f64>::zeros(m1, rank);
     let mut q = Mat::<f64>::zeros(n1, rank);
     let (mut objective, mut iterations, mut converged) = (0.0f64, 0, false);
-    // The power iteration's vector, kept between estimates of the gap (a warm start).
-    let mut top: Vec<f64> = if large {
-        (0..a.ncols()).map(|_| gaussian(rng)).collect()
-    } else {
-        Vec::new()
-    };
     while iterations < max_iterations {
         iterations += 1;
-        product(&mut p, a, v.as_ref(), large);
+        product(&mut p, a, v.as_ref(), false);
         set_normalised_rows(&mut u, &p);
-        product(&mut q, a.transpose(), u.as_ref(), large);
+        product(&mut q, a.transpose(), u.as_ref(), false);
         let next = set_normalised_rows(&mut v, &q);
         if !next.is_finite() {
             break; // an overflowing product: the certificate below reports +∞
         }
         let rise = next - objective;
         objective = objective.max(next);
-        let small_gap = large
-            && iterations % GAP_CHECK_EVERY == 0
-            && estimated_gap(a, &p, &q, next, &mut top) <= GAP_TOLERANCE;
-        if rise <= tolerance * objective.abs() || small_gap {
+        if rise <= tolerance * objective.abs() {
             converged = true;
             break;
         }
@@ -238,22 +237,126 @@ fn solve<R: Rng + ?Sized>(
     }
 }
 
+/// The large-scale ascent from `v`: the same alternating updates in single precision (the
+/// point needs no rigour: the certificate is rigorous at any point; f32 products run at twice
+/// the speed and move half the bytes) on `2^−e A'` (e the exponent of `max|A'_ij|`; the update
+/// is scale-free, and f32 then neither overflows nor loses the large entries), parallel over
+/// fixed row blocks. Stops when the objective rises by less than `tolerance` relatively or
+/// when the estimated gap ([`estimated_gap`], every [`GAP_CHECK_EVERY`] iterations, warm-started
+/// from `top`) is below [`GAP_TOLERANCE`]; then one f64 iteration on A' itself gives the point
+/// and its objective in full precision.
+fn ascend_single(
+    a: MatRef<'_, f64>,
+    v: Mat<f64>,
+    max_iterations: usize,
+    tolerance: f64,
+    mut top: Vec<f64>,
+) -> Point {
+    let (m1, n1, rank) = (a.nrows(), a.ncols(), v.ncols());
+    let a32 = scaled_single(a);
+    let mut v32 = Mat::from_fn(n1, rank, |j, k| v[(j, k)] as f32);
+    let mut u32 = Mat::<f32>::zeros(m1, rank);
+    let mut p = Mat::<f32>::zeros(m1, rank);
+    let mut q = Mat::<f32>::zeros(n1, rank);
+    let (mut objective, mut iterations, mut converged) = (0.0f64, 0, false);
+    while iterations < max_iterations.saturating_sub(1) {
+        iterations += 1;
+        product(&mut p, a32.as_ref(), v32.as_ref(), true);
+        set_normalised_rows(&mut u32, &p);
+        product(&mut q, a32.transpose(), u32.as_ref(), true);
+        let next = set_normalised_rows(&mut v32, &q);
+        if !next.is_finite() {
+            break;
+        }
+        let rise = next - objective;
+        objective = objective.max(next);
+        let small_gap = iterations % GAP_CHECK_EVERY == 0
+            && estimated_gap(a32.as_ref(), &p, &q, next, &mut top) <= GAP_TOLERANCE;
+        if rise <= tolerance * objective.abs() || small_gap {
+            converged = true;
+            break;
+        }
+    }
+    drop(a32);
+    // The last iteration in f64 on A': the point and its objective `Σ_j ‖(A'ᵀU)_j‖`.
+    let mut v = Mat::from_fn(n1, rank, |j, k| f64::from(v32[(j, k)]));
+    let (mut u, mut p, mut q) = (
+        Mat::<f64>::zeros(m1, rank),
+        Mat::<f64>::zeros(m1, rank),
+        Mat::<f64>::zeros(n1, rank),
+    );
+    product(&mut p, a, v.as_ref(), true);
+    set_normalised_rows(&mut u, &p);
+    product(&mut q, a.transpose(), u.as_ref(), true);
+    let objective = set_normalised_rows(&mut v, &q);
+    Point {
+        u,
+        v,
+        objective,
+        iterations: iterations + 1,
+        converged,
+    }
+}
+
+/// `2^−e A'` in f32, with `2^e ≤ max|A'_ij| < 2^(e+1)` (entries far below the largest may
+/// underflow: the copy only steers the ascent).
+fn scaled_single(a: MatRef<'_, f64>) -> Mat<f32> {
+    let largest = (0..a.ncols())
+        .flat_map(|j| (0..a.nrows()).map(move |i| a[(i, j)].abs()))
+        .fold(0.0, f64::max);
+    let scale = if largest > 0.0 && largest.is_finite() {
+        2f64.powi(-largest.log2().floor() as i32)
+    } else {
+        1.0
+    };
+    Mat::from_fn(a.nrows(), a.ncols(), |i, j| (a[(i, j)] * scale) as f32)
+}
+
+/// The two precisions of the solver's products (f64, and f32 on the large-scale route).
+pub(super) trait Real: faer::traits::ComplexField + Copy + Into<f64> + Send + Sync {
+    /// The nearest value of this type.
+    fn of(x: f64) -> Self;
+}
+
+impl Real for f64 {
+    fn of(x: f64) -> Self {
+        x
+    }
+}
+
+impl Real for f32 {
+    fn of(x: f64) -> Self {
+        x as f32
+    }
+}
+
 /// `dst = a b`: one sequential faer product, or (`parallel`) one per block of
 /// [`PRODUCT_ROWS`] rows of `a` on rayon's pool. The blocks do not depend on the thread count,
 /// so neither do the bits.
-pub(super) fn product(dst: &mut Mat<f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, parallel: bool) {
+pub(super) fn product<T: Real>(
+    dst: &mut Mat<T>,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    parallel: bool,
+) {
     let rows = a.nrows();
     if !parallel || rows <= PRODUCT_ROWS {
-        matmul(dst.as_mut(), Accum::Replace, a, b, 1.0);
+        matmul(dst.as_mut(), Accum::Replace, a, b, T::of(1.0));
         return;
     }
-    let blocks: Vec<Mat<f64>> = (0..rows.div_ceil(PRODUCT_ROWS))
+    let blocks: Vec<Mat<T>> = (0..rows.div_ceil(PRODUCT_ROWS))
         .into_par_iter()
         .map(|block| {
             let r0 = block * PRODUCT_ROWS;
             let len = PRODUCT_ROWS.min(rows - r0);
-            let mut out = Mat::<f64>::zeros(len, b.ncols());
-            matmul(out.as_mut(), Accum::Replace, a.subrows(r0, len), b, 1.0);
+            let mut out = Mat::<T>::zeros(len, b.ncols());
+            matmul(
+                out.as_mut(),
+                Accum::Replace,
+                a.subrows(r0, len),
+                b,
+                T::of(1.0),
+            );
             out
         })
         .collect();
@@ -270,23 +373,23 @@ pub(super) fn product(dst: &mut Mat<f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>
 /// (`B = diag(s) A' diag(t)`, full reorthogonalisation) from `top`, which is replaced by the
 /// Ritz vector (a warm start for the next estimate). Not a bound (σ̃ is from below): it only
 /// decides when the solver stops.
-fn estimated_gap(
-    a: MatRef<'_, f64>,
-    p: &Mat<f64>,
-    q: &Mat<f64>,
+fn estimated_gap<T: Real>(
+    a: MatRef<'_, T>,
+    p: &Mat<T>,
+    q: &Mat<T>,
     objective: f64,
     top: &mut Vec<f64>,
 ) -> f64 {
     let s = scalings(&row_norms(p.as_ref()));
     let t = scalings(&row_norms(q.as_ref()));
     let (m1, n1) = (a.nrows(), a.ncols());
-    let (mut y, mut z) = (Mat::<f64>::zeros(m1, 1), Mat::<f64>::zeros(n1, 1));
+    let (mut y, mut z) = (Mat::<T>::zeros(m1, 1), Mat::<T>::zeros(n1, 1));
     let mut gram = |x: &[f64]| -> Vec<f64> {
-        let tx = Mat::from_fn(n1, 1, |j, _| t[j] * x[j]);
+        let tx = Mat::from_fn(n1, 1, |j, _| T::of(t[j] * x[j]));
         product(&mut y, a, tx.as_ref(), true);
-        let ssy = Mat::from_fn(m1, 1, |i, _| s[i] * s[i] * y[(i, 0)]);
+        let ssy = Mat::from_fn(m1, 1, |i, _| T::of(s[i] * s[i] * y[(i, 0)].into()));
         product(&mut z, a.transpose(), ssy.as_ref(), true);
-        (0..n1).map(|j| t[j] * z[(j, 0)]).collect()
+        (0..n1).map(|j| t[j] * z[(j, 0)].into()).collect()
     };
     let Some((sigma2, ritz)) = lanczos(&mut gram, top, LANCZOS_STEPS) else {
         return f64::INFINITY;
@@ -336,25 +439,26 @@ fn lanczos(
 
 /// `x_i = p_i / ‖p_i‖` for every row with `‖p_i‖ > 0` (other rows keep their value, or become
 /// e₁ if they are zero); returns `Σ_i ‖p_i‖`.
-fn set_normalised_rows(x: &mut Mat<f64>, p: &Mat<f64>) -> f64 {
+fn set_normalised_rows<T: Real>(x: &mut Mat<T>, p: &Mat<T>) -> f64 {
     let norms = row_norms(p.as_ref());
     for (i, &norm) in norms.iter().enumerate() {
         if norm > 0.0 && norm.is_finite() {
             for k in 0..p.ncols() {
-                x[(i, k)] = p[(i, k)] / norm;
+                x[(i, k)] = T::of(p[(i, k)].into() / norm);
             }
-        } else if (0..x.ncols()).all(|k| x[(i, k)] == 0.0) {
-            x[(i, 0)] = 1.0;
+        } else if (0..x.ncols()).all(|k| x[(i, k)].into() == 0.0) {
+            x[(i, 0)] = T::of(1.0);
         }
     }
     norms.iter().sum()
 }
 
-/// The Euclidean norm of every row.
-fn row_norms(p: MatRef<'_, f64>) -> Vec<f64> {
+/// The Euclidean norm of every row (in f64).
+fn row_norms<T: Real>(p: MatRef<'_, T>) -> Vec<f64> {
     let mut sq = vec![0.0; p.nrows()];
     for k in 0..p.ncols() {
-        for (s, x) in sq.iter_mut().zip(p.col(k).iter()) {
+        for (s, &x) in sq.iter_mut().zip(p.col(k).iter()) {
+            let x: f64 = x.into();
             *s += x * x;
         }
     }
@@ -444,7 +548,7 @@ fn certified_upper<R: Rng + ?Sized>(
         8,
     );
     let (sigma_b, failure_probability) =
-        sigma_max_upper(m1, n1, b, opts.lanczos_steps, matrix_free, rng);
+        sigma_max_upper(m1, n1, b, opts.lanczos_steps, matrix_free, parallel, rng);
     let sigma = next_up(sigma_b + rounding);
     let inverse_square_sum =
         |x: &[f64]| -> f64 { inflate(x.iter().map(|&w| 1.0 / (w * w)).sum::<f64>(), x.len() + 2) };
@@ -473,7 +577,9 @@ fn scalings(w: &[f64]) -> Vec<f64> {
 const SCALING_FLOOR: f64 = 1e-9;
 
 /// A certified upper bound on `‖B‖₂` of the stored `rows × cols` column-major matrix `b`
-/// (`+∞` when the certificate fails) and its failure probability. The one spectral step of the SDP bound: the
+/// (`+∞` when the certificate fails) and its failure probability; with `parallel`, the Gram
+/// certificate's products run over fixed blocks on rayon's pool (same bound, bits independent
+/// of the thread count). The one spectral step of the SDP bound: the
 /// deterministic Gram + shifted-Cholesky certificate of [`super::spectral_certificate`]
 /// (probability 0), or with `matrix_free` [`spectral_norm_upper`] on `b` (compensated
 /// products, every rounding bounded; holds with probability ≥ 1 − δ over its start vector
@@ -485,12 +591,16 @@ pub(crate) fn sigma_max_upper<R: Rng + ?Sized>(
     b: Vec<f64>,
     lanczos_steps: usize,
     matrix_free: bool,
+    parallel: bool,
     rng: &mut R,
 ) -> (f64, f64) {
     if !matrix_free {
         let mat = Mat::from_fn(rows, cols, |i, j| b[j * rows + i]);
         drop(b);
-        return (spectral_certificate(&mat, lanczos_steps, rng).op_upper, 0.0);
+        return (
+            spectral_certificate(&mat, lanczos_steps, parallel, rng).op_upper,
+            0.0,
+        );
     }
     let options = SpectralOptions::default();
     let bound = DenseOperator::from_column_major(rows, cols, b)
@@ -612,6 +722,24 @@ mod tests {
         let loose = certified_upper(b.as_ref(), &early, e, &opts, false, true, &mut r);
         assert!(!early.converged && early.iterations == 2);
         assert!(loose.upper >= p1.objective / 4.0 && loose.upper > c1.upper);
+    }
+
+    /// The single-precision ascent works on `2^−e A'`: scaling A' by 2^200 (far beyond f32's
+    /// range) gives the same point bit for bit and the objective times 2^200 exactly.
+    #[test]
+    fn single_precision_ascent_is_scale_free() {
+        let mut rng = MasterSeed::default().stream("test/sdp/scale-free");
+        let a = Mat::from_fn(300, 200, |_, _| uniform_open01(&mut rng) - 0.5);
+        let big = Mat::from_fn(300, 200, |i, j| a[(i, j)] * 2f64.powi(200));
+        let run = |a: &Mat<f64>| {
+            let (b, _) = bordered(a, f64::INFINITY);
+            let mut r = MasterSeed::default().stream("test/sdp/scale-free/start");
+            solve(b.as_ref(), 16, 40, 0.0, true, &mut r)
+        };
+        let (small, large) = (run(&a), run(&big));
+        assert_eq!((small.u, small.v), (large.u, large.v));
+        assert_eq!(small.objective * 2f64.powi(200), large.objective);
+        assert!(small.objective.is_finite() && small.objective > 0.0);
     }
 
     /// The certificate holds at any point: from one alternating step at rank 1 or 2, and from
