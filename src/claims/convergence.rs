@@ -377,7 +377,7 @@ fn max_line_variance(p: &Mat<f64>) -> f64 {
 /// reconstructed, not in the paper). Of order n^(−1/2) when n = d and P is not close to 0 or 1.
 ///
 /// With r_i = Σ_j (M_ij − P_ij), the pair S = {i : r_i > 0} (or {r_i < 0}), T = all columns,
-/// gives ‖M − P‖_□ ≥ max(Σ r_i⁺, Σ r_i⁻)/(nd) ≥ Σ_i |r_i| / (2nd) ([`row_witness`]). Each E|r_i|
+/// gives ‖M − P‖_□ ≥ max(Σ r_i⁺, Σ r_i⁻)/(nd) ≥ Σ_i |r_i| / (2nd) (`row_witness`). Each E|r_i|
 /// is at least e_i, the larger of two bounds, with V_i = Σ_j P_ij(1 − P_ij):
 ///
 /// - the mean central limit theorem with constant 1 (Goldstein 2010, *Ann. Probab.* 38, Thm 1.1):

@@ -9,7 +9,7 @@
 //! crate's own simulator ([`super::simulate`]): the rank p-value `(1 + #{T_b ≥ T}) / (B + 1)`
 //! (Besag–Clifford: stopped early once `h` replicates reach `T`, `p = h / l`) is exactly valid at
 //! any B. Under [`Null::Limit`] a stack is tested against one law when its kept counts say
-//! which ([`Sharp::laws`]): top-k replicates when every mask keeps exactly `k = round(ρnd)`
+//! which (`Sharp::laws`): top-k replicates when every mask keeps exactly `k = round(ρnd)`
 //! entries (a frozen-threshold stack almost never does; that chance is spent from the frozen
 //! test's unused level), frozen-threshold replicates when some mask does not (impossible under
 //! top-k), else the larger of both p-values; under [`Null::Sampler`] it is the top-k one, and

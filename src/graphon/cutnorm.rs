@@ -221,8 +221,9 @@ impl Default for CutNormOptions {
 /// let a = mat![[1.0, -1.0], [-1.0, 1.0]];
 /// let mut rng = MasterSeed::default().stream("doc/cutnorm");
 /// let c = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut rng).unwrap();
-/// // One cell: |±1| / 4. Both cells of a diagonal cancel.
-/// assert!(c.lower <= 0.25 && 0.25 - c.lower < 1e-15);
+/// // One cell: |±1| / 4. Both cells of a diagonal cancel. One term sums exactly (no
+/// // allowance); the bound is rounded down twice (the numerator, the quotient).
+/// assert!(c.lower <= 0.25 && 0.25 - c.lower <= pai_graphon::tol::gamma(2).unwrap() * 0.25);
 /// assert_eq!(c.rows.iter().filter(|&&r| r).count(), 1);
 /// assert!(c.upper >= 0.25 && c.upper_spectral >= 1.0 && c.upper_l1 >= 1.0);
 /// // The SDP bound is tight here: within 10⁻³ of 1/4, and its solver met its tolerance.
@@ -305,7 +306,12 @@ pub struct CutNormInterval {
 /// let c = cut_norm(a.as_ref(), &CutNormOptions::default(), &mut rng).unwrap();
 /// let exact = 30.0 / 12.0; // Σ (i + j) = 4·3 + 3·6
 /// assert!(c.lower <= exact && exact <= c.upper);
-/// assert!(c.upper - c.lower < 1e-13);
+/// // upper: the L¹ bound, Σ|A| (exact here) inflated by 1 + 4γ_14 for its 12-term sum, over m n;
+/// // lower: the whole matrix's sum less its allowance γ_5 Σ|A| (|S| + |T| − 1 = 6 terms, itself
+/// // inflated by 1 + 4γ_3); besides, ten roundings (nearest or directed) of at most 2u each.
+/// let g = |k| pai_graphon::tol::gamma(k).unwrap();
+/// let l1 = 1.0 + 4.0 * g(14);
+/// assert!(c.upper - c.lower <= (l1 - 1.0 + g(5) * l1 * (1.0 + 4.0 * g(3)) + g(20)) * exact);
 /// // Near f64::MAX nothing overflows: the interval is rescaled, finite, and contains the value.
 /// let huge = Mat::from_fn(2, 2, |_, _| f64::MAX);
 /// let c = cut_norm(huge.as_ref(), &CutNormOptions::default(), &mut rng).unwrap();
@@ -502,7 +508,10 @@ fn rescaled(a: MatRef<'_, f64>) -> (Mat<f64>, i32) {
 /// use pai_graphon::graphon::cutnorm::cut_norm_hoeffding_bound;
 /// let b = cut_norm_hoeffding_bound(1000, 1000, 1e-4).unwrap();
 /// let expect = ((2000.0 * 2f64.ln() + 2e4f64.ln()) / 2e6).sqrt();
-/// assert!(b >= expect && b - expect < 1e-15);
+/// // The bound is inflated by 1 + 4γ_10; both sides take 8 roundings (a libm call as two), 2/δ
+/// // one more, the inflation two: γ_19 besides.
+/// let g = |k| pai_graphon::tol::gamma(k).unwrap();
+/// assert!(b >= expect && b - expect <= (4.0 * g(10) + g(19)) * expect);
 /// assert!(cut_norm_hoeffding_bound(0, 3, 0.1).is_err());
 /// ```
 pub fn cut_norm_hoeffding_bound(m: usize, n: usize, delta: f64) -> Result<f64, crate::Error> {

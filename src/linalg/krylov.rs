@@ -62,7 +62,10 @@ const SPLITTER: f64 = 134_217_729.0;
 /// use pai_graphon::linalg::ProductError;
 /// let e = ProductError { relative: 1e-16, per_input: 1e-20, absolute: 0.0 };
 /// let b = e.bound(2.0, 1.0);
-/// assert!(b >= 2e-16 + 1e-20 && b < 2.1e-16);
+/// let exact = 2.0 * e.relative + e.per_input;
+/// // Inflated by 1 + 4γ_6 and rounded up: the sum's rounding, the product's and the step up.
+/// let g = |k| pai_graphon::tol::gamma(k).unwrap();
+/// assert!(b >= exact && b <= exact * (1.0 + 4.0 * g(6)) * (1.0 + g(4)));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ProductError {

@@ -12,7 +12,11 @@
 //! assert!(lmin > 0.99 && lmin <= 1.0);
 //! // y = (1, 1) is the eigenvector of 3: yᵀA⁻¹y = 2/3, at most ‖y‖²/λ_min.
 //! let q = Cholesky::factor(a.as_ref()).unwrap().quadratic_inverse(&[1.0, 1.0]).unwrap();
-//! assert!((q - 2.0 / 3.0).abs() < 1e-15 && q <= 2.0 / lmin);
+//! // L = [[√2, 0], [1/√2, √(3/2)]], z = L⁻¹y = (1/√2, ½/√(3/2)). Counting roundings to first
+//! // order: z₁² errs by 5u relatively, z₂² by 20u (1 − ½ doubles an error), the sum by u, so
+//! // |q − 2/3| ≤ ½·5u + ⅙·20u + ⅔u < 7u < γ_12 · 2/3.
+//! assert!((q - 2.0 / 3.0).abs() <= pai_graphon::tol::gamma(12).unwrap() * (2.0 / 3.0));
+//! assert!(q <= 2.0 / lmin);
 //! ```
 
 mod krylov;
@@ -259,7 +263,10 @@ pub fn check_dense_order(order: usize) -> Result<(), LinalgError> {
 /// assert_eq!(c.diagonal()[0], 2.0);
 /// // A x = b without an inverse: A (1, 1) = (6, 5).
 /// let x = c.solve(&[6.0, 5.0]).unwrap();
-/// assert!((x[0] - 1.0).abs() < 1e-15 && (x[1] - 1.0).abs() < 1e-15);
+/// // (A + ΔA) x̂ = b with |ΔA| ≤ γ_(3n+1) |L||Lᵀ| = γ_7 A here (L ≥ 0; Higham, Theorem 10.4),
+/// // so |x̂ − x| ≤ γ_7 |A⁻¹||A||x̂| ≤ γ_7 (3.5, 4) max|x̂_i|  (A⁻¹ = [[3, −2], [−2, 4]] / 8).
+/// let bound = 4.0 * pai_graphon::tol::gamma(7).unwrap() * x[0].abs().max(x[1].abs());
+/// assert!((x[0] - 1.0).abs() <= bound && (x[1] - 1.0).abs() <= bound);
 /// // Entries at f64::MAX symmetrise without overflow (M + M would be ∞).
 /// let m = f64::MAX;
 /// let big = Cholesky::factor(faer::mat![[m, 0.0], [0.0, m]].as_ref()).unwrap();
@@ -280,7 +287,9 @@ impl Cholesky {
     /// let a = faer::mat![[4.0, 2.0], [2.0, 3.0]];
     /// let c = Cholesky::factor(a.as_ref()).unwrap();
     /// // yᵀA⁻¹y for y = (1, 0): A⁻¹ = [[3, −2], [−2, 4]] / 8.
-    /// assert!((c.quadratic_inverse(&[1.0, 0.0]).unwrap() - 3.0 / 8.0).abs() < 1e-15);
+    /// // z = L⁻¹y = (½, −½ / fl(√2)): √2 and the division, the square, the sum: γ_6.
+    /// let q = c.quadratic_inverse(&[1.0, 0.0]).unwrap();
+    /// assert!((q - 3.0 / 8.0).abs() <= pai_graphon::tol::gamma(6).unwrap() * (3.0 / 8.0));
     /// assert!(Cholesky::factor(faer::mat![[1.0, 2.0], [2.0, 1.0]].as_ref()).is_err());
     /// ```
     pub fn factor(a: MatRef<'_, f64>) -> Result<Self, LinalgError> {
@@ -348,7 +357,10 @@ impl Cholesky {
     /// let a = faer::mat![[4.0, 2.0], [2.0, 3.0]];
     /// let c = pai_graphon::linalg::Cholesky::factor(a.as_ref()).unwrap();
     /// let x = c.solve(&[6.0, 5.0]).unwrap();
-    /// assert!((x[0] - 1.0).abs() < 1e-15 && (x[1] - 1.0).abs() < 1e-15);
+    /// // (A + ΔA) x̂ = b with |ΔA| ≤ γ_(3n+1) |L||Lᵀ| = γ_7 A here (L ≥ 0; Higham, Theorem 10.4),
+    /// // so |x̂ − x| ≤ γ_7 |A⁻¹||A||x̂| ≤ γ_7 (3.5, 4) max|x̂_i|  (A⁻¹ = [[3, −2], [−2, 4]] / 8).
+    /// let bound = 4.0 * pai_graphon::tol::gamma(7).unwrap() * x[0].abs().max(x[1].abs());
+    /// assert!((x[0] - 1.0).abs() <= bound && (x[1] - 1.0).abs() <= bound);
     /// ```
     pub fn solve(&self, b: &[f64]) -> Result<Vec<f64>, LinalgError> {
         let n = self.n;
@@ -827,7 +839,14 @@ pub struct QuadraticEnclosure {
 /// let a = faer::mat![[4.0, 2.0], [2.0, 3.0]];
 /// // yᵀA⁻¹y = 3/8 for y = (1, 0).
 /// let q = certified_quadratic_inverse(a.as_ref(), &[1.0, 0.0], 0.0).unwrap();
-/// assert!(q.lower <= 0.375 && 0.375 <= q.upper && q.upper - q.lower < 1e-13);
+/// assert!(q.lower <= 0.375 && 0.375 <= q.upper);
+/// // Width: 2r‖ẑ‖² with r = φ/ℓ, φ = (γ_3 + 2γ_2 + γ_2²)‖L‖_F² (‖L‖_F² = tr A = 7) plus 24η,
+/// // inflated by (1 + 4γ_10)(1 + 4γ_4) and stepped up: below 1 + γ_64. Besides: ‖ẑ‖²'s
+/// // inflations (4γ_6 up, 2γ_4 down), the final ones (4γ_4 up, 4u down), five directed
+/// // roundings of at most 2u and the products' roundings: below γ_80.
+/// let g = |k| pai_graphon::tol::gamma(k).unwrap();
+/// let r = (g(3) + 2.0 * g(2) + g(2) * g(2)) * 7.0 / q.lambda_min_lower * (1.0 + g(64));
+/// assert!(q.upper - q.lower <= (2.0 * r + g(80)) * q.upper);
 /// let wide = certified_quadratic_inverse(a.as_ref(), &[1.0, 0.0], 1e-3).unwrap();
 /// assert!(wide.lower < q.lower && wide.upper > q.upper);
 /// // yᵀA⁻¹y ≈ 3/8 · 10⁴⁰⁰ does not fit in f64: refused, not enclosed in [x, +∞].

@@ -11,9 +11,6 @@
 
 use crate::sources;
 
-/// Why a file still has bare literals in doc-example comparisons.
-const OWNED: &str = "owned by the matrix-free change (a parallel branch); next pass";
-
 /// Files allowed bare literals in doc-example comparisons: (path, count, why).
 const ALLOWED: &[(&str, usize, &str)] = &[
     (
@@ -37,15 +34,6 @@ const ALLOWED: &[(&str, usize, &str)] = &[
         "facts: the quadrature error bounds and enclosure widths the examples show, and the \
          residuals W(τ̂) − ρ and ∫∫W − ρ that the Newton solves reach",
     ),
-    (
-        "src/external/power.rs",
-        1,
-        "a tail_inverse round trip of the mixture (a solve whose accuracy is not stated); outside \
-         this pass's scope",
-    ),
-    ("src/graphon/cutnorm.rs", 3, OWNED),
-    ("src/linalg/krylov.rs", 2, OWNED),
-    ("src/linalg/mod.rs", 7, OWNED),
     (
         "src/mp/limit.rs",
         5,
